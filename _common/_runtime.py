@@ -1,0 +1,69 @@
+"""Thread settings shared by the compiled kernels of one package.
+
+The same source is installed into ``ecvl`` and ``eddl`` so that each package stands alone.
+Kernels take their thread count from :func:`get_num_threads` and pass it explicitly to
+``prange(..., num_threads=n)``: ``omp_set_num_threads`` only affects the calling thread, which
+would leave data-loader worker threads at the OpenMP default.
+"""
+
+import os
+import threading
+
+_lock = threading.Lock()
+_num_threads = None
+
+
+def _available_cores():
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _threads_from_env():
+    value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if not value:
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        return None
+    return n if n > 0 else None
+
+
+def default_num_threads():
+    """Threads used when none was set: ``OMP_NUM_THREADS`` if set, else all usable cores."""
+    return _threads_from_env() or _available_cores()
+
+
+def get_num_threads():
+    """Return the number of threads the compiled kernels use."""
+    n = _num_threads
+    return n if n is not None else default_num_threads()
+
+
+def set_num_threads(n):
+    """Set the number of threads the compiled kernels use.
+
+    Parameters
+    ----------
+    n : int
+        A positive count, or ``-1``/``None`` for the default (``OMP_NUM_THREADS`` if set,
+        otherwise every usable core).
+
+    Returns
+    -------
+    int
+        The previous setting.
+    """
+    global _num_threads
+    if n is None or n == -1:
+        new = None
+    else:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"number of threads must be a positive int or -1, got {n!r}")
+        new = n
+    with _lock:
+        previous = get_num_threads()
+        _num_threads = new
+    return previous

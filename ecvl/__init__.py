@@ -1,0 +1,25 @@
+"""ecvl: computer vision for medical images, part of the DeepHealth toolkit.
+
+PyECVL scripts port by changing their import line::
+
+    import ecvl                 # was: import pyecvl.ecvl as ecvl
+
+Importing ecvl never imports eddl.
+"""
+
+import os as _os
+
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from ._config import config, openmp_enabled, show_config  # noqa: E402
+from ._runtime import get_num_threads, set_num_threads  # noqa: E402
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "config",
+    "get_num_threads",
+    "openmp_enabled",
+    "set_num_threads",
+    "show_config",
+]

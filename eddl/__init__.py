@@ -1,0 +1,27 @@
+"""eddl: deep learning for the DeepHealth toolkit.
+
+PyEDDL scripts port by changing their import lines::
+
+    import eddl                 # was: import pyeddl.eddl as eddl
+    from eddl import Tensor     # was: from pyeddl.tensor import Tensor
+"""
+
+import os as _os
+
+# The OpenMP pool of our kernels and OpenBLAS's pool alternate during training; an actively
+# spinning idle pool steals the cores the other one needs. Must be set before libgomp loads.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from ._config import config, cuda_status, openmp_enabled, show_config  # noqa: E402
+from ._runtime import get_num_threads, set_num_threads  # noqa: E402
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "config",
+    "cuda_status",
+    "get_num_threads",
+    "openmp_enabled",
+    "set_num_threads",
+    "show_config",
+]

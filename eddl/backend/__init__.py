@@ -1,0 +1,1 @@
+"""Computing backends; layers reach them only through eddl.ops."""

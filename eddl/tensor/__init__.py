@@ -1,0 +1,1 @@
+"""Tensor: the hardware abstraction layer of eddl."""
