@@ -13,6 +13,11 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from ._config import config, openmp_enabled, show_config  # noqa: E402
 from ._runtime import get_num_threads, set_num_threads  # noqa: E402
+from .core import *  # noqa: E402,F401,F403
+from .io import *  # noqa: E402,F401,F403
+from .imgproc import *  # noqa: E402,F401,F403
+from .augment import *  # noqa: E402,F401,F403
+from .dataset import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
 

@@ -14,6 +14,8 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from ._config import config, cuda_status, openmp_enabled, show_config  # noqa: E402
 from ._runtime import get_num_threads, set_num_threads  # noqa: E402
+from .tensor import *  # noqa: E402,F401,F403
+from ._pyeddl import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
 

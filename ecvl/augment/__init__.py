@@ -1,1 +1,2 @@
 """ecvl augment."""
+__all__ = []

@@ -1,1 +1,2 @@
 """ecvl dataset."""
+__all__ = []

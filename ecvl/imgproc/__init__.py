@@ -1,1 +1,2 @@
 """ecvl imgproc."""
+__all__ = []

@@ -1,1 +1,2 @@
 """Tensor: the hardware abstraction layer of eddl."""
+__all__ = []
