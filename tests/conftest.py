@@ -1,0 +1,24 @@
+"""Shared test configuration."""
+
+import os
+
+import numpy as np
+import pytest
+
+# Property-based tests must not dominate CI time on a 2-core machine.
+try:
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "ci", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    settings.register_profile("dev", max_examples=60, deadline=None)
+    settings.load_profile("ci" if os.environ.get("CI") else "dev")
+except ImportError:  # pragma: no cover - hypothesis is a test extra
+    pass
+
+
+@pytest.fixture
+def rng():
+    """A NumPy generator with a fixed seed, so failures reproduce."""
+    return np.random.default_rng(12345)
