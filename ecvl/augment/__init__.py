@@ -1,2 +1,48 @@
-"""ecvl augment."""
-__all__ = []
+"""ecvl.augment: augmentations, containers and the augmentation DSL.
+
+Every augmentation declares its parameters once; the declaration drives construction,
+validation, random sampling, the text DSL (parsing and printing) and JSON/YAML.
+
+Examples
+--------
+>>> import numpy as np
+>>> from ecvl.augment import AugmentationFactory, sample_rng
+>>> pipeline = AugmentationFactory.create('''
+... SequentialAugmentationContainer
+...     AugMirror p=0.5
+...     AugRotate angle=[-30,30]
+... End
+... ''')
+>>> img = np.zeros((64, 64, 3), np.uint8)
+>>> out = pipeline(img, rng=sample_rng(seed=1, index=0))
+>>> out.shape
+(64, 64, 3)
+"""
+
+from .params import AugmentationParam, Param, set_seed
+from .base import REGISTRY, Augmentation, as_rng, get_augmentation_class, sample_rng
+from .containers import (
+    DatasetAugmentations,
+    OneOfAugmentationContainer,
+    SequentialAugmentationContainer,
+    SomeOfAugmentationContainer,
+)
+from .geometric import *  # noqa: F401,F403
+from .geometric import __all__ as _geometric_all
+from .intensity import *  # noqa: F401,F403
+from .intensity import __all__ as _intensity_all
+from .dsl import AugmentationFactory, AugmentationSyntaxError, parse
+from .serialize import from_dict, from_json, from_yaml, load, save, to_json, to_yaml
+
+#: Pythonic aliases of the containers.
+Sequential = SequentialAugmentationContainer
+OneOf = OneOfAugmentationContainer
+SomeOf = SomeOfAugmentationContainer
+
+__all__ = [
+    "Augmentation", "AugmentationParam", "AugmentationFactory", "AugmentationSyntaxError",
+    "DatasetAugmentations", "OneOf", "OneOfAugmentationContainer", "Param", "REGISTRY",
+    "Sequential", "SequentialAugmentationContainer", "SomeOf", "SomeOfAugmentationContainer",
+    "as_rng", "from_dict", "from_json", "from_yaml", "get_augmentation_class", "load",
+    "parse", "sample_rng", "save", "set_seed", "to_json", "to_yaml",
+] + list(_geometric_all) + list(_intensity_all)

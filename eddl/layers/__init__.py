@@ -1,1 +1,21 @@
-"""eddl layers."""
+"""Layer classes (the PyEDDL-named factories in ``eddl`` build these).
+
+One module per family: :mod:`.core`, :mod:`.activations`, :mod:`.reshape`, :mod:`.merge`,
+:mod:`.operators`, :mod:`.reductions`, :mod:`.noise`. A new family (convolution, pooling,
+normalization) is a new module whose classes subclass :class:`Layer`.
+"""
+
+from .activations import ACTIVATIONS, Activation
+from .base import TRMODE, TSMODE, Layer
+from .core import Dense, Dropout, Input
+from .merge import Add, Average, Concat, Div, Maximum, Minimum, Mult, Subtract
+from .noise import GaussianNoise
+from .operators import SCALAR_OPS, UNARY_OPS, Clamp, Scalar, Unary
+from .reductions import REDUCE_OPS, Reduce
+from .reshape import Flatten, Permute, Reshape, Select, Squeeze, Transpose, Unsqueeze
+
+__all__ = ["ACTIVATIONS", "Activation", "Add", "Average", "Clamp", "Concat", "Dense", "Div",
+           "Dropout", "Flatten", "GaussianNoise", "Input", "Layer", "Maximum", "Minimum", "Mult",
+           "Permute", "REDUCE_OPS", "Reduce", "Reshape", "SCALAR_OPS", "Scalar", "Select",
+           "Squeeze", "Subtract", "TRMODE", "TSMODE", "Transpose", "UNARY_OPS", "Unary",
+           "Unsqueeze"]

@@ -4,8 +4,10 @@ Every backend exposes the same function names; layers and Tensor reach them thro
 computing service, never by importing this package directly.
 """
 
-from .blas import gemm
+from .blas import gemm, gemm_batched
 from .elementwise import BINARY, UNARY, binary, unary
 from .reduce import REDUCTIONS, reduce
+from . import nn
+from . import conv, norm, pool, resample  # convolution, normalization, pooling, resizing
 
 name = "cpu"

@@ -63,6 +63,10 @@ def blas_layout(cnp.ndarray arr):
     return None
 
 
+cdef tuple _shape(cnp.ndarray x):
+    return tuple([x.shape[i] for i in range(x.ndim)])
+
+
 cdef _check_dims(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k):
     if m > _INT_MAX or n > _INT_MAX or k > _INT_MAX:
         raise ValueError(f"gemm: dimensions ({m}, {n}, {k}) exceed the 32-bit BLAS limit")
@@ -86,7 +90,7 @@ def gemm_into(cnp.ndarray a, cnp.ndarray b, cnp.ndarray c, bint trans_a, bint tr
         raise ValueError("gemm: output is read-only")
     cdef Py_ssize_t nb = c.shape[0] if c.ndim == 3 else 1
     if (a.ndim == 3 and a.shape[0] != nb) or (b.ndim == 3 and b.shape[0] != nb):
-        raise ValueError(f"gemm: batch sizes differ ({a.shape}, {b.shape}, {c.shape})")
+        raise ValueError(f"gemm: batch sizes differ ({_shape(a)}, {_shape(b)}, {_shape(c)})")
     cdef Py_ssize_t am = a.shape[a.ndim - 2], ak = a.shape[a.ndim - 1]
     cdef Py_ssize_t bk = b.shape[b.ndim - 2], bn = b.shape[b.ndim - 1]
     if trans_a:
@@ -95,8 +99,8 @@ def gemm_into(cnp.ndarray a, cnp.ndarray b, cnp.ndarray c, bint trans_a, bint tr
         bk, bn = bn, bk
     cdef Py_ssize_t m = c.shape[c.ndim - 2], n = c.shape[c.ndim - 1]
     if ak != bk or am != m or bn != n:
-        raise ValueError(f"gemm: shapes {a.shape}{'^T' if trans_a else ''} x "
-                         f"{b.shape}{'^T' if trans_b else ''} -> {c.shape} do not match")
+        raise ValueError(f"gemm: shapes {_shape(a)}{'^T' if trans_a else ''} x "
+                         f"{_shape(b)}{'^T' if trans_b else ''} -> {_shape(c)} do not match")
     if m == 0 or n == 0 or ak == 0:
         raise ValueError("gemm: zero-size products are handled by the caller")
     _check_dims(m, n, ak)

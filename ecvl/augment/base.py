@@ -1,0 +1,307 @@
+"""The augmentation base class, the registry and target dispatch.
+
+An augmentation works in two steps: :meth:`Augmentation.sample` draws its random
+parameters from a :class:`numpy.random.Generator`, then :meth:`Augmentation.transform`
+applies them to an array. Geometric augmentations transform the ground-truth mask with
+the same parameters (nearest interpolation); the others leave the mask alone. The
+sampled parameters form a JSON-friendly *replay record* that re-applies exactly.
+"""
+
+import difflib
+
+import numpy as np
+
+from . import _targets
+from .params import REQUIRED, global_rng
+
+__all__ = ["Augmentation", "REGISTRY", "get_augmentation_class", "sample_rng", "as_rng"]
+
+#: Every registered augmentation and container class, by DSL name.
+REGISTRY = {}
+
+
+def get_augmentation_class(name):
+    """Return the registered class called ``name``.
+
+    Raises
+    ------
+    KeyError
+        With the closest registered names when ``name`` is unknown.
+    """
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(REGISTRY), n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise KeyError(f"unknown augmentation {name!r}{hint}") from None
+
+
+def sample_rng(seed, index, epoch=0):
+    """Generator for one sample, derived from ``(seed, epoch, index)``.
+
+    Streams for different samples are statistically independent, and the stream of a
+    sample does not depend on which worker thread processes it or in which order, so an
+    epoch is identical for any number of workers.
+
+    Parameters
+    ----------
+    seed : int
+        Global seed of the run.
+    index : int
+        Sample index within the dataset.
+    epoch : int, optional
+        Epoch number.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Examples
+    --------
+    >>> from ecvl.augment import sample_rng
+    >>> a = sample_rng(7, index=3).random()
+    >>> b = sample_rng(7, index=3).random()
+    >>> a == b
+    True
+    """
+    for v, what in ((seed, "seed"), (index, "index"), (epoch, "epoch")):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 0:
+            raise ValueError(f"sample_rng: {what} must be a non-negative integer, got {v!r}")
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(
+        [int(seed), int(epoch), int(index)])))
+
+
+def as_rng(rng):
+    """Turn ``None`` (process-wide stream), an int seed or a Generator into a Generator."""
+    if rng is None:
+        return global_rng()
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"rng must be None, an int seed or a numpy Generator, got {type(rng).__name__}")
+
+
+def _plain(x):
+    """Convert NumPy scalars and tuples in a record into JSON-friendly Python values."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+class Augmentation:
+    """Base class of every augmentation and container.
+
+    Subclasses declare ``params`` (a tuple of :class:`~ecvl.augment.params.Param`, in
+    PyECVL's positional order) and implement :meth:`transform`; those with hidden random
+    choices (a seed, a flip decision, a crop position) override :meth:`draw`.
+
+    Calling conventions:
+
+    * ``aug(image, gt=None, rng=None)`` / :meth:`apply` returns new data: the image, or
+      ``(image, gt)`` when a ground truth is given. ``image`` is an :class:`ecvl.Image` or
+      a canonical NumPy array ``(H, W)``, ``(H, W, C)`` or ``(D, H, W, C)``.
+    * :meth:`Apply` is PyECVL's in-place form on Images.
+    * :meth:`apply_replay` also returns the record of sampled parameters, and
+      :meth:`replay` re-applies such a record.
+    """
+
+    params = ()
+    #: Whether the ground truth is transformed with the same sampled parameters.
+    geometric = False
+    #: Whether the operation makes sense on volumes (D, H, W, C).
+    volumes = True
+
+    def __init_subclass__(cls, register=True, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._param_map = {p.name: p for p in cls.params}
+        cls._dsl_map = {p.dsl_name: p for p in cls.params}
+        if register:
+            REGISTRY[cls.__name__] = cls
+
+    def __init__(self, *args, **kwargs):
+        name = type(self).__name__
+        if len(args) > len(self.params):
+            raise TypeError(f"{name} takes at most {len(self.params)} positional "
+                            f"arguments ({len(args)} given)")
+        given = dict(zip((p.name for p in self.params), args))
+        for key, value in kwargs.items():
+            p = self._param_map.get(key) or self._dsl_map.get(key)
+            if p is None:
+                close = difflib.get_close_matches(key, list(self._param_map), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise TypeError(f"{name}: unknown parameter {key!r}{hint}")
+            if p.name in given:
+                raise TypeError(f"{name}: parameter {p.name!r} given twice")
+            given[p.name] = value
+        values = {}
+        for p in self.params:
+            if p.name in given:
+                values[p.name] = p.coerce(given[p.name], name)
+            elif p.required:
+                raise TypeError(f"{name}: {p.name} is a required parameter")
+            else:
+                values[p.name] = p.default
+        self._values = values
+        self._check()
+
+    def _check(self):
+        """Hook for checks across parameters; raise ValueError naming the class."""
+
+    def __getattr__(self, key):
+        values = self.__dict__.get("_values")
+        if values is not None and key in values:
+            return values[key]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
+
+    @property
+    def values(self):
+        """The constructor's parameter values, validated (ranges as ``(min, max)``)."""
+        return dict(self._values)
+
+    # -- sampling and applying --------------------------------------------------------
+    def sample(self, rng, shape):
+        """Draw this call's parameters for an input of canonical ``shape``."""
+        out = {}
+        for p in self.params:
+            out[p.name] = p.sample(self._values[p.name], rng)
+        self.draw(rng, shape, out)
+        return out
+
+    def draw(self, rng, shape, params):
+        """Add hidden random choices to ``params`` (in place)."""
+
+    def transform(self, arr, params, is_mask):
+        """Apply sampled ``params`` to one canonical array; return the result."""
+        raise NotImplementedError
+
+    def _forward(self, img, gt, rng):
+        params = self.sample(rng, img.shape)
+        img, gt = self._replay(img, gt, params)
+        return img, gt, params
+
+    def _replay(self, img, gt, params):
+        if img.ndim == 4 and not self.volumes:
+            raise ValueError(f"{type(self).__name__} does not support volumes")
+        out = self.transform(img, params, False)
+        if gt is not None and self.geometric:
+            gt = self.transform(gt, params, True)
+        return out, gt
+
+    def apply(self, image, gt=None, *, rng=None):
+        """Return the augmented image, or ``(image, gt)`` when ``gt`` is given.
+
+        Parameters
+        ----------
+        image : ecvl.Image or numpy.ndarray
+            Canonical array ``(H, W)``, ``(H, W, C)`` or ``(D, H, W, C)``, or an Image.
+        gt : ecvl.Image or numpy.ndarray, optional
+            Ground-truth mask; follows geometric changes with nearest interpolation.
+        rng : numpy.random.Generator or int, optional
+            Random stream (see :func:`sample_rng`); default: the process-wide one.
+
+        Returns
+        -------
+        image or tuple
+            Same type as the inputs.
+        """
+        a, ga, restore = _targets.unpack(image, gt)
+        a, ga, _ = self._forward(a, ga, as_rng(rng))
+        img, g = restore(a, ga)
+        return img if gt is None else (img, g)
+
+    __call__ = apply
+
+    def apply_replay(self, image, gt=None, *, rng=None):
+        """Like :meth:`apply` but always return ``(image, gt, record)``.
+
+        ``record`` is a JSON-friendly dict of the parameters actually sampled; pass it
+        to :meth:`replay` to transform other data identically.
+        """
+        a, ga, restore = _targets.unpack(image, gt)
+        a, ga, params = self._forward(a, ga, as_rng(rng))
+        img, g = restore(a, ga)
+        return img, g, {"name": type(self).__name__, "params": _plain(params)}
+
+    def replay(self, record, image, gt=None):
+        """Re-apply a record from :meth:`apply_replay`; returns like :meth:`apply`."""
+        if not isinstance(record, dict) or record.get("name") != type(self).__name__:
+            raise ValueError(f"{type(self).__name__}.replay: record is for "
+                             f"{record.get('name') if isinstance(record, dict) else record!r}")
+        a, ga, restore = _targets.unpack(image, gt)
+        a, ga = self._replay(a, ga, self._record_params(record))
+        img, g = restore(a, ga)
+        return img if gt is None else (img, g)
+
+    def _record_params(self, record):
+        return record["params"]
+
+    def Apply(self, img, gt=None):
+        """PyECVL form: augment ``img`` (and ``gt``) in place; returns None."""
+        out = self.apply(img, gt)
+        if gt is None:
+            _targets.assign(img, out)
+        else:
+            _targets.assign(img, out[0])
+            _targets.assign(gt, out[1])
+
+    # -- text, equality, serialisation ------------------------------------------------
+    @classmethod
+    def fromtext(cls, text):
+        """Build from PyECVL parameter text, e.g. ``AugRotate.fromtext("angle=[-5,5]")``."""
+        from .dsl import parse_params_text
+
+        return parse_params_text(cls, text)
+
+    def _param_text(self):
+        parts = []
+        for p in self.params:
+            v = self._values[p.name]
+            if p.required or (v != p.default and v is not None):
+                parts.append(f"{p.dsl_name}={p.to_text(v)}")
+        return " ".join(parts)
+
+    def to_text(self, indent=0):
+        """DSL text of this augmentation (one line for a leaf)."""
+        text = self._param_text()
+        return " " * indent + type(self).__name__ + (" " + text if text else "")
+
+    def __str__(self):
+        return self.to_text()
+
+    def __repr__(self):
+        args = ", ".join(f"{p.name}={self._values[p.name]!r}" for p in self.params
+                         if p.required or self._values[p.name] != p.default)
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self._values == other._values
+
+    def __hash__(self):
+        return hash((type(self).__name__, tuple(self._values.items())))
+
+    def to_dict(self):
+        """JSON/YAML-friendly description: ``{"name": ..., "params": {...}}``."""
+        return {"name": type(self).__name__,
+                "params": {p.name: p.to_plain(self._values[p.name]) for p in self.params}}
+
+    def Clone(self):
+        """Independent copy (PyECVL)."""
+        from .serialize import from_dict
+
+        return from_dict(self.to_dict())
+
+    @classmethod
+    def describe_params(cls):
+        """The declared parameters, in positional order."""
+        return cls.params
+
+
+def required_params(cls):
+    """Names of the required parameters of an augmentation class."""
+    return [p.name for p in cls.params if p.default is REQUIRED]
+

@@ -1,0 +1,226 @@
+"""Pure intensity array functions used by the augmentations.
+
+They take canonical arrays of any layout (elementwise or per channel, the channel axis
+last) and return new arrays. Integer results are rounded and saturated to their dtype.
+Random ones take an explicit :class:`numpy.random.Generator`.
+"""
+
+import numpy as np
+
+__all__ = [
+    "saturate", "gamma_contrast", "add_brightness", "gaussian_blur", "laplace_noise",
+    "poisson_noise", "gaussian_noise", "coarse_dropout", "salt_and_pepper", "normalize",
+    "scale_to", "scale_from_to", "to_float32", "div_by_255", "invert", "equalize",
+    "contrast", "ct_window", "dtype_range",
+]
+
+
+def dtype_range(dtype):
+    """``(min, max)`` of an integer dtype, ``(0.0, 1.0)`` for floats."""
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        return info.min, info.max
+    return 0.0, 1.0
+
+
+def saturate(x, dtype):
+    """Round and clip float data ``x`` into ``dtype`` (no-op rounding for floats)."""
+    dtype = np.dtype(dtype)
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        x = np.clip(np.rint(x), info.min, info.max)
+    return x.astype(dtype, copy=False)
+
+
+def _lut_apply(a, fn):
+    """Apply ``fn`` (float array -> float array) through a lookup table for 8-bit data."""
+    if a.dtype == np.uint8:
+        return saturate(fn(np.arange(256, dtype=np.float32)), a.dtype)[a]
+    if a.dtype == np.int8:  # index = x + 128, from flipping the sign bit
+        lut = saturate(fn(np.arange(-128, 128, dtype=np.float32)), a.dtype)
+        return lut[a.view(np.uint8) ^ np.uint8(0x80)]
+    return saturate(fn(a.astype(np.float32 if a.itemsize <= 2 else np.float64)), a.dtype)
+
+
+def gamma_contrast(a, gamma):
+    """``max * (x / max) ** gamma`` with ``max`` the dtype's (1 for floats)."""
+    hi = float(dtype_range(a.dtype)[1])
+    if hi == 1.0:
+        return np.power(np.clip(a, 0, None), gamma).astype(a.dtype)
+    return _lut_apply(a, lambda x: hi * np.power(np.clip(x, 0, None) / hi, gamma))
+
+
+def add_brightness(a, beta):
+    """Add ``beta`` with saturation."""
+    if np.issubdtype(a.dtype, np.floating):
+        return (a + beta).astype(a.dtype)
+    return _lut_apply(a, lambda x: x + beta)
+
+
+def contrast(a, alpha):
+    """Scale the distance of every value from its channel mean by ``alpha``."""
+    axes = tuple(range(a.ndim - 1))
+    mean = a.mean(axis=axes, dtype=np.float64).astype(np.float32)
+    return saturate((a.astype(np.float32) - mean) * alpha + mean, a.dtype)
+
+
+def gaussian_blur(a, sigma):
+    """Gaussian blur of the spatial axes with standard deviation ``sigma`` (pixels)."""
+    if sigma <= 0:
+        return a.copy()
+    from ..imgproc.filters import gaussian_blur_array
+
+    return gaussian_blur_array(a, 0, float(sigma))
+
+
+def _add_noise(a, noise):
+    return saturate(a.astype(np.float32) + noise, a.dtype)
+
+
+def laplace_noise(a, std_dev, rng):
+    """Add Laplace noise of standard deviation ``std_dev``."""
+    return _add_noise(a, rng.laplace(0.0, std_dev / np.sqrt(2.0), a.shape).astype(np.float32))
+
+
+def poisson_noise(a, lam, rng):
+    """Add Poisson(``lam``) noise with a random sign per element (zero mean)."""
+    n = rng.poisson(lam, a.shape).astype(np.float32)
+    n *= rng.integers(0, 2, a.shape, dtype=np.int8) * 2 - 1
+    return _add_noise(a, n)
+
+
+def gaussian_noise(a, mean, std_dev, rng):
+    """Add Gaussian noise."""
+    return _add_noise(a, rng.normal(mean, std_dev, a.shape).astype(np.float32))
+
+
+def coarse_dropout(a, p, drop_size, per_channel, rng):
+    """Zero rectangles of ``drop_size`` (fraction of the image side), each with prob. ``p``.
+
+    With ``per_channel`` the decision is taken for every channel separately.
+    """
+    h, w, c = a.shape[-3:]
+    ch = max(1, int(round(drop_size * h)))
+    cw = max(1, int(round(drop_size * w)))
+    ny, nx = -(-h // ch), -(-w // cw)
+    lead = a.shape[:-3]
+    cells = rng.random(lead + (ny, nx, c if per_channel else 1)) < p
+    full = np.repeat(np.repeat(cells, ch, axis=-3), cw, axis=-2)[..., :h, :w, :]
+    out = a.copy()
+    np.copyto(out, 0, where=np.broadcast_to(full, a.shape))
+    return out
+
+
+def salt_and_pepper(a, p, per_channel, rng, salt_fraction=0.5):
+    """Set a fraction ``p`` of pixels to the maximum (salt) or minimum (pepper).
+
+    ``salt_fraction`` is the probability that a corrupted pixel becomes salt; the values
+    are the dtype's limits for integers and 0/1 for floats.
+    """
+    lo, hi = dtype_range(a.dtype)
+    shape = a.shape if per_channel else a.shape[:-1] + (1,)
+    hit = rng.random(shape) < p
+    salt = rng.random(shape) < salt_fraction
+    out = a.copy()
+    np.copyto(out, np.asarray(hi, a.dtype), where=np.broadcast_to(hit & salt, a.shape))
+    np.copyto(out, np.asarray(lo, a.dtype), where=np.broadcast_to(hit & ~salt, a.shape))
+    return out
+
+
+def normalize(a, mean, std):
+    """``(x - mean) / std`` per channel (scalars or one value per channel), as float."""
+    c = a.shape[-1]
+    mean = np.asarray(mean, np.float64).ravel()
+    std = np.asarray(std, np.float64).ravel()
+    for name, v in (("mean", mean), ("std", std)):
+        if v.size not in (1, c):
+            raise ValueError(f"AugNormalize: {name} has {v.size} values for {c} channel(s)")
+    if np.any(std == 0):
+        raise ValueError("AugNormalize: std must not be 0")
+    dt = np.float64 if a.dtype == np.float64 else np.float32
+    return ((a.astype(dt) - mean.astype(dt)) / std.astype(dt)).astype(dt)
+
+
+def _rescale(a, old_min, old_max, new_min, new_max):
+    dt = a.dtype
+    if np.issubdtype(dt, np.integer):
+        lo, hi = dtype_range(dt)
+        fits = all(float(v).is_integer() and lo <= v <= hi for v in (new_min, new_max))
+        if not fits:
+            dt = np.dtype(np.float32)
+    span = old_max - old_min
+    scale = 0.0 if span == 0 else (new_max - new_min) / span
+    work = np.float64 if a.dtype.itemsize > 2 or dt == np.float64 else np.float32
+    return saturate((a.astype(work) - old_min) * scale + new_min, dt)
+
+
+def scale_to(a, new_min, new_max):
+    """Linearly map the array's ``[min, max]`` onto ``[new_min, new_max]``.
+
+    Integer arrays keep their dtype when the new range is integral and fits it,
+    otherwise the result is float32.
+    """
+    return _rescale(a, float(a.min()), float(a.max()), new_min, new_max)
+
+
+def scale_from_to(a, old_min, old_max, new_min, new_max):
+    """Linearly map ``[old_min, old_max]`` onto ``[new_min, new_max]`` (dtype as scale_to)."""
+    return _rescale(a, old_min, old_max, new_min, new_max)
+
+
+def to_float32(a, divisor=1.0):
+    """Convert to float32 and divide by ``divisor``."""
+    out = a.astype(np.float32)
+    if divisor != 1:
+        out /= np.float32(divisor)
+    return out
+
+
+def div_by_255(a):
+    """Divide by 255; integer data becomes float32 (PyECVL kept uint8 and truncated)."""
+    if np.issubdtype(a.dtype, np.integer):
+        return to_float32(a, 255.0)
+    return (a / a.dtype.type(255)).astype(a.dtype)
+
+
+def invert(a):
+    """Invert intensities: ``max - x`` for unsigned types, ``min + max - x`` otherwise."""
+    if np.issubdtype(a.dtype, np.unsignedinteger):
+        return (np.iinfo(a.dtype).max - a).astype(a.dtype)
+    lo, hi = a.min(), a.max()
+    return saturate(float(lo) + float(hi) - a.astype(np.float64), a.dtype)
+
+
+def equalize(a, bins=256):
+    """Histogram equalisation of every channel (8-bit data exactly, others on ``bins`` bins)."""
+    out = np.empty_like(a)
+    for c in range(a.shape[-1]):
+        ch = a[..., c]
+        if a.dtype == np.uint8:
+            hist = np.bincount(ch.ravel(), minlength=256)
+            cdf = np.cumsum(hist)
+            nz = cdf[hist > 0][0] if hist.any() else 0
+            denom = max(cdf[-1] - nz, 1)
+            lut = np.clip(np.rint((cdf - nz) * 255.0 / denom), 0, 255).astype(np.uint8)
+            out[..., c] = lut[ch]
+            continue
+        lo, hi = float(ch.min()), float(ch.max())
+        if hi == lo:
+            out[..., c] = ch
+            continue
+        idx = np.minimum(((ch - lo) / (hi - lo) * bins).astype(np.intp), bins - 1)
+        cdf = np.cumsum(np.bincount(idx.ravel(), minlength=bins)).astype(np.float64)
+        cdf = (cdf - cdf[0]) / max(cdf[-1] - cdf[0], 1)
+        out[..., c] = saturate(lo + cdf[idx] * (hi - lo), a.dtype)
+    return out
+
+
+def ct_window(a, center, width, out_min=0.0, out_max=1.0):
+    """Clip to the window ``center +- width/2`` and map it linearly to ``[out_min, out_max]``.
+
+    The result is float32 (e.g. Hounsfield units to [0, 1] for a lung or bone window).
+    """
+    lo = center - width / 2.0
+    x = (a.astype(np.float32) - np.float32(lo)) / np.float32(width)
+    np.clip(x, 0, 1, out=x)
+    return (x * np.float32(out_max - out_min) + np.float32(out_min)).astype(np.float32)

@@ -1,0 +1,197 @@
+"""Loading of DeepHealth Dataset Format YAML: a fast path for the usual layout.
+
+PyYAML builds Python objects event by event, which takes tens of seconds for a dataset
+of 200,000 images even with libyaml. DDF files are nearly always the flat block layout
+that :func:`ecvl.dataset.Dataset.dump` writes, so that layout is read here line by line;
+scalars are typed with PyYAML's own implicit resolvers. Anything else (anchors, nested
+blocks, multi-line scalars, comments inside entries...) falls back to PyYAML's safe
+loader, the libyaml one when present.
+"""
+
+import re
+
+import yaml
+
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+_TOP = re.compile(r"([A-Za-z_][\w-]*)\s*:(?:\s+(.*?))?\s*$")
+_ITEM_KEY = re.compile(r"([A-Za-z_][\w-]*)\s*:(?:\s+(.*?))?\s*$")
+_INT = re.compile(r"-?\d+$")
+
+
+class _Fallback(Exception):
+    pass
+
+
+def strip_header(text):
+    """Drop an OpenCV-style ``%YAML:1.2`` first line, which YAML parsers reject."""
+    if text.startswith("%YAML:"):
+        nl = text.find("\n")
+        return "\n" if nl < 0 else "\n" + text[nl + 1:]  # keep line numbers
+    return text
+
+
+def safe_load(text):
+    """PyYAML safe load (libyaml when available): no object construction from tags."""
+    return yaml.load(text, Loader=SafeLoader)
+
+
+def load(text):
+    """Parse DDF YAML text into plain Python data (dicts, lists, scalars)."""
+    text = strip_header(text)
+    try:
+        return _fast(text)
+    except _Fallback:
+        return safe_load(text)
+
+
+_cache = {}
+
+
+def _plain(s):
+    """Type a plain (unquoted) scalar the way PyYAML does."""
+    if _INT.match(s):
+        return int(s)
+    if not s or s[0] in "&*!|>'\"%@`{[#":
+        raise _Fallback
+    if ": " in s or " #" in s:
+        raise _Fallback
+    for _tag, regexp in _RESOLVERS.get(s[0], ()):
+        if regexp.match(s):
+            v = _cache.get(s)
+            if v is None:
+                v = safe_load(s)
+                if len(_cache) < 4096:
+                    _cache[s] = v
+            return v
+    return s
+
+
+def _scalar(s):
+    if not s:
+        raise _Fallback
+    c = s[0]
+    if c == '"':
+        if len(s) < 2 or s[-1] != '"' or "\\" in s or '"' in s[1:-1]:
+            raise _Fallback
+        return s[1:-1]
+    if c == "'":
+        if len(s) < 2 or s[-1] != "'":
+            raise _Fallback
+        inner = s[1:-1]
+        if "'" in inner.replace("''", ""):
+            raise _Fallback
+        return inner.replace("''", "'")
+    if c == "[":
+        if s[-1] != "]":
+            raise _Fallback
+        inner = s[1:-1].strip()
+        if not inner:
+            return []
+        if any(ch in inner for ch in "[]{}#") or ('"' in inner and "\\" in inner):
+            raise _Fallback
+        if '"' in inner or "'" in inner:
+            return safe_load(s)
+        return [_scalar(p.strip()) for p in inner.split(",")]
+    if c == "{":
+        return safe_load(s)
+    return _plain(s)
+
+
+def _sections(lines):
+    """Split into top-level ``key: value`` sections: {key: (inline_text, body_lines)}."""
+    out = {}
+    key = None
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0] not in " -\t":
+            if line.startswith("---") or line.startswith("..."):
+                if line.strip() in ("---", "..."):
+                    continue
+                raise _Fallback
+            m = _TOP.match(line)
+            if not m or m.group(1) in out:
+                raise _Fallback
+            key = m.group(1)
+            out[key] = (m.group(2) or "", [])
+        elif key is None or "\t" in line[:len(line) - len(line.lstrip())]:
+            raise _Fallback
+        else:
+            out[key][1].append(line)
+    return out
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip(" "))
+
+
+def _images(body):
+    if not body:
+        return []
+    ind = _indent(body[0])
+    prefix = " " * ind + "- "
+    items = []
+    cur = None
+    inner = None
+    for line in body:
+        if line.startswith(prefix):
+            text = line[len(prefix):].strip()
+            m = _ITEM_KEY.match(text) if text[:1] not in "\"'[{" else None
+            if m:
+                cur = {}
+                items.append(cur)
+                inner = ind + 2
+                _item_kv(cur, m)
+            else:
+                items.append(_scalar(text))
+                cur = None
+            continue
+        if cur is None or _indent(line) != inner:
+            raise _Fallback
+        m = _ITEM_KEY.match(line.strip())
+        if not m:
+            raise _Fallback
+        _item_kv(cur, m)
+    return items
+
+
+def _item_kv(item, m):
+    key, value = m.group(1), m.group(2)
+    if value is None or key in item:
+        raise _Fallback
+    item[key] = _scalar(value)
+
+
+def _split(body):
+    out = {}
+    for line in body:
+        m = _ITEM_KEY.match(line.strip())
+        if not m or m.group(2) is None:
+            raise _Fallback
+        v = m.group(2)
+        if not (v.startswith("[") and v.endswith("]")) or m.group(1) in out:
+            raise _Fallback
+        inner = v[1:-1].strip()
+        try:
+            out[m.group(1)] = [int(x) for x in inner.split(",")] if inner else []
+        except ValueError:
+            raise _Fallback from None
+    return out
+
+
+def _fast(text):
+    if "\t" in text or "&" in text and "*" in text:
+        raise _Fallback
+    sections = _sections(text.split("\n"))
+    data = {}
+    for key, (inline, body) in sections.items():
+        if key == "images" and not inline:
+            data[key] = _images(body)
+        elif key == "split" and not inline and body:
+            data[key] = _split(body)
+        else:
+            chunk = key + ":" + (" " + inline if inline else "") + "\n" + "\n".join(body)
+            data.update(safe_load(chunk) or {key: None})
+    return data

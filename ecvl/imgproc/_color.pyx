@@ -1,0 +1,174 @@
+# cython: language_level=3
+"""Pixel-parallel colour conversion kernels (uint8 fixed point follows OpenCV's constants)."""
+import numpy as np
+from cython.parallel cimport prange
+from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t
+from libc.math cimport floor
+
+ctypedef fused T:
+    uint8_t
+    int8_t
+    uint16_t
+    int16_t
+    int32_t
+    int64_t
+    float
+    double
+
+DEF SHIFT = 14
+DEF HALF = 8192
+# ITU-R BT.601 in 14-bit fixed point (OpenCV's values)
+DEF R2Y = 4899
+DEF G2Y = 9617
+DEF B2Y = 1868
+DEF R2CR = 11682
+DEF B2CB = 9241
+DEF CR2R = 22987
+DEF CB2B = 29049
+DEF CR2G = -11698
+DEF CB2G = -5636
+# RGB -> GRAY uses 15-bit weights (bit-exact with OpenCV's cvtColor)
+DEF GR = 9798
+DEF GG = 19235
+DEF GB = 3735
+
+cdef inline uint8_t _sat8(int v) noexcept nogil:
+    return <uint8_t>(0 if v < 0 else (255 if v > 255 else v))
+
+
+def _check(src, dst, int cs, int cd):
+    if src.ndim != 2 or dst.ndim != 2 or src.shape[0] != dst.shape[0] or src.shape[1] != cs \
+            or dst.shape[1] != cd:
+        raise ValueError("colour kernel: bad pixel array shapes")
+
+
+def shuffle(const T[:, ::1] src, T[:, ::1] dst, idx, T fill, int nthreads):
+    """dst[:, k] = src[:, idx[k]] (idx[k] < 0: fill)."""
+    cdef Py_ssize_t n = src.shape[0], cs = src.shape[1], cd = dst.shape[1], i, k
+    if dst.shape[0] != n or len(idx) != cd or any(j >= cs for j in idx):
+        raise ValueError("shuffle: bad shapes or indices")
+    cdef int ix[4]
+    for k in range(cd):
+        ix[k] = idx[k]
+    if cd > 4:
+        raise ValueError("shuffle: at most 4 output channels")
+    with nogil:
+        for i in prange(n, num_threads=max(1, nthreads), schedule='static'):
+            for k in range(cd):
+                dst[i, k] = src[i, ix[k]] if ix[k] >= 0 else fill
+
+
+def rgb_to_gray_u8(const uint8_t[:, ::1] src, uint8_t[::1] dst, int ri, int gi, int bi,
+                   int nthreads):
+    cdef Py_ssize_t n = src.shape[0], i
+    if dst.shape[0] != n or max(ri, gi, bi) >= src.shape[1] or min(ri, gi, bi) < 0:
+        raise ValueError("rgb_to_gray_u8: bad shapes")
+    with nogil:
+        for i in prange(n, num_threads=max(1, nthreads), schedule='static'):
+            dst[i] = <uint8_t>((src[i, ri] * GR + src[i, gi] * GG + src[i, bi] * GB + 16384) >> 15)
+
+
+def rgb_to_ycbcr_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi, int bi,
+                    int nthreads):
+    """Y, Cb, Cr (channel order of the name) with OpenCV's 8-bit YCrCb arithmetic."""
+    cdef Py_ssize_t n = src.shape[0], i
+    cdef int r, g, b, y
+    if dst.shape[0] != n or dst.shape[1] != 3 or max(ri, gi, bi) >= src.shape[1]:
+        raise ValueError("rgb_to_ycbcr_u8: bad shapes")
+    with nogil:
+        for i in prange(n, num_threads=max(1, nthreads), schedule='static'):
+            r = src[i, ri]
+            g = src[i, gi]
+            b = src[i, bi]
+            y = (r * R2Y + g * G2Y + b * B2Y + HALF) >> SHIFT
+            dst[i, 0] = <uint8_t>y
+            dst[i, 1] = _sat8(((b - y) * B2CB + (128 << SHIFT) + HALF) >> SHIFT)
+            dst[i, 2] = _sat8(((r - y) * R2CR + (128 << SHIFT) + HALF) >> SHIFT)
+
+
+def ycbcr_to_rgb_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi, int bi,
+                    int nthreads):
+    cdef Py_ssize_t n = src.shape[0], i
+    cdef int y, cb, cr
+    if dst.shape[0] != n or src.shape[1] != 3 or max(ri, gi, bi) >= dst.shape[1]:
+        raise ValueError("ycbcr_to_rgb_u8: bad shapes")
+    with nogil:
+        for i in prange(n, num_threads=max(1, nthreads), schedule='static'):
+            y = src[i, 0]
+            cb = src[i, 1] - 128
+            cr = src[i, 2] - 128
+            dst[i, ri] = _sat8(y + ((cr * CR2R + HALF) >> SHIFT))
+            dst[i, gi] = _sat8(y + ((cr * CR2G + cb * CB2G + HALF) >> SHIFT))
+            dst[i, bi] = _sat8(y + ((cb * CB2B + HALF) >> SHIFT))
+
+
+cdef int _sdiv[256]
+cdef int _hdiv[256]
+_sdiv[0] = 0
+_hdiv[0] = 0
+for _i in range(1, 256):
+    _sdiv[_i] = <int>round((255 << 12) / (1.0 * _i))
+    _hdiv[_i] = <int>round((180 << 12) / (6.0 * _i))
+
+
+def rgb_to_hsv_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi, int bi,
+                  int nthreads):
+    """H in [0, 180), S and V in [0, 255], with OpenCV's 8-bit table arithmetic."""
+    cdef Py_ssize_t n = src.shape[0], i
+    cdef int r, g, b, v, vmin, diff, vr, vg, h, s
+    if dst.shape[0] != n or dst.shape[1] != 3 or max(ri, gi, bi) >= src.shape[1]:
+        raise ValueError("rgb_to_hsv_u8: bad shapes")
+    with nogil:
+        for i in prange(n, num_threads=max(1, nthreads), schedule='static'):
+            r = src[i, ri]
+            g = src[i, gi]
+            b = src[i, bi]
+            v = max(r, max(g, b))
+            vmin = min(r, min(g, b))
+            diff = v - vmin
+            vr = -1 if v == r else 0
+            vg = -1 if v == g else 0
+            s = (diff * _sdiv[v] + (1 << 11)) >> 12
+            h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + ((~vg) & (r - g + 4 * diff))))
+            h = (h * _hdiv[diff] + (1 << 11)) >> 12
+            if h < 0:
+                h = h + 180
+            dst[i, 0] = <uint8_t>h
+            dst[i, 1] = <uint8_t>s
+            dst[i, 2] = <uint8_t>v
+
+
+def hsv_to_rgb_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi, int bi,
+                  int nthreads):
+    """Inverse of rgb_to_hsv_u8 through float math (OpenCV's sector formulation)."""
+    cdef Py_ssize_t n = src.shape[0], i
+    cdef float h, s, v, f, p, q, t, r, g, b
+    cdef int sector
+    if dst.shape[0] != n or src.shape[1] != 3 or max(ri, gi, bi) >= dst.shape[1]:
+        raise ValueError("hsv_to_rgb_u8: bad shapes")
+    with nogil:
+        for i in prange(n, num_threads=max(1, nthreads), schedule='static'):
+            h = src[i, 0] * (6.0 / 180.0)
+            s = src[i, 1] * (1.0 / 255.0)
+            v = src[i, 2] * (1.0 / 255.0)
+            sector = <int>floor(h)
+            f = h - sector
+            sector = sector % 6
+            p = v * (1 - s)
+            q = v * (1 - s * f)
+            t = v * (1 - s * (1 - f))
+            if sector == 0:
+                r = v; g = t; b = p
+            elif sector == 1:
+                r = q; g = v; b = p
+            elif sector == 2:
+                r = p; g = v; b = t
+            elif sector == 3:
+                r = p; g = q; b = v
+            elif sector == 4:
+                r = t; g = p; b = v
+            else:
+                r = v; g = p; b = q
+            dst[i, ri] = _sat8(<int>(r * 255.0 + 0.5))
+            dst[i, gi] = _sat8(<int>(g * 255.0 + 0.5))
+            dst[i, bi] = _sat8(<int>(b * 255.0 + 0.5))

@@ -1,0 +1,172 @@
+"""Helpers shared by the non-geometric image operations: dtype codes, border maps, validation.
+
+Array-level functions in :mod:`ecvl.imgproc` work on *canonical* arrays: ``(H, W, C)`` for
+images and ``(D, H, W, C)`` for volumes, channel axis last. A plain ``(H, W)`` array is accepted
+as a one-channel image.
+"""
+
+import numpy as np
+
+from .._runtime import get_num_threads
+from ..core.convert import saturate_cast as _core_saturate_cast
+from ..core.errors import EcvlTypeError, EcvlValueError
+
+__all__ = []
+
+TYPECODES = {
+    np.dtype(np.uint8): 0,
+    np.dtype(np.int8): 1,
+    np.dtype(np.uint16): 2,
+    np.dtype(np.int16): 3,
+    np.dtype(np.int32): 4,
+    np.dtype(np.int64): 5,
+    np.dtype(np.float32): 6,
+    np.dtype(np.float64): 7,
+}
+SUPPORTED_DTYPES = tuple(TYPECODES)
+
+_BORDER_ALIASES = {
+    "constant": "constant",
+    "replicate": "replicate",
+    "edge": "replicate",
+    "reflect": "reflect",
+    "symmetric": "reflect",
+    "reflect_101": "reflect_101",
+    "reflect101": "reflect_101",
+    "default": "reflect_101",
+    "wrap": "wrap",
+}
+
+
+def nthreads():
+    return get_num_threads()
+
+
+def typecode(arr, op):
+    """Kernel type code of ``arr.dtype``; a clear error for dtypes ecvl does not store."""
+    try:
+        return TYPECODES[arr.dtype]
+    except KeyError:
+        names = ", ".join(d.name for d in SUPPORTED_DTYPES)
+        raise EcvlTypeError(f"{op}: unsupported dtype {arr.dtype} (expected one of {names})") from None
+
+
+def as_image_array(arr, op, allow_volume=True):
+    """Return ``(array_view, squeeze)``: a C-contiguous canonical array and whether a 2-D input
+    was given (the result is then squeezed back)."""
+    a = np.asarray(arr)
+    typecode(a, op)
+    if a.ndim == 2:
+        return np.ascontiguousarray(a[:, :, None]), True
+    if a.ndim == 3 or (allow_volume and a.ndim == 4):
+        if a.size == 0:
+            raise EcvlValueError(f"{op}: empty image of shape {a.shape}")
+        return np.ascontiguousarray(a), False
+    want = "(H, W), (H, W, C) or (D, H, W, C)" if allow_volume else "(H, W) or (H, W, C)"
+    raise EcvlValueError(f"{op}: expected a canonical {want} array, got shape {a.shape}")
+
+
+def restore(out, squeeze):
+    return out[:, :, 0] if squeeze else out
+
+
+def border_name(border, op):
+    """Normalise a border given as string or ``BorderType`` member to a canonical name."""
+    name = getattr(border, "name", border)
+    if not isinstance(name, str):
+        raise EcvlValueError(f"{op}: border must be a string or BorderType, got {border!r}")
+    key = name.lower()
+    if key.startswith("border_"):
+        key = key[len("border_"):]
+    try:
+        return _BORDER_ALIASES[key]
+    except KeyError:
+        raise EcvlValueError(
+            f"{op}: unsupported border {border!r} (use constant, replicate, reflect, "
+            "reflect_101 or wrap)"
+        ) from None
+
+
+def border_map(n, before, after, mode):
+    """Source index of each padded position ``-before .. n + after - 1`` (-1: constant)."""
+    p = np.arange(-before, n + after, dtype=np.intp)
+    if mode == "constant":
+        return np.where((p >= 0) & (p < n), p, -1)
+    if mode == "replicate":
+        return np.clip(p, 0, n - 1)
+    if mode == "wrap":
+        return np.mod(p, n)
+    if mode == "reflect":
+        q = np.mod(p, 2 * n)
+        return np.where(q < n, q, 2 * n - 1 - q)
+    if mode == "reflect_101":
+        if n == 1:
+            return np.zeros_like(p)
+        q = np.mod(p, 2 * n - 2)
+        return np.where(q < n, q, 2 * n - 2 - q)
+    raise EcvlValueError(f"unknown border mode {mode!r}")
+
+
+def dtype_limits(dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return -np.inf, np.inf
+    info = np.iinfo(dtype)
+    return info.min, info.max
+
+
+def saturate_cast(values, dtype):
+    """Round to nearest (ties to even), clip to the range of ``dtype`` and cast (ECVL rules)."""
+    values = np.asarray(values)
+    if values.ndim == 0:
+        return _core_saturate_cast(values[None], dtype)[0]
+    return _core_saturate_cast(values, dtype)
+
+
+def constant_row(dtype, length, value):
+    """A row of ``length`` elements filled with ``value`` saturated to ``dtype``."""
+    return np.full(max(1, length), saturate_cast(np.float64(value), dtype), dtype=dtype)
+
+
+def check_odd_size(size, op, name="kernel size"):
+    if isinstance(size, bool) or int(size) != size or size < 1 or size % 2 == 0:
+        raise EcvlValueError(f"{op}: {name} must be a positive odd integer, got {size!r}")
+    return int(size)
+
+
+def per_axis(value, n, op, name):
+    """Broadcast a scalar or (x, y[, z]) sequence to ``n`` values in x, y, z order."""
+    if np.isscalar(value):
+        return [value] * n
+    vals = list(value)
+    if len(vals) != n:
+        raise EcvlValueError(f"{op}: {name} needs 1 or {n} values (x, y[, z]), got {value!r}")
+    return vals
+
+
+def image_canonical(img, op):
+    """The canonical array of a non-empty :class:`~ecvl.Image` (a clear error otherwise)."""
+    from ..core.image import Image
+
+    if not isinstance(img, Image):
+        raise EcvlTypeError(f"{op}: expected an ecvl.Image, got {type(img).__name__}")
+    if img.IsEmpty():
+        raise EcvlValueError(f"{op}: the source image is empty")
+    a = img.canonical()
+    if a.ndim not in (3, 4):
+        raise EcvlValueError(
+            f"{op}: image with channels {img.channels_!r} is neither 2-D nor a 3-D volume")
+    return a
+
+
+def deliver(src, out, dst=None, colortype=None):
+    """Wrap the canonical result ``out`` like ``src``; write it into ``dst`` when given."""
+    result = src.new_like(out, colortype=colortype)
+    if dst is not None:
+        from ..core.image import Image
+
+        if not isinstance(dst, Image):
+            raise EcvlTypeError(f"destination must be an ecvl.Image, got {type(dst).__name__}")
+        dst._assign(result)
+        return dst
+    return result

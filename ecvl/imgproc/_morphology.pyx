@@ -1,0 +1,54 @@
+# cython: language_level=3
+"""Row-parallel driver of grey-level erosion/dilation (the loops are in _rowkern.h)."""
+import numpy as np
+from cython.parallel cimport prange, threadid
+from libc.stdlib cimport malloc, free
+from libc.stdint cimport uint8_t
+
+cdef extern from "_rowkern.h" nogil:
+    int dh_morph_row(int tc, const char *src, Py_ssize_t rstride, char *dst,
+                     const Py_ssize_t *rows, const uint8_t *se, int is_rect, int kh, int kw,
+                     const Py_ssize_t *cmap, int ax, Py_ssize_t W, Py_ssize_t C,
+                     const char *cvrow, int is_max, void *buf)
+
+
+def erode_dilate(src, dst, se, bint is_rect, bint is_max, rowmap, cmap, int ax, cvrow, int tc,
+                 int nthreads):
+    """One erosion (is_max False) or dilation of src by the 0/1 mask se into dst."""
+    se = np.ascontiguousarray(se, dtype=np.uint8)
+    if se.ndim != 2 or not se.any():
+        raise ValueError("morphology: structuring element must be 2-D with a nonzero element")
+    cdef Py_ssize_t kh = se.shape[0], kw = se.shape[1]
+    if src.ndim != 3 or dst.shape != src.shape or dst.dtype != src.dtype or src.size == 0:
+        raise ValueError("morphology: src/dst must be non-empty (H, W, C) arrays alike")
+    if not (src.flags.c_contiguous and dst.flags.c_contiguous and dst.flags.writeable):
+        raise ValueError("morphology: src/dst must be C-contiguous (dst writeable)")
+    if rowmap.shape[0] != src.shape[0] + kh - 1 or cmap.shape[0] != src.shape[1] + kw - 1:
+        raise ValueError("morphology: border maps do not match the image and kernel")
+    if rowmap.max() >= src.shape[0] or rowmap.min() < -1 or cmap.max() >= src.shape[1] \
+            or cmap.min() < -1 or not (0 <= ax < kw):
+        raise ValueError("morphology: border map or anchor out of range")
+    if cvrow.dtype != src.dtype or cvrow.size < src.shape[1] * src.shape[2]:
+        raise ValueError("morphology: constant row has the wrong size or dtype")
+    cdef Py_ssize_t H = src.shape[0], W = src.shape[1], C = src.shape[2]
+    cdef Py_ssize_t isz = src.dtype.itemsize
+    cdef const unsigned char[:, ::1] s = src.reshape(H, -1).view(np.uint8)
+    cdef unsigned char[:, ::1] d = dst.reshape(H, -1).view(np.uint8)
+    cdef const Py_ssize_t[::1] rm = np.ascontiguousarray(rowmap, dtype=np.intp)
+    cdef const Py_ssize_t[::1] cm = np.ascontiguousarray(cmap, dtype=np.intp)
+    cdef const unsigned char[::1] cv = np.ascontiguousarray(cvrow).reshape(-1).view(np.uint8)
+    cdef const uint8_t[::1] seb = se.reshape(-1)
+    cdef Py_ssize_t bufn = (W + kw - 1) * C * isz
+    cdef int nt = max(1, min(nthreads, H))
+    cdef char *work = <char *> malloc(<size_t>nt * bufn + 64)
+    if work == NULL:
+        raise MemoryError("morphology: cannot allocate row buffers")
+    cdef Py_ssize_t y
+    try:
+        with nogil:
+            for y in prange(H, num_threads=nt, schedule='static'):
+                dh_morph_row(tc, <const char *>&s[0, 0], s.shape[1], <char *>&d[y, 0], &rm[y],
+                             &seb[0], is_rect, <int>kh, <int>kw, &cm[0], ax, W, C,
+                             <const char *>&cv[0], is_max, <void *>(work + threadid() * bufn))
+    finally:
+        free(work)

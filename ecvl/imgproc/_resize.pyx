@@ -1,0 +1,208 @@
+# cython: language_level=3
+"""Row-parallel kernels for separable resampling, flips and transposes.
+
+Arrays arrive validated and C-contiguous from :mod:`ecvl.imgproc.geometric`; index tables are
+built there and are guaranteed in range, so the loops below never check bounds.
+"""
+
+from cython.parallel cimport prange, parallel
+from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t
+from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy
+from libc.math cimport rint
+
+ctypedef fused pix_t:
+    uint8_t
+    int8_t
+    uint16_t
+    int16_t
+    int32_t
+    int64_t
+    float
+    double
+
+ctypedef fused acc_t:
+    float
+    double
+
+
+cdef inline double _clamp(double v, double lo, double hi) noexcept nogil:
+    return lo if v < lo else (hi if v > hi else v)
+
+
+cdef inline void _store(pix_t* p, double v) noexcept nogil:
+    # Round half to even and saturate, as OpenCV's saturate_cast does.
+    if pix_t is float or pix_t is double:
+        p[0] = <pix_t>v
+    elif pix_t is uint8_t:
+        p[0] = <uint8_t>_clamp(rint(v), 0.0, 255.0)
+    elif pix_t is int8_t:
+        p[0] = <int8_t>_clamp(rint(v), -128.0, 127.0)
+    elif pix_t is uint16_t:
+        p[0] = <uint16_t>_clamp(rint(v), 0.0, 65535.0)
+    elif pix_t is int16_t:
+        p[0] = <int16_t>_clamp(rint(v), -32768.0, 32767.0)
+    elif pix_t is int32_t:
+        p[0] = <int32_t>_clamp(rint(v), -2147483648.0, 2147483647.0)
+    else:
+        v = rint(v)
+        if v >= 9.223372036854775807e18:
+            p[0] = <pix_t>0x7FFFFFFFFFFFFFFF
+        elif v <= -9.223372036854775808e18:
+            p[0] = <pix_t>(-0x7FFFFFFFFFFFFFFF - 1)
+        else:
+            p[0] = <pix_t>v
+
+
+def hpass(const pix_t[:, :, ::1] src, acc_t[:, ::1] tmp, const int32_t[::1] xofs,
+          const acc_t[::1] xw, int ksize, const uint8_t[::1] rows, int nthreads):
+    """tmp[y, dx*C + c] = sum_k xw[dx*K + k] * src[y, xofs[dx*K + k], c] for rows[y] != 0."""
+    cdef Py_ssize_t h = src.shape[0], C = src.shape[2]
+    cdef Py_ssize_t dw = tmp.shape[1] // C
+    cdef Py_ssize_t y, dx, c, k
+    cdef const pix_t* srow
+    cdef const pix_t* p
+    cdef acc_t* trow
+    cdef acc_t s
+    cdef acc_t w0, w1
+    cdef const int32_t* ofs
+    cdef const acc_t* wt
+    with nogil:
+        for y in prange(h, num_threads=nthreads, schedule='static'):
+            if rows[y] == 0:
+                continue
+            srow = &src[y, 0, 0]
+            trow = &tmp[y, 0]
+            if ksize == 2:
+                for dx in range(dw):
+                    w0 = xw[2 * dx]
+                    w1 = xw[2 * dx + 1]
+                    p = srow + xofs[2 * dx] * C
+                    k = (xofs[2 * dx + 1] - xofs[2 * dx]) * C
+                    for c in range(C):
+                        trow[dx * C + c] = w0 * <acc_t>p[c] + w1 * <acc_t>p[c + k]
+            else:
+                for dx in range(dw):
+                    ofs = &xofs[dx * ksize]
+                    wt = &xw[dx * ksize]
+                    for c in range(C):
+                        s = 0
+                        for k in range(ksize):
+                            s = s + wt[k] * <acc_t>srow[ofs[k] * C + c]
+                        trow[dx * C + c] = s
+
+
+def vpass(const acc_t[:, ::1] tmp, pix_t[:, ::1] out, const int32_t[::1] yofs,
+          const acc_t[::1] yw, int ksize, int nthreads):
+    """out[dy, i] = saturate(sum_k yw[dy*K + k] * tmp[yofs[dy*K + k], i])."""
+    cdef Py_ssize_t dh = out.shape[0], n = out.shape[1]
+    cdef Py_ssize_t dy, i, k
+    cdef acc_t* buf
+    cdef const acc_t* t
+    cdef acc_t w
+    with nogil, parallel(num_threads=nthreads):
+        buf = <acc_t*>malloc(n * sizeof(acc_t) + 1)
+        for dy in prange(dh, schedule='static'):
+            t = &tmp[yofs[dy * ksize], 0]
+            w = yw[dy * ksize]
+            for i in range(n):
+                buf[i] = w * t[i]
+            for k in range(1, ksize):
+                t = &tmp[yofs[dy * ksize + k], 0]
+                w = yw[dy * ksize + k]
+                if w != 0:
+                    for i in range(n):
+                        buf[i] = buf[i] + w * t[i]
+            for i in range(n):
+                _store(&out[dy, i], buf[i])
+        free(buf)
+
+
+def half2x2(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
+    """Exact 2x2 box average (the shape of bilinear and area resize at an exact factor of 2)."""
+    cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1], C = out.shape[2]
+    cdef Py_ssize_t dy, dx, c, rs = src.shape[1] * C
+    cdef const pix_t* a
+    cdef pix_t* o
+    cdef int32_t s
+    with nogil:
+        for dy in prange(dh, num_threads=nthreads, schedule='static'):
+            a = &src[2 * dy, 0, 0]
+            o = &out[dy, 0, 0]
+            if pix_t is uint8_t or pix_t is uint16_t or pix_t is int8_t or pix_t is int16_t:
+                for dx in range(dw):
+                    for c in range(C):
+                        s = (<int32_t>a[2 * dx * C + c] + <int32_t>a[(2 * dx + 1) * C + c]
+                             + <int32_t>a[rs + 2 * dx * C + c]
+                             + <int32_t>a[rs + (2 * dx + 1) * C + c])
+                        o[dx * C + c] = <pix_t>((s + 2) >> 2)
+            else:
+                for dx in range(dw):
+                    for c in range(C):
+                        _store(&o[dx * C + c],
+                               0.25 * (<double>a[2 * dx * C + c] + <double>a[(2 * dx + 1) * C + c]
+                                       + <double>a[rs + 2 * dx * C + c]
+                                       + <double>a[rs + (2 * dx + 1) * C + c]))
+
+
+def gather2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1] yofs,
+             const int32_t[::1] xofs, int nthreads):
+    """out[dy, dx, :] = src[yofs[dy], xofs[dx], :] (nearest-neighbour resampling)."""
+    cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1], C = out.shape[2]
+    cdef Py_ssize_t dy, dx, c
+    cdef const pix_t* srow
+    cdef pix_t* o
+    with nogil:
+        for dy in prange(dh, num_threads=nthreads, schedule='static'):
+            srow = &src[yofs[dy], 0, 0]
+            o = &out[dy, 0, 0]
+            if C == 1:
+                for dx in range(dw):
+                    o[dx] = srow[xofs[dx]]
+            else:
+                for dx in range(dw):
+                    for c in range(C):
+                        o[dx * C + c] = srow[xofs[dx] * C + c]
+
+
+def mirror(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
+    """out[y, x, :] = src[y, W-1-x, :]."""
+    cdef Py_ssize_t h = src.shape[0], w = src.shape[1], C = src.shape[2]
+    cdef Py_ssize_t y, x, c
+    cdef const pix_t* s
+    cdef pix_t* o
+    with nogil:
+        for y in prange(h, num_threads=nthreads, schedule='static'):
+            s = &src[y, 0, 0]
+            o = &out[y, 0, 0]
+            if C == 1:
+                for x in range(w):
+                    o[x] = s[w - 1 - x]
+            elif C == 3:
+                for x in range(w):
+                    o[3 * x] = s[3 * (w - 1 - x)]
+                    o[3 * x + 1] = s[3 * (w - 1 - x) + 1]
+                    o[3 * x + 2] = s[3 * (w - 1 - x) + 2]
+            else:
+                for x in range(w):
+                    memcpy(&o[x * C], &s[(w - 1 - x) * C], C * sizeof(pix_t))
+
+
+def transpose(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
+    """out[x, y, :] = src[y, x, :], in cache-sized tiles."""
+    cdef Py_ssize_t h = src.shape[0], w = src.shape[1], C = src.shape[2]
+    cdef Py_ssize_t TB = 32
+    cdef Py_ssize_t nbx = (w + TB - 1) // TB
+    cdef Py_ssize_t nby = (h + TB - 1) // TB
+    cdef Py_ssize_t bx, by, y, x, c, y0, y1, x0, x1
+    with nogil:
+        for bx in prange(nbx, num_threads=nthreads, schedule='static'):
+            x0 = bx * TB
+            x1 = x0 + TB if x0 + TB < w else w
+            for by in range(nby):
+                y0 = by * TB
+                y1 = y0 + TB if y0 + TB < h else h
+                for x in range(x0, x1):
+                    for y in range(y0, y1):
+                        for c in range(C):
+                            out[x, y, c] = src[y, x, c]

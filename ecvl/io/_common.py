@@ -1,0 +1,68 @@
+"""Helpers shared by the readers and writers: atomic writes and error wrapping."""
+
+import contextlib
+import os
+import tempfile
+
+from ..core.errors import EcvlError, ImageIOError
+
+__all__ = ["atomic_path", "reading", "check_readable", "lower_ext"]
+
+
+def lower_ext(filename):
+    """Lower-case extension of `filename`, with ``.nii.gz`` kept whole."""
+    name = os.fspath(filename).lower()
+    if name.endswith(".nii.gz"):
+        return ".nii.gz"
+    return os.path.splitext(name)[1]
+
+
+def check_readable(filename):
+    """Raise ImageIOError unless `filename` names an existing regular file; return its str."""
+    path = os.fspath(filename)
+    if not os.path.exists(path):
+        raise ImageIOError(path, "file does not exist")
+    if os.path.isdir(path):
+        raise ImageIOError(path, "is a directory, not a file")
+    return path
+
+
+@contextlib.contextmanager
+def reading(filename, what):
+    """Turn any failure inside the block into an ImageIOError naming `filename`."""
+    try:
+        yield
+    except ImageIOError:
+        raise
+    except EcvlError as e:
+        raise ImageIOError(filename, f"{what}: {e}") from e
+    except MemoryError as e:
+        raise ImageIOError(filename, f"{what}: not enough memory (corrupt size fields?)") from e
+    except Exception as e:  # the decoders raise many unrelated types on corrupt input
+        msg = str(e) or type(e).__name__
+        raise ImageIOError(filename, f"{what} failed ({type(e).__name__}: {msg})") from e
+
+
+@contextlib.contextmanager
+def atomic_path(filename, suffix=None):
+    """Yield a temporary path beside `filename`; move it into place only on success.
+
+    The temporary file lives in the destination folder so that the final
+    :func:`os.replace` is atomic; on any error it is removed and `filename` is left
+    untouched.
+    """
+    path = os.fspath(filename)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ImageIOError(path, f"folder {folder} does not exist")
+    if suffix is None:
+        suffix = lower_ext(path)
+    fd, tmp = tempfile.mkstemp(prefix=".ecvl-", suffix=suffix, dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,352 @@
+# cython: language_level=3
+"""Convolution kernels: im2col / col2im with OpenMP and GEMM through SciPy's BLAS.
+
+Every convolution is seen as 3-D (1-D and 2-D ones have leading spatial sizes of 1). The
+"A side" is the tensor that gets unfolded (``N x C x D x H x W``), the "B side" the tensor on
+the other side of the weights (``N x F x OD x OH x OW``), and the weights are
+``F x C/groups x KD x KH x KW``:
+
+- :func:`im2col_gemm`: ``B (=|+=) W * A`` (convolution forward; transposed-conv backward),
+- :func:`gemm_col2im`: ``A (=|+=) W^T * B`` (convolution backward-data; transposed-conv forward),
+- :func:`weight_grad`: ``dW = sum_n B (x) unfold(A)``.
+
+Samples are processed in chunks; each chunk is unfolded into ``col`` (``C*K x chunk*L``) so one
+large GEMM per group covers the whole chunk. The unfold/fold loops run in parallel over
+(row, sample) or (channel, sample) pairs, so small batches still use every core; BLAS threads
+the GEMMs itself, and the two never run at the same time. All shapes and workspace sizes are
+checked here before the GIL is released.
+"""
+
+from cython.parallel cimport prange
+from libc.string cimport memset, memcpy
+from scipy.linalg.cython_blas cimport sgemm, dgemm
+
+ctypedef fused real:
+    float
+    double
+
+cdef struct Geo:
+    Py_ssize_t C, D, H, W          # A side: channels and spatial sizes
+    Py_ssize_t F, OD, OH, OW       # B side
+    Py_ssize_t kd, kh, kw          # kernel
+    Py_ssize_t sd, sh, sw          # strides
+    Py_ssize_t pd, ph, pw          # padding before each axis
+    Py_ssize_t dd, dh, dw          # dilation
+    Py_ssize_t groups
+
+
+cdef inline void _gemm(char ta, char tb, int m, int n, int k, real alpha, real* A, int lda,
+                       real* B, int ldb, real beta, real* C, int ldc) noexcept nogil:
+    # row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T
+    if real is float:
+        sgemm(&tb, &ta, &n, &m, &k, &alpha, B, &ldb, A, &lda, &beta, C, &ldc)
+    else:
+        dgemm(&tb, &ta, &n, &m, &k, &alpha, B, &ldb, A, &lda, &beta, C, &ldc)
+
+
+cdef inline Py_ssize_t _cdiv(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    # ceil(a / b) for b > 0 and any sign of a
+    if a <= 0:
+        return -((-a) // b)
+    return (a + b - 1) // b
+
+
+cdef inline void _range(Py_ssize_t start, Py_ssize_t step, Py_ssize_t size, Py_ssize_t n,
+                        Py_ssize_t* lo, Py_ssize_t* hi) noexcept nogil:
+    # outputs e in [lo, hi) with 0 <= start + e * step < size
+    cdef Py_ssize_t a = _cdiv(-start, step), b = _cdiv(size - start, step)
+    if a < 0:
+        a = 0
+    if b > n:
+        b = n
+    if b < a:
+        b = a
+    lo[0] = a
+    hi[0] = b
+
+
+cdef void _im2col(real* x, real* col, Py_ssize_t nc, const Geo* g, int nt) noexcept nogil:
+    """``col[(c, kd, kh, kw), (n, od, oh, ow)]`` for ``nc`` samples of ``x``."""
+    cdef Py_ssize_t K = g.kd * g.kh * g.kw
+    cdef Py_ssize_t L = g.OD * g.OH * g.OW
+    cdef Py_ssize_t ncols = nc * L, plane = g.D * g.H * g.W
+    cdef Py_ssize_t t, n, r, c, kk, a, b, e, zd, zh, zw, i_d, i_h, iw0, lo, hi
+    cdef real* src
+    cdef real* dst
+    cdef real* row
+    for t in prange(g.C * K * nc, num_threads=nt, schedule='static'):
+        n = t % nc
+        r = t // nc
+        c = r // K
+        kk = r % K
+        zd = kk // (g.kh * g.kw)
+        zh = (kk // g.kw) % g.kh
+        zw = kk % g.kw
+        src = x + (n * g.C + c) * plane
+        dst = col + r * ncols + n * L
+        iw0 = zw * g.dw - g.pw
+        _range(iw0, g.sw, g.W, g.OW, &lo, &hi)
+        for a in range(g.OD):
+            i_d = a * g.sd - g.pd + zd * g.dd
+            if i_d < 0 or i_d >= g.D:
+                memset(dst, 0, g.OH * g.OW * sizeof(real))
+                dst = dst + g.OH * g.OW
+                continue
+            for b in range(g.OH):
+                i_h = b * g.sh - g.ph + zh * g.dh
+                if i_h < 0 or i_h >= g.H:
+                    memset(dst, 0, g.OW * sizeof(real))
+                else:
+                    row = src + (i_d * g.H + i_h) * g.W + iw0
+                    for e in range(lo):
+                        dst[e] = 0
+                    if g.sw == 1:
+                        for e in range(lo, hi):
+                            dst[e] = row[e]
+                    else:
+                        for e in range(lo, hi):
+                            dst[e] = row[e * g.sw]
+                    for e in range(hi, g.OW):
+                        dst[e] = 0
+                dst = dst + g.OW
+
+
+cdef void _col2im(real* col, real* x, Py_ssize_t nc, const Geo* g, bint acc, int nt) noexcept nogil:
+    """``x (=|+=) fold(col)``: the adjoint of :func:`_im2col`; one task per (channel, sample)."""
+    cdef Py_ssize_t K = g.kd * g.kh * g.kw
+    cdef Py_ssize_t L = g.OD * g.OH * g.OW
+    cdef Py_ssize_t ncols = nc * L, plane = g.D * g.H * g.W
+    cdef Py_ssize_t t, n, c, kk, a, b, e, zd, zh, zw, i_d, i_h, iw0, lo, hi
+    cdef real* src
+    cdef real* dst
+    cdef real* row
+    for t in prange(g.C * nc, num_threads=nt, schedule='static'):
+        n = t % nc
+        c = t // nc
+        dst = x + (n * g.C + c) * plane
+        if not acc:
+            memset(dst, 0, plane * sizeof(real))
+        for kk in range(K):
+            zd = kk // (g.kh * g.kw)
+            zh = (kk // g.kw) % g.kh
+            zw = kk % g.kw
+            src = col + (c * K + kk) * ncols + n * L
+            iw0 = zw * g.dw - g.pw
+            _range(iw0, g.sw, g.W, g.OW, &lo, &hi)
+            for a in range(g.OD):
+                i_d = a * g.sd - g.pd + zd * g.dd
+                if i_d < 0 or i_d >= g.D:
+                    src = src + g.OH * g.OW
+                    continue
+                for b in range(g.OH):
+                    i_h = b * g.sh - g.ph + zh * g.dh
+                    if i_h >= 0 and i_h < g.H:
+                        row = dst + (i_d * g.H + i_h) * g.W + iw0
+                        if g.sw == 1:
+                            for e in range(lo, hi):
+                                row[e] += src[e]
+                        else:
+                            for e in range(lo, hi):
+                                row[e * g.sw] += src[e]
+                    src = src + g.OW
+
+
+cdef void _gather(real* y, real* yg, Py_ssize_t nc, Py_ssize_t F, Py_ssize_t L, int nt) noexcept nogil:
+    """``yg[f, n*L + l] = y[n, f, l]`` (sample-major to channel-major)."""
+    cdef Py_ssize_t t, n, f
+    for t in prange(nc * F, num_threads=nt, schedule='static'):
+        n = t // F
+        f = t % F
+        memcpy(yg + f * nc * L + n * L, y + t * L, L * sizeof(real))
+
+
+cdef void _scatter(real* yg, real* y, Py_ssize_t nc, Py_ssize_t F, Py_ssize_t L, bint acc,
+                   int nt) noexcept nogil:
+    """``y[n, f, l] (=|+=) yg[f, n*L + l]``."""
+    cdef Py_ssize_t t, n, f, l
+    cdef real* s
+    cdef real* d
+    for t in prange(nc * F, num_threads=nt, schedule='static'):
+        n = t // F
+        f = t % F
+        s = yg + f * nc * L + n * L
+        d = y + t * L
+        if acc:
+            for l in range(L):
+                d[l] += s[l]
+        else:
+            memcpy(d, s, L * sizeof(real))
+
+
+cdef tuple _shp(real[:, :, :, :, ::1] v):
+    return (v.shape[0], v.shape[1], v.shape[2], v.shape[3], v.shape[4])
+
+
+cdef Geo _geo(tuple a_shape, tuple b_shape, tuple w_shape, tuple stride, tuple pad,
+              tuple dil, Py_ssize_t groups) except *:
+    cdef Geo g
+    if len(a_shape) != 5 or len(b_shape) != 5 or len(w_shape) != 5:
+        raise ValueError("conv kernels expect 5-D A, B and weight arrays")
+    if len(stride) != 3 or len(pad) != 3 or len(dil) != 3:
+        raise ValueError("conv kernels expect 3 strides, paddings and dilations")
+    if a_shape[0] != b_shape[0]:
+        raise ValueError(f"conv: batch sizes differ ({a_shape[0]} and {b_shape[0]})")
+    g.C, g.D, g.H, g.W = a_shape[1], a_shape[2], a_shape[3], a_shape[4]
+    g.F, g.OD, g.OH, g.OW = b_shape[1], b_shape[2], b_shape[3], b_shape[4]
+    g.kd, g.kh, g.kw = w_shape[2], w_shape[3], w_shape[4]
+    g.sd, g.sh, g.sw = stride
+    g.pd, g.ph, g.pw = pad
+    g.dd, g.dh, g.dw = dil
+    g.groups = groups
+    if groups < 1 or g.C % groups or g.F % groups:
+        raise ValueError(f"conv: groups={groups} must divide channels {g.C} and filters {g.F}")
+    if w_shape[0] != g.F or w_shape[1] * groups != g.C:
+        raise ValueError(f"conv: weights {w_shape} do not match {g.C} -> {g.F} channels "
+                         f"in {groups} groups")
+    if min(g.sd, g.sh, g.sw, g.dd, g.dh, g.dw, g.kd, g.kh, g.kw) < 1:
+        raise ValueError("conv: kernel sizes, strides and dilations must be positive")
+    if min(g.pd, g.ph, g.pw) < 0:
+        raise ValueError("conv: paddings must be non-negative")
+    # every read and write is bounds-checked per position, so any positive sizes are safe
+    if min(g.C, g.D, g.H, g.W, g.F, g.OD, g.OH, g.OW) < 1:
+        raise ValueError(f"conv: empty channel or spatial size in A {a_shape} / B {b_shape}")
+    return g
+
+
+cdef Py_ssize_t _chunk(Geo* g, Py_ssize_t n, Py_ssize_t col_size, Py_ssize_t bg_size) except -1:
+    cdef Py_ssize_t K = g.kd * g.kh * g.kw, L = g.OD * g.OH * g.OW
+    cdef Py_ssize_t per = max(g.C * K * L, g.F * L)
+    if per == 0:
+        return n
+    cdef Py_ssize_t c = min(col_size // (g.C * K * L), bg_size // (g.F * L))
+    if c < 1:
+        raise ValueError(f"conv: workspace too small ({col_size}, {bg_size}) for one sample")
+    return min(c, n)
+
+
+def im2col_gemm(real[:, :, :, :, ::1] a, real[:, :, :, :, ::1] w, real[:, :, :, :, ::1] b,
+                tuple stride, tuple pad, tuple dil, Py_ssize_t groups,
+                real[::1] col, real[::1] bg, bint acc, int nt):
+    """``b (=|+=) conv(a, w)``; ``col`` and ``bg`` are workspaces."""
+    cdef Geo g = _geo(_shp(a), _shp(b), _shp(w), stride, pad,
+                      dil, groups)
+    cdef Py_ssize_t N = a.shape[0]
+    if N == 0:
+        return
+    cdef Py_ssize_t chunk = _chunk(&g, N, col.shape[0], bg.shape[0])
+    cdef Py_ssize_t K = g.kd * g.kh * g.kw, L = g.OD * g.OH * g.OW
+    cdef Py_ssize_t Cg = g.C // groups, Fg = g.F // groups, n0, nc, gi
+    cdef real* pa = &a[0, 0, 0, 0, 0]
+    cdef real* pb = &b[0, 0, 0, 0, 0]
+    cdef real* pw = &w[0, 0, 0, 0, 0]
+    cdef real* pc = &col[0]
+    cdef real* pg = &bg[0]
+    with nogil:
+        n0 = 0
+        while n0 < N:
+            nc = min(chunk, N - n0)
+            _im2col(pa + n0 * g.C * g.D * g.H * g.W, pc, nc, &g, nt)
+            for gi in range(groups):
+                _gemm(<char>'N', <char>'N', <int>Fg, <int>(nc * L), <int>(Cg * K), <real>1.0,
+                      pw + gi * Fg * Cg * K, <int>(Cg * K), pc + gi * Cg * K * nc * L,
+                      <int>(nc * L), <real>0.0, pg + gi * Fg * nc * L, <int>(nc * L))
+            _scatter(pg, pb + n0 * g.F * L, nc, g.F, L, acc, nt)
+            n0 = n0 + nc
+
+
+def gemm_col2im(real[:, :, :, :, ::1] b, real[:, :, :, :, ::1] w, real[:, :, :, :, ::1] a,
+                tuple stride, tuple pad, tuple dil, Py_ssize_t groups,
+                real[::1] col, real[::1] bg, bint acc, int nt):
+    """``a (=|+=) conv_transpose(b, w)`` (the adjoint of :func:`im2col_gemm` in ``a``)."""
+    cdef Geo g = _geo(_shp(a), _shp(b), _shp(w), stride, pad,
+                      dil, groups)
+    cdef Py_ssize_t N = a.shape[0]
+    if N == 0:
+        return
+    cdef Py_ssize_t chunk = _chunk(&g, N, col.shape[0], bg.shape[0])
+    cdef Py_ssize_t K = g.kd * g.kh * g.kw, L = g.OD * g.OH * g.OW
+    cdef Py_ssize_t Cg = g.C // groups, Fg = g.F // groups, n0, nc, gi
+    cdef real* pa = &a[0, 0, 0, 0, 0]
+    cdef real* pb = &b[0, 0, 0, 0, 0]
+    cdef real* pw = &w[0, 0, 0, 0, 0]
+    cdef real* pc = &col[0]
+    cdef real* pg = &bg[0]
+    with nogil:
+        n0 = 0
+        while n0 < N:
+            nc = min(chunk, N - n0)
+            _gather(pb + n0 * g.F * L, pg, nc, g.F, L, nt)
+            for gi in range(groups):
+                _gemm(<char>'T', <char>'N', <int>(Cg * K), <int>(nc * L), <int>Fg, <real>1.0,
+                      pw + gi * Fg * Cg * K, <int>(Cg * K), pg + gi * Fg * nc * L,
+                      <int>(nc * L), <real>0.0, pc + gi * Cg * K * nc * L, <int>(nc * L))
+            _col2im(pc, pa + n0 * g.C * g.D * g.H * g.W, nc, &g, acc, nt)
+            n0 = n0 + nc
+
+
+def weight_grad(real[:, :, :, :, ::1] a, real[:, :, :, :, ::1] b, real[:, :, :, :, ::1] dw,
+                tuple stride, tuple pad, tuple dil, Py_ssize_t groups,
+                real[::1] col, real[::1] bg, bint acc, int nt):
+    """``dw (=|+=) sum_n b[n] (x) unfold(a[n])``: the gradient of :func:`im2col_gemm` in ``w``."""
+    cdef Geo g = _geo(_shp(a), _shp(b), _shp(dw), stride, pad,
+                      dil, groups)
+    cdef Py_ssize_t N = a.shape[0]
+    cdef Py_ssize_t K = g.kd * g.kh * g.kw, L = g.OD * g.OH * g.OW
+    cdef Py_ssize_t Cg = g.C // groups, Fg = g.F // groups, n0, nc, gi
+    cdef real* pw = &dw[0, 0, 0, 0, 0]
+    if N == 0:
+        if not acc:
+            memset(pw, 0, g.F * Cg * K * sizeof(real))
+        return
+    cdef Py_ssize_t chunk = _chunk(&g, N, col.shape[0], bg.shape[0])
+    cdef real* pa = &a[0, 0, 0, 0, 0]
+    cdef real* pb = &b[0, 0, 0, 0, 0]
+    cdef real* pc = &col[0]
+    cdef real* pg = &bg[0]
+    cdef real beta = 1.0 if acc else 0.0
+    with nogil:
+        n0 = 0
+        while n0 < N:
+            nc = min(chunk, N - n0)
+            _im2col(pa + n0 * g.C * g.D * g.H * g.W, pc, nc, &g, nt)
+            _gather(pb + n0 * g.F * L, pg, nc, g.F, L, nt)
+            for gi in range(groups):
+                _gemm(<char>'N', <char>'T', <int>Fg, <int>(Cg * K), <int>(nc * L), <real>1.0,
+                      pg + gi * Fg * nc * L, <int>(nc * L), pc + gi * Cg * K * nc * L,
+                      <int>(nc * L), beta, pw + gi * Fg * Cg * K, <int>(Cg * K))
+            beta = 1.0
+            n0 = n0 + nc
+
+
+def channel_bias(real[:, :, ::1] y, real[::1] bias, int nt):
+    """``y[n, c, :] += bias[c]``."""
+    if bias.shape[0] != y.shape[1]:
+        raise ValueError(f"bias of {bias.shape[0]} values for {y.shape[1]} channels")
+    cdef Py_ssize_t t, l, C = y.shape[1], L = y.shape[2], T = y.shape[0] * y.shape[1]
+    cdef real v
+    if T * L == 0:
+        return
+    cdef real* p = &y[0, 0, 0]
+    with nogil:
+        for t in prange(T, num_threads=nt, schedule='static'):
+            v = bias[t % C]
+            for l in range(L):
+                p[t * L + l] += v
+
+
+def channel_sum(real[:, :, ::1] dy, real[::1] out, bint acc, int nt):
+    """``out[c] (=|+=) sum_{n, l} dy[n, c, l]`` (the gradient of a per-channel bias)."""
+    if out.shape[0] != dy.shape[1]:
+        raise ValueError(f"bias gradient of {out.shape[0]} values for {dy.shape[1]} channels")
+    cdef Py_ssize_t c, n, l, N = dy.shape[0], C = dy.shape[1], L = dy.shape[2]
+    cdef double s
+    with nogil:
+        for c in prange(C, num_threads=nt, schedule='static'):
+            s = 0
+            for n in range(N):
+                for l in range(L):
+                    s = s + dy[n, c, l]
+            if acc:
+                out[c] = out[c] + <real>s
+            else:
+                out[c] = <real>s

@@ -1,0 +1,184 @@
+# cython: language_level=3
+"""Max and average pooling over up to 3 spatial axes (1-D/2-D pools have leading sizes of 1).
+
+Each (sample, channel) plane is one parallel task, so both the batch and the channels are
+spread over the threads and backward passes need no atomics. Windows are clipped to the input:
+padding never wins a max and is not counted by the average (ONNX's ``count_include_pad=0``).
+"""
+
+from cython.parallel cimport prange
+from libc.string cimport memset
+
+ctypedef fused real:
+    float
+    double
+
+
+cdef struct PGeo:
+    Py_ssize_t D, H, W, OD, OH, OW
+    Py_ssize_t kd, kh, kw, sd, sh, sw, pd, ph, pw
+
+
+cdef PGeo _pgeo(tuple x_shape, tuple y_shape, tuple k, tuple s, tuple p) except *:
+    cdef PGeo g
+    if len(k) != 3 or len(s) != 3 or len(p) != 3:
+        raise ValueError("pool kernels expect 3 kernel sizes, strides and paddings")
+    if x_shape[0] != y_shape[0] or x_shape[1] != y_shape[1]:
+        raise ValueError(f"pool: input {x_shape} and output {y_shape} differ in batch/channels")
+    g.D, g.H, g.W = x_shape[2], x_shape[3], x_shape[4]
+    g.OD, g.OH, g.OW = y_shape[2], y_shape[3], y_shape[4]
+    g.kd, g.kh, g.kw = k
+    g.sd, g.sh, g.sw = s
+    g.pd, g.ph, g.pw = p
+    if min(g.kd, g.kh, g.kw, g.sd, g.sh, g.sw) < 1 or min(g.pd, g.ph, g.pw) < 0:
+        raise ValueError("pool: kernel sizes and strides must be positive, paddings >= 0")
+    return g
+
+
+cdef tuple _shp(real[:, :, :, :, ::1] v):
+    return (v.shape[0], v.shape[1], v.shape[2], v.shape[3], v.shape[4])
+
+
+cdef tuple _ishp(int[:, :, :, :, ::1] v):
+    return (v.shape[0], v.shape[1], v.shape[2], v.shape[3], v.shape[4])
+
+
+cdef inline void _win(Py_ssize_t o, Py_ssize_t s, Py_ssize_t p, Py_ssize_t k, Py_ssize_t n,
+                      Py_ssize_t* lo, Py_ssize_t* hi) noexcept nogil:
+    cdef Py_ssize_t a = o * s - p
+    lo[0] = a if a > 0 else 0
+    hi[0] = a + k if a + k < n else n
+
+
+def max_forward(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] y, int[:, :, :, :, ::1] idx,
+                tuple k, tuple s, tuple p, int nt):
+    """``y`` = window maxima of ``x``; ``idx`` = flat in-plane index of each maximum (-1: none)."""
+    cdef PGeo g = _pgeo(_shp(x), _shp(y), k, s, p)
+    if _ishp(idx) != _shp(y):
+        raise ValueError("pool: index array must have the output's shape")
+    cdef Py_ssize_t T = x.shape[0] * x.shape[1], t, a, b, e, i, j, l
+    cdef Py_ssize_t d0, d1, h0, h1, w0, w1, best_i, q
+    cdef real best, v
+    cdef Py_ssize_t plane = g.D * g.H * g.W, oplane = g.OD * g.OH * g.OW
+    if T == 0 or oplane == 0:
+        return
+    cdef real* px = &x[0, 0, 0, 0, 0]
+    cdef real* py = &y[0, 0, 0, 0, 0]
+    cdef int* pi = &idx[0, 0, 0, 0, 0]
+    cdef real* src
+    with nogil:
+        for t in prange(T, num_threads=nt, schedule='static'):
+            src = px + t * plane
+            q = t * oplane
+            for a in range(g.OD):
+                _win(a, g.sd, g.pd, g.kd, g.D, &d0, &d1)
+                for b in range(g.OH):
+                    _win(b, g.sh, g.ph, g.kh, g.H, &h0, &h1)
+                    for e in range(g.OW):
+                        _win(e, g.sw, g.pw, g.kw, g.W, &w0, &w1)
+                        best_i = -1
+                        best = 0
+                        for i in range(d0, d1):
+                            for j in range(h0, h1):
+                                for l in range(w0, w1):
+                                    v = src[(i * g.H + j) * g.W + l]
+                                    # NaN propagates: it replaces and is never replaced
+                                    if best_i < 0 or v > best or (v != v and best == best):
+                                        best = v
+                                        best_i = (i * g.H + j) * g.W + l
+                        py[q] = best
+                        pi[q] = <int>best_i
+                        q = q + 1
+
+
+def max_backward(real[:, :, :, :, ::1] dy, int[:, :, :, :, ::1] idx, real[:, :, :, :, ::1] dx,
+                 bint acc, int nt):
+    """``dx (=|+=)`` scatter of ``dy`` to the positions in ``idx``."""
+    if _shp(dy) != _ishp(idx) or dy.shape[0] != dx.shape[0] or dy.shape[1] != dx.shape[1]:
+        raise ValueError("pool: dy, idx and dx shapes do not match")
+    cdef Py_ssize_t T = dx.shape[0] * dx.shape[1], t, q, j
+    cdef Py_ssize_t plane = dx.shape[2] * dx.shape[3] * dx.shape[4]
+    cdef Py_ssize_t oplane = dy.shape[2] * dy.shape[3] * dy.shape[4]
+    if T == 0 or plane == 0:
+        return
+    cdef real* pdx = &dx[0, 0, 0, 0, 0]
+    cdef real* pdy = &dy[0, 0, 0, 0, 0] if oplane else NULL
+    cdef int* pi = &idx[0, 0, 0, 0, 0] if oplane else NULL
+    cdef real* dst
+    with nogil:
+        for t in prange(T, num_threads=nt, schedule='static'):
+            dst = pdx + t * plane
+            if not acc:
+                memset(dst, 0, plane * sizeof(real))
+            for q in range(t * oplane, (t + 1) * oplane):
+                j = pi[q]
+                if j >= 0 and j < plane:
+                    dst[j] += pdy[q]
+
+
+def avg_forward(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] y, tuple k, tuple s, tuple p,
+                int nt):
+    """``y`` = mean of each window's in-bounds values."""
+    cdef PGeo g = _pgeo(_shp(x), _shp(y), k, s, p)
+    cdef Py_ssize_t T = x.shape[0] * x.shape[1], t, a, b, e, i, j, l, cnt, q
+    cdef Py_ssize_t d0, d1, h0, h1, w0, w1
+    cdef Py_ssize_t plane = g.D * g.H * g.W, oplane = g.OD * g.OH * g.OW
+    cdef double acc_
+    if T == 0 or oplane == 0:
+        return
+    cdef real* px = &x[0, 0, 0, 0, 0]
+    cdef real* py = &y[0, 0, 0, 0, 0]
+    cdef real* src
+    with nogil:
+        for t in prange(T, num_threads=nt, schedule='static'):
+            src = px + t * plane
+            q = t * oplane
+            for a in range(g.OD):
+                _win(a, g.sd, g.pd, g.kd, g.D, &d0, &d1)
+                for b in range(g.OH):
+                    _win(b, g.sh, g.ph, g.kh, g.H, &h0, &h1)
+                    for e in range(g.OW):
+                        _win(e, g.sw, g.pw, g.kw, g.W, &w0, &w1)
+                        acc_ = 0
+                        for i in range(d0, d1):
+                            for j in range(h0, h1):
+                                for l in range(w0, w1):
+                                    acc_ = acc_ + src[(i * g.H + j) * g.W + l]
+                        cnt = (d1 - d0) * (h1 - h0) * (w1 - w0)
+                        py[q] = <real>(acc_ / cnt) if cnt > 0 else 0
+                        q = q + 1
+
+
+def avg_backward(real[:, :, :, :, ::1] dy, real[:, :, :, :, ::1] dx, tuple k, tuple s,
+                 tuple p, bint acc, int nt):
+    """``dx (=|+=)`` the gradient of :func:`avg_forward`."""
+    cdef PGeo g = _pgeo(_shp(dx), _shp(dy), k, s, p)
+    cdef Py_ssize_t T = dx.shape[0] * dx.shape[1], t, a, b, e, i, j, l, cnt, q
+    cdef Py_ssize_t d0, d1, h0, h1, w0, w1
+    cdef Py_ssize_t plane = g.D * g.H * g.W, oplane = g.OD * g.OH * g.OW
+    cdef real v
+    if T == 0 or plane == 0:
+        return
+    cdef real* pdx = &dx[0, 0, 0, 0, 0]
+    cdef real* pdy = &dy[0, 0, 0, 0, 0] if oplane else NULL
+    cdef real* dst
+    with nogil:
+        for t in prange(T, num_threads=nt, schedule='static'):
+            dst = pdx + t * plane
+            if not acc:
+                memset(dst, 0, plane * sizeof(real))
+            q = t * oplane
+            for a in range(g.OD):
+                _win(a, g.sd, g.pd, g.kd, g.D, &d0, &d1)
+                for b in range(g.OH):
+                    _win(b, g.sh, g.ph, g.kh, g.H, &h0, &h1)
+                    for e in range(g.OW):
+                        _win(e, g.sw, g.pw, g.kw, g.W, &w0, &w1)
+                        cnt = (d1 - d0) * (h1 - h0) * (w1 - w0)
+                        if cnt > 0:
+                            v = pdy[q] / cnt
+                            for i in range(d0, d1):
+                                for j in range(h0, h1):
+                                    for l in range(w0, w1):
+                                        dst[(i * g.H + j) * g.W + l] += v
+                        q = q + 1

@@ -1,0 +1,244 @@
+"""Activation layers: one class driven by a table of forward/backward rules.
+
+Each rule is ``(forward(xp, x, out, p), backward(xp, x, y, dy, out, p))`` where ``p`` holds the
+activation's parameters (alpha, axis). Backward rules may use the input ``x`` or the output
+``y``, whichever is cheaper.
+"""
+
+import math
+
+from .base import Layer
+
+__all__ = ["Activation", "ACTIVATIONS"]
+
+_SELU_ALPHA = 1.6732632423543772
+_SELU_SCALE = 1.0507009873554805
+
+
+def _sigmoid(xp, x, out):
+    # exp(-|x|) never overflows; the two branches recombine into 1 / (1 + exp(-x))
+    e = xp.exp(-xp.abs(x))
+    xp.divide(xp.where(x >= 0, 1.0, e), 1.0 + e, out=out)
+    return out
+
+
+def _relu_f(xp, x, out, p, be):
+    be.nn.relu_forward(x, out)
+
+
+def _relu_b(xp, x, y, dy, out, p, be):
+    be.nn.relu_backward(y, dy, out)
+
+
+def _leaky_f(xp, x, out, p, be):
+    xp.multiply(x, xp.where(x > 0, 1.0, p["alpha"]), out=out)
+
+
+def _leaky_b(xp, x, y, dy, out, p, be):
+    xp.multiply(dy, xp.where(x > 0, 1.0, p["alpha"]), out=out)
+
+
+def _elu_f(xp, x, out, p, be):
+    xp.copyto(out, xp.where(x > 0, x, p["alpha"] * xp.expm1(xp.minimum(x, 0))))
+
+
+def _elu_b(xp, x, y, dy, out, p, be):
+    xp.multiply(dy, xp.where(x > 0, 1.0, p["alpha"] * xp.exp(xp.minimum(x, 0))), out=out)
+
+
+def _selu_f(xp, x, out, p, be):
+    xp.copyto(out, _SELU_SCALE * xp.where(x > 0, x, _SELU_ALPHA * xp.expm1(xp.minimum(x, 0))))
+
+
+def _selu_b(xp, x, y, dy, out, p, be):
+    g = _SELU_SCALE * xp.where(x > 0, 1.0, _SELU_ALPHA * xp.exp(xp.minimum(x, 0)))
+    xp.multiply(dy, g, out=out)
+
+
+def _thr_f(xp, x, out, p, be):
+    xp.multiply(x, x > p["alpha"], out=out)
+
+
+def _thr_b(xp, x, y, dy, out, p, be):
+    xp.multiply(dy, x > p["alpha"], out=out)
+
+
+def _sigm_f(xp, x, out, p, be):
+    _sigmoid(xp, x, out)
+
+
+def _sigm_b(xp, x, y, dy, out, p, be):
+    xp.multiply(dy, y * (1 - y), out=out)
+
+
+def _hsig_f(xp, x, out, p, be):
+    # EDDL/Keras hard sigmoid: clip(0.2 x + 0.5, 0, 1)
+    xp.clip(0.2 * x + 0.5, 0.0, 1.0, out=out)
+
+
+def _hsig_b(xp, x, y, dy, out, p, be):
+    xp.multiply(dy, 0.2 * ((x > -2.5) & (x < 2.5)), out=out)
+
+
+def _tanh_f(xp, x, out, p, be):
+    xp.tanh(x, out=out)
+
+
+def _tanh_b(xp, x, y, dy, out, p, be):
+    xp.multiply(dy, 1 - y * y, out=out)
+
+
+def _softsign_f(xp, x, out, p, be):
+    xp.divide(x, 1 + xp.abs(x), out=out)
+
+
+def _softsign_b(xp, x, y, dy, out, p, be):
+    d = 1 + xp.abs(x)
+    xp.divide(dy, d * d, out=out)
+
+
+def _softplus_f(xp, x, out, p, be):
+    xp.logaddexp(x, 0.0, out=out)
+
+
+def _softplus_b(xp, x, y, dy, out, p, be):
+    s = xp.empty_like(x)
+    _sigmoid(xp, x, s)
+    xp.multiply(dy, s, out=out)
+
+
+def _exp_f(xp, x, out, p, be):
+    xp.exp(x, out=out)
+
+
+def _exp_b(xp, x, y, dy, out, p, be):
+    xp.multiply(dy, y, out=out)
+
+
+def _linear_f(xp, x, out, p, be):
+    xp.multiply(x, p["alpha"], out=out)
+
+
+def _linear_b(xp, x, y, dy, out, p, be):
+    xp.multiply(dy, p["alpha"], out=out)
+
+
+def _erf(xp, x):
+    erf = getattr(xp, "erf", None)
+    if erf is None:
+        try:
+            from scipy.special import erf  # CPU arrays only; other backends provide xp.erf
+        except ImportError:  # pragma: no cover
+            erf = xp.vectorize(math.erf)
+    return erf(x)
+
+
+def _gelu_f(xp, x, out, p, be):
+    xp.multiply(0.5 * x, 1 + _erf(xp, x / math.sqrt(2.0)), out=out)
+
+
+def _gelu_b(xp, x, y, dy, out, p, be):
+    cdf = 0.5 * (1 + _erf(xp, x / math.sqrt(2.0)))
+    pdf = xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+    xp.multiply(dy, cdf + x * pdf, out=out)
+
+
+def _swish_f(xp, x, out, p, be):
+    s = xp.empty_like(x)
+    _sigmoid(xp, x, s)
+    xp.multiply(x, s, out=out)
+
+
+def _swish_b(xp, x, y, dy, out, p, be):
+    s = xp.empty_like(x)
+    _sigmoid(xp, x, s)
+    xp.multiply(dy, s * (1 + x * (1 - s)), out=out)
+
+
+def _softmax_f(xp, x, out, p, be):
+    be.nn.softmax_forward(x, out, axis=p["axis"])
+
+
+def _softmax_b(xp, x, y, dy, out, p, be):
+    be.nn.softmax_backward(y, dy, out, axis=p["axis"])
+
+
+#: name -> (forward, backward, default params)
+ACTIVATIONS = {
+    "relu": (_relu_f, _relu_b, {}),
+    "leaky_relu": (_leaky_f, _leaky_b, {"alpha": 0.01}),
+    "elu": (_elu_f, _elu_b, {"alpha": 1.0}),
+    "selu": (_selu_f, _selu_b, {}),
+    "thresholded_relu": (_thr_f, _thr_b, {"alpha": 1.0}),
+    "sigmoid": (_sigm_f, _sigm_b, {}),
+    "hard_sigmoid": (_hsig_f, _hsig_b, {}),
+    "tanh": (_tanh_f, _tanh_b, {}),
+    "softsign": (_softsign_f, _softsign_b, {}),
+    "softplus": (_softplus_f, _softplus_b, {}),
+    "exp": (_exp_f, _exp_b, {}),
+    "linear": (_linear_f, _linear_b, {"alpha": 1.0}),
+    "gelu": (_gelu_f, _gelu_b, {}),
+    "swish": (_swish_f, _swish_b, {}),
+    "softmax": (_softmax_f, _softmax_b, {"axis": -1}),
+}
+_ALIASES = {"silu": "swish", "softmax_deprecated": "softmax", "exponential": "exp"}
+
+
+class Activation(Layer):
+    """Element-wise (or, for softmax, per-axis) activation of the parent's output.
+
+    Parameters
+    ----------
+    parent : Layer
+    activation : str
+        One of :data:`ACTIVATIONS` (plus ``"silu"``, ``"softmax_deprecated"``).
+    params : list of float
+        ``[alpha]`` for leaky_relu/elu/thresholded_relu/linear, ``[axis]`` for softmax.
+    name : str
+    """
+
+    prefix = "activation"
+
+    def __init__(self, parent, activation, params=(), name=""):
+        key = _ALIASES.get(activation, activation)
+        if key not in ACTIVATIONS:
+            valid = sorted(set(ACTIVATIONS) | set(_ALIASES))
+            raise ValueError(f"Activation: unknown activation {activation!r}; valid: {valid}")
+        self.activation = key
+        self._f, self._b, defaults = ACTIVATIONS[key]
+        self.p = dict(defaults)
+        params = list(params or [])
+        if params:
+            k = "axis" if key == "softmax" else "alpha"
+            if k not in self.p:
+                raise ValueError(f"Activation {activation!r} takes no parameters, got {params}")
+            self.p[k] = int(params[0]) if k == "axis" else float(params[0])
+        self.prefix = key
+        #: set by Model.build when a cross-entropy loss supplies d(loss)/d(input) directly
+        self.fused_loss = False
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        if "axis" in self.p:
+            ax = self.p["axis"]
+            if not -len(s) <= ax < len(s):
+                raise self.shape_error(f"softmax axis {ax} out of range for a {len(s)}-D sample")
+            # stored as an axis of the batched array
+            self._axis = ax + 1 if ax >= 0 else ax
+        return s
+
+    def _params(self):
+        if "axis" in self.p:
+            return {"axis": self._axis}
+        return self.p
+
+    def forward(self):
+        self._f(self.be.nn.xp, self.parents[0].output, self.output, self._params(), self.be)
+
+    def backward(self):
+        if self.fused_loss:
+            self.put_delta(0, lambda out: out.__setitem__(Ellipsis, self.delta))
+            return
+        x = self.parents[0].output
+        self.put_delta(0, lambda out: self._b(self.be.nn.xp, x, self.output, self.delta, out,
+                                              self._params(), self.be))

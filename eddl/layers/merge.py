@@ -1,0 +1,189 @@
+"""Merge layers: Add, Subtract, Mult, Div, Average, Maximum, Minimum, Concat.
+
+Element-wise merges take two or more parents of the same shape (a layer can also be combined
+with a constant through the operator layers in :mod:`eddl.layers.operators`).
+"""
+
+from .base import Layer
+
+__all__ = ["Add", "Subtract", "Mult", "Div", "Average", "Maximum", "Minimum", "Concat"]
+
+
+class _Merge(Layer):
+    min_parents = 2
+    max_parents = None
+
+    def __init__(self, layers, name=""):
+        layers = list(layers)
+        if len(layers) < self.min_parents or (self.max_parents and len(layers) > self.max_parents):
+            n = self.min_parents if self.max_parents == self.min_parents else f"at least {self.min_parents}"
+            raise ValueError(f"{type(self).__name__}: needs {n} layers, got {len(layers)}")
+        super().__init__(layers, name)
+
+    def compute_shape(self, *shapes):
+        if len(set(shapes)) != 1:
+            raise self.shape_error("inputs must all have the same shape")
+        return shapes[0]
+
+
+class Add(_Merge):
+    """Sum of the inputs."""
+
+    prefix = "add"
+
+    def forward(self):
+        xp = self.be.nn.xp
+        xs = [p.output for p in self.parents]
+        xp.add(xs[0], xs[1], out=self.output)
+        for x in xs[2:]:
+            self.output += x
+
+    def backward(self):
+        for i in range(len(self.parents)):
+            self.put_delta(i, lambda out: out.__setitem__(Ellipsis, self.delta))
+
+
+class Average(Add):
+    """Mean of the inputs."""
+
+    prefix = "average"
+
+    def forward(self):
+        super().forward()
+        self.output *= 1.0 / len(self.parents)
+
+    def backward(self):
+        k = 1.0 / len(self.parents)
+        for i in range(len(self.parents)):
+            self.put_delta(i, lambda out: self.be.nn.xp.multiply(self.delta, k, out=out))
+
+
+class Subtract(_Merge):
+    """First input minus the second."""
+
+    prefix = "subtract"
+    max_parents = 2
+
+    def forward(self):
+        self.be.nn.xp.subtract(self.parents[0].output, self.parents[1].output, out=self.output)
+
+    def backward(self):
+        xp = self.be.nn.xp
+        self.put_delta(0, lambda out: out.__setitem__(Ellipsis, self.delta))
+        self.put_delta(1, lambda out: xp.negative(self.delta, out=out))
+
+
+class Mult(_Merge):
+    """Element-wise product of the inputs."""
+
+    prefix = "mult"
+
+    def forward(self):
+        xp = self.be.nn.xp
+        xs = [p.output for p in self.parents]
+        xp.multiply(xs[0], xs[1], out=self.output)
+        for x in xs[2:]:
+            self.output *= x
+
+    def backward(self):
+        xp = self.be.nn.xp
+        xs = [p.output for p in self.parents]
+        for i in range(len(xs)):
+            def write(out, i=i):
+                xp.copyto(out, self.delta)
+                for j, x in enumerate(xs):
+                    if j != i:
+                        out *= x
+            self.put_delta(i, write)
+
+
+class Div(_Merge):
+    """First input divided by the second."""
+
+    prefix = "div"
+    max_parents = 2
+
+    def forward(self):
+        self.be.nn.xp.divide(self.parents[0].output, self.parents[1].output, out=self.output)
+
+    def backward(self):
+        xp = self.be.nn.xp
+        a, b = self.parents[0].output, self.parents[1].output
+        self.put_delta(0, lambda out: xp.divide(self.delta, b, out=out))
+        self.put_delta(1, lambda out: xp.multiply(self.delta, -a / (b * b), out=out))
+
+
+class _Extreme(_Merge):
+    pick = None
+
+    def forward(self):
+        xp = self.be.nn.xp
+        f = getattr(xp, self.pick)
+        xs = [p.output for p in self.parents]
+        f(xs[0], xs[1], out=self.output)
+        for x in xs[2:]:
+            f(self.output, x, out=self.output)
+
+    def backward(self):
+        # the gradient goes to the first input holding the extreme value (ties: lowest index)
+        xp = self.be.nn.xp
+        taken = xp.zeros(self.output.shape, dtype=bool)
+        for i, p in enumerate(self.parents):
+            win = (p.output == self.output) & ~taken
+            taken |= win
+            self.put_delta(i, lambda out, w=win: xp.multiply(self.delta, w, out=out))
+
+
+class Maximum(_Extreme):
+    """Element-wise maximum of the inputs."""
+
+    prefix = "maximum"
+    pick = "maximum"
+
+
+class Minimum(_Extreme):
+    """Element-wise minimum of the inputs."""
+
+    prefix = "minimum"
+    pick = "minimum"
+
+
+class Concat(Layer):
+    """Concatenation along ``axis`` of the samples (axis 0 is the first non-batch axis)."""
+
+    prefix = "concat"
+
+    def __init__(self, layers, axis=0, name=""):
+        layers = list(layers)
+        if len(layers) < 1:
+            raise ValueError("Concat: needs at least one layer")
+        self.axis = int(axis)
+        super().__init__(layers, name)
+
+    def compute_shape(self, *shapes):
+        nd = len(shapes[0])
+        ax = self.axis + nd if self.axis < 0 else self.axis
+        if not 0 <= ax < nd:
+            raise self.shape_error(f"axis {self.axis} out of range for {nd}-D samples")
+        for s in shapes:
+            if len(s) != nd or s[:ax] + s[ax + 1:] != shapes[0][:ax] + shapes[0][ax + 1:]:
+                raise self.shape_error(f"shapes differ outside axis {self.axis}")
+        self._ax = ax + 1
+        self._bounds = []
+        start = 0
+        for s in shapes:
+            self._bounds.append((start, start + s[ax]))
+            start += s[ax]
+        return shapes[0][:ax] + (start,) + shapes[0][ax + 1:]
+
+    def _key(self, i):
+        a, b = self._bounds[i]
+        return (slice(None),) * self._ax + (slice(a, b),)
+
+    def forward(self):
+        for i, p in enumerate(self.parents):
+            self.output[self._key(i)] = p.output
+
+    def backward(self):
+        for i in range(len(self.parents)):
+            self.put_delta(i, lambda out, i=i: out.__setitem__(Ellipsis, self.delta[self._key(i)]))

@@ -1,0 +1,111 @@
+"""Operator layers: element-wise functions of one layer, and a layer combined with a constant.
+
+``Unary(parent, op)`` applies one of :data:`UNARY_OPS`; ``Scalar(parent, op, k)`` computes
+``x op k`` (or ``k op x`` for the ``r`` forms). Two-layer arithmetic is in :mod:`.merge`.
+"""
+
+import math
+
+from .base import Layer
+
+__all__ = ["Unary", "Scalar", "Clamp", "UNARY_OPS", "SCALAR_OPS"]
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+#: name -> (forward(xp, x, out), d/dx as a function of (xp, x, y))
+UNARY_OPS = {
+    "abs": (lambda xp, x, out: xp.abs(x, out=out), lambda xp, x, y: xp.sign(x)),
+    "exp": (lambda xp, x, out: xp.exp(x, out=out), lambda xp, x, y: y),
+    "log": (lambda xp, x, out: xp.log(x, out=out), lambda xp, x, y: 1.0 / x),
+    "log2": (lambda xp, x, out: xp.log2(x, out=out), lambda xp, x, y: 1.0 / (x * _LN2)),
+    "log10": (lambda xp, x, out: xp.log10(x, out=out), lambda xp, x, y: 1.0 / (x * _LN10)),
+    "sqrt": (lambda xp, x, out: xp.sqrt(x, out=out), lambda xp, x, y: 0.5 / y),
+}
+
+#: name -> (forward(xp, x, k, out), d/dx as a function of (xp, x, k))
+SCALAR_OPS = {
+    "add": (lambda xp, x, k, out: xp.add(x, k, out=out), lambda xp, x, k: 1.0),
+    "sub": (lambda xp, x, k, out: xp.subtract(x, k, out=out), lambda xp, x, k: 1.0),
+    "rsub": (lambda xp, x, k, out: xp.subtract(k, x, out=out), lambda xp, x, k: -1.0),
+    "mul": (lambda xp, x, k, out: xp.multiply(x, k, out=out), lambda xp, x, k: k),
+    "div": (lambda xp, x, k, out: xp.divide(x, k, out=out), lambda xp, x, k: 1.0 / k),
+    "rdiv": (lambda xp, x, k, out: xp.divide(k, x, out=out), lambda xp, x, k: -k / (x * x)),
+    "pow": (lambda xp, x, k, out: xp.power(x, k, out=out), lambda xp, x, k: k * xp.power(x, k - 1)),
+}
+
+
+class Unary(Layer):
+    """Element-wise ``op`` of the parent (abs, exp, log, log2, log10, sqrt)."""
+
+    prefix = "op"
+
+    def __init__(self, parent, op, name=""):
+        if op not in UNARY_OPS:
+            raise ValueError(f"unknown operator {op!r}; valid: {sorted(UNARY_OPS)}")
+        self.op = op
+        self.prefix = op
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        return s
+
+    def forward(self):
+        UNARY_OPS[self.op][0](self.be.nn.xp, self.parents[0].output, self.output)
+
+    def backward(self):
+        xp = self.be.nn.xp
+        d = UNARY_OPS[self.op][1](xp, self.parents[0].output, self.output)
+        self.put_delta(0, lambda out: xp.multiply(self.delta, d, out=out))
+
+
+class Scalar(Layer):
+    """``x op k`` for a constant ``k`` (ops: add, sub, rsub, mul, div, rdiv, pow)."""
+
+    prefix = "op"
+
+    def __init__(self, parent, op, k, name=""):
+        if op not in SCALAR_OPS:
+            raise ValueError(f"unknown operator {op!r}; valid: {sorted(SCALAR_OPS)}")
+        try:
+            self.k = float(k)
+        except (TypeError, ValueError):
+            raise TypeError(f"{op}: the constant must be a number, got {type(k).__name__}") from None
+        if op in ("div",) and self.k == 0:
+            raise ValueError("Div: division by the constant 0")
+        self.op = op
+        self.prefix = op
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        return s
+
+    def forward(self):
+        SCALAR_OPS[self.op][0](self.be.nn.xp, self.parents[0].output, self.k, self.output)
+
+    def backward(self):
+        xp = self.be.nn.xp
+        d = SCALAR_OPS[self.op][1](xp, self.parents[0].output, self.k)
+        self.put_delta(0, lambda out: xp.multiply(self.delta, d, out=out))
+
+
+class Clamp(Layer):
+    """Clip values to ``[min, max]``; the gradient passes only where no clipping happened."""
+
+    prefix = "clamp"
+
+    def __init__(self, parent, min, max, name=""):  # noqa: A002 - PyEDDL's names
+        if min > max:
+            raise ValueError(f"Clamp: min ({min}) > max ({max})")
+        self.lo, self.hi = float(min), float(max)
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        return s
+
+    def forward(self):
+        self.be.nn.xp.clip(self.parents[0].output, self.lo, self.hi, out=self.output)
+
+    def backward(self):
+        xp = self.be.nn.xp
+        x = self.parents[0].output
+        self.put_delta(0, lambda out: xp.multiply(self.delta, (x >= self.lo) & (x <= self.hi), out=out))

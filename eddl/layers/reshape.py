@@ -1,0 +1,186 @@
+"""Shape layers: Reshape, Flatten, Squeeze, Unsqueeze, Permute, Transpose, Select.
+
+Reshape-like layers make their output a view of the parent's output (no copy); layers that
+reorder memory (Permute, Select) copy into their own contiguous buffer so the layers after them
+get contiguous data.
+"""
+
+import math
+
+from .base import Layer
+
+__all__ = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Permute", "Transpose", "Select",
+           "parse_select"]
+
+
+class _View(Layer):
+    """Same data, new shape: forward and backward are reshapes."""
+
+    def output_is_view(self):
+        return True
+
+    def forward(self):
+        x = self.parents[0].output
+        self.output = x.reshape((x.shape[0],) + self.shape)
+
+    def backward(self):
+        p = self.parents[0]
+        self.put_delta(0, lambda out: out.__setitem__(Ellipsis, self.delta.reshape(out.shape)))
+
+
+class Reshape(_View):
+    """New per-sample shape with the same number of values (one entry may be -1)."""
+
+    prefix = "reshape"
+
+    def __init__(self, parent, shape, name=""):
+        self.target = [int(s) for s in shape]
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        total = math.prod(s)
+        t = list(self.target)
+        if t.count(-1) > 1 or any(d == 0 or d < -1 for d in t):
+            raise self.shape_error(f"invalid target shape {t}")
+        if -1 in t:
+            known = math.prod(d for d in t if d != -1)
+            if total % known:
+                raise self.shape_error(f"cannot reshape {total} values into {t}")
+            t[t.index(-1)] = total // known
+        if math.prod(t) != total:
+            raise self.shape_error(f"cannot reshape {list(s)} ({total} values) into {t}")
+        return tuple(t)
+
+
+class Flatten(_View):
+    """One dimension per sample."""
+
+    prefix = "flatten"
+
+    def __init__(self, parent, name=""):
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        return (math.prod(s),)
+
+
+class Squeeze(_View):
+    """Remove the size-1 dimension ``axis`` (all size-1 dimensions when -1)."""
+
+    prefix = "squeeze"
+
+    def __init__(self, parent, axis=-1, name=""):
+        self.axis = int(axis)
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        if self.axis == -1:
+            return tuple(d for d in s if d != 1)
+        if not 0 <= self.axis < len(s) or s[self.axis] != 1:
+            raise self.shape_error(f"axis {self.axis} is not a size-1 dimension")
+        return s[:self.axis] + s[self.axis + 1:]
+
+
+class Unsqueeze(_View):
+    """Insert a size-1 dimension at ``axis``."""
+
+    prefix = "unsqueeze"
+
+    def __init__(self, parent, axis=0, name=""):
+        self.axis = int(axis)
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        if not 0 <= self.axis <= len(s):
+            raise self.shape_error(f"axis {self.axis} out of range for a {len(s)}-D sample")
+        return s[:self.axis] + (1,) + s[self.axis:]
+
+
+class Permute(Layer):
+    """Reorder the per-sample dimensions: output dim ``i`` is input dim ``dims[i]``."""
+
+    prefix = "permute"
+
+    def __init__(self, parent, dims, name=""):
+        self.dims = [int(d) for d in dims]
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        if sorted(self.dims) != list(range(len(s))):
+            raise self.shape_error(f"dims {self.dims} is not a permutation of {len(s)} axes")
+        self._axes = (0,) + tuple(d + 1 for d in self.dims)
+        self._inv = tuple(sorted(range(len(self._axes)), key=lambda i: self._axes[i]))
+        return tuple(s[d] for d in self.dims)
+
+    def forward(self):
+        self.output[...] = self.parents[0].output.transpose(self._axes)
+
+    def backward(self):
+        self.put_delta(0, lambda out: out.__setitem__(Ellipsis, self.delta.transpose(self._inv)))
+
+
+class Transpose(Permute):
+    """Reverse the order of the per-sample dimensions."""
+
+    prefix = "transpose"
+
+    def __init__(self, parent, name=""):
+        Layer.__init__(self, [parent], name)
+
+    def compute_shape(self, s):
+        self.dims = list(range(len(s)))[::-1]
+        return super().compute_shape(s)
+
+
+def parse_select(indices, shape, what):
+    """EDDL's index strings (one per dimension) to a tuple of slices, keeping every dim."""
+    if isinstance(indices, str):
+        indices = [indices]
+    indices = list(indices)
+    if len(indices) > len(shape):
+        raise ValueError(f"{what}: {len(indices)} indices for a {len(shape)}-D sample")
+    indices += [":"] * (len(shape) - len(indices))
+    out = []
+    for s, dim in zip(indices, shape):
+        s = str(s).replace(" ", "")
+        try:
+            if ":" in s:
+                a, b = s.split(":")
+                a = int(a) if a else 0
+                b = int(b) if b else dim
+            else:
+                a = int(s)
+                b = a + 1 if a != -1 else dim
+        except ValueError:
+            raise ValueError(f"{what}: invalid index {s!r}") from None
+        a = a + dim if a < 0 else a
+        b = b + dim if b < 0 else b
+        if a < 0 or b <= a or b > dim:
+            raise ValueError(f"{what}: index {s!r} out of range for a dimension of size {dim}")
+        out.append(slice(a, b))
+    return tuple(out)
+
+
+class Select(Layer):
+    """A rectangular region of each sample given by EDDL index strings (``["0:2", ":", "1"]``);
+    single indices keep their dimension with size 1."""
+
+    prefix = "select"
+
+    def __init__(self, parent, indices, name=""):
+        self.indices = indices
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        self._sl = parse_select(self.indices, s, f"Select layer {self.name if hasattr(self, 'name') else ''}")
+        self._key = (slice(None),) + self._sl
+        return tuple(x.stop - x.start for x in self._sl)
+
+    def forward(self):
+        self.output[...] = self.parents[0].output[self._key]
+
+    def backward(self):
+        def write(out):
+            out[...] = 0
+            out[self._key] = self.delta
+        self.put_delta(0, write)

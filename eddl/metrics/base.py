@@ -1,0 +1,59 @@
+"""Metric base class and the name registry used by ``build(..., me=[...])``.
+
+``value(t, y)`` returns the metric summed over the batch; the reported metric is the running
+sum divided by the number of samples seen.
+"""
+
+__all__ = ["Metric", "register_metric", "get_metric", "metric_names"]
+
+_REGISTRY = {}
+
+
+class Metric:
+    """Base class of metrics; subclass it and override ``value(t, y)``.
+
+    Parameters
+    ----------
+    name : str
+        Name shown in progress lines.
+    """
+
+    def __init__(self, name="metric"):
+        self.name = name
+
+    def value(self, t, y):
+        """Metric summed over the batch (a Python float)."""
+        raise NotImplementedError(f"metric {self.name!r} does not implement value(t, y)")
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+def register_metric(cls, *names):
+    for n in names:
+        _REGISTRY[n] = cls
+    return cls
+
+
+def metric_names():
+    """Names accepted by :func:`get_metric`."""
+    return sorted(_REGISTRY)
+
+
+def get_metric(name):
+    """Return a new metric object for ``name`` (a Metric instance is returned as is).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the valid ones.
+    """
+    if isinstance(name, Metric):
+        return name
+    if not isinstance(name, str) or name not in _REGISTRY:
+        raise ValueError(f"unsupported metric: {name!r}; valid: {metric_names()}")
+    cls = _REGISTRY[name]
+    return None if cls is None else cls(name)
+
+
+register_metric(None, "none")

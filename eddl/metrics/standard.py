@@ -1,0 +1,86 @@
+"""Built-in metrics: accuracies, regression errors, overlap scores."""
+
+from .base import Metric, register_metric
+
+__all__ = ["CategoricalAccuracy", "BinaryAccuracy", "MSE", "MAE", "MRE", "Sum", "DiceMetric", "IoU"]
+
+_EPS = 1e-7
+
+
+def _flat(a):
+    return a.reshape(a.shape[0], -1)
+
+
+class CategoricalAccuracy(Metric):
+    """1 per sample whose arg-max over the last axis matches the target's (averaged over any
+    other non-batch positions)."""
+
+    def value(self, t, y):
+        ok = y.argmax(axis=-1) == t.argmax(axis=-1)
+        return float(_flat(ok).mean(axis=1).sum()) if ok.ndim > 1 else float(ok.sum())
+
+
+class BinaryAccuracy(Metric):
+    """Fraction of positions where ``y > 0.5`` equals ``t > 0.5``, per sample."""
+
+    def value(self, t, y):
+        return float(_flat((y > 0.5) == (t > 0.5)).mean(axis=1).sum())
+
+
+class MSE(Metric):
+    """Per sample ``sum((y - t)^2)`` (same scale as the mse loss)."""
+
+    def value(self, t, y):
+        d = y - t
+        return float((d * d).sum())
+
+
+class MAE(Metric):
+    """Per sample ``sum(|y - t|)``."""
+
+    def value(self, t, y):
+        return float(abs(y - t).sum())
+
+
+class MRE(Metric):
+    """Per sample ``sum(|y - t| / (|t| + eps))``."""
+
+    def value(self, t, y):
+        return float((abs(y - t) / (abs(t) + _EPS)).sum())
+
+
+class Sum(Metric):
+    """Sum of the outputs."""
+
+    def value(self, t, y):
+        return float(y.sum())
+
+
+class DiceMetric(Metric):
+    """Per sample Dice coefficient ``2 |y . t| / (|y| + |t|)`` of the outputs thresholded at 0.5."""
+
+    def value(self, t, y):
+        yb, tb = _flat(y > 0.5), _flat(t > 0.5)
+        inter = (yb & tb).sum(axis=1)
+        tot = yb.sum(axis=1) + tb.sum(axis=1)
+        return float(((2 * inter + _EPS) / (tot + _EPS)).sum())
+
+
+class IoU(Metric):
+    """Per sample intersection over union of the outputs thresholded at 0.5."""
+
+    def value(self, t, y):
+        yb, tb = _flat(y > 0.5), _flat(t > 0.5)
+        inter = (yb & tb).sum(axis=1)
+        union = (yb | tb).sum(axis=1)
+        return float(((inter + _EPS) / (union + _EPS)).sum())
+
+
+register_metric(CategoricalAccuracy, "categorical_accuracy", "accuracy")
+register_metric(BinaryAccuracy, "binary_accuracy")
+register_metric(MSE, "mse", "mean_squared_error")
+register_metric(MAE, "mae", "mean_absolute_error")
+register_metric(MRE, "mre", "mean_relative_error")
+register_metric(Sum, "sum")
+register_metric(DiceMetric, "dice")
+register_metric(IoU, "iou")

@@ -1,0 +1,535 @@
+"""PyEDDL's fine-grained training functions and layer/model accessors.
+
+Tensors returned by the accessors (``getOutput``, ``getParam``, ...) share memory with the
+layer buffers: they are live references, as in PyEDDL.
+"""
+
+import numpy as np
+
+from ..layers.base import Layer
+from . import data
+from .model import Model
+
+__all__ = ["train_batch", "eval_batch", "next_batch", "set_mode", "reset_loss", "forward",
+           "zeroGrads", "backward", "update", "print_loss", "get_losses", "get_metrics", "clamp",
+           "getOut", "getOutput", "getInput", "getDelta", "getParam", "getGradient", "getParams",
+           "getGradients", "copyOutput", "copyDelta", "copyParam", "copyGradient",
+           "get_parameters", "set_parameters", "getLayer", "setTrainable", "freeze", "unfreeze",
+           "setName", "setlogfile", "initializeLayer", "detach", "as_tensor"]
+
+
+def as_tensor(a):
+    """Wrap array ``a`` in an :class:`eddl.Tensor` without copying."""
+    from ..tensor import Tensor
+    return Tensor._wrap(a, 0)
+
+
+def _net(m, what):
+    if not isinstance(m, Model):
+        raise TypeError(f"{what}: expected a Model, got {type(m).__name__}")
+    return m
+
+
+def _layer(l, what):
+    if not isinstance(l, Layer):
+        raise TypeError(f"{what}: expected a layer, got {type(l).__name__}")
+    return l
+
+
+def train_batch(net, in_, out, indices=None):
+    """One training step on the samples ``indices`` of ``in_``/``out`` (all when None).
+
+    Parameters
+    ----------
+    net : Model
+    in_, out : list of Tensor or numpy.ndarray
+    indices : list of int, optional
+    """
+    _net(net, "train_batch").train_batch(in_, out, indices)
+
+
+def eval_batch(net, in_, out, indices=None):
+    """Evaluate one batch (inference mode), accumulating losses and metrics.
+
+    Parameters
+    ----------
+    net : Model
+    in_, out : list of Tensor or numpy.ndarray
+    indices : list of int, optional
+    """
+    _net(net, "eval_batch").eval_batch(in_, out, indices)
+
+
+def next_batch(in_, out):
+    """Fill each tensor of ``out`` with the same random samples of the matching ``in_``.
+
+    Parameters
+    ----------
+    in_ : list of Tensor
+        Source data.
+    out : list of Tensor
+        Destination batches (their first dimension is the batch size).
+    """
+    if len(in_) != len(out):
+        raise ValueError(f"next_batch: {len(in_)} sources for {len(out)} destinations")
+    srcs = [data.as_array(x, "next_batch source") for x in in_]
+    dsts = [data.as_array(x, "next_batch destination") for x in out]
+    n = srcs[0].shape[0]
+    bs = dsts[0].shape[0]
+    from ..tensor.random import get_generator
+    idx = get_generator().integers(0, n, size=bs)
+    for s, d in zip(srcs, dsts):
+        if s.shape[1:] != d.shape[1:] or d.shape[0] != bs:
+            raise ValueError(f"next_batch: source {list(s.shape)} and destination {list(d.shape)} differ")
+        d[...] = s[idx]
+
+
+def set_mode(net, mode):
+    """Training (1, ``TRMODE``) or inference (0, ``TSMODE``) behaviour.
+
+    Parameters
+    ----------
+    net : Model
+    mode : int
+    """
+    _net(net, "set_mode").set_mode(mode)
+
+
+def reset_loss(m):
+    """Zero the accumulated losses and metrics.
+
+    Parameters
+    ----------
+    m : Model
+    """
+    _net(m, "reset_loss").reset_loss()
+
+
+def forward(m, in_=None, b=None):
+    """Forward the model on ``in_`` (Tensors) and return its output layers.
+
+    Parameters
+    ----------
+    m : Model
+    in_ : list of Tensor, optional
+        New input batch; None re-runs the current one.
+    b : int, optional
+        Batch size to resize to (without new input).
+
+    Returns
+    -------
+    list of Layer
+    """
+    m = _net(m, "forward")
+    m._require_built("forward")
+    if in_ is not None:
+        if in_ and isinstance(in_[0], Layer):
+            in_ = [l.output for l in in_]
+        m.set_inputs(in_)
+    elif b is not None:
+        m.resize(int(b))
+    m.forward()
+    return list(m.lout)
+
+
+def zeroGrads(m):
+    """Set every gradient to zero.
+
+    Parameters
+    ----------
+    m : Model
+    """
+    _net(m, "zeroGrads").zero_grads()
+
+
+def backward(m, target=None):
+    """Back-propagate; ``target`` (list of Tensors) sets the targets of the current batch.
+
+    Parameters
+    ----------
+    m : Model
+    target : list of Tensor, optional
+    """
+    m = _net(m, "backward")
+    if target is not None:
+        m.set_targets(target)
+        m.compute_losses()
+    m.backward()
+
+
+def update(m):
+    """Apply one optimizer step.
+
+    Parameters
+    ----------
+    m : Model
+    """
+    _net(m, "update").update()
+
+
+def print_loss(m, batch):
+    """Print the running losses and metrics after batch number ``batch``.
+
+    Parameters
+    ----------
+    m : Model
+    batch : int
+    """
+    from .training import progress_line
+    print(f"batch {batch} {progress_line(_net(m, 'print_loss'))}")
+
+
+def get_losses(m):
+    """Mean loss per output since the last reset.
+
+    Parameters
+    ----------
+    m : Model
+
+    Returns
+    -------
+    list of float
+    """
+    return _net(m, "get_losses").get_losses()
+
+
+def get_metrics(m):
+    """Mean metric per output since the last reset.
+
+    Parameters
+    ----------
+    m : Model
+
+    Returns
+    -------
+    list of float
+    """
+    return _net(m, "get_metrics").get_metrics()
+
+
+def clamp(m, min, max):  # noqa: A002 - PyEDDL's names
+    """Clamp every parameter of ``m`` to ``[min, max]``.
+
+    Parameters
+    ----------
+    m : Model
+    min, max : float
+    """
+    for l in _net(m, "clamp").layers:
+        for p in l.params:
+            np.clip(p, min, max, out=p)
+
+
+def getOut(net):
+    """The output layers of ``net``.
+
+    Parameters
+    ----------
+    net : Model
+
+    Returns
+    -------
+    list of Layer
+    """
+    return list(_net(net, "getOut").lout)
+
+
+def _live(l, attr, what):
+    a = getattr(_layer(l, what), attr)
+    if a is None:
+        raise RuntimeError(f"{what}: layer {l.name!r} has no {attr} yet (build and run the model first)")
+    return as_tensor(a)
+
+
+def getOutput(l):
+    """Live Tensor of the layer's output for the current batch.
+
+    Parameters
+    ----------
+    l : Layer
+
+    Returns
+    -------
+    Tensor
+    """
+    return _live(l, "output", "getOutput")
+
+
+def getInput(l):
+    """Live Tensor of the layer's (first) input.
+
+    Parameters
+    ----------
+    l : Layer
+
+    Returns
+    -------
+    Tensor
+    """
+    return getOutput(l.parents[0]) if l.parents else getOutput(l)
+
+
+def getDelta(l):
+    """Live Tensor of the gradient of the loss with respect to the layer's output.
+
+    Parameters
+    ----------
+    l : Layer
+
+    Returns
+    -------
+    Tensor
+    """
+    return _live(l, "delta", "getDelta")
+
+
+def _index(l, p, what):
+    _layer(l, what)
+    if not l.params:
+        raise RuntimeError(f"{what}: layer {l.name!r} has no parameters (or the model is not built)")
+    if not -len(l.params) <= p < len(l.params):
+        raise IndexError(f"{what}: layer {l.name!r} has {len(l.params)} parameters, index {p}")
+    return p
+
+
+def getParam(l, p):
+    """Live Tensor of parameter ``p`` of layer ``l``.
+
+    Parameters
+    ----------
+    l : Layer
+    p : int
+
+    Returns
+    -------
+    Tensor
+    """
+    return as_tensor(l.params[_index(l, p, "getParam")])
+
+
+def getGradient(l, p):
+    """Live Tensor of the gradient of parameter ``p``.
+
+    Parameters
+    ----------
+    l : Layer
+    p : int
+
+    Returns
+    -------
+    Tensor
+    """
+    return as_tensor(l.gradients[_index(l, p, "getGradient")])
+
+
+def getParams(l):
+    """Live Tensors of all parameters of ``l``.
+
+    Parameters
+    ----------
+    l : Layer
+
+    Returns
+    -------
+    list of Tensor
+    """
+    return [as_tensor(p) for p in _layer(l, "getParams").params]
+
+
+def getGradients(l):
+    """Live Tensors of all gradients of ``l``.
+
+    Parameters
+    ----------
+    l : Layer
+
+    Returns
+    -------
+    list of Tensor
+    """
+    return [as_tensor(g) for g in _layer(l, "getGradients").gradients]
+
+
+def _copy(src, dst, what):
+    if src.shape != dst.shape:
+        raise ValueError(f"{what}: shapes differ ({list(src.shape)} vs {list(dst.shape)})")
+    dst[...] = src
+
+
+def copyOutput(l1, l2):
+    """Copy the output of ``l1`` into that of ``l2``.
+
+    Parameters
+    ----------
+    l1, l2 : Layer
+    """
+    _copy(l1.output, l2.output, "copyOutput")
+
+
+def copyDelta(l1, l2):
+    """Copy the delta of ``l1`` into that of ``l2``.
+
+    Parameters
+    ----------
+    l1, l2 : Layer
+    """
+    _copy(l1.delta, l2.delta, "copyDelta")
+
+
+def copyParam(l1, l2, p=-1):
+    """Copy parameter ``p`` (all when -1) of ``l1`` into ``l2`` (e.g. between two nets).
+
+    Parameters
+    ----------
+    l1, l2 : Layer
+    p : int
+    """
+    if len(l1.params) != len(l2.params):
+        raise ValueError(f"copyParam: {l1.name!r} has {len(l1.params)} parameters, {l2.name!r} has "
+                         f"{len(l2.params)}")
+    idx = range(len(l1.params)) if p == -1 else [_index(l1, p, "copyParam")]
+    for i in idx:
+        _copy(l1.params[i], l2.params[i], f"copyParam {l1.name}->{l2.name} #{i}")
+
+
+def copyGradient(l1, l2, p):
+    """Copy the gradient of parameter ``p`` of ``l1`` into ``l2``.
+
+    Parameters
+    ----------
+    l1, l2 : Layer
+    p : int
+    """
+    i = _index(l1, p, "copyGradient")
+    _copy(l1.gradients[i], l2.gradients[i], "copyGradient")
+
+
+def get_parameters(net, deepcopy=False):
+    """Per layer, the list of its parameter Tensors.
+
+    Parameters
+    ----------
+    net : Model
+    deepcopy : bool
+        Copies instead of live references.
+
+    Returns
+    -------
+    list of list of Tensor
+    """
+    return [[as_tensor(p) for p in ps] for ps in _net(net, "get_parameters").get_parameters(deepcopy)]
+
+
+def set_parameters(net, params):
+    """Copy per-layer lists of Tensors/arrays into the weights of ``net``.
+
+    Parameters
+    ----------
+    net : Model
+    params : list of list of Tensor
+    """
+    _net(net, "set_parameters").set_parameters(params)
+
+
+def getLayer(net, name):
+    """The layer of ``net`` called ``name``.
+
+    Parameters
+    ----------
+    net : Model
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
+    return _net(net, "getLayer").get_layer(name)
+
+
+def setTrainable(net, lanme, val):
+    """Freeze (False) or unfreeze (True) the layer called ``lanme`` (PyEDDL's spelling).
+
+    Parameters
+    ----------
+    net : Model
+    lanme : str
+    val : bool
+    """
+    _net(net, "setTrainable").set_trainable(lanme, val)
+
+
+def freeze(net, names=None):
+    """Freeze the named layers (all when None).
+
+    Parameters
+    ----------
+    net : Model
+    names : list of str, optional
+    """
+    for l in net.layers if names is None else [net.get_layer(n) for n in names]:
+        net.set_trainable(l.name, False)
+
+
+def unfreeze(net, names=None):
+    """Unfreeze the named layers (all when None).
+
+    Parameters
+    ----------
+    net : Model
+    names : list of str, optional
+    """
+    for l in net.layers if names is None else [net.get_layer(n) for n in names]:
+        net.set_trainable(l.name, True)
+
+
+def setName(m, name):
+    """Rename the model.
+
+    Parameters
+    ----------
+    m : Model
+    name : str
+    """
+    _net(m, "setName").name = str(name)
+
+
+def setlogfile(net, fname):
+    """Append the epoch lines of ``fit``/``evaluate`` to ``fname``.
+
+    Parameters
+    ----------
+    net : Model
+    fname : str
+    """
+    _net(net, "setlogfile").logfile = fname
+
+
+def initializeLayer(net, name):
+    """Re-run the initializers of the layer called ``name``.
+
+    Parameters
+    ----------
+    net : Model
+    name : str
+    """
+    net._require_built("initializeLayer")
+    net._init_layer(net.get_layer(name))
+
+
+def detach(l):
+    """Stop gradients from flowing back through ``l`` (a layer or a list); returns it.
+
+    Parameters
+    ----------
+    l : Layer or list of Layer
+
+    Returns
+    -------
+    Layer or list of Layer
+    """
+    if isinstance(l, (list, tuple)):
+        return [detach(x) for x in l]
+    _layer(l, "detach").detached = True
+    if l.net is not None and l.net.isbuild:
+        l.net._plan()
+    return l

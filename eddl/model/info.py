@@ -1,0 +1,86 @@
+"""Describing a model: ``summary`` (a table) and ``plot`` (a Graphviz drawing)."""
+
+import math
+import os
+import shutil
+import subprocess
+
+__all__ = ["summary", "to_dot", "plot"]
+
+
+def _count(layer):
+    return sum(math.prod(s[1]) for s in layer.param_specs())
+
+
+def summary(net):
+    """Return (and print) a table of layers with output shapes and parameter counts."""
+    rows = [("Layer (type)", "Output shape", "Param #", "Parents")]
+    total = trainable = 0
+    for l in net.layers:
+        c = _count(l)
+        total += c
+        trainable += c if l.trainable else 0
+        rows.append((f"{l.name} ({type(l).__name__})", str([None] + list(l.shape)), str(c),
+                     ", ".join(p.name for p in l.parents)))
+    w = [max(len(r[i]) for r in rows) for i in range(4)]
+    sep = "-" * (sum(w) + 9)
+    lines = [f"Model: {net.name}", sep]
+    for i, r in enumerate(rows):
+        lines.append("  ".join(x.ljust(w[j]) for j, x in enumerate(r)).rstrip())
+        if i == 0:
+            lines.append("=" * len(sep))
+    lines += [sep, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+              f"Non-trainable params: {total - trainable:,}"]
+    text = "\n".join(lines)
+    print(text)
+    return text
+
+
+def to_dot(net, rankdir="LR"):
+    """The model graph in Graphviz's dot language."""
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"plot: rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    ids = {id(l): f"n{i}" for i, l in enumerate(net.layers)}
+    out = [f'digraph "{net.name}" {{', f"  rankdir={rankdir};", "  node [shape=box, style=rounded];"]
+    for l in net.layers:
+        label = f"{l.name}\\n{type(l).__name__}\\n{list(l.shape)}"
+        out.append(f'  {ids[id(l)]} [label="{label}"];')
+    for l in net.layers:
+        for p in l.parents:
+            if id(p) in ids:
+                out.append(f"  {ids[id(p)]} -> {ids[id(l)]};")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def plot(net, fname="model.pdf", string="LR"):
+    """Draw the model graph into ``fname`` with Graphviz's ``dot``.
+
+    The format follows the extension (pdf, png, svg...). Without Graphviz installed, the dot
+    text is written to ``<fname>.dot`` and a RuntimeError says how to render it.
+
+    Returns
+    -------
+    str
+        The file written.
+    """
+    dot = to_dot(net, string)
+    ext = os.path.splitext(fname)[1].lstrip(".").lower() or "pdf"
+    exe = shutil.which("dot")
+    if exe is None:
+        dot_file = fname + ".dot" if ext != "dot" else fname
+        with open(dot_file, "w", encoding="utf-8") as f:
+            f.write(dot)
+        if ext == "dot":
+            return dot_file
+        raise RuntimeError(f"plot: Graphviz 'dot' is not installed, so {fname!r} was not drawn; the "
+                           f"graph was written to {dot_file!r} (render it with: dot -T{ext} "
+                           f"{dot_file} -o {fname})")
+    if ext == "dot":
+        with open(fname, "w", encoding="utf-8") as f:
+            f.write(dot)
+        return fname
+    res = subprocess.run([exe, f"-T{ext}", "-o", fname], input=dot.encode(), capture_output=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"plot: dot failed: {res.stderr.decode(errors='replace').strip()}")
+    return fname

@@ -1,0 +1,135 @@
+"""Saving and loading model weights: NumPy ``.npz`` and EDDL's binary ``.bin`` layout.
+
+Neither format can run code when read: ``.npz`` files are opened with ``allow_pickle=False``
+and ``.bin`` files are parsed field by field (``int32`` ndim, ``int32`` shape, ``float32`` data
+per parameter, in layer order; no header, no names).
+"""
+
+import os
+import struct
+
+import numpy as np
+
+__all__ = ["save", "load", "save_npz", "load_npz", "save_bin", "load_bin"]
+
+
+def _named_params(net):
+    for l in net.layers:
+        for name, p in zip(l.param_names, l.params):
+            yield l, name, p
+
+
+def _write_atomic(fname, write):
+    tmp = f"{fname}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+        os.replace(tmp, fname)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def save_npz(net, fname):
+    """Write every parameter as ``<layer>/<param>`` arrays of an uncompressed ``.npz``."""
+    net._require_built("save")
+    arrays = {f"{l.name}/{name}": net.be.nn.to_host(p) for l, name, p in _named_params(net)}
+    _write_atomic(fname, lambda f: np.savez(f, **arrays))
+
+
+def load_npz(net, fname):
+    """Read weights written by :func:`save_npz` into a model of the same architecture."""
+    net._require_built("load")
+    try:
+        z = np.load(fname, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise ValueError(f"load: {fname!r} is not a readable .npz weights file ({exc})") from None
+    with z:
+        expected = [(l, n, p) for l, n, p in _named_params(net)]
+        keys = set(z.files)
+        values = []
+        for l, name, p in expected:
+            key = f"{l.name}/{name}"
+            if key not in keys:
+                raise ValueError(f"load: {fname!r} has no parameter {key!r} (the file holds "
+                                 f"{sorted(keys)[:6]}{'...' if len(keys) > 6 else ''})")
+            try:
+                v = z[key]
+            except Exception as exc:
+                raise ValueError(f"load: {fname!r}: parameter {key!r} is corrupt ({exc})") from None
+            if v.shape != p.shape:
+                raise ValueError(f"load: parameter {key!r} has shape {list(v.shape)} in {fname!r} but "
+                                 f"{list(p.shape)} in the model")
+            values.append(v)
+        extra = keys - {f"{l.name}/{n}" for l, n, _ in expected}
+        if extra:
+            raise ValueError(f"load: {fname!r} holds parameters the model lacks: {sorted(extra)[:6]}")
+    for (l, name, p), v in zip(expected, values):
+        p[...] = net.be.nn.from_host(v)
+
+
+def save_bin(net, fname):
+    """EDDL's layout: for each parameter ``int32 ndim, int32 shape[ndim], float32 data``."""
+    net._require_built("save")
+
+    def write(f):
+        for _, _, p in _named_params(net):
+            a = np.ascontiguousarray(net.be.nn.to_host(p), dtype="<f4")
+            f.write(struct.pack("<i", a.ndim))
+            f.write(struct.pack(f"<{a.ndim}i", *a.shape))
+            f.write(a.tobytes())
+    _write_atomic(fname, write)
+
+
+def load_bin(net, fname):
+    """Read an EDDL ``.bin`` weights file into a model of the same architecture."""
+    net._require_built("load")
+    try:
+        with open(fname, "rb") as f:
+            raw = f.read()
+    except OSError as exc:
+        raise ValueError(f"load: cannot read {fname!r} ({exc})") from None
+    pos, values = 0, []
+    for l, name, p in _named_params(net):
+        key = f"{l.name}/{name}"
+        if pos + 4 > len(raw):
+            raise ValueError(f"load: {fname!r} ends before parameter {key!r} (truncated or a "
+                             f"different architecture)")
+        ndim = struct.unpack_from("<i", raw, pos)[0]
+        pos += 4
+        if not 0 <= ndim <= 8 or pos + 4 * ndim > len(raw):
+            raise ValueError(f"load: {fname!r} is corrupt at parameter {key!r} (ndim {ndim})")
+        shape = struct.unpack_from(f"<{ndim}i", raw, pos)
+        pos += 4 * ndim
+        if tuple(shape) != tuple(p.shape):
+            raise ValueError(f"load: parameter {key!r} has shape {list(shape)} in {fname!r} but "
+                             f"{list(p.shape)} in the model")
+        size = 4 * int(np.prod(shape))
+        if pos + size > len(raw):
+            raise ValueError(f"load: {fname!r} is truncated inside parameter {key!r}")
+        values.append(np.frombuffer(raw, dtype="<f4", count=size // 4, offset=pos).reshape(shape))
+        pos += size
+    if pos != len(raw):
+        raise ValueError(f"load: {fname!r} has {len(raw) - pos} bytes after the last parameter "
+                         f"(a different architecture?)")
+    for (_, _, p), v in zip(_named_params(net), values):
+        p[...] = net.be.nn.from_host(v)
+
+
+_FORMATS = {"bin": (save_bin, load_bin), "npz": (save_npz, load_npz)}
+
+
+def _fmt(fmt, what):
+    if fmt not in _FORMATS:
+        raise ValueError(f"{what}: unknown format {fmt!r}; valid: {sorted(_FORMATS)}")
+    return _FORMATS[fmt]
+
+
+def save(net, fname, format="bin"):  # noqa: A002 - PyEDDL's name
+    """Save the weights of ``net`` to ``fname`` (``format``: ``"bin"`` or ``"npz"``)."""
+    _fmt(format, "save")[0](net, fname)
+
+
+def load(net, fname, format="bin"):  # noqa: A002
+    """Load weights saved by :func:`save` into a built model of the same architecture."""
+    _fmt(format, "load")[1](net, fname)

@@ -1,0 +1,392 @@
+"""The Model: a graph of layers with losses, metrics, an optimizer and a computing service.
+
+Everything coarse (``fit``, ``evaluate``, ``predict`` in :mod:`eddl.model.training`) is a loop
+over the fine-grained steps defined here: :meth:`Model.forward`, :meth:`Model.compute_losses`,
+:meth:`Model.backward`, :meth:`Model.update` and their composition :meth:`Model.train_batch`.
+"""
+
+import math
+
+from ..compserv import CompServ, CS_CPU
+from ..initializers import fans_of, get_initializer
+from ..layers.activations import Activation
+from ..layers.base import TRMODE, TSMODE
+from ..losses import get_loss
+from ..metrics import get_metric
+from ..optimizers import SGD, Optimizer
+from ..tensor.random import get_generator
+from . import data
+from .graph import check_layer_list, topological_order
+
+__all__ = ["Model", "NonFiniteLossError"]
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN or infinite during training."""
+
+
+class Model:
+    """A network: the layers from ``inputs`` to ``outputs`` in topological order.
+
+    Parameters
+    ----------
+    inputs : list of Layer
+        Input layers, in the order data is passed to ``fit``/``forward``.
+    outputs : list of Layer
+        Output layers, in the order targets and losses are given.
+    name : str
+    """
+
+    def __init__(self, inputs, outputs, name="model"):
+        self.lin = check_layer_list(inputs, "inputs")
+        self.lout = check_layer_list(outputs, "outputs")
+        for l in self.lin:
+            if not l.is_input:
+                raise TypeError(f"Model: input {l.name!r} is a {type(l).__name__}, not an Input layer")
+        self.layers = topological_order(self.lin, self.lout)
+        names = {}
+        for l in self.layers:
+            if l.name in names:
+                raise ValueError(f"Model: two layers are named {l.name!r}; layer names must be unique")
+            names[l.name] = l
+        self._by_name = names
+        self.name = name
+        self.isbuild = False
+        self.optimizer = None
+        self.losses = []
+        self.metrics = []
+        self.cs = None
+        self.be = None
+        self.dtype = None
+        self.batch_size = 0
+        self.trmode = TRMODE
+        self.rng = None
+        self.input_grads = False
+        self.total_loss = [0.0] * len(self.lout)
+        self.total_metric = [0.0] * len(self.lout)
+        self.inferenced_samples = 0
+        self.logfile = None
+        self.verbosity_level = 0
+        self.tr_batches = 0
+
+    # --- building --------------------------------------------------------------------------
+    def build(self, optimizer=None, losses=None, metrics=None, cs=None, init_weights=True,
+              dtype="float32"):
+        """Choose optimizer, per-output losses and metrics, computing service; allocate weights.
+
+        Parameters
+        ----------
+        optimizer : Optimizer, optional
+            Default ``SGD(0.001, 0.9)``.
+        losses, metrics : list of (str or Loss/Metric), optional
+            One per output; names as in :func:`eddl.losses.get_loss`. Both or neither.
+        cs : CompServ, optional
+            Default ``CS_CPU()``.
+        init_weights : bool
+            False keeps weights already present (loaded or imported) when shapes match.
+        dtype : str
+            Floating type of weights and activations (``"float32"`` or ``"float64"``).
+        """
+        if (losses is None) != (metrics is None):
+            raise ValueError("build: give both losses and metrics, or neither")
+        if optimizer is None:
+            optimizer = SGD(0.001, 0.9)
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"build: optimizer must be an Optimizer (e.g. eddl.sgd(0.01)), "
+                            f"got {type(optimizer).__name__}")
+        losses = self._per_output(losses, "losses", get_loss)
+        metrics = self._per_output(metrics, "metrics", get_metric)
+        if cs is None:
+            cs = CS_CPU()
+        if not isinstance(cs, CompServ):
+            raise TypeError(f"build: cs must be a computing service (e.g. eddl.CS_CPU()), got {type(cs).__name__}")
+        if dtype not in ("float32", "float64"):
+            raise ValueError(f"build: dtype must be 'float32' or 'float64', got {dtype!r}")
+        be = cs.backend
+        cs.activate()
+        self.cs, self.be, self.dtype = cs, be, dtype
+        self.losses, self.metrics = losses, metrics
+        # The model's stream (initialisation, shuffling, dropout, noise) is drawn from the
+        # global one, so eddl.set_seed(s) before building makes training reproducible.
+        self.rng = be.nn.rng(int(get_generator().integers(2**63)))
+        for l in self.layers:
+            l.net = self
+            had = bool(l.params)
+            l.setup(be, dtype)
+            if init_weights or not had:
+                self._init_layer(l)
+        self._fuse_losses()
+        self.optimizer = optimizer
+        self._plan()
+        optimizer.setup([(p, g) for l in self._weighted for p, g in zip(l.params, l.gradients)], be)
+        self._owners = [l for l in self._weighted for _ in l.params]
+        self.batch_size = 0
+        self.isbuild = True
+        self.reset_loss()
+        return self
+
+    def _per_output(self, items, what, getter):
+        if items is None:
+            return [None] * len(self.lout)
+        if isinstance(items, str):
+            items = [items]
+        items = list(items)
+        if len(items) != len(self.lout):
+            raise ValueError(f"build: {len(items)} {what} given for {len(self.lout)} outputs "
+                             f"{[l.name for l in self.lout]}")
+        return [getter(x) for x in items]
+
+    def _init_layer(self, layer):
+        for i, (pname, shape, default) in enumerate(layer.param_specs()):
+            init = layer.initializers.get(pname) or get_initializer(default)
+            fans = layer.fans(pname) if hasattr(layer, "fans") else fans_of(shape)
+            value = init(self.rng, shape, fans, self.dtype, self.be)
+            layer.params[i][...] = value
+
+    def _fuse_losses(self):
+        self._fused = []
+        for out, loss in zip(self.lout, self.losses):
+            fuse = (loss is not None and loss.fuses_with is not None and isinstance(out, Activation)
+                    and out.activation == loss.fuses_with
+                    and not [c for c in out.children if c in self._by_name.values()]
+                    and (out.activation != "softmax" or out._axis in (-1, len(out.shape))))
+            if isinstance(out, Activation):
+                out.fused_loss = bool(fuse)
+            self._fused.append(bool(fuse))
+
+    def _plan(self):
+        """Decide which layers need input gradients (and so a delta buffer)."""
+        self._weighted = [l for l in self.layers if l.params]
+        for l in self.layers:
+            own = bool(l.params) and l.trainable and not l.detached
+            l.needs_delta = (own or any(p.needs_delta for p in l.parents)
+                             or (self.input_grads and not l.detached))
+            l._capacity = 0
+        self._work = [l for l in self.layers if not l.is_input]
+        self._back = [l for l in reversed(self._work) if l.needs_delta]
+        self._capacity = 0
+        self.batch_size = 0
+
+    def _require_built(self, what):
+        if not self.isbuild:
+            raise RuntimeError(f"{what}: the model is not built; call eddl.build(net, ...) first")
+
+    # --- batch buffers ------------------------------------------------------------------------
+    def resize(self, batch):
+        """Set the batch size, growing every layer's buffers if needed (no-op if unchanged)."""
+        if batch == self.batch_size:
+            return
+        if batch < 1:
+            raise ValueError(f"batch size must be >= 1, got {batch}")
+        if batch > self._capacity:
+            self._capacity = batch
+            self._targets = {}
+        for l in self.layers:
+            if l._capacity < batch:
+                l._capacity = 0  # force reallocation to the model's capacity
+                l.resize(self._capacity)
+            l.resize(batch)
+        self.batch_size = batch
+
+    # --- fine-grained steps ----------------------------------------------------------------------
+    def set_inputs(self, xs, indices=None):
+        """Copy a batch of samples into the input layers (all of ``xs`` or rows ``indices``)."""
+        xs = data.check_arrays(xs, self.lin, "inputs")
+        n = data.batch_count(xs, indices, "inputs")
+        self.resize(n)
+        for l, x in zip(self.lin, xs):
+            data.gather(x, indices, l.output, self.be)
+        return n
+
+    def set_targets(self, ys, indices=None):
+        """Copy a batch of targets (one array per output) into the target buffers."""
+        ys = data.as_arrays(ys, len(self.lout), "targets")
+        n = data.batch_count(ys, indices, "targets")
+        if n != self.batch_size:
+            raise ValueError(f"targets hold {n} samples but the inputs hold {self.batch_size}")
+        out = []
+        for k, (l, y) in enumerate(zip(self.lout, ys)):
+            key = (k, tuple(y.shape[1:]))
+            buf = self._targets.get(key)
+            if buf is None:
+                buf = self.be.nn.empty((self._capacity,) + tuple(y.shape[1:]), self.dtype)
+                self._targets[key] = buf
+            t = buf[:n]
+            data.gather(y, indices, t, self.be)
+            out.append(t)
+        self._cur_targets = out
+        return out
+
+    def forward(self):
+        """Run every layer on the current input batch."""
+        for l in self._work:
+            l.forward()
+
+    def compute_losses(self, targets=None, check_finite=True):
+        """Evaluate losses and metrics of the current batch and accumulate them.
+
+        Returns
+        -------
+        list of float
+            Loss of each output summed over the batch (0 for outputs without loss).
+        """
+        targets = self._cur_targets if targets is None else targets
+        n = self.batch_size
+        values = []
+        for k, (l, loss, met, t) in enumerate(zip(self.lout, self.losses, self.metrics, targets)):
+            y = l.output
+            v = 0.0
+            if loss is not None:
+                loss.check_target(t, y, l.name)
+                v = loss.value(t, y)
+                if check_finite and not math.isfinite(v):
+                    raise NonFiniteLossError(f"loss {loss.name!r} of output {l.name!r} is {v}")
+            if met is not None:
+                self.total_metric[k] += met.value(t, y)
+            self.total_loss[k] += v
+            values.append(v)
+        self.inferenced_samples += n
+        return values
+
+    def backward(self, targets=None):
+        """Back-propagate the losses of the current batch into every gradient."""
+        targets = self._cur_targets if targets is None else targets
+        for l in self.layers:
+            l._delta_set = False
+        for k, (l, loss, t) in enumerate(zip(self.lout, self.losses, targets)):
+            if loss is None or not l.needs_delta:
+                continue
+            if self._fused[k]:
+                loss.fused_delta(t, l.output, l.delta)
+            else:
+                loss.delta(t, l.output, l.delta)
+            l._delta_set = True
+        for l in self._back:
+            if l._delta_set:
+                l.backward()
+            else:
+                for g in l.gradients:
+                    g[...] = 0
+        xp = self.be.nn.xp
+        for l in self._weighted:
+            if l.regularizer is not None and l.trainable:
+                for name, p, g in zip(l.param_names, l.params, l.gradients):
+                    if name not in ("bias",):
+                        l.regularizer.add_grad(p, g, xp)
+
+    def update(self):
+        """Apply one optimizer step to the trainable layers."""
+        opt = self.optimizer
+        if all(o.trainable for o in self._owners):
+            opt.step()
+            return
+        # frozen layers: step only the trainable pairs, keeping each state with its parameter
+        keep = (opt.pairs, opt.states)
+        sel = [i for i, o in enumerate(self._owners) if o.trainable]
+        opt.pairs = [keep[0][i] for i in sel]
+        opt.states = [keep[1][i] for i in sel]
+        try:
+            opt.step()
+        finally:
+            opt.pairs, opt.states = keep
+
+    def train_batch(self, xs, ys, indices=None):
+        """One training step: gather, forward, losses, backward, update."""
+        self._require_built("train_batch")
+        self.set_mode(TRMODE)
+        self.set_inputs(xs, indices)
+        self.set_targets(ys, indices)
+        self.forward()
+        values = self.compute_losses()
+        self.backward()
+        self.update()
+        self.tr_batches += 1
+        return values
+
+    def eval_batch(self, xs, ys, indices=None):
+        """Forward one batch in inference mode and accumulate its losses and metrics."""
+        self._require_built("eval_batch")
+        mode = self.trmode
+        self.set_mode(TSMODE)
+        try:
+            self.set_inputs(xs, indices)
+            self.set_targets(ys, indices)
+            self.forward()
+            return self.compute_losses(check_finite=False)
+        finally:
+            self.set_mode(mode)
+
+    def reset_loss(self):
+        """Zero the accumulated loss and metric sums."""
+        self.total_loss = [0.0] * len(self.lout)
+        self.total_metric = [0.0] * len(self.lout)
+        self.inferenced_samples = 0
+
+    def zero_grads(self):
+        for l in self._weighted:
+            for g in l.gradients:
+                g[...] = 0
+
+    def get_losses(self):
+        """Mean loss per output since the last :meth:`reset_loss`."""
+        n = max(self.inferenced_samples, 1)
+        return [v / n for v in self.total_loss]
+
+    def get_metrics(self):
+        """Mean metric per output since the last :meth:`reset_loss`."""
+        n = max(self.inferenced_samples, 1)
+        return [v / n for v in self.total_metric]
+
+    def set_mode(self, mode):
+        """1 (``TRMODE``) for training behaviour of Dropout/noise layers, 0 for inference."""
+        if mode not in (TRMODE, TSMODE):
+            raise ValueError(f"set_mode: mode must be 1 (train) or 0 (test), got {mode!r}")
+        self.trmode = mode
+        for l in self.layers:
+            l.mode = mode
+
+    def regularization_loss(self):
+        """Sum of the regularizer penalties of all layers."""
+        total = 0.0
+        for l in self._weighted:
+            if l.regularizer is not None:
+                total += sum(l.regularizer.value(p) for n, p in zip(l.param_names, l.params)
+                             if n != "bias")
+        return total
+
+    # --- lookup and parameter access ------------------------------------------------------
+    def get_layer(self, name):
+        """The layer called ``name``."""
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"model {self.name!r} has no layer {name!r}; layers: {list(self._by_name)}") from None
+
+    def set_trainable(self, name, value):
+        """Freeze (False) or unfreeze (True) the layer called ``name``."""
+        self.get_layer(name).trainable = bool(value)
+        if self.isbuild:
+            self._plan()
+
+    def get_parameters(self, deepcopy=False):
+        """Per layer, the list of its parameter arrays (live references unless ``deepcopy``)."""
+        return [[p.copy() if deepcopy else p for p in l.params] for l in self.layers]
+
+    def set_parameters(self, params):
+        """Copy per-layer lists of arrays (as from :meth:`get_parameters`) into the weights."""
+        params = list(params)
+        if len(params) != len(self.layers):
+            raise ValueError(f"set_parameters: {len(params)} layer entries for {len(self.layers)} layers")
+        for l, ps in zip(self.layers, params):
+            ps = list(ps)
+            if len(ps) != len(l.params):
+                raise ValueError(f"set_parameters: layer {l.name!r} has {len(l.params)} parameters, got {len(ps)}")
+            for name, p, v in zip(l.param_names, l.params, ps):
+                v = data.as_array(v, f"parameter {l.name}.{name}")
+                if tuple(v.shape) != tuple(p.shape):
+                    raise ValueError(f"set_parameters: {l.name}.{name} has shape {list(p.shape)}, "
+                                     f"got {list(v.shape)}")
+                p[...] = self.be.nn.from_host(v)
+
+    def __repr__(self):
+        return f"<Model {self.name!r}: {len(self.layers)} layers, built={self.isbuild}>"

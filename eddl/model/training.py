@@ -1,0 +1,210 @@
+"""Coarse training loops (``fit``, ``evaluate``, ``predict``) over the fine-grained API."""
+
+import math
+import sys
+import time
+
+import numpy as np
+
+from ..layers.base import TRMODE, TSMODE
+from . import data
+from .model import NonFiniteLossError
+
+__all__ = ["fit", "evaluate", "predict", "random_indices", "progress_line"]
+
+
+def random_indices(batch_size, num_samples, rng=None):
+    """``batch_size`` distinct random sample indices in ``[0, num_samples)``."""
+    if batch_size < 1 or num_samples < 1:
+        raise ValueError(f"random_indices: batch_size ({batch_size}) and num_samples "
+                         f"({num_samples}) must be >= 1")
+    rng = rng or np.random.default_rng()
+    return rng.choice(num_samples, size=min(batch_size, num_samples), replace=False).tolist()
+
+
+def progress_line(net, losses=True):
+    """``name ( loss[x]=.. metric[y]=.. )`` for each output, from the running means."""
+    parts = []
+    ls, ms = net.get_losses(), net.get_metrics()
+    for k, l in enumerate(net.lout):
+        items = []
+        if net.losses[k] is not None and losses:
+            items.append(f"loss[{net.losses[k].name}]={ls[k]:.4f}")
+        if net.metrics[k] is not None:
+            items.append(f"metric[{net.metrics[k].name}]={ms[k]:.4f}")
+        parts.append(f"{l.name} ( {' '.join(items)} )")
+    return " ".join(parts)
+
+
+def _log(net, text, end="\n", stream=None):
+    stream = stream or sys.stdout
+    stream.write(text + end)
+    stream.flush()
+    if net.logfile is not None and end == "\n":
+        with open(net.logfile, "a", encoding="utf-8") as f:
+            f.write(text + "\n")
+
+
+def _check_pairs(net, xs, ys):
+    xs = data.check_arrays(xs, net.lin, "fit inputs")
+    ys = data.as_arrays(ys, len(net.lout), "fit targets")
+    n = {a.shape[0] for a in xs} | {a.shape[0] for a in ys}
+    if len(n) != 1:
+        raise ValueError(f"inputs and targets hold different numbers of samples: inputs "
+                         f"{[a.shape[0] for a in xs]}, targets {[a.shape[0] for a in ys]}")
+    for k, (l, y) in enumerate(zip(net.lout, ys)):
+        loss = net.losses[k]
+        sparse = loss is not None and type(loss).__name__ == "SparseCategoricalCrossEntropy"
+        if not sparse and tuple(y.shape[1:]) != tuple(l.shape):
+            raise ValueError(f"targets[{k}]: samples of shape {list(y.shape[1:])} do not match output "
+                             f"layer {l.name!r} of shape {list(l.shape)}")
+    return xs, ys, n.pop()
+
+
+def _batch_size(batch, n):
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise ValueError(f"batch size must be a positive int, got {batch!r}")
+    return int(min(batch, n))
+
+
+def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop_last=False):
+    """Train ``net`` for ``epochs`` epochs of mini-batches.
+
+    Parameters
+    ----------
+    net : Model
+        A built model.
+    xs, ys : list of arrays or Tensors
+        One array per input / per output, samples on the first axis.
+    batch : int
+        Batch size.
+    epochs : int
+        Number of passes over the data.
+    verbose : int
+        0 silent, 1 a progress line per batch and a line per epoch, 2 only the epoch lines.
+    shuffle : bool
+        Visit samples in a new random order every epoch (from the model's generator).
+    on_nan : {"stop", "warn", "ignore"}
+        What a NaN/Inf loss does: raise :class:`NonFiniteLossError` naming the epoch and batch,
+        print a warning and stop, or carry on.
+    drop_last : bool
+        Skip the last partial batch of an epoch.
+
+    Returns
+    -------
+    list of dict
+        Per epoch: ``{"epoch", "loss", "metric", "seconds"}`` (lists per output).
+    """
+    net._require_built("fit")
+    if on_nan not in ("stop", "warn", "ignore"):
+        raise ValueError(f"fit: on_nan must be 'stop', 'warn' or 'ignore', got {on_nan!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
+    xs, ys, n = _check_pairs(net, xs, ys)
+    bs = _batch_size(batch, n)
+    nb = n // bs if drop_last else math.ceil(n / bs)
+    history = []
+    for epoch in range(1, int(epochs) + 1):
+        net.reset_loss()
+        order = net.rng.permutation(n) if shuffle else np.arange(n)
+        t0 = time.perf_counter()
+        if verbose == 1:
+            _log(net, f"Epoch {epoch}/{epochs}")
+        for b in range(nb):
+            idx = order[b * bs:(b + 1) * bs]
+            try:
+                net.set_mode(TRMODE)
+                net.set_inputs(xs, idx)
+                net.set_targets(ys, idx)
+                net.forward()
+                net.compute_losses(check_finite=on_nan != "ignore")
+            except NonFiniteLossError as exc:
+                msg = f"fit: non-finite loss at epoch {epoch}, batch {b + 1}/{nb}: {exc}"
+                if on_nan == "stop":
+                    raise NonFiniteLossError(msg) from None
+                _log(net, "WARNING: " + msg + "; training stopped", stream=sys.stderr)
+                return history
+            net.backward()
+            net.update()
+            net.tr_batches += 1
+            if verbose == 1:
+                dt = (time.perf_counter() - t0) / (b + 1)
+                _log(net, f"\rbatch {b + 1}/{nb} {progress_line(net)} -- {dt:.4f} secs/batch",
+                     end="")
+        secs = time.perf_counter() - t0
+        rec = {"epoch": epoch, "loss": net.get_losses(), "metric": net.get_metrics(), "seconds": secs}
+        history.append(rec)
+        if verbose:
+            if verbose == 1:
+                sys.stdout.write("\n")
+            _log(net, f"Epoch {epoch}/{epochs} {progress_line(net)} -- {secs:.3f} secs")
+        sched = net.optimizer.schedule
+        if sched is not None:
+            sched.on_epoch_end(epoch, sum(rec["loss"]))
+    return history
+
+
+def evaluate(net, xs, ys, bs=-1, verbose=1):
+    """Mean losses and metrics of ``net`` on ``(xs, ys)`` in inference mode.
+
+    Parameters
+    ----------
+    net : Model
+    xs, ys : list of arrays or Tensors
+    bs : int
+        Batch size; -1 uses the model's current batch size (100 when it has none).
+    verbose : int
+        Print the result line when non-zero.
+
+    Returns
+    -------
+    tuple of (list of float, list of float)
+        Losses and metrics per output.
+    """
+    net._require_built("evaluate")
+    xs, ys, n = _check_pairs(net, xs, ys)
+    if bs == -1:
+        bs = net.batch_size or 100
+    bs = _batch_size(bs, n)
+    net.reset_loss()
+    for start in range(0, n, bs):
+        idx = np.arange(start, min(start + bs, n))
+        net.eval_batch(xs, ys, idx)
+    if verbose:
+        _log(net, f"Evaluate {progress_line(net)}")
+    return net.get_losses(), net.get_metrics()
+
+
+def predict(net, xs, bs=-1):
+    """Outputs of ``net`` for inputs ``xs`` (inference mode), one host array per output.
+
+    Parameters
+    ----------
+    net : Model
+    xs : list of arrays or Tensors
+    bs : int
+        Batch size; -1 uses the model's current batch size (100 when it has none).
+
+    Returns
+    -------
+    list of numpy.ndarray
+    """
+    net._require_built("predict")
+    xs = data.check_arrays(xs, net.lin, "predict inputs")
+    n = data.batch_count(xs, None, "predict inputs")
+    if bs == -1:
+        bs = net.batch_size or 100
+    bs = _batch_size(bs, n)
+    outs = [np.empty((n,) + l.shape, dtype=net.dtype) for l in net.lout]
+    mode = net.trmode
+    net.set_mode(TSMODE)
+    try:
+        for start in range(0, n, bs):
+            idx = np.arange(start, min(start + bs, n))
+            net.set_inputs(xs, idx)
+            net.forward()
+            for o, l in zip(outs, net.lout):
+                o[start:start + idx.size] = net.be.nn.to_host(l.output)
+    finally:
+        net.set_mode(mode)
+    return outs
