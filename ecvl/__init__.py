@@ -18,6 +18,7 @@ from .io import *  # noqa: E402,F401,F403
 from .imgproc import *  # noqa: E402,F401,F403
 from .augment import *  # noqa: E402,F401,F403
 from .dataset import *  # noqa: E402,F401,F403
+from .viz import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
 

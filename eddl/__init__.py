@@ -27,3 +27,4 @@ __all__ = [
     "set_num_threads",
     "show_config",
 ]
+from ._pyeddl_conv import *  # noqa

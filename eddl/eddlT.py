@@ -6,9 +6,9 @@ Scripts written as ``import pyeddl.eddlT as eddlT`` run after changing that line
     x = eddlT.load("mnist_trX.bin")
     eddlT.div_(x, 255.0)
 
-Functions named like Python built-ins (``sum``, ``max``, ``abs``, ``range``, ...) shadow
-them inside this module only. Every function forwards to the :class:`~eddl.Tensor` method or creator of the same name, so
-the two APIs share one implementation.
+Every function forwards to the :class:`~eddl.Tensor` method or creator of the same name, so
+the two APIs share one implementation. Functions named like Python built-ins (``sum``,
+``max``, ``abs``, ``range``, ...) shadow them inside this module only.
 """
 
 import builtins

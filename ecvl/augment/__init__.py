@@ -39,10 +39,11 @@ Sequential = SequentialAugmentationContainer
 OneOf = OneOfAugmentationContainer
 SomeOf = SomeOfAugmentationContainer
 
+# Names re-exported by ``import ecvl`` (PyECVL's plus unambiguous ones). The generic
+# helpers (parse, load, save, from_dict, to_json, ..., Sequential/OneOf/SomeOf, set_seed)
+# stay under ``ecvl.augment`` so they do not shadow other top-level names.
 __all__ = [
     "Augmentation", "AugmentationParam", "AugmentationFactory", "AugmentationSyntaxError",
-    "DatasetAugmentations", "OneOf", "OneOfAugmentationContainer", "Param", "REGISTRY",
-    "Sequential", "SequentialAugmentationContainer", "SomeOf", "SomeOfAugmentationContainer",
-    "as_rng", "from_dict", "from_json", "from_yaml", "get_augmentation_class", "load",
-    "parse", "sample_rng", "save", "set_seed", "to_json", "to_yaml",
+    "DatasetAugmentations", "OneOfAugmentationContainer", "SequentialAugmentationContainer",
+    "SomeOfAugmentationContainer", "sample_rng",
 ] + list(_geometric_all) + list(_intensity_all)

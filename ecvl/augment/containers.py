@@ -45,6 +45,13 @@ class _Container(Augmentation, register=False):
         super().__init__(*args, **kwargs)
         self.augs = _children([] if augs is None else augs, name)
 
+    @classmethod
+    def fromtext(cls, text):
+        """Build from body text: the parameter line (if any), entries, then ``end``."""
+        from .dsl import parse_container_body
+
+        return parse_container_body(cls, text)
+
     def _pick(self, rng):
         raise NotImplementedError
 

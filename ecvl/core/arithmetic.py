@@ -7,11 +7,14 @@ and clamped when ``saturate=True``, C-cast (wrapping) otherwise. Integer divisio
 by zero gives 0, as in OpenCV; float division follows IEEE rules.
 """
 
+import math
 import numbers
 
 import numpy as np
 
-from .convert import saturate_cast
+from .._runtime import get_num_threads
+from . import _arith
+from .convert import KERNEL_TYPES, saturate_cast
 from .enums import DataType
 from .errors import EcvlTypeError, EcvlValueError
 from .image import Image
@@ -42,8 +45,39 @@ def _work_dtype(op, a, b, dst):
 _UFUNC = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
 
 
+_OPCODE = {"add": 0, "sub": 1, "mul": 2, "div": 3}
+
+
+def _kernel(op, a, b, dst, saturate):
+    """Run the compiled kernel when it applies; return None to use the NumPy path."""
+    # Wrapping (saturate=False) integer results can exceed double's exact range: NumPy path.
+    if dst not in KERNEL_TYPES or (not saturate and dst.kind != "f"):
+        return None
+    arrays = [x for x in (a, b) if isinstance(x, np.ndarray)]
+    if any(x.dtype not in KERNEL_TYPES for x in arrays):
+        return None
+    n = get_num_threads()
+    if len(arrays) == 2:
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return None
+        out = np.empty(a.shape, dst)
+        _arith.binop(np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1),
+                     out.reshape(-1), _OPCODE[op], True, n)
+        return out
+    arr, s, swap = (a, b, False) if isinstance(a, np.ndarray) else (b, a, True)
+    s = float(s)
+    if not math.isfinite(s) or abs(s) >= 2.0 ** 53:
+        return None
+    out = np.empty(arr.shape, dst)
+    _arith.binop_scalar(np.ascontiguousarray(arr).reshape(-1), s, out.reshape(-1), _OPCODE[op], swap, True, n)
+    return out
+
+
 def _compute(op, a, b, dst_dtype, saturate):
     dst = DataType.parse(dst_dtype).numpy_dtype
+    res = _kernel(op, a, b, dst, saturate)
+    if res is not None:
+        return res
     wt = _work_dtype(op, a, b, dst)
     x = np.asarray(a, dtype=wt) if isinstance(a, np.ndarray) else wt.type(a)
     y = np.asarray(b, dtype=wt) if isinstance(b, np.ndarray) else wt.type(b)

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from .._runtime import get_num_threads
+from . import _arith
 from . import layout as _layout
 from .enums import DataType
 from .errors import EcvlValueError
@@ -16,6 +18,11 @@ __all__ = [
     "RearrangeChannels",
     "rearrange_channels",
 ]
+
+
+# Types the compiled kernels handle; int64 stays on the NumPy path (not exact in double).
+KERNEL_TYPES = frozenset(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32,
+                                               np.float32, np.float64))
 
 
 def _limits(dtype):
@@ -64,6 +71,10 @@ def saturate_cast(array, dtype, saturate=True, out=None):
         out = np.empty(a.shape, dt)
     if dt.kind == "f" or a.dtype == dt:
         np.copyto(out, a, casting="unsafe")
+        return out
+    if (a.dtype in KERNEL_TYPES and dt in KERNEL_TYPES and out.flags.c_contiguous and out.shape == a.shape
+            and (saturate or a.dtype.kind != "f")):
+        _arith.cast(np.ascontiguousarray(a).reshape(-1), out.reshape(-1), bool(saturate), get_num_threads())
         return out
     if a.dtype.kind == "f":
         if saturate:

@@ -16,7 +16,6 @@ SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
 _TOP = re.compile(r"([A-Za-z_][\w-]*)\s*:(?:\s+(.*?))?\s*$")
-_ITEM_KEY = re.compile(r"([A-Za-z_][\w-]*)\s*:(?:\s+(.*?))?\s*$")
 _INT = re.compile(r"-?\d+$")
 
 
@@ -103,24 +102,37 @@ def _sections(lines):
     """Split into top-level ``key: value`` sections: {key: (inline_text, body_lines)}."""
     out = {}
     key = None
+    body = None
     for line in lines:
-        if not line.strip() or line.lstrip().startswith("#"):
+        c = line[:1]
+        if c == " " or c == "-":
+            if body is None:
+                raise _Fallback
+            body.append(line)
             continue
-        if line[0] not in " -\t":
-            if line.startswith("---") or line.startswith("..."):
-                if line.strip() in ("---", "..."):
-                    continue
-                raise _Fallback
-            m = _TOP.match(line)
-            if not m or m.group(1) in out:
-                raise _Fallback
-            key = m.group(1)
-            out[key] = (m.group(2) or "", [])
-        elif key is None or "\t" in line[:len(line) - len(line.lstrip())]:
+        if not c or c == "#" or not line.strip():
+            continue
+        if line.startswith("---") or line.startswith("..."):
+            if line.strip() in ("---", "..."):
+                continue
             raise _Fallback
-        else:
-            out[key][1].append(line)
+        m = _TOP.match(line)
+        if not m or m.group(1) in out:
+            raise _Fallback
+        key = m.group(1)
+        body = []
+        out[key] = (m.group(2) or "", body)
     return out
+
+
+def _key_value(text):
+    """``key: value`` -> (key, value or None); None when ``text`` is not a plain key."""
+    k, sep, v = text.partition(":")
+    if not sep or not k or not k.replace("_", "").replace("-", "").isalnum() \
+            or k[0].isdigit() or (v and v[0] != " "):
+        return None
+    v = v.strip()
+    return k, (v if v else None)
 
 
 def _indent(line):
@@ -132,33 +144,35 @@ def _images(body):
         return []
     ind = _indent(body[0])
     prefix = " " * ind + "- "
+    inner = " " * (ind + 2)
+    plen, ilen = len(prefix), len(inner)
     items = []
     cur = None
-    inner = None
     for line in body:
         if line.startswith(prefix):
-            text = line[len(prefix):].strip()
-            m = _ITEM_KEY.match(text) if text[:1] not in "\"'[{" else None
-            if m:
+            text = line[plen:].strip()
+            kv = _key_value(text) if text[:1] not in "\"'[{" else None
+            if kv:
                 cur = {}
                 items.append(cur)
-                inner = ind + 2
-                _item_kv(cur, m)
+                _item_kv(cur, kv)
             else:
                 items.append(_scalar(text))
                 cur = None
             continue
-        if cur is None or _indent(line) != inner:
-            raise _Fallback
-        m = _ITEM_KEY.match(line.strip())
-        if not m:
-            raise _Fallback
-        _item_kv(cur, m)
+        if cur is not None and line.startswith(inner) and line[ilen:ilen + 1] not in ("", " "):
+            kv = _key_value(line[ilen:].rstrip())
+            if kv:
+                _item_kv(cur, kv)
+                continue
+        if not line.strip() or line.lstrip()[:1] == "#":
+            continue
+        raise _Fallback
     return items
 
 
-def _item_kv(item, m):
-    key, value = m.group(1), m.group(2)
+def _item_kv(item, kv):
+    key, value = kv
     if value is None or key in item:
         raise _Fallback
     item[key] = _scalar(value)
@@ -167,15 +181,15 @@ def _item_kv(item, m):
 def _split(body):
     out = {}
     for line in body:
-        m = _ITEM_KEY.match(line.strip())
-        if not m or m.group(2) is None:
+        kv = _key_value(line.strip())
+        if not kv or kv[1] is None:
             raise _Fallback
-        v = m.group(2)
-        if not (v.startswith("[") and v.endswith("]")) or m.group(1) in out:
+        name, v = kv
+        if not (v.startswith("[") and v.endswith("]")) or name in out:
             raise _Fallback
         inner = v[1:-1].strip()
         try:
-            out[m.group(1)] = [int(x) for x in inner.split(",")] if inner else []
+            out[name] = [int(x) for x in inner.split(",")] if inner else []
         except ValueError:
             raise _Fallback from None
     return out

@@ -150,7 +150,8 @@ class Split:
 
 
 def _resolve(root, loc):
-    if loc[:1] == "/" or ("://" in loc and _URL.match(loc)) or os.path.isabs(loc):
+    if loc[:1] == "/" or ("://" in loc and _URL.match(loc)) or (
+            os.sep != "/" and os.path.isabs(loc)):
         return loc
     if "/." in "/" + loc or "\\" in loc or "//" in loc or os.sep != "/":
         return os.path.normpath(os.path.join(root, loc))
@@ -264,6 +265,15 @@ class _Builder:
         return None
 
     def sample(self, i, e):
+        if type(e) is dict and not self.verify:  # fast path: one path and one class index
+            loc = e.get("location")
+            lab = e.get("label")
+            if type(loc) is str and "://" not in loc and type(lab) is int and len(e) == 2 \
+                    and 0 <= lab < (len(self.classes) or lab + 1):
+                s = Sample.__new__(Sample)
+                s.location_, s.label_, s.label_path_ = [_resolve(self.root, loc)], [lab], None
+                s.values_, s.size_ = None, []
+                return s
         if isinstance(e, (str, list)):
             return Sample(self.location(i, e))
         if not isinstance(e, dict) or "location" not in e:

@@ -42,30 +42,63 @@ def _check(src, dst, int cs, int cd):
         raise ValueError("colour kernel: bad pixel array shapes")
 
 
+DEF BLOCK = 8192
+
+
+cdef void _shuffle_block(const T *s, T *d, Py_ssize_t n, Py_ssize_t cs, Py_ssize_t cd,
+                         const int *ix, T fill) noexcept nogil:
+    cdef Py_ssize_t i, k
+    if cs == 3 and cd == 3:
+        for i in range(n):
+            d[3 * i] = s[3 * i + ix[0]]
+            d[3 * i + 1] = s[3 * i + ix[1]]
+            d[3 * i + 2] = s[3 * i + ix[2]]
+        return
+    for i in range(n):
+        for k in range(cd):
+            d[i * cd + k] = s[i * cs + ix[k]] if ix[k] >= 0 else fill
+
+
 def shuffle(const T[:, ::1] src, T[:, ::1] dst, idx, T fill, int nthreads):
     """dst[:, k] = src[:, idx[k]] (idx[k] < 0: fill)."""
-    cdef Py_ssize_t n = src.shape[0], cs = src.shape[1], cd = dst.shape[1], i, k
-    if dst.shape[0] != n or len(idx) != cd or any(j >= cs for j in idx):
+    cdef Py_ssize_t n = src.shape[0], cs = src.shape[1], cd = dst.shape[1], b, nb, e
+    if dst.shape[0] != n or len(idx) != cd or cd > 4 or any(j >= cs for j in idx):
         raise ValueError("shuffle: bad shapes or indices")
     cdef int ix[4]
+    cdef int k
     for k in range(cd):
         ix[k] = idx[k]
-    if cd > 4:
-        raise ValueError("shuffle: at most 4 output channels")
+    if cs == 3 and cd == 3 and min(idx) < 0:
+        raise ValueError("shuffle: fill needs a channel-count change")
+    if n == 0:
+        return
+    nb = (n + BLOCK - 1) // BLOCK
     with nogil:
-        for i in prange(n, num_threads=max(1, nthreads), schedule='static'):
-            for k in range(cd):
-                dst[i, k] = src[i, ix[k]] if ix[k] >= 0 else fill
+        for b in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+            e = min(n, (b + 1) * BLOCK) - b * BLOCK
+            _shuffle_block(&src[b * BLOCK, 0], &dst[b * BLOCK, 0], e, cs, cd, ix, fill)
+
+
+cdef void _gray_block(const uint8_t *s, uint8_t *d, Py_ssize_t n, Py_ssize_t cs, int ri,
+                      int gi, int bi) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        d[i] = <uint8_t>((s[i * cs + ri] * GR + s[i * cs + gi] * GG + s[i * cs + bi] * GB
+                          + 16384) >> 15)
 
 
 def rgb_to_gray_u8(const uint8_t[:, ::1] src, uint8_t[::1] dst, int ri, int gi, int bi,
                    int nthreads):
-    cdef Py_ssize_t n = src.shape[0], i
-    if dst.shape[0] != n or max(ri, gi, bi) >= src.shape[1] or min(ri, gi, bi) < 0:
+    cdef Py_ssize_t n = src.shape[0], cs = src.shape[1], b, nb, e
+    if dst.shape[0] != n or max(ri, gi, bi) >= cs or min(ri, gi, bi) < 0:
         raise ValueError("rgb_to_gray_u8: bad shapes")
+    if n == 0:
+        return
+    nb = (n + BLOCK - 1) // BLOCK
     with nogil:
-        for i in prange(n, num_threads=max(1, nthreads), schedule='static'):
-            dst[i] = <uint8_t>((src[i, ri] * GR + src[i, gi] * GG + src[i, bi] * GB + 16384) >> 15)
+        for b in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+            e = min(n, (b + 1) * BLOCK) - b * BLOCK
+            _gray_block(&src[b * BLOCK, 0], &dst[b * BLOCK], e, cs, ri, gi, bi)
 
 
 def rgb_to_ycbcr_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi, int bi,
@@ -75,15 +108,21 @@ def rgb_to_ycbcr_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int 
     cdef int r, g, b, y
     if dst.shape[0] != n or dst.shape[1] != 3 or max(ri, gi, bi) >= src.shape[1]:
         raise ValueError("rgb_to_ycbcr_u8: bad shapes")
+    if n == 0:
+        return
+    cdef Py_ssize_t cs = src.shape[1], cd = dst.shape[1], blk, nb = (n + BLOCK - 1) // BLOCK
+    cdef const uint8_t *sp = &src[0, 0]
+    cdef uint8_t *dp = &dst[0, 0]
     with nogil:
-        for i in prange(n, num_threads=max(1, nthreads), schedule='static'):
-            r = src[i, ri]
-            g = src[i, gi]
-            b = src[i, bi]
-            y = (r * R2Y + g * G2Y + b * B2Y + HALF) >> SHIFT
-            dst[i, 0] = <uint8_t>y
-            dst[i, 1] = _sat8(((b - y) * B2CB + (128 << SHIFT) + HALF) >> SHIFT)
-            dst[i, 2] = _sat8(((r - y) * R2CR + (128 << SHIFT) + HALF) >> SHIFT)
+        for blk in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+            for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
+                r = sp[i * cs + ri]
+                g = sp[i * cs + gi]
+                b = sp[i * cs + bi]
+                y = (r * R2Y + g * G2Y + b * B2Y + HALF) >> SHIFT
+                dp[i * cd + 0] = <uint8_t>y
+                dp[i * cd + 1] = _sat8(((b - y) * B2CB + (128 << SHIFT) + HALF) >> SHIFT)
+                dp[i * cd + 2] = _sat8(((r - y) * R2CR + (128 << SHIFT) + HALF) >> SHIFT)
 
 
 def ycbcr_to_rgb_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi, int bi,
@@ -92,14 +131,20 @@ def ycbcr_to_rgb_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int 
     cdef int y, cb, cr
     if dst.shape[0] != n or src.shape[1] != 3 or max(ri, gi, bi) >= dst.shape[1]:
         raise ValueError("ycbcr_to_rgb_u8: bad shapes")
+    if n == 0:
+        return
+    cdef Py_ssize_t cs = src.shape[1], cd = dst.shape[1], blk, nb = (n + BLOCK - 1) // BLOCK
+    cdef const uint8_t *sp = &src[0, 0]
+    cdef uint8_t *dp = &dst[0, 0]
     with nogil:
-        for i in prange(n, num_threads=max(1, nthreads), schedule='static'):
-            y = src[i, 0]
-            cb = src[i, 1] - 128
-            cr = src[i, 2] - 128
-            dst[i, ri] = _sat8(y + ((cr * CR2R + HALF) >> SHIFT))
-            dst[i, gi] = _sat8(y + ((cr * CR2G + cb * CB2G + HALF) >> SHIFT))
-            dst[i, bi] = _sat8(y + ((cb * CB2B + HALF) >> SHIFT))
+        for blk in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+            for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
+                y = sp[i * cs + 0]
+                cb = sp[i * cs + 1] - 128
+                cr = sp[i * cs + 2] - 128
+                dp[i * cd + ri] = _sat8(y + ((cr * CR2R + HALF) >> SHIFT))
+                dp[i * cd + gi] = _sat8(y + ((cr * CR2G + cb * CB2G + HALF) >> SHIFT))
+                dp[i * cd + bi] = _sat8(y + ((cb * CB2B + HALF) >> SHIFT))
 
 
 cdef int _sdiv[256]
@@ -118,24 +163,30 @@ def rgb_to_hsv_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi
     cdef int r, g, b, v, vmin, diff, vr, vg, h, s
     if dst.shape[0] != n or dst.shape[1] != 3 or max(ri, gi, bi) >= src.shape[1]:
         raise ValueError("rgb_to_hsv_u8: bad shapes")
+    if n == 0:
+        return
+    cdef Py_ssize_t cs = src.shape[1], cd = dst.shape[1], blk, nb = (n + BLOCK - 1) // BLOCK
+    cdef const uint8_t *sp = &src[0, 0]
+    cdef uint8_t *dp = &dst[0, 0]
     with nogil:
-        for i in prange(n, num_threads=max(1, nthreads), schedule='static'):
-            r = src[i, ri]
-            g = src[i, gi]
-            b = src[i, bi]
-            v = max(r, max(g, b))
-            vmin = min(r, min(g, b))
-            diff = v - vmin
-            vr = -1 if v == r else 0
-            vg = -1 if v == g else 0
-            s = (diff * _sdiv[v] + (1 << 11)) >> 12
-            h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + ((~vg) & (r - g + 4 * diff))))
-            h = (h * _hdiv[diff] + (1 << 11)) >> 12
-            if h < 0:
-                h = h + 180
-            dst[i, 0] = <uint8_t>h
-            dst[i, 1] = <uint8_t>s
-            dst[i, 2] = <uint8_t>v
+        for blk in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+            for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
+                r = sp[i * cs + ri]
+                g = sp[i * cs + gi]
+                b = sp[i * cs + bi]
+                v = max(r, max(g, b))
+                vmin = min(r, min(g, b))
+                diff = v - vmin
+                vr = -1 if v == r else 0
+                vg = -1 if v == g else 0
+                s = (diff * _sdiv[v] + (1 << 11)) >> 12
+                h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + ((~vg) & (r - g + 4 * diff))))
+                h = (h * _hdiv[diff] + (1 << 11)) >> 12
+                if h < 0:
+                    h = h + 180
+                dp[i * cd + 0] = <uint8_t>h
+                dp[i * cd + 1] = <uint8_t>s
+                dp[i * cd + 2] = <uint8_t>v
 
 
 def hsv_to_rgb_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi, int bi,
@@ -146,29 +197,35 @@ def hsv_to_rgb_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi
     cdef int sector
     if dst.shape[0] != n or src.shape[1] != 3 or max(ri, gi, bi) >= dst.shape[1]:
         raise ValueError("hsv_to_rgb_u8: bad shapes")
+    if n == 0:
+        return
+    cdef Py_ssize_t cs = src.shape[1], cd = dst.shape[1], blk, nb = (n + BLOCK - 1) // BLOCK
+    cdef const uint8_t *sp = &src[0, 0]
+    cdef uint8_t *dp = &dst[0, 0]
     with nogil:
-        for i in prange(n, num_threads=max(1, nthreads), schedule='static'):
-            h = src[i, 0] * (6.0 / 180.0)
-            s = src[i, 1] * (1.0 / 255.0)
-            v = src[i, 2] * (1.0 / 255.0)
-            sector = <int>floor(h)
-            f = h - sector
-            sector = sector % 6
-            p = v * (1 - s)
-            q = v * (1 - s * f)
-            t = v * (1 - s * (1 - f))
-            if sector == 0:
-                r = v; g = t; b = p
-            elif sector == 1:
-                r = q; g = v; b = p
-            elif sector == 2:
-                r = p; g = v; b = t
-            elif sector == 3:
-                r = p; g = q; b = v
-            elif sector == 4:
-                r = t; g = p; b = v
-            else:
-                r = v; g = p; b = q
-            dst[i, ri] = _sat8(<int>(r * 255.0 + 0.5))
-            dst[i, gi] = _sat8(<int>(g * 255.0 + 0.5))
-            dst[i, bi] = _sat8(<int>(b * 255.0 + 0.5))
+        for blk in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+            for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
+                h = sp[i * cs + 0] * (6.0 / 180.0)
+                s = sp[i * cs + 1] * (1.0 / 255.0)
+                v = sp[i * cs + 2] * (1.0 / 255.0)
+                sector = <int>floor(h)
+                f = h - sector
+                sector = sector % 6
+                p = v * (1 - s)
+                q = v * (1 - s * f)
+                t = v * (1 - s * (1 - f))
+                if sector == 0:
+                    r = v; g = t; b = p
+                elif sector == 1:
+                    r = q; g = v; b = p
+                elif sector == 2:
+                    r = p; g = v; b = t
+                elif sector == 3:
+                    r = p; g = q; b = v
+                elif sector == 4:
+                    r = t; g = p; b = v
+                else:
+                    r = v; g = p; b = q
+                dp[i * cd + ri] = _sat8(<int>(r * 255.0 + 0.5))
+                dp[i * cd + gi] = _sat8(<int>(g * 255.0 + 0.5))
+                dp[i * cd + bi] = _sat8(<int>(b * 255.0 + 0.5))

@@ -9,7 +9,11 @@ from cython.parallel cimport prange, parallel
 from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy
-from libc.math cimport rint
+
+cdef extern from "_geommath.h" nogil:
+    int geom_round(double v)
+    int64_t geom_round64(double v)
+    int64_t geom_floor(double v)
 
 ctypedef fused pix_t:
     uint8_t
@@ -31,27 +35,26 @@ cdef inline double _clamp(double v, double lo, double hi) noexcept nogil:
 
 
 cdef inline void _store(pix_t* p, double v) noexcept nogil:
-    # Round half to even and saturate, as OpenCV's saturate_cast does.
+    # Saturate, then round half to even (OpenCV's saturate_cast); NaN stores 0 or INT_MIN.
     if pix_t is float or pix_t is double:
         p[0] = <pix_t>v
     elif pix_t is uint8_t:
-        p[0] = <uint8_t>_clamp(rint(v), 0.0, 255.0)
+        p[0] = <uint8_t>geom_round(_clamp(v, 0.0, 255.0))
     elif pix_t is int8_t:
-        p[0] = <int8_t>_clamp(rint(v), -128.0, 127.0)
+        p[0] = <int8_t>geom_round(_clamp(v, -128.0, 127.0))
     elif pix_t is uint16_t:
-        p[0] = <uint16_t>_clamp(rint(v), 0.0, 65535.0)
+        p[0] = <uint16_t>geom_round(_clamp(v, 0.0, 65535.0))
     elif pix_t is int16_t:
-        p[0] = <int16_t>_clamp(rint(v), -32768.0, 32767.0)
+        p[0] = <int16_t>geom_round(_clamp(v, -32768.0, 32767.0))
     elif pix_t is int32_t:
-        p[0] = <int32_t>_clamp(rint(v), -2147483648.0, 2147483647.0)
+        p[0] = <int32_t>geom_round(_clamp(v, -2147483648.0, 2147483647.0))
     else:
-        v = rint(v)
         if v >= 9.223372036854775807e18:
             p[0] = <pix_t>0x7FFFFFFFFFFFFFFF
         elif v <= -9.223372036854775808e18:
             p[0] = <pix_t>(-0x7FFFFFFFFFFFFFFF - 1)
         else:
-            p[0] = <pix_t>v
+            p[0] = <pix_t>geom_round64(v)
 
 
 def hpass(const pix_t[:, :, ::1] src, acc_t[:, ::1] tmp, const int32_t[::1] xofs,
@@ -118,6 +121,85 @@ def vpass(const acc_t[:, ::1] tmp, pix_t[:, ::1] out, const int32_t[::1] yofs,
         free(buf)
 
 
+cdef void _hrow(const pix_t* srow, acc_t* trow, Py_ssize_t dw, Py_ssize_t C,
+               const int32_t* xofs, const acc_t* xw, int ksize) noexcept nogil:
+    """One row of the horizontal pass: trow[dx*C + c] = sum_k xw * srow[xofs*C + c]."""
+    cdef Py_ssize_t dx, c, k, d
+    cdef const pix_t* p
+    cdef acc_t s, w0, w1
+    if ksize == 2 and C == 3:
+        for dx in range(dw):
+            w0 = xw[2 * dx]
+            w1 = xw[2 * dx + 1]
+            p = srow + xofs[2 * dx] * 3
+            d = (xofs[2 * dx + 1] - xofs[2 * dx]) * 3
+            trow[3 * dx] = w0 * <acc_t>p[0] + w1 * <acc_t>p[d]
+            trow[3 * dx + 1] = w0 * <acc_t>p[1] + w1 * <acc_t>p[d + 1]
+            trow[3 * dx + 2] = w0 * <acc_t>p[2] + w1 * <acc_t>p[d + 2]
+    elif ksize == 2:
+        for dx in range(dw):
+            w0 = xw[2 * dx]
+            w1 = xw[2 * dx + 1]
+            p = srow + xofs[2 * dx] * C
+            d = (xofs[2 * dx + 1] - xofs[2 * dx]) * C
+            for c in range(C):
+                trow[dx * C + c] = w0 * <acc_t>p[c] + w1 * <acc_t>p[c + d]
+    else:
+        for dx in range(dw):
+            for c in range(C):
+                s = 0
+                for k in range(ksize):
+                    s = s + xw[dx * ksize + k] * <acc_t>srow[xofs[dx * ksize + k] * C + c]
+                trow[dx * C + c] = s
+
+
+def resize2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1] xofs,
+             const acc_t[::1] xw, int kx, const int32_t[::1] yofs, const acc_t[::1] yw, int ky,
+             int nthreads):
+    """Separable resize with the horizontal pass of each needed source row kept per thread.
+
+    The taps of one output row are consecutive source rows, so slot ``sy % ky`` of the
+    per-thread row cache never collides within a row and neighbouring output rows reuse rows.
+    """
+    cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1], C = out.shape[2]
+    cdef Py_ssize_t n = dw * C
+    cdef Py_ssize_t dy, i, j, k, sy, slot
+    cdef acc_t* bufs
+    cdef acc_t* acc
+    cdef Py_ssize_t* rowid
+    cdef const acc_t* t
+    cdef acc_t w
+    cdef pix_t* o
+    with nogil, parallel(num_threads=nthreads):
+        bufs = <acc_t*>malloc((ky + 1) * n * sizeof(acc_t))
+        rowid = <Py_ssize_t*>malloc(ky * sizeof(Py_ssize_t))
+        acc = bufs + ky * n
+        for j in range(ky):
+            rowid[j] = -1
+        for dy in prange(dh, schedule='static'):
+            for k in range(ky):
+                sy = yofs[dy * ky + k]
+                slot = sy % ky
+                if rowid[slot] != sy:
+                    _hrow(&src[sy, 0, 0], bufs + slot * n, dw, C, &xofs[0], &xw[0], kx)
+                    rowid[slot] = sy
+            t = bufs + (yofs[dy * ky] % ky) * n
+            w = yw[dy * ky]
+            for i in range(n):
+                acc[i] = w * t[i]
+            for k in range(1, ky):
+                w = yw[dy * ky + k]
+                if w != 0:
+                    t = bufs + (yofs[dy * ky + k] % ky) * n
+                    for i in range(n):
+                        acc[i] = acc[i] + w * t[i]
+            o = &out[dy, 0, 0]
+            for i in range(n):
+                _store(&o[i], acc[i])
+        free(rowid)
+        free(bufs)
+
+
 def half2x2(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
     """Exact 2x2 box average (the shape of bilinear and area resize at an exact factor of 2)."""
     cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1], C = out.shape[2]
@@ -129,7 +211,19 @@ def half2x2(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
         for dy in prange(dh, num_threads=nthreads, schedule='static'):
             a = &src[2 * dy, 0, 0]
             o = &out[dy, 0, 0]
-            if pix_t is uint8_t or pix_t is uint16_t or pix_t is int8_t or pix_t is int16_t:
+            if pix_t is uint8_t and C == 3:
+                for dx in range(dw):
+                    o[3 * dx] = <uint8_t>((<int32_t>a[6 * dx] + a[6 * dx + 3] + a[rs + 6 * dx]
+                                           + a[rs + 6 * dx + 3] + 2) >> 2)
+                    o[3 * dx + 1] = <uint8_t>((<int32_t>a[6 * dx + 1] + a[6 * dx + 4]
+                                               + a[rs + 6 * dx + 1] + a[rs + 6 * dx + 4] + 2) >> 2)
+                    o[3 * dx + 2] = <uint8_t>((<int32_t>a[6 * dx + 2] + a[6 * dx + 5]
+                                               + a[rs + 6 * dx + 2] + a[rs + 6 * dx + 5] + 2) >> 2)
+            elif pix_t is uint8_t and C == 1:
+                for dx in range(dw):
+                    o[dx] = <uint8_t>((<int32_t>a[2 * dx] + a[2 * dx + 1] + a[rs + 2 * dx]
+                                       + a[rs + 2 * dx + 1] + 2) >> 2)
+            elif pix_t is uint8_t or pix_t is uint16_t or pix_t is int8_t or pix_t is int16_t:
                 for dx in range(dw):
                     for c in range(C):
                         s = (<int32_t>a[2 * dx * C + c] + <int32_t>a[(2 * dx + 1) * C + c]
@@ -165,27 +259,50 @@ def gather2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1
                         o[dx * C + c] = srow[xofs[dx] * C + c]
 
 
-def mirror(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
-    """out[y, x, :] = src[y, W-1-x, :]."""
-    cdef Py_ssize_t h = src.shape[0], w = src.shape[1], C = src.shape[2]
-    cdef Py_ssize_t y, x, c
-    cdef const pix_t* s
-    cdef pix_t* o
+cdef inline void _copy_wide(uint8_t* o, const uint8_t* s, int n) noexcept nogil:
+    # Fixed-size memcpy compiles to single moves; n is 4, 8 or 16.
+    if n == 4:
+        memcpy(o, s, 4)
+    elif n == 8:
+        memcpy(o, s, 8)
+    else:
+        memcpy(o, s, 16)
+
+
+def mirror(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, int nthreads):
+    """Reverse the order of the psz-byte pixels of every row (rows given as bytes)."""
+    cdef Py_ssize_t h = src.shape[0], w = src.shape[1] // psz
+    cdef Py_ssize_t y, x
+    cdef const uint8_t* s
+    cdef uint8_t* o
+    cdef int wide = 4 if psz == 3 else (8 if psz < 8 else 16)
     with nogil:
         for y in prange(h, num_threads=nthreads, schedule='static'):
-            s = &src[y, 0, 0]
-            o = &out[y, 0, 0]
-            if C == 1:
+            s = &src[y, 0]
+            o = &out[y, 0]
+            if psz == 1:
                 for x in range(w):
                     o[x] = s[w - 1 - x]
-            elif C == 3:
+            elif psz == 2:
                 for x in range(w):
-                    o[3 * x] = s[3 * (w - 1 - x)]
-                    o[3 * x + 1] = s[3 * (w - 1 - x) + 1]
-                    o[3 * x + 2] = s[3 * (w - 1 - x) + 2]
+                    memcpy(o + 2 * x, s + 2 * (w - 1 - x), 2)
+            elif psz == 4:
+                for x in range(w):
+                    memcpy(o + 4 * x, s + 4 * (w - 1 - x), 4)
+            elif psz == 8:
+                for x in range(w):
+                    memcpy(o + 8 * x, s + 8 * (w - 1 - x), 8)
+            elif psz < 16 and w > 2:
+                # Copy `wide` bytes per pixel: the spill past the pixel lands on the next
+                # output pixel, which is written afterwards; the read spill stays inside the
+                # following source pixel. First and last pixels are copied exactly.
+                memcpy(o, s + psz * (w - 1), psz)
+                for x in range(1, w - 1):
+                    _copy_wide(o + psz * x, s + psz * (w - 1 - x), wide)
+                memcpy(o + psz * (w - 1), s, psz)
             else:
                 for x in range(w):
-                    memcpy(&o[x * C], &s[(w - 1 - x) * C], C * sizeof(pix_t))
+                    memcpy(o + psz * x, s + psz * (w - 1 - x), psz)
 
 
 def transpose(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):

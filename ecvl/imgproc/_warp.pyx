@@ -9,7 +9,11 @@ rounds them, linear and cubic weights are computed per pixel, Lanczos weights co
 from cython.parallel cimport prange, parallel
 from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t
 from libc.stdlib cimport malloc, free
-from libc.math cimport rint, floor
+
+cdef extern from "_geommath.h" nogil:
+    int geom_round(double v)
+    int64_t geom_round64(double v)
+    int64_t geom_floor(double v)
 
 ctypedef fused pix_t:
     uint8_t
@@ -40,26 +44,26 @@ cdef inline double _clamp(double v, double lo, double hi) noexcept nogil:
 
 
 cdef inline void _store(pix_t* p, double v) noexcept nogil:
+    # Saturate, then round half to even (OpenCV's saturate_cast); NaN stores 0 or INT_MIN.
     if pix_t is float or pix_t is double:
         p[0] = <pix_t>v
     elif pix_t is uint8_t:
-        p[0] = <uint8_t>_clamp(rint(v), 0.0, 255.0)
+        p[0] = <uint8_t>geom_round(_clamp(v, 0.0, 255.0))
     elif pix_t is int8_t:
-        p[0] = <int8_t>_clamp(rint(v), -128.0, 127.0)
+        p[0] = <int8_t>geom_round(_clamp(v, -128.0, 127.0))
     elif pix_t is uint16_t:
-        p[0] = <uint16_t>_clamp(rint(v), 0.0, 65535.0)
+        p[0] = <uint16_t>geom_round(_clamp(v, 0.0, 65535.0))
     elif pix_t is int16_t:
-        p[0] = <int16_t>_clamp(rint(v), -32768.0, 32767.0)
+        p[0] = <int16_t>geom_round(_clamp(v, -32768.0, 32767.0))
     elif pix_t is int32_t:
-        p[0] = <int32_t>_clamp(rint(v), -2147483648.0, 2147483647.0)
+        p[0] = <int32_t>geom_round(_clamp(v, -2147483648.0, 2147483647.0))
     else:
-        v = rint(v)
         if v >= 9.223372036854775807e18:
             p[0] = <pix_t>0x7FFFFFFFFFFFFFFF
         elif v <= -9.223372036854775808e18:
             p[0] = <pix_t>(-0x7FFFFFFFFFFFFFFF - 1)
         else:
-            p[0] = <pix_t>v
+            p[0] = <pix_t>geom_round64(v)
 
 
 cdef inline Py_ssize_t _border(Py_ssize_t p, Py_ssize_t n, int mode) noexcept nogil:
@@ -89,6 +93,10 @@ cdef inline Py_ssize_t _border(Py_ssize_t p, Py_ssize_t n, int mode) noexcept no
     return -1
 
 
+cdef inline int64_t _fix(double v) noexcept nogil:
+    return geom_round64(_clamp(v, -MAXC * 1024.0, MAXC * 1024.0))
+
+
 cdef inline void _weights(double f, int ksize, const double* wtab, double* w) noexcept nogil:
     """Interpolation weights of the taps around a sample at fraction f in [0, 1)."""
     cdef double A = -0.75
@@ -103,7 +111,7 @@ cdef inline void _weights(double f, int ksize, const double* wtab, double* w) no
         w[3] = 1.0 - w[0] - w[1] - w[2]
     else:
         # Lanczos weights come from a 1/32-pixel table (8 sines per axis are too slow).
-        q = <int>rint(f * TAB)
+        q = geom_round(f * TAB)
         if q >= TAB:
             q = TAB - 1
         for k in range(8):
@@ -126,6 +134,7 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
     cdef float f00, f01, f10, f11
     cdef bint outside
     cdef int64_t qx, qy
+    cdef int32_t wx1, wy1, w00, w01, w10, w11
     half = ksize // 2 - 1
     for x in range(w):
         xf = X[x]
@@ -136,8 +145,8 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
         xf = _clamp(xf, -MAXC, MAXC)
         yf = _clamp(yf, -MAXC, MAXC)
         if ksize == 1:
-            ix = <Py_ssize_t>floor(xf + 0.5)
-            iy = <Py_ssize_t>floor(yf + 0.5)
+            ix = <Py_ssize_t>geom_floor(xf + 0.5)
+            iy = <Py_ssize_t>geom_floor(yf + 0.5)
             if ix >= 0 and ix < sw and iy >= 0 and iy < sh:
                 p = &src[iy, ix, 0]
                 for c in range(C):
@@ -157,15 +166,15 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
             continue
         if ksize == 8:
             # Lanczos: the coordinate itself is quantised to 1/32 pixel, as OpenCV does.
-            qx = <int64_t>floor(xf * TAB + 0.5)
-            qy = <int64_t>floor(yf * TAB + 0.5)
+            qx = geom_floor(xf * TAB + 0.5)
+            qy = geom_floor(yf * TAB + 0.5)
             x0 = <Py_ssize_t>(qx >> 5) - half
             y0 = <Py_ssize_t>(qy >> 5) - half
             fx = (qx & (TAB - 1)) / <double>TAB
             fy = (qy & (TAB - 1)) / <double>TAB
         else:
-            fx = floor(xf)
-            fy = floor(yf)
+            fx = <double>geom_floor(xf)
+            fy = <double>geom_floor(yf)
             x0 = <Py_ssize_t>fx - half
             y0 = <Py_ssize_t>fy - half
             fx = xf - fx
@@ -174,6 +183,26 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
             if ksize == 2:
                 p = &src[y0, x0, 0]
                 p1 = &src[y0 + 1, x0, 0]
+                if pix_t is uint8_t:
+                    # 11-bit fixed-point weights per axis: integer math, |error| < 0.07 level.
+                    wx1 = geom_round(fx * 2048.0)
+                    wy1 = geom_round(fy * 2048.0)
+                    w00 = (2048 - wx1) * (2048 - wy1)
+                    w01 = wx1 * (2048 - wy1)
+                    w10 = (2048 - wx1) * wy1
+                    w11 = wx1 * wy1
+                    if C == 3:
+                        out[3 * x] = <uint8_t>((w00 * p[0] + w01 * p[3] + w10 * p1[0]
+                                                + w11 * p1[3] + (1 << 21)) >> 22)
+                        out[3 * x + 1] = <uint8_t>((w00 * p[1] + w01 * p[4] + w10 * p1[1]
+                                                    + w11 * p1[4] + (1 << 21)) >> 22)
+                        out[3 * x + 2] = <uint8_t>((w00 * p[2] + w01 * p[5] + w10 * p1[2]
+                                                    + w11 * p1[5] + (1 << 21)) >> 22)
+                    else:
+                        for c in range(C):
+                            out[x * C + c] = <uint8_t>((w00 * p[c] + w01 * p[C + c] + w10 * p1[c]
+                                                        + w11 * p1[C + c] + (1 << 21)) >> 22)
+                    continue
                 f00 = <float>((1.0 - fx) * (1.0 - fy))
                 f01 = <float>(fx * (1.0 - fy))
                 f10 = <float>((1.0 - fx) * fy)
@@ -234,22 +263,43 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
 def warp_affine(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const double[::1] m,
                 int ksize, const double[::1] wtab, int border, const double[::1] bval,
                 int nthreads):
-    """out[y, x] = src(m[0]*x + m[1]*y + m[2], m[3]*x + m[4]*y + m[5]) (m maps dst -> src)."""
-    cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1]
-    cdef Py_ssize_t y, x
+    """out[y, x] = src(m[0]*x + m[1]*y + m[2], m[3]*x + m[4]*y + m[5]) (m maps dst -> src).
+
+    The output is walked in tiles of TH x TW pixels: a rotated row runs diagonally through
+    the source, and short row segments keep the source footprint in cache (and in the TLB).
+    """
+    cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1], C = out.shape[2]
+    cdef Py_ssize_t TH = 16, TW = 128
+    cdef Py_ssize_t nty = (dh + TH - 1) // TH, ntx = (dw + TW - 1) // TW
+    cdef Py_ssize_t ty, bx, tx, y, x, y1, x1, n
     cdef double* X
     cdef double* Y
     cdef double x0, y0
+    cdef int64_t qx0, qy0
     with nogil, parallel(num_threads=nthreads):
-        X = <double*>malloc((2 * dw + 2) * sizeof(double))
-        Y = X + dw + 1
-        for y in prange(dh, schedule='static'):
-            x0 = m[1] * y + m[2]
-            y0 = m[4] * y + m[5]
-            for x in range(dw):
-                X[x] = m[0] * x + x0
-                Y[x] = m[3] * x + y0
-            _sample_row(src, &out[y, 0, 0], X, Y, dw, ksize, &wtab[0], border, &bval[0])
+        X = <double*>malloc((2 * TW + 2) * sizeof(double))
+        Y = X + TW + 1
+        for ty in prange(nty, schedule='static'):
+            y1 = (ty + 1) * TH if (ty + 1) * TH < dh else dh
+            for bx in range(ntx):
+                tx = bx * TW
+                x1 = tx + TW if tx + TW < dw else dw
+                n = x1 - tx
+                for y in range(ty * TH, y1):
+                    x0 = m[1] * y + m[2]
+                    y0 = m[4] * y + m[5]
+                    if ksize == 8:
+                        # OpenCV's 1/1024-pixel fixed-point sum, floored to the 1/32 table grid.
+                        qx0 = _fix(x0 * 1024.0) + 16
+                        qy0 = _fix(y0 * 1024.0) + 16
+                        for x in range(n):
+                            X[x] = ((qx0 + _fix(m[0] * (x + tx) * 1024.0)) >> 5) / <double>TAB
+                            Y[x] = ((qy0 + _fix(m[3] * (x + tx) * 1024.0)) >> 5) / <double>TAB
+                    else:
+                        for x in range(n):
+                            X[x] = m[0] * (x + tx) + x0
+                            Y[x] = m[3] * (x + tx) + y0
+                    _sample_row(src, &out[y, tx, 0], X, Y, n, ksize, &wtab[0], border, &bval[0])
         free(X)
 
 

@@ -142,10 +142,11 @@ def optical_distortion_maps(shape, distort_limit=(-0.3, 0.3), shift_limit=(-0.1,
                             k=None, dx=None, dy=None):
     """Sampling maps of a barrel (k < 0) or pincushion (k > 0) lens distortion.
 
-    A camera of focal lengths ``(W, H)`` and principal point ``(W/2 + dx, H/2 + dy)``
-    with radial coefficients ``k1 = k2 = k``: destination pixel ``(u, v)`` samples the
-    source at ``c + f * p * (1 + k r^2 + k r^4)`` where ``p = (u - c) / f`` and
-    ``r = |p|`` (the map of ``cv2.initUndistortRectifyMap``).
+    A camera of focal lengths ``f = (W, H)`` and principal point ``c = (W/2 + dx, H/2 + dy)``
+    with radial coefficients ``k1 = k2 = k``: destination pixel ``u`` samples the source at
+    ``c + f * p * (1 + k r^2 + k r^4)`` where ``p = (u - c') / f``, ``r = |p|`` and ``c'`` is
+    the centre of the pixel grid (the map ``cv2.initUndistortRectifyMap`` builds without a
+    new camera matrix, which albumentations and ECVL use).
 
     Parameters
     ----------
@@ -176,8 +177,10 @@ def optical_distortion_maps(shape, distort_limit=(-0.3, 0.3), shift_limit=(-0.1,
     dy = rng.uniform(slo, shi) * h if dy is None else float(dy)
     fx, fy = float(w), float(h)
     cx, cy = w * 0.5 + dx, h * 0.5 + dy
-    x = (np.arange(w, dtype=np.float64) - cx) / fx
-    y = (np.arange(h, dtype=np.float64) - cy) / fy
+    # The output camera keeps the focal lengths but is centred on the pixel grid, as
+    # cv2.initUndistortRectifyMap does without a new camera matrix.
+    x = (np.arange(w, dtype=np.float64) - (w - 1) * 0.5) / fx
+    y = (np.arange(h, dtype=np.float64) - (h - 1) * 0.5) / fy
     r2 = x[None, :] ** 2 + y[:, None] ** 2
     kr = 1 + k * r2 + k * r2 * r2
     return ((fx * x[None, :] * kr + cx).astype(np.float32),

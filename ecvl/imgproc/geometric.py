@@ -75,10 +75,11 @@ def mirror_array(arr):
     array([[3, 2, 1]], dtype=uint8)
     """
     a = chk.canonical(arr, "mirror", (3, 4))
-    rows = a.reshape(-1, a.shape[-2], a.shape[-1])
+    psz = a.shape[-1] * a.itemsize
+    rows = a.reshape(-1, a.shape[-2] * a.shape[-1]).view(np.uint8)
     out = np.empty_like(rows)
-    _resize.mirror(rows, out, chk.threads())
-    return out.reshape(a.shape)
+    _resize.mirror(rows, out, psz, chk.threads())
+    return out.view(a.dtype).reshape(a.shape)
 
 
 def flip_axes_array(arr, axes):

@@ -9,6 +9,7 @@ transpose swaps x and y, the rest keep them. Images whose canonical spatial axes
 
 import numpy as np
 
+from . import _geomcheck as chk
 from . import distortion as _d
 from . import geometric as _g
 from ..core.enums import BorderType as BT
@@ -108,8 +109,9 @@ def resize_dim(src, newdims, interp=IT.linear):
     """
     op = "ResizeDim"
     v = _View(src, op)
-    size = _xy_list(newdims, (v.arr.ndim - 1,), op, "newdims")
-    out = _g.resize_array(v.arr, size, interp)
+    size = chk.sizes(_xy_list(newdims, (v.arr.ndim - 1,), op, "newdims"), v.arr.ndim - 1, op,
+                     "newdims")
+    out = _g.resize_array(v.arr, size, chk.interpolation(interp, op))
     letters = "zyx"[4 - v.arr.ndim:]
     return v.result(out, {l: v.arr.shape[i] / out.shape[i] for i, l in enumerate(letters)})
 

@@ -25,7 +25,10 @@ __all__ = [
 
 
 def _mask(src, op):
-    a, _ = as_image_array(src, op, allow_volume=False)
+    a = np.asarray(src)
+    if a.dtype == bool:
+        a = a.view(np.uint8)
+    a, _ = as_image_array(a, op, allow_volume=False)
     if a.shape[-1] != 1:
         raise EcvlValueError(f"{op}: needs a single-channel mask, got {a.shape[-1]} channels")
     m = a[:, :, 0]
@@ -144,8 +147,8 @@ def skeletonize_array(mask, max_iter=-1):
     >>> (skeletonize_array(m)[2] > 0).astype(int).tolist()
     [0, 0, 1, 1, 1, 0, 0]
     """
-    a, squeeze = as_image_array(mask, "Skeletonize", allow_volume=False)
-    m = (_mask(a, "Skeletonize") != 0).astype(np.uint8)
+    m = (_mask(mask, "Skeletonize") != 0).astype(np.uint8)
+    squeeze = np.ndim(mask) == 2
     _label.thin(m, _LUTS[0], _LUTS[1], int(max_iter), nthreads())
     out = m * np.uint8(255)
     return out if squeeze else out[:, :, None]

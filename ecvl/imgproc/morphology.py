@@ -336,7 +336,7 @@ def morphology(src, op, kernel, anchor=None, iterations=1, border_type="constant
     >>> img = ecvl.Image.fromarray(np.eye(5, dtype=np.uint8) * 255, "xy", ecvl.ColorType.GRAY)
     >>> k = ecvl.structuring_element("rect", 3)
     >>> int(np.asarray(ecvl.morphology(img, ecvl.MorphType.MORPH_DILATE, k)).sum() // 255)
-    13
+    19
     """
     a = image_canonical(src, "Morphology")
     k = _kernel_from_image(kernel)

@@ -91,7 +91,7 @@ def resize_tables(ssize, dsize, interp, area_shrink=None):
     w : numpy.ndarray
         ``(dsize, K)`` float64 weights; each row sums to one (for ``nearest`` K is 1).
     """
-    interp = IT(interp)
+    interp = chk.interpolation(interp, "resize_tables")
     # 1 / (dst/src), not src/dst: the same double rounding as OpenCV's tables.
     scale = 1.0 / (dsize / ssize)
     d = np.arange(dsize, dtype=np.float64)
@@ -142,13 +142,10 @@ def _resize_2d(a, dh, dw, interp, n, area_shrink=None):
     acc = chk.acc_dtype(a.dtype)
     xi, xw = resize_tables(w, dw, interp, area_shrink)
     yi, yw = resize_tables(h, dh, interp, area_shrink)
-    tmp = np.empty((h, dw * c), acc)
-    rows = np.zeros(h, np.uint8)
-    rows[yi.ravel()] = 1
-    _resize.hpass(a, tmp, xi.ravel(), xw.ravel().astype(acc), xi.shape[1], rows, n)
-    out = np.empty((dh, dw * c), a.dtype)
-    _resize.vpass(tmp, out, yi.ravel(), yw.ravel().astype(acc), yi.shape[1], n)
-    return out.reshape(dh, dw, c)
+    out = np.empty((dh, dw, c), a.dtype)
+    _resize.resize2d(a, out, xi.ravel(), xw.ravel().astype(acc), xi.shape[1], yi.ravel(),
+                     yw.ravel().astype(acc), yi.shape[1], n)
+    return out
 
 
 def _resize_axis0(a, dsize, interp, out_dtype, n, area_shrink=None):

@@ -158,8 +158,7 @@ def _histogram(a, op):
         raise EcvlValueError(f"{op}: needs a single-channel (GRAY) image, got shape {a.shape}")
     flat = a.reshape(-1)
     if a.dtype in (np.uint8, np.uint16):
-        hist = _threshold.histogram_int(flat, nthreads())
-        return hist, np.arange(hist.size, dtype=np.float64)
+        return _threshold.histogram_int(flat, nthreads()), None  # bin index == value
     if a.dtype.kind == "f" and not np.all(np.isfinite(flat)):
         raise EcvlValueError(f"{op}: image contains NaN or infinity")
     lo, hi = float(flat.min()), float(flat.max())
@@ -197,7 +196,8 @@ def otsu_threshold_array(src):
     """
     a, _ = as_image_array(src, "OtsuThreshold")
     hist, values = _histogram(a, "OtsuThreshold")
-    return _result_value(values[_threshold.otsu_index(hist)], a.dtype)
+    idx = _threshold.otsu_index(hist)
+    return int(idx) if values is None else _result_value(values[idx], a.dtype)
 
 
 def otsu_multi_threshold_array(src, n_thresholds=2):
@@ -240,7 +240,7 @@ def otsu_multi_threshold_array(src, n_thresholds=2):
         raise EcvlValueError(f"{op}: the image has too few distinct values for "
                              f"{n_thresholds} thresholds")
     idx = _threshold.multiotsu_indices(hist, int(n_thresholds))
-    return [_result_value(values[i], a.dtype) for i in idx]
+    return [int(i) if values is None else _result_value(values[i], a.dtype) for i in idx]
 
 
 # ---------------------------------------------------------------- Image-level entry points

@@ -52,9 +52,13 @@ def _meta(ds):
         try:
             if v is None or v == "":
                 continue
-            if hasattr(v, "__iter__") and not isinstance(v, (str, bytes)):
-                v = [x if isinstance(x, (int, float)) else str(x) for x in v]
-            elif not isinstance(v, (int, float)):
+            if elem.VM > 1:
+                v = [float(x) if isinstance(x, float) else int(x) if isinstance(x, int) else str(x) for x in v]
+            elif isinstance(v, float):
+                v = float(v)
+            elif isinstance(v, int):
+                v = int(v)
+            else:
                 v = str(v)
             meta[kw] = MetaData(v)
         except (TypeError, ValueError):
@@ -91,8 +95,6 @@ def _pixels(ds, path, rescale):
         from pydicom.pixels import apply_color_lut
 
         arr = apply_color_lut(arr, ds)
-        if arr.dtype == np.uint16 and int(getattr(ds, "BitsAllocated", 16)) == 8:
-            arr = (arr >> 8).astype(np.uint8)  # 8-bit palettes are stored as 16-bit entries
         ds.SamplesPerPixel = 3
     frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
     spp = int(getattr(ds, "SamplesPerPixel", 1) or 1)

@@ -3,6 +3,7 @@
 import gzip
 import os
 import struct
+import zlib
 
 from ..core.enums import ColorType, ImReadMode
 from ..core.errors import ImageIOError
@@ -52,8 +53,8 @@ def sniff_format(filename):
             with gzip.open(path, "rb") as fh:
                 if _is_nifti_header(fh.read(544)):
                     return "nifti"
-        except (OSError, EOFError):
-            pass
+        except (OSError, EOFError, zlib.error):
+            pass  # a damaged gzip stream: the NIfTI reader reports it if the extension says NIfTI
     ext = lower_ext(path)
     if ext in (".dcm", ".dicom"):
         return "dicom"  # DICOM without the 128-byte preamble

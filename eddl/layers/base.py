@@ -75,6 +75,8 @@ class Layer:
         self.params = []
         self.gradients = []
         self.param_names = []
+        #: arrays saved with the weights but not trained (e.g. running statistics)
+        self.states = []
         self.output = None
         self.delta = None
         self.needs_delta = False
@@ -91,6 +93,11 @@ class Layer:
 
     def param_specs(self):
         """List of ``(name, shape, default_initializer)`` for the weights of this layer."""
+        return []
+
+    @property
+    def state_names(self):
+        """Names of :attr:`states` (saved with the weights, not trained)."""
         return []
 
     def shape_error(self, msg):

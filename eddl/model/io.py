@@ -14,8 +14,12 @@ __all__ = ["save", "load", "save_npz", "load_npz", "save_bin", "load_bin"]
 
 
 def _named_params(net):
+    # trainable parameters, then non-trained state such as BatchNormalization's running
+    # statistics (EDDL's .bin order: bn_g, bn_b, mean, variance)
     for l in net.layers:
         for name, p in zip(l.param_names, l.params):
+            yield l, name, p
+        for name, p in zip(getattr(l, "state_names", []), getattr(l, "states", [])):
             yield l, name, p
 
 
@@ -30,10 +34,17 @@ def _write_atomic(fname, write):
             os.remove(tmp)
 
 
+def _npz_keys(net):
+    # position first: two nets of the same architecture built apart have different automatic
+    # layer names, so parameters are matched by order; the names are kept for readers
+    return [(f"{i:04d}:{l.name}/{name}", l, name, p)
+            for i, (l, name, p) in enumerate(_named_params(net))]
+
+
 def save_npz(net, fname):
-    """Write every parameter as ``<layer>/<param>`` arrays of an uncompressed ``.npz``."""
+    """Write every parameter as an array ``NNNN:<layer>/<param>`` of an uncompressed ``.npz``."""
     net._require_built("save")
-    arrays = {f"{l.name}/{name}": net.be.nn.to_host(p) for l, name, p in _named_params(net)}
+    arrays = {k: net.be.nn.to_host(p) for k, _, _, p in _npz_keys(net)}
     _write_atomic(fname, lambda f: np.savez(f, **arrays))
 
 
@@ -44,27 +55,25 @@ def load_npz(net, fname):
         z = np.load(fname, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
         raise ValueError(f"load: {fname!r} is not a readable .npz weights file ({exc})") from None
+    if not hasattr(z, "files"):
+        raise ValueError(f"load: {fname!r} holds a single array, not an .npz weights file")
+    expected = _npz_keys(net)
     with z:
-        expected = [(l, n, p) for l, n, p in _named_params(net)]
-        keys = set(z.files)
+        keys = sorted(z.files)
+        if len(keys) != len(expected):
+            raise ValueError(f"load: {fname!r} holds {len(keys)} parameters, the model has "
+                             f"{len(expected)} (a different architecture?)")
         values = []
-        for l, name, p in expected:
-            key = f"{l.name}/{name}"
-            if key not in keys:
-                raise ValueError(f"load: {fname!r} has no parameter {key!r} (the file holds "
-                                 f"{sorted(keys)[:6]}{'...' if len(keys) > 6 else ''})")
+        for fkey, (key, l, name, p) in zip(keys, expected):
             try:
-                v = z[key]
+                v = z[fkey]
             except Exception as exc:
-                raise ValueError(f"load: {fname!r}: parameter {key!r} is corrupt ({exc})") from None
-            if v.shape != p.shape:
-                raise ValueError(f"load: parameter {key!r} has shape {list(v.shape)} in {fname!r} but "
-                                 f"{list(p.shape)} in the model")
+                raise ValueError(f"load: {fname!r}: parameter {fkey!r} is corrupt ({exc})") from None
+            if v.shape != p.shape or v.dtype.kind != "f":
+                raise ValueError(f"load: parameter {key!r} of the model is {list(p.shape)} but the "
+                                 f"file's {fkey!r} is {list(v.shape)} of {v.dtype}")
             values.append(v)
-        extra = keys - {f"{l.name}/{n}" for l, n, _ in expected}
-        if extra:
-            raise ValueError(f"load: {fname!r} holds parameters the model lacks: {sorted(extra)[:6]}")
-    for (l, name, p), v in zip(expected, values):
+    for (_, _, _, p), v in zip(expected, values):
         p[...] = net.be.nn.from_host(v)
 
 

@@ -19,8 +19,9 @@ class Adagrad(Optimizer):
 
     def _apply(self, p, g, st):
         xp = self.be.nn.xp
-        st[0] += g * g
-        p -= self.lr * g / (xp.sqrt(st[0]) + self.epsilon)
+        acc = st[0]
+        acc += g * g
+        p -= self.lr * g / (xp.sqrt(acc) + self.epsilon)
 
 
 class AdaDelta(Optimizer):

@@ -64,8 +64,16 @@ class TensorBase:
         if isinstance(other, TensorBase):
             self._same_device(other, op)
             return other._data
+        if type(other) is float or type(other) is int:
+            # Fast path for the common ``t * 2.0``; bool and NumPy scalars take the general one.
+            dt = np.result_type(self._data.dtype, other)
+            try:
+                return np.asarray(other, dtype=dt)
+            except OverflowError:
+                raise ValueError(f"{op}: scalar {other!r} does not fit in a "
+                                 f"{self._data.dtype.name} tensor") from None
         if is_scalar(other):
-            if isinstance(other, complex) or np.iscomplexobj(other):
+            if isinstance(other, (complex, np.complexfloating)):
                 raise TypeError(f"{op}: complex operands are not supported")
             dt = np.result_type(self._data.dtype, other)
             try:
@@ -80,7 +88,8 @@ class TensorBase:
                 raise ValueError(f"{op}: NumPy operands need a CPU tensor; wrap them in a Tensor "
                                  "on the same device")
             return other
-        raise TypeError(f"{op}: expected a Tensor, an array or a number, got {type(other).__name__}")
+        raise TypeError(f"{op}: expected a Tensor, an array or a number, "
+                        f"got {type(other).__name__}")
 
     def _unary(self, op, name, inplace=False, **params):
         check_numeric(self._data.dtype, name)
@@ -89,7 +98,8 @@ class TensorBase:
         with np.errstate(all="ignore"):
             if inplace:
                 if not np.can_cast(rt, x.dtype, "same_kind"):
-                    raise TypeError(f"{name}_: result is {rt.name} but the tensor is {x.dtype.name}; "
+                    raise TypeError(f"{name}_: result is {rt.name} but the tensor is "
+                                    f"{x.dtype.name}; "
                                     f"use the out-of-place {name}() or convert with astype()")
                 self._backend.unary(op, x, out=x, **params)
                 return self
@@ -102,7 +112,8 @@ class TensorBase:
             check_numeric(a.dtype, name)
             check_numeric(b.dtype, name)
         try:
-            shape = np.broadcast_shapes(a.shape, b.shape)
+            same = b.shape == a.shape or not b.shape
+            shape = a.shape if same else np.broadcast_shapes(a.shape, b.shape)
         except ValueError:
             raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast "
                              "together") from None

@@ -111,5 +111,6 @@ def is_scalar(v):
 
 def check_numeric(dtype, op):
     """Reject bool tensors in arithmetic: NumPy would silently turn ``+`` into ``or``."""
-    if dtype == np.bool_:
-        raise TypeError(f"{op}: not defined for bool tensors; convert first, e.g. t.astype('float32')")
+    if dtype.kind == "b":
+        raise TypeError(f"{op}: not defined for bool tensors; convert first, "
+                        "e.g. t.astype('float32')")

@@ -159,13 +159,14 @@ class CompareMixin(TensorBase):
         Tensor
             ``C`` when given, else a new tensor.
         """
-        a = condition._operand(A, "where")
-        b = condition._operand(B, "where")
+        # Python numbers stay weakly typed, so where(c, 0.0, float32_tensor) stays float32.
+        a = A if type(A) in (int, float) else condition._operand(A, "where")
+        b = B if type(B) in (int, float) else condition._operand(B, "where")
         try:
             r = np.where(condition._data.astype(bool, copy=False), a, b)
         except ValueError:
-            raise ValueError(f"where: shapes {condition.shape}, {a.shape} and {b.shape} cannot be "
-                             "broadcast together") from None
+            raise ValueError(f"where: shapes {condition.shape}, {np.shape(a)} and {np.shape(b)} "
+                             "cannot be broadcast together") from None
         if C is None:
             return condition._new(r)
         if C.shape != r.shape:

@@ -24,6 +24,7 @@ MAX_FPGAS = 8
 
 # Backend module name per device family, as known to eddl.backend.registry.
 _BACKEND = {"cpu": "cpu", "gpu": "cuda", "fpga": "fpga"}
+_loaded = {}  # device code -> backend module, filled on first use
 
 
 def device_kind(dev):
@@ -39,7 +40,8 @@ def device_kind(dev):
         return "fpga"
     raise ValueError(
         f"invalid device code {dev}: expected DEV_CPU (0), DEV_GPU..DEV_GPU+{MAX_GPUS} "
-        f"(1000..{DEV_GPU + MAX_GPUS}) or DEV_FPGA..DEV_FPGA+{MAX_FPGAS} (2000..{DEV_FPGA + MAX_FPGAS})")
+        f"(1000..{DEV_GPU + MAX_GPUS}) or DEV_FPGA..DEV_FPGA+{MAX_FPGAS} "
+        f"(2000..{DEV_FPGA + MAX_FPGAS})")
 
 
 def check_device(dev):
@@ -56,7 +58,11 @@ def backend_for(dev):
     RuntimeError
         If the backend of that device is not built or cannot be loaded; the message says why.
     """
-    return registry.get(_BACKEND[device_kind(dev)])
+    module = _loaded.get(dev)
+    if module is None:
+        module = registry.get(_BACKEND[device_kind(dev)])
+        _loaded[int(dev)] = module
+    return module
 
 
 def array_module(dev):
@@ -86,7 +92,7 @@ def getDeviceID(dev):
     base = {"cpu": DEV_CPU, "gpu": DEV_GPU, "cuda": DEV_GPU, "cudnn": DEV_GPU, "fpga": DEV_FPGA}
     if name not in base:
         raise ValueError(f"unknown device name {dev!r}; valid: cpu, gpu, cuda, cudnn, fpga")
-    limit = {"cpu": 0, "gpu": MAX_GPUS, "cuda": MAX_GPUS, "cudnn": MAX_GPUS, "fpga": MAX_FPGAS}[name]
+    limit = 0 if name == "cpu" else MAX_FPGAS if name == "fpga" else MAX_GPUS
     if not 0 <= idx <= limit:
         raise ValueError(f"invalid device index {idx} for {name!r}: expected 0..{limit}")
     return base[name] + idx

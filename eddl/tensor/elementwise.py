@@ -162,7 +162,8 @@ class ElementwiseMixin(TensorBase):
         if is_scalar(exp) and not isinstance(exp, bool):
             r = self.pow(exp)
             if not np.can_cast(r.dtype, self.dtype, "same_kind"):
-                raise TypeError(f"pow_: result is {r.dtype.name} but the tensor is {self.dtype.name}")
+                raise TypeError(f"pow_: result is {r.dtype.name} but the tensor is "
+                                f"{self.dtype.name}")
             self._data[...] = r._data
             return self
         return self._binary("pow", exp, "pow", inplace=True)
@@ -279,7 +280,8 @@ class ElementwiseMixin(TensorBase):
     def _static_binary(name, op, A, B, C):
         r = A._binary(op, B, name)
         if C.shape != r.shape:
-            raise ValueError(f"{name}: output shape {C.shape} differs from the result shape {r.shape}")
+            raise ValueError(f"{name}: output shape {C.shape} differs from the result shape "
+                             f"{r.shape}")
         C._data[...] = r._data
         return C
 

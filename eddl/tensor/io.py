@@ -142,7 +142,8 @@ class IOMixin(TensorBase):
                 raise ValueError(f"save: {fmt} needs a 2-D tensor, got shape {self.shape}")
             _atomic_write(filename, lambda f: np.savetxt(f, arr, delimiter=_TEXT_DELIMITERS[fmt]))
         else:
-            raise ValueError(f"save: unsupported format {fmt!r}; valid: bin, npy, npz, csv, tsv, txt")
+            raise ValueError(f"save: unsupported format {fmt!r}; valid: bin, npy, npz, csv, "
+                             "tsv, txt")
 
     @classmethod
     def load(cls, filename, format="", dev=0):
@@ -234,7 +235,8 @@ class IOMixin(TensorBase):
         try:
             arr = numpy_helper.to_array(proto)
         except Exception as e:
-            raise TensorFormatError(f"from_onnx: cannot read TensorProto {proto.name!r}: {e}") from None
+            raise TensorFormatError(f"from_onnx: cannot read TensorProto {proto.name!r}: "
+                                    f"{e}") from None
         if arr.dtype == np.float16:
             arr = arr.astype(np.float32)
         try:

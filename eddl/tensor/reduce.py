@@ -186,7 +186,8 @@ class ReduceMixin(TensorBase):
             r = self.sqr()._reduce("sum", axis, keepdims, "norm")
             return float(np.sqrt(r)) if not isinstance(r, TensorBase) else r.sqrt()
         if isinstance(ord, str):
-            raise ValueError(f"norm: unknown ord {ord!r}; valid: 'fro', 2, 1, inf, -inf, 0 or a number")
+            raise ValueError(f"norm: unknown ord {ord!r}; valid: 'fro', 2, 1, inf, -inf, 0 "
+                             "or a number")
         a = self.abs()
         if ord == np.inf:
             return a._reduce("max", axis, keepdims, "norm")

@@ -233,7 +233,8 @@ class ShapeMixin(TensorBase):
         try:
             return self._new(np.broadcast_to(self._data, shape))
         except ValueError:
-            raise ValueError(f"broadcast_to: cannot broadcast shape {self.shape} to {shape}") from None
+            raise ValueError(f"broadcast_to: cannot broadcast shape {self.shape} "
+                             f"to {shape}") from None
 
     def broadcast(self, B, output=None):
         """Broadcast this tensor to the shape of ``B`` (PyEDDL: ``Tensor.broadcast(A, B)``).

@@ -7,13 +7,14 @@ compare, reduce, linalg, io); this module assembles them.
 import numpy as np
 
 from ._base import TensorBase
-from ._checks import Shape, as_dtype, is_scalar, norm_shape
+from ._checks import Shape, as_dtype, norm_shape
 from .compare import CompareMixin
 from .creation import CreationMixin, _placed
 from .device import DEV_CPU, DEV_FPGA, DEV_GPU, backend_for, check_device, device_kind
 from .elementwise import ElementwiseMixin
 from .indexing import IndexingMixin
 from .io import IOMixin
+from .operators import OperatorMixin
 from .linalg import LinalgMixin
 from .random import RandomMixin, manual_seed
 from .reduce import ReduceMixin
@@ -29,26 +30,8 @@ def _host(t):
     return backend_for(t._device).to_host(t._data)
 
 
-def _binop(op, name, reverse=False):
-    def method(self, other):
-        if not (isinstance(other, (TensorBase, np.ndarray)) or is_scalar(other)):
-            return NotImplemented
-        return self._binary(op, other, name, reverse=reverse)
-    method.__name__ = f"__{'r' if reverse else ''}{name}__"
-    return method
-
-
-def _ibinop(op, name):
-    def method(self, other):
-        if not (isinstance(other, (TensorBase, np.ndarray)) or is_scalar(other)):
-            return NotImplemented
-        return self._binary(op, other, name, inplace=True)
-    method.__name__ = f"__i{name}__"
-    return method
-
-
 class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseMixin,
-             CompareMixin, ReduceMixin, LinalgMixin, IOMixin):
+             CompareMixin, ReduceMixin, LinalgMixin, IOMixin, OperatorMixin):
     """An n-dimensional array on a device, the data type of eddl.
 
     Parameters
@@ -74,9 +57,6 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
     >>> Tensor([2, 3]).shape
     (2, 3)
     """
-
-    __hash__ = object.__hash__
-    __array_priority__ = 100
 
     def __init__(self, data=None, dev=DEV_CPU, dtype=None):
         check_device(dev)
@@ -321,33 +301,6 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
 
     manual_seed = staticmethod(manual_seed)
     set_seed = staticmethod(manual_seed)
-
-    # --- operators --------------------------------------------------------------------
-    __add__, __radd__, __iadd__ = _binop("add", "add"), _binop("add", "add", True), _ibinop("add", "add")
-    __sub__, __rsub__, __isub__ = _binop("sub", "sub"), _binop("sub", "sub", True), _ibinop("sub", "sub")
-    __mul__, __rmul__, __imul__ = _binop("mul", "mul"), _binop("mul", "mul", True), _ibinop("mul", "mul")
-    __truediv__ = _binop("div", "truediv")
-    __rtruediv__ = _binop("div", "truediv", True)
-    __itruediv__ = _ibinop("div", "truediv")
-    __pow__, __rpow__, __ipow__ = _binop("pow", "pow"), _binop("pow", "pow", True), _ibinop("pow", "pow")
-    __mod__, __rmod__ = _binop("mod", "mod"), _binop("mod", "mod", True)
-    __lt__, __le__ = _binop("lt", "lt"), _binop("le", "le")
-    __gt__, __ge__ = _binop("gt", "gt"), _binop("ge", "ge")
-    __eq__, __ne__ = _binop("eq", "eq"), _binop("ne", "ne")
-
-    def __matmul__(self, other):
-        if not isinstance(other, TensorBase):
-            return NotImplemented
-        return self.matmul(other)
-
-    def __neg__(self):
-        return self.neg()
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return self.abs()
 
     # --- printing ---------------------------------------------------------------------
     def _device_name(self):

@@ -242,3 +242,27 @@ def test_fast_math_does_not_flush_denormals_process_wide():
     unary("exp", np.ones(1000, np.float32))
     tiny = np.array([1e-40], np.float32)
     assert (tiny * np.float32(0.5))[0] != 0
+
+
+def test_caching_allocator_recycles_large_results():
+    from eddl.backend.cpu import _alloc, cached_bytes, set_cache_limit
+
+    n = 1 << 20
+    x = RNG.standard_normal(n).astype(np.float32)
+    set_cache_limit(0)  # start empty
+    set_cache_limit(256 << 20)
+    y = unary("exp", x)
+    addr = y.ctypes.data
+    del y
+    assert cached_bytes() == 4 * n
+    z = unary("tanh", x)  # same size: same block, fully rewritten
+    assert z.ctypes.data == addr and cached_bytes() == 0
+    np.testing.assert_array_equal(z, unary("tanh", x.copy()))
+    small = _alloc.empty((3, 4), np.float64)
+    assert small.shape == (3, 4) and small.dtype == np.float64
+    assert set_cache_limit(0) == 256 << 20
+    del z
+    assert cached_bytes() == 0
+    set_cache_limit(256 << 20)
+    with pytest.raises(ValueError, match="non-negative"):
+        set_cache_limit(-1)

@@ -283,3 +283,32 @@ def test_static_binary_forms():
     np.testing.assert_array_equal(c.numpy(), np.full((2, 2), 10.5))
     with pytest.raises(ValueError, match="output shape"):
         Tensor.static_add(a, b, Tensor.zeros([3]))
+
+
+@pytest.mark.parametrize("da,db", [("float32", "float64"), ("int32", "float32"),
+                                   ("int64", "int64"), ("uint8", "int16"), ("float64", "int8")])
+@pytest.mark.parametrize("name", ["add", "sub", "mult", "div", "maximum"])
+def test_binary_dtype_promotion_follows_numpy(name, da, db):
+    a = (np.arange(1, 7).reshape(2, 3) % 5 + 1).astype(da)
+    b = (np.arange(3) + 1).astype(db)
+    got = getattr(Tensor.from_numpy(a), name)(Tensor.from_numpy(b))
+    expected = BINARY_REF[name](a, b)
+    assert got.dtype == expected.dtype
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
+
+
+def test_binary_on_non_contiguous_views_and_in_place_write_through():
+    rng = np.random.default_rng(4)
+    base = rng.uniform(1, 2, (6, 8)).astype(np.float32)
+    other = rng.uniform(1, 2, (8, 6)).astype(np.float32)
+    v, w = base[::2, ::2], other.T[::2, ::2]            # strided and transposed views
+    np.testing.assert_allclose((Tensor(v) * Tensor(w)).numpy(),
+                               v.astype(np.float64) * w, rtol=1e-6)
+    expected = v.astype(np.float64) + w
+    untouched = base[1::2].copy()
+    Tensor(v).add_(Tensor(w))
+    np.testing.assert_allclose(base[::2, ::2], expected, rtol=1e-6)
+    np.testing.assert_array_equal(base[1::2], untouched)
+    f = np.asfortranarray(rng.normal(size=(3, 4)).astype(np.float32))
+    np.testing.assert_allclose(Tensor(f).tanh().numpy(), np.tanh(f.astype(np.float64)),
+                               rtol=2e-6, atol=1e-6)

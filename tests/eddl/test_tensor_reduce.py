@@ -153,5 +153,5 @@ def test_non_contiguous_input():
     t = Tensor(view)
     assert not t.is_contiguous()
     for axes in itertools.chain([None], itertools.combinations(range(3), 2)):
-        np.testing.assert_allclose(np.asarray(t.sum(axis=axes)), view.astype(np.float64).sum(axis=axes),
-                                   rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(t.sum(axis=axes)),
+                                   view.astype(np.float64).sum(axis=axes), rtol=1e-5, atol=1e-5)

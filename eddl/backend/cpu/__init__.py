@@ -4,6 +4,7 @@ Every backend exposes the same function names; layers and Tensor reach them thro
 computing service, never by importing this package directly.
 """
 
+from ._alloc import cached_bytes, set_cache_limit
 from .blas import gemm, gemm_batched
 from .elementwise import BINARY, UNARY, binary, unary
 from .reduce import REDUCTIONS, reduce

@@ -51,18 +51,19 @@ cdef inline Py_ssize_t _cdiv(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     return (a + b - 1) // b
 
 
-cdef inline void _range(Py_ssize_t start, Py_ssize_t step, Py_ssize_t size, Py_ssize_t n,
-                        Py_ssize_t* lo, Py_ssize_t* hi) noexcept nogil:
-    # outputs e in [lo, hi) with 0 <= start + e * step < size
-    cdef Py_ssize_t a = _cdiv(-start, step), b = _cdiv(size - start, step)
-    if a < 0:
-        a = 0
+# Range of outputs e in [lo, hi) with 0 <= start + e * step < size. Returned by value: a
+# variable assigned only through a pointer would not be made thread-private by prange.
+cdef inline Py_ssize_t _lo(Py_ssize_t start, Py_ssize_t step) noexcept nogil:
+    cdef Py_ssize_t a = _cdiv(-start, step)
+    return a if a > 0 else 0
+
+
+cdef inline Py_ssize_t _hi(Py_ssize_t start, Py_ssize_t step, Py_ssize_t size, Py_ssize_t n,
+                           Py_ssize_t lo) noexcept nogil:
+    cdef Py_ssize_t b = _cdiv(size - start, step)
     if b > n:
         b = n
-    if b < a:
-        b = a
-    lo[0] = a
-    hi[0] = b
+    return b if b > lo else lo
 
 
 cdef void _im2col(real* x, real* col, Py_ssize_t nc, const Geo* g, int nt) noexcept nogil:
@@ -85,7 +86,8 @@ cdef void _im2col(real* x, real* col, Py_ssize_t nc, const Geo* g, int nt) noexc
         src = x + (n * g.C + c) * plane
         dst = col + r * ncols + n * L
         iw0 = zw * g.dw - g.pw
-        _range(iw0, g.sw, g.W, g.OW, &lo, &hi)
+        lo = _lo(iw0, g.sw)
+        hi = _hi(iw0, g.sw, g.W, g.OW, lo)
         for a in range(g.OD):
             i_d = a * g.sd - g.pd + zd * g.dd
             if i_d < 0 or i_d >= g.D:
@@ -132,7 +134,8 @@ cdef void _col2im(real* col, real* x, Py_ssize_t nc, const Geo* g, bint acc, int
             zw = kk % g.kw
             src = col + (c * K + kk) * ncols + n * L
             iw0 = zw * g.dw - g.pw
-            _range(iw0, g.sw, g.W, g.OW, &lo, &hi)
+            lo = _lo(iw0, g.sw)
+            hi = _hi(iw0, g.sw, g.W, g.OW, lo)
             for a in range(g.OD):
                 i_d = a * g.sd - g.pd + zd * g.dd
                 if i_d < 0 or i_d >= g.D:

@@ -29,7 +29,8 @@ def relu_forward(real[::1] x, real[::1] out):
     cdef int nt = _threads(n)
     with nogil:
         for i in prange(n, num_threads=nt, schedule='static'):
-            out[i] = x[i] if x[i] > 0 else 0
+            # written so that NaN propagates (NaN < 0 is false), as in NumPy and PyTorch
+            out[i] = 0 if x[i] < 0 else x[i]
 
 
 def relu_backward(real[::1] y, real[::1] dy, real[::1] out, bint accumulate):

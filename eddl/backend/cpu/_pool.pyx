@@ -43,11 +43,17 @@ cdef tuple _ishp(int[:, :, :, :, ::1] v):
     return (v.shape[0], v.shape[1], v.shape[2], v.shape[3], v.shape[4])
 
 
-cdef inline void _win(Py_ssize_t o, Py_ssize_t s, Py_ssize_t p, Py_ssize_t k, Py_ssize_t n,
-                      Py_ssize_t* lo, Py_ssize_t* hi) noexcept nogil:
+# Window [lo, hi) of output o clipped to the input. Returned by value: a variable assigned
+# only through a pointer would not be made thread-private by prange.
+cdef inline Py_ssize_t _wlo(Py_ssize_t o, Py_ssize_t s, Py_ssize_t p) noexcept nogil:
     cdef Py_ssize_t a = o * s - p
-    lo[0] = a if a > 0 else 0
-    hi[0] = a + k if a + k < n else n
+    return a if a > 0 else 0
+
+
+cdef inline Py_ssize_t _whi(Py_ssize_t o, Py_ssize_t s, Py_ssize_t p, Py_ssize_t k,
+                            Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t a = o * s - p + k
+    return a if a < n else n
 
 
 def max_forward(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] y, int[:, :, :, :, ::1] idx,
@@ -71,11 +77,14 @@ def max_forward(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] y, int[:, :, :, :
             src = px + t * plane
             q = t * oplane
             for a in range(g.OD):
-                _win(a, g.sd, g.pd, g.kd, g.D, &d0, &d1)
+                d0 = _wlo(a, g.sd, g.pd)
+                d1 = _whi(a, g.sd, g.pd, g.kd, g.D)
                 for b in range(g.OH):
-                    _win(b, g.sh, g.ph, g.kh, g.H, &h0, &h1)
+                    h0 = _wlo(b, g.sh, g.ph)
+                    h1 = _whi(b, g.sh, g.ph, g.kh, g.H)
                     for e in range(g.OW):
-                        _win(e, g.sw, g.pw, g.kw, g.W, &w0, &w1)
+                        w0 = _wlo(e, g.sw, g.pw)
+                        w1 = _whi(e, g.sw, g.pw, g.kw, g.W)
                         best_i = -1
                         best = 0
                         for i in range(d0, d1):
@@ -134,11 +143,14 @@ def avg_forward(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] y, tuple k, tuple
             src = px + t * plane
             q = t * oplane
             for a in range(g.OD):
-                _win(a, g.sd, g.pd, g.kd, g.D, &d0, &d1)
+                d0 = _wlo(a, g.sd, g.pd)
+                d1 = _whi(a, g.sd, g.pd, g.kd, g.D)
                 for b in range(g.OH):
-                    _win(b, g.sh, g.ph, g.kh, g.H, &h0, &h1)
+                    h0 = _wlo(b, g.sh, g.ph)
+                    h1 = _whi(b, g.sh, g.ph, g.kh, g.H)
                     for e in range(g.OW):
-                        _win(e, g.sw, g.pw, g.kw, g.W, &w0, &w1)
+                        w0 = _wlo(e, g.sw, g.pw)
+                        w1 = _whi(e, g.sw, g.pw, g.kw, g.W)
                         acc_ = 0
                         for i in range(d0, d1):
                             for j in range(h0, h1):
@@ -169,11 +181,14 @@ def avg_backward(real[:, :, :, :, ::1] dy, real[:, :, :, :, ::1] dx, tuple k, tu
                 memset(dst, 0, plane * sizeof(real))
             q = t * oplane
             for a in range(g.OD):
-                _win(a, g.sd, g.pd, g.kd, g.D, &d0, &d1)
+                d0 = _wlo(a, g.sd, g.pd)
+                d1 = _whi(a, g.sd, g.pd, g.kd, g.D)
                 for b in range(g.OH):
-                    _win(b, g.sh, g.ph, g.kh, g.H, &h0, &h1)
+                    h0 = _wlo(b, g.sh, g.ph)
+                    h1 = _whi(b, g.sh, g.ph, g.kh, g.H)
                     for e in range(g.OW):
-                        _win(e, g.sw, g.pw, g.kw, g.W, &w0, &w1)
+                        w0 = _wlo(e, g.sw, g.pw)
+                        w1 = _whi(e, g.sw, g.pw, g.kw, g.W)
                         cnt = (d1 - d0) * (h1 - h0) * (w1 - w0)
                         if cnt > 0:
                             v = pdy[q] / cnt

@@ -16,7 +16,7 @@ import numpy as np
 
 from eddl._runtime import get_num_threads
 
-from . import _kernels
+from . import _alloc, _kernels
 
 __all__ = ["UNARY", "BINARY", "unary", "binary"]
 
@@ -101,7 +101,7 @@ def _unary_fast(name, x, out, params):
     if pq is None:
         return None
     if out is None:
-        out = np.empty_like(x)
+        out = _alloc.empty(x.shape, x.dtype)
     elif out.ctypes.data != x.ctypes.data and np.may_share_memory(out, x):
         x = x.copy()  # partial overlap: an in-place pass would read what it already wrote
     _kernels.unary(name, x, out, pq[0], pq[1], _threads(name, x.size))
@@ -199,7 +199,7 @@ def _binary_fast(name, a, b, out):
     if la is None or lb is None:
         return None
     if out is None:
-        out = np.empty(shape, dtype=dt)
+        out = _alloc.empty(shape, dt)
     else:
         la, lb = (_unalias(lay, out) for lay in (la, lb))
     if la[0] in ("scalar", "full") and lb[0] in ("scalar", "full"):

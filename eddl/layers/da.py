@@ -1,0 +1,352 @@
+"""Data-augmentation layers on ``C x H x W`` inputs.
+
+The ``Random*`` layers transform each sample with freshly drawn parameters in training mode
+and are the identity in inference mode (RandomCrop then takes the central crop, so the output
+shape never changes). Crop layers are deterministic and always active.
+
+Every transform is a nearest-neighbour resampling: for each output pixel of a sample, the
+index of the input pixel it copies (or -1 for the constant fill). The forward pass gathers
+through that map and the backward pass scatters the gradient back through it, so the layers
+are differentiable and share one implementation.
+"""
+
+from .base import TRMODE, Layer
+from .conv import int_tuple
+
+__all__ = ["CenteredCrop", "Crop", "RandomCrop", "RandomCropScale", "RandomCutout", "RandomFlip",
+           "RandomRotation", "RandomScale", "RandomShift"]
+
+_MODES = ("constant", "nearest", "reflect", "mirror", "wrap", "original")
+
+
+def _range2(v, what, lo=None, hi=None):
+    try:
+        a, b = (float(t) for t in v)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what}: expected a [min, max] pair, got {v!r}") from None
+    if a > b or (lo is not None and a < lo) or (hi is not None and b > hi):
+        raise ValueError(f"{what}: invalid range [{a}, {b}]" +
+                         (f" (allowed [{lo}, {hi}])" if lo is not None else ""))
+    return a, b
+
+
+class _Remap(Layer):
+    """Base: subclasses return the ``N x (Ho * Wo)`` source index map of a batch."""
+
+    da_mode = "constant"
+    constant = 0.0
+    always = False
+
+    def compute_shape(self, s):
+        if len(s) != 3:
+            raise self.shape_error(f"expects a C x H x W input, got {list(s)}")
+        return self.out_shape(s)
+
+    def out_shape(self, s):
+        return s
+
+    def active(self):
+        return self.always or self.mode == TRMODE
+
+    def _grid(self):
+        xp = self.be.nn.xp
+        ho, wo = self.shape[1:]
+        i = xp.arange(ho, dtype="float64")[:, None] + xp.zeros((1, wo))
+        j = xp.arange(wo, dtype="float64")[None, :] + xp.zeros((ho, 1))
+        return i, j
+
+    def _wrap(self, si, sj):
+        """Integer source coordinates -> flat indices with this layer's border mode."""
+        xp = self.be.nn.xp
+        h, w = self.parents[0].shape[1:]
+        si = xp.floor(si + 0.5).astype("int64")
+        sj = xp.floor(sj + 0.5).astype("int64")
+        inside = (si >= 0) & (si < h) & (sj >= 0) & (sj < w)
+        mode = self.da_mode
+        if mode == "nearest":
+            si, sj = xp.clip(si, 0, h - 1), xp.clip(sj, 0, w - 1)
+        elif mode == "wrap":
+            si, sj = si % h, sj % w
+        elif mode in ("reflect", "mirror"):
+            e = 1 if mode == "mirror" else 0  # mirror repeats the edge pixel
+            si = _reflect(xp, si, h, e)
+            sj = _reflect(xp, sj, w, e)
+        idx = si * w + sj
+        if mode == "constant":
+            idx = xp.where(inside, idx, -1)
+        elif mode == "original":
+            i, j = self._grid()
+            idx = xp.where(inside, idx, (i.astype("int64") * w + j.astype("int64"))[None])
+        return idx.reshape(idx.shape[0], -1)
+
+    def forward(self):
+        xp = self.be.nn.xp
+        x = self.parents[0].output
+        n, c = x.shape[:2]
+        if not self.active() and self.shape == self.parents[0].shape:
+            self.output[...] = x
+            self._idx = None
+            return
+        idx = self.index_map(n)
+        self._idx = idx
+        src = x.reshape(n, c, -1)
+        safe = xp.maximum(idx, 0)[:, None, :]
+        vals = xp.take_along_axis(src, xp.broadcast_to(safe, (n, c, safe.shape[2])), axis=2)
+        out = self.output.reshape(n, c, -1)
+        out[...] = vals
+        if (idx < 0).any():
+            out[...] = xp.where((idx < 0)[:, None, :], self.constant, out)
+
+    def backward(self):
+        xp = self.be.nn.xp
+
+        def write(dst):
+            n, c = dst.shape[:2]
+            if self._idx is None:
+                dst[...] = self.delta
+                return
+            d = dst.reshape(n, c, -1)
+            d.fill(0)
+            idx = self._idx
+            dy = self.delta.reshape(n, c, -1)
+            for k in range(n):
+                keep = idx[k] >= 0
+                for ch in range(c):
+                    xp.add.at(d[k, ch], idx[k][keep], dy[k, ch][keep])
+        self.put_delta(0, write)
+
+    def index_map(self, n):
+        raise NotImplementedError
+
+
+def _reflect(xp, v, n, e):
+    """Fold coordinates into ``[0, n)``: ``e=0`` reflects about the edge pixels, ``e=1``
+    mirrors with the edge pixel repeated."""
+    if n == 1:
+        return xp.zeros_like(v)
+    if e:
+        v = v % (2 * n)
+        return xp.where(v >= n, 2 * n - 1 - v, v)
+    period = 2 * n - 2
+    v = xp.abs(v) % period
+    return xp.where(v >= n, period - v, v)
+
+
+class _Affine(_Remap):
+    """Remaps by a per-sample affine map of output to input coordinates (about the centre)."""
+
+    def params(self, rng, n):
+        """Per sample ``(angle_deg, scale_y, scale_x, shift_y, shift_x)`` arrays."""
+        raise NotImplementedError
+
+    def index_map(self, n):
+        xp = self.be.nn.xp
+        h, w = self.parents[0].shape[1:]
+        ang, sy, sx, ty, tx = (xp.asarray(v, dtype="float64").reshape(n, 1, 1)
+                               for v in self.params(self.net.rng, n))
+        i, j = self._grid()
+        cy = (h - 1) / 2.0 + getattr(self, "offset", (0, 0))[0]
+        cx = (w - 1) / 2.0 + getattr(self, "offset", (0, 0))[1]
+        yi, xj = i[None] - cy - ty, j[None] - cx - tx
+        t = xp.deg2rad(ang)
+        cos, sin = xp.cos(t), xp.sin(t)
+        si = (cos * yi - sin * xj) / sy + cy
+        sj = (sin * yi + cos * xj) / sx + cx
+        return self._wrap(si, sj)
+
+
+class RandomFlip(_Remap):
+    """Flip each sample with probability 1/2 along ``axis`` (0: vertical, 1: horizontal)."""
+
+    prefix = "randomflip"
+
+    def __init__(self, parent, axis, name=""):
+        if axis not in (0, 1):
+            raise ValueError(f"RandomFlip: axis must be 0 (vertical) or 1 (horizontal), got {axis!r}")
+        self.axis = axis
+        super().__init__([parent], name)
+
+    def index_map(self, n):
+        xp = self.be.nn.xp
+        h, w = self.shape[1:]
+        i, j = self._grid()
+        flip = (self.net.rng.random(n) < 0.5).reshape(n, 1, 1)
+        if self.axis == 0:
+            i = xp.where(flip, h - 1 - i[None], i[None])
+            j = xp.broadcast_to(j[None], i.shape)
+        else:
+            j = xp.where(flip, w - 1 - j[None], j[None])
+            i = xp.broadcast_to(i[None], j.shape)
+        return self._wrap(i, j)
+
+
+class Crop(_Remap):
+    """Keep the region ``[from_coords, to_coords]`` (inclusive, ``[y, x]``) of every sample."""
+
+    prefix = "crop"
+    always = True
+
+    def __init__(self, parent, from_coords, to_coords, reshape=True, constant=0.0, name=""):
+        self.c0 = int_tuple(from_coords, 2, "from_coords", "Crop", minimum=-(2 ** 31))
+        self.c1 = int_tuple(to_coords, 2, "to_coords", "Crop", minimum=-(2 ** 31))
+        if not reshape:
+            raise NotImplementedError("Crop: reshape=False is not supported")
+        self.constant = float(constant)
+        super().__init__([parent], name)
+
+    def out_shape(self, s):
+        hh, ww = self.c1[0] - self.c0[0] + 1, self.c1[1] - self.c0[1] + 1
+        if hh < 1 or ww < 1:
+            raise self.shape_error(f"crop [{list(self.c0)}, {list(self.c1)}] is empty")
+        return (s[0], hh, ww)
+
+    def offsets(self, n):
+        return [self.c0[0]] * n, [self.c0[1]] * n
+
+    def index_map(self, n):
+        xp = self.be.nn.xp
+        oy, ox = self.offsets(n)
+        i, j = self._grid()
+        return self._wrap(i[None] + xp.asarray(oy, dtype="float64").reshape(n, 1, 1),
+                          j[None] + xp.asarray(ox, dtype="float64").reshape(n, 1, 1))
+
+
+class CenteredCrop(Crop):
+    """Central ``size = [h, w]`` crop of every sample."""
+
+    prefix = "centeredcrop"
+
+    def __init__(self, parent, size, reshape=True, constant=0.0, name=""):
+        h, w = int_tuple(size, 2, "size", "CenteredCrop")
+        ph, pw = parent.shape[1:] if len(parent.shape) == 3 else (h, w)
+        y0, x0 = (ph - h) // 2, (pw - w) // 2
+        super().__init__(parent, [y0, x0], [y0 + h - 1, x0 + w - 1], reshape, constant, name)
+
+
+class RandomCrop(Crop):
+    """Random ``new_shape = [h, w]`` crop in training mode, the central crop in inference."""
+
+    prefix = "randomcrop"
+
+    def __init__(self, parent, new_shape, name=""):
+        h, w = int_tuple(new_shape, 2, "new_shape", "RandomCrop")
+        ph, pw = parent.shape[1:] if len(parent.shape) == 3 else (h, w)
+        if h > ph or w > pw:
+            raise ValueError(f"RandomCrop: crop {[h, w]} is larger than the input {[ph, pw]}")
+        y0, x0 = (ph - h) // 2, (pw - w) // 2
+        super().__init__(parent, [y0, x0], [y0 + h - 1, x0 + w - 1], True, 0.0, name)
+
+    def offsets(self, n):
+        if self.mode != TRMODE:
+            return super().offsets(n)
+        ph, pw = self.parents[0].shape[1:]
+        h, w = self.shape[1:]
+        rng = self.net.rng
+        return rng.integers(0, ph - h + 1, n), rng.integers(0, pw - w + 1, n)
+
+
+class RandomCutout(_Remap):
+    """Fill a random rectangle of ``factor_y x factor_x`` of the size with ``constant``."""
+
+    prefix = "randomcutout"
+
+    def __init__(self, parent, factor_x, factor_y, constant=0.0, name=""):
+        self.fx = _range2(factor_x, "RandomCutout factor_x", 0.0, 1.0)
+        self.fy = _range2(factor_y, "RandomCutout factor_y", 0.0, 1.0)
+        self.constant = float(constant)
+        super().__init__([parent], name)
+
+    def index_map(self, n):
+        xp = self.be.nn.xp
+        rng = self.net.rng
+        h, w = self.shape[1:]
+        ch = xp.floor(rng.uniform(*self.fy, n) * h).reshape(n, 1, 1)
+        cw = xp.floor(rng.uniform(*self.fx, n) * w).reshape(n, 1, 1)
+        y0 = xp.floor(rng.random(n).reshape(n, 1, 1) * (h - ch + 1))
+        x0 = xp.floor(rng.random(n).reshape(n, 1, 1) * (w - cw + 1))
+        i, j = self._grid()
+        inside = (i[None] >= y0) & (i[None] < y0 + ch) & (j[None] >= x0) & (j[None] < x0 + cw)
+        idx = (i * w + j).astype("int64")[None]
+        return xp.where(inside, -1, idx).reshape(n, -1)
+
+
+class RandomRotation(_Affine):
+    """Rotate each sample by an angle drawn from ``factor = [min, max]`` degrees."""
+
+    prefix = "randomrotation"
+
+    def __init__(self, parent, factor, offset_center=(0, 0), da_mode="original", constant=0.0,
+                 name=""):
+        self.factor = _range2(factor, "RandomRotation factor")
+        self.offset = tuple(float(v) for v in offset_center)
+        self.da_mode = _mode(da_mode, "RandomRotation")
+        self.constant = float(constant)
+        super().__init__([parent], name)
+
+    def params(self, rng, n):
+        one = [1.0] * n
+        return rng.uniform(*self.factor, n), one, one, [0.0] * n, [0.0] * n
+
+
+class RandomScale(_Affine):
+    """Zoom each sample about its centre by a factor drawn from ``factor = [min, max]``."""
+
+    prefix = "randomscale"
+
+    def __init__(self, parent, factor, da_mode="nearest", constant=0.0,
+                 coordinate_transformation_mode="asymmetric", name=""):
+        self.factor = _range2(factor, "RandomScale factor", 1e-6)
+        self.da_mode = _mode(da_mode, "RandomScale")
+        self.constant = float(constant)
+        super().__init__([parent], name)
+
+    def params(self, rng, n):
+        s = rng.uniform(*self.factor, n)
+        return [0.0] * n, s, s, [0.0] * n, [0.0] * n
+
+
+class RandomShift(_Affine):
+    """Translate each sample by fractions of its size drawn from ``factor_x``/``factor_y``."""
+
+    prefix = "randomshift"
+
+    def __init__(self, parent, factor_x, factor_y, da_mode="nearest", constant=0.0, name=""):
+        self.fx = _range2(factor_x, "RandomShift factor_x", -1.0, 1.0)
+        self.fy = _range2(factor_y, "RandomShift factor_y", -1.0, 1.0)
+        self.da_mode = _mode(da_mode, "RandomShift")
+        self.constant = float(constant)
+        super().__init__([parent], name)
+
+    def params(self, rng, n):
+        h, w = self.shape[1:]
+        one = [1.0] * n
+        return ([0.0] * n, one, one, rng.uniform(*self.fy, n) * h, rng.uniform(*self.fx, n) * w)
+
+
+class RandomCropScale(_Affine):
+    """Crop a random region covering ``factor = [min, max]`` of each side and scale it back to
+    the full size."""
+
+    prefix = "randomcropscale"
+
+    def __init__(self, parent, factor, da_mode="nearest", name=""):
+        self.factor = _range2(factor, "RandomCropScale factor", 1e-6, 1.0)
+        self.da_mode = _mode(da_mode, "RandomCropScale")
+        super().__init__([parent], name)
+
+    def params(self, rng, n):
+        h, w = self.shape[1:]
+        f = rng.uniform(*self.factor, n)
+        # the crop centre is placed so that the crop stays inside the image
+        ty = (rng.random(n) - 0.5) * (1.0 - f) * (h - 1)
+        tx = (rng.random(n) - 0.5) * (1.0 - f) * (w - 1)
+        # output = (input - centre - t) * (1/f): the inverse map used by _Affine is
+        # input = output * f + t, expressed as scale 1/f and a shift of -t/f
+        return [0.0] * n, 1.0 / f, 1.0 / f, -ty / f, -tx / f
+
+
+def _mode(m, what):
+    if m not in _MODES:
+        raise ValueError(f"{what}: da_mode must be one of {_MODES}, got {m!r}")
+    return m
+

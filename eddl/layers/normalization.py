@@ -1,0 +1,253 @@
+"""Normalization layers: batch, group and layer normalization.
+
+BatchNormalization normalizes each channel with the batch statistics in training mode and with
+moving statistics in inference mode; the moving statistics are updated as
+``moving = momentum * moving + (1 - momentum) * batch`` (EDDL's and Keras's convention; the
+moving variance uses the unbiased batch variance). They are kept in ``layer.states``
+(``[mean, variance]``), not among the trainable parameters.
+"""
+
+import math
+
+from .base import TRMODE, Layer
+
+__all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization"]
+
+
+def _check_eps(eps, what):
+    eps = float(eps)
+    if not eps > 0 or not math.isfinite(eps):
+        raise ValueError(f"{what}: epsilon must be a positive number, got {eps!r}")
+    return eps
+
+
+class BatchNormalization(Layer):
+    """Per-channel normalization of ``C x *spatial`` (or ``features``) inputs."""
+
+    prefix = "batchnorm"
+
+    def __init__(self, parent, affine=True, momentum=0.9, epsilon=1e-5, name=""):
+        self.affine = bool(affine)
+        self.momentum = float(momentum)
+        if not 0.0 <= self.momentum <= 1.0:
+            raise ValueError(f"BatchNormalization: momentum must be in [0, 1], got {momentum!r}")
+        self.epsilon = _check_eps(epsilon, "BatchNormalization")
+        self.states = []
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        if len(s) < 1:
+            raise self.shape_error("needs at least a 1-D input")
+        return s
+
+    def param_specs(self):
+        if not self.affine:
+            return []
+        c = self.shape[0]
+        return [("bn_g", (c,), "ones"), ("bn_b", (c,), "zeros")]
+
+    def setup(self, be, dtype):
+        old = [be.nn.to_host(a) for a in self.states] if self.states and self.be is not None else None
+        super().setup(be, dtype)
+        c = self.shape[0]
+        self.states = [be.nn.zeros((c,), dtype), be.nn.zeros((c,), dtype)]
+        self.states[1][...] = 1
+        if old is not None:
+            for a, o in zip(self.states, old):
+                a[...] = be.nn.from_host(o)
+
+    @property
+    def state_names(self):
+        return ["mean", "variance"]
+
+    def _x3(self, a):
+        return a.reshape(a.shape[0], self.shape[0], -1)
+
+    def _vec(self, key):
+        return self.buffer(key, (self.shape[0],))
+
+    def forward(self):
+        nn, norm = self.be.nn, self.be.norm
+        x = self.parents[0].output
+        if not x.flags.c_contiguous:
+            buf = self.buffer("xc", x.shape)
+            buf[...] = x
+            x = buf
+        x3, y3 = self._x3(x), self._x3(self.output)
+        mean, var = self.states
+        if self.mode == TRMODE:
+            bm, bv, inv = self._vec("mean"), self._vec("var"), self._vec("inv")
+            norm.stats(x3, bm, bv, inv, self.epsilon)
+            shift = self._vec("shift")
+            nn.xp.multiply(bm, inv, out=shift)
+            nn.xp.negative(shift, out=shift)
+            xhat = self._x3(self.buffer("xhat", x.shape))
+            norm.affine(x3, xhat, inv, shift)
+            if self.affine:
+                norm.affine(xhat, y3, self.params[0], self.params[1])
+            else:
+                y3[...] = xhat
+            m = x3.shape[0] * x3.shape[2]
+            mom = self.momentum
+            mean *= mom
+            mean += (1.0 - mom) * bm
+            var *= mom
+            var += ((1.0 - mom) * m / max(m - 1, 1)) * bv
+        else:
+            scale, shift = self._vec("scale"), self._vec("shift")
+            scale[...] = 1.0 / nn.xp.sqrt(var + self.epsilon)
+            if self.affine:
+                scale *= self.params[0]
+            nn.xp.multiply(mean, scale, out=shift)
+            nn.xp.negative(shift, out=shift)
+            if self.affine:
+                shift += self.params[1]
+            norm.affine(x3, y3, scale, shift)
+
+    def backward(self):
+        norm = self.be.norm
+        dy = self._x3(self.delta)
+        out, acc = self.delta_target(0)
+        dx = self._x3(out) if out is not None else None
+        if self.mode != TRMODE:
+            # inference statistics are constants: y is an affine map of x
+            scale = self._buffers["scale"]
+            zero = self._vec("zero")
+            zero.fill(0.0)
+            if dx is not None:
+                if acc:
+                    tmp = self._x3(self.buffer("dtmp", self.delta.shape))
+                    norm.affine(dy, tmp, scale, zero)
+                    dx += tmp
+                else:
+                    norm.affine(dy, dx, scale, zero)
+            if self.affine and self.trainable:
+                x3 = self._x3(self.parents[0].output)
+                xhat = (x3 - self.states[0][:, None]) / self.be.nn.xp.sqrt(self.states[1][:, None] + self.epsilon)
+                self.gradients[0][...] = (dy * xhat).sum(axis=(0, 2))
+                self.gradients[1][...] = dy.sum(axis=(0, 2))
+            return
+        gamma = self.params[0] if self.affine else self._ones()
+        s1, s2 = self._vec("s1"), self._vec("s2")
+        xhat = self._x3(self._buffers["xhat"][: self.delta.shape[0]])
+        norm.backward(xhat, dy, gamma, self._buffers["inv"], dx, s1, s2, accumulate=acc)
+        if self.affine and self.trainable:
+            self.gradients[0][...] = s2
+            self.gradients[1][...] = s1
+
+    def _ones(self):
+        ones = self._vec("ones")
+        ones.fill(1.0)
+        return ones
+
+
+class _SampleNorm(Layer):
+    """Normalization per sample and channel group (statistics never mix samples)."""
+
+    groups = 1
+
+    def __init__(self, parent, epsilon, affine, name):
+        self.epsilon = _check_eps(epsilon, type(self).__name__)
+        self.affine = bool(affine)
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        if len(s) < 1:
+            raise self.shape_error("needs at least a 1-D input")
+        if s[0] % self.groups:
+            raise self.shape_error(f"groups={self.groups} must divide the {s[0]} channels")
+        return s
+
+    def _pshape(self):
+        raise NotImplementedError
+
+    def param_specs(self):
+        if not self.affine:
+            return []
+        return [("bn_g", self._pshape(), "ones"), ("bn_b", self._pshape(), "zeros")]
+
+    def _views(self, a):
+        n = a.shape[0]
+        return a.reshape(1, n * self.groups, -1)
+
+    def _bcast(self, p):
+        # parameters broadcast against the N x C x rest view of a batch
+        if len(self._pshape()) == 1:
+            return p.reshape(1, -1, 1)
+        return p.reshape((1,) + p.shape)
+
+    def forward(self):
+        xp, norm = self.be.nn.xp, self.be.norm
+        x = self.parents[0].output
+        if not x.flags.c_contiguous:
+            buf = self.buffer("xc", x.shape)
+            buf[...] = x
+            x = buf
+        n = x.shape[0]
+        g = n * self.groups
+        mean, var, inv = (self.buffer(k, (g,)) for k in ("mean", "var", "inv"))
+        norm.stats(self._views(x), mean, var, inv, self.epsilon)
+        shift = self.buffer("shift", (g,))
+        xp.multiply(mean, inv, out=shift)
+        xp.negative(shift, out=shift)
+        xhat = self.buffer("xhat", x.shape)
+        norm.affine(self._views(x), self._views(xhat), inv, shift)
+        if self.affine:
+            shape3 = (n, self.shape[0], -1) if len(self._pshape()) == 1 else x.shape
+            y = self.output.reshape(shape3)
+            xp.multiply(xhat.reshape(shape3), self._bcast(self.params[0]), out=y)
+            y += self._bcast(self.params[1])
+        else:
+            self.output[...] = xhat
+
+    def backward(self):
+        xp, norm = self.be.nn.xp, self.be.norm
+        dy = self.delta
+        n = dy.shape[0]
+        xhat = self._buffers["xhat"]
+        if self.affine:
+            shape3 = (n, self.shape[0], -1) if len(self._pshape()) == 1 else dy.shape
+            axes = (0, 2) if len(self._pshape()) == 1 else 0
+            if self.trainable:
+                self.gradients[0][...] = (dy * xhat).reshape(shape3).sum(axis=axes).reshape(self._pshape())
+                self.gradients[1][...] = dy.reshape(shape3).sum(axis=axes).reshape(self._pshape())
+            dxhat = self.buffer("dxhat", dy.shape)
+            xp.multiply(dy.reshape(shape3), self._bcast(self.params[0]), out=dxhat.reshape(shape3))
+        else:
+            dxhat = dy
+        out, acc = self.delta_target(0)
+        if out is None:
+            return
+        g = n * self.groups
+        ones = self.buffer("ones", (g,))
+        ones.fill(1.0)
+        norm.backward(self._views(xhat), self._views(dxhat), ones, self._buffers["inv"],
+                      self._views(out), self.buffer("s1", (g,)), self.buffer("s2", (g,)),
+                      accumulate=acc)
+
+
+class GroupNormalization(_SampleNorm):
+    """Normalization over groups of channels of each sample; per-channel scale and shift."""
+
+    prefix = "groupnorm"
+
+    def __init__(self, parent, groups, epsilon=1e-3, affine=True, name=""):
+        if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+            raise ValueError(f"GroupNormalization: groups must be a positive int, got {groups!r}")
+        self.groups = groups
+        super().__init__(parent, epsilon, affine, name)
+
+    def _pshape(self):
+        return (self.shape[0],)
+
+
+class LayerNormalization(_SampleNorm):
+    """Normalization over all the values of each sample; element-wise scale and shift."""
+
+    prefix = "layernorm"
+
+    def __init__(self, parent, affine=True, epsilon=1e-5, name=""):
+        super().__init__(parent, epsilon, affine, name)
+
+    def _pshape(self):
+        return tuple(self.shape)

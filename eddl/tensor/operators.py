@@ -1,0 +1,68 @@
+"""Python operators of :class:`~eddl.Tensor` (``+ - * / ** % @``, comparisons, unary)."""
+
+import numpy as np
+
+from ._base import TensorBase
+from ._checks import is_scalar
+
+__all__ = ["OperatorMixin"]
+
+
+def _binop(op, name, reverse=False):
+    def method(self, other):
+        if not (isinstance(other, (TensorBase, np.ndarray)) or is_scalar(other)):
+            return NotImplemented
+        return self._binary(op, other, name, reverse=reverse)
+    method.__name__ = f"__{'r' if reverse else ''}{name}__"
+    return method
+
+
+def _ibinop(op, name):
+    def method(self, other):
+        if not (isinstance(other, (TensorBase, np.ndarray)) or is_scalar(other)):
+            return NotImplemented
+        return self._binary(op, other, name, inplace=True)
+    method.__name__ = f"__i{name}__"
+    return method
+
+
+class OperatorMixin(TensorBase):
+    """Operators; comparisons return bool tensors, so tensors hash by identity."""
+
+    __hash__ = object.__hash__
+    __array_priority__ = 100
+
+    __add__ = _binop("add", "add")
+    __radd__ = _binop("add", "add", True)
+    __iadd__ = _ibinop("add", "add")
+    __sub__ = _binop("sub", "sub")
+    __rsub__ = _binop("sub", "sub", True)
+    __isub__ = _ibinop("sub", "sub")
+    __mul__ = _binop("mul", "mul")
+    __rmul__ = _binop("mul", "mul", True)
+    __imul__ = _ibinop("mul", "mul")
+    __truediv__ = _binop("div", "truediv")
+    __rtruediv__ = _binop("div", "truediv", True)
+    __itruediv__ = _ibinop("div", "truediv")
+    __pow__ = _binop("pow", "pow")
+    __rpow__ = _binop("pow", "pow", True)
+    __ipow__ = _ibinop("pow", "pow")
+    __mod__, __rmod__ = _binop("mod", "mod"), _binop("mod", "mod", True)
+    __lt__, __le__ = _binop("lt", "lt"), _binop("le", "le")
+    __gt__, __ge__ = _binop("gt", "gt"), _binop("ge", "ge")
+    __eq__, __ne__ = _binop("eq", "eq"), _binop("ne", "ne")
+
+    def __matmul__(self, other):
+        if not isinstance(other, TensorBase):
+            return NotImplemented
+        return self.matmul(other)
+
+    def __neg__(self):
+        return self.neg()
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self.abs()
+

@@ -1,0 +1,36 @@
+"""Building blocks shared by the zoo builders."""
+
+from .. import _pyeddl as _api
+from .. import _pyeddl_conv as _c
+
+__all__ = ["conv_bn_relu", "check_input", "classifier_head"]
+
+
+def check_input(input_shape, ndim, what):
+    """Validate ``input_shape`` (channels first, ``ndim`` spatial axes) and return an Input."""
+    shape = list(input_shape)
+    if len(shape) != ndim + 1:
+        raise ValueError(f"{what}: input_shape must be [channels, {ndim} spatial sizes], got {shape}")
+    return _api.Input(shape)
+
+
+def conv_bn_relu(x, filters, kernel=3, stride=1, bn=True, relu=True, groups=1, nsp=2, padding="same"):
+    """Convolution (no bias when followed by batch normalization), BN, ReLU."""
+    conv = {1: _c.Conv1D, 2: _c.Conv2D, 3: _c.Conv3D}[nsp]
+    x = conv(x, filters, [kernel] * nsp, [stride] * nsp, padding, not bn, groups)
+    if bn:
+        x = _c.BatchNormalization(x, True)
+    if relu:
+        x = _api.ReLu(x)
+    return x
+
+
+def classifier_head(x, num_classes):
+    """Global average pooling, Flatten, Dense, Softmax."""
+    x = _api.Flatten(_c.GlobalAveragePool(x))
+    return _api.Softmax(_api.Dense(x, num_classes))
+
+
+def check_classes(num_classes, what):
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"{what}: num_classes must be a positive int, got {num_classes!r}")

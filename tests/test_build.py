@@ -1,0 +1,103 @@
+"""The build kept what it promises: OpenMP, package independence, visible configuration.
+
+Cython's ``prange`` compiles to a serial loop without a warning when OpenMP is missing, so a
+build that lost it is only caught here (``CI`` set: OpenMP is required).
+"""
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import ecvl
+import eddl
+
+
+@pytest.mark.skipif(not os.environ.get("CI"), reason="OpenMP is optional outside CI builds")
+def test_openmp_enabled_in_ci():
+    assert eddl.openmp_enabled(), "eddl was built without OpenMP: every prange runs serially"
+    assert ecvl.openmp_enabled(), "ecvl was built without OpenMP: every prange runs serially"
+
+
+def test_openmp_flag_matches_the_runtime():
+    # Without OpenMP the runtime reports version 0; with it, the _OPENMP date (>= 2011).
+    version = eddl.config()["openmp_version"]
+    assert eddl.openmp_enabled() == (version > 0)
+    if version:
+        assert version >= 201107
+
+
+def _run(code, **env):
+    full_env = dict(os.environ, **env)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=full_env, check=True)
+    return out.stdout
+
+
+def test_import_ecvl_does_not_import_eddl_or_bridge():
+    out = _run("import sys, ecvl, json; "
+               "print(json.dumps(sorted(m for m in sys.modules "
+               "if m.split('.')[0] in ('eddl', 'bridge'))))")
+    assert json.loads(out.strip().splitlines()[-1]) == []
+
+
+def test_show_config_prints_openmp_blas_threads_cuda():
+    buf = io.StringIO()
+    eddl.show_config(file=buf)
+    lines = {ln.split(":", 1)[0].strip(): ln.split(":", 1)[1].strip()
+             for ln in buf.getvalue().splitlines() if ":" in ln}
+    for key in ("openmp", "blas", "threads", "cuda", "cuda_reason"):
+        assert key in lines, f"show_config lacks a {key!r} line"
+    assert lines["openmp"] == str(eddl.openmp_enabled())
+    assert lines["threads"] == str(eddl.get_num_threads())
+    assert "openblas" in lines["blas"].lower() or "blas" in lines["blas"].lower()
+    buf = io.StringIO()
+    ecvl.show_config(file=buf)
+    assert "openmp" in buf.getvalue()
+
+
+@pytest.mark.parametrize("mod", [eddl, ecvl])
+def test_set_num_threads_validation_and_restore(mod):
+    before = mod.get_num_threads()
+    prev = mod.set_num_threads(3)
+    try:
+        assert prev == before
+        assert mod.get_num_threads() == 3
+    finally:
+        mod.set_num_threads(-1)
+    assert mod.get_num_threads() == before or "OMP_NUM_THREADS" in os.environ
+    for bad in (0, -2, 1.5, "2", True):
+        with pytest.raises(ValueError, match="threads"):
+            mod.set_num_threads(bad)
+
+
+def test_default_threads_honour_omp_num_threads():
+    out = _run("import eddl, ecvl; print(eddl.get_num_threads(), ecvl.get_num_threads())",
+               OMP_NUM_THREADS="1")
+    assert out.split() == ["1", "1"]
+
+
+def test_omp_wait_policy_is_passive_before_openmp_loads():
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", "import os, eddl; print(os.environ['OMP_WAIT_POLICY'])"],
+                         capture_output=True, text=True, env=env, check=True).stdout
+    assert out.strip().splitlines()[-1] == "PASSIVE"
+    # A user's explicit choice wins.
+    out = _run("import os, eddl; print(os.environ['OMP_WAIT_POLICY'])", OMP_WAIT_POLICY="ACTIVE")
+    assert out.strip().splitlines()[-1] == "ACTIVE"
+
+
+def test_kernels_are_built_for_the_baseline_isa():
+    # The compiled kernels must run on any x86-64: no -march=native in the build, and the
+    # AVX2 paths are run-time clones (see eddl/backend/cpu/src/dh_kernels.h).
+    from eddl.backend.cpu import _kernels
+
+    path = _kernels.__file__
+    with open(path, "rb") as f:
+        blob = f.read()
+    if sys.platform.startswith("linux") and os.uname().machine == "x86_64":
+        assert b"arch_x86_64_v3" in blob or b"x86-64-v3" in blob or b"_ZGVdN8v_expf" in blob
+        assert b"_ZGVbN4v_expf" in blob, "baseline (SSE) vector-math variant missing"
