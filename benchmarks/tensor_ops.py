@@ -145,9 +145,11 @@ def run_pools():
     rows = []
     for policy in ("PASSIVE", "ACTIVE"):
         env = dict(os.environ, OMP_WAIT_POLICY=policy)
-        out = subprocess.run([sys.executable, "-c", _POOL_CHILD], env=env, check=True,
-                             capture_output=True, text=True).stdout
-        r = json.loads(out.strip().splitlines()[-1])
+        proc = subprocess.run([sys.executable, "-c", _POOL_CHILD], env=env,
+                              capture_output=True, text=True)
+        if proc.returncode:
+            raise RuntimeError(f"pool benchmark child failed:\n{proc.stderr}")
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
         r["policy"] = policy
         r["slowdown"] = r["alternating_ms"] / (r["gemm_ms"] + r["exp_ms"])
         rows.append(r)

@@ -6,6 +6,7 @@ from .backend import registry
 __all__ = ["CompServ", "CS_CPU", "CS_GPU", "CS_FPGA", "CS_COMPSS"]
 
 _MEM_LEVELS = {"full_mem": 0, "mid_mem": 1, "low_mem": 2}
+_blas_limit = [None]  # the active threadpoolctl limiter, kept alive
 
 
 class CompServ:
@@ -54,9 +55,21 @@ class CompServ:
         return self._backend
 
     def activate(self):
-        """Apply this service's thread setting to the kernels."""
-        if self.hw == "CPU" and self.local_threads != -1:
-            set_num_threads(self.local_threads)
+        """Apply this service's thread setting to the compiled kernels and to BLAS.
+
+        With ``threads == -1`` both keep their defaults. BLAS is limited through threadpoolctl
+        when it is installed (it is a dependency of scikit-learn); without it, set
+        ``OPENBLAS_NUM_THREADS`` before starting Python.
+        """
+        if self.hw != "CPU" or self.local_threads == -1:
+            return
+        set_num_threads(self.local_threads)
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover - optional
+            return
+        # the backend is imported by now, so its BLAS library is loaded and gets the limit
+        _blas_limit[0] = threadpool_limits(self.local_threads, user_api="blas")
 
     @property
     def threads(self):

@@ -32,7 +32,7 @@ def synthetic_mnist(n_train, n_test, seed=0):
     return make(n_train) + make(n_test)
 
 
-def load_data(folder, small):
+def load_data(folder, small, synthetic_sizes=None):
     names = ["trX.bin", "trY.bin", "tsX.bin", "tsY.bin"]
     paths = [os.path.join(folder, n) for n in names] if folder else []
     if paths and all(os.path.exists(p) for p in paths):
@@ -42,10 +42,11 @@ def load_data(folder, small):
             x_ts, y_ts = x_ts.select([":1000"]), y_ts.select([":1000"])
         return x_tr, y_tr, x_ts, y_ts
     print("MNIST .bin files not found: using a synthetic MNIST-shaped data set")
-    return synthetic_mnist(6000 if small else 60000, 1000 if small else 10000)
+    sizes = synthetic_sizes or ((6000, 1000) if small else (60000, 10000))
+    return synthetic_mnist(*sizes)
 
 
-def main(data=None, epochs=10, small=False):
+def main(data=None, epochs=10, small=False, synthetic_sizes=None):
     epochs, batch_size, nclass = epochs, 100, 10
 
     # Build model
@@ -64,7 +65,7 @@ def main(data=None, epochs=10, small=False):
                eddl.CS_GPU([1], mem="low_mem") if gpu else eddl.CS_CPU(mem="low_mem"))
 
     # Load training and test data
-    x_tr, y_tr, x_ts, y_ts = load_data(data, small)
+    x_tr, y_tr, x_ts, y_ts = load_data(data, small, synthetic_sizes)
 
     # Preprocessing
     eddlT.div_(x_tr, 255.0)

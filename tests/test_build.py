@@ -8,6 +8,7 @@ import io
 import json
 import os
 import subprocess
+import tempfile
 import sys
 
 import pytest
@@ -32,7 +33,9 @@ def test_openmp_flag_matches_the_runtime():
 
 def _run(code, **env):
     full_env = dict(os.environ, **env)
+    # Run outside the checkout: from its root, "import eddl" would find the source folders.
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tempfile.gettempdir(),
                          env=full_env, check=True)
     return out.stdout
 
@@ -83,7 +86,8 @@ def test_default_threads_honour_omp_num_threads():
 def test_omp_wait_policy_is_passive_before_openmp_loads():
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     out = subprocess.run([sys.executable, "-c", "import os, eddl; print(os.environ['OMP_WAIT_POLICY'])"],
-                         capture_output=True, text=True, env=env, check=True).stdout
+                         capture_output=True, text=True, env=env, check=True,
+                         cwd=tempfile.gettempdir()).stdout
     assert out.strip().splitlines()[-1] == "PASSIVE"
     # A user's explicit choice wins.
     out = _run("import os, eddl; print(os.environ['OMP_WAIT_POLICY'])", OMP_WAIT_POLICY="ACTIVE")

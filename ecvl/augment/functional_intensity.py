@@ -11,7 +11,7 @@ __all__ = [
     "saturate", "gamma_contrast", "add_brightness", "gaussian_blur", "laplace_noise",
     "poisson_noise", "gaussian_noise", "coarse_dropout", "salt_and_pepper", "normalize",
     "scale_to", "scale_from_to", "to_float32", "div_by_255", "invert", "equalize",
-    "contrast", "ct_window", "dtype_range",
+    "contrast", "ct_window", "dtype_range", "clahe",
 ]
 
 
@@ -224,3 +224,59 @@ def ct_window(a, center, width, out_min=0.0, out_max=1.0):
     x = (a.astype(np.float32) - np.float32(lo)) / np.float32(width)
     np.clip(x, 0, 1, out=x)
     return (x * np.float32(out_max - out_min) + np.float32(out_min)).astype(np.float32)
+
+
+def clahe(a, clip_limit=2.0, grid=(8, 8)):
+    """Contrast-limited adaptive histogram equalisation of each channel of 2-D data.
+
+    The image is cut into ``grid`` = (rows, cols) tiles; each tile's histogram is clipped
+    at ``clip_limit`` times its mean bin height, the excess spread evenly, and pixels map
+    through the tiles' equalisation curves interpolated bilinearly between tile centres
+    (OpenCV's ``createCLAHE`` rules). Integer data other than uint8 and float data use 256
+    bins between the channel's min and max.
+    """
+    if a.ndim != 3:
+        raise ValueError(f"clahe: expected a 2-D (H, W, C) image, got shape {a.shape}")
+    gy, gx = (int(g) for g in grid)
+    h, w = a.shape[:2]
+    # OpenCV pads by (tiles - size % tiles) on both axes as soon as one is not divisible
+    ph, pw = (0, 0) if h % gy == 0 and w % gx == 0 else (gy - h % gy, gx - w % gx)
+    th, tw = (h + ph) // gy, (w + pw) // gx
+    out = np.empty_like(a)
+    for c in range(a.shape[-1]):
+        ch = a[..., c]
+        if a.dtype == np.uint8:
+            v, lo, span = ch, 0.0, 255.0
+        else:
+            lo, hi = float(ch.min()), float(ch.max())
+            span = hi - lo or 1.0
+            v = np.clip(np.rint((ch - lo) / span * 255), 0, 255).astype(np.uint8)
+        pad = np.pad(v, ((0, ph), (0, pw)), mode="reflect" if min(h, w) > 1 else "edge")
+        tiles = pad.reshape(gy, th, gx, tw).transpose(0, 2, 1, 3).reshape(gy * gx, th * tw)
+        n = gy * gx
+        hist = np.bincount((tiles + (np.arange(n, dtype=np.intp) * 256)[:, None]).ravel(),
+                           minlength=n * 256).reshape(n, 256).astype(np.float64)
+        # integer clip and redistribution exactly as OpenCV does it
+        limit = max(int(clip_limit * th * tw / 256.0), 1)
+        clipped = np.clip(hist - limit, 0, None).sum(axis=1).astype(np.int64)
+        hist = np.minimum(hist, limit) + (clipped // 256)[:, None]
+        for t, r in enumerate(clipped % 256):
+            if r:
+                step = max(256 // int(r), 1)
+                hist[t, np.arange(0, 256, step)[:r]] += 1
+        lut = np.clip(np.rint(np.cumsum(hist, axis=1) * (255.0 / (th * tw))), 0, 255)
+        lut = lut.reshape(gy, gx, 256)
+        fy = np.arange(h) / th - 0.5
+        fx = np.arange(w) / tw - 0.5
+        y0f, x0f = np.floor(fy), np.floor(fx)
+        wy = (fy - y0f)[:, None]
+        wx = (fx - x0f)[None, :]
+        y0 = np.clip(y0f, 0, gy - 1).astype(np.intp)
+        x0 = np.clip(x0f, 0, gx - 1).astype(np.intp)
+        y1 = np.clip(y0f + 1, 0, gy - 1).astype(np.intp)
+        x1 = np.clip(x0f + 1, 0, gx - 1).astype(np.intp)
+        Y0, Y1, X0, X1 = y0[:, None], y1[:, None], x0[None, :], x1[None, :]
+        r = (1 - wy) * ((1 - wx) * lut[Y0, X0, v] + wx * lut[Y0, X1, v]) + \
+            wy * ((1 - wx) * lut[Y1, X0, v] + wx * lut[Y1, X1, v])
+        out[..., c] = saturate(r if a.dtype == np.uint8 else lo + r / 255.0 * span, a.dtype)
+    return out

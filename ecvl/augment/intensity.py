@@ -15,7 +15,7 @@ __all__ = [
     "AugGammaContrast", "AugCoarseDropout", "AugBrightness", "AugSalt", "AugPepper",
     "AugSaltAndPepper", "AugNormalize", "AugToFloat32", "AugDivBy255", "AugScaleTo",
     "AugScaleFromTo", "AugInvertIntensity", "AugEqualizeHistogram", "AugGaussianNoise",
-    "AugContrast", "AugCTWindow",
+    "AugContrast", "AugCTWindow", "AugCLAHE",
 ]
 
 
@@ -240,3 +240,27 @@ class AugEqualizeHistogram(_Maybe):
     """Histogram equalisation of every channel with probability ``p``."""
 
     fn = staticmethod(FI.equalize)
+
+
+class AugCLAHE(Augmentation):
+    """Contrast-limited adaptive histogram equalisation with probability ``p``.
+
+    ``clip_limit`` (drawn from a range) caps each tile's histogram at that multiple of its
+    mean bin; ``tile_grid_size`` is (columns, rows) of tiles. 2-D images only.
+    """
+
+    volumes = False
+    params = (Param("clip_limit", "range", default=(1.0, 4.0), bounds=(0, None),
+                    doc="histogram clip, multiple of the mean bin"),
+              Param("tile_grid_size", "vector", default=(8, 8), length=2, integer=True,
+                    bounds=(1, None), doc="tiles (x, y)"),
+              Param("p", "number", default=0.5, bounds=(0, 1), doc="probability"))
+
+    def draw(self, rng, shape, params):
+        params["apply"] = bool(rng.random() < self._values["p"])
+
+    def transform(self, a, params, is_mask):
+        if not params["apply"]:
+            return a
+        gx, gy = params["tile_grid_size"]
+        return FI.clahe(a, params["clip_limit"], (gy, gx))

@@ -7,9 +7,10 @@ from .image import *  # noqa: F401,F403
 from .convert import *  # noqa: F401,F403
 from .arithmetic import *  # noqa: F401,F403
 from .statistics import *  # noqa: F401,F403
-from . import arithmetic, convert, enums, errors, image, metadata, statistics
+from .views import *  # noqa: F401,F403
+from . import arithmetic, convert, enums, errors, image, metadata, statistics, views
 
 __all__ = (
     enums.__all__ + errors.__all__ + metadata.__all__ + image.__all__ + convert.__all__
-    + arithmetic.__all__ + statistics.__all__
+    + arithmetic.__all__ + statistics.__all__ + views.__all__
 )

@@ -62,14 +62,14 @@ def _kernel(op, a, b, dst, saturate):
             return None
         out = np.empty(a.shape, dst)
         _arith.binop(np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1),
-                     out.reshape(-1), _OPCODE[op], True, n)
+                     out.reshape(-1), _OPCODE[op], n)
         return out
     arr, s, swap = (a, b, False) if isinstance(a, np.ndarray) else (b, a, True)
     s = float(s)
     if not math.isfinite(s) or abs(s) >= 2.0 ** 53:
         return None
     out = np.empty(arr.shape, dst)
-    _arith.binop_scalar(np.ascontiguousarray(arr).reshape(-1), s, out.reshape(-1), _OPCODE[op], swap, True, n)
+    _arith.binop_scalar(np.ascontiguousarray(arr).reshape(-1), s, out.reshape(-1), _OPCODE[op], swap, n)
     return out
 
 

@@ -283,7 +283,7 @@ class Image:
             self._channels = other._channels
         self._colortype = other._colortype
         self._spacings = list(other._spacings)
-        self.meta_ = other.meta_ if other.meta_ is not self.meta_ else self.meta_
+        self.meta_ = other.meta_
         return self
 
     # ------------------------------------------------------------------ attributes

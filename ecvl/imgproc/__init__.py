@@ -21,8 +21,9 @@ from .morphology import *  # noqa: E402,F401,F403
 from .threshold import *  # noqa: E402,F401,F403
 
 # Geometric operations and distortions (array-level kernels in .geometric / .distortion)
-from . import distortion, geometric, geometric_api  # noqa: E402
+from . import distortion, distortion_api, geometric, geometric_api  # noqa: E402
+from .distortion_api import *  # noqa: E402,F401,F403
 from .geometric_api import *  # noqa: E402,F401,F403
 
-__all__ += geometric_api.__all__
+__all__ += geometric_api.__all__ + distortion_api.__all__
 

@@ -82,6 +82,15 @@ def shuffle(const T[:, ::1] src, T[:, ::1] dst, idx, T fill, int nthreads):
 cdef void _gray_block(const uint8_t *s, uint8_t *d, Py_ssize_t n, Py_ssize_t cs, int ri,
                       int gi, int bi) noexcept nogil:
     cdef Py_ssize_t i
+    # constant strides and offsets for the common layouts let the compiler vectorise
+    if cs == 3 and ri == 0 and gi == 1 and bi == 2:
+        for i in range(n):
+            d[i] = <uint8_t>((s[3 * i] * GR + s[3 * i + 1] * GG + s[3 * i + 2] * GB + 16384) >> 15)
+        return
+    if cs == 3 and ri == 2 and gi == 1 and bi == 0:
+        for i in range(n):
+            d[i] = <uint8_t>((s[3 * i + 2] * GR + s[3 * i + 1] * GG + s[3 * i] * GB + 16384) >> 15)
+        return
     for i in range(n):
         d[i] = <uint8_t>((s[i * cs + ri] * GR + s[i * cs + gi] * GG + s[i * cs + bi] * GB
                           + 16384) >> 15)

@@ -100,9 +100,17 @@ def sizes(values, n, op, what):
     return [positive_int(v, op, what) for v in vals]
 
 
-def threads():
-    """Thread count for the kernels."""
-    return int(get_num_threads())
+# Below this many output elements per thread, waking a thread team (OpenMP threads sleep
+# between regions) costs more than the work it takes over.
+GRAIN = 1 << 18
+
+
+def threads(work=None):
+    """Thread count for a kernel producing `work` elements (all configured threads if None)."""
+    n = int(get_num_threads())
+    if work is not None:
+        n = max(1, min(n, int(work) // GRAIN))
+    return n
 
 
 def acc_dtype(dtype):

@@ -78,7 +78,7 @@ def mirror_array(arr):
     psz = a.shape[-1] * a.itemsize
     rows = a.reshape(-1, a.shape[-2] * a.shape[-1]).view(np.uint8)
     out = np.empty_like(rows)
-    _resize.mirror(rows, out, psz, chk.threads())
+    _resize.mirror(rows, out, psz, chk.threads(a.size))
     return out.view(a.dtype).reshape(a.shape)
 
 
@@ -147,7 +147,7 @@ def transpose_array(arr):
     if a.ndim == 4:
         return np.stack([transpose_array(s) for s in a])
     out = np.empty((a.shape[1], a.shape[0], a.shape[2]), a.dtype)
-    _resize.transpose(a, out, chk.threads())
+    _resize.transpose(a, out, chk.threads(a.size))
     return out
 
 

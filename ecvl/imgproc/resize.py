@@ -190,7 +190,7 @@ def resize_array(arr, size, interp=IT.linear):
     a = chk.canonical(arr, op, (3, 4))
     interp = chk.interpolation(interp, op)
     size = chk.sizes(size, a.ndim - 1, op, "size")
-    n = chk.threads()
+    n = chk.threads(int(np.prod(size)) * a.shape[-1])
     if a.ndim == 3:
         return _resize_2d(a, size[0], size[1], interp, n)
     d, h, w, c = a.shape

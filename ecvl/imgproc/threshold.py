@@ -210,7 +210,8 @@ def otsu_multi_threshold_array(src, n_thresholds=2):
     src : numpy.ndarray
         One-channel canonical array.
     n_thresholds : int, optional
-        Number of thresholds (1 to 4; the search is exhaustive over 256 bins).
+        Number of thresholds, 1 to 3 (the search is exhaustive over 256 bins, so its cost grows
+        as ``256 ** n_thresholds``).
 
     Returns
     -------
@@ -226,8 +227,8 @@ def otsu_multi_threshold_array(src, n_thresholds=2):
     """
     op = "OtsuMultiThreshold"
     if isinstance(n_thresholds, bool) or int(n_thresholds) != n_thresholds \
-            or not 1 <= n_thresholds <= 4:
-        raise EcvlValueError(f"{op}: n_thresholds must be an integer in 1..4, got {n_thresholds!r}")
+            or not 1 <= n_thresholds <= 3:
+        raise EcvlValueError(f"{op}: n_thresholds must be an integer in 1..3, got {n_thresholds!r}")
     a, _ = as_image_array(src, op)
     hist, values = _histogram(a, op)
     if a.dtype == np.uint16:  # keep the exhaustive search tractable: 256 bins over the range

@@ -109,7 +109,7 @@ def warp_affine_array(arr, matrix, size=None, interp=IT.linear, border=BT.BORDER
             raise EcvlValueError(f"{op}: the matrix {m.tolist()} is singular")
         m = np.linalg.inv(full)[:2]
     _warp.warp_affine(a, out, np.ascontiguousarray(m.ravel()), k, _WTABS[k], border, bval,
-                      chk.threads())
+                      chk.threads(out.size))
     return out
 
 
@@ -151,7 +151,7 @@ def remap_array(arr, map_x, map_y, interp=IT.linear, border=BT.BORDER_CONSTANT, 
                              f"got {mx.shape} and {my.shape}")
     a0 = chk.canonical(arr, op)
     a, k, border, bval, out = _prepare(a0, op, interp, border, value, mx.shape + (a0.shape[2],), out)
-    _warp.remap(a, out, mx, my, k, _WTABS[k], border, bval, chk.threads())
+    _warp.remap(a, out, mx, my, k, _WTABS[k], border, bval, chk.threads(out.size))
     return out
 
 

@@ -152,10 +152,8 @@ def nifti_write(filename, img):
     ch = img.channels_
     order = [a for a in "xyzt" if a in ch] + [a for a in ch if a == "o"]
     rgb = "c" in ch and img.colortype_ in (ColorType.RGB, ColorType.BGR, ColorType.RGBA)
-    if "c" in ch and not rgb:
-        order.append("c")
-    elif rgb:
-        order.append("c")
+    if "c" in ch:
+        order.append("c")  # last: NIfTI's RGB voxels, or one more data axis
     data = np.asarray(img).transpose([ch.index(a) if a != "o" else _nth_o(ch, order, i)
                                       for i, a in enumerate(order)])
     aff = _affine(img, order)

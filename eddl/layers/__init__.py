@@ -19,3 +19,14 @@ __all__ = ["ACTIVATIONS", "Activation", "Add", "Average", "Clamp", "Concat", "De
            "Permute", "REDUCE_OPS", "Reduce", "Reshape", "SCALAR_OPS", "Scalar", "Select",
            "Squeeze", "Subtract", "TRMODE", "TSMODE", "Transpose", "UNARY_OPS", "Unary",
            "Unsqueeze"]
+
+# convolutional stack
+from .conv import Conv, Conv1D, Conv2D, Conv3D, ConvT, ConvT1D, ConvT2D, ConvT3D  # noqa: E402
+from .normalization import BatchNormalization, GroupNormalization, LayerNormalization  # noqa: E402
+from .pool import AveragePool, GlobalAveragePool, GlobalMaxPool, MaxPool, Pool  # noqa: E402
+from .upsampling import Pad, Resample, Resize, UpSampling2D, UpSampling3D  # noqa: E402
+
+__all__ += ["AveragePool", "BatchNormalization", "Conv", "Conv1D", "Conv2D", "Conv3D", "ConvT",
+            "ConvT1D", "ConvT2D", "ConvT3D", "GlobalAveragePool", "GlobalMaxPool",
+            "GroupNormalization", "LayerNormalization", "MaxPool", "Pad", "Pool", "Resample",
+            "Resize", "UpSampling2D", "UpSampling3D"]

@@ -135,7 +135,7 @@ def _reflect(xp, v, n, e):
 class _Affine(_Remap):
     """Remaps by a per-sample affine map of output to input coordinates (about the centre)."""
 
-    def params(self, rng, n):
+    def draw(self, rng, n):
         """Per sample ``(angle_deg, scale_y, scale_x, shift_y, shift_x)`` arrays."""
         raise NotImplementedError
 
@@ -143,7 +143,7 @@ class _Affine(_Remap):
         xp = self.be.nn.xp
         h, w = self.parents[0].shape[1:]
         ang, sy, sx, ty, tx = (xp.asarray(v, dtype="float64").reshape(n, 1, 1)
-                               for v in self.params(self.net.rng, n))
+                               for v in self.draw(self.net.rng, n))
         i, j = self._grid()
         cy = (h - 1) / 2.0 + getattr(self, "offset", (0, 0))[0]
         cx = (w - 1) / 2.0 + getattr(self, "offset", (0, 0))[1]
@@ -283,7 +283,7 @@ class RandomRotation(_Affine):
         self.constant = float(constant)
         super().__init__([parent], name)
 
-    def params(self, rng, n):
+    def draw(self, rng, n):
         one = [1.0] * n
         return rng.uniform(*self.factor, n), one, one, [0.0] * n, [0.0] * n
 
@@ -300,7 +300,7 @@ class RandomScale(_Affine):
         self.constant = float(constant)
         super().__init__([parent], name)
 
-    def params(self, rng, n):
+    def draw(self, rng, n):
         s = rng.uniform(*self.factor, n)
         return [0.0] * n, s, s, [0.0] * n, [0.0] * n
 
@@ -317,7 +317,7 @@ class RandomShift(_Affine):
         self.constant = float(constant)
         super().__init__([parent], name)
 
-    def params(self, rng, n):
+    def draw(self, rng, n):
         h, w = self.shape[1:]
         one = [1.0] * n
         return ([0.0] * n, one, one, rng.uniform(*self.fy, n) * h, rng.uniform(*self.fx, n) * w)
@@ -334,7 +334,7 @@ class RandomCropScale(_Affine):
         self.da_mode = _mode(da_mode, "RandomCropScale")
         super().__init__([parent], name)
 
-    def params(self, rng, n):
+    def draw(self, rng, n):
         h, w = self.shape[1:]
         f = rng.uniform(*self.factor, n)
         # the crop centre is placed so that the crop stays inside the image

@@ -24,7 +24,6 @@ class _View(Layer):
         self.output = x.reshape((x.shape[0],) + self.shape)
 
     def backward(self):
-        p = self.parents[0]
         self.put_delta(0, lambda out: out.__setitem__(Ellipsis, self.delta.reshape(out.shape)))
 
 
@@ -172,7 +171,7 @@ class Select(Layer):
         super().__init__([parent], name)
 
     def compute_shape(self, s):
-        self._sl = parse_select(self.indices, s, f"Select layer {self.name if hasattr(self, 'name') else ''}")
+        self._sl = parse_select(self.indices, s, "Select")
         self._key = (slice(None),) + self._sl
         return tuple(x.stop - x.start for x in self._sl)
 

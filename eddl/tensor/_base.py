@@ -55,6 +55,11 @@ class TensorBase:
             raise ValueError(f"{op}: tensors are on different devices ({self._device} and "
                              f"{other._device}); move one with toDevice() first")
 
+    def _check_writeable(self, name):
+        if not self._data.flags.writeable:
+            raise ValueError(f"{name}_: the tensor is read-only (e.g. a broadcast view); "
+                             "clone() it first")
+
     def _operand(self, other, op):
         """Return ``other`` (Tensor, ndarray or number) as a backend array.
 
@@ -97,6 +102,7 @@ class TensorBase:
         rt = result_dtype(op, x.dtype)
         with np.errstate(all="ignore"):
             if inplace:
+                self._check_writeable(name)
                 if not np.can_cast(rt, x.dtype, "same_kind"):
                     raise TypeError(f"{name}_: result is {rt.name} but the tensor is "
                                     f"{x.dtype.name}; "
@@ -121,6 +127,7 @@ class TensorBase:
         with np.errstate(all="ignore"):
             if not inplace:
                 return self._new(self._backend.binary(op, x, y))
+            self._check_writeable(name)
             if shape != a.shape:
                 raise ValueError(f"{name}_: result shape {shape} differs from the tensor's "
                                  f"shape {a.shape}; in-place ops cannot grow a tensor")

@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-__all__ = ["TensorFormatError", "SUPPORTED_DTYPES", "as_dtype", "norm_shape", "norm_axis",
+__all__ = ["TensorFormatError", "SUPPORTED_DTYPES", "as_dtype", "native", "norm_shape", "norm_axis",
            "norm_axes", "is_scalar", "check_numeric", "Shape"]
 
 
@@ -22,12 +22,21 @@ SUPPORTED_DTYPES = tuple(np.dtype(d) for d in (
     "uint8", "uint16", "uint32", "uint64", "bool"))
 
 
+def native(arr):
+    """Return ``arr`` in the machine's byte order (kernels assume it), copying if needed."""
+    if not arr.dtype.isnative:
+        return arr.astype(arr.dtype.newbyteorder("="))
+    return arr
+
+
 def as_dtype(dtype, what="dtype"):
     """Return ``dtype`` as a supported :class:`numpy.dtype`, or raise TypeError."""
     try:
         dt = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{what}: {dtype!r} is not a data type") from None
+    if not dt.isnative:
+        dt = dt.newbyteorder("=")
     if dt not in SUPPORTED_DTYPES:
         names = ", ".join(d.name for d in SUPPORTED_DTYPES)
         raise TypeError(f"{what}: unsupported dtype {dt.name}; supported: {names}")

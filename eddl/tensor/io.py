@@ -6,13 +6,14 @@ before any data is read, and files are written to a temporary name and renamed, 
 save never leaves a half-written file behind.
 """
 
+import math
 import os
 import uuid
 
 import numpy as np
 
 from ._base import TensorBase
-from ._checks import TensorFormatError, as_dtype
+from ._checks import TensorFormatError, as_dtype, native
 
 __all__ = ["IOMixin", "read_bin", "write_bin"]
 
@@ -51,7 +52,7 @@ def read_bin(filename, start_row=0, end_row=-1):
         if any(d < 0 for d in shape):
             raise TensorFormatError(f"{filename}: invalid .bin header: negative shape {shape}")
         offset = 4 + 4 * ndim
-        count = int(np.prod(shape, dtype=np.int64))
+        count = math.prod(shape)  # Python ints: a corrupt header cannot overflow
         if size - offset != 4 * count:
             kind = "truncated" if size - offset < 4 * count else "corrupt (trailing bytes)"
             raise TensorFormatError(
@@ -187,6 +188,7 @@ class IOMixin(TensorBase):
                 raise TensorFormatError(f"{filename}: not a readable .npz file: {e}") from None
         else:
             raise ValueError(f"load: unsupported format {fmt!r}; valid: bin, npy, npz")
+        arr = native(arr)
         try:
             as_dtype(arr.dtype)
         except TypeError as e:

@@ -30,7 +30,8 @@ class OperatorMixin(TensorBase):
     """Operators; comparisons return bool tensors, so tensors hash by identity."""
 
     __hash__ = object.__hash__
-    __array_priority__ = 100
+    # No __array_priority__: NumPy would then defer even ``ndarray += tensor`` to __radd__ and
+    # rebind the array name to a new Tensor. ``ndarray op tensor`` gives an ndarray instead.
 
     __add__ = _binop("add", "add")
     __radd__ = _binop("add", "add", True)

@@ -7,7 +7,7 @@ compare, reduce, linalg, io); this module assembles them.
 import numpy as np
 
 from ._base import TensorBase
-from ._checks import Shape, as_dtype, norm_shape
+from ._checks import Shape, as_dtype, native, norm_shape
 from .compare import CompareMixin
 from .creation import CreationMixin, _placed
 from .device import DEV_CPU, DEV_FPGA, DEV_GPU, backend_for, check_device, device_kind
@@ -129,6 +129,11 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
     def stride(self):
         """Strides in elements (PyEDDL)."""
         return [s // self._data.itemsize for s in self._data.strides]
+
+    @property
+    def gpu_device(self):
+        """Index of the GPU holding the tensor, or -1 when it is not on a GPU (EDDL)."""
+        return self._device - DEV_GPU if device_kind(self._device) == "gpu" else -1
 
     @property
     def nbytes(self):
@@ -348,6 +353,7 @@ def _convert(arr, dtype):
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"Tensor: cannot build a tensor from an array of dtype {arr.dtype} "
                         "(numbers and bool only)")
+    arr = native(arr)
     dt = as_dtype(dtype if dtype is not None else np.float32, "Tensor: dtype")
     return arr if arr.dtype == dt else arr.astype(dt)
 

@@ -40,6 +40,7 @@ AUG_CASES = {
     "AugAffine": dict(angle=[-10, 10], scale=[0.9, 1.1], shift=[-0.1, 0.1], shear=[-5, 5]),
     "AugRandomResizedCrop": dict(size=(16, 12), scale=[0.3, 1.0]),
     "AugCTWindow": dict(center=[30, 50], width=[300, 400]),
+    "AugCLAHE": dict(clip_limit=[2, 3], tile_grid_size=(4, 3), p=1.0),
     # containers (children are added by the tests)
     "SequentialAugmentationContainer": dict(),
     "OneOfAugmentationContainer": dict(p=0.7),

@@ -342,3 +342,15 @@ def test_epoch_is_identical_for_any_number_of_workers(rng):
     assert any(not np.array_equal(a, b) for a, b in zip(sequential, other_epoch))
     with pytest.raises(ValueError, match="index"):
         A.sample_rng(1, -1)
+
+
+@pytest.mark.parametrize("shape, grid", [((64, 64), (8, 8)), ((60, 90), (8, 4)),
+                                         ((37, 51), (3, 5))])
+def test_clahe_matches_opencv(shape, grid, rng):
+    cv2 = pytest.importorskip("cv2")
+    img = rng.normal(100, 25, shape).clip(0, 255).astype(np.uint8)
+    img[: shape[0] // 2] //= 3
+    ref = cv2.createCLAHE(clipLimit=2.5, tileGridSize=grid).apply(img)
+    out = A.AugCLAHE(clip_limit=[2.5, 2.5], tile_grid_size=grid, p=1.0)(img, rng=0)
+    assert np.abs(out.astype(int) - ref).max() <= 1
+    assert A.AugCLAHE(p=0.0)(img, rng=0) is not None

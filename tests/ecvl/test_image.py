@@ -230,3 +230,30 @@ def test_meta_and_properties():
     assert ecvl.DataTypeSize() == 8 and ecvl.DataTypeSignedSize() == 6
     assert [ecvl.DataTypeSize(t) for t in DataType if t is not DataType.none] == \
         [np.dtype(t.name).itemsize for t in DataType if t is not DataType.none]
+
+
+def test_pyecvl_views():
+    img = Image([3, 2, 1], DataType.int16, "xyc")
+    v = ecvl.View_int16(img)
+    v[[2, 1, 0]] = -7
+    assert v[2, 1, 0] == -7 and np.asarray(img)[2, 1, 0] == -7
+    with pytest.raises(ecvl.EcvlTypeError, match="needs a uint8 image, got int16"):
+        ecvl.View_uint8(img)
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.permutations("xyzc"), st.lists(st.integers(1, 5), min_size=4, max_size=4),
+       st.sampled_from(["uint8", "int16", "float32"]), st.permutations("xyzc"))
+def test_layout_round_trips_property(channels, dims, dtype, target):
+    channels, target = "".join(channels), "".join(target)
+    a = np.arange(np.prod(dims)).reshape(dims).astype(dtype)
+    img = Image.fromarray(a, channels)
+    assert img.canonical().flags.c_contiguous
+    back = Image.from_canonical(img.canonical(), channels)
+    np.testing.assert_array_equal(np.asarray(back), a)
+    r = ecvl.rearrange_channels(img, target)
+    assert r.canonical().flags.c_contiguous
+    np.testing.assert_array_equal(np.asarray(r), a.transpose([channels.index(c) for c in target]))
+    np.testing.assert_array_equal(img.to_numpy(target), np.asarray(r))

@@ -207,3 +207,21 @@ def test_moments_against_reference():
     np.testing.assert_allclose(ecvl.image_moments(r, 2), m)
     with pytest.raises(ecvl.EcvlValueError, match="single-channel"):
         ecvl.image_moments(Image([3, 3, 3], DataType.uint8, "xyc"))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_kernel_large_arrays_any_thread_count(threads):
+    old = ecvl.get_num_threads()
+    ecvl.set_num_threads(threads)
+    try:
+        rng = np.random.default_rng(10)
+        a = rng.integers(0, 255, (131, 67, 3)).astype(np.uint8)
+        b = rng.integers(0, 255, (131, 67, 3)).astype(np.uint8)
+        ia, ib = Image.fromarray(a, "xyc"), Image.fromarray(b, "xyc")
+        np.testing.assert_array_equal(np.asarray(ecvl.sub(ia, ib)), np.clip(a.astype(int) - b, 0, 255))
+        np.testing.assert_array_equal(np.asarray(ia * 1.7), _ref_cast(a * 1.7, np.uint8))
+        f = (rng.standard_normal(a.shape) * 300).astype(np.float32)
+        np.testing.assert_array_equal(np.asarray(ecvl.convert_to(Image.fromarray(f, "xyc"), np.int8)),
+                                      _ref_cast(f, np.int8))
+    finally:
+        ecvl.set_num_threads(old)

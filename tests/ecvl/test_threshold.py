@@ -100,8 +100,9 @@ def test_otsu_errors_and_image_forms():
         ecvl.OtsuThreshold(rgb)
     with pytest.raises(ecvl.EcvlValueError, match="too few"):
         otsu_multi_threshold_array(np.zeros((4, 4), np.uint8), 2)
-    with pytest.raises(ecvl.EcvlValueError):
-        otsu_multi_threshold_array(np.zeros((4, 4), np.uint8), 0)
+    for n in (0, 4, 2.5):
+        with pytest.raises(ecvl.EcvlValueError, match="n_thresholds"):
+            otsu_multi_threshold_array(np.arange(16, dtype=np.uint8).reshape(4, 4), n)
     gray = ecvl.Image.fromarray(np.array([[10, 12], [200, 202]], np.uint8), "xy",
                                 ecvl.ColorType.GRAY)
     assert ecvl.OtsuThreshold(gray) == 12 == ecvl.otsu_threshold(gray)

@@ -1,7 +1,7 @@
 """Element-wise kernels of the CPU backend against float64 NumPy references.
 
-Accuracy bounds, in units in the last place of the result's dtype, measured against NumPy in
-float64 (for float64 inputs the reference is itself within 1 ulp, so the bound includes it):
+Accuracy bounds (UNARY_CASES) are in units in the last place of the result's dtype, against
+NumPy in float64; for float64 inputs the reference itself may be 1 ulp off, so 1 is added.
 """
 
 import numpy as np

@@ -197,3 +197,23 @@ def test_kernels_are_deterministic_under_threads():
     for _ in range(600):
         net.forward()
         assert np.array_equal(layer.output, ref)
+
+
+def test_backend_kernels_reject_bad_arrays():
+    from eddl.backend.cpu import conv, pool
+    x = np.zeros((2, 4, 5, 5), np.float32)
+    w = np.zeros((6, 4, 3, 3), np.float32)
+    y = np.zeros((2, 6, 3, 3), np.float32)
+    with pytest.raises(TypeError, match="dtype"):
+        conv.conv_forward(x, w.astype(np.float64), y, [1, 1], [0, 0], [1, 1])
+    with pytest.raises(ValueError, match="C-contiguous"):
+        conv.conv_forward(x[:, :, ::2], w, y, [1, 1], [0, 0], [1, 1])
+    with pytest.raises(ValueError, match="groups"):
+        conv.conv_forward(x, w, y, [1, 1], [0, 0], [1, 1], groups=3)
+    with pytest.raises(ValueError, match="must be 3-D"):
+        conv.conv_forward(x[0], w, y, [1, 1], [0, 0], [1, 1])
+    with pytest.raises(ValueError):
+        conv.conv_forward(x, w, y, [0, 1], [0, 0], [1, 1])
+    with pytest.raises(ValueError, match="index array"):
+        pool.max_pool_forward(x, np.zeros((2, 4, 2, 2), np.float32), np.zeros((2, 4, 3, 3), np.int32),
+                              [2, 2], [2, 2], [0, 0])

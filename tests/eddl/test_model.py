@@ -291,3 +291,16 @@ def test_digits_example_reaches_97_percent():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert mod.main(epochs=30, verbose=0) >= 0.97
+
+
+@pytest.mark.slow
+def test_listing6_example_runs(tmp_path, capsys):
+    import importlib.util
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "mnist_mlp.py")
+    spec = importlib.util.spec_from_file_location("mnist_mlp", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    eddl.set_seed(0)
+    losses, metrics = mod.main(data=str(tmp_path), epochs=1, synthetic_sizes=(3000, 500))
+    assert "synthetic" in capsys.readouterr().out
+    assert metrics[0] > 0.5 and np.isfinite(losses[0])

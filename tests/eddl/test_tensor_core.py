@@ -56,6 +56,10 @@ def test_numpy_interop():
     view = np.array(t, copy=False)                      # buffer-style zero-copy view
     view += 1
     assert (t.numpy() == 1).all()
+    arr = np.zeros((2, 2), np.float32)
+    arr += t                                    # stays an ndarray, updated in place
+    assert type(arr) is np.ndarray and (arr == 1).all()
+    assert type(t + arr) is Tensor
     g = t.getdata()
     g += 5
     assert (t.numpy() == 1).all() and not np.shares_memory(g, a)
@@ -172,7 +176,7 @@ def test_devices():
     assert (eddl.DEV_CPU, eddl.DEV_GPU, eddl.DEV_FPGA) == (0, 1000, 2000)
     assert eddl.tensor.DEV_GPU_3 == 1003 and eddl.tensor.DEV_FPGA_8 == 2008
     t = Tensor.ones([2])
-    assert t.isCPU() == 1 and t.isGPU() == 0 and t.isFPGA() == 0
+    assert t.isCPU() == 1 and t.isGPU() == 0 and t.isFPGA() == 0 and t.gpu_device == -1
     assert t.toCPU() is t and t.to(DEV_CPU).device == DEV_CPU
     assert Tensor.getDeviceID("cuda:1") == 1001 and Tensor.getDeviceID("cpu") == 0
     with pytest.raises(ValueError, match="unknown device name"):
@@ -228,3 +232,34 @@ def test_eddlT_listing(tmp_path):
         eddlT.exp(np.ones(2))
     for name in eddlT.__all__:
         assert callable(getattr(eddlT, name)) or isinstance(getattr(eddlT, name), int)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from eddl.tensor import getDeviceID
+
+    globs = {"Tensor": Tensor, "np": np, "manual_seed": manual_seed, "getDeviceID": getDeviceID}
+    runner = doctest.DocTestRunner()
+    finder = doctest.DocTestFinder()
+    for obj, name in [(Tensor, "Tensor"), (manual_seed, "manual_seed"),
+                      (getDeviceID, "getDeviceID")]:
+        for test in finder.find(obj, name, globs=dict(globs)):
+            runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted >= 8 and result.failed == 0
+
+
+def test_byte_order_and_read_only_views(tmp_path):
+    big = np.arange(4, dtype=">f8")
+    t = Tensor.from_numpy(big)
+    assert t.dtype == np.float64 and t.dtype.isnative and t.tolist() == [0, 1, 2, 3]
+    assert Tensor(np.arange(3, dtype=">i4")).tolist() == [0, 1, 2]
+    np.save(tmp_path / "b.npy", big)
+    assert Tensor.load(str(tmp_path / "b.npy")).dtype.isnative
+    view = Tensor.ones([3]).broadcast_to([2, 3])
+    with pytest.raises(ValueError, match="read-only"):
+        view.add_(1)
+    with pytest.raises(ValueError, match="read-only"):
+        view.exp_()
+    assert view.clone().add_(1).sum() == 12

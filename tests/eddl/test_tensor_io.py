@@ -58,6 +58,7 @@ def test_bin_round_trip_and_bytes(tmp_path):
     (np.asarray([-1], "<i4").tobytes(), "ndim -1"),
     (np.asarray([1000], "<i4").tobytes(), "ndim 1000"),
     (np.asarray([2, 3, -4], "<i4").tobytes(), "negative shape"),
+    (np.asarray([8] + [2**31 - 1] * 8, "<i4").tobytes() + b"\0" * 8, "truncated .bin file"),
 ])
 def test_corrupt_bin_files(tmp_path, content, msg):
     p = tmp_path / "bad.bin"

@@ -13,7 +13,9 @@ the other side of the weights (``N x F x OD x OH x OW``), and the weights are
 Samples are processed in chunks; each chunk is unfolded into ``col`` (``C*K x chunk*L``) so one
 large GEMM per group covers the whole chunk. The unfold/fold loops run in parallel over
 (row, sample) or (channel, sample) pairs, so small batches still use every core; BLAS threads
-the GEMMs itself, and the two never run at the same time. All shapes and workspace sizes are
+the GEMMs are split by columns over the same OpenMP threads while BLAS is kept
+single-threaded by the caller, so one pool owns the cores (two pools alternating, each
+spinning while the other works, ran 20x slower on a loaded 2-core machine). All shapes and workspace sizes are
 checked here before the GIL is released.
 """
 
@@ -42,6 +44,23 @@ cdef inline void _gemm(char ta, char tb, int m, int n, int k, real alpha, real* 
         sgemm(&tb, &ta, &n, &m, &k, &alpha, B, &ldb, A, &lda, &beta, C, &ldc)
     else:
         dgemm(&tb, &ta, &n, &m, &k, &alpha, B, &ldb, A, &lda, &beta, C, &ldc)
+
+
+cdef void _pgemm(char ta, char tb, int m, int n, int k, real* A, int lda, real* B, int ldb,
+                 real beta, real* C, int ldc, int nt) noexcept nogil:
+    """``C = op(A) op(B) + beta C`` with the columns of C split over ``nt`` threads.
+
+    The caller keeps BLAS single-threaded meanwhile, so one thread pool owns the cores.
+    """
+    cdef int parts = nt if n >= 64 * nt else 1
+    cdef int t, j0, j1
+    cdef real* b
+    for t in prange(parts, num_threads=parts, schedule='static'):
+        j0 = <int>((<long long>n * t) // parts)
+        j1 = <int>((<long long>n * (t + 1)) // parts)
+        if j1 > j0:
+            b = B + (j0 * ldb if tb == c'T' else j0)
+            _gemm(ta, tb, m, j1 - j0, k, <real>1.0, A, lda, b, ldb, beta, C + j0, ldc)
 
 
 cdef inline Py_ssize_t _cdiv(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
@@ -250,9 +269,9 @@ def im2col_gemm(real[:, :, :, :, ::1] a, real[:, :, :, :, ::1] w, real[:, :, :, 
             nc = min(chunk, N - n0)
             _im2col(pa + n0 * g.C * g.D * g.H * g.W, pc, nc, &g, nt)
             for gi in range(groups):
-                _gemm(<char>'N', <char>'N', <int>Fg, <int>(nc * L), <int>(Cg * K), <real>1.0,
-                      pw + gi * Fg * Cg * K, <int>(Cg * K), pc + gi * Cg * K * nc * L,
-                      <int>(nc * L), <real>0.0, pg + gi * Fg * nc * L, <int>(nc * L))
+                _pgemm(<char>'N', <char>'N', <int>Fg, <int>(nc * L), <int>(Cg * K),
+                       pw + gi * Fg * Cg * K, <int>(Cg * K), pc + gi * Cg * K * nc * L,
+                       <int>(nc * L), <real>0.0, pg + gi * Fg * nc * L, <int>(nc * L), nt)
             _scatter(pg, pb + n0 * g.F * L, nc, g.F, L, acc, nt)
             n0 = n0 + nc
 
@@ -280,9 +299,9 @@ def gemm_col2im(real[:, :, :, :, ::1] b, real[:, :, :, :, ::1] w, real[:, :, :, 
             nc = min(chunk, N - n0)
             _gather(pb + n0 * g.F * L, pg, nc, g.F, L, nt)
             for gi in range(groups):
-                _gemm(<char>'T', <char>'N', <int>(Cg * K), <int>(nc * L), <int>Fg, <real>1.0,
-                      pw + gi * Fg * Cg * K, <int>(Cg * K), pg + gi * Fg * nc * L,
-                      <int>(nc * L), <real>0.0, pc + gi * Cg * K * nc * L, <int>(nc * L))
+                _pgemm(<char>'T', <char>'N', <int>(Cg * K), <int>(nc * L), <int>Fg,
+                       pw + gi * Fg * Cg * K, <int>(Cg * K), pg + gi * Fg * nc * L,
+                       <int>(nc * L), <real>0.0, pc + gi * Cg * K * nc * L, <int>(nc * L), nt)
             _col2im(pc, pa + n0 * g.C * g.D * g.H * g.W, nc, &g, acc, nt)
             n0 = n0 + nc
 
@@ -314,9 +333,9 @@ def weight_grad(real[:, :, :, :, ::1] a, real[:, :, :, :, ::1] b, real[:, :, :, 
             _im2col(pa + n0 * g.C * g.D * g.H * g.W, pc, nc, &g, nt)
             _gather(pb + n0 * g.F * L, pg, nc, g.F, L, nt)
             for gi in range(groups):
-                _gemm(<char>'N', <char>'T', <int>Fg, <int>(Cg * K), <int>(nc * L), <real>1.0,
-                      pg + gi * Fg * nc * L, <int>(nc * L), pc + gi * Cg * K * nc * L,
-                      <int>(nc * L), beta, pw + gi * Fg * Cg * K, <int>(Cg * K))
+                _pgemm(<char>'N', <char>'T', <int>Fg, <int>(Cg * K), <int>(nc * L),
+                       pg + gi * Fg * nc * L, <int>(nc * L), pc + gi * Cg * K * nc * L,
+                       <int>(nc * L), beta, pw + gi * Fg * Cg * K, <int>(Cg * K), nt)
             beta = 1.0
             n0 = n0 + nc
 

@@ -25,6 +25,44 @@ __all__ = ["conv_forward", "conv_backward_data", "conv_backward_weights", "bias_
 WORKSPACE_ELEMENTS = 1 << 24
 
 _local = threading.local()
+_blas_threads = None
+
+
+def _blas_thread_control():
+    """``(get, set)`` of the BLAS thread count behind ``scipy.linalg.cython_blas``, or None.
+
+    Found once through threadpoolctl (optional); without it BLAS keeps its own threads.
+    """
+    global _blas_threads
+    if _blas_threads is None:
+        _blas_threads = False
+        try:
+            import scipy.linalg.cython_blas  # noqa: F401  (loads the library we call)
+            from threadpoolctl import ThreadpoolController
+            for lib in ThreadpoolController().select(user_api="blas").lib_controllers:
+                if "scipy" in str(getattr(lib, "filepath", "")):
+                    _blas_threads = (lib.get_num_threads, lib.set_num_threads)
+                    break
+        except Exception:  # pragma: no cover - threadpoolctl missing or unusual BLAS
+            _blas_threads = False
+    return _blas_threads or None
+
+
+class _SerialBlas:
+    """Keep BLAS single-threaded while our OpenMP threads split the GEMMs."""
+
+    def __enter__(self):
+        ctl = _blas_thread_control()
+        self.prev = None
+        if ctl is not None:
+            self.prev = ctl[0]()
+            if self.prev != 1:
+                ctl[1](1)
+        return self
+
+    def __exit__(self, *exc):
+        if self.prev not in (None, 1):
+            _blas_thread_control()[1](self.prev)
 
 
 def out_size(n, k, s, p_before, p_after, d):
@@ -94,6 +132,11 @@ def _run(fn, x, w, y, stride, pad, dil, groups, acc, wrt):
     col = _workspace("col", ncol, x.dtype)
     bg = _workspace("bg", nbg, x.dtype)
     nt = get_num_threads()
+    with _SerialBlas():
+        _dispatch(fn, x5, w5, y5, s3, p3, d3, groups, col, bg, acc, nt, wrt)
+
+
+def _dispatch(fn, x5, w5, y5, s3, p3, d3, groups, col, bg, acc, nt, wrt):
     if wrt == "y":
         fn(x5, w5, y5, s3, p3, d3, int(groups), col, bg, bool(acc), nt)
     elif wrt == "x":

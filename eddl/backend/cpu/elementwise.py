@@ -9,7 +9,7 @@ float32/float64 arrays go to the compiled kernels of ``_kernels`` (OpenMP thread
 from glibc's libmvec for the transcendental functions); other dtypes, tiny arrays and layouts
 the kernels do not cover (exotic broadcasting, non-contiguous memory-bound operands) use
 NumPy, which is as fast there. Accuracy of the compiled transcendental functions: within
-4 ulp of the correctly rounded result (tested against float64 NumPy).
+4 ulp of the correctly rounded result, 6 for ``sigmoid`` (tested against float64 NumPy).
 """
 
 import numpy as np
@@ -59,9 +59,14 @@ MIN_THREADED = 1 << 18
 
 
 def _threads(name, n):
-    if name in _kernels.COMPUTE_BOUND or n >= MIN_THREADED:
+    # One chunk is one thread's work whatever the setting; skip asking for the setting then.
+    if n > _kernels.CHUNK_SIZE and (name in _kernels.COMPUTE_BOUND or n >= MIN_THREADED):
         return get_num_threads()
     return 1
+
+
+def _new(shape, dtype, nbytes):
+    return _alloc.empty(shape, dtype) if nbytes >= _alloc.MIN_CACHED else np.empty(shape, dtype)
 
 
 def _fits_out(out, shape, dtype):
@@ -101,7 +106,7 @@ def _unary_fast(name, x, out, params):
     if pq is None:
         return None
     if out is None:
-        out = _alloc.empty(x.shape, x.dtype)
+        out = _new(x.shape, x.dtype, x.nbytes)
     elif out.ctypes.data != x.ctypes.data and np.may_share_memory(out, x):
         x = x.copy()  # partial overlap: an in-place pass would read what it already wrote
     _kernels.unary(name, x, out, pq[0], pq[1], _threads(name, x.size))
@@ -171,6 +176,11 @@ def _binary_fast(name, a, b, out):
     a_arr, b_arr = isinstance(a, np.ndarray), isinstance(b, np.ndarray)
     if not (a_arr or b_arr):
         return None
+    # Cheap exit for small operands (the common case in small layers): NumPy is faster there.
+    # Two small operands can broadcast to a large result; NumPy handles that rarer case too.
+    small = MIN_COMPUTE if name == "pow" else MIN_MEMORY
+    if (a.size if a_arr else 1) < small and (b.size if b_arr else 1) < small:
+        return None
     dt = np.result_type(a, b)
     if dt not in _FLOATS:
         return None
@@ -199,7 +209,7 @@ def _binary_fast(name, a, b, out):
     if la is None or lb is None:
         return None
     if out is None:
-        out = _alloc.empty(shape, dt)
+        out = _new(shape, dt, size * dt.itemsize)
     else:
         la, lb = (_unalias(lay, out) for lay in (la, lb))
     if la[0] in ("scalar", "full") and lb[0] in ("scalar", "full"):

@@ -34,7 +34,9 @@ def _axes(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
-    return tuple(sorted(int(a) % ndim for a in axes)) if ndim else ()
+    if not all(-ndim <= int(a) < ndim for a in axes):
+        return None  # NumPy raises the AxisError
+    return tuple(sorted(int(a) % ndim for a in axes))
 
 
 def _fast(name, x, axis, keepdims):
@@ -42,6 +44,8 @@ def _fast(name, x, axis, keepdims):
             or x.size < max(MIN_FAST, 1) or not x.flags.c_contiguous or x.ndim == 0):
         return None
     axes = _axes(axis, x.ndim)
+    if axes is None:
+        return None
     if name in ("argmax", "argmin") and axis is not None and np.ndim(axis) != 0:
         return None  # NumPy defines arg-reductions over one axis or all of them only
     if len(set(axes)) != len(axes) or (axes and axes[-1] - axes[0] != len(axes) - 1):
