@@ -11,6 +11,9 @@ import threading
 
 _lock = threading.Lock()
 _num_threads = None
+# Kernels ask for the thread count on every call; reading the environment and the CPU
+# affinity each time costs more than a small kernel. The default is computed once.
+_default = None
 
 
 def _available_cores():
@@ -32,14 +35,20 @@ def _threads_from_env():
 
 
 def default_num_threads():
-    """Threads used when none was set: ``OMP_NUM_THREADS`` if set, else all usable cores."""
-    return _threads_from_env() or _available_cores()
+    """Threads used when none was set: ``OMP_NUM_THREADS`` if set, else all usable cores.
+
+    Read once, at the first call; ``set_num_threads(-1)`` reads it again.
+    """
+    global _default
+    if _default is None:
+        _default = _threads_from_env() or _available_cores()
+    return _default
 
 
 def get_num_threads():
     """Return the number of threads the compiled kernels use."""
     n = _num_threads
-    return n if n is not None else default_num_threads()
+    return n if n is not None else (_default or default_num_threads())
 
 
 def set_num_threads(n):
@@ -56,9 +65,10 @@ def set_num_threads(n):
     int
         The previous setting.
     """
-    global _num_threads
+    global _num_threads, _default
     if n is None or n == -1:
         new = None
+        _default = None
     else:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"number of threads must be a positive int or -1, got {n!r}")
