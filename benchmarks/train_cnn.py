@@ -12,7 +12,10 @@ Workloads (float32, synthetic data):
 For each thread count, repetitions of the frameworks alternate and the medians per batch are
 compared (noise on a shared machine is high; the spread is reported).
 
-Run: ``python benchmarks/train_cnn.py [--work a d] [--threads 2] [--reps 5] [--batches 3]``
+Run: ``python benchmarks/train_cnn.py [--work a d] [--threads 1 2] [--reps 5] [--batches 3]
+[--batch N] [--blas-gemm]``. ``--batch`` overrides the batch size of every workload (thread
+scaling at batch 1 and 8: ``--work d --threads 1 2 --batch 1``); ``--blas-gemm`` lets BLAS
+thread each convolution GEMM instead of splitting its columns over the kernel's threads.
 Prints a table and one JSON line.
 """
 
@@ -119,12 +122,17 @@ def _torch_resnet18(tnn, cbr):
     return tnn.Sequential(*layers, tnn.AdaptiveAvgPool2d(1), tnn.Flatten(), tnn.Linear(512, 1000))
 
 
+def _batch(shape, batch):
+    return shape if shape is None or batch is None else (batch,) + tuple(shape[1:])
+
+
 class Ours:
     name = "eddl"
 
-    def __init__(self, work):
+    def __init__(self, work, batch=None):
         eddl.set_seed(0)
         self.net, loss, xs, ys = eddl_model(work)
+        xs, ys = _batch(xs, batch), _batch(ys, batch)
         rng = np.random.default_rng(0)
         self.x = rng.random(xs, dtype=np.float32)
         self.y = None if ys is None else rng.random(ys, dtype=np.float32)
@@ -145,12 +153,13 @@ class Ours:
 class Torch:
     name = "torch"
 
-    def __init__(self, work):
+    def __init__(self, work, batch=None):
         import torch
         self.torch = torch
         torch.manual_seed(0)
         self.model = torch_model(work)
         loss, xs, ys = _SHAPES[work]
+        xs, ys = _batch(xs, batch), _batch(ys, batch)
         self.x = torch.rand(xs)
         self.y = None if ys is None else torch.rand(ys)
         self.loss = loss
@@ -177,11 +186,11 @@ class Torch:
 class Ort:
     name = "onnxruntime"
 
-    def __init__(self, work, threads):
+    def __init__(self, work, threads, batch=None):
         import onnxruntime as ort
         import torch
         model = torch_model(work).eval()
-        xs = _SHAPES[work][1]
+        xs = _batch(_SHAPES[work][1], batch)
         self.x = np.random.default_rng(0).random(xs, dtype=np.float32)
         path = os.path.join(tempfile.mkdtemp(), "m.onnx")
         torch.onnx.export(model, torch.from_numpy(self.x), path, input_names=["x"], dynamo=False)
@@ -213,17 +222,22 @@ def main():
     ap.add_argument("--threads", nargs="+", type=int, default=[2])
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--batches", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=None, help="override every workload's batch")
+    ap.add_argument("--blas-gemm", action="store_true",
+                    help="let BLAS thread the convolution GEMMs (eddl.backend.cpu.conv)")
     args = ap.parse_args()
     import torch
+    from eddl.backend.cpu import conv as cpu_conv
+    cpu_conv.BLAS_THREADED_GEMM = args.blas_gemm
     results = []
     for threads in args.threads:
         eddl.set_num_threads(threads)
         torch.set_num_threads(threads)
         for work in args.work:
-            runners = [Ours(work), Torch(work)]
+            runners = [Ours(work, args.batch), Torch(work, args.batch)]
             if work == "d":
                 try:
-                    runners.append(Ort(work, threads))
+                    runners.append(Ort(work, threads, args.batch))
                 except Exception as exc:  # pragma: no cover - optional peer
                     print(f"onnxruntime skipped: {exc}")
             for r in runners:
@@ -234,7 +248,8 @@ def main():
                     times[r.name].append(timed(r, args.batches))
             med = {k: statistics.median(v) for k, v in times.items()}
             spread = {k: (min(v), max(v)) for k, v in times.items()}
-            results.append({"work": work, "threads": threads,
+            results.append({"work": work, "threads": threads, "batch": args.batch,
+                            "blas_gemm": args.blas_gemm,
                             "median_ms": {k: round(v * 1e3, 2) for k, v in med.items()},
                             "range_ms": {k: [round(a * 1e3, 2), round(b * 1e3, 2)]
                                          for k, (a, b) in spread.items()},

@@ -29,3 +29,17 @@ __all__ = [
     "set_num_threads",
     "show_config",
 ]
+
+_BRIDGE_NAMES = frozenset({"ImageToTensor", "TensorToImage", "TensorToView", "DLDataset"})
+
+
+def __getattr__(name):
+    # PyECVL exposes its eddl-facing names in ecvl; importing bridge (and so eddl) only on
+    # first use keeps `import ecvl` free of eddl.
+    if name in _BRIDGE_NAMES:
+        import bridge
+
+        value = getattr(bridge, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ecvl' has no attribute {name!r}")

@@ -14,6 +14,7 @@ from .layers.api import __all__ as _layer_names
 from .layers.api_ops import *  # noqa: F401,F403
 from .layers.api_ops import __all__ as _op_names
 from .losses import Loss, get_loss
+from .losses.netloss import NetLoss, compute_loss, compute_metric, newloss, newmetric, optimize
 from .metrics import Metric, get_metric
 from .model import Model as _Model, NonFiniteLossError
 from .model import evaluate as _evaluate, fit as _fit, plot as _plot, predict as _predict
@@ -30,7 +31,8 @@ __all__ = list(_layer_names) + list(_op_names) + list(_accessor_names) + [
     "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "setlr",
     "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "LeCunNormal", "LeCunUniform",
     "RandomNormal", "RandomUniform", "Constant", "Orthogonal", "L1", "L2", "L1L2",
-    "random_indices", "toCPU",
+    "random_indices", "toCPU", "NetLoss", "newloss", "newmetric", "compute_loss",
+    "compute_metric", "optimize",
 ]
 
 

@@ -44,6 +44,51 @@ cdef extern from *:
     double ROUNDER "ECVL_ROUNDER"
 
 
+# uint8 saturating add/sub in the idiom compilers turn into paddusb/psubusb (baseline x86-64
+# has no 32-bit min/max, so the widened int form does not vectorise well).
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <stddef.h>
+    static void ecvl_addsat_u8(const uint8_t *a, const uint8_t *b, uint8_t *o, ptrdiff_t n)
+    {
+        ptrdiff_t i;
+        for (i = 0; i < n; i++) {
+            uint8_t s = (uint8_t)(a[i] + b[i]);
+            o[i] = (uint8_t)(s | -(uint8_t)(s < a[i]));
+        }
+    }
+    static void ecvl_subsat_u8(const uint8_t *a, const uint8_t *b, uint8_t *o, ptrdiff_t n)
+    {
+        ptrdiff_t i;
+        for (i = 0; i < n; i++) {
+            uint8_t s = (uint8_t)(a[i] - b[i]);
+            o[i] = (uint8_t)(s & -(uint8_t)(s <= a[i]));
+        }
+    }
+    static void ecvl_addsat_u8_k(const uint8_t *a, uint8_t k, uint8_t *o, ptrdiff_t n)
+    {
+        ptrdiff_t i;
+        for (i = 0; i < n; i++) {
+            uint8_t s = (uint8_t)(a[i] + k);
+            o[i] = (uint8_t)(s | -(uint8_t)(s < a[i]));
+        }
+    }
+    static void ecvl_subsat_u8_k(const uint8_t *a, uint8_t k, uint8_t *o, ptrdiff_t n)
+    {
+        ptrdiff_t i;
+        for (i = 0; i < n; i++) {
+            uint8_t s = (uint8_t)(a[i] - k);
+            o[i] = (uint8_t)(s & -(uint8_t)(s <= a[i]));
+        }
+    }
+    """
+    void ecvl_addsat_u8_k(const uint8_t* a, uint8_t k, uint8_t* o, Py_ssize_t n) nogil
+    void ecvl_subsat_u8_k(const uint8_t* a, uint8_t k, uint8_t* o, Py_ssize_t n) nogil
+    void ecvl_addsat_u8(const uint8_t* a, const uint8_t* b, uint8_t* o, Py_ssize_t n) nogil
+    void ecvl_subsat_u8(const uint8_t* a, const uint8_t* b, uint8_t* o, Py_ssize_t n) nogil
+
+
 cdef inline double _lo(dst_t* tag) noexcept nogil:
     if dst_t is int8_t:
         return -128.0
@@ -137,6 +182,10 @@ cdef void _int_range(const src_t* a, const src_t* b, dst_t* o, Py_ssize_t n, int
                 o[i] = _from_int(<int64_t>a[i] * <int64_t>b[i], lo64, hi64, o)
     elif src_t is float or src_t is double:
         pass
+    elif src_t is uint8_t and dst_t is uint8_t and op == ADD:
+        ecvl_addsat_u8(a, b, o, n)
+    elif src_t is uint8_t and dst_t is uint8_t and op == SUB:
+        ecvl_subsat_u8(a, b, o, n)
     else:
         if op == ADD:
             for i in range(n):
@@ -201,6 +250,16 @@ cdef void _scalar_range(const src_t* a, double s, dst_t* o, Py_ssize_t n, int op
     cdef double x
     if not int_dst:
         ilo, ihi = -9223372036854775807 - 1, 9223372036854775807
+    if src_t is uint8_t and dst_t is uint8_t:
+        # a + k saturates like a - (-k); |k| >= 255 saturates like |k| = 255.
+        if exact and (op == ADD or (op == SUB and not swap)):
+            if op == SUB:
+                si = -si
+            if si >= 0:
+                ecvl_addsat_u8_k(a, <uint8_t>(si if si < 255 else 255), o, n)
+            else:
+                ecvl_subsat_u8_k(a, <uint8_t>(-si if -si < 255 else 255), o, n)
+            return
     if op == ADD and exact:
         for i in range(n):
             o[i] = _from_int(<int64_t>a[i] + si, ilo, ihi, o)

@@ -200,6 +200,47 @@ def resize2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1
         free(bufs)
 
 
+cdef extern from "_resize_u8.h" nogil:
+    void rsu8_hrow(const uint8_t* s, int32_t* t, Py_ssize_t dw, Py_ssize_t C, const int32_t* o,
+                   const int32_t* w, int K)
+    void rsu8_vrow(const int32_t* const* rows, const int32_t* w, int K, uint8_t* out,
+                   int32_t* acc, Py_ssize_t n, int shift)
+
+
+def resize2d_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] out, const int32_t[::1] xofs,
+                const int32_t[::1] xw, int kx, const int32_t[::1] yofs, const int32_t[::1] yw,
+                int ky, int shift, int nthreads):
+    """Fixed-point uint8 resize: int32 horizontal rows cached per thread as in resize2d.
+
+    `xofs` holds source offsets premultiplied by the channel count; `xw` and `yw` are integer
+    weights and `shift` the total number of fraction bits of their product.
+    """
+    cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1], C = out.shape[2]
+    cdef Py_ssize_t n = dw * C
+    cdef Py_ssize_t dy, j, k, sy, slot
+    cdef int32_t* bufs
+    cdef const int32_t** rows
+    cdef Py_ssize_t* rowid
+    with nogil, parallel(num_threads=nthreads):
+        bufs = <int32_t*>malloc((ky + 1) * n * sizeof(int32_t))
+        rowid = <Py_ssize_t*>malloc(ky * sizeof(Py_ssize_t))
+        rows = <const int32_t**>malloc(ky * sizeof(int32_t*))
+        for j in range(ky):
+            rowid[j] = -1
+        for dy in prange(dh, schedule='static'):
+            for k in range(ky):
+                sy = yofs[dy * ky + k]
+                slot = sy % ky
+                if rowid[slot] != sy:
+                    rsu8_hrow(&src[sy, 0, 0], bufs + slot * n, dw, C, &xofs[0], &xw[0], kx)
+                    rowid[slot] = sy
+                rows[k] = bufs + slot * n
+            rsu8_vrow(rows, &yw[dy * ky], ky, &out[dy, 0, 0], bufs + ky * n, n, shift)
+        free(<void*>rows)
+        free(rowid)
+        free(bufs)
+
+
 def half2x2(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
     """Exact 2x2 box average (the shape of bilinear and area resize at an exact factor of 2)."""
     cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1], C = out.shape[2]
@@ -259,6 +300,12 @@ def gather2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1
                         o[dx * C + c] = srow[xofs[dx] * C + c]
 
 
+cdef extern from "_transpose.h" nogil:
+    void tr_band(const uint8_t* src, uint8_t* out, Py_ssize_t h, Py_ssize_t w, Py_ssize_t psz,
+                 Py_ssize_t x0, Py_ssize_t x1)
+    void mirror_row3(const uint8_t* s, uint8_t* o, Py_ssize_t w)
+
+
 cdef inline void _copy_wide(uint8_t* o, const uint8_t* s, int n) noexcept nogil:
     # Fixed-size memcpy compiles to single moves; n is 4, 8 or 16.
     if n == 4:
@@ -292,6 +339,8 @@ def mirror(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, int n
             elif psz == 8:
                 for x in range(w):
                     memcpy(o + 8 * x, s + 8 * (w - 1 - x), 8)
+            elif psz == 3 and w > 2:
+                mirror_row3(s, o, w)
             elif psz < 16 and w > 2:
                 # Copy `wide` bytes per pixel: the spill past the pixel lands on the next
                 # output pixel, which is written afterwards; the read spill stays inside the
@@ -305,21 +354,15 @@ def mirror(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, int n
                     memcpy(o + psz * x, s + psz * (w - 1 - x), psz)
 
 
-def transpose(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
-    """out[x, y, :] = src[y, x, :], in cache-sized tiles."""
-    cdef Py_ssize_t h = src.shape[0], w = src.shape[1], C = src.shape[2]
-    cdef Py_ssize_t TB = 32
-    cdef Py_ssize_t nbx = (w + TB - 1) // TB
-    cdef Py_ssize_t nby = (h + TB - 1) // TB
-    cdef Py_ssize_t bx, by, y, x, c, y0, y1, x0, x1
+def transpose(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, int nthreads):
+    """out[x, y] = src[y, x] for pixels of psz bytes (rows given as bytes), in tiles.
+
+    Threads take bands of 32 source columns, i.e. 32 whole output rows each.
+    """
+    cdef Py_ssize_t h = src.shape[0], w = src.shape[1] // psz
+    cdef Py_ssize_t nb = (w + 31) // 32
+    cdef Py_ssize_t b, x1
     with nogil:
-        for bx in prange(nbx, num_threads=nthreads, schedule='static'):
-            x0 = bx * TB
-            x1 = x0 + TB if x0 + TB < w else w
-            for by in range(nby):
-                y0 = by * TB
-                y1 = y0 + TB if y0 + TB < h else h
-                for x in range(x0, x1):
-                    for y in range(y0, y1):
-                        for c in range(C):
-                            out[x, y, c] = src[y, x, c]
+        for b in prange(nb, num_threads=nthreads, schedule='static'):
+            x1 = 32 * b + 32 if 32 * b + 32 < w else w
+            tr_band(&src[0, 0], &out[0, 0], h, w, psz, 32 * b, x1)

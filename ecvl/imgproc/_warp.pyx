@@ -15,6 +15,11 @@ cdef extern from "_geommath.h" nogil:
     int64_t geom_round64(double v)
     int64_t geom_floor(double v)
 
+cdef extern from "_warp_u8.h" nogil:
+    Py_ssize_t wpu8_bilinear_row(const uint8_t* src, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t C,
+                                 uint8_t* out, const double* X, const double* Y, Py_ssize_t n,
+                                 Py_ssize_t* edge, const uint8_t* cval, int32_t* q)
+
 ctypedef fused pix_t:
     uint8_t
     int8_t
@@ -260,6 +265,27 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
             _store(&out[x * C + c], s)
 
 
+cdef void _sample(const pix_t[:, :, ::1] src, pix_t* out, const double* X, const double* Y,
+                  Py_ssize_t w, int ksize, const double* wtab, int border, const double* bval,
+                  Py_ssize_t* edge) noexcept nogil:
+    """_sample_row, with uint8 bilinear interiors taken by the fixed-point row kernel."""
+    cdef Py_ssize_t ne, i, x, C = src.shape[2]
+    cdef uint8_t cval[64]
+    if pix_t is uint8_t:
+        if ksize == 2:
+            if border == B_CONSTANT and C <= 64:
+                for i in range(C):
+                    _store(&cval[i], bval[i])
+            ne = wpu8_bilinear_row(&src[0, 0, 0], src.shape[0], src.shape[1], C, out, X, Y, w,
+                                   edge, cval if border == B_CONSTANT and C <= 64 else NULL,
+                                   <int32_t*>(edge + w))
+            for i in range(ne):
+                x = edge[i]
+                _sample_row(src, out + x * C, X + x, Y + x, 1, ksize, wtab, border, bval)
+            return
+    _sample_row(src, out, X, Y, w, ksize, wtab, border, bval)
+
+
 def warp_affine(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const double[::1] m,
                 int ksize, const double[::1] wtab, int border, const double[::1] bval,
                 int nthreads):
@@ -274,11 +300,13 @@ def warp_affine(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const double[:
     cdef Py_ssize_t ty, bx, tx, y, x, y1, x1, n
     cdef double* X
     cdef double* Y
+    cdef Py_ssize_t* edge
     cdef double x0, y0
     cdef int64_t qx0, qy0
     with nogil, parallel(num_threads=nthreads):
-        X = <double*>malloc((2 * TW + 2) * sizeof(double))
+        X = <double*>malloc((2 * TW + 2) * sizeof(double) + TW * (sizeof(Py_ssize_t) + 8))
         Y = X + TW + 1
+        edge = <Py_ssize_t*>(Y + TW + 1)
         for ty in prange(nty, schedule='static'):
             y1 = (ty + 1) * TH if (ty + 1) * TH < dh else dh
             for bx in range(ntx):
@@ -299,7 +327,7 @@ def warp_affine(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const double[:
                         for x in range(n):
                             X[x] = m[0] * (x + tx) + x0
                             Y[x] = m[3] * (x + tx) + y0
-                    _sample_row(src, &out[y, tx, 0], X, Y, n, ksize, &wtab[0], border, &bval[0])
+                    _sample(src, &out[y, tx, 0], X, Y, n, ksize, &wtab[0], border, &bval[0], edge)
         free(X)
 
 
@@ -311,12 +339,14 @@ def remap(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const float[:, ::1] 
     cdef Py_ssize_t y, x
     cdef double* X
     cdef double* Y
+    cdef Py_ssize_t* edge
     with nogil, parallel(num_threads=nthreads):
-        X = <double*>malloc((2 * dw + 2) * sizeof(double))
+        X = <double*>malloc((2 * dw + 2) * sizeof(double) + dw * (sizeof(Py_ssize_t) + 8))
         Y = X + dw + 1
+        edge = <Py_ssize_t*>(Y + dw + 1)
         for y in prange(dh, schedule='static'):
             for x in range(dw):
                 X[x] = mapx[y, x]
                 Y[x] = mapy[y, x]
-            _sample_row(src, &out[y, 0, 0], X, Y, dw, ksize, &wtab[0], border, &bval[0])
+            _sample(src, &out[y, 0, 0], X, Y, dw, ksize, &wtab[0], border, &bval[0], edge)
         free(X)

@@ -147,7 +147,9 @@ def transpose_array(arr):
     if a.ndim == 4:
         return np.stack([transpose_array(s) for s in a])
     out = np.empty((a.shape[1], a.shape[0], a.shape[2]), a.dtype)
-    _resize.transpose(a, out, chk.threads(a.size))
+    psz = a.shape[2] * a.itemsize
+    _resize.transpose(a.reshape(a.shape[0], -1).view(np.uint8),
+                      out.reshape(out.shape[0], -1).view(np.uint8), psz, chk.threads(a.size))
     return out
 
 

@@ -14,6 +14,7 @@ intensity level (OpenCV rounds through fixed-point weights, we through float32/f
 Resizing by exactly one half with ``linear`` or ``area`` takes a 2x2 box-average fast path.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -92,17 +93,25 @@ def resize_tables(ssize, dsize, interp, area_shrink=None):
         ``(dsize, K)`` float64 weights; each row sums to one (for ``nearest`` K is 1).
     """
     interp = chk.interpolation(interp, "resize_tables")
+    shrink = None if area_shrink is None or interp is not IT.area else bool(area_shrink)
+    idx, w = _tables(int(ssize), int(dsize), interp, shrink)
+    return idx.copy(), w.copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _tables(ssize, dsize, interp, area_shrink=None):
+    """Cached, read-only :func:`resize_tables` (`interp` already parsed)."""
     # 1 / (dst/src), not src/dst: the same double rounding as OpenCV's tables.
     scale = 1.0 / (dsize / ssize)
     d = np.arange(dsize, dtype=np.float64)
     if interp is IT.nearest:
         idx = np.minimum(np.floor(d * scale), ssize - 1).astype(np.int32)[:, None]
-        return idx, np.ones_like(idx, dtype=np.float64)
+        return _frozen(idx, np.ones_like(idx, dtype=np.float64))
     if interp is IT.area:
         if area_shrink is None:
             area_shrink = dsize <= ssize
         if area_shrink:
-            return _area_table(ssize, dsize)
+            return _frozen(*_area_table(ssize, dsize))
         sx = np.floor(d * scale)
         # OpenCV rounds this offset to float32 before taking its fractional part.
         f = ((d + 1) - (sx + 1) * (dsize / ssize)).astype(np.float32).astype(np.float64)
@@ -120,29 +129,79 @@ def resize_tables(ssize, dsize, interp, area_shrink=None):
         else:
             taps, w = sx[:, None] + np.arange(-3, 5), _lanczos4_weights(f)
     idx = np.clip(taps, 0, ssize - 1).astype(np.int32)
-    return np.ascontiguousarray(idx), np.ascontiguousarray(w)
+    return _frozen(idx, w)
+
+
+def _frozen(idx, w):
+    """Cached tables are shared between calls: contiguous and read-only."""
+    idx, w = np.ascontiguousarray(idx), np.ascontiguousarray(w)
+    idx.flags.writeable = False
+    w.flags.writeable = False
+    return idx, w
+
+
+def _fixed_weights(w, bits):
+    """Integer weights scaled by 2**bits, each row summing exactly to 2**bits."""
+    one = 1 << bits
+    wi = np.rint(w * one).astype(np.int64)
+    # Give the rounding residue to the largest tap so that flat regions stay flat.
+    big = np.argmax(np.abs(w), axis=1)
+    wi[np.arange(len(wi)), big] += one - wi.sum(axis=1)
+    return wi.astype(np.int32)
+
+
+@functools.lru_cache(maxsize=128)
+def _u8_plan(h, w, c, dh, dw, interp, area_shrink):
+    """Fixed-point tables of a uint8 2-D resize, or None when int32 accumulation could overflow.
+
+    Returns ``(xofs, xw, kx, yofs, yw, ky, shift)`` for :func:`_resize.resize2d_u8`.
+    """
+    xi, xw = _tables(w, dw, interp, area_shrink)
+    yi, yw = _tables(h, dh, interp, area_shrink)
+    gain = 255.0 * np.abs(xw).sum(axis=1).max() * np.abs(yw).sum(axis=1).max()
+    # 11 fraction bits per axis (OpenCV's INTER_RESIZE_COEF_BITS); fewer if the worst-case
+    # sum of the vertical pass would not fit in int32 (large negative lobes).
+    bits = 11
+    while bits >= 9 and gain * 2.0 ** (2 * bits) * 1.01 >= 2.0 ** 31:
+        bits -= 1
+    if bits < 9:
+        return None
+    xofs = np.ascontiguousarray((xi * c).ravel(), dtype=np.int32)
+    plan = (xofs, _fixed_weights(xw, bits).ravel(), xi.shape[1],
+            np.ascontiguousarray(yi.ravel()), _fixed_weights(yw, bits).ravel(), yi.shape[1],
+            2 * bits)
+    for arr in (plan[0], plan[1], plan[4]):
+        arr.flags.writeable = False
+    return plan
 
 
 def _resize_2d(a, dh, dw, interp, n, area_shrink=None):
     """Resize one (H, W, C) image."""
     h, w, c = a.shape
     if interp is IT.nearest:
-        yi, _ = resize_tables(h, dh, interp)
-        xi, _ = resize_tables(w, dw, interp)
+        yi, _ = _tables(h, dh, interp)
+        xi, _ = _tables(w, dw, interp)
         out = np.empty((dh, dw, c), a.dtype)
-        _resize.gather2d(a, out, np.ascontiguousarray(yi[:, 0]), np.ascontiguousarray(xi[:, 0]), n)
+        _resize.gather2d(a, out, yi[:, 0].copy(), xi[:, 0].copy(), n)
         return out
     if (interp in (IT.linear, IT.area) and h == 2 * dh and w == 2 * dw
             and a.dtype != np.int64):
         out = np.empty((dh, dw, c), a.dtype)
         _resize.half2x2(a, out, n)
         return out
-    if area_shrink is None:
+    if interp is not IT.area:
+        area_shrink = None  # one cache entry per table
+    elif area_shrink is None:
         area_shrink = dh <= h and dw <= w
-    acc = chk.acc_dtype(a.dtype)
-    xi, xw = resize_tables(w, dw, interp, area_shrink)
-    yi, yw = resize_tables(h, dh, interp, area_shrink)
     out = np.empty((dh, dw, c), a.dtype)
+    if a.dtype == np.uint8:
+        plan = _u8_plan(h, w, c, dh, dw, interp, area_shrink)
+        if plan is not None:
+            _resize.resize2d_u8(a, out, *plan, n)
+            return out
+    acc = chk.acc_dtype(a.dtype)
+    xi, xw = _tables(w, dw, interp, area_shrink)
+    yi, yw = _tables(h, dh, interp, area_shrink)
     _resize.resize2d(a, out, xi.ravel(), xw.ravel().astype(acc), xi.shape[1], yi.ravel(),
                      yw.ravel().astype(acc), yi.shape[1], n)
     return out

@@ -54,6 +54,16 @@ def _prepare(arr, op, interp, border, value, out_shape, out):
     return a, _KSIZE[interp], int(border), bval, out
 
 
+def _invert_affine(m, op):
+    """Inverse of a 2x3 affine matrix (closed form: per-call cost matters for small images)."""
+    (a, b, c), (d, e, f) = m.tolist()
+    det = a * e - b * d
+    if abs(det) < 1e-12:
+        raise EcvlValueError(f"{op}: the matrix {m.tolist()} is singular")
+    ia, ib, id_, ie = e / det, -b / det, -d / det, a / det
+    return np.array([[ia, ib, -(ia * c + ib * f)], [id_, ie, -(id_ * c + ie * f)]])
+
+
 def warp_affine_array(arr, matrix, size=None, interp=IT.linear, border=BT.BORDER_CONSTANT,
                       value=0, inverse=False, out=None):
     """Apply a 2x3 affine transform to a canonical ``(H, W, C)`` image.
@@ -104,10 +114,7 @@ def warp_affine_array(arr, matrix, size=None, interp=IT.linear, border=BT.BORDER
     a, k, border, bval, out = _prepare(a0, op, interp, border, value, (size[0], size[1], a0.shape[2]),
                                        out)
     if not inverse:
-        full = np.vstack([m, [0.0, 0.0, 1.0]])
-        if abs(np.linalg.det(full)) < 1e-12:
-            raise EcvlValueError(f"{op}: the matrix {m.tolist()} is singular")
-        m = np.linalg.inv(full)[:2]
+        m = _invert_affine(m, op)
     _warp.warp_affine(a, out, np.ascontiguousarray(m.ravel()), k, _WTABS[k], border, bval,
                       chk.threads(out.size))
     return out

@@ -2,7 +2,8 @@
 
 from .base import Metric, register_metric
 
-__all__ = ["CategoricalAccuracy", "BinaryAccuracy", "MSE", "MAE", "MRE", "Sum", "DiceMetric", "IoU"]
+__all__ = ["CategoricalAccuracy", "BinaryAccuracy", "MSE", "MAE", "MRE", "Sum", "DiceMetric", "IoU",
+           "PixelAccuracy"]
 
 _EPS = 1e-7
 
@@ -76,11 +77,25 @@ class IoU(Metric):
         return float(((inter + _EPS) / (union + _EPS)).sum())
 
 
+class PixelAccuracy(Metric):
+    """Per sample, the fraction of pixels whose class is right: the arg-max over the channel
+    axis (axis 1 of a batch-first ``[N, C, ...]`` output) for several channels, the output
+    thresholded at 0.5 for one channel (or for ``[N, H, W]`` maps)."""
+
+    def value(self, t, y):
+        if y.ndim >= 3 and y.shape[1] > 1:
+            ok = y.argmax(axis=1) == t.argmax(axis=1)
+        else:
+            ok = (y > 0.5) == (t > 0.5)
+        return float(_flat(ok).mean(axis=1).sum())
+
+
 register_metric(CategoricalAccuracy, "categorical_accuracy", "accuracy")
 register_metric(BinaryAccuracy, "binary_accuracy")
 register_metric(MSE, "mse", "mean_squared_error")
 register_metric(MAE, "mae", "mean_absolute_error")
 register_metric(MRE, "mre", "mean_relative_error")
 register_metric(Sum, "sum")
-register_metric(DiceMetric, "dice")
-register_metric(IoU, "iou")
+register_metric(DiceMetric, "dice", "dice_coefficient")
+register_metric(IoU, "iou", "jaccard", "jaccard_index")
+register_metric(PixelAccuracy, "pixel_accuracy", "pixel_acc")

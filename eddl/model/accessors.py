@@ -13,7 +13,7 @@ from .model import Model
 __all__ = ["train_batch", "eval_batch", "next_batch", "set_mode", "reset_loss", "forward",
            "zeroGrads", "backward", "update", "print_loss", "get_losses", "get_metrics", "clamp",
            "getOut", "getOutput", "getInput", "getDelta", "getParam", "getGradient", "getParams",
-           "getGradients", "copyOutput", "copyDelta", "copyParam", "copyGradient",
+           "getGradients", "getState", "getStates", "copyOutput", "copyDelta", "copyParam", "copyGradient",
            "get_parameters", "set_parameters", "getLayer", "setTrainable", "freeze", "unfreeze",
            "setName", "setlogfile", "initializeLayer", "detach", "as_tensor"]
 
@@ -147,9 +147,16 @@ def backward(m, target=None):
 
     Parameters
     ----------
-    m : Model
+    m : Model or NetLoss
+        A loss from :func:`eddl.newloss` back-propagates that loss into its model.
     target : list of Tensor, optional
     """
+    from ..losses.netloss import NetLoss
+    if isinstance(m, NetLoss) or (isinstance(m, (list, tuple)) and m and isinstance(m[0], NetLoss)):
+        # PyEDDL's backward(loss): a graph-defined loss from eddl.newloss
+        from ..losses.netloss import optimize
+        optimize(m)
+        return
     m = _net(m, "backward")
     if target is not None:
         m.set_targets(target)
@@ -377,19 +384,62 @@ def copyDelta(l1, l2):
 
 
 def copyParam(l1, l2, p=-1):
-    """Copy parameter ``p`` (all when -1) of ``l1`` into ``l2`` (e.g. between two nets).
+    """Copy parameter ``p`` of ``l1`` into ``l2`` (e.g. between two nets); with ``p=-1`` all
+    parameters and states (BatchNormalization's moving statistics) are copied.
 
     Parameters
     ----------
     l1, l2 : Layer
     p : int
     """
-    if len(l1.params) != len(l2.params):
-        raise ValueError(f"copyParam: {l1.name!r} has {len(l1.params)} parameters, {l2.name!r} has "
-                         f"{len(l2.params)}")
-    idx = range(len(l1.params)) if p == -1 else [_index(l1, p, "copyParam")]
-    for i in idx:
+    if len(l1.params) != len(l2.params) or len(l1.states) != len(l2.states):
+        raise ValueError(f"copyParam: {l1.name!r} has {len(l1.params)} parameters and "
+                         f"{len(l1.states)} states, {l2.name!r} has {len(l2.params)} and "
+                         f"{len(l2.states)}")
+    if p != -1:
+        i = _index(l1, p, "copyParam")
         _copy(l1.params[i], l2.params[i], f"copyParam {l1.name}->{l2.name} #{i}")
+        return
+    pairs = list(zip(l1.params + l1.states, l2.params + l2.states))
+    for i, (a, b) in enumerate(pairs):
+        if a.shape != b.shape:
+            raise ValueError(f"copyParam {l1.name}->{l2.name} #{i}: shapes differ "
+                             f"({list(a.shape)} vs {list(b.shape)})")
+    for a, b in pairs:
+        b[...] = a
+
+
+def getState(l, p):
+    """State ``p`` of layer ``l`` (live), e.g. BatchNormalization's moving mean (0) or
+    variance (1).
+
+    Parameters
+    ----------
+    l : Layer
+    p : int
+
+    Returns
+    -------
+    Tensor
+    """
+    l = _layer(l, "getState")
+    if not -len(l.states) <= p < len(l.states):
+        raise IndexError(f"getState: layer {l.name!r} has {len(l.states)} states, index {p}")
+    return as_tensor(l.states[p])
+
+
+def getStates(l):
+    """All states of layer ``l`` (live references; empty for layers without states).
+
+    Parameters
+    ----------
+    l : Layer
+
+    Returns
+    -------
+    list of Tensor
+    """
+    return [as_tensor(s) for s in _layer(l, "getStates").states]
 
 
 def copyGradient(l1, l2, p):
@@ -405,7 +455,8 @@ def copyGradient(l1, l2, p):
 
 
 def get_parameters(net, deepcopy=False):
-    """Per layer, the list of its parameter Tensors.
+    """Per layer, the list of its parameter Tensors followed by its states (BatchNormalization:
+    ``bn_g, bn_b, mean, variance``, EDDL's order).
 
     Parameters
     ----------
@@ -422,6 +473,8 @@ def get_parameters(net, deepcopy=False):
 
 def set_parameters(net, params):
     """Copy per-layer lists of Tensors/arrays into the weights of ``net``.
+
+    Each layer's list holds its parameters, optionally followed by its states.
 
     Parameters
     ----------

@@ -2,10 +2,10 @@
 
 from ..layers.base import Layer
 
-__all__ = ["topological_order", "check_layer_list"]
+__all__ = ["topological_order", "check_layer_list", "forward_closure"]
 
 
-def check_layer_list(layers, what):
+def check_layer_list(layers, what, allow_empty=False):
     """Return ``layers`` as a list of Layer, raising TypeError naming ``what`` otherwise."""
     if isinstance(layers, Layer):
         layers = [layers]
@@ -13,7 +13,7 @@ def check_layer_list(layers, what):
         layers = list(layers)
     except TypeError:
         raise TypeError(f"Model: {what} must be a list of layers, got {type(layers).__name__}") from None
-    if not layers:
+    if not layers and not allow_empty:
         raise ValueError(f"Model: {what} is empty")
     for i, l in enumerate(layers):
         if not isinstance(l, Layer):
@@ -61,3 +61,32 @@ def topological_order(inputs, outputs):
         if id(l) not in seen:
             raise ValueError(f"Model: input layer {l.name!r} is not connected to any output")
     return order
+
+
+def forward_closure(inputs):
+    """Layers reachable from ``inputs`` whose every source is among ``inputs``, with the sinks
+    of that set: the graph of a model declared without outputs (``Model([in_], [])``), whose
+    objective is given later by graph-defined losses."""
+    ids, reach, stack = {id(l) for l in inputs}, {}, list(inputs)
+    while stack:
+        l = stack.pop()
+        if id(l) in reach:
+            continue
+        reach[id(l)] = l
+        stack.extend(l.children)
+
+    def complete(l, seen):
+        if id(l) in ids:
+            return True
+        if id(l) not in reach or not l.parents:
+            return False
+        if id(l) in seen:
+            return seen[id(l)]
+        seen[id(l)] = all(complete(p, seen) for p in l.parents)
+        return seen[id(l)]
+
+    seen = {}
+    keep = [l for l in reach.values() if complete(l, seen)]
+    kept = {id(l) for l in keep}
+    sinks = [l for l in keep if not any(id(c) in kept for c in l.children)]
+    return topological_order(inputs, sinks)

@@ -16,7 +16,7 @@ from ..metrics import get_metric
 from ..optimizers import SGD, Optimizer
 from ..tensor.random import get_generator
 from . import data
-from .graph import check_layer_list, topological_order
+from .graph import check_layer_list, forward_closure, topological_order
 
 __all__ = ["Model", "NonFiniteLossError"]
 
@@ -39,11 +39,14 @@ class Model:
 
     def __init__(self, inputs, outputs, name="model"):
         self.lin = check_layer_list(inputs, "inputs")
-        self.lout = check_layer_list(outputs, "outputs")
+        self.lout = check_layer_list(outputs, "outputs", allow_empty=True)
         for l in self.lin:
             if not l.is_input:
                 raise TypeError(f"Model: input {l.name!r} is a {type(l).__name__}, not an Input layer")
-        self.layers = topological_order(self.lin, self.lout)
+        # without outputs (PyEDDL's Model([in_], []), trained through eddl.newloss) the model
+        # holds every layer computable from its inputs
+        self.layers = (topological_order(self.lin, self.lout) if self.lout
+                       else forward_closure(self.lin))
         names = {}
         for l in self.layers:
             if l.name in names:
@@ -261,6 +264,24 @@ class Model:
             else:
                 loss.delta(t, l.output, l.delta)
             l._delta_set = True
+        self._propagate()
+
+    def backward_from(self, layers, deltas):
+        """Back-propagate given output gradients: ``deltas[i]`` is d(objective)/d(output of
+        ``layers[i]``) for the current batch (graph-defined losses use this)."""
+        for l in self.layers:
+            l._delta_set = False
+        for l, d in zip(layers, deltas):
+            if not l.needs_delta:
+                continue
+            if l._delta_set:
+                l.delta += d
+            else:
+                l.delta[...] = d
+                l._delta_set = True
+        self._propagate()
+
+    def _propagate(self):
         for l in self._back:
             if l._delta_set:
                 l.backward()
@@ -369,24 +390,37 @@ class Model:
             self._plan()
 
     def get_parameters(self, deepcopy=False):
-        """Per layer, the list of its parameter arrays (live references unless ``deepcopy``)."""
-        return [[p.copy() if deepcopy else p for p in l.params] for l in self.layers]
+        """Per layer, its parameter arrays followed by its states (e.g. BatchNormalization's
+        moving ``mean`` and ``variance``), as live references unless ``deepcopy``."""
+        return [[p.copy() if deepcopy else p for p in list(l.params) + list(l.states)]
+                for l in self.layers]
 
     def set_parameters(self, params):
-        """Copy per-layer lists of arrays (as from :meth:`get_parameters`) into the weights."""
+        """Copy per-layer lists of arrays (as from :meth:`get_parameters`) into the weights.
+
+        A layer's list holds its parameters, optionally followed by its states; a list without
+        the states leaves them unchanged.
+        """
         params = list(params)
         if len(params) != len(self.layers):
             raise ValueError(f"set_parameters: {len(params)} layer entries for {len(self.layers)} layers")
+        pending = []
         for l, ps in zip(self.layers, params):
             ps = list(ps)
-            if len(ps) != len(l.params):
-                raise ValueError(f"set_parameters: layer {l.name!r} has {len(l.params)} parameters, got {len(ps)}")
-            for name, p, v in zip(l.param_names, l.params, ps):
+            names = list(l.param_names) + list(l.state_names)
+            arrays = list(l.params) + list(l.states)
+            if len(ps) not in (len(l.params), len(arrays)):
+                valid = f"{len(l.params)}" + (f" or {len(arrays)}" if l.states else "")
+                raise ValueError(f"set_parameters: layer {l.name!r} has {valid} parameters, got {len(ps)}")
+            for name, p, v in zip(names, arrays, ps):
                 v = data.as_array(v, f"parameter {l.name}.{name}")
                 if tuple(v.shape) != tuple(p.shape):
                     raise ValueError(f"set_parameters: {l.name}.{name} has shape {list(p.shape)}, "
                                      f"got {list(v.shape)}")
-                p[...] = self.be.nn.from_host(v)
+                pending.append((p, v))
+        # validated in full first, so a bad entry leaves the model unchanged
+        for p, v in pending:
+            p[...] = self.be.nn.from_host(v)
 
     def __repr__(self):
         return f"<Model {self.name!r}: {len(self.layers)} layers, built={self.isbuild}>"

@@ -52,7 +52,7 @@ cdef void _pgemm(char ta, char tb, int m, int n, int k, real* A, int lda, real* 
 
     The caller keeps BLAS single-threaded meanwhile, so one thread pool owns the cores.
     """
-    cdef int parts = nt if n >= 64 * nt else 1
+    cdef int parts = nt if nt > 1 and n >= 64 * nt else 1
     cdef int t, j0, j1
     cdef real* b
     for t in prange(parts, num_threads=parts, schedule='static'):
@@ -248,8 +248,12 @@ cdef Py_ssize_t _chunk(Geo* g, Py_ssize_t n, Py_ssize_t col_size, Py_ssize_t bg_
 
 def im2col_gemm(real[:, :, :, :, ::1] a, real[:, :, :, :, ::1] w, real[:, :, :, :, ::1] b,
                 tuple stride, tuple pad, tuple dil, Py_ssize_t groups,
-                real[::1] col, real[::1] bg, bint acc, int nt):
-    """``b (=|+=) conv(a, w)``; ``col`` and ``bg`` are workspaces."""
+                real[::1] col, real[::1] bg, bint acc, int nt, int gnt):
+    """``b (=|+=) conv(a, w)``; ``col`` and ``bg`` are workspaces.
+
+    ``nt`` threads unfold and fold; the GEMMs are split by columns over ``gnt`` threads
+    (1 when BLAS is left to thread them itself).
+    """
     cdef Geo g = _geo(_shp(a), _shp(b), _shp(w), stride, pad,
                       dil, groups)
     cdef Py_ssize_t N = a.shape[0]
@@ -271,14 +275,14 @@ def im2col_gemm(real[:, :, :, :, ::1] a, real[:, :, :, :, ::1] w, real[:, :, :, 
             for gi in range(groups):
                 _pgemm(<char>'N', <char>'N', <int>Fg, <int>(nc * L), <int>(Cg * K),
                        pw + gi * Fg * Cg * K, <int>(Cg * K), pc + gi * Cg * K * nc * L,
-                       <int>(nc * L), <real>0.0, pg + gi * Fg * nc * L, <int>(nc * L), nt)
+                       <int>(nc * L), <real>0.0, pg + gi * Fg * nc * L, <int>(nc * L), gnt)
             _scatter(pg, pb + n0 * g.F * L, nc, g.F, L, acc, nt)
             n0 = n0 + nc
 
 
 def gemm_col2im(real[:, :, :, :, ::1] b, real[:, :, :, :, ::1] w, real[:, :, :, :, ::1] a,
                 tuple stride, tuple pad, tuple dil, Py_ssize_t groups,
-                real[::1] col, real[::1] bg, bint acc, int nt):
+                real[::1] col, real[::1] bg, bint acc, int nt, int gnt):
     """``a (=|+=) conv_transpose(b, w)`` (the adjoint of :func:`im2col_gemm` in ``a``)."""
     cdef Geo g = _geo(_shp(a), _shp(b), _shp(w), stride, pad,
                       dil, groups)
@@ -301,14 +305,14 @@ def gemm_col2im(real[:, :, :, :, ::1] b, real[:, :, :, :, ::1] w, real[:, :, :, 
             for gi in range(groups):
                 _pgemm(<char>'T', <char>'N', <int>(Cg * K), <int>(nc * L), <int>Fg,
                        pw + gi * Fg * Cg * K, <int>(Cg * K), pg + gi * Fg * nc * L,
-                       <int>(nc * L), <real>0.0, pc + gi * Cg * K * nc * L, <int>(nc * L), nt)
+                       <int>(nc * L), <real>0.0, pc + gi * Cg * K * nc * L, <int>(nc * L), gnt)
             _col2im(pc, pa + n0 * g.C * g.D * g.H * g.W, nc, &g, acc, nt)
             n0 = n0 + nc
 
 
 def weight_grad(real[:, :, :, :, ::1] a, real[:, :, :, :, ::1] b, real[:, :, :, :, ::1] dw,
                 tuple stride, tuple pad, tuple dil, Py_ssize_t groups,
-                real[::1] col, real[::1] bg, bint acc, int nt):
+                real[::1] col, real[::1] bg, bint acc, int nt, int gnt):
     """``dw (=|+=) sum_n b[n] (x) unfold(a[n])``: the gradient of :func:`im2col_gemm` in ``w``."""
     cdef Geo g = _geo(_shp(a), _shp(b), _shp(dw), stride, pad,
                       dil, groups)
@@ -335,7 +339,7 @@ def weight_grad(real[:, :, :, :, ::1] a, real[:, :, :, :, ::1] b, real[:, :, :, 
             for gi in range(groups):
                 _pgemm(<char>'N', <char>'T', <int>Fg, <int>(Cg * K), <int>(nc * L),
                        pg + gi * Fg * nc * L, <int>(nc * L), pc + gi * Cg * K * nc * L,
-                       <int>(nc * L), beta, pw + gi * Fg * Cg * K, <int>(Cg * K), nt)
+                       <int>(nc * L), beta, pw + gi * Fg * Cg * K, <int>(Cg * K), gnt)
             beta = 1.0
             n0 = n0 + nc
 
@@ -356,18 +360,44 @@ def channel_bias(real[:, :, ::1] y, real[::1] bias, int nt):
                 p[t * L + l] += v
 
 
+cdef inline double _row_sum(real* p, Py_ssize_t L) noexcept nogil:
+    # Eight independent lanes the compiler can vectorise (one double accumulator cannot be,
+    # without reassociation), flushed to double every 1024 values so float rounding cannot
+    # build up over long rows.
+    cdef real a[8]
+    cdef Py_ssize_t l, j, b, end, L8 = L - L % 8
+    cdef double s = 0
+    for b in range(0, L8, 1024):
+        end = b + 1024 if b + 1024 < L8 else L8
+        for j in range(8):
+            a[j] = 0
+        for l in range(b, end, 8):
+            for j in range(8):
+                a[j] = a[j] + p[l + j]
+        for j in range(8):
+            s = s + a[j]
+    for l in range(L8, L):
+        s = s + p[l]
+    return s
+
+
 def channel_sum(real[:, :, ::1] dy, real[::1] out, bint acc, int nt):
     """``out[c] (=|+=) sum_{n, l} dy[n, c, l]`` (the gradient of a per-channel bias)."""
     if out.shape[0] != dy.shape[1]:
         raise ValueError(f"bias gradient of {out.shape[0]} values for {dy.shape[1]} channels")
-    cdef Py_ssize_t c, n, l, N = dy.shape[0], C = dy.shape[1], L = dy.shape[2]
+    cdef Py_ssize_t c, n, N = dy.shape[0], C = dy.shape[1], L = dy.shape[2]
     cdef double s
+    if N * C * L == 0:
+        for c in range(C):
+            if not acc:
+                out[c] = 0
+        return
+    cdef real* p = &dy[0, 0, 0]
     with nogil:
         for c in prange(C, num_threads=nt, schedule='static'):
             s = 0
             for n in range(N):
-                for l in range(L):
-                    s = s + dy[n, c, l]
+                s = s + _row_sum(p + (n * C + c) * L, L)
             if acc:
                 out[c] = out[c] + <real>s
             else:

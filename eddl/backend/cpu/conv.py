@@ -48,20 +48,29 @@ def _blas_thread_control():
     return _blas_threads or None
 
 
-class _SerialBlas:
-    """Keep BLAS single-threaded while our OpenMP threads split the GEMMs."""
+#: How the GEMMs of a convolution use several threads: False splits their columns over the
+#: kernel's OpenMP threads with BLAS kept single-threaded (one thread pool owns the cores);
+#: True leaves one GEMM call to BLAS's own threads. Measured in benchmarks/train_cnn.py.
+BLAS_THREADED_GEMM = False
+
+
+class _BlasThreads:
+    """Set BLAS's thread count for the duration of a kernel call, then restore it."""
+
+    def __init__(self, n):
+        self.n = n
 
     def __enter__(self):
         ctl = _blas_thread_control()
         self.prev = None
         if ctl is not None:
             self.prev = ctl[0]()
-            if self.prev != 1:
-                ctl[1](1)
+            if self.prev != self.n:
+                ctl[1](self.n)
         return self
 
     def __exit__(self, *exc):
-        if self.prev not in (None, 1):
+        if self.prev not in (None, self.n):
             _blas_thread_control()[1](self.prev)
 
 
@@ -132,17 +141,18 @@ def _run(fn, x, w, y, stride, pad, dil, groups, acc, wrt):
     col = _workspace("col", ncol, x.dtype)
     bg = _workspace("bg", nbg, x.dtype)
     nt = get_num_threads()
-    with _SerialBlas():
-        _dispatch(fn, x5, w5, y5, s3, p3, d3, groups, col, bg, acc, nt, wrt)
+    gnt = 1 if BLAS_THREADED_GEMM else nt
+    with _BlasThreads(nt if BLAS_THREADED_GEMM else 1):
+        _dispatch(fn, x5, w5, y5, s3, p3, d3, groups, col, bg, acc, nt, gnt, wrt)
 
 
-def _dispatch(fn, x5, w5, y5, s3, p3, d3, groups, col, bg, acc, nt, wrt):
+def _dispatch(fn, x5, w5, y5, s3, p3, d3, groups, col, bg, acc, nt, gnt, wrt):
     if wrt == "y":
-        fn(x5, w5, y5, s3, p3, d3, int(groups), col, bg, bool(acc), nt)
+        fn(x5, w5, y5, s3, p3, d3, int(groups), col, bg, bool(acc), nt, gnt)
     elif wrt == "x":
-        fn(y5, w5, x5, s3, p3, d3, int(groups), col, bg, bool(acc), nt)
+        fn(y5, w5, x5, s3, p3, d3, int(groups), col, bg, bool(acc), nt, gnt)
     else:
-        fn(x5, y5, w5, s3, p3, d3, int(groups), col, bg, bool(acc), nt)
+        fn(x5, y5, w5, s3, p3, d3, int(groups), col, bg, bool(acc), nt, gnt)
 
 
 def conv_forward(x, w, out, stride, pad, dilation, groups=1, accumulate=False):

@@ -40,9 +40,12 @@ def _args(x, y, size, stride, pad):
     return _three(size, nsp, 1), _three(stride, nsp, 1), _three(pad, nsp, 0)
 
 
-def max_pool_forward(x, out, indices, size, stride, pad):
+def max_pool_forward(x, out, indices, size, stride, pad, _fast=True):
     """``out`` = window maxima of ``x``; ``indices`` (int32, shaped like ``out``) records
     where each maximum was, for :func:`max_pool_backward`.
+
+    In-bounds 2x2 windows at stride 2 take a branch-free loop; ``_fast=False`` forces the
+    generic loop (used to test it).
 
     Returns
     -------
@@ -51,7 +54,7 @@ def max_pool_forward(x, out, indices, size, stride, pad):
     """
     k, s, p = _args(x, out, size, stride, pad)
     _pool.max_forward(_as5(x, "x"), _as5(out, "out", x.dtype), _as5(indices, "indices", np.int32),
-                      k, s, p, get_num_threads())
+                      k, s, p, get_num_threads(), bool(_fast))
     return out
 
 

@@ -1,0 +1,152 @@
+"""Turning one dataset sample into its slot of a batch (image and target)."""
+
+import os
+
+import numpy as np
+
+import ecvl
+from ecvl import ColorType, Task
+from ecvl.augment import sample_rng
+
+from .convert import _channels_first, _check_image, image_to_array
+
+
+class SampleError(RuntimeError):
+    """A sample could not be loaded, augmented or converted; the message names its file."""
+
+
+def _read(sample, ctype, is_gt):
+    """Sample.LoadImage without PyECVL's BGR round trip for single files (same pixels)."""
+    path = sample.label_path_ if is_gt else (sample.location_[0] if len(sample.location_) == 1
+                                             else None)
+    if path is None or not os.path.isfile(path):
+        return sample.LoadImage(ctype, is_gt=is_gt)  # stacking, and its error messages
+    img = ecvl.imread(path)
+    if ctype is not None and ctype != ColorType.none and img.colortype_ != ctype:
+        out = ecvl.Image.empty()
+        ecvl.ChangeColorSpace(img, out, ctype)
+        img = out
+    return img
+
+
+def sample_name(sample):
+    return ", ".join(sample.location_) if sample.location_ else "<no location>"
+
+
+class Producer:
+    """Reads, augments and converts samples of a dataset; shared by all worker threads.
+
+    Holds no mutable state, so any number of threads may call :meth:`fill` at once.
+    """
+
+    def __init__(self, ds, augs, ctype, ctype_gt, seed, scale, gt_scale, label_mode,
+                 mask_values):
+        self.ds, self.augs, self.ctype, self.ctype_gt = ds, augs, ctype, ctype_gt
+        self.seed, self.scale, self.gt_scale = int(seed), scale, gt_scale
+        self.label_mode = label_mode
+        self.mask_values = None if mask_values is None else np.asarray(sorted(mask_values))
+        self.num_classes = len(ds.classes_)
+        self.num_features = len(ds.features_)
+
+    # -- target kind ------------------------------------------------------------------
+    def target_kind(self, split):
+        s = self.ds.split_[split]
+        first = self.ds.samples_[s.samples_indices_[0]] if s.samples_indices_ else None
+        if self.ds.task_ == Task.classification and not s.no_label_:
+            return "class"
+        if first is not None and first.label_path_ is None and first.label_ is None \
+                and first.values_ and self.num_features:
+            return "values"
+        return None if s.no_label_ else "mask"
+
+    def load(self, split, index, epoch):
+        """``(image, gt)`` of sample ``index`` after the split's augmentations."""
+        sample = self.ds.samples_[index]
+        img = _read(sample, self.ctype, False)
+        gt = None
+        if sample.label_path_ is not None and self.target_kind(split) == "mask":
+            gt = _read(sample, self.ctype_gt, True)
+        if self.augs is not None and len(self.augs) > split:
+            rng = sample_rng(self.seed, index, epoch)
+            if gt is None:
+                img = self.augs.apply(split, img, rng=rng)
+            else:
+                img, gt = self.augs.apply(split, img, gt, rng=rng)
+        return img, gt
+
+    def fill(self, split, index, epoch, x, y, slot):
+        """Write sample ``index`` into ``x[slot]`` and ``y[slot]``; SampleError on failure."""
+        sample = self.ds.samples_[index]
+        try:
+            img, gt = self.load(split, index, epoch)
+            _check_image(img, "DLDataset")
+            shape = _channels_first(img).shape
+            if shape != x.shape[1:]:
+                raise SampleError(
+                    f"image of shape {shape} (C, H, W) after augmentation, but the batch "
+                    f"holds {x.shape[1:]}: every sample must come out of the augmentations "
+                    "at the same size (add an AugResizeDim)")
+            image_to_array(img, x[slot], self.scale)
+            if y is not None:
+                self._target(split, sample, gt, y, slot)
+        except SampleError as e:
+            raise SampleError(f"{sample_name(sample)}: {e}") from None
+        except Exception as e:
+            raise SampleError(f"{sample_name(sample)}: {type(e).__name__}: {e}") from e
+
+    def _target(self, split, sample, gt, y, slot):
+        kind = self.target_kind(split)
+        if kind == "class":
+            labels = sample.label_ or []
+            if not labels:
+                raise SampleError("the sample has no label")
+            bad = [c for c in labels if not 0 <= c < self.num_classes]
+            if bad:
+                raise SampleError(f"label {bad[0]} is not one of the {self.num_classes} classes")
+            if self.label_mode == "index":
+                y[slot, 0] = labels[0]
+            else:
+                y[slot] = 0
+                y[slot, labels] = 1
+        elif kind == "values":
+            vals = sample.values_ or {}
+            missing = [self.ds.features_[i] for i in range(self.num_features) if i not in vals]
+            if missing:
+                raise SampleError(f"no value for feature(s) {missing}")
+            y[slot] = [float(vals[i]) for i in range(self.num_features)]
+        else:
+            if gt is None:
+                raise SampleError("the sample has no ground-truth mask")
+            shape = _channels_first(gt).shape
+            if shape != y.shape[1:]:
+                raise SampleError(f"ground truth {sample.label_path_} has shape {shape} "
+                                  f"(C, H, W) after augmentation, expected {y.shape[1:]}")
+            image_to_array(gt, y[slot], self.gt_scale)
+            if self.mask_values is not None:
+                vals = np.unique(y[slot])
+                bad = vals[~np.isin(vals, self.mask_values)]
+                if bad.size:
+                    raise SampleError(f"mask {sample.label_path_} has label value(s) "
+                                      f"{bad[:5].tolist()} not among the classes "
+                                      f"{self.mask_values.tolist()}")
+
+    def target_shape(self, split, gt_channels, dims):
+        kind = self.target_kind(split)
+        if kind == "class":
+            return (1,) if self.label_mode == "index" else (self.num_classes,)
+        if kind == "values":
+            return (self.num_features,)
+        if kind == "mask":
+            return (gt_channels,) + tuple(dims)
+        return None
+
+
+def probe(producer, split, index):
+    """Shape ``(C, H, W)`` of a sample and of its ground truth after augmentation."""
+    img, gt = producer.load(split, index, 0)
+    shape = _channels_first(img).shape
+    gshape = _channels_first(gt).shape if gt is not None else None
+    return shape, gshape
+
+
+DEFAULT_GT_CTYPE = ColorType.GRAY

@@ -1,0 +1,119 @@
+"""Command-line entry points: ``deephealth-train`` (also ``python -m bridge``) and
+``deephealth-predict``."""
+
+import argparse
+import sys
+
+from .experiment import ExperimentError, load_yaml, resolve
+
+__all__ = ["main", "predict_main", "train_parser"]
+
+
+def train_parser():
+    """The argument parser of ``deephealth-train``."""
+    p = argparse.ArgumentParser(
+        prog="deephealth-train",
+        description="Train a classification or segmentation model on a DeepHealth dataset. "
+                    "With no arguments, trains a small CNN on a built-in synthetic "
+                    "skin-lesion dataset (generated on first use).")
+    p.add_argument("--config", metavar="YAML", help="experiment file; flags override it")
+    p.add_argument("--dataset", metavar="DDF", help="dataset YAML (DeepHealth Dataset Format)")
+    p.add_argument("--task", choices=["auto", "classification", "segmentation"])
+    p.add_argument("--augs", action="append", metavar="SPLIT=FILE", default=[],
+                   help="augmentation DSL file for a split (repeatable), e.g. training=aug.txt")
+    p.add_argument("--model", help="small_cnn, small_unet or an eddl.zoo name (default: by task)")
+    p.add_argument("--optimizer", choices=["adam", "adamw", "sgd", "rmsprop"])
+    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--loss", help="loss name (default: by task)")
+    p.add_argument("--metric", help="metric name (default: by task)")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"),
+                   help="resize every image to H x W")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--workers", type=int, help="data loading threads")
+    p.add_argument("--name", help="run name (default: dataset name and task)")
+    p.add_argument("--out", help="output folder (default ./runs/<name>)")
+    p.add_argument("--overlays", type=int, help="segmentation overlay PNGs to write")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from the last checkpoint in the output folder")
+    p.add_argument("--quiet", action="store_true", help="no progress or per-epoch output")
+    return p
+
+
+def _augs_flags(items):
+    out = {}
+    for item in items:
+        split, sep, path = item.partition("=")
+        if not sep or not split or not path:
+            raise ExperimentError(f"--augs takes SPLIT=FILE, got {item!r}")
+        out[split] = path
+    return out
+
+
+def main(argv=None):
+    """Run ``deephealth-train``; returns the process exit status.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 for invalid settings or data, 130 when interrupted.
+    """
+    args = train_parser().parse_args(argv)
+    from .train import run_experiment  # imports eddl; keep --help fast
+    from .loader import SampleError
+
+    try:
+        file_cfg = load_yaml(args.config) if args.config else {}
+        flags = {k: getattr(args, k) for k in ("dataset", "task", "model", "optimizer", "lr",
+                                               "loss", "metric", "batch_size", "epochs",
+                                               "input_size", "seed", "workers", "name", "out",
+                                               "overlays")}
+        flags["augmentations"] = _augs_flags(args.augs) or None
+        cfg = resolve(file_cfg, flags)
+        run_experiment(cfg, resume=args.resume, verbose=not args.quiet)
+    except (ValueError, SampleError, RuntimeError) as e:  # user-facing setting or data errors
+        print(f"deephealth-train: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def predict_main(argv=None):
+    """Run ``deephealth-predict``: a trained run on a folder of images -> CSV (+ overlays).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status.
+    """
+    p = argparse.ArgumentParser(
+        prog="deephealth-predict",
+        description="Predict with a run of deephealth-train on a folder of images (or one "
+                    "image file); writes a CSV and, for segmentation, overlay PNGs.")
+    p.add_argument("run", help="output folder of a training run")
+    p.add_argument("images", help="folder of images or one image file")
+    p.add_argument("--out", help="output folder (default <run>/predictions)")
+    p.add_argument("--batch-size", type=int, default=16)
+    args = p.parse_args(argv)
+    from .predict import predict_folder
+
+    try:
+        csv_path = predict_folder(args.run, args.images, args.out, args.batch_size)
+    except (ValueError, RuntimeError) as e:
+        print(f"deephealth-predict: error: {e}", file=sys.stderr)
+        return 2
+    print(f"Predictions written to {csv_path}")
+    return 0
+

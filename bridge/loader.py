@@ -1,0 +1,404 @@
+"""DLDataset: a DeepHealth dataset that serves batches of eddl Tensors, prefetched by threads.
+
+Order and augmentation are fixed by the seed: the split's (optionally shuffled) index list is
+cut into batches, each sample is augmented with its own stream ``sample_rng(seed, index,
+epoch)``, and batches are handed out in order however many workers fill them. Workers take
+whole batches from a shared counter (a slow sample never stalls a fixed partition) and write
+samples straight into the batch arrays. At most ``queue_ratio_size * num_workers`` batches
+are ahead of the consumer. Every wait has a timeout, so a stopped or failed loader never
+leaves a thread blocked.
+"""
+
+import logging
+import os
+import threading
+
+import numpy as np
+
+from ecvl import ColorType, Dataset
+from ecvl.augment import DatasetAugmentations
+from eddl import Tensor
+
+from ._produce import Producer, SampleError, probe, sample_name
+
+__all__ = ["DLDataset", "SampleError"]
+
+log = logging.getLogger("bridge.loader")
+_POLL = 0.05
+
+
+class _Epoch:
+    """Shared state of one Start()...Stop() run: job counter, finished batches, errors."""
+
+    def __init__(self, batches, capacity):
+        self.batches = batches          # list of index lists
+        self.capacity = capacity
+        self.cond = threading.Condition()
+        self.next_job = 0
+        self.consumed = 0
+        self.done = {}                  # batch number -> (x, y, samples) or exception
+        self.stop = False
+
+
+class DLDataset(Dataset):
+    """A dataset whose splits are served as batches of tensors (PyECVL's DLDataset).
+
+    Parameters
+    ----------
+    filename : str, os.PathLike or ecvl.Dataset
+        DDF YAML file, or an already loaded dataset.
+    batch_size : int
+        Samples per batch.
+    augs : DatasetAugmentations, optional
+        One augmentation (or None) per split, by split position.
+    ctype : ColorType, optional
+        Colour type images are converted to (default RGB).
+    ctype_gt : ColorType, optional
+        Colour type of ground-truth masks (default GRAY).
+    num_workers : int, optional
+        Producer threads (capped at the number of CPUs).
+    queue_ratio_size : int, optional
+        Batches each worker may prepare ahead of the consumer.
+    drop_last : dict, optional
+        Split name -> drop the incomplete last batch.
+    verify : bool, optional
+        Check that every file exists when loading the dataset.
+    seed : int, optional
+        Seed of shuffling and augmentation.
+    scale : float, optional
+        Multiply images by this (e.g. ``1/255``).
+    gt_scale : float, optional
+        Multiply ground-truth masks by this (e.g. ``1/255`` for 0/255 masks).
+    label_mode : {"onehot", "index"}, optional
+        Classification targets as one-hot (multi-hot for multi-label) rows or one class index.
+    mask_values : sequence of float, optional
+        Allowed values of (scaled) masks; others raise naming the file.
+    skip_bad : bool, optional
+        Log and leave out samples that fail to load instead of raising.
+
+    Attributes
+    ----------
+    n_channels_, n_channels_gt_, resize_dims_, batch_size_, current_batch_, tensors_shape_
+        As in PyECVL.
+
+    Examples
+    --------
+    >>> loader = DLDataset("data.yml", 32, num_workers=2)        # doctest: +SKIP
+    >>> loader.SetSplit("training")                              # doctest: +SKIP
+    >>> loader.ResetBatch(shuffle=True)                          # doctest: +SKIP
+    >>> for x, y in loader:                                      # doctest: +SKIP
+    ...     train_batch(net, [x], [y])
+    """
+
+    def __init__(self, filename, batch_size, augs=None, ctype=ColorType.RGB,
+                 ctype_gt=ColorType.GRAY, num_workers=1, queue_ratio_size=1, drop_last=None,
+                 verify=False, *, seed=0, scale=None, gt_scale=None, label_mode="onehot",
+                 mask_values=None, skip_bad=False):
+        if isinstance(filename, Dataset):
+            self.__dict__.update({k: v for k, v in vars(filename).items()})
+        else:
+            super().__init__(filename, verify=verify)
+        if not self.split_:
+            raise RuntimeError(f"{self.source}: missing splits in the dataset file")
+        if augs is None:
+            augs = DatasetAugmentations([None] * len(self.split_))
+        if not isinstance(augs, DatasetAugmentations):
+            raise TypeError(f"DLDataset: augs must be DatasetAugmentations, got "
+                            f"{type(augs).__name__}")
+        if label_mode not in ("onehot", "index"):
+            raise ValueError(f"DLDataset: label_mode must be 'onehot' or 'index', got "
+                             f"{label_mode!r}")
+        self.SetBatchSize(batch_size)
+        self.SetWorkers(num_workers)
+        if int(queue_ratio_size) < 1:
+            raise ValueError(f"DLDataset: queue_ratio_size must be >= 1, got {queue_ratio_size}")
+        self.queue_ratio_size_ = int(queue_ratio_size)
+        self.ctype_, self.ctype_gt_ = ctype, ctype_gt
+        self.augs_ = augs
+        self.skip_bad = bool(skip_bad)
+        self._producer = Producer(self, augs, ctype, ctype_gt, seed, scale, gt_scale,
+                                  label_mode, mask_values)
+        self.seed_ = int(seed)
+        if drop_last is not None:
+            names = {s.split_name_ for s in self.split_}
+            if set(drop_last) != names:
+                raise ValueError(f"DLDataset: drop_last needs one entry per split {sorted(names)},"
+                                 f" got {sorted(drop_last)}")
+            for s in self.split_:
+                s.drop_last_ = bool(drop_last[s.split_name_])
+            self.SetBatchSize(self.batch_size_)
+        self.current_batch_ = [0] * len(self.split_)
+        self._epochs = [-1] * len(self.split_)  # -1: never reset, epoch 0
+        self._orders = [list(s.samples_indices_) for s in self.split_]
+        self._run = None
+        self._threads = []
+        self._learn_shapes()
+        self.current_split_ = 0
+
+    # -- configuration ------------------------------------------------------------------
+    def _learn_shapes(self):
+        first = next((i for i, s in enumerate(self.split_) if s.samples_indices_), None)
+        if first is None:
+            raise RuntimeError(f"{self.source}: every split is empty")
+        idx = self.split_[first].samples_indices_[0]
+        try:
+            shape, gshape = probe(self._producer, first, idx)
+        except Exception as e:
+            raise SampleError(f"{sample_name(self.samples_[idx])}: {type(e).__name__}: {e}") \
+                from e
+        self.n_channels_ = shape[0]
+        self.resize_dims_ = list(shape[1:])
+        self.n_channels_gt_ = gshape[0] if gshape else 0
+        self._sample_shape = tuple(shape)
+
+    def SetBatchSize(self, bs):
+        """Set the batch size (a positive int)."""
+        if isinstance(bs, bool) or not isinstance(bs, (int, np.integer)) or bs < 1:
+            raise ValueError(f"DLDataset: batch_size must be a positive int, got {bs!r}")
+        self.batch_size_ = int(bs)
+        for s in self.split_:
+            s.SetNumBatches(self.batch_size_)
+            s.SetLastBatch(self.batch_size_)
+
+    def SetWorkers(self, n):
+        """Set the number of producer threads (capped at the CPU count)."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"DLDataset: num_workers must be a positive int, got {n!r}")
+        self.num_workers_ = min(int(n), os.cpu_count() or 1)
+
+    def SetAugmentations(self, da):
+        """Replace the augmentations and learn the sample size again."""
+        self.augs_ = self._producer.augs = da
+        self._learn_shapes()
+
+    @property
+    def tensors_shape_(self):
+        x = (self.batch_size_,) + self._sample_shape
+        t = self._producer.target_shape(self.current_split_, self.n_channels_gt_,
+                                        self.resize_dims_)
+        return list(x), (None if t is None else [self.batch_size_] + list(t))
+
+    # -- batches ------------------------------------------------------------------------
+    def _split(self, split):
+        return self._split_index(split) if split != -1 else self.current_split_
+
+    def GetNumBatches(self, split=-1):
+        """Number of batches of a split (the current one by default)."""
+        return self.split_[self._split(split)].num_batches_
+
+    def ResetBatch(self, split=-1, shuffle=False, epoch=None):
+        """Rewind a split; ``shuffle`` draws a new order (fixed by the seed and the epoch).
+
+        Parameters
+        ----------
+        split : int, str or SplitType, optional
+            Default: the current split.
+        shuffle : bool, optional
+            Shuffle the order of the split's samples.
+        epoch : int, optional
+            Epoch number for shuffling and augmentation streams; by default one more than
+            the last reset of this split (0 the first time).
+        """
+        i = self._split(split)
+        self._epochs[i] = int(epoch) if epoch is not None else self._epochs[i] + 1
+        order = list(self.split_[i].samples_indices_)
+        if shuffle:
+            rng = np.random.default_rng([self.seed_, i, self._epochs[i]])
+            order = [order[k] for k in rng.permutation(len(order))]
+        self._orders[i] = order
+        self.current_batch_[i] = 0
+
+    def ResetAllBatches(self, shuffle=False):
+        """ResetBatch on every split."""
+        for i in range(len(self.split_)):
+            self.ResetBatch(i, shuffle)
+
+    def _batches(self, i):
+        s, bs, order = self.split_[i], self.batch_size_, self._orders[i]
+        out = [order[k:k + bs] for k in range(0, len(order), bs)]
+        if s.drop_last_ and out and len(out[-1]) < bs:
+            out.pop()
+        return out
+
+    def _make_batch(self, i, indices, epoch):
+        n = len(indices)
+        x = np.empty((n,) + self._sample_shape, np.float32)
+        tshape = self._producer.target_shape(i, self.n_channels_gt_, self.resize_dims_)
+        y = None if tshape is None else np.empty((n,) + tshape, np.float32)
+        keep = []
+        for slot, idx in enumerate(indices):
+            try:
+                self._producer.fill(i, idx, epoch, x, y, len(keep))
+                keep.append(idx)
+            except SampleError as e:
+                if not self.skip_bad:
+                    raise
+                log.warning("skipping bad sample: %s", e)
+        k = len(keep)
+        if k < n:
+            x, y = x[:k].copy(), (None if y is None else y[:k].copy())
+        return x, y, [self.samples_[j] for j in keep]
+
+    def _worker(self, run, i, epoch):
+        while True:
+            with run.cond:
+                while not run.stop and run.next_job < len(run.batches) \
+                        and run.next_job >= run.consumed + run.capacity:
+                    run.cond.wait(_POLL)
+                if run.stop or run.next_job >= len(run.batches):
+                    return
+                b = run.next_job
+                run.next_job += 1
+            try:
+                result = self._make_batch(i, run.batches[b], epoch)
+            except BaseException as e:  # delivered to the consumer, which re-raises it
+                result = e
+            with run.cond:
+                run.done[b] = result
+                run.cond.notify_all()
+
+    def Start(self, split_index=-1):
+        """Start the producer threads on a split (default: the current one)."""
+        if self._run is not None:
+            raise RuntimeError("DLDataset.Start: already started; call Stop() first")
+        i = self._split(split_index)
+        self.current_split_ = i
+        batches = self._batches(i)[self.current_batch_[i]:]
+        run = _Epoch(batches, self.queue_ratio_size_ * self.num_workers_)
+        self._run = run
+        epoch = max(self._epochs[i], 0)
+        self._threads = [threading.Thread(target=self._worker, args=(run, i, epoch),
+                                          name=f"DLDataset-worker-{w}", daemon=True)
+                         for w in range(self.num_workers_)]
+        for t in self._threads:
+            t.start()
+
+    def Stop(self):
+        """Stop and join the producer threads and drop prepared batches."""
+        if self._run is None:
+            raise RuntimeError("DLDataset.Stop: not started")
+        run, self._run = self._run, None
+        with run.cond:
+            run.stop = True
+            run.cond.notify_all()
+        for t in self._threads:
+            t.join()
+        self._threads = []
+        run.done.clear()
+
+    def IsStarted(self):
+        """True between Start() and Stop()."""
+        return self._run is not None
+
+    def GetQueueSize(self):
+        """Number of samples prepared and waiting for the consumer."""
+        run = self._run
+        if run is None:
+            return 0
+        with run.cond:
+            return sum(len(v[2]) for v in run.done.values() if isinstance(v, tuple))
+
+    def _next_from_queue(self):
+        run, i = self._run, self.current_split_
+        with run.cond:
+            if run.consumed >= len(run.batches):
+                raise StopIteration
+            b = run.consumed
+            while b not in run.done:
+                if not any(t.is_alive() for t in self._threads):
+                    raise RuntimeError("DLDataset: producer threads ended without batch "
+                                       f"{b}")
+                run.cond.wait(_POLL)
+            result = run.done.pop(b)
+            run.consumed += 1
+            run.cond.notify_all()
+        self.current_batch_[i] += 1
+        if isinstance(result, BaseException):
+            self.Stop()
+            raise result
+        return result
+
+    def _next_sync(self):
+        i = self.current_split_
+        batches = self._batches(i)
+        b = self.current_batch_[i]
+        if b >= len(batches):
+            raise StopIteration
+        result = self._make_batch(i, batches[b], max(self._epochs[i], 0))
+        self.current_batch_[i] += 1
+        return result
+
+    def _next(self):
+        return self._next_from_queue() if self._run is not None else self._next_sync()
+
+    def GetBatch(self):
+        """Next batch of the current split as ``(samples, x, y)`` (``y`` None when unlabelled).
+
+        Uses the prefetch threads when started, else loads synchronously.
+        """
+        try:
+            x, y, samples = self._next()
+        except StopIteration:
+            raise RuntimeError(f"DLDataset: split {self.split_[self.current_split_].split_name_!r}"
+                               " has no batches left; call ResetBatch()") from None
+        return samples, Tensor(x), (None if y is None else Tensor(y))
+
+    def LoadBatch(self, images=None, labels=None):
+        """Next batch as ``(x, y)`` Tensors, or copied into the given tensors (PyECVL).
+
+        Parameters
+        ----------
+        images, labels : eddl.Tensor, optional
+            Destination tensors of the right shape.
+
+        Returns
+        -------
+        tuple of eddl.Tensor
+        """
+        _, x, y = self.GetBatch()
+        for dst, src, what in ((images, x, "images"), (labels, y, "labels")):
+            if dst is None or src is None:
+                continue
+            if tuple(dst.shape) != tuple(src.shape):
+                raise ValueError(f"LoadBatch: {what} tensor has shape {tuple(dst.shape)}, the "
+                                 f"batch has {tuple(src.shape)}")
+            dst.numpy()[...] = src.numpy()
+        return (x if images is None else images), (y if labels is None else labels)
+
+    def __iter__(self):
+        """Iterate ``(x, y)`` over the rest of the current split, prefetching in threads."""
+        own = self._run is None
+        if own:
+            self.Start()
+        try:
+            while True:
+                try:
+                    x, y, _ = self._next()
+                except StopIteration:
+                    return
+                yield Tensor(x), (None if y is None else Tensor(y))
+        finally:
+            if own and self._run is not None:
+                self.Stop()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._run is not None:
+            self.Stop()
+
+    def __del__(self):
+        run = getattr(self, "_run", None)
+        if run is not None:
+            run.stop = True
+
+    # pythonic names
+    set_split = Dataset.SetSplit
+    reset_batch = ResetBatch
+    load_batch = LoadBatch
+    get_batch = GetBatch
+    num_batches = GetNumBatches
+    start = Start
+    stop = Stop
+    queue_size = GetQueueSize
