@@ -197,6 +197,9 @@ class Ort:
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1
+        # idle pool threads would otherwise spin after each run and steal the cores from the
+        # framework timed next (interleaved repetitions)
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
 
     def step(self):

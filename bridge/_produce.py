@@ -148,5 +148,3 @@ def probe(producer, split, index):
     gshape = _channels_first(gt).shape if gt is not None else None
     return shape, gshape
 
-
-DEFAULT_GT_CTYPE = ColorType.GRAY

@@ -133,16 +133,28 @@ def _progress(prefix, i, n, t0, stream):
 
 
 def _run_split(net, loader, split, train, epoch, verbose, label):
+    """One pass over a split; returns (loss, metric, seconds spent waiting for batches)."""
     loader.SetSplit(split)
     loader.ResetBatch(shuffle=train, epoch=epoch)
     eddl.reset_loss(net)
     n, t0 = loader.GetNumBatches(), time.time()
     step = eddl.train_batch if train else eddl.eval_batch
-    for i, (x, y) in enumerate(loader, 1):
-        step(net, [x], [y])
-        if verbose:
-            _progress(label, i, n, t0, sys.stdout)
-    return eddl.get_losses(net)[0], eddl.get_metrics(net)[0]
+    batches, wait, i = iter(loader), 0.0, 0
+    try:
+        while True:
+            tw = time.perf_counter()
+            try:
+                x, y = next(batches)
+            except StopIteration:
+                break
+            wait += time.perf_counter() - tw
+            step(net, [x], [y])
+            i += 1
+            if verbose:
+                _progress(label, i, n, t0, sys.stdout)
+    finally:
+        batches.close()
+    return eddl.get_losses(net)[0], eddl.get_metrics(net)[0], wait
 
 
 def _write_json_atomic(obj, path):
@@ -154,7 +166,8 @@ def _write_json_atomic(obj, path):
 
 def _write_history(history, path):
     tmp = f"{path}.tmp{os.getpid()}"
-    keys = ["epoch", "train_loss", "train_metric", "val_loss", "val_metric", "seconds"]
+    keys = ["epoch", "train_loss", "train_metric", "val_loss", "val_metric", "seconds",
+            "loader_wait"]
     with open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, keys, extrasaction="ignore")
         w.writeheader()
@@ -225,14 +238,15 @@ def run_experiment(cfg, resume=False, verbose=True):
     try:
         for epoch in range(start, cfg["epochs"]):
             t0 = time.time()
-            tl, tm = _run_split(net, loader, train_split, True, epoch, verbose,
-                                f"epoch {epoch + 1}/{cfg['epochs']} train")
+            tl, tm, wait = _run_split(net, loader, train_split, True, epoch, verbose,
+                                      f"epoch {epoch + 1}/{cfg['epochs']} train")
             vl = vm = None
             if val_split:
-                vl, vm = _run_split(net, loader, val_split, False, 0, verbose,
-                                    f"epoch {epoch + 1}/{cfg['epochs']} val")
+                vl, vm, _ = _run_split(net, loader, val_split, False, 0, verbose,
+                                       f"epoch {epoch + 1}/{cfg['epochs']} val")
             row = {"epoch": epoch + 1, "train_loss": tl, "train_metric": tm, "val_loss": vl,
-                   "val_metric": vm, "seconds": round(time.time() - t0, 3)}
+                   "val_metric": vm, "seconds": round(time.time() - t0, 3),
+                   "loader_wait": round(wait, 3)}
             history.append(row)
             score = vm if vm is not None else tm
             eddl.save(net, last_path, "npz")
@@ -246,7 +260,9 @@ def run_experiment(cfg, resume=False, verbose=True):
             if verbose:
                 val = f"  val {cfg['loss']} {vl:.4f} {cfg['metric']} {vm:.4f}" if val_split else ""
                 print(f"epoch {epoch + 1}/{cfg['epochs']}: train {cfg['loss']} {tl:.4f} "
-                      f"{cfg['metric']} {tm:.4f}{val}  ({row['seconds']:.1f}s)", flush=True)
+                      f"{cfg['metric']} {tm:.4f}{val}  ({row['seconds']:.1f}s, "
+                      f"{100 * wait / max(row['seconds'], 1e-9):.0f}% waiting for data)",
+                      flush=True)
     except KeyboardInterrupt:
         print(f"\nInterrupted; continue with: deephealth-train --config "
               f"{os.path.join(out, 'experiment.yml')} --resume", flush=True)
@@ -256,7 +272,7 @@ def run_experiment(cfg, resume=False, verbose=True):
     if os.path.isfile(best_path):
         eddl.load(net, best_path, "npz")
     if "test" in names:
-        _, result["test_metric"] = _run_split(net, loader, "test", False, 0, False, "test")
+        _, result["test_metric"], _ = _run_split(net, loader, "test", False, 0, False, "test")
     if cfg["task"] == "segmentation" and cfg["overlays"] and val_split:
         _overlays(net, loader, val_split, os.path.join(out, "overlays"), cfg["overlays"])
     result["seconds"] = time.time() - t_start

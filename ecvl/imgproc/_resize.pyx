@@ -205,6 +205,8 @@ cdef extern from "_resize_u8.h" nogil:
                    const int32_t* w, int K)
     void rsu8_vrow(const int32_t* const* rows, const int32_t* w, int K, uint8_t* out,
                    int32_t* acc, Py_ssize_t n, int shift)
+    void rsu8_half_row(const uint8_t* a, const uint8_t* b, uint8_t* o, uint16_t* v,
+                       Py_ssize_t dw, Py_ssize_t C)
 
 
 def resize2d_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] out, const int32_t[::1] xofs,
@@ -248,6 +250,15 @@ def half2x2(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
     cdef const pix_t* a
     cdef pix_t* o
     cdef int32_t s
+    cdef uint16_t* v
+    if pix_t is uint8_t:
+        with nogil, parallel(num_threads=nthreads):
+            v = <uint16_t*>malloc(2 * dw * C * sizeof(uint16_t) + 2)
+            for dy in prange(dh, schedule='static'):
+                rsu8_half_row(&src[2 * dy, 0, 0], &src[2 * dy + 1, 0, 0], &out[dy, 0, 0], v,
+                              dw, C)
+            free(v)
+        return
     with nogil:
         for dy in prange(dh, num_threads=nthreads, schedule='static'):
             a = &src[2 * dy, 0, 0]
@@ -304,6 +315,7 @@ cdef extern from "_transpose.h" nogil:
     void tr_band(const uint8_t* src, uint8_t* out, Py_ssize_t h, Py_ssize_t w, Py_ssize_t psz,
                  Py_ssize_t x0, Py_ssize_t x1)
     void mirror_row3(const uint8_t* s, uint8_t* o, Py_ssize_t w)
+    void mirror_row1(const uint8_t* s, uint8_t* o, Py_ssize_t w)
 
 
 cdef inline void _copy_wide(uint8_t* o, const uint8_t* s, int n) noexcept nogil:
@@ -328,8 +340,7 @@ def mirror(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, int n
             s = &src[y, 0]
             o = &out[y, 0]
             if psz == 1:
-                for x in range(w):
-                    o[x] = s[w - 1 - x]
+                mirror_row1(s, o, w)
             elif psz == 2:
                 for x in range(w):
                     memcpy(o + 2 * x, s + 2 * (w - 1 - x), 2)

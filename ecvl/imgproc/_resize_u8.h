@@ -17,6 +17,31 @@
 #define RSU8_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define RSU8_CLONES
+
+/* One output row of the exact 2x2 box average: a and b are the two source rows (2*dw pixels),
+ * v scratch for 2*dw*C sums. The vertical sum is a contiguous loop; the pair sum follows. */
+RSU8_CLONES
+static void rsu8_half_row(const uint8_t *a, const uint8_t *b, uint8_t *o, uint16_t *v,
+                          ptrdiff_t dw, ptrdiff_t C)
+{
+    ptrdiff_t i, dx, c, n = 2 * dw * C;
+    for (i = 0; i < n; i++)
+        v[i] = (uint16_t)(a[i] + b[i]);
+    if (C == 3) {
+        for (dx = 0; dx < dw; dx++) {
+            o[3 * dx] = (uint8_t)((v[6 * dx] + v[6 * dx + 3] + 2) >> 2);
+            o[3 * dx + 1] = (uint8_t)((v[6 * dx + 1] + v[6 * dx + 4] + 2) >> 2);
+            o[3 * dx + 2] = (uint8_t)((v[6 * dx + 2] + v[6 * dx + 5] + 2) >> 2);
+        }
+    } else if (C == 1) {
+        for (dx = 0; dx < dw; dx++)
+            o[dx] = (uint8_t)((v[2 * dx] + v[2 * dx + 1] + 2) >> 2);
+    } else {
+        for (dx = 0; dx < dw; dx++)
+            for (c = 0; c < C; c++)
+                o[dx * C + c] = (uint8_t)((v[2 * dx * C + c] + v[2 * dx * C + C + c] + 2) >> 2);
+    }
+}
 #endif
 
 /* t[dx*C + c] = sum_k w[dx*K + k] * s[o[dx*K + k] + c]; offsets o are premultiplied by C. */
@@ -36,6 +61,26 @@ static void rsu8_hrow(const uint8_t *s, int32_t *t, ptrdiff_t dw, ptrdiff_t C,
     } else if (K == 2 && C == 1) {
         for (dx = 0; dx < dw; dx++)
             t[dx] = w[2 * dx] * s[o[2 * dx]] + w[2 * dx + 1] * s[o[2 * dx + 1]];
+    } else if (K == 4 && C == 1) {
+        for (dx = 0; dx < dw; dx++) {
+            const int32_t *oo = o + 4 * dx, *ww = w + 4 * dx;
+            t[dx] = ww[0] * s[oo[0]] + ww[1] * s[oo[1]] + ww[2] * s[oo[2]] + ww[3] * s[oo[3]];
+        }
+    } else if (K == 4 && C == 3) {
+        for (dx = 0; dx < dw; dx++) {
+            const int32_t *oo = o + 4 * dx, *ww = w + 4 * dx;
+            const uint8_t *p0 = s + oo[0], *p1 = s + oo[1], *p2 = s + oo[2], *p3 = s + oo[3];
+            for (c = 0; c < 3; c++)
+                t[3 * dx + c] = ww[0] * p0[c] + ww[1] * p1[c] + ww[2] * p2[c] + ww[3] * p3[c];
+        }
+    } else if (C == 1) {
+        for (dx = 0; dx < dw; dx++) {
+            const int32_t *oo = o + dx * K, *ww = w + dx * K;
+            int32_t a = 0;
+            for (k = 0; k < K; k++)
+                a += ww[k] * s[oo[k]];
+            t[dx] = a;
+        }
     } else if (C == 3) {
         for (dx = 0; dx < dw; dx++) {
             const int32_t *oo = o + dx * K, *ww = w + dx * K;
@@ -107,5 +152,30 @@ static void rsu8_vrow(const int32_t *const *rows, const int32_t *w, int K, uint8
     }
     for (i = 0; i < n; i++)
         out[i] = rsu8_sat(acc[i] >> shift);
+}
+
+/* One output row of the exact 2x2 box average: a and b are the two source rows (2*dw pixels),
+ * v scratch for 2*dw*C sums. The vertical sum is a contiguous loop; the pair sum follows. */
+RSU8_CLONES
+static void rsu8_half_row(const uint8_t *a, const uint8_t *b, uint8_t *o, uint16_t *v,
+                          ptrdiff_t dw, ptrdiff_t C)
+{
+    ptrdiff_t i, dx, c, n = 2 * dw * C;
+    for (i = 0; i < n; i++)
+        v[i] = (uint16_t)(a[i] + b[i]);
+    if (C == 3) {
+        for (dx = 0; dx < dw; dx++) {
+            o[3 * dx] = (uint8_t)((v[6 * dx] + v[6 * dx + 3] + 2) >> 2);
+            o[3 * dx + 1] = (uint8_t)((v[6 * dx + 1] + v[6 * dx + 4] + 2) >> 2);
+            o[3 * dx + 2] = (uint8_t)((v[6 * dx + 2] + v[6 * dx + 5] + 2) >> 2);
+        }
+    } else if (C == 1) {
+        for (dx = 0; dx < dw; dx++)
+            o[dx] = (uint8_t)((v[2 * dx] + v[2 * dx + 1] + 2) >> 2);
+    } else {
+        for (dx = 0; dx < dw; dx++)
+            for (c = 0; c < C; c++)
+                o[dx * C + c] = (uint8_t)((v[2 * dx * C + c] + v[2 * dx * C + C + c] + 2) >> 2);
+    }
 }
 #endif

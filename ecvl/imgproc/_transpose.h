@@ -12,6 +12,12 @@
 
 #define TR_TB 32
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define TR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define TR_CLONES
+#endif
+
 #define TR_TILE(PSZ)                                                                   \
     for (x = bx; x < bx1; x++) {                                                       \
         uint8_t *o = out + (x * h + by) * (PSZ);                                       \
@@ -44,6 +50,15 @@ static void tr_band(const uint8_t *src, uint8_t *out, ptrdiff_t h, ptrdiff_t w, 
     }
 }
 #undef TR_TILE
+
+/* Reverse the w bytes of one row (byte shuffles on AVX2 machines). */
+TR_CLONES
+static void mirror_row1(const uint8_t *s, uint8_t *o, ptrdiff_t w)
+{
+    ptrdiff_t x;
+    for (x = 0; x < w; x++)
+        o[x] = s[w - 1 - x];
+}
 
 /* Reverse the w 3-byte pixels of one row (w > 2): 4-byte moves, the spilled byte of each
  * landing on the next output pixel, which is written afterwards; the read spill stays inside

@@ -29,6 +29,10 @@ static void wpu8_quantise(const double *X, const double *Y, ptrdiff_t n, int32_t
     }
 }
 
+/* Weights are products of two 11-bit fractions: 22 bits, rounded half up. */
+#define WPU8_BLEND(a, b, c, d) \
+    ((uint8_t)((w00 * (a) + w01 * (b) + w10 * (c) + w11 * (d) + (1 << 21)) >> 22))
+
 /* Returns how many indices were written to edge; q is scratch for 2n ints. */
 static ptrdiff_t wpu8_bilinear_row(const uint8_t *src, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t C,
                                    uint8_t *out, const double *X, const double *Y, ptrdiff_t n,
@@ -60,15 +64,14 @@ static ptrdiff_t wpu8_bilinear_row(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
         const uint8_t *p = src + iy * rs + ix * C, *p1 = p + rs;
         uint8_t *o = out + x * C;
         if (C == 3) {
-            o[0] = (uint8_t)((w00 * p[0] + w01 * p[3] + w10 * p1[0] + w11 * p1[3] + (1 << 21)) >> 22);
-            o[1] = (uint8_t)((w00 * p[1] + w01 * p[4] + w10 * p1[1] + w11 * p1[4] + (1 << 21)) >> 22);
-            o[2] = (uint8_t)((w00 * p[2] + w01 * p[5] + w10 * p1[2] + w11 * p1[5] + (1 << 21)) >> 22);
+            o[0] = WPU8_BLEND(p[0], p[3], p1[0], p1[3]);
+            o[1] = WPU8_BLEND(p[1], p[4], p1[1], p1[4]);
+            o[2] = WPU8_BLEND(p[2], p[5], p1[2], p1[5]);
         } else if (C == 1) {
-            o[0] = (uint8_t)((w00 * p[0] + w01 * p[1] + w10 * p1[0] + w11 * p1[1] + (1 << 21)) >> 22);
+            o[0] = WPU8_BLEND(p[0], p[1], p1[0], p1[1]);
         } else {
             for (c = 0; c < C; c++)
-                o[c] = (uint8_t)((w00 * p[c] + w01 * p[C + c] + w10 * p1[c] + w11 * p1[C + c]
-                                  + (1 << 21)) >> 22);
+                o[c] = WPU8_BLEND(p[c], p[C + c], p1[c], p1[C + c]);
         }
     }
     return ne;

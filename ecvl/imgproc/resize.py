@@ -2,7 +2,8 @@
 
 The conventions are OpenCV's ``cv2.resize`` (pixel centres aligned, i.e. source coordinate
 ``(d + 0.5) * src/dst - 0.5``; edge samples replicated), so results match it to within one
-intensity level (OpenCV rounds through fixed-point weights, we through float32/float64):
+intensity level. uint8 images go through 11-bit fixed-point weights (as OpenCV's), other
+dtypes through float32/float64. Interpolations:
 
 * ``nearest`` - OpenCV's ``INTER_NEAREST``: source index ``floor(d * src/dst)`` (not centred).
 * ``linear`` - bilinear, 2 taps per axis.
@@ -12,6 +13,8 @@ intensity level (OpenCV rounds through fixed-point weights, we through float32/f
 * ``lanczos4`` - Lanczos window of 8 taps, weights normalised to one.
 
 Resizing by exactly one half with ``linear`` or ``area`` takes a 2x2 box-average fast path.
+Per-axis tables are cached by size, so repeated resizes of one shape (augmentation) skip
+their set-up.
 """
 
 import functools
@@ -164,7 +167,7 @@ def _u8_plan(h, w, c, dh, dw, interp, area_shrink):
     bits = 11
     while bits >= 9 and gain * 2.0 ** (2 * bits) * 1.01 >= 2.0 ** 31:
         bits -= 1
-    if bits < 9:
+    if bits < 9 or w * c >= 2 ** 31:
         return None
     xofs = np.ascontiguousarray((xi * c).ravel(), dtype=np.int32)
     plan = (xofs, _fixed_weights(xw, bits).ravel(), xi.shape[1],

@@ -9,6 +9,7 @@ import pytest
 
 import ecvl
 from bridge import DLDataset, SampleError
+import ecvl.augment as A
 from ecvl.augment import AugmentationFactory, DatasetAugmentations
 
 
@@ -80,14 +81,22 @@ def test_labels_match_dataset(lesions):
 
 def test_segmentation_masks_and_shapes(lesions):
     loader = DLDataset(lesions["segmentation"], 4, _augs(), num_workers=2, scale=1 / 255,
-                       gt_scale=1 / 255, mask_values=[0, 1])
+                       gt_scale=1 / 255, mask_values=[0, 1], seed=9)
     assert loader.n_channels_ == 3 and loader.n_channels_gt_ == 1
     assert loader.resize_dims_ == [16, 16]
-    for x, y in loader:
+    assert loader.tensors_shape_ == ([4, 3, 16, 16], [4, 1, 16, 16])
+    batches = [(x.numpy(), y.numpy()) for x, y in loader]
+    for x, y in batches:
         assert x.shape[1:] == (3, 16, 16) and y.shape[1:] == (1, 16, 16)
-        assert set(np.unique(y.numpy())) <= {0.0, 1.0}
-    # masks follow the image: augmented mask equals the mask replayed by sample_rng
-    assert 0 < y.numpy().mean() < 1
+        assert set(np.unique(y)) <= {0.0, 1.0}
+    # each sample is its file augmented with sample_rng(seed, index, epoch), mask included
+    ds = ecvl.Dataset(lesions["segmentation"])
+    for k, idx in enumerate(ds.GetSplit("training")[:4]):
+        smp = ds.samples_[idx]
+        img, gt = _augs().apply(0, ecvl.imread(smp.location_[0]), ecvl.imread(smp.label_path_),
+                                rng=A.sample_rng(9, idx, 0))
+        np.testing.assert_allclose(batches[0][0][k], img.to_numpy("cyx") / 255, rtol=1e-6)
+        np.testing.assert_array_equal(batches[0][1][k], gt.to_numpy("cyx") / 255)
 
 
 def test_mask_values_outside_classes(lesions):

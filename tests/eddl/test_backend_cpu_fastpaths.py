@@ -123,3 +123,22 @@ def test_conv_gemm_threading_modes_agree(monkeypatch, nthreads):
                     patch = xp[:, 2 * g:2 * g + 2, 2 * i:2 * i + 3, 2 * j:2 * j + 3]
                     ref[:, f, i, j] = (patch * w[f]).sum(axis=(1, 2, 3))
     np.testing.assert_allclose(res[True][0], ref, rtol=1e-10, atol=1e-10)
+
+
+def test_conv_throttles_scipys_blas_not_numpys():
+    # NumPy's wheels ship an OpenBLAS also named "libscipy_openblas*"; the convolution GEMMs
+    # call SciPy's, so that is the one whose threads must be controlled
+    import os
+
+    import scipy
+    pytest.importorskip("threadpoolctl")
+    from eddl.backend.cpu import conv
+    ctl = conv._blas_thread_control()
+    assert ctl is not None
+    path = os.path.realpath(ctl[0].__self__.filepath)
+    home = os.path.dirname(os.path.realpath(scipy.__file__))
+    assert path.startswith((home + os.sep, home + ".libs" + os.sep)), path
+    prev = ctl[0]()
+    with conv._BlasThreads(1):
+        assert ctl[0]() == 1
+    assert ctl[0]() == prev

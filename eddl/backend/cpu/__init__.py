@@ -6,6 +6,7 @@ computing service, never by importing this package directly.
 
 from ._alloc import cached_bytes, set_cache_limit
 from .blas import gemm, gemm_batched
+from .blas_policy import gemm as gemm_small_serial
 from .elementwise import BINARY, UNARY, binary, unary
 from .reduce import REDUCTIONS, reduce
 from . import nn

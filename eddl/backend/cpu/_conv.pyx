@@ -12,11 +12,12 @@ the other side of the weights (``N x F x OD x OH x OW``), and the weights are
 
 Samples are processed in chunks; each chunk is unfolded into ``col`` (``C*K x chunk*L``) so one
 large GEMM per group covers the whole chunk. The unfold/fold loops run in parallel over
-(row, sample) or (channel, sample) pairs, so small batches still use every core; BLAS threads
-the GEMMs are split by columns over the same OpenMP threads while BLAS is kept
-single-threaded by the caller, so one pool owns the cores (two pools alternating, each
-spinning while the other works, ran 20x slower on a loaded 2-core machine). All shapes and workspace sizes are
-checked here before the GIL is released.
+(row, sample) or (channel, sample) pairs, so small batches still use every core. By default
+the GEMMs are split by columns over the same OpenMP threads while the caller keeps BLAS
+single-threaded, so one thread pool owns the cores (two pools alternating, each spinning
+while the other works, ran several times slower on a loaded 2-core machine); ``gnt=1`` hands
+each GEMM whole to BLAS instead. All shapes and workspace sizes are checked here before the
+GIL is released.
 """
 
 from cython.parallel cimport prange
@@ -132,7 +133,8 @@ cdef void _im2col(real* x, real* col, Py_ssize_t nc, const Geo* g, int nt) noexc
                 dst = dst + g.OW
 
 
-cdef void _col2im(real* col, real* x, Py_ssize_t nc, const Geo* g, bint acc, int nt) noexcept nogil:
+cdef void _col2im(real* col, real* x, Py_ssize_t nc, const Geo* g, bint acc,
+                  int nt) noexcept nogil:
     """``x (=|+=) fold(col)``: the adjoint of :func:`_im2col`; one task per (channel, sample)."""
     cdef Py_ssize_t K = g.kd * g.kh * g.kw
     cdef Py_ssize_t L = g.OD * g.OH * g.OW
@@ -173,7 +175,8 @@ cdef void _col2im(real* col, real* x, Py_ssize_t nc, const Geo* g, bint acc, int
                     src = src + g.OW
 
 
-cdef void _gather(real* y, real* yg, Py_ssize_t nc, Py_ssize_t F, Py_ssize_t L, int nt) noexcept nogil:
+cdef void _gather(real* y, real* yg, Py_ssize_t nc, Py_ssize_t F, Py_ssize_t L,
+                  int nt) noexcept nogil:
     """``yg[f, n*L + l] = y[n, f, l]`` (sample-major to channel-major)."""
     cdef Py_ssize_t t, n, f
     for t in prange(nc * F, num_threads=nt, schedule='static'):

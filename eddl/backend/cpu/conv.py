@@ -9,6 +9,7 @@ are then reused, so a training step allocates nothing once the workspaces are la
 output size (so asymmetric "same" padding needs no extra copy).
 """
 
+import os
 import threading
 
 import numpy as np
@@ -37,10 +38,16 @@ def _blas_thread_control():
     if _blas_threads is None:
         _blas_threads = False
         try:
+            import scipy
             import scipy.linalg.cython_blas  # noqa: F401  (loads the library we call)
             from threadpoolctl import ThreadpoolController
+            # SciPy's own copy (in scipy/ or scipy.libs/), not NumPy's: NumPy's wheels name
+            # theirs "libscipy_openblas64_" too, and throttling the wrong one leaves the
+            # GEMMs here running BLAS threads inside the OpenMP ones.
+            home = os.path.dirname(os.path.realpath(scipy.__file__))
+            roots = (home + os.sep, home + ".libs" + os.sep)
             for lib in ThreadpoolController().select(user_api="blas").lib_controllers:
-                if "scipy" in str(getattr(lib, "filepath", "")):
+                if os.path.realpath(str(getattr(lib, "filepath", ""))).startswith(roots):
                     _blas_threads = (lib.get_num_threads, lib.set_num_threads)
                     break
         except Exception:  # pragma: no cover - threadpoolctl missing or unusual BLAS
