@@ -154,6 +154,7 @@ def _write_atomic(path, text):
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
+    os.chmod(tmp, 0o644)  # mkstemp makes the file private; the dataset is meant to be shared
     os.replace(tmp, path)
 
 

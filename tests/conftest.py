@@ -22,3 +22,15 @@ except ImportError:  # pragma: no cover - hypothesis is a test extra
 def rng():
     """A NumPy generator with a fixed seed, so failures reproduce."""
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(autouse=True)
+def _restore_thread_settings():
+    """Tests that build with ``CS_CPU(th=n)`` change the library-wide thread count."""
+    import sys
+
+    yield
+    for name in ("eddl", "ecvl"):
+        mod = sys.modules.get(name)
+        if mod is not None and hasattr(mod, "set_num_threads"):
+            mod.set_num_threads(-1)

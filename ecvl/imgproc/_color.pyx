@@ -5,6 +5,10 @@ from cython.parallel cimport prange
 from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t
 from libc.math cimport floor
 
+cdef extern from "_color_u8.h" nogil:
+    void col_swap3_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n)
+    void col_gray3_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int w0, int w1, int w2)
+
 ctypedef fused T:
     uint8_t
     int8_t
@@ -48,6 +52,10 @@ DEF BLOCK = 8192
 cdef void _shuffle_block(const T *s, T *d, Py_ssize_t n, Py_ssize_t cs, Py_ssize_t cd,
                          const int *ix, T fill) noexcept nogil:
     cdef Py_ssize_t i, k
+    if T is uint8_t:
+        if cs == 3 and cd == 3 and ix[0] == 2 and ix[1] == 1 and ix[2] == 0:
+            col_swap3_u8(s, d, n)
+            return
     if cs == 3 and cd == 3:
         for i in range(n):
             d[3 * i] = s[3 * i + ix[0]]
@@ -84,12 +92,10 @@ cdef void _gray_block(const uint8_t *s, uint8_t *d, Py_ssize_t n, Py_ssize_t cs,
     cdef Py_ssize_t i
     # constant strides and offsets for the common layouts let the compiler vectorise
     if cs == 3 and ri == 0 and gi == 1 and bi == 2:
-        for i in range(n):
-            d[i] = <uint8_t>((s[3 * i] * GR + s[3 * i + 1] * GG + s[3 * i + 2] * GB + 16384) >> 15)
+        col_gray3_u8(s, d, n, GR, GG, GB)
         return
     if cs == 3 and ri == 2 and gi == 1 and bi == 0:
-        for i in range(n):
-            d[i] = <uint8_t>((s[3 * i + 2] * GR + s[3 * i + 1] * GG + s[3 * i] * GB + 16384) >> 15)
+        col_gray3_u8(s, d, n, GB, GG, GR)
         return
     for i in range(n):
         d[i] = <uint8_t>((s[i * cs + ri] * GR + s[i * cs + gi] * GG + s[i * cs + bi] * GB

@@ -258,37 +258,26 @@ def half2x2(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
                 rsu8_half_row(&src[2 * dy, 0, 0], &src[2 * dy + 1, 0, 0], &out[dy, 0, 0], v,
                               dw, C)
             free(v)
-        return
-    with nogil:
-        for dy in prange(dh, num_threads=nthreads, schedule='static'):
-            a = &src[2 * dy, 0, 0]
-            o = &out[dy, 0, 0]
-            if pix_t is uint8_t and C == 3:
-                for dx in range(dw):
-                    o[3 * dx] = <uint8_t>((<int32_t>a[6 * dx] + a[6 * dx + 3] + a[rs + 6 * dx]
-                                           + a[rs + 6 * dx + 3] + 2) >> 2)
-                    o[3 * dx + 1] = <uint8_t>((<int32_t>a[6 * dx + 1] + a[6 * dx + 4]
-                                               + a[rs + 6 * dx + 1] + a[rs + 6 * dx + 4] + 2) >> 2)
-                    o[3 * dx + 2] = <uint8_t>((<int32_t>a[6 * dx + 2] + a[6 * dx + 5]
-                                               + a[rs + 6 * dx + 2] + a[rs + 6 * dx + 5] + 2) >> 2)
-            elif pix_t is uint8_t and C == 1:
-                for dx in range(dw):
-                    o[dx] = <uint8_t>((<int32_t>a[2 * dx] + a[2 * dx + 1] + a[rs + 2 * dx]
-                                       + a[rs + 2 * dx + 1] + 2) >> 2)
-            elif pix_t is uint8_t or pix_t is uint16_t or pix_t is int8_t or pix_t is int16_t:
-                for dx in range(dw):
-                    for c in range(C):
-                        s = (<int32_t>a[2 * dx * C + c] + <int32_t>a[(2 * dx + 1) * C + c]
-                             + <int32_t>a[rs + 2 * dx * C + c]
-                             + <int32_t>a[rs + (2 * dx + 1) * C + c])
-                        o[dx * C + c] = <pix_t>((s + 2) >> 2)
-            else:
-                for dx in range(dw):
-                    for c in range(C):
-                        _store(&o[dx * C + c],
-                               0.25 * (<double>a[2 * dx * C + c] + <double>a[(2 * dx + 1) * C + c]
-                                       + <double>a[rs + 2 * dx * C + c]
-                                       + <double>a[rs + (2 * dx + 1) * C + c]))
+    else:
+        with nogil:
+            for dy in prange(dh, num_threads=nthreads, schedule='static'):
+                a = &src[2 * dy, 0, 0]
+                o = &out[dy, 0, 0]
+                if pix_t is uint16_t or pix_t is int8_t or pix_t is int16_t:
+                    for dx in range(dw):
+                        for c in range(C):
+                            s = (<int32_t>a[2 * dx * C + c] + <int32_t>a[(2 * dx + 1) * C + c]
+                                 + <int32_t>a[rs + 2 * dx * C + c]
+                                 + <int32_t>a[rs + (2 * dx + 1) * C + c])
+                            o[dx * C + c] = <pix_t>((s + 2) >> 2)
+                else:
+                    for dx in range(dw):
+                        for c in range(C):
+                            _store(&o[dx * C + c],
+                                   0.25 * (<double>a[2 * dx * C + c]
+                                           + <double>a[(2 * dx + 1) * C + c]
+                                           + <double>a[rs + 2 * dx * C + c]
+                                           + <double>a[rs + (2 * dx + 1) * C + c]))
 
 
 def gather2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1] yofs,

@@ -43,3 +43,25 @@ def test_small_products_are_serial_and_the_pool_is_restored(monkeypatch):
         assert getter() == 2
     finally:
         setter(before)
+
+
+@pytest.mark.parametrize("ta,tb,dtype", [(False, False, np.float32), (True, False, np.float64),
+                                         (False, True, np.float32)])
+def test_openmp_split_products_match_numpy(ta, tb, dtype):
+    import eddl
+    rng = np.random.default_rng(1)
+    m, k, n = 67, 203, 301     # above SERIAL_MACS, odd sizes, columns split unevenly
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(dtype)
+    out = rng.standard_normal((m, n)).astype(dtype)
+    ref = (a.T if ta else a).astype(np.float64) @ (b.T if tb else b) + out
+    before = eddl.get_num_threads()
+    eddl.set_num_threads(2)
+    try:
+        assert m * n * k >= blas_policy.SERIAL_MACS
+        res = blas_policy.gemm(a, b, out=out, trans_a=ta, trans_b=tb, beta=1.0)
+    finally:
+        eddl.set_num_threads(before)
+    assert res is out
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(out, ref, rtol=tol, atol=tol * 10)
