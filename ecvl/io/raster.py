@@ -9,8 +9,8 @@ import os
 import numpy as np
 from PIL import Image as PILImage
 
-from ..core.enums import ColorType, DataType, ImReadMode
-from ..core.errors import EcvlValueError, ImageIOError
+from ..core.enums import ColorType, ImReadMode
+from ..core.errors import ImageIOError
 from ..core.image import Image
 from . import _png16
 from ._common import atomic_path, check_readable, lower_ext, reading

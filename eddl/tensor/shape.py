@@ -8,7 +8,7 @@ as in PyEDDL. The ``_`` forms change the tensor object itself.
 import numpy as np
 
 from ._base import TensorBase
-from ._checks import norm_axes, norm_axis, norm_shape
+from ._checks import norm_axis, norm_shape
 
 __all__ = ["ShapeMixin"]
 

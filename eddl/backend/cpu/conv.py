@@ -9,7 +9,6 @@ are then reused, so a training step allocates nothing once the workspaces are la
 output size (so asymmetric "same" padding needs no extra copy).
 """
 
-import os
 import threading
 
 import numpy as np
@@ -17,6 +16,7 @@ import numpy as np
 from eddl._runtime import get_num_threads
 
 from . import _conv
+from .blas_policy import blas_thread_hooks
 
 __all__ = ["conv_forward", "conv_backward_data", "conv_backward_weights", "bias_add",
            "bias_grad", "out_size", "WORKSPACE_ELEMENTS"]
@@ -26,35 +26,6 @@ __all__ = ["conv_forward", "conv_backward_data", "conv_backward_weights", "bias_
 WORKSPACE_ELEMENTS = 1 << 24
 
 _local = threading.local()
-_blas_threads = None
-
-
-def _blas_thread_control():
-    """``(get, set)`` of the BLAS thread count behind ``scipy.linalg.cython_blas``, or None.
-
-    Found once through threadpoolctl (optional); without it BLAS keeps its own threads.
-    """
-    global _blas_threads
-    if _blas_threads is None:
-        _blas_threads = False
-        try:
-            import scipy
-            import scipy.linalg.cython_blas  # noqa: F401  (loads the library we call)
-            from threadpoolctl import ThreadpoolController
-            # SciPy's own copy (in scipy/ or scipy.libs/), not NumPy's: NumPy's wheels name
-            # theirs "libscipy_openblas64_" too, and throttling the wrong one leaves the
-            # GEMMs here running BLAS threads inside the OpenMP ones.
-            home = os.path.dirname(os.path.realpath(scipy.__file__))
-            roots = (home + os.sep, home + ".libs" + os.sep)
-            for lib in ThreadpoolController().select(user_api="blas").lib_controllers:
-                if os.path.realpath(str(getattr(lib, "filepath", ""))).startswith(roots):
-                    _blas_threads = (lib.get_num_threads, lib.set_num_threads)
-                    break
-        except Exception:  # pragma: no cover - threadpoolctl missing or unusual BLAS
-            _blas_threads = False
-    return _blas_threads or None
-
-
 #: How the GEMMs of a convolution use several threads: False splits their columns over the
 #: kernel's OpenMP threads with BLAS kept single-threaded (one thread pool owns the cores);
 #: True leaves one GEMM call to BLAS's own threads. Measured in benchmarks/train_cnn.py.
@@ -62,23 +33,23 @@ BLAS_THREADED_GEMM = False
 
 
 class _BlasThreads:
-    """Set BLAS's thread count for the duration of a kernel call, then restore it."""
+    """Set the thread count of SciPy's BLAS for the duration of a kernel call, then restore it."""
 
     def __init__(self, n):
         self.n = n
 
     def __enter__(self):
-        ctl = _blas_thread_control()
+        self.hooks = blas_thread_hooks()
         self.prev = None
-        if ctl is not None:
-            self.prev = ctl[0]()
+        if self.hooks is not None:
+            self.prev = self.hooks[1]()
             if self.prev != self.n:
-                ctl[1](self.n)
+                self.hooks[0](self.n)
         return self
 
     def __exit__(self, *exc):
         if self.prev not in (None, self.n):
-            _blas_thread_control()[1](self.prev)
+            self.hooks[0](self.prev)
 
 
 def out_size(n, k, s, p_before, p_after, d):
