@@ -8,6 +8,7 @@ Importing ecvl never imports eddl.
 """
 
 import os as _os
+import sys as _sys
 
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -29,6 +30,10 @@ __all__ = [
     "set_num_threads",
     "show_config",
 ]
+for _sub in ("core", "io", "imgproc", "augment", "dataset", "viz"):
+    # through sys.modules: some exported functions share their submodule's name
+    __all__ += _sys.modules[f"{__name__}.{_sub}"].__all__
+del _sub
 
 _BRIDGE_NAMES = frozenset({"ImageToTensor", "TensorToImage", "TensorToView", "DLDataset"})
 
