@@ -5,10 +5,15 @@ brightness (p=0.7), one of elastic / grid distortion (p=0.4), rotation in [-30, 
 Images per second on one thread (a plain loop, kernels single-threaded) and on two (a
 thread pool of two workers, the data-loader way), medians of interleaved repetitions.
 
-Run: ``python benchmarks/augment.py [--images 200] [--reps 5]``
+Run: ``python benchmarks/augment.py [--images 200] [--reps 5] [--profile]``
+
+``--profile`` adds a per-augmentation table for one thread: CPU time per image (and per
+call) of each step of both pipelines, and what is left for the pipeline itself (sampling,
+dispatch, containers).
 """
 
 import argparse
+import collections
 import json
 import os
 import platform
@@ -69,6 +74,58 @@ def albumentations_pipeline():
     return run, al.__version__
 
 
+def _timed(table, name, fn):
+    def call(*args, **kwargs):
+        t = time.thread_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            table[name][0] += time.thread_time() - t
+            table[name][1] += 1
+    return call
+
+
+def profile(images, reps):
+    """Per-step CPU time of both pipelines on one thread, interleaved image by image."""
+    ours_t, theirs_t = collections.defaultdict(lambda: [0.0, 0]), collections.defaultdict(
+        lambda: [0.0, 0])
+    pipe = A.AugmentationFactory.create(LISTING_3)
+    stack = [pipe]
+    while stack:
+        aug = stack.pop()
+        if hasattr(aug, "augs"):
+            stack.extend(aug.augs)
+        else:
+            aug._forward = _timed(ours_t, type(aug).__name__, aug._forward)
+    theirs, _ = albumentations_pipeline()
+    if theirs is not None:
+        import albumentations as al
+
+        for cls in (al.Resize, al.HorizontalFlip, al.RandomGamma, al.RandomBrightnessContrast,
+                    al.ElasticTransform, al.GridDistortion, al.Rotate):
+            cls.__call__ = _timed(theirs_t, cls.__name__, cls.__call__)
+    total = [0.0, 0.0]
+    for _ in range(reps):
+        for i, img in enumerate(images):
+            t = time.thread_time()
+            pipe(img, rng=A.sample_rng(0, i))
+            total[0] += time.thread_time() - t
+            if theirs is not None:
+                t = time.thread_time()
+                theirs(i, img)
+                total[1] += time.thread_time() - t
+    n = reps * len(images)
+    print(f"\nper step, one thread, CPU us per image (per call), {n} images")
+    for label, table, tot in (("ecvl", ours_t, total[0]), ("albumentations", theirs_t, total[1])):
+        if not table:
+            continue
+        for name, (sec, calls) in table.items():
+            print(f"  {label:>14} {name:<26} {sec / n * 1e6:8.1f} ({sec / calls * 1e6:7.1f})")
+        rest = tot - sum(v[0] for v in table.values())
+        print(f"  {label:>14} {'(pipeline itself)':<26} {rest / n * 1e6:8.1f}")
+        print(f"  {label:>14} {'total':<26} {tot / n * 1e6:8.1f}")
+
+
 def throughput(run, images, workers):
     t = time.perf_counter()
     if workers == 1:
@@ -84,6 +141,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=int, default=200)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--profile", action="store_true", help="per-augmentation CPU times too")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     images = [rng.integers(0, 256, (512, 512, 3), dtype=np.uint8) for _ in range(args.images)]
@@ -115,6 +173,8 @@ def main():
               f"{(f'{alb:.0f}' if alb else 'n/a'):>20} | {ratio:>5.2f}")
     print(json.dumps({"benchmark": "augment", "numpy": np.__version__,
                       "albumentations": alb_version, "rows": rows}))
+    if args.profile:
+        profile(images[:100], 3)
 
 
 if __name__ == "__main__":

@@ -2,18 +2,60 @@
 
 Augmentations compute on canonical arrays with a trailing channel axis: ``(H, W, C)`` for
 images and ``(D, H, W, C)`` for volumes. A 2-D NumPy array ``(H, W)`` is accepted and
-given back 2-D.
+given back 2-D. Images whose spatial axes are not stored in ``z, y, x`` order (e.g.
+``"yxc"``) are permuted into it and back, so "up", "left" and "x" mean the same for every
+layout.
+
+Images carry spacings (the physical size of a pixel along each axis). A
+:class:`Geometry` follows them through a pipeline: resampling scales them by
+``old size / new size``, a transpose swaps x and y, crops and same-size warps keep them.
 """
 
 import numpy as np
 
 _SUPPORTED = frozenset("uint8 int8 uint16 int16 int32 int64 float32 float64".split())
+_NATIVE = frozenset(np.dtype(n) for n in _SUPPORTED)
+_Image = None
 
 
 def _image_class():
-    from ..core.image import Image
+    global _Image
+    if _Image is None:  # imported late: ecvl.core imports this package's parent
+        from ..core.image import Image
 
-    return Image
+        _Image = Image
+    return _Image
+
+
+class Geometry:
+    """Spacings of the image and of its ground truth along the canonical spatial axes.
+
+    ``None`` entries stand for data without spacings (plain arrays, or Images whose
+    spacings are unknown); they are left alone.
+    """
+
+    __slots__ = ("spacings",)
+
+    def __init__(self, spacings):
+        self.spacings = [None if s is None else list(s) for s in spacings]
+
+    def resampled(self, in_shape, out_shape):
+        """Spatial axes resampled from ``in_shape`` to ``out_shape`` (canonical shapes)."""
+        n = len(in_shape) - 1
+        for sp in self.spacings:
+            if sp is not None:
+                for i in range(n):
+                    sp[i] *= in_shape[i] / out_shape[i]
+
+    def swap_xy(self):
+        """The x and y axes were exchanged."""
+        for sp in self.spacings:
+            if sp is not None:
+                sp[-1], sp[-2] = sp[-2], sp[-1]
+
+
+def _letters(ndim):
+    return "zyx"[4 - ndim:]
 
 
 def _canon(x, what):
@@ -21,43 +63,66 @@ def _canon(x, what):
     if isinstance(x, Image):
         if x.IsEmpty():
             raise ValueError(f"augmentation: the {what} image is empty")
-        a = x.canonical()
-        if a.ndim not in (3, 4):
-            raise ValueError(f"augmentation: {what} with channels {x.channels_!r} is neither "
-                             "a 2-D image nor a volume")
+        from ..core.layout import canonical_order
 
-        def back(arr, src=x):
-            return src.new_like(arr)
-        return a, back
+        ch = x.channels_
+        perm, cax = canonical_order(ch)
+        spatial = [ch[p] for p in perm if p != cax]
+        want = ["y", "x"] if len(spatial) == 2 else ["z", "y", "x"]
+        if sorted(spatial) != sorted(want):
+            raise ValueError(f"augmentation: {what} with channels {ch!r} is neither a 2-D "
+                             "image (spatial axes x, y) nor a volume (x, y, z)")
+        order = [spatial.index(letter) for letter in want] + [len(spatial)]
+        a = x.canonical()
+        if order != sorted(order):
+            a = np.ascontiguousarray(a.transpose(order))
+        sp = None
+        if x.spacings_:
+            sp = [float(x.spacings_[ch.index(letter)]) for letter in want]
+
+        def back(arr, spacings, src=x, order=order):
+            if order != sorted(order):
+                arr = np.ascontiguousarray(arr.transpose(np.argsort(order)))
+            new = None
+            if spacings is not None:
+                new = list(src.spacings_)
+                for letter, s in zip(_letters(arr.ndim), spacings):
+                    new[ch.index(letter)] = s
+            return src.new_like(arr, spacings=new)
+        return a, sp, back
     if not isinstance(x, np.ndarray):
         raise TypeError(f"augmentation: {what} must be an ecvl.Image or a numpy array, "
                         f"got {type(x).__name__}")
-    if x.dtype.name not in _SUPPORTED:
+    if x.dtype not in _NATIVE and x.dtype.name not in _SUPPORTED:
         raise TypeError(f"augmentation: {what} dtype {x.dtype} is not supported (use uint8, "
                         "int8, uint16, int16, int32, int64, float32 or float64)")
     if x.ndim == 2:
-        return x[:, :, None], (lambda arr: arr[:, :, 0])
+        return x[:, :, None], None, (lambda arr, sp: arr[:, :, 0])
     if x.ndim in (3, 4):
-        return x, (lambda arr: arr)
+        return x, None, (lambda arr, sp: arr)
     raise ValueError(f"augmentation: {what} array must be (H, W), (H, W, C) or (D, H, W, C), "
                      f"got shape {x.shape}")
 
 
 def unpack(image, gt):
-    """Return ``(image_array, gt_array_or_None, restore)``.
+    """Return ``(image_array, gt_array_or_None, geometry_or_None, restore)``.
 
-    ``restore(image_array, gt_array)`` converts results back to the caller's types.
+    ``restore(image_array, gt_array, geometry)`` converts results back to the caller's
+    types, with the spacings the geometry arrived at.
     """
-    a, back_a = _canon(image, "image")
+    a, sa, back_a = _canon(image, "image")
     if any(s == 0 for s in a.shape):
         raise ValueError(f"augmentation: image of shape {a.shape} is empty")
     if gt is None:
-        return a, None, lambda x, g: (back_a(x), None)
-    g, back_g = _canon(gt, "ground truth")
+        geo = None if sa is None else Geometry([sa])
+        return a, None, geo, lambda x, g, geo: (back_a(x, geo and geo.spacings[0]), None)
+    g, sg, back_g = _canon(gt, "ground truth")
     if g.shape[:-1] != a.shape[:-1]:
         raise ValueError(f"augmentation: ground truth spatial shape {g.shape[:-1]} differs "
                          f"from the image's {a.shape[:-1]}")
-    return a, g, lambda x, y: (back_a(x), back_g(y))
+    geo = None if sa is None and sg is None else Geometry([sa, sg])
+    return a, g, geo, lambda x, y, geo: (back_a(x, geo and geo.spacings[0]),
+                                          back_g(y, geo and geo.spacings[1]))
 
 
 def assign(dst, result):

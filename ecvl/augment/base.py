@@ -164,11 +164,29 @@ class Augmentation:
         return dict(self._values)
 
     # -- sampling and applying --------------------------------------------------------
+    def _sampling_plan(self):
+        # Fixed values are copied, ranges drawn in declaration order (the order of the
+        # random stream): built once, since sampling runs for every image.
+        fixed, drawn = {}, []
+        for p in self.params:
+            v = self._values[p.name]
+            if p.kind == "range" and p.sampled and v is not None and v[0] != v[1]:
+                drawn.append((p.name, v[0], v[1], p.integer))
+                v = None
+            fixed[p.name] = p.sample(v, None) if v is not None else None
+        return fixed, tuple(drawn)
+
     def sample(self, rng, shape):
         """Draw this call's parameters for an input of canonical ``shape``."""
-        out = {}
-        for p in self.params:
-            out[p.name] = p.sample(self._values[p.name], rng)
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            plan = self._plan = self._sampling_plan()
+        out = dict(plan[0])
+        for name, lo, hi, integer in plan[1]:
+            if integer:
+                out[name] = int(rng.integers(lo, hi + 1))
+            else:  # what Generator.uniform(lo, hi) computes, without its argument handling
+                out[name] = lo + (hi - lo) * rng.random()
         self.draw(rng, shape, out)
         return out
 
@@ -179,17 +197,27 @@ class Augmentation:
         """Apply sampled ``params`` to one canonical array; return the result."""
         raise NotImplementedError
 
-    def _forward(self, img, gt, rng):
+    def update_geometry(self, geo, params, in_shape, out_shape):
+        """Record how this call changed the pixel grid (``geo``: spacings being followed).
+
+        The default fits operations that keep the grid (crops, same-size warps, intensity
+        changes); resampling and transposing augmentations override it.
+        """
+
+    def _forward(self, img, gt, rng, geo=None):
         params = self.sample(rng, img.shape)
-        img, gt = self._replay(img, gt, params)
+        img, gt = self._replay(img, gt, params, geo)
         return img, gt, params
 
-    def _replay(self, img, gt, params):
+    def _replay(self, img, gt, params, geo=None):
         if img.ndim == 4 and not self.volumes:
-            raise ValueError(f"{type(self).__name__} does not support volumes")
+            raise ValueError(f"{type(self).__name__} does not support volumes (D, H, W, C); "
+                             f"got an array of shape {img.shape}")
         out = self.transform(img, params, False)
         if gt is not None and self.geometric:
             gt = self.transform(gt, params, True)
+        if geo is not None:
+            self.update_geometry(geo, params, img.shape, out.shape)
         return out, gt
 
     def apply(self, image, gt=None, *, rng=None):
@@ -209,9 +237,9 @@ class Augmentation:
         image or tuple
             Same type as the inputs.
         """
-        a, ga, restore = _targets.unpack(image, gt)
-        a, ga, _ = self._forward(a, ga, as_rng(rng))
-        img, g = restore(a, ga)
+        a, ga, geo, restore = _targets.unpack(image, gt)
+        a, ga, _ = self._forward(a, ga, as_rng(rng), geo)
+        img, g = restore(a, ga, geo)
         return img if gt is None else (img, g)
 
     __call__ = apply
@@ -222,9 +250,9 @@ class Augmentation:
         ``record`` is a JSON-friendly dict of the parameters actually sampled; pass it
         to :meth:`replay` to transform other data identically.
         """
-        a, ga, restore = _targets.unpack(image, gt)
-        a, ga, params = self._forward(a, ga, as_rng(rng))
-        img, g = restore(a, ga)
+        a, ga, geo, restore = _targets.unpack(image, gt)
+        a, ga, params = self._forward(a, ga, as_rng(rng), geo)
+        img, g = restore(a, ga, geo)
         return img, g, {"name": type(self).__name__, "params": _plain(params)}
 
     def replay(self, record, image, gt=None):
@@ -232,9 +260,9 @@ class Augmentation:
         if not isinstance(record, dict) or record.get("name") != type(self).__name__:
             raise ValueError(f"{type(self).__name__}.replay: record is for "
                              f"{record.get('name') if isinstance(record, dict) else record!r}")
-        a, ga, restore = _targets.unpack(image, gt)
-        a, ga = self._replay(a, ga, self._record_params(record))
-        img, g = restore(a, ga)
+        a, ga, geo, restore = _targets.unpack(image, gt)
+        a, ga = self._replay(a, ga, self._record_params(record), geo)
+        img, g = restore(a, ga, geo)
         return img if gt is None else (img, g)
 
     def _record_params(self, record):

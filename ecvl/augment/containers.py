@@ -55,16 +55,16 @@ class _Container(Augmentation, register=False):
     def _pick(self, rng):
         raise NotImplementedError
 
-    def _forward(self, img, gt, rng):
+    def _forward(self, img, gt, rng, geo=None):
         chosen = self._pick(rng)
         records = []
         for i in chosen:
             child = self.augs[i]
-            img, gt, params = child._forward(img, gt, rng)
+            img, gt, params = child._forward(img, gt, rng, geo)
             records.append({"name": type(child).__name__, "params": params})
         return img, gt, {"chosen": chosen, "children": records}
 
-    def _replay(self, img, gt, params):
+    def _replay(self, img, gt, params, geo=None):
         chosen, records = params["chosen"], params["children"]
         if len(chosen) != len(records):
             raise ValueError(f"{type(self).__name__}.replay: malformed record")
@@ -72,7 +72,7 @@ class _Container(Augmentation, register=False):
             if not 0 <= i < len(self.augs) or rec["name"] != type(self.augs[i]).__name__:
                 raise ValueError(f"{type(self).__name__}.replay: record does not match "
                                  f"this pipeline at child {i}")
-            img, gt = self.augs[i]._replay(img, gt, rec["params"])
+            img, gt = self.augs[i]._replay(img, gt, rec["params"], geo)
         return img, gt
 
     def __len__(self):
@@ -157,7 +157,8 @@ class OneOfAugmentationContainer(_Container):
     def _pick(self, rng):
         if not self.augs or rng.random() >= self._values["p"]:
             return []
-        return [int(rng.integers(len(self.augs)))]
+        n = len(self.augs)  # uniform pick; cheaper than Generator.integers per image
+        return [min(int(rng.random() * n), n - 1)]
 
 
 class SomeOfAugmentationContainer(_Container):

@@ -7,6 +7,9 @@ Random ones take an explicit :class:`numpy.random.Generator`.
 
 import numpy as np
 
+from .._runtime import get_num_threads
+from ..imgproc import _threshold
+
 __all__ = [
     "saturate", "gamma_contrast", "add_brightness", "gaussian_blur", "laplace_noise",
     "poisson_noise", "gaussian_noise", "coarse_dropout", "salt_and_pepper", "normalize",
@@ -15,30 +18,50 @@ __all__ = [
 ]
 
 
+_RANGES = {}
+
+
 def dtype_range(dtype):
     """``(min, max)`` of an integer dtype, ``(0.0, 1.0)`` for floats."""
-    if np.issubdtype(dtype, np.integer):
-        info = np.iinfo(dtype)
-        return info.min, info.max
-    return 0.0, 1.0
+    r = _RANGES.get(dtype)
+    if r is None:
+        if np.issubdtype(dtype, np.integer):
+            info = np.iinfo(dtype)
+            r = (int(info.min), int(info.max))
+        else:
+            r = (0.0, 1.0)
+        _RANGES[np.dtype(dtype)] = r
+    return r
 
 
 def saturate(x, dtype):
     """Round and clip float data ``x`` into ``dtype`` (no-op rounding for floats)."""
     dtype = np.dtype(dtype)
     if np.issubdtype(dtype, np.integer):
-        info = np.iinfo(dtype)
-        x = np.clip(np.rint(x), info.min, info.max)
+        lo, hi = dtype_range(dtype)
+        x = np.clip(np.rint(x), lo, hi)
     return x.astype(dtype, copy=False)
+
+
+# every value of a byte, indexed by the raw byte (int8: byte b holds b or b - 256)
+_BYTE_VALUES = {np.dtype(np.uint8): np.arange(256, dtype=np.uint8).astype(np.float32),
+                np.dtype(np.int8): np.arange(256, dtype=np.uint8).view(np.int8).astype(np.float32)}
 
 
 def _lut_apply(a, fn):
     """Apply ``fn`` (float array -> float array) through a lookup table for 8-bit data."""
-    if a.dtype == np.uint8:
-        return saturate(fn(np.arange(256, dtype=np.float32)), a.dtype)[a]
-    if a.dtype == np.int8:  # index = x + 128, from flipping the sign bit
-        lut = saturate(fn(np.arange(-128, 128, dtype=np.float32)), a.dtype)
-        return lut[a.view(np.uint8) ^ np.uint8(0x80)]
+    x = _BYTE_VALUES.get(a.dtype)
+    if x is not None:
+        lo, hi = dtype_range(a.dtype)
+        y = np.rint(fn(x))
+        np.minimum(np.maximum(y, lo, out=y), hi, out=y)  # ufuncs: np.clip costs more here
+        lut = y.astype(a.dtype).view(np.uint8)
+        src = np.ascontiguousarray(a)
+        out = np.empty(src.shape, a.dtype)
+        # waking a thread team costs more than a small image's lookups
+        nt = get_num_threads() if src.size >= 1 << 18 else 1
+        _threshold.lut_u8(src.reshape(-1).view(np.uint8), out.reshape(-1).view(np.uint8), lut, nt)
+        return out
     return saturate(fn(a.astype(np.float32 if a.itemsize <= 2 else np.float64)), a.dtype)
 
 
@@ -47,7 +70,7 @@ def gamma_contrast(a, gamma):
     hi = float(dtype_range(a.dtype)[1])
     if hi == 1.0:
         return np.power(np.clip(a, 0, None), gamma).astype(a.dtype)
-    return _lut_apply(a, lambda x: hi * np.power(np.clip(x, 0, None) / hi, gamma))
+    return _lut_apply(a, lambda x: hi * np.power(np.maximum(x, 0) / hi, gamma))
 
 
 def add_brightness(a, beta):
@@ -95,17 +118,18 @@ def gaussian_noise(a, mean, std_dev, rng):
 
 
 def coarse_dropout(a, p, drop_size, per_channel, rng):
-    """Zero rectangles of ``drop_size`` (fraction of the image side), each with prob. ``p``.
+    """Zero boxes of ``drop_size`` (fraction of each spatial side), each with prob. ``p``.
 
-    With ``per_channel`` the decision is taken for every channel separately.
+    The spatial axes are cut into a grid of such boxes (rectangles of a 2-D image, cuboids
+    of a volume). With ``per_channel`` the decision is taken for every channel separately.
     """
-    h, w, c = a.shape[-3:]
-    ch = max(1, int(round(drop_size * h)))
-    cw = max(1, int(round(drop_size * w)))
-    ny, nx = -(-h // ch), -(-w // cw)
-    lead = a.shape[:-3]
-    cells = rng.random(lead + (ny, nx, c if per_channel else 1)) < p
-    full = np.repeat(np.repeat(cells, ch, axis=-3), cw, axis=-2)[..., :h, :w, :]
+    sp, c = a.shape[:-1], a.shape[-1]
+    side = [max(1, int(round(drop_size * n))) for n in sp]
+    cells = rng.random(tuple(-(-n // s) for n, s in zip(sp, side)) +
+                       (c if per_channel else 1,)) < p
+    for ax, s in enumerate(side):
+        cells = np.repeat(cells, s, axis=ax)
+    full = cells[tuple(slice(0, n) for n in sp)]
     out = a.copy()
     np.copyto(out, 0, where=np.broadcast_to(full, a.shape))
     return out
@@ -226,22 +250,58 @@ def ct_window(a, center, width, out_min=0.0, out_max=1.0):
     return (x * np.float32(out_max - out_min) + np.float32(out_min)).astype(np.float32)
 
 
+def _clahe_plane(v, clip_limit, grid):
+    """CLAHE of one uint8 plane ``(H, W)``; returns the mapped values as float64 (0..255)."""
+    gy, gx = grid
+    h, w = v.shape
+    # OpenCV pads by (tiles - size % tiles) on both axes as soon as one is not divisible
+    ph, pw = (0, 0) if h % gy == 0 and w % gx == 0 else (gy - h % gy, gx - w % gx)
+    th, tw = (h + ph) // gy, (w + pw) // gx
+    pad = np.pad(v, ((0, ph), (0, pw)), mode="reflect" if min(h, w) > 1 else "edge")
+    tiles = pad.reshape(gy, th, gx, tw).transpose(0, 2, 1, 3).reshape(gy * gx, th * tw)
+    n = gy * gx
+    hist = np.bincount((tiles + (np.arange(n, dtype=np.intp) * 256)[:, None]).ravel(),
+                       minlength=n * 256).reshape(n, 256).astype(np.float64)
+    # integer clip and redistribution exactly as OpenCV does it
+    limit = max(int(clip_limit * th * tw / 256.0), 1)
+    clipped = np.clip(hist - limit, 0, None).sum(axis=1).astype(np.int64)
+    hist = np.minimum(hist, limit) + (clipped // 256)[:, None]
+    for t, r in enumerate(clipped % 256):
+        if r:
+            step = max(256 // int(r), 1)
+            hist[t, np.arange(0, 256, step)[:r]] += 1
+    lut = np.clip(np.rint(np.cumsum(hist, axis=1) * (255.0 / (th * tw))), 0, 255)
+    lut = lut.reshape(gy, gx, 256)
+    fy = np.arange(h) / th - 0.5
+    fx = np.arange(w) / tw - 0.5
+    y0f, x0f = np.floor(fy), np.floor(fx)
+    wy = (fy - y0f)[:, None]
+    wx = (fx - x0f)[None, :]
+    y0 = np.clip(y0f, 0, gy - 1).astype(np.intp)
+    x0 = np.clip(x0f, 0, gx - 1).astype(np.intp)
+    y1 = np.clip(y0f + 1, 0, gy - 1).astype(np.intp)
+    x1 = np.clip(x0f + 1, 0, gx - 1).astype(np.intp)
+    Y0, Y1, X0, X1 = y0[:, None], y1[:, None], x0[None, :], x1[None, :]
+    return (1 - wy) * ((1 - wx) * lut[Y0, X0, v] + wx * lut[Y0, X1, v]) + \
+        wy * ((1 - wx) * lut[Y1, X0, v] + wx * lut[Y1, X1, v])
+
+
 def clahe(a, clip_limit=2.0, grid=(8, 8)):
-    """Contrast-limited adaptive histogram equalisation of each channel of 2-D data.
+    """Contrast-limited adaptive histogram equalisation of each channel.
 
     The image is cut into ``grid`` = (rows, cols) tiles; each tile's histogram is clipped
     at ``clip_limit`` times its mean bin height, the excess spread evenly, and pixels map
     through the tiles' equalisation curves interpolated bilinearly between tile centres
     (OpenCV's ``createCLAHE`` rules). Integer data other than uint8 and float data use 256
     bins between the channel's min and max.
+
+    A volume ``(D, H, W, C)`` is equalised slice by slice along the first (z) axis, every
+    slice with its own tiles; the 256 bins of non-uint8 data span the whole volume's
+    range, so all slices share one intensity scale.
     """
-    if a.ndim != 3:
-        raise ValueError(f"clahe: expected a 2-D (H, W, C) image, got shape {a.shape}")
-    gy, gx = (int(g) for g in grid)
-    h, w = a.shape[:2]
-    # OpenCV pads by (tiles - size % tiles) on both axes as soon as one is not divisible
-    ph, pw = (0, 0) if h % gy == 0 and w % gx == 0 else (gy - h % gy, gx - w % gx)
-    th, tw = (h + ph) // gy, (w + pw) // gx
+    if a.ndim not in (3, 4):
+        raise ValueError(f"clahe: expected (H, W, C) or (D, H, W, C), got shape {a.shape}")
+    grid = tuple(int(g) for g in grid)
     out = np.empty_like(a)
     for c in range(a.shape[-1]):
         ch = a[..., c]
@@ -251,32 +311,8 @@ def clahe(a, clip_limit=2.0, grid=(8, 8)):
             lo, hi = float(ch.min()), float(ch.max())
             span = hi - lo or 1.0
             v = np.clip(np.rint((ch - lo) / span * 255), 0, 255).astype(np.uint8)
-        pad = np.pad(v, ((0, ph), (0, pw)), mode="reflect" if min(h, w) > 1 else "edge")
-        tiles = pad.reshape(gy, th, gx, tw).transpose(0, 2, 1, 3).reshape(gy * gx, th * tw)
-        n = gy * gx
-        hist = np.bincount((tiles + (np.arange(n, dtype=np.intp) * 256)[:, None]).ravel(),
-                           minlength=n * 256).reshape(n, 256).astype(np.float64)
-        # integer clip and redistribution exactly as OpenCV does it
-        limit = max(int(clip_limit * th * tw / 256.0), 1)
-        clipped = np.clip(hist - limit, 0, None).sum(axis=1).astype(np.int64)
-        hist = np.minimum(hist, limit) + (clipped // 256)[:, None]
-        for t, r in enumerate(clipped % 256):
-            if r:
-                step = max(256 // int(r), 1)
-                hist[t, np.arange(0, 256, step)[:r]] += 1
-        lut = np.clip(np.rint(np.cumsum(hist, axis=1) * (255.0 / (th * tw))), 0, 255)
-        lut = lut.reshape(gy, gx, 256)
-        fy = np.arange(h) / th - 0.5
-        fx = np.arange(w) / tw - 0.5
-        y0f, x0f = np.floor(fy), np.floor(fx)
-        wy = (fy - y0f)[:, None]
-        wx = (fx - x0f)[None, :]
-        y0 = np.clip(y0f, 0, gy - 1).astype(np.intp)
-        x0 = np.clip(x0f, 0, gx - 1).astype(np.intp)
-        y1 = np.clip(y0f + 1, 0, gy - 1).astype(np.intp)
-        x1 = np.clip(x0f + 1, 0, gx - 1).astype(np.intp)
-        Y0, Y1, X0, X1 = y0[:, None], y1[:, None], x0[None, :], x1[None, :]
-        r = (1 - wy) * ((1 - wx) * lut[Y0, X0, v] + wx * lut[Y0, X1, v]) + \
-            wy * ((1 - wx) * lut[Y1, X0, v] + wx * lut[Y1, X1, v])
-        out[..., c] = saturate(r if a.dtype == np.uint8 else lo + r / 255.0 * span, a.dtype)
+        for idx in np.ndindex(a.shape[:-3]):  # one plane, or every z slice of a volume
+            r = _clahe_plane(v[idx], clip_limit, grid)
+            out[idx + (Ellipsis, c)] = saturate(r if a.dtype == np.uint8 else
+                                                lo + r / 255.0 * span, a.dtype)
     return out

@@ -49,7 +49,8 @@ def _canon_size(size_xy, a, owner):
     """x-first size (w, h[, d]) -> canonical (h, w) or (d, h, w) for array ``a``."""
     size = tuple(int(round(s)) for s in reversed(size_xy))
     if len(size) == 3 and a.ndim != 4:
-        raise ValueError(f"{owner}: a 3-value size needs a volume, got shape {a.shape}")
+        raise ValueError(f"{owner}: a 3-value size (x, y, z) needs a volume (D, H, W, C); got "
+                         f"a 2-D image of shape {a.shape}")
     return size
 
 
@@ -87,9 +88,23 @@ class AugMirror(_Flip):
 
 
 class AugTranspose(_Flip):
-    """Swap the x and y axes with probability ``p``."""
+    """Swap the x and y axes with probability ``p`` (every slice of a volume; the x and y
+    spacings of an Image are swapped too)."""
 
     op = staticmethod(F.transpose)
+
+    def update_geometry(self, geo, params, in_shape, out_shape):
+        if params["apply"]:
+            geo.swap_xy()
+
+
+class _Resample(Augmentation, register=False):
+    """Augmentations that resample the pixel grid: spacings scale by old / new size."""
+
+    geometric = True
+
+    def update_geometry(self, geo, params, in_shape, out_shape):
+        geo.resampled(in_shape, out_shape)
 
 
 class AugRotate(Augmentation):
@@ -109,10 +124,19 @@ class AugRotate(Augmentation):
         return F.rotate(a, params["angle"], params["center"], params["scale"], interp)
 
 
-class AugResizeDim(Augmentation):
-    """Resize to ``dims`` = (w, h), or (w, h, d) for volumes."""
+class AugResizeDim(_Resample):
+    """Resize to ``dims`` = (w, h), or (w, h, d) for volumes (a 2-value size resizes every
+    slice of a volume). Spacings of Images scale by ``old size / new size``.
 
-    geometric = True
+    Examples
+    --------
+    >>> import ecvl
+    >>> from ecvl.augment import AugResizeDim
+    >>> img = ecvl.Image([100, 80, 3], channels="xyc", spacings=[0.5, 0.5, 1])
+    >>> AugResizeDim(dims=(50, 80))(img).spacings_
+    [1.0, 0.5, 1.0]
+    """
+
     params = (Param("dims", "vector", length=(2, 3), integer=True, bounds=(1, None),
                     doc="new size, x first"),
               _interp(), _interp("gt_interp", "nearest"))
@@ -122,10 +146,10 @@ class AugResizeDim(Augmentation):
         return F.resize(a, size, params["gt_interp"] if is_mask else params["interp"])
 
 
-class AugResizeScale(Augmentation):
-    """Resize by the factors ``scale`` = (sx, sy) or (sx, sy, sz)."""
+class AugResizeScale(_Resample):
+    """Resize by the factors ``scale`` = (sx, sy) or (sx, sy, sz) (sz = 1 when a volume gets
+    two); spacings of Images scale by ``old size / new size``."""
 
-    geometric = True
     params = (Param("scale", "vector", length=(2, 3), bounds=(1e-6, None),
                     doc="scale per axis, x first"),
               _interp(), _interp("gt_interp", "nearest"))
@@ -136,13 +160,17 @@ class AugResizeScale(Augmentation):
         if len(scale) == 2 and len(sp) == 3:
             scale = (1.0,) + scale
         if len(scale) != len(sp):
-            raise ValueError(f"AugResizeScale: {len(scale)} scales for shape {a.shape}")
+            raise ValueError(f"AugResizeScale: 3 scales (x, y, z) need a volume (D, H, W, C); "
+                             f"got a 2-D image of shape {a.shape}")
         size = tuple(max(1, int(round(n * s))) for n, s in zip(sp, scale))
         return F.resize(a, size, params["gt_interp"] if is_mask else params["interp"])
 
 
 class _Warp(Augmentation, register=False):
-    """Distortions: a per-call seed makes image and mask warps identical."""
+    """Distortions: a per-call seed makes image and mask warps identical.
+
+    Volumes get the same 2-D warp on every slice (an in-plane deformation).
+    """
 
     geometric = True
 
@@ -152,11 +180,18 @@ class _Warp(Augmentation, register=False):
     def maps(self, hw, params):
         raise NotImplementedError
 
-    def transform(self, a, params, is_mask):
-        mx, my = self.maps(a.shape[-3:-1], params)
+    def transform(self, a, params, is_mask, maps=None):
+        mx, my = self.maps(a.shape[-3:-1], params) if maps is None else maps
         interp = "nearest" if is_mask else params["interp"]
         value = 0 if is_mask else params["border_value"]
         return F.remap(a, mx, my, interp, params["border_type"], value)
+
+    def _replay(self, img, gt, params, geo=None):
+        maps = self.maps(img.shape[-3:-1], params)  # built once for image and mask
+        out = self.transform(img, params, False, maps)
+        if gt is not None:
+            gt = self.transform(gt, params, True, maps)
+        return out, gt
 
 
 class AugGridDistortion(_Warp):
@@ -173,7 +208,11 @@ class AugGridDistortion(_Warp):
 
 
 class AugElasticTransform(_Warp):
-    """Elastic deformation: smoothed random displacements (``alpha`` scale, ``sigma`` smoothness)."""
+    """Elastic deformation: smoothed random displacements (``alpha`` scale, ``sigma`` smoothness).
+
+    The field is ECVL's (uniform noise, 17-tap Gaussian); for ``sigma >= 3`` it is computed
+    on a grid of every other pixel with the same statistics (see :mod:`ecvl.augment.fields`).
+    """
 
     params = (Param("alpha", "range", bounds=(0, None), doc="displacement scale (pixels)"),
               Param("sigma", "range", bounds=(1e-3, None), doc="Gaussian smoothing (pixels)"),
@@ -281,36 +320,74 @@ class AugAffine(Augmentation):
         return F.warp_affine(a, m, (h, w), interp, params["border_type"], value)
 
 
-class AugRandomResizedCrop(Augmentation):
-    """Crop a random area fraction ``scale`` with aspect ``ratio``, resized to ``size``."""
+class AugRandomResizedCrop(_Resample):
+    """Crop a random box of ``scale`` (fraction of the area) and aspect ``ratio`` (w/h),
+    resized to ``size``.
 
-    geometric = True
-    volumes = False
-    params = (Param("size", "vector", length=2, integer=True, bounds=(1, None),
-                    doc="output size (w, h)"),
+    On a volume a 3-value ``size`` = (w, h, d) crops a box in 3-D: ``scale`` is then the
+    fraction of the volume, the depth side takes its cube root (``d / D = scale ** (1/3)``)
+    and the in-plane sides the rest with aspect ``ratio``; the box is resized back with the
+    volume resize. A 2-value size crops in-plane over the full depth and resizes every
+    slice. Spacings of Images scale by ``crop size / output size``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecvl.augment import AugRandomResizedCrop
+    >>> vol = np.zeros((20, 32, 32, 1), np.float32)
+    >>> AugRandomResizedCrop(size=(16, 16, 8))(vol, rng=0).shape
+    (8, 16, 16, 1)
+    """
+
+    params = (Param("size", "vector", length=(2, 3), integer=True, bounds=(1, None),
+                    doc="output size (w, h) or (w, h, d)"),
               Param("scale", "range", default=(0.08, 1.0), bounds=(1e-6, 1), sampled=False,
-                    doc="area fraction"),
+                    doc="area (volume) fraction"),
               Param("ratio", "range", default=(0.75, 4 / 3), bounds=(1e-6, None),
                     sampled=False, doc="aspect ratio w/h"),
               _interp(), _interp("gt_interp", "nearest"))
 
     def draw(self, rng, shape, params):
-        h, w = shape[-3:-1]
+        sp = shape[:-1]
+        deep = len(params["size"]) == 3
+        if deep and len(sp) != 3:
+            raise ValueError(f"AugRandomResizedCrop: a 3-value size (x, y, z) needs a volume "
+                             f"(D, H, W, C); got a 2-D image of shape {tuple(shape)}")
+        h, w = sp[-2:]
+        depth = sp[0] if deep else None
         lr = np.log(params["ratio"])
         for _ in range(10):
-            area = h * w * rng.uniform(*params["scale"])
+            frac = rng.uniform(*params["scale"])
+            head = []
+            if deep:
+                cd = min(depth, max(1, int(round(depth * frac ** (1 / 3)))))
+                frac *= depth / cd  # what is left for the in-plane area
+                head = [int(rng.integers(0, depth - cd + 1))]
+            area = h * w * frac
             ar = float(np.exp(rng.uniform(*lr)))
             cw = int(round(np.sqrt(area * ar)))
             ch = int(round(np.sqrt(area / ar)))
             if 0 < cw <= w and 0 < ch <= h:
-                params["box"] = [int(rng.integers(0, h - ch + 1)),
-                                 int(rng.integers(0, w - cw + 1)), ch, cw]
+                starts = head + [int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))]
+                params["box"] = starts + ([cd] if deep else []) + [ch, cw]
                 return
         m = min(h, w)
-        params["box"] = [(h - m) // 2, (w - m) // 2, m, m]
+        params["box"] = ([0] if deep else []) + [(h - m) // 2, (w - m) // 2] + \
+            ([depth] if deep else []) + [m, m]
+
+    @staticmethod
+    def _box(shape, box):
+        n = len(box) // 2
+        starts, size = list(box[:n]), list(box[n:])
+        if len(starts) < len(shape) - 1:  # in-plane box on a volume: full depth
+            starts, size = [0] + starts, [shape[0]] + size
+        return starts, size
 
     def transform(self, a, params, is_mask):
-        top, left, ch, cw = params["box"]
-        c = F.crop(a, (top, left), (ch, cw))
-        w, h = params["size"]
-        return F.resize(c, (h, w), params["gt_interp"] if is_mask else params["interp"])
+        starts, size = self._box(a.shape, params["box"])
+        c = F.crop(a, starts, size)
+        out = _canon_size(params["size"], a, type(self).__name__)
+        return F.resize(c, out, params["gt_interp"] if is_mask else params["interp"])
+
+    def update_geometry(self, geo, params, in_shape, out_shape):
+        geo.resampled(tuple(self._box(in_shape, params["box"])[1]) + (1,), out_shape)

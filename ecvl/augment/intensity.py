@@ -107,7 +107,8 @@ class AugGaussianNoise(_Seeded):
 
 
 class AugCoarseDropout(_Seeded):
-    """Zero rectangles of side ``drop_size`` (fraction), each with probability ``p``.
+    """Zero rectangles of side ``drop_size`` (fraction), each with probability ``p``
+    (cuboids on volumes).
 
     ``per_channel`` is the probability of deciding per channel.
     """
@@ -246,10 +247,11 @@ class AugCLAHE(Augmentation):
     """Contrast-limited adaptive histogram equalisation with probability ``p``.
 
     ``clip_limit`` (drawn from a range) caps each tile's histogram at that multiple of its
-    mean bin; ``tile_grid_size`` is (columns, rows) of tiles. 2-D images only.
+    mean bin; ``tile_grid_size`` is (columns, rows) of tiles. A volume is equalised slice
+    by slice along z (2-D tiles in every axial slice, one intensity scale for the volume);
+    this is not a 3-D CLAHE with cubic tiles.
     """
 
-    volumes = False
     params = (Param("clip_limit", "range", default=(1.0, 4.0), bounds=(0, None),
                     doc="histogram clip, multiple of the mean bin"),
               Param("tile_grid_size", "vector", default=(8, 8), length=2, integer=True,

@@ -254,8 +254,7 @@ def test_volumes(rng):
     o, g = A.AugElasticTransform(alpha=[30, 30], sigma=[4, 4])(vol, gt, rng=0)
     assert o.shape == vol.shape and set(np.unique(g)) <= {0, 1}
     assert A.AugGammaContrast(gamma=[2, 2])(vol, rng=0).shape == vol.shape
-    with pytest.raises(ValueError, match="volumes"):
-        A.AugRandomResizedCrop(size=(4, 4))(vol, rng=0)
+    assert A.AugRandomResizedCrop(size=(4, 4))(vol, rng=0).shape == (5, 4, 4, 1)
 
 
 def test_image_objects_in_and_out(rng):
@@ -354,3 +353,39 @@ def test_clahe_matches_opencv(shape, grid, rng):
     out = A.AugCLAHE(clip_limit=[2.5, 2.5], tile_grid_size=grid, p=1.0)(img, rng=0)
     assert np.abs(out.astype(int) - ref).max() <= 1
     assert A.AugCLAHE(p=0.0)(img, rng=0) is not None
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+def test_lookup_table_paths_match_the_formula(dtype, rng):
+    info = np.iinfo(dtype)
+    a = rng.integers(info.min, info.max + 1, (40, 30, 3)).astype(dtype)[::2, ::-1]  # strided
+    for gamma in (0.3, 1.0, 2.7):
+        out = A.AugGammaContrast(gamma=[gamma, gamma])(a, rng=0)
+        ref = np.clip(np.rint(info.max * (np.maximum(a, 0) / info.max) ** gamma),
+                      info.min, info.max)
+        assert out.dtype == dtype and np.abs(out.astype(int) - ref).max() <= 1
+    for beta in (-300, -17.4, 0, 29.6):
+        out = A.AugBrightness(beta=[beta, beta])(a, rng=0)
+        np.testing.assert_array_equal(out, np.clip(np.rint(a.astype(np.float64) + beta),
+                                                   info.min, info.max))
+
+
+def test_sampled_ranges_are_the_values_generator_uniform_gives():
+    aug = A.AugAffine(angle=[-10, 30], scale=[0.5, 0.5], shift=[-0.1, 0.2], shear=[-3, 7])
+    got = aug.sample(np.random.default_rng(9), (8, 8, 1))
+    ref = np.random.default_rng(9)
+    assert got["angle"] == ref.uniform(-10, 30)
+    assert got["scale"] == 0.5  # fixed: draws nothing
+    assert got["shift"] == ref.uniform(-0.1, 0.2)
+    assert got["shear"] == ref.uniform(-3, 7)
+    assert got["shift_y"] == ref.uniform(-0.1, 0.2)
+    counts = A.AugGridDistortion(num_steps=[2, 5], distort_limit=[-0.3, 0.3])
+    assert {counts.sample(np.random.default_rng(s), (8, 8, 1))["num_steps"]
+            for s in range(200)} == {2, 3, 4, 5}
+
+
+def test_oneof_picks_members_uniformly():
+    one = A.OneOfAugmentationContainer(1.0, [A.AugFlip(1.0), A.AugMirror(1.0), A.AugTranspose(1.0)])
+    picks = [one._pick(np.random.default_rng(s))[0] for s in range(3000)]
+    counts = np.bincount(picks, minlength=3)
+    assert counts.sum() == 3000 and np.all(np.abs(counts - 1000) < 120)  # ~4 sigma
