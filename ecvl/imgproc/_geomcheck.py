@@ -14,6 +14,7 @@ from ..core.errors import EcvlTypeError, EcvlValueError
 
 SUPPORTED_DTYPES = tuple(np.dtype(t) for t in (
     np.uint8, np.int8, np.uint16, np.int16, np.int32, np.int64, np.float32, np.float64))
+_NATIVE = frozenset(SUPPORTED_DTYPES)  # native byte order only: '>i2' is not in it
 
 
 def canonical(arr, op, ndims=(3,)):
@@ -21,6 +22,9 @@ def canonical(arr, op, ndims=(3,)):
 
     `ndims` lists the accepted numbers of axes: 3 for ``(H, W, C)``, 4 for ``(D, H, W, C)``.
     """
+    if (type(arr) is np.ndarray and arr.ndim in ndims and arr.dtype in _NATIVE and arr.size
+            and arr.flags.c_contiguous):
+        return arr  # already canonical: small images pay only these checks
     a = np.asarray(arr)
     if a.dtype.newbyteorder("=") not in SUPPORTED_DTYPES:
         raise EcvlTypeError(
@@ -38,6 +42,8 @@ def canonical(arr, op, ndims=(3,)):
 
 def interpolation(value, op):
     """Parse an InterpolationType (member, int or name)."""
+    if type(value) is InterpolationType:
+        return value
     try:
         if isinstance(value, str):
             return InterpolationType[value.lower()]
@@ -50,6 +56,9 @@ def interpolation(value, op):
 
 def border(value, op, allow_transparent=True):
     """Parse a BorderType (member, int or name such as 'reflect_101')."""
+    if type(value) is BorderType and (allow_transparent
+                                      or value is not BorderType.BORDER_TRANSPARENT):
+        return value
     try:
         if isinstance(value, str):
             name = value.upper()
@@ -78,6 +87,8 @@ def border_values(value, nchan, op):
 
 def positive_int(value, op, what):
     """An integer >= 1, or raise naming `what`."""
+    if type(value) is int and value > 0:  # the common case, without the checks below
+        return value
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
         if isinstance(value, (numbers.Real, np.floating)) and float(value).is_integer():
             value = int(value)

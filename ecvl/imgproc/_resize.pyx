@@ -1,14 +1,18 @@
 # cython: language_level=3
-"""Row-parallel kernels for separable resampling, flips and transposes.
+"""Row-parallel kernels for separable resampling (flips and transposes are in ``_flip``).
 
 Arrays arrive validated and C-contiguous from :mod:`ecvl.imgproc.geometric`; index tables are
 built there and are guaranteed in range, so the loops below never check bounds.
+
+Rows are handed to threads in small dynamic chunks: on a shared machine a thread that loses
+its core leaves the remaining rows to the others instead of holding up the whole call (the
+row-cached resizes use chunks of 64 output rows, so a chunk recomputes at most ky - 1 rows).
+The uint8 paths have SSE4.1/AVX2 versions chosen at run time (see :func:`set_simd`).
 """
 
 from cython.parallel cimport prange, parallel
 from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t
 from libc.stdlib cimport malloc, free
-from libc.string cimport memcpy
 
 cdef extern from "_geommath.h" nogil:
     int geom_round(double v)
@@ -71,7 +75,7 @@ def hpass(const pix_t[:, :, ::1] src, acc_t[:, ::1] tmp, const int32_t[::1] xofs
     cdef const int32_t* ofs
     cdef const acc_t* wt
     with nogil:
-        for y in prange(h, num_threads=nthreads, schedule='static'):
+        for y in prange(h, num_threads=nthreads, schedule='dynamic', chunksize=16):
             if rows[y] == 0:
                 continue
             srow = &src[y, 0, 0]
@@ -105,7 +109,7 @@ def vpass(const acc_t[:, ::1] tmp, pix_t[:, ::1] out, const int32_t[::1] yofs,
     cdef acc_t w
     with nogil, parallel(num_threads=nthreads):
         buf = <acc_t*>malloc(n * sizeof(acc_t) + 1)
-        for dy in prange(dh, schedule='static'):
+        for dy in prange(dh, schedule='dynamic', chunksize=16):
             t = &tmp[yofs[dy * ksize], 0]
             w = yw[dy * ksize]
             for i in range(n):
@@ -176,7 +180,7 @@ def resize2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1
         acc = bufs + ky * n
         for j in range(ky):
             rowid[j] = -1
-        for dy in prange(dh, schedule='static'):
+        for dy in prange(dh, schedule='dynamic', chunksize=64):
             for k in range(ky):
                 sy = yofs[dy * ky + k]
                 slot = sy % ky
@@ -207,15 +211,38 @@ cdef extern from "_resize_u8.h" nogil:
                    int32_t* acc, Py_ssize_t n, int shift)
     void rsu8_half_row(const uint8_t* a, const uint8_t* b, uint8_t* o, uint16_t* v,
                        Py_ssize_t dw, Py_ssize_t C)
+    void rsu8_hrow2(const uint8_t* s, int32_t* t, Py_ssize_t dw, Py_ssize_t C, const int32_t* o,
+                    const int32_t* w, int K, const int32_t* of, const int32_t* wp, Py_ssize_t lim,
+                    int avx2)
+    int rsu8_cpu_sse41()
+    int rsu8_cpu_avx2()
+    void rsu8_half_row2(const uint8_t* a, const uint8_t* b, uint8_t* o, uint16_t* v,
+                        Py_ssize_t dw, Py_ssize_t C, int simd)
+
+# Whether the SIMD paths (uint8 horizontal pass, exact halving) run; tests switch them off to
+# check that the scalar paths give the same bytes.
+cdef int _simd = 1 if rsu8_cpu_sse41() else 0
+cdef int _avx2 = 1 if _simd and rsu8_cpu_avx2() else 0
+
+
+def set_simd(bint enabled):
+    """Enable (where the CPU has SSE4.1) or disable the SIMD paths; returns the new state."""
+    global _simd, _avx2
+    _simd = 1 if enabled and rsu8_cpu_sse41() else 0
+    _avx2 = 1 if _simd and rsu8_cpu_avx2() else 0
+    return bool(_simd)
 
 
 def resize2d_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] out, const int32_t[::1] xofs,
                 const int32_t[::1] xw, int kx, const int32_t[::1] yofs, const int32_t[::1] yw,
-                int ky, int shift, int nthreads):
+                int ky, int shift, const int32_t[::1] xfirst, const int32_t[::1] xpair,
+                Py_ssize_t lim, int nthreads):
     """Fixed-point uint8 resize: int32 horizontal rows cached per thread as in resize2d.
 
     `xofs` holds source offsets premultiplied by the channel count; `xw` and `yw` are integer
-    weights and `shift` the total number of fraction bits of their product.
+    weights and `shift` the total number of fraction bits of their product. The first `lim`
+    outputs of each row (0 without SSE4.1) take the SIMD pass, which needs consecutive taps:
+    `xfirst[dx]` is ``xofs[dx*kx]`` and `xpair` the weights as packed int16 pairs.
     """
     cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1], C = out.shape[2]
     cdef Py_ssize_t n = dw * C
@@ -223,18 +250,21 @@ def resize2d_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] out, const int3
     cdef int32_t* bufs
     cdef const int32_t** rows
     cdef Py_ssize_t* rowid
+    if not _simd:
+        lim = 0
     with nogil, parallel(num_threads=nthreads):
         bufs = <int32_t*>malloc((ky + 1) * n * sizeof(int32_t))
         rowid = <Py_ssize_t*>malloc(ky * sizeof(Py_ssize_t))
         rows = <const int32_t**>malloc(ky * sizeof(int32_t*))
         for j in range(ky):
             rowid[j] = -1
-        for dy in prange(dh, schedule='static'):
+        for dy in prange(dh, schedule='dynamic', chunksize=64):
             for k in range(ky):
                 sy = yofs[dy * ky + k]
                 slot = sy % ky
                 if rowid[slot] != sy:
-                    rsu8_hrow(&src[sy, 0, 0], bufs + slot * n, dw, C, &xofs[0], &xw[0], kx)
+                    rsu8_hrow2(&src[sy, 0, 0], bufs + slot * n, dw, C, &xofs[0], &xw[0], kx,
+                               &xfirst[0], &xpair[0], lim, _avx2)
                     rowid[slot] = sy
                 rows[k] = bufs + slot * n
             rsu8_vrow(rows, &yw[dy * ky], ky, &out[dy, 0, 0], bufs + ky * n, n, shift)
@@ -254,13 +284,13 @@ def half2x2(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
     if pix_t is uint8_t:
         with nogil, parallel(num_threads=nthreads):
             v = <uint16_t*>malloc(2 * dw * C * sizeof(uint16_t) + 2)
-            for dy in prange(dh, schedule='static'):
-                rsu8_half_row(&src[2 * dy, 0, 0], &src[2 * dy + 1, 0, 0], &out[dy, 0, 0], v,
-                              dw, C)
+            for dy in prange(dh, schedule='dynamic', chunksize=16):
+                rsu8_half_row2(&src[2 * dy, 0, 0], &src[2 * dy + 1, 0, 0], &out[dy, 0, 0], v,
+                               dw, C, _simd)
             free(v)
     else:
         with nogil:
-            for dy in prange(dh, num_threads=nthreads, schedule='static'):
+            for dy in prange(dh, num_threads=nthreads, schedule='dynamic', chunksize=16):
                 a = &src[2 * dy, 0, 0]
                 o = &out[dy, 0, 0]
                 if pix_t is uint16_t or pix_t is int8_t or pix_t is int16_t:
@@ -288,7 +318,7 @@ def gather2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1
     cdef const pix_t* srow
     cdef pix_t* o
     with nogil:
-        for dy in prange(dh, num_threads=nthreads, schedule='static'):
+        for dy in prange(dh, num_threads=nthreads, schedule='dynamic', chunksize=16):
             srow = &src[yofs[dy], 0, 0]
             o = &out[dy, 0, 0]
             if C == 1:
@@ -298,71 +328,3 @@ def gather2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1
                 for dx in range(dw):
                     for c in range(C):
                         o[dx * C + c] = srow[xofs[dx] * C + c]
-
-
-cdef extern from "_transpose.h" nogil:
-    void tr_band(const uint8_t* src, uint8_t* out, Py_ssize_t h, Py_ssize_t w, Py_ssize_t psz,
-                 Py_ssize_t x0, Py_ssize_t x1)
-    void mirror_row3(const uint8_t* s, uint8_t* o, Py_ssize_t w)
-    void mirror_row1(const uint8_t* s, uint8_t* o, Py_ssize_t w)
-
-
-cdef inline void _copy_wide(uint8_t* o, const uint8_t* s, int n) noexcept nogil:
-    # Fixed-size memcpy compiles to single moves; n is 4, 8 or 16.
-    if n == 4:
-        memcpy(o, s, 4)
-    elif n == 8:
-        memcpy(o, s, 8)
-    else:
-        memcpy(o, s, 16)
-
-
-def mirror(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, int nthreads):
-    """Reverse the order of the psz-byte pixels of every row (rows given as bytes)."""
-    cdef Py_ssize_t h = src.shape[0], w = src.shape[1] // psz
-    cdef Py_ssize_t y, x
-    cdef const uint8_t* s
-    cdef uint8_t* o
-    cdef int wide = 4 if psz == 3 else (8 if psz < 8 else 16)
-    with nogil:
-        for y in prange(h, num_threads=nthreads, schedule='static'):
-            s = &src[y, 0]
-            o = &out[y, 0]
-            if psz == 1:
-                mirror_row1(s, o, w)
-            elif psz == 2:
-                for x in range(w):
-                    memcpy(o + 2 * x, s + 2 * (w - 1 - x), 2)
-            elif psz == 4:
-                for x in range(w):
-                    memcpy(o + 4 * x, s + 4 * (w - 1 - x), 4)
-            elif psz == 8:
-                for x in range(w):
-                    memcpy(o + 8 * x, s + 8 * (w - 1 - x), 8)
-            elif psz == 3 and w > 2:
-                mirror_row3(s, o, w)
-            elif psz < 16 and w > 2:
-                # Copy `wide` bytes per pixel: the spill past the pixel lands on the next
-                # output pixel, which is written afterwards; the read spill stays inside the
-                # following source pixel. First and last pixels are copied exactly.
-                memcpy(o, s + psz * (w - 1), psz)
-                for x in range(1, w - 1):
-                    _copy_wide(o + psz * x, s + psz * (w - 1 - x), wide)
-                memcpy(o + psz * (w - 1), s, psz)
-            else:
-                for x in range(w):
-                    memcpy(o + psz * x, s + psz * (w - 1 - x), psz)
-
-
-def transpose(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, int nthreads):
-    """out[x, y] = src[y, x] for pixels of psz bytes (rows given as bytes), in tiles.
-
-    Threads take bands of 32 source columns, i.e. 32 whole output rows each.
-    """
-    cdef Py_ssize_t h = src.shape[0], w = src.shape[1] // psz
-    cdef Py_ssize_t nb = (w + 31) // 32
-    cdef Py_ssize_t b, x1
-    with nogil:
-        for b in prange(nb, num_threads=nthreads, schedule='static'):
-            x1 = 32 * b + 32 if 32 * b + 32 < w else w
-            tr_band(&src[0, 0], &out[0, 0], h, w, psz, 32 * b, x1)

@@ -26,6 +26,53 @@
             memcpy(o + y * (PSZ), s + y * rs, (PSZ));                                  \
     }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#include <tmmintrin.h>
+#define TR_HAVE_SSSE3 1
+#endif
+/* out[x, y] = src[y, x] for one 8x8 block of bytes (rows rs and os bytes apart): three
+ * rounds of interleaving 8-byte rows. */
+static inline void tr_block8(const uint8_t *s, ptrdiff_t rs, uint8_t *o, ptrdiff_t os)
+{
+    __m128i r0 = _mm_loadl_epi64((const __m128i *)(s + 0 * rs));
+    __m128i r1 = _mm_loadl_epi64((const __m128i *)(s + 1 * rs));
+    __m128i r2 = _mm_loadl_epi64((const __m128i *)(s + 2 * rs));
+    __m128i r3 = _mm_loadl_epi64((const __m128i *)(s + 3 * rs));
+    __m128i r4 = _mm_loadl_epi64((const __m128i *)(s + 4 * rs));
+    __m128i r5 = _mm_loadl_epi64((const __m128i *)(s + 5 * rs));
+    __m128i r6 = _mm_loadl_epi64((const __m128i *)(s + 6 * rs));
+    __m128i r7 = _mm_loadl_epi64((const __m128i *)(s + 7 * rs));
+    __m128i a0 = _mm_unpacklo_epi8(r0, r1), a1 = _mm_unpacklo_epi8(r2, r3);
+    __m128i a2 = _mm_unpacklo_epi8(r4, r5), a3 = _mm_unpacklo_epi8(r6, r7);
+    __m128i b0 = _mm_unpacklo_epi16(a0, a1), b1 = _mm_unpackhi_epi16(a0, a1);
+    __m128i b2 = _mm_unpacklo_epi16(a2, a3), b3 = _mm_unpackhi_epi16(a2, a3);
+    __m128i c0 = _mm_unpacklo_epi32(b0, b2), c1 = _mm_unpackhi_epi32(b0, b2);
+    __m128i c2 = _mm_unpacklo_epi32(b1, b3), c3 = _mm_unpackhi_epi32(b1, b3);
+    _mm_storel_epi64((__m128i *)(o + 0 * os), c0);
+    _mm_storel_epi64((__m128i *)(o + 1 * os), _mm_unpackhi_epi64(c0, c0));
+    _mm_storel_epi64((__m128i *)(o + 2 * os), c1);
+    _mm_storel_epi64((__m128i *)(o + 3 * os), _mm_unpackhi_epi64(c1, c1));
+    _mm_storel_epi64((__m128i *)(o + 4 * os), c2);
+    _mm_storel_epi64((__m128i *)(o + 5 * os), _mm_unpackhi_epi64(c2, c2));
+    _mm_storel_epi64((__m128i *)(o + 6 * os), c3);
+    _mm_storel_epi64((__m128i *)(o + 7 * os), _mm_unpackhi_epi64(c3, c3));
+}
+#define TR_TILE1()                                                                     \
+    {                                                                                  \
+        ptrdiff_t x8 = bx + ((bx1 - bx) & ~(ptrdiff_t)7), y8 = by + ((by1 - by) & ~(ptrdiff_t)7); \
+        for (x = bx; x < x8; x += 8)                                                   \
+            for (y = by; y < y8; y += 8)                                               \
+                tr_block8(src + y * w + x, w, out + x * h + y, h);                     \
+        for (x = bx; x < bx1; x++)                                                     \
+            for (y = (x < x8 ? y8 : by); y < by1; y++)                                 \
+                out[x * h + y] = src[y * w + x];                                       \
+    }
+#else
+#define TR_TILE1() TR_TILE(1)
+#endif
+
 static void tr_band(const uint8_t *src, uint8_t *out, ptrdiff_t h, ptrdiff_t w, ptrdiff_t psz,
                     ptrdiff_t x0, ptrdiff_t x1)
 {
@@ -36,7 +83,7 @@ static void tr_band(const uint8_t *src, uint8_t *out, ptrdiff_t h, ptrdiff_t w, 
         for (bx = x0; bx < x1; bx += TR_TB) {
             ptrdiff_t bx1 = bx + TR_TB < x1 ? bx + TR_TB : x1;
             switch (psz) {
-            case 1: TR_TILE(1) break;
+            case 1: TR_TILE1() break;
             case 2: TR_TILE(2) break;
             case 3: TR_TILE(3) break;
             case 4: TR_TILE(4) break;
@@ -50,6 +97,7 @@ static void tr_band(const uint8_t *src, uint8_t *out, ptrdiff_t h, ptrdiff_t w, 
     }
 }
 #undef TR_TILE
+#undef TR_TILE1
 
 /* Reverse the w bytes of one row (byte shuffles on AVX2 machines). */
 TR_CLONES
@@ -62,12 +110,39 @@ static void mirror_row1(const uint8_t *s, uint8_t *o, ptrdiff_t w)
 
 /* Reverse the w 3-byte pixels of one row (w > 2): 4-byte moves, the spilled byte of each
  * landing on the next output pixel, which is written afterwards; the read spill stays inside
- * the row. The last output pixel is copied exactly. */
-static void mirror_row3(const uint8_t *s, uint8_t *o, ptrdiff_t w)
+ * the row. The last output pixel is copied exactly. With SSSE3, five pixels per byte shuffle:
+ * output pixels [x, x+5) come from the 15 bytes of source pixels [w-5-x, w-x); the 16-byte
+ * load reads one byte of pixel w-x (inside the row for x >= 1) and the 16-byte store spills
+ * one byte into output pixel x+5 (written later, x + 5 < w). */
+#ifdef TR_HAVE_SSSE3
+__attribute__((target("ssse3")))
+static ptrdiff_t mirror_row3_ssse3(const uint8_t *s, uint8_t *o, ptrdiff_t w)
 {
+    const __m128i ctl = _mm_setr_epi8(12, 13, 14, 9, 10, 11, 6, 7, 8, 3, 4, 5, 0, 1, 2, -1);
     ptrdiff_t x;
+    for (x = 1; x + 5 < w; x += 5) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + 3 * (w - 5 - x)));
+        _mm_storeu_si128((__m128i *)(o + 3 * x), _mm_shuffle_epi8(v, ctl));
+    }
+    return x;
+}
+static int tr_cpu_ssse3(void) { return __builtin_cpu_supports("ssse3"); }
+#else
+static ptrdiff_t mirror_row3_ssse3(const uint8_t *s, uint8_t *o, ptrdiff_t w)
+{
+    (void)s; (void)o; (void)w;
+    return 1;
+}
+static int tr_cpu_ssse3(void) { return 0; }
+#endif
+
+static void mirror_row3(const uint8_t *s, uint8_t *o, ptrdiff_t w, int simd)
+{
+    ptrdiff_t x = 1;
     memcpy(o, s + 3 * (w - 1), 3);
-    for (x = 1; x < w - 1; x++) {
+    if (simd)
+        x = mirror_row3_ssse3(s, o, w);
+    for (; x < w - 1; x++) {
         uint32_t v;
         memcpy(&v, s + 3 * (w - 1 - x), 4);
         memcpy(o + 3 * x, &v, 4);

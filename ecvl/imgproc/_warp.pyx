@@ -4,6 +4,8 @@
 Source coordinates are exact (double precision), as in OpenCV 5's ``warpAffine``: nearest
 rounds them, linear and cubic weights are computed per pixel, Lanczos weights come from a
 1/32-pixel table. Arguments arrive validated from :mod:`ecvl.imgproc.geometric`.
+uint8 bilinear interiors are blended in integers, four pixels at a time with SSE4.1 where the
+CPU has it (:func:`set_simd`); tiles of rows go to threads dynamically.
 """
 
 from cython.parallel cimport prange, parallel
@@ -18,7 +20,19 @@ cdef extern from "_geommath.h" nogil:
 cdef extern from "_warp_u8.h" nogil:
     Py_ssize_t wpu8_bilinear_row(const uint8_t* src, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t C,
                                  uint8_t* out, const double* X, const double* Y, Py_ssize_t n,
-                                 Py_ssize_t* edge, const uint8_t* cval, int32_t* q)
+                                 Py_ssize_t* edge, const uint8_t* cval, int32_t* q, int simd)
+    int wpu8_cpu_sse41()
+
+# Whether uint8 bilinear interiors take the SSE4.1 path (tests switch it off to check that the
+# scalar path gives the same integers).
+cdef int _simd = wpu8_cpu_sse41()
+
+
+def set_simd(bint enabled):
+    """Enable (where the CPU has SSE4.1) or disable the SIMD uint8 bilinear path."""
+    global _simd
+    _simd = 1 if enabled and wpu8_cpu_sse41() else 0
+    return bool(_simd)
 
 ctypedef fused pix_t:
     uint8_t
@@ -278,7 +292,7 @@ cdef void _sample(const pix_t[:, :, ::1] src, pix_t* out, const double* X, const
                     _store(&cval[i], bval[i])
             ne = wpu8_bilinear_row(&src[0, 0, 0], src.shape[0], src.shape[1], C, out, X, Y, w,
                                    edge, cval if border == B_CONSTANT and C <= 64 else NULL,
-                                   <int32_t*>(edge + w))
+                                   <int32_t*>(edge + w), _simd)
             for i in range(ne):
                 x = edge[i]
                 _sample_row(src, out + x * C, X + x, Y + x, 1, ksize, wtab, border, bval)
@@ -307,7 +321,7 @@ def warp_affine(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const double[:
         X = <double*>malloc((2 * TW + 2) * sizeof(double) + TW * (sizeof(Py_ssize_t) + 8))
         Y = X + TW + 1
         edge = <Py_ssize_t*>(Y + TW + 1)
-        for ty in prange(nty, schedule='static'):
+        for ty in prange(nty, schedule='dynamic', chunksize=1):
             y1 = (ty + 1) * TH if (ty + 1) * TH < dh else dh
             for bx in range(ntx):
                 tx = bx * TW
@@ -344,7 +358,7 @@ def remap(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const float[:, ::1] 
         X = <double*>malloc((2 * dw + 2) * sizeof(double) + dw * (sizeof(Py_ssize_t) + 8))
         Y = X + dw + 1
         edge = <Py_ssize_t*>(Y + dw + 1)
-        for y in prange(dh, schedule='static'):
+        for y in prange(dh, schedule='dynamic', chunksize=8):
             for x in range(dw):
                 X[x] = mapx[y, x]
                 Y[x] = mapy[y, x]

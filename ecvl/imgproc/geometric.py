@@ -14,7 +14,7 @@ Array-level functions: :func:`resize_array`, :func:`flip_array`, :func:`mirror_a
 
 import numpy as np
 
-from . import _resize
+from . import _flip
 from . import _geomcheck as chk
 from .resize import resize_array, resize_tables
 from .warp import remap_array, rotate_array, rotate_full_array, rotation_matrix, warp_affine_array
@@ -27,6 +27,12 @@ __all__ = [
     "warp_affine_array", "remap_array", "center_crop_array", "pad_array", "hconcat_arrays",
     "vconcat_arrays", "stack_arrays",
 ]
+
+
+def _byte_rows(a):
+    """The rows of a C-contiguous canonical array as a 2-D uint8 view (no copy)."""
+    rows = a.reshape(-1, a.shape[-2] * a.shape[-1])
+    return rows if a.dtype.char == "B" else rows.view(np.uint8)
 
 
 def flip_array(arr):
@@ -51,7 +57,9 @@ def flip_array(arr):
            [1]], dtype=uint8)
     """
     a = chk.canonical(arr, "flip", (3, 4))
-    return np.ascontiguousarray(a[..., ::-1, :, :])
+    out = np.empty_like(a)
+    _flip.flip_rows(_byte_rows(a), _byte_rows(out), a.shape[-3], chk.threads(a.size))
+    return out
 
 
 def mirror_array(arr):
@@ -75,11 +83,9 @@ def mirror_array(arr):
     array([[3, 2, 1]], dtype=uint8)
     """
     a = chk.canonical(arr, "mirror", (3, 4))
-    psz = a.shape[-1] * a.itemsize
-    rows = a.reshape(-1, a.shape[-2] * a.shape[-1]).view(np.uint8)
-    out = np.empty_like(rows)
-    _resize.mirror(rows, out, psz, chk.threads(a.size))
-    return out.view(a.dtype).reshape(a.shape)
+    out = np.empty_like(a)
+    _flip.mirror(_byte_rows(a), _byte_rows(out), a.shape[-1] * a.itemsize, chk.threads(a.size))
+    return out
 
 
 def flip_axes_array(arr, axes):
@@ -147,9 +153,7 @@ def transpose_array(arr):
     if a.ndim == 4:
         return np.stack([transpose_array(s) for s in a])
     out = np.empty((a.shape[1], a.shape[0], a.shape[2]), a.dtype)
-    psz = a.shape[2] * a.itemsize
-    _resize.transpose(a.reshape(a.shape[0], -1).view(np.uint8),
-                      out.reshape(out.shape[0], -1).view(np.uint8), psz, chk.threads(a.size))
+    _flip.transpose(_byte_rows(a), _byte_rows(out), a.shape[2] * a.itemsize, chk.threads(a.size))
     return out
 
 

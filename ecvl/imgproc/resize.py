@@ -3,7 +3,10 @@
 The conventions are OpenCV's ``cv2.resize`` (pixel centres aligned, i.e. source coordinate
 ``(d + 0.5) * src/dst - 0.5``; edge samples replicated), so results match it to within one
 intensity level. uint8 images go through 11-bit fixed-point weights (as OpenCV's), other
-dtypes through float32/float64. Interpolations:
+dtypes through float32/float64. For uint8 with 2 or 4 taps (linear, cubic, area) the taps of
+each output are refolded into a window of consecutive source pixels, so the horizontal pass
+loads them at once and multiplies int16 pairs with SIMD; it gives the same integers as the
+scalar pass. Interpolations:
 
 * ``nearest`` - OpenCV's ``INTER_NEAREST``: source index ``floor(d * src/dst)`` (not centred).
 * ``linear`` - bilinear, 2 taps per axis.
@@ -153,11 +156,65 @@ def _fixed_weights(w, bits):
     return wi.astype(np.int32)
 
 
+def _consecutive(idx, w, ssize):
+    """Fold each output's clamped taps into a window of K consecutive source pixels.
+
+    Returns ``(first, w2)`` with tap k of output d at ``first[d] + k`` and the weights of
+    repeated (clamped) taps summed, or None when some output's taps span more than K pixels.
+    """
+    k = idx.shape[1]
+    if ssize < k:
+        return None
+    first = np.minimum(idx.min(axis=1), ssize - k)
+    rel = idx - first[:, None]
+    if rel.min() < 0 or rel.max() >= k:
+        return None
+    w2 = np.zeros_like(w)
+    np.add.at(w2, (np.repeat(np.arange(len(idx)), k), rel.ravel()), w.ravel())
+    return first.astype(np.int32), w2
+
+
+# Bytes each SIMD output loads from its first tap on: (channels, taps) -> load size.
+_SIMD_LOAD = {(1, 2): 2, (1, 4): 4, (2, 2): 8, (3, 2): 8, (4, 2): 8, (2, 4): 16, (3, 4): 16,
+              (4, 4): 16}
+
+
+def _simd_tables(xi, xw_int, w, c):
+    """Tables of the SSE4.1 horizontal pass: ``(xofs, xw, first, pairs, lim)``.
+
+    `xofs`/`xw` are the (possibly refolded) scalar tables, `first` the byte offset of each
+    output's first tap, `pairs` its weights packed as int16 pairs and `lim` how many leading
+    outputs may take the SIMD pass (0: none).
+    """
+    k = xi.shape[1]
+    flat = (np.ascontiguousarray((xi * c).ravel(), dtype=np.int32), xw_int.ravel())
+    none = flat + (np.zeros(1, np.int32), np.zeros(1, np.int32), 0)
+    load = _SIMD_LOAD.get((c, k))
+    folded = _consecutive(xi, xw_int.astype(np.int64), w) if load else None
+    if folded is None or np.abs(folded[1]).max() >= 1 << 15:
+        return none
+    first, wf = folded
+    xi = first[:, None] + np.arange(k, dtype=np.int32)
+    lo = wf[:, 0::2].astype(np.int64) & 0xFFFF
+    hi = wf[:, 1::2].astype(np.int64) & 0xFFFF
+    pairs = (lo | (hi << 16)).astype(np.uint32).view(np.int32).ravel()
+    # Loads must stay inside the source row; for C = 2, 3 the last output's 4-lane store
+    # would spill past the row, so it stays scalar.
+    ok = first.astype(np.int64) * c + load <= w * c
+    lim = len(first) if ok.all() else int(np.argmin(ok))
+    if c in (2, 3):
+        lim = min(lim, len(first) - 1)
+    return (np.ascontiguousarray((xi * c).ravel(), dtype=np.int32),
+            np.ascontiguousarray(wf.ravel(), dtype=np.int32), (first * c).astype(np.int32),
+            np.ascontiguousarray(pairs), max(lim, 0))
+
+
 @functools.lru_cache(maxsize=128)
 def _u8_plan(h, w, c, dh, dw, interp, area_shrink):
     """Fixed-point tables of a uint8 2-D resize, or None when int32 accumulation could overflow.
 
-    Returns ``(xofs, xw, kx, yofs, yw, ky, shift)`` for :func:`_resize.resize2d_u8`.
+    Returns the arguments of :func:`_resize.resize2d_u8` between the arrays and the thread
+    count: ``(xofs, xw, kx, yofs, yw, ky, shift, xfirst, xpair, lim)``.
     """
     xi, xw = _tables(w, dw, interp, area_shrink)
     yi, yw = _tables(h, dh, interp, area_shrink)
@@ -169,12 +226,12 @@ def _u8_plan(h, w, c, dh, dw, interp, area_shrink):
         bits -= 1
     if bits < 9 or w * c >= 2 ** 31:
         return None
-    xofs = np.ascontiguousarray((xi * c).ravel(), dtype=np.int32)
-    plan = (xofs, _fixed_weights(xw, bits).ravel(), xi.shape[1],
-            np.ascontiguousarray(yi.ravel()), _fixed_weights(yw, bits).ravel(), yi.shape[1],
-            2 * bits)
-    for arr in (plan[0], plan[1], plan[4]):
-        arr.flags.writeable = False
+    xofs, xwi, xfirst, xpair, lim = _simd_tables(xi, _fixed_weights(xw, bits), w, c)
+    plan = (xofs, xwi, xi.shape[1], np.ascontiguousarray(yi.ravel()),
+            _fixed_weights(yw, bits).ravel(), yi.shape[1], 2 * bits, xfirst, xpair, lim)
+    for arr in plan:
+        if isinstance(arr, np.ndarray):
+            arr.flags.writeable = False
     return plan
 
 
@@ -252,7 +309,8 @@ def resize_array(arr, size, interp=IT.linear):
     a = chk.canonical(arr, op, (3, 4))
     interp = chk.interpolation(interp, op)
     size = chk.sizes(size, a.ndim - 1, op, "size")
-    n = chk.threads(int(np.prod(size)) * a.shape[-1])
+    # An interpolated output costs several copied ones: 2 threads from about 64k outputs.
+    n = chk.threads(math.prod(size) * a.shape[-1] * (1 if interp is IT.nearest else 4))
     if a.ndim == 3:
         return _resize_2d(a, size[0], size[1], interp, n)
     d, h, w, c = a.shape

@@ -38,6 +38,9 @@ def _make_tables():
 
 _WTABS = _make_tables()
 _KSIZE = {IT.nearest: 1, IT.linear: 2, IT.area: 2, IT.cubic: 4, IT.lanczos4: 8}
+# A warped element costs several copied ones (coordinates, taps, weights): a 512x512 image
+# is already worth a second thread.
+_COST = 4
 
 
 def _prepare(arr, op, interp, border, value, out_shape, out):
@@ -116,7 +119,7 @@ def warp_affine_array(arr, matrix, size=None, interp=IT.linear, border=BT.BORDER
     if not inverse:
         m = _invert_affine(m, op)
     _warp.warp_affine(a, out, np.ascontiguousarray(m.ravel()), k, _WTABS[k], border, bval,
-                      chk.threads(out.size))
+                      chk.threads(out.size * _COST))
     return out
 
 
@@ -158,7 +161,7 @@ def remap_array(arr, map_x, map_y, interp=IT.linear, border=BT.BORDER_CONSTANT, 
                              f"got {mx.shape} and {my.shape}")
     a0 = chk.canonical(arr, op)
     a, k, border, bval, out = _prepare(a0, op, interp, border, value, mx.shape + (a0.shape[2],), out)
-    _warp.remap(a, out, mx, my, k, _WTABS[k], border, bval, chk.threads(out.size))
+    _warp.remap(a, out, mx, my, k, _WTABS[k], border, bval, chk.threads(out.size * _COST))
     return out
 
 

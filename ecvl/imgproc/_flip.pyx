@@ -1,0 +1,102 @@
+# cython: language_level=3
+"""Byte-cell kernels of flips, mirrors and transposes: pixels are opaque ``psz``-byte cells.
+
+Arrays arrive validated and C-contiguous from :mod:`ecvl.imgproc.geometric`, viewed as rows of
+bytes. Rows go to threads in small dynamic chunks (see ``_resize``).
+"""
+
+from cython.parallel cimport prange
+from libc.stdint cimport uint8_t
+from libc.string cimport memcpy
+
+cdef extern from "_transpose.h" nogil:
+    int tr_cpu_ssse3()
+
+# Whether the 3-byte mirror uses SSSE3 shuffles; tests switch it off to compare.
+cdef int _simd = 1 if tr_cpu_ssse3() else 0
+
+
+def set_simd(bint enabled):
+    """Enable (where the CPU has SSSE3) or disable the SIMD mirror; returns the new state."""
+    global _simd
+    _simd = 1 if enabled and tr_cpu_ssse3() else 0
+    return bool(_simd)
+
+
+cdef extern from "_transpose.h" nogil:
+    void tr_band(const uint8_t* src, uint8_t* out, Py_ssize_t h, Py_ssize_t w, Py_ssize_t psz,
+                 Py_ssize_t x0, Py_ssize_t x1)
+    void mirror_row3(const uint8_t* s, uint8_t* o, Py_ssize_t w, int simd)
+    void mirror_row1(const uint8_t* s, uint8_t* o, Py_ssize_t w)
+
+
+cdef inline void _copy_wide(uint8_t* o, const uint8_t* s, int n) noexcept nogil:
+    # Fixed-size memcpy compiles to single moves; n is 4, 8 or 16.
+    if n == 4:
+        memcpy(o, s, 4)
+    elif n == 8:
+        memcpy(o, s, 8)
+    else:
+        memcpy(o, s, 16)
+
+
+def mirror(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, int nthreads):
+    """Reverse the order of the psz-byte pixels of every row (rows given as bytes)."""
+    cdef Py_ssize_t h = src.shape[0], w = src.shape[1] // psz
+    cdef Py_ssize_t y, x
+    cdef const uint8_t* s
+    cdef uint8_t* o
+    cdef int wide = 4 if psz == 3 else (8 if psz < 8 else 16)
+    with nogil:
+        for y in prange(h, num_threads=nthreads, schedule='dynamic', chunksize=16):
+            s = &src[y, 0]
+            o = &out[y, 0]
+            if psz == 1:
+                mirror_row1(s, o, w)
+            elif psz == 2:
+                for x in range(w):
+                    memcpy(o + 2 * x, s + 2 * (w - 1 - x), 2)
+            elif psz == 4:
+                for x in range(w):
+                    memcpy(o + 4 * x, s + 4 * (w - 1 - x), 4)
+            elif psz == 8:
+                for x in range(w):
+                    memcpy(o + 8 * x, s + 8 * (w - 1 - x), 8)
+            elif psz == 3 and w > 2:
+                mirror_row3(s, o, w, _simd)
+            elif psz < 16 and w > 2:
+                # Copy `wide` bytes per pixel: the spill past the pixel lands on the next
+                # output pixel, which is written afterwards; the read spill stays inside the
+                # following source pixel. First and last pixels are copied exactly.
+                memcpy(o, s + psz * (w - 1), psz)
+                for x in range(1, w - 1):
+                    _copy_wide(o + psz * x, s + psz * (w - 1 - x), wide)
+                memcpy(o + psz * (w - 1), s, psz)
+            else:
+                for x in range(w):
+                    memcpy(o + psz * x, s + psz * (w - 1 - x), psz)
+
+
+def flip_rows(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t h, int nthreads):
+    """Reverse the order of the rows within each block of `h` rows (rows given as bytes)."""
+    cdef Py_ssize_t n = src.shape[0], nb = src.shape[1]
+    cdef Py_ssize_t r
+    if n == 0 or nb == 0:
+        return
+    with nogil:
+        for r in prange(n, num_threads=nthreads, schedule='dynamic', chunksize=16):
+            memcpy(&out[(r // h) * h + h - 1 - r % h, 0], &src[r, 0], nb)
+
+
+def transpose(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, int nthreads):
+    """out[x, y] = src[y, x] for pixels of psz bytes (rows given as bytes), in tiles.
+
+    Threads take bands of 32 source columns, i.e. 32 whole output rows each.
+    """
+    cdef Py_ssize_t h = src.shape[0], w = src.shape[1] // psz
+    cdef Py_ssize_t nb = (w + 31) // 32
+    cdef Py_ssize_t b, x1
+    with nogil:
+        for b in prange(nb, num_threads=nthreads, schedule='dynamic', chunksize=1):
+            x1 = 32 * b + 32 if 32 * b + 32 < w else w
+            tr_band(&src[0, 0], &out[0, 0], h, w, psz, 32 * b, x1)

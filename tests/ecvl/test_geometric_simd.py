@@ -1,0 +1,151 @@
+"""The SIMD paths of the geometric kernels give the same bytes as their scalar paths.
+
+The uint8 horizontal resize pass, the uint8 bilinear warp/remap, the 3-byte mirror and the
+1-byte transpose each have a vectorised path chosen at run time; every test runs an op with
+the SIMD paths on and off and asserts identical results (and, where OpenCV has the op,
+agreement with it within one intensity level). Sizes straddle the group widths (4 outputs,
+5 mirrored pixels, 8x8 transpose blocks) and the edges where loads would leave the image.
+"""
+
+import numpy as np
+import pytest
+
+from ecvl.imgproc import _flip, _resize, _warp
+from ecvl.imgproc import geometric as g
+from ecvl.imgproc import resize as rs
+
+cv2 = pytest.importorskip("cv2")
+
+CV_INTERP = {"linear": 1, "cubic": 2, "area": 3}
+
+
+@pytest.fixture
+def both_paths():
+    """Run a callable with the SIMD paths on, then off; return both results."""
+    def run(fn):
+        outs = []
+        for on in (True, False):
+            for mod in (_flip, _resize, _warp):
+                mod.set_simd(on)
+            try:
+                outs.append(fn())
+            finally:
+                for mod in (_flip, _resize, _warp):
+                    mod.set_simd(True)
+        return outs
+    return run
+
+
+@pytest.mark.parametrize("interp", list(CV_INTERP))
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5])
+def test_resize_u8_simd_equals_scalar_and_opencv(rng, both_paths, interp, channels):
+    a = rng.integers(0, 256, (23, 37, channels), dtype=np.uint8)
+    for size in [(11, 13), (23, 36), (31, 57), (5, 4), (2, 3), (40, 100), (23, 7)]:
+        simd, scalar = both_paths(lambda: g.resize_array(a, size, interp))
+        assert np.array_equal(simd, scalar), size
+        if channels <= 4:
+            ref = cv2.resize(a, (size[1], size[0]), interpolation=CV_INTERP[interp])
+            assert np.abs(simd.astype(int) - ref.reshape(simd.shape)).max() <= 1, size
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4, 5, 8, 9])
+def test_resize_u8_narrow_sources(rng, both_paths, width):
+    # Sources narrower than the taps or the loads keep the scalar pass.
+    for c in (1, 3, 4):
+        a = rng.integers(0, 256, (6, width, c), dtype=np.uint8)
+        for interp in ("linear", "cubic"):
+            simd, scalar = both_paths(lambda: g.resize_array(a, (9, 2 * width + 1), interp))
+            assert np.array_equal(simd, scalar)
+            ref = cv2.resize(a, (2 * width + 1, 9), interpolation=CV_INTERP[interp])
+            assert np.abs(simd.astype(int) - ref.reshape(simd.shape)).max() <= 1
+
+
+def test_resize_u8_noncontiguous_input(rng, both_paths):
+    big = rng.integers(0, 256, (40, 60, 4), dtype=np.uint8)
+    a = big[::2, 1::2, :3]
+    simd, scalar = both_paths(lambda: g.resize_array(a, (13, 21), "cubic"))
+    assert np.array_equal(simd, scalar)
+    ref = cv2.resize(np.ascontiguousarray(a), (21, 13), interpolation=cv2.INTER_CUBIC)
+    assert np.abs(simd.astype(int) - ref).max() <= 1
+
+
+def test_consecutive_taps_fold_keeps_weights():
+    for ssize, dsize, interp in ((10, 4, "linear"), (10, 23, "cubic"), (7, 3, "area"),
+                                 (5, 12, "linear"), (4, 9, "cubic")):
+        idx, w = g.resize_tables(ssize, dsize, interp)
+        first, w2 = rs._consecutive(idx, w, ssize)
+        k = idx.shape[1]
+        assert first.min() >= 0 and first.max() <= ssize - k
+        dense = np.zeros((dsize, ssize))
+        np.add.at(dense, (np.repeat(np.arange(dsize), k), idx.ravel()), w.ravel())
+        folded = np.zeros((dsize, ssize))
+        np.add.at(folded, (np.repeat(np.arange(dsize), k),
+                           (first[:, None] + np.arange(k)).ravel()), w2.ravel())
+        assert np.allclose(dense, folded)
+    # Fewer source pixels than taps: no window exists.
+    idx, w = g.resize_tables(3, 8, "cubic")
+    assert rs._consecutive(idx, w, 3) is None
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+@pytest.mark.parametrize("border", [0, 1, 2, 3, 4, 5])
+def test_warp_u8_simd_equals_scalar_and_opencv(rng, both_paths, channels, border):
+    for shape in [(45, 61), (2, 3), (3, 2), (1, 5), (7, 9)]:
+        a = rng.integers(0, 256, shape + (channels,), dtype=np.uint8)
+        for angle in (37, 3, 90):
+            m = cv2.getRotationMatrix2D((shape[1] / 2.3, shape[0] / 1.7), angle, 1.4)
+            simd, scalar = both_paths(lambda: g.warp_affine_array(a, m, (21, 31), border=border,
+                                                                  value=99))
+            assert np.array_equal(simd, scalar), (shape, angle)
+            if border != 5 and channels != 2:
+                ref = cv2.warpAffine(a, m, (31, 21), borderMode=border, borderValue=(99,) * 4)
+                assert np.abs(simd.astype(int) - ref.reshape(simd.shape)).max() <= 1
+
+
+def test_remap_u8_simd_nan_and_far(rng, both_paths):
+    a = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    mx = rng.uniform(-3, 33, (16, 19)).astype(np.float32)
+    my = rng.uniform(-3, 23, (16, 19)).astype(np.float32)
+    mx[0, 1:6] = np.nan
+    my[1, :7] = 1e30
+    mx[2, 3:9] = -np.inf
+    for c in (1, 3, 4):
+        img = np.ascontiguousarray(np.broadcast_to(a[..., :1], a.shape[:2] + (c,)))
+        img = img + np.arange(c, dtype=np.uint8)
+        simd, scalar = both_paths(lambda: g.remap_array(img, mx, my, border=0, value=7))
+        assert np.array_equal(simd, scalar)
+        assert np.all(simd[0, 1:6] == 7) and np.all(simd[1, :7] == 7)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("shape", [(3, 1, 3), (4, 2, 1), (5, 3, 1), (3, 6, 1), (3, 7, 1),
+                                   (2, 11, 1), (9, 16, 1), (17, 33, 1), (4, 40, 3)])
+def test_mirror_flip_transpose_simd(rng, both_paths, dtype, shape):
+    a = rng.integers(0, np.iinfo(dtype).max, shape, endpoint=True).astype(dtype)
+    for fn, ref in ((g.mirror_array, a[:, ::-1]), (g.flip_array, a[::-1]),
+                    (g.transpose_array, a.transpose(1, 0, 2))):
+        simd, scalar = both_paths(lambda: fn(a))
+        assert np.array_equal(simd, ref) and np.array_equal(scalar, ref)
+    # RGB pixels: the 5-pixel shuffle groups with every remainder.
+    for w in range(1, 14):
+        rgb = rng.integers(0, 256, (2, w, 3), dtype=np.uint8)
+        simd, scalar = both_paths(lambda: g.mirror_array(rgb))
+        assert np.array_equal(simd, rgb[:, ::-1]) and np.array_equal(scalar, rgb[:, ::-1])
+
+
+def test_flip_volume_and_noncontiguous(rng):
+    v = rng.integers(0, 256, (3, 5, 7, 2), dtype=np.uint8)
+    assert np.array_equal(g.flip_array(v), v[:, ::-1])
+    a = rng.integers(0, 256, (10, 12, 4), dtype=np.uint8)[1::2, ::3, 1:]
+    assert np.array_equal(g.flip_array(a), a[::-1])
+    assert np.array_equal(g.mirror_array(a), a[:, ::-1])
+    assert np.array_equal(g.transpose_array(a), a.transpose(1, 0, 2))
+
+
+def test_set_simd_reports_state():
+    try:
+        for mod in (_flip, _resize, _warp):
+            assert mod.set_simd(False) is False
+    finally:
+        for mod in (_flip, _resize, _warp):
+            assert isinstance(mod.set_simd(True), bool)
