@@ -7,16 +7,19 @@ Workloads (float32, synthetic data):
 - ``b``: VGG16 with batch normalization on 3x32x32 (512-unit head), batch 100, training;
 - ``c``: U-Net depth 3, 16 base filters, 1x128x128, batch 8, training (sigmoid + MSE);
 - ``d``: ResNet-18 forward only on 3x224x224, batch 8 (also onnxruntime on the same weights'
-  architecture exported by PyTorch).
+  architecture exported by PyTorch);
+- ``s``: a conv layer stack, 16x64x64 input, 4x (Conv3x3 32 filters, ReLU), training (MSE),
+  used by ``--scaling``.
 
 For each thread count, repetitions of the frameworks alternate and the medians per batch are
 compared (noise on a shared machine is high; the spread is reported).
 
 Run: ``python benchmarks/train_cnn.py [--work a d] [--threads 1 2] [--reps 5] [--batches 3]
-[--batch N] [--blas-gemm]``. ``--batch`` overrides the batch size of every workload (thread
-scaling at batch 1 and 8: ``--work d --threads 1 2 --batch 1``); ``--blas-gemm`` lets BLAS
-thread each convolution GEMM instead of splitting its columns over the kernel's threads.
-Prints a table and one JSON line.
+[--batch N] [--blas-gemm] [--scaling]``. ``--batch`` overrides the batch size of every workload;
+``--blas-gemm`` lets BLAS thread the batch-wide convolution GEMMs instead of splitting their
+columns over the kernel's threads; ``--scaling`` times the conv stack (``s``) at batch 1 and 8
+with 1 and 2 threads and reports each framework's 1->2 thread speed-up. Prints a table and one
+JSON line.
 """
 
 import argparse
@@ -44,6 +47,11 @@ def eddl_model(work):
     if work == "c":
         return (eddl.zoo.unet([1, 128, 128], 1, depth=3, base_filters=16), "mse", (8, 1, 128, 128),
                 (8, 1, 128, 128))
+    if work == "s":
+        x = inp = eddl.Input([16, 64, 64])
+        for _ in range(4):
+            x = eddl.ReLu(eddl.Conv2D(x, 32, [3, 3]))
+        return eddl.Model([inp], [x]), "mse", (8, 16, 64, 64), (8, 32, 64, 64)
     return eddl.zoo.resnet18([3, 224, 224], 1000), None, (8, 3, 224, 224), None
 
 
@@ -68,6 +76,12 @@ def torch_model(work):
         return tnn.Sequential(*layers, tnn.Flatten(), tnn.Linear(512, 512), tnn.ReLU(),
                               tnn.Dropout(0.5), tnn.Linear(512, 512), tnn.ReLU(), tnn.Dropout(0.5),
                               tnn.Linear(512, 10))
+    if work == "s":
+        layers, c = [], 16
+        for _ in range(4):
+            layers += [tnn.Conv2d(c, 32, 3, 1, 1), tnn.ReLU()]
+            c = 32
+        return tnn.Sequential(*layers)
     if work == "c":
         import torch
 
@@ -209,7 +223,8 @@ class Ort:
 _SHAPES = {"a": ("soft_cross_entropy", (100, 1, 28, 28), (100, 10)),
            "b": ("soft_cross_entropy", (100, 3, 32, 32), (100, 10)),
            "c": ("mse", (8, 1, 128, 128), (8, 1, 128, 128)),
-           "d": (None, (8, 3, 224, 224), None)}
+           "d": (None, (8, 3, 224, 224), None),
+           "s": ("mse", (8, 16, 64, 64), (8, 32, 64, 64))}
 
 
 def timed(f, batches):
@@ -219,44 +234,70 @@ def timed(f, batches):
     return (time.perf_counter() - t) / batches
 
 
+def measure(work, threads, batch, reps, batches, blas_gemm=False):
+    """Interleaved repetitions of every framework on one workload; one result record."""
+    import torch
+    eddl.set_num_threads(threads)
+    torch.set_num_threads(threads)
+    runners = [Ours(work, batch), Torch(work, batch)]
+    if work == "d":
+        try:
+            runners.append(Ort(work, threads, batch))
+        except Exception as exc:  # pragma: no cover - optional peer
+            print(f"onnxruntime skipped: {exc}")
+    for r in runners:
+        r.step()  # warm-up: buffers, workspaces, kernels
+    times = {r.name: [] for r in runners}
+    for _ in range(reps):
+        for r in runners:
+            times[r.name].append(timed(r, batches))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    spread = {k: (min(v), max(v)) for k, v in times.items()}
+    return {"work": work, "threads": threads, "batch": batch, "blas_gemm": blas_gemm,
+            "median_ms": {k: round(v * 1e3, 2) for k, v in med.items()},
+            "range_ms": {k: [round(a * 1e3, 2), round(b * 1e3, 2)] for k, (a, b) in spread.items()},
+            "ratio_vs_torch": round(med["eddl"] / med["torch"], 3)}
+
+
+def scaling(reps, batches):
+    """1->2 thread speed-up of the conv stack at batch 1 and 8, both frameworks."""
+    rows = []
+    for batch in (1, 8):
+        r1, r2 = (measure("s", t, batch, reps, batches) for t in (1, 2))
+        rows.append({"batch": batch, "ms_1_thread": r1["median_ms"], "ms_2_threads": r2["median_ms"],
+                     "speedup": {k: round(r1["median_ms"][k] / r2["median_ms"][k], 3)
+                                 for k in r1["median_ms"]}})
+    print(f"{'batch':<6}" + "".join(f"{h:>22}" for h in ("eddl ms 1t / 2t", "torch ms 1t / 2t"))
+          + f"{'eddl 1->2':>11}{'torch 1->2':>12}")
+    for r in rows:
+        cells = [f"{r['ms_1_thread'][k]:.1f} / {r['ms_2_threads'][k]:.1f}" for k in ("eddl", "torch")]
+        print(f"{r['batch']:<6}" + "".join(f"{c:>22}" for c in cells)
+              + f"{r['speedup']['eddl']:>10.2f}x{r['speedup']['torch']:>11.2f}x")
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--work", nargs="+", default=["a", "d"], choices=list("abcd"))
+    ap.add_argument("--work", nargs="+", default=["a", "d"], choices=list("abcds"))
     ap.add_argument("--threads", nargs="+", type=int, default=[2])
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--batches", type=int, default=3)
     ap.add_argument("--batch", type=int, default=None, help="override every workload's batch")
     ap.add_argument("--blas-gemm", action="store_true",
-                    help="let BLAS thread the convolution GEMMs (eddl.backend.cpu.conv)")
+                    help="let BLAS thread the batch-wide convolution GEMMs (eddl.backend.cpu.conv)")
+    ap.add_argument("--scaling", action="store_true",
+                    help="1->2 thread scaling of the conv stack at batch 1 and 8 (instead of --work)")
     args = ap.parse_args()
     import torch
     from eddl.backend.cpu import conv as cpu_conv
     cpu_conv.BLAS_THREADED_GEMM = args.blas_gemm
-    results = []
-    for threads in args.threads:
-        eddl.set_num_threads(threads)
-        torch.set_num_threads(threads)
-        for work in args.work:
-            runners = [Ours(work, args.batch), Torch(work, args.batch)]
-            if work == "d":
-                try:
-                    runners.append(Ort(work, threads, args.batch))
-                except Exception as exc:  # pragma: no cover - optional peer
-                    print(f"onnxruntime skipped: {exc}")
-            for r in runners:
-                r.step()  # warm-up: buffers, workspaces, kernels
-            times = {r.name: [] for r in runners}
-            for _ in range(args.reps):
-                for r in runners:
-                    times[r.name].append(timed(r, args.batches))
-            med = {k: statistics.median(v) for k, v in times.items()}
-            spread = {k: (min(v), max(v)) for k, v in times.items()}
-            results.append({"work": work, "threads": threads, "batch": args.batch,
-                            "blas_gemm": args.blas_gemm,
-                            "median_ms": {k: round(v * 1e3, 2) for k, v in med.items()},
-                            "range_ms": {k: [round(a * 1e3, 2), round(b * 1e3, 2)]
-                                         for k, (a, b) in spread.items()},
-                            "ratio_vs_torch": round(med["eddl"] / med["torch"], 3)})
+    info = {"benchmark": "train_cnn", "machine": platform.processor() or platform.machine(),
+            "torch": torch.__version__}
+    if args.scaling:
+        print(json.dumps({**info, "scaling": scaling(args.reps, args.batches)}))
+        return
+    results = [measure(work, threads, args.batch, args.reps, args.batches, args.blas_gemm)
+               for threads in args.threads for work in args.work]
     print(f"{'work':<5}{'thr':>4}  " + "".join(f"{k:>22}" for k in ("eddl ms", "torch ms", "ort ms"))
           + f"{'eddl/torch':>12}")
     for r in results:
@@ -265,8 +306,7 @@ def main():
                  for k in ("eddl", "torch", "onnxruntime")]
         print(f"{r['work']:<5}{r['threads']:>4}  " + "".join(f"{c:>22}" for c in cells)
               + f"{r['ratio_vs_torch']:>12.2f}")
-    print(json.dumps({"benchmark": "train_cnn", "machine": platform.processor() or platform.machine(),
-                      "torch": torch.__version__, "results": results}))
+    print(json.dumps({**info, "results": results}))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,14 @@
 """Convolutions of the CPU backend: 1-D, 2-D and 3-D, strided, padded, dilated and grouped.
 
 Arrays are channels-first: ``x`` is ``N x C x *spatial`` and the weights ``F x C/groups x
-*kernel``, as in EDDL and PyTorch. The work is done by :mod:`._conv` (im2col / col2im with
-OpenMP, GEMM through SciPy's BLAS) in per-thread workspaces that grow to the largest layer and
-are then reused, so a training step allocates nothing once the workspaces are large enough.
+*kernel``, as in EDDL and PyTorch. Layers with large images and few channels run in
+:mod:`._convtile`: tasks of one sample's output-pixel tile, unfolded into a cache-sized buffer
+and multiplied at once (float32 by register-blocked kernels, float64 by BLAS); there the input
+gradient of a stride-1 convolution is the convolution of the output gradient with the flipped,
+transposed weights. Deeper layers (small images, many weights) and the input gradient of
+strided convolutions (a strided transposed convolution's forward pass) use :mod:`._conv`'s
+batch-wide im2col / col2im and BLAS GEMMs. Workspaces are per thread, grow to the largest
+layer and are then reused, so a training step allocates nothing once they are large enough.
 
 ``pad`` is the padding *before* each spatial axis; the padding after it is implied by the
 output size (so asymmetric "same" padding needs no extra copy).
@@ -15,7 +20,7 @@ import numpy as np
 
 from eddl._runtime import get_num_threads
 
-from . import _conv
+from . import _conv, _convtile
 from .blas_policy import blas_thread_hooks
 
 __all__ = ["conv_forward", "conv_backward_data", "conv_backward_weights", "bias_add",
@@ -30,6 +35,23 @@ _local = threading.local()
 #: kernel's OpenMP threads with BLAS kept single-threaded (one thread pool owns the cores);
 #: True leaves one GEMM call to BLAS's own threads. Measured in benchmarks/train_cnn.py.
 BLAS_THREADED_GEMM = False
+
+#: Target size, in elements, of one thread's unfolded tile (``C/groups * K x tile width``):
+#: small enough to stay in a core's L2 cache between the unfold and the GEMM that reads it.
+TILE_ELEMENTS = 1 << 16
+#: Narrowest tile, in output pixels (a GEMM this narrow is still efficient); the weight
+#: gradient's GEMMs sum over the tile, so they get wider tiles.
+MIN_TILE = 64
+MIN_TILE_WGRAD = 256
+#: The tiled kernels take convolutions with at least this many output pixels per sample and at
+#: most this many weights (512 KiB of float32, which stays in cache while the tiles stream past
+#: it); deeper layers (small images, many channels) keep the batch-wide GEMMs of :mod:`._conv`,
+#: which were as fast or faster there (VGG and ResNet shapes, benchmarks/train_cnn.py).
+TILED_MIN_PIXELS = 256
+TILED_MAX_WEIGHTS = 1 << 17
+#: The input gradient goes through the flipped weights only when the input has at least this
+#: many channels per group: with fewer (an RGB input) its GEMMs are too thin and col2im wins.
+FLIP_MIN_CHANNELS = 8
 
 
 class _BlasThreads:
@@ -108,12 +130,20 @@ def _sizes(x5, y5, w5):
     return per_col * chunk, per_bg * chunk
 
 
-def _run(fn, x, w, y, stride, pad, dil, groups, acc, wrt):
-    nsp = x.ndim - 2
+def _validate(x, w, y, groups):
+    """Number of spatial axes of a convolution ``y = conv(x, w)``, after checking every array."""
+    nsp = x.ndim - 2 if isinstance(x, np.ndarray) else 0
     if not 1 <= nsp <= 3:
-        raise ValueError(f"conv: expects 1 to 3 spatial axes, got input shape {x.shape}")
-    x5, w5, y5 = _as5(x, nsp, "x"), _as5(w, nsp, "w"), _as5(y, nsp, "y")
+        raise ValueError(f"conv: expects 1 to 3 spatial axes, got input shape {np.shape(x)}")
+    for a, what in ((x, "x"), (w, "w"), (y, "y")):
+        _as5(a, nsp, what)
     _check(x, w, y, groups, x)
+    return nsp
+
+
+def _run(fn, x, w, y, stride, pad, dil, groups, acc, wrt):
+    nsp = _validate(x, w, y, groups)
+    x5, w5, y5 = _as5(x, nsp, "x"), _as5(w, nsp, "w"), _as5(y, nsp, "y")
     s3, p3, d3 = _geometry(nsp, stride, pad, dil)
     ncol, nbg = _sizes(x5, y5, w5)
     col = _workspace("col", ncol, x.dtype)
@@ -131,6 +161,60 @@ def _dispatch(fn, x5, w5, y5, s3, p3, d3, groups, col, bg, acc, nt, gnt, wrt):
         fn(y5, w5, x5, s3, p3, d3, int(groups), col, bg, bool(acc), nt, gnt)
     else:
         fn(x5, y5, w5, s3, p3, d3, int(groups), col, bg, bool(acc), nt, gnt)
+
+
+def _tiled(out_spatial, w):
+    """Whether a convolution with these output sizes and weights takes the tiled kernels:
+    tiles wide enough and weights that stay in cache while every tile streams past them."""
+    return int(np.prod(out_spatial)) >= TILED_MIN_PIXELS and w.size <= TILED_MAX_WEIGHTS
+
+
+def _flipped_padding(dy, w, dx, stride, pad, dil):
+    """Padding of the stride-1 convolution of ``dy`` that gives the input gradient, or None
+    when the convolution is strided or the flipped padding would be negative."""
+    nsp = dx.ndim - 2
+    s3, p3, d3 = _geometry(nsp, stride, pad, dil)
+    if any(v != 1 for v in s3):
+        return None
+    out = []
+    for n, o, k, p, d in zip(dx.shape[2:], dy.shape[2:], w.shape[2:], p3[3 - nsp:], d3[3 - nsp:]):
+        before = d * (k - 1) - p
+        after = n - o + p  # the flipped convolution's implied padding after the axis
+        if before < 0 or after < 0:
+            return None
+        out.append(before)
+    return tuple(out)
+
+
+def _tile_width(n, spatial, ck, nt, minimum):
+    """Output pixels per task: a cache-sized tile, split further when the batch gives fewer
+    tasks than threads (batch 1 still uses every core)."""
+    L = int(np.prod(spatial))
+    tw = min(L, max(TILE_ELEMENTS // max(ck, 1), minimum))
+    ntile = -(-L // tw)
+    if n * ntile < 2 * nt:
+        ntile = max(ntile, min(-(-2 * nt // max(n, 1)), -(-L // 16)))
+    # whole 16-pixel blocks for the float32 kernels, except in the last tile
+    return min(L, (-(-L // ntile) + 15) // 16 * 16)
+
+
+def _run_tiled(x, w, y, stride, pad, dil, groups, acc, wgrad):
+    """``y (=|+=) conv(x, w)``, or ``w (=|+=)`` its weight gradient when ``wgrad``."""
+    nsp = _validate(x, w, y, groups)
+    x5, w5, y5 = _as5(x, nsp, "x"), _as5(w, nsp, "w"), _as5(y, nsp, "y")
+    s3, p3, d3 = _geometry(nsp, stride, pad, dil)
+    nt = max(1, int(get_num_threads()))
+    ck = (x.shape[1] // max(int(groups), 1)) * int(np.prod(w.shape[2:]))
+    tw = _tile_width(x.shape[0], y.shape[2:], ck, nt, MIN_TILE_WGRAD if wgrad else MIN_TILE)
+    fg = y.shape[1] // max(int(groups), 1)
+    col = _workspace("tile", nt * _convtile.scratch_size(ck, tw, fg), x.dtype)
+    with _BlasThreads(1):
+        if wgrad:
+            part = _workspace("wpart", nt * w.size, x.dtype)
+            _convtile.weight_grad_tiled(x5, y5, w5, s3, p3, d3, int(groups), col, part, tw,
+                                        bool(acc), nt)
+        else:
+            _convtile.conv_tiled(x5, w5, y5, s3, p3, d3, int(groups), col, tw, bool(acc), nt)
 
 
 def conv_forward(x, w, out, stride, pad, dilation, groups=1, accumulate=False):
@@ -154,7 +238,11 @@ def conv_forward(x, w, out, stride, pad, dilation, groups=1, accumulate=False):
     numpy.ndarray
         ``out``.
     """
-    _run(_conv.im2col_gemm, x, w, out, stride, pad, dilation, groups, accumulate, "y")
+    _validate(x, w, out, groups)
+    if _tiled(out.shape[2:], w):
+        _run_tiled(x, w, out, stride, pad, dilation, groups, accumulate, False)
+    else:
+        _run(_conv.im2col_gemm, x, w, out, stride, pad, dilation, groups, accumulate, "y")
     return out
 
 
@@ -169,7 +257,17 @@ def conv_backward_data(dy, w, dx, stride, pad, dilation, groups=1, accumulate=Fa
     numpy.ndarray
         ``dx``.
     """
-    _run(_conv.gemm_col2im, dx, w, dy, stride, pad, dilation, groups, accumulate, "x")
+    nsp = _validate(dx, w, dy, groups)
+    flipped = None
+    if _tiled(dx.shape[2:], w) and w.shape[1] >= FLIP_MIN_CHANNELS:
+        flipped = _flipped_padding(dy, w, dx, stride, pad, dilation)
+    if flipped is None:
+        _run(_conv.gemm_col2im, dx, w, dy, stride, pad, dilation, groups, accumulate, "x")
+        return dx
+    wf = _workspace("wflip", w.size, w.dtype)[:w.size].reshape(
+        (dx.shape[1], w.shape[0] // groups) + w.shape[2:])
+    _convtile.flip_weights(_as5(w, nsp, "w"), _as5(wf, nsp, "w"), int(groups))
+    _run_tiled(dy, wf, dx, (1,) * nsp, flipped, dilation, groups, accumulate, False)
     return dx
 
 
@@ -181,7 +279,11 @@ def conv_backward_weights(x, dy, dw, stride, pad, dilation, groups=1, accumulate
     numpy.ndarray
         ``dw``.
     """
-    _run(_conv.weight_grad, x, dw, dy, stride, pad, dilation, groups, accumulate, "w")
+    _validate(x, dw, dy, groups)
+    if _tiled(dy.shape[2:], dw):
+        _run_tiled(x, dw, dy, stride, pad, dilation, groups, accumulate, True)
+    else:
+        _run(_conv.weight_grad, x, dw, dy, stride, pad, dilation, groups, accumulate, "w")
     return dw
 
 
