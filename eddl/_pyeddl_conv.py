@@ -253,6 +253,45 @@ def GroupNormalization(parent, groups, epsilon=0.001, affine=True, name=""):
     return _norm.GroupNormalization(parent, groups, epsilon, affine, name)
 
 
+def _sample_norm_factory(cls, name, formula, extra=""):
+    def factory(parent, epsilon=0.001, name=""):
+        return cls(parent, epsilon, name)
+    factory.__doc__ = f"""Per-sample normalization without weights: {formula}, with statistics
+    over all the values of each sample (every axis but the batch).{extra}
+
+    Parameters
+    ----------
+    parent : Layer
+        Any shape.
+    epsilon : float
+        Positive; keeps the denominator away from zero.
+    name : str
+
+    Returns
+    -------
+    Layer
+        Same shape as ``parent``.
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.{name}(eddl.Input([3, 8, 8])).shape
+    (3, 8, 8)
+    """
+    return _named(factory, name)
+
+
+Norm = _sample_norm_factory(_norm.Norm, "Norm", "``(x - mean) / sqrt(var + epsilon)``",
+                            " The variance is the biased one (divided by the number of values).")
+NormMax = _sample_norm_factory(
+    _norm.NormMax, "NormMax", "``x / (max + epsilon)``",
+    " Meant for non-negative inputs. The gradient through the maximum goes to its first\n"
+    "    position.")
+NormMinMax = _sample_norm_factory(
+    _norm.NormMinMax, "NormMinMax", "``(x - min) / (max - min + epsilon)``",
+    " The gradient through the maximum and the minimum goes to their first positions.")
+
+
 @_export
 def UpSampling2D(parent, size, interpolation="nearest", name=""):
     """Enlarge ``C x H x W`` inputs by integer factors.
@@ -293,9 +332,15 @@ def UpSampling3D(parent, new_shape, reshape=True, da_mode="constant", constant=0
     parent : Layer
     new_shape : list of int
     reshape : bool
-        Only True is supported.
+        True: the output is ``new_shape``. False: the output keeps the input's shape and shows
+        the centred window of the resized image (cropped when larger, padded when smaller; an
+        odd leftover row or column goes at the end), the padding following ``da_mode``.
     da_mode : str
+        Fill of a ``reshape=False`` output beyond the resized image: ``"constant"``,
+        ``"original"`` (the input's value there), ``"nearest"``, ``"reflect"``, ``"mirror"``
+        or ``"wrap"``.
     constant : float
+        Fill value of ``da_mode="constant"``.
     coordinate_transformation_mode : str
         ONNX ``Resize`` mode: ``"asymmetric"``, ``"half_pixel"``, ``"pytorch_half_pixel"``
         or ``"align_corners"``.
@@ -319,18 +364,71 @@ def Resize(parent, new_shape, reshape=True, da_mode="constant", constant=0.0,
     parent : Layer
     new_shape : list of int
     reshape : bool
-        Only True is supported.
+        True: the output is ``new_shape``. False: the output keeps the input's shape and shows
+        the centred window of the resized image (cropped when larger, padded when smaller; an
+        odd leftover row or column goes at the end), the padding following ``da_mode``.
     da_mode : str
+        Fill of a ``reshape=False`` output beyond the resized image: ``"constant"``,
+        ``"original"`` (the input's value there), ``"nearest"``, ``"reflect"``, ``"mirror"``
+        or ``"wrap"``.
     constant : float
+        Fill value of ``da_mode="constant"``.
     coordinate_transformation_mode : str
+        As in :func:`UpSampling3D`.
     name : str
 
     Returns
     -------
     Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> x = eddl.Input([1, 10, 10])
+    >>> eddl.Resize(x, [5, 5]).shape
+    (1, 5, 5)
+    >>> eddl.Resize(x, [5, 5], reshape=False).shape   # zoom out, padded with 0
+    (1, 10, 10)
     """
     return _up.Resize(parent, new_shape, reshape, da_mode, constant,
                       coordinate_transformation_mode, name)
+
+
+@_export
+def Scale(parent, new_shape, reshape=True, da_mode="constant", constant=0.0,
+          coordinate_transformation_mode="asymmetric", name=""):
+    """Nearest-neighbour resize of ``C x H x W`` inputs to ``new_shape = [h, w]``.
+
+    Parameters
+    ----------
+    parent : Layer
+    new_shape : list of int
+    reshape : bool
+        True: the output is ``new_shape``. False: the output keeps the input's shape and shows
+        the centred window of the resized image (cropped when larger, padded when smaller; an
+        odd leftover row or column goes at the end), the padding following ``da_mode``.
+    da_mode : str
+        Fill of a ``reshape=False`` output beyond the resized image: ``"constant"``,
+        ``"original"`` (the input's value there), ``"nearest"``, ``"reflect"``, ``"mirror"``
+        or ``"wrap"``.
+    constant : float
+        Fill value of ``da_mode="constant"``.
+    coordinate_transformation_mode : str
+        As in :func:`UpSampling3D`.
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.Scale(eddl.Input([3, 8, 8]), [16, 16], reshape=False).shape   # zoom in, cropped
+    (3, 8, 8)
+    """
+    return _up.Scale(parent, new_shape, reshape, da_mode, constant,
+                     coordinate_transformation_mode, name)
 
 
 @_export
@@ -363,26 +461,39 @@ def Crop(parent, from_coords, to_coords, reshape=True, constant=0.0, name=""):
     parent : Layer
     from_coords, to_coords : list of int
     reshape : bool
+        True: the output is the region. False: the output keeps the input's shape, the region
+        stays in place and everything else becomes ``constant``.
     constant : float
-        Fill for coordinates outside the input.
+        Fill for coordinates outside the input (or outside the region, with
+        ``reshape=False``).
     name : str
 
     Returns
     -------
     Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> x = eddl.Input([3, 8, 8])
+    >>> eddl.Crop(x, [2, 2], [4, 5]).shape
+    (3, 3, 4)
+    >>> eddl.Crop(x, [2, 2], [4, 5], reshape=False).shape
+    (3, 8, 8)
     """
     return _da.Crop(parent, from_coords, to_coords, reshape, constant, name)
 
 
 @_export
 def CenteredCrop(parent, size, reshape=True, constant=0.0, name=""):
-    """Central ``[h, w]`` crop of each sample.
+    """Central ``[h, w]`` crop of each sample, starting at ``[H // 2 - h // 2, W // 2 - w // 2]``.
 
     Parameters
     ----------
     parent : Layer
     size : list of int
     reshape : bool
+        As in :func:`Crop`.
     constant : float
     name : str
 

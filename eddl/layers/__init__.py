@@ -22,11 +22,13 @@ __all__ = ["ACTIVATIONS", "Activation", "Add", "Average", "Clamp", "Concat", "De
 
 # convolutional stack
 from .conv import Conv, Conv1D, Conv2D, Conv3D, ConvT, ConvT1D, ConvT2D, ConvT3D  # noqa: E402
-from .normalization import BatchNormalization, GroupNormalization, LayerNormalization  # noqa: E402
+from .normalization import (BatchNormalization, GroupNormalization, LayerNormalization,  # noqa: E402
+                            Norm, NormMax, NormMinMax)
 from .pool import AveragePool, GlobalAveragePool, GlobalMaxPool, MaxPool, Pool  # noqa: E402
-from .upsampling import Pad, Resample, Resize, UpSampling2D, UpSampling3D  # noqa: E402
+from .upsampling import Pad, Resample, Resize, Scale, UpSampling2D, UpSampling3D  # noqa: E402
 
 __all__ += ["AveragePool", "BatchNormalization", "Conv", "Conv1D", "Conv2D", "Conv3D", "ConvT",
             "ConvT1D", "ConvT2D", "ConvT3D", "GlobalAveragePool", "GlobalMaxPool",
-            "GroupNormalization", "LayerNormalization", "MaxPool", "Pad", "Pool", "Resample",
-            "Resize", "UpSampling2D", "UpSampling3D"]
+            "GroupNormalization", "LayerNormalization", "MaxPool", "Norm", "NormMax",
+            "NormMinMax", "Pad", "Pool", "Resample", "Resize", "Scale", "UpSampling2D",
+            "UpSampling3D"]

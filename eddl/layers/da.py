@@ -10,6 +10,8 @@ through that map and the backward pass scatters the gradient back through it, so
 are differentiable and share one implementation.
 """
 
+import numpy as np
+
 from .base import TRMODE, Layer
 from .conv import int_tuple
 
@@ -68,9 +70,8 @@ class _Remap(Layer):
         elif mode == "wrap":
             si, sj = si % h, sj % w
         elif mode in ("reflect", "mirror"):
-            e = 1 if mode == "mirror" else 0  # mirror repeats the edge pixel
-            si = _reflect(xp, si, h, e)
-            sj = _reflect(xp, sj, w, e)
+            si = reflect_index(si, h, mode, xp)
+            sj = reflect_index(sj, w, mode, xp)
         idx = si * w + sj
         if mode == "constant":
             idx = xp.where(inside, idx, -1)
@@ -101,30 +102,53 @@ class _Remap(Layer):
         xp = self.be.nn.xp
 
         def write(dst):
-            n, c = dst.shape[:2]
             if self._idx is None:
                 dst[...] = self.delta
                 return
-            d = dst.reshape(n, c, -1)
-            d.fill(0)
+            # one scatter-add for the whole batch: flat destination index of every kept value
+            n, c = dst.shape[:2]
+            hw = dst[0, 0].size
             idx = self._idx
-            dy = self.delta.reshape(n, c, -1)
-            for k in range(n):
-                keep = idx[k] >= 0
-                for ch in range(c):
-                    xp.add.at(d[k, ch], idx[k][keep], dy[k, ch][keep])
+            base = (xp.arange(n * c, dtype=idx.dtype) * hw).reshape(n, c, 1)
+            keep = xp.broadcast_to((idx >= 0)[:, None, :], (n, c, idx.shape[1]))
+            flat = (base + idx[:, None, :])[keep]
+            vals = self.delta.reshape(n, c, -1)[keep]
+            dst.reshape(-1)[...] = xp.bincount(flat, weights=vals, minlength=n * c * hw)
         self.put_delta(0, write)
 
     def index_map(self, n):
         raise NotImplementedError
 
 
-def _reflect(xp, v, n, e):
-    """Fold coordinates into ``[0, n)``: ``e=0`` reflects about the edge pixels, ``e=1``
-    mirrors with the edge pixel repeated."""
+def reflect_index(v, n, mode, xp=np):
+    """Fold integer coordinates ``v`` into ``[0, n)``.
+
+    ``"reflect"`` reflects about the edge pixels (``d c b | a b c d | c b a``); ``"mirror"``
+    repeats them (``c b a | a b c d | d c b``).
+
+    Parameters
+    ----------
+    v : int or array of int
+    n : int
+        Axis length.
+    mode : {"reflect", "mirror"}
+    xp : module
+        Array namespace of ``v``.
+
+    Returns
+    -------
+    int or array of int
+
+    Examples
+    --------
+    >>> [int(reflect_index(i, 4, "reflect")) for i in (-2, -1, 4, 5)]
+    [2, 1, 2, 1]
+    >>> [int(reflect_index(i, 4, "mirror")) for i in (-2, -1, 4, 5)]
+    [1, 0, 3, 2]
+    """
     if n == 1:
         return xp.zeros_like(v)
-    if e:
+    if mode == "mirror":
         v = v % (2 * n)
         return xp.where(v >= n, 2 * n - 1 - v, v)
     period = 2 * n - 2
@@ -181,16 +205,24 @@ class RandomFlip(_Remap):
 
 
 class Crop(_Remap):
-    """Keep the region ``[from_coords, to_coords]`` (inclusive, ``[y, x]``) of every sample."""
+    """Keep the region ``[from_coords, to_coords]`` (inclusive, ``[y, x]``) of every sample.
+
+    With ``reshape=True`` the output is the region (``to - from + 1`` pixels per axis; parts
+    of it outside the input are ``constant``). With ``reshape=False`` the output keeps the
+    input's shape: pixels inside the region keep their value and position, every other pixel
+    becomes ``constant`` (EDDL's crop "with padding").
+    """
 
     prefix = "crop"
     always = True
 
     def __init__(self, parent, from_coords, to_coords, reshape=True, constant=0.0, name=""):
-        self.c0 = int_tuple(from_coords, 2, "from_coords", "Crop", minimum=-(2 ** 31))
-        self.c1 = int_tuple(to_coords, 2, "to_coords", "Crop", minimum=-(2 ** 31))
-        if not reshape:
-            raise NotImplementedError("Crop: reshape=False is not supported")
+        what = type(self).__name__
+        self.c0 = int_tuple(from_coords, 2, "from_coords", what, minimum=-(2 ** 31))
+        self.c1 = int_tuple(to_coords, 2, "to_coords", what, minimum=-(2 ** 31))
+        if reshape not in (True, False):
+            raise TypeError(f"{what}: reshape must be a bool, got {reshape!r}")
+        self.reshape = bool(reshape)
         self.constant = float(constant)
         super().__init__([parent], name)
 
@@ -198,28 +230,35 @@ class Crop(_Remap):
         hh, ww = self.c1[0] - self.c0[0] + 1, self.c1[1] - self.c0[1] + 1
         if hh < 1 or ww < 1:
             raise self.shape_error(f"crop [{list(self.c0)}, {list(self.c1)}] is empty")
-        return (s[0], hh, ww)
+        return (s[0], hh, ww) if self.reshape else s
 
     def offsets(self, n):
         return [self.c0[0]] * n, [self.c0[1]] * n
 
     def index_map(self, n):
         xp = self.be.nn.xp
-        oy, ox = self.offsets(n)
         i, j = self._grid()
+        if not self.reshape:
+            w = self.shape[2]
+            inside = ((i >= self.c0[0]) & (i <= self.c1[0]) & (j >= self.c0[1])
+                      & (j <= self.c1[1]))
+            idx = xp.where(inside, (i * w + j).astype("int64"), -1).reshape(1, -1)
+            return xp.broadcast_to(idx, (n, idx.shape[1]))
+        oy, ox = self.offsets(n)
         return self._wrap(i[None] + xp.asarray(oy, dtype="float64").reshape(n, 1, 1),
                           j[None] + xp.asarray(ox, dtype="float64").reshape(n, 1, 1))
 
 
 class CenteredCrop(Crop):
-    """Central ``size = [h, w]`` crop of every sample."""
+    """Central ``size = [h, w]`` crop of every sample, placed as EDDL does: the region starts
+    at ``H // 2 - h // 2`` (and ``W // 2 - w // 2``); ``reshape`` as in :class:`Crop`."""
 
     prefix = "centeredcrop"
 
     def __init__(self, parent, size, reshape=True, constant=0.0, name=""):
         h, w = int_tuple(size, 2, "size", "CenteredCrop")
         ph, pw = parent.shape[1:] if len(parent.shape) == 3 else (h, w)
-        y0, x0 = (ph - h) // 2, (pw - w) // 2
+        y0, x0 = ph // 2 - h // 2, pw // 2 - w // 2
         super().__init__(parent, [y0, x0], [y0 + h - 1, x0 + w - 1], reshape, constant, name)
 
 

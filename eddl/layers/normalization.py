@@ -1,17 +1,23 @@
-"""Normalization layers: batch, group and layer normalization.
+"""Normalization layers: batch, group and layer normalization, and EDDL's parameter-free
+per-sample normalizations (Norm, NormMax, NormMinMax).
 
 BatchNormalization normalizes each channel with the batch statistics in training mode and with
 moving statistics in inference mode; the moving statistics are updated as
 ``moving = momentum * moving + (1 - momentum) * batch`` (EDDL's and Keras's convention; the
 moving variance uses the unbiased batch variance). They are kept in ``layer.states``
 (``[mean, variance]``), not among the trainable parameters.
+
+Norm, NormMax and NormMinMax have no weights and compute their statistics over all the values
+of each sample (every axis but the batch), as EDDL's layers of the same names do (EDDL accepts
+only 2-D and 4-D tensors there; any rank is accepted here).
 """
 
 import math
 
 from .base import TRMODE, Layer
 
-__all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization"]
+__all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "Norm", "NormMax",
+           "NormMinMax"]
 
 
 def _check_eps(eps, what):
@@ -251,3 +257,89 @@ class LayerNormalization(_SampleNorm):
 
     def _pshape(self):
         return tuple(self.shape)
+
+
+class Norm(_SampleNorm):
+    """Standardize each sample: ``(x - mean) / sqrt(var + epsilon)``, with the mean and the
+    (biased) variance of all the sample's values; no scale or shift."""
+
+    prefix = "norm"
+
+    def __init__(self, parent, epsilon=1e-3, name=""):
+        super().__init__(parent, epsilon, False, name)
+
+    def _pshape(self):
+        return tuple(self.shape)
+
+
+class _ExtremaNorm(Layer):
+    """``(x - low) / (max - low + epsilon)`` per sample, with ``low`` the sample's minimum
+    (``use_min``) or 0.
+
+    The maximum and minimum are differentiated as selections of one element: the gradient
+    reaching them goes to the first position holding the extreme value (a subgradient where
+    several values tie).
+    """
+
+    use_min = False
+
+    def __init__(self, parent, epsilon=1e-3, name=""):
+        self.epsilon = _check_eps(epsilon, type(self).__name__)
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        if len(s) < 1:
+            raise self.shape_error("needs at least a 1-D input")
+        return s
+
+    def forward(self):
+        xp = self.be.nn.xp
+        x = self.parents[0].output
+        n = x.shape[0]
+        x2 = x.reshape(n, -1)
+        rows = xp.arange(n)
+        self._imax = x2.argmax(axis=1)
+        den = self.buffer("den", (n, 1))
+        den[:, 0] = x2[rows, self._imax] + self.epsilon
+        y2 = self.output.reshape(n, -1)
+        if self.use_min:
+            self._imin = x2.argmin(axis=1)
+            low = self.buffer("low", (n, 1))
+            low[:, 0] = x2[rows, self._imin]
+            den -= low
+            xp.subtract(x2, low, out=y2)
+            y2 /= den
+        else:
+            xp.divide(x2, den, out=y2)
+
+    def backward(self):
+        xp = self.be.nn.xp
+
+        def write(out):
+            n = out.shape[0]
+            dy = self.delta.reshape(n, -1)
+            y = self.output.reshape(n, -1)
+            den = self._buffers["den"][:, 0]
+            rows = xp.arange(n)
+            # y = (x - low) / den: d/dmax = -sum(dy * y) / den, d/dlow = (sum(dy * y) - sum(dy)) / den
+            s = xp.einsum("ij,ij->i", dy, y) / den
+            dx = out.reshape(n, -1)
+            xp.divide(dy, den[:, None], out=dx)
+            dx[rows, self._imax] -= s
+            if self.use_min:
+                dx[rows, self._imin] += s - dy.sum(axis=1) / den
+        self.put_delta(0, write)
+
+
+class NormMax(_ExtremaNorm):
+    """Divide each sample by its maximum: ``x / (max + epsilon)`` (meant for non-negative
+    inputs: a maximum near ``-epsilon`` makes the result blow up, as in EDDL)."""
+
+    prefix = "normmax"
+
+
+class NormMinMax(_ExtremaNorm):
+    """Rescale each sample to ``[0, 1)``: ``(x - min) / (max - min + epsilon)``."""
+
+    prefix = "normminmax"
+    use_min = True

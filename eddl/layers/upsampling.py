@@ -1,20 +1,36 @@
-"""Resampling layers (UpSampling2D/3D, Resize) and constant padding (Pad).
+"""Resampling layers (UpSampling2D/3D, Resize, Scale) and constant padding (Pad).
 
 Resampling is separable: each spatial axis is mapped by a small ``out x in`` matrix (nearest or
 linear interpolation with an ONNX coordinate transformation mode), so the backward pass is the
 product with the transposed matrices. Samples near the border use the nearest input values.
+
+With ``reshape=False`` (Resize, UpSampling3D, Scale) the output keeps the input's spatial shape
+and shows a window of the resized image centred on it, as EDDL's ``Tensor::scale`` does: along
+an axis of input length ``n`` resized to ``m``, output position ``i`` shows resized position
+``i + int((m - n) / 2)`` (truncated towards zero, so an odd leftover row or column is cropped or
+padded at the end). Positions outside the resized image are filled according to ``da_mode``.
+The window only selects and repeats rows of the per-axis matrices, so the same kernels run the
+forward and backward passes.
 """
 
 from .base import Layer
 from .conv import int_tuple
+from .da import reflect_index
 
-__all__ = ["Resample", "UpSampling2D", "UpSampling3D", "Resize", "Pad"]
+__all__ = ["Resample", "UpSampling2D", "UpSampling3D", "Resize", "Scale", "Pad"]
 
 _DA_MODES = ("constant", "reflect", "nearest", "mirror", "wrap", "original")
 
 
 class Resample(Layer):
-    """Resize the spatial axes of ``C x *spatial`` inputs to ``new_shape``."""
+    """Resize the spatial axes of ``C x *spatial`` inputs to ``new_shape``.
+
+    Attributes
+    ----------
+    resized_shape : tuple of int
+        ``C x new_shape``: the shape of the resized image (the output shape unless a subclass
+        places it in a canvas of another shape).
+    """
 
     prefix = "resize"
 
@@ -39,15 +55,20 @@ class Resample(Layer):
         if not 2 <= len(s) <= 4:
             raise self.shape_error(f"expects C x 1-3 spatial axes, got {list(s)}")
         new = int_tuple(self._new_shape, len(s) - 1, "new_shape", self.name)
-        return (s[0],) + new
+        self.resized_shape = (s[0],) + new
+        return self.resized_shape
 
     def _matrices(self):
         if self._mats is None or self._mats[0].dtype != self.dtype:
-            rs = self.be.resample
-            ins = self.parents[0].shape[1:]
-            self._mats = [rs.resample_matrix(i, o, self.interp, self.transform, self.dtype)
-                          for i, o in zip(ins, self.shape[1:])]
+            self._mats = self.make_matrices()
         return self._mats
+
+    def make_matrices(self):
+        """One ``out x in`` matrix per spatial axis (``out``: this layer's output length)."""
+        rs = self.be.resample
+        ins = self.parents[0].shape[1:]
+        return [rs.resample_matrix(i, o, self.interp, self.transform, self.dtype)
+                for i, o in zip(ins, self.resized_shape[1:])]
 
     def forward(self):
         x = self.parents[0].output
@@ -78,34 +99,153 @@ class UpSampling2D(Resample):
         return super().compute_shape(s)
 
 
-def _check_da(da_mode, reshape, what):
-    if da_mode not in _DA_MODES:
-        raise ValueError(f"{what}: da_mode must be one of {_DA_MODES}, got {da_mode!r}")
-    if not reshape:
-        raise NotImplementedError(f"{what}: reshape=False (resize inside a fixed canvas) is not "
-                                  f"supported; use reshape=True")
+def canvas_rows(n, m, da_mode):
+    """Rows of a length-``m`` resized axis shown by the ``n`` positions of an input-sized canvas.
+
+    Parameters
+    ----------
+    n : int
+        Canvas (input) length.
+    m : int
+        Resized length.
+    da_mode : str
+        How positions beyond the resized image are filled (see :class:`Resize`).
+
+    Returns
+    -------
+    rows : list of int
+        For each canvas position, the resized row it copies, or -1 where the fill is not a
+        resized row (``"constant"`` and ``"original"``).
+    inside : list of bool
+        Whether each canvas position falls inside the resized image.
+
+    Examples
+    --------
+    >>> canvas_rows(5, 3, "constant")
+    ([-1, 0, 1, 2, -1], [False, True, True, True, False])
+    >>> canvas_rows(3, 6, "constant")[0]
+    [1, 2, 3]
+    """
+    off = int((m - n) / 2)
+    rows, inside = [], []
+    for i in range(n):
+        r = i + off
+        ok = 0 <= r < m
+        if not ok:
+            if da_mode == "nearest":
+                r = min(max(r, 0), m - 1)
+            elif da_mode == "wrap":
+                r %= m
+            elif da_mode in ("reflect", "mirror"):
+                r = int(reflect_index(r, m, da_mode))
+            else:
+                r = -1
+        rows.append(r)
+        inside.append(ok)
+    return rows, inside
 
 
 class Resize(Resample):
-    """Resize the spatial axes to ``new_shape`` (linear interpolation, like EDDL's Resize)."""
+    """Resize the spatial axes to ``new_shape`` (linear interpolation by default).
+
+    With ``reshape=True`` the output is ``C x new_shape``. With ``reshape=False`` it keeps the
+    input's shape and shows the centred window of the resized image described in the module
+    documentation: a smaller ``new_shape`` is padded, a larger one is cropped. Canvas positions
+    beyond the resized image follow ``da_mode``: ``"constant"`` fills ``constant``,
+    ``"original"`` keeps the input value at that position, ``"nearest"`` repeats the resized
+    image's edge, ``"wrap"`` tiles it, ``"reflect"`` and ``"mirror"`` fold it back (as in
+    :class:`~eddl.layers.da.RandomShift`). Every mode is differentiable with respect to the
+    input; the fill constant has no gradient.
+    """
 
     prefix = "resize"
 
     def __init__(self, parent, new_shape, reshape=True, da_mode="constant", constant=0.0,
                  coordinate_transformation_mode="asymmetric", name="", interpolation="linear"):
-        _check_da(da_mode, reshape, type(self).__name__)
+        what = type(self).__name__
+        if da_mode not in _DA_MODES:
+            raise ValueError(f"{what}: da_mode must be one of {_DA_MODES}, got {da_mode!r}")
+        if reshape not in (True, False):
+            raise TypeError(f"{what}: reshape must be a bool, got {reshape!r}")
+        self.reshape = bool(reshape)
+        self.da_mode = da_mode
         self.constant = float(constant)
+        self._fill = None
         super().__init__(parent, new_shape, interpolation, coordinate_transformation_mode, name)
+
+    def compute_shape(self, s):
+        resized = super().compute_shape(s)
+        return resized if self.reshape else tuple(s)
+
+    def make_matrices(self):
+        mats = super().make_matrices()
+        self._fill = None
+        if self.reshape:
+            return mats
+        xp = self.be.nn.xp
+        ins = self.parents[0].shape[1:]
+        canvas, masks = [], []
+        for m, n in zip(mats, ins):
+            rows, inside = canvas_rows(n, m.shape[0], self.da_mode)
+            c = xp.zeros((n, m.shape[1]), dtype=m.dtype)
+            sel = [i for i, r in enumerate(rows) if r >= 0]
+            c[sel] = m[[rows[i] for i in sel]]
+            canvas.append(c)
+            masks.append(inside)
+        if self.da_mode in ("constant", "original") and not all(all(k) for k in masks):
+            # outside the window along any axis: the outer product of the per-axis masks
+            keep = xp.ones((), dtype=bool)
+            for k in masks:
+                keep = keep[..., None] & xp.asarray(k, dtype=bool)
+            self._fill = ~keep
+        return canvas
+
+    def forward(self):
+        super().forward()
+        if self._fill is None:
+            return
+        out = self.output
+        if self.da_mode == "constant":
+            out[:, :, self._fill] = self.constant
+        else:
+            out[:, :, self._fill] = self.parents[0].output[:, :, self._fill]
+
+    def backward(self):
+        rs = self.be.resample
+
+        def write(out):
+            rs.resample_backward(self.delta, out, self._matrices())
+            if self._fill is not None and self.da_mode == "original":
+                out[:, :, self._fill] += self.delta[:, :, self._fill]
+        self.put_delta(0, write)
 
 
 class UpSampling3D(Resize):
-    """Resize ``C x D x H x W`` inputs to ``new_shape`` (trilinear)."""
+    """Resize ``C x D x H x W`` inputs to ``new_shape`` (trilinear); ``reshape=False`` as in
+    :class:`Resize`."""
 
     prefix = "upsampling3d"
 
     def compute_shape(self, s):
         if len(s) != 4:
             raise self.shape_error(f"expects a C x D x H x W input, got {list(s)}")
+        return super().compute_shape(s)
+
+
+class Scale(Resize):
+    """Nearest-neighbour resize of ``C x H x W`` inputs to ``new_shape = [h, w]`` (EDDL's Scale
+    layer); ``reshape=False`` as in :class:`Resize`."""
+
+    prefix = "scale"
+
+    def __init__(self, parent, new_shape, reshape=True, da_mode="constant", constant=0.0,
+                 coordinate_transformation_mode="asymmetric", name=""):
+        super().__init__(parent, new_shape, reshape, da_mode, constant,
+                         coordinate_transformation_mode, name, interpolation="nearest")
+
+    def compute_shape(self, s):
+        if len(s) != 3:
+            raise self.shape_error(f"expects a C x H x W input, got {list(s)}")
         return super().compute_shape(s)
 
 

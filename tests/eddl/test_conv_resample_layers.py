@@ -66,5 +66,5 @@ def test_resample_bad_input():
         eddl.UpSampling2D(eddl.Input([3, 4, 4]), [2, 2], "cubic")
     with pytest.raises(ValueError, match="new_shape must be 2 ints"):
         eddl.Resize(eddl.Input([3, 4, 4]), [2, 2, 2])
-    with pytest.raises(NotImplementedError):
-        eddl.Resize(eddl.Input([3, 4, 4]), [2, 2], reshape=False)
+    with pytest.raises(ValueError, match="da_mode"):
+        eddl.Resize(eddl.Input([3, 4, 4]), [2, 2], reshape=False, da_mode="bogus")

@@ -95,3 +95,106 @@ def test_norm_bad_input():
         eddl.BatchNormalization(eddl.Input([4]), True, 0.9, 0.0)
     with pytest.raises(ValueError, match="momentum"):
         eddl.BatchNormalization(eddl.Input([4]), True, 1.5)
+
+
+# --- Norm, NormMax, NormMinMax (EDDL's per-sample normalizations without weights) ------------
+
+def _ref_sample_norm(kind, x, eps):
+    x2 = x.reshape(x.shape[0], -1).astype(np.float64)
+    if kind == "Norm":
+        m = x2.mean(1, keepdims=True)
+        v = ((x2 - m) ** 2).mean(1, keepdims=True)
+        y = (x2 - m) / np.sqrt(v + eps)
+    elif kind == "NormMax":
+        y = x2 / (x2.max(1, keepdims=True) + eps)
+    else:
+        lo, hi = x2.min(1, keepdims=True), x2.max(1, keepdims=True)
+        y = (x2 - lo) / (hi - lo + eps)
+    return y.reshape(x.shape)
+
+
+def _untied(rng, shape, positive=False):
+    """Random samples whose two largest and two smallest values differ by more than 1e-3, so a
+    finite-difference step never moves the max or the min to another position."""
+    while True:
+        x = rng.standard_normal(shape) * 2
+        if positive:
+            x = np.abs(x) + 0.5
+        s = np.sort(x.reshape(shape[0], -1), axis=1)
+        if (s[:, -1] - s[:, -2] > 1e-3).all() and (s[:, 1] - s[:, 0] > 1e-3).all():
+            return x
+
+
+@pytest.mark.parametrize("kind", ["Norm", "NormMax", "NormMinMax"])
+@pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 3, 5), (2, 3, 3, 3)])
+@pytest.mark.parametrize("eps", [0.001, 0.5])
+def test_per_sample_norm_forward(kind, shape, eps):
+    rng = np.random.default_rng(7)
+    x = _untied(rng, (4,) + shape, positive=kind == "NormMax")
+    net = build_net(lambda i: getattr(eddl, kind)(i, eps), [shape])
+    y = run(net, x)
+    assert y.output.shape == x.shape
+    np.testing.assert_allclose(y.output, _ref_sample_norm(kind, x, eps), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["Norm", "NormMax", "NormMinMax"])
+@pytest.mark.parametrize("shape", [(5,), (2, 3, 3), (1, 2, 3, 2)])
+def test_per_sample_norm_gradients(kind, shape):
+    rng = np.random.default_rng(8)
+    x = _untied(rng, (3,) + shape, positive=kind == "NormMax")
+    check_gradients(lambda i: getattr(eddl, kind)(i, 0.01), [shape], batch=3, inputs=[x],
+                    rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("kind", ["Norm", "NormMax", "NormMinMax"])
+def test_per_sample_norm_float32_and_noncontiguous_input(kind):
+    rng = np.random.default_rng(9)
+    x = _untied(rng, (3, 4, 5), positive=kind == "NormMax")
+    xt = np.ascontiguousarray(x.transpose(0, 2, 1))
+    ins = [eddl.Input([4, 5])]
+    net = eddl.Model(ins, [getattr(eddl, kind)(eddl.Permute(ins[0], [1, 0]))])
+    eddl.build(net, eddl.sgd(0.0), ["mse"], ["none"], eddl.CS_CPU(), dtype="float64")
+    np.testing.assert_allclose(run(net, x).output, _ref_sample_norm(kind, xt, 0.001),
+                               rtol=1e-12, atol=1e-12)
+    ins = [eddl.Input([4, 5])]
+    net = eddl.Model(ins, [getattr(eddl, kind)(ins[0])])
+    eddl.build(net, eddl.sgd(0.0), ["mse"], ["none"], eddl.CS_CPU(), dtype="float32")
+    y = run(net, x.astype(np.float32))
+    assert y.output.dtype == np.float32
+    np.testing.assert_allclose(y.output, _ref_sample_norm(kind, x, 0.001), rtol=2e-5, atol=2e-5)
+
+
+def test_extrema_norm_ties_route_the_gradient_to_the_first_extreme():
+    # a valid subgradient: the max (min) term goes to the first position holding the max (min)
+    x = np.array([[3.0, 1.0, 3.0, 1.0, 2.0]])
+    for kind in ("NormMax", "NormMinMax"):
+        net = build_net(lambda i: getattr(eddl, kind)(i, 0.5), [(5,)])
+        run(net, x)
+        layer = net.lout[0]
+        dy = np.array([[0.3, -1.0, 0.7, 0.2, 0.5]])
+        layer.delta[...] = dy
+        net.lin[0]._delta_set = False
+        layer.backward()
+        lo = 1.0 if kind == "NormMinMax" else 0.0
+        den = 3.0 - lo + 0.5
+        y = (x - lo) / den
+        want = dy / den
+        s = (dy * y).sum() / den
+        want[0, 0] -= s
+        if kind == "NormMinMax":
+            want[0, 1] += s - dy.sum() / den
+        np.testing.assert_allclose(net.lin[0].delta, want, rtol=1e-12)
+
+
+def test_per_sample_norm_exports_and_errors():
+    i = eddl.Input([2, 3])
+    for kind, cls in (("Norm", eddl.layers.Norm), ("NormMax", eddl.layers.NormMax),
+                      ("NormMinMax", eddl.layers.NormMinMax)):
+        assert kind in eddl.__all__
+        layer = getattr(eddl, kind)(i, name=f"my{kind}")
+        assert isinstance(layer, cls) and layer.name == f"my{kind}" and layer.epsilon == 0.001
+        assert not layer.param_specs()
+        with pytest.raises(ValueError, match="epsilon"):
+            getattr(eddl, kind)(i, 0.0)
+        with pytest.raises(ValueError, match="epsilon"):
+            getattr(eddl, kind)(i, float("nan"))
