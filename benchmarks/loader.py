@@ -5,7 +5,12 @@ pipeline (see ``benchmarks/augment.py``) and assemble float32 ``[B, 3, 100, 100]
 scaled to [0, 1]. Images per second for one epoch with 1 and 2 worker threads, medians of
 interleaved repetitions.
 
-Run: ``python benchmarks/loader.py [--images 96] [--batch 16] [--reps 3]``
+Second table: the U-Net segmentation training of the training command (``small_unet`` on the
+built-in synthetic lesions, 64x64, two loader threads), with the seconds each training epoch
+spent blocked in the loader (``LoadBatch``) and their share of the epoch; the target is at most
+5%, i.e. the training step never waits for data.
+
+Run: ``python benchmarks/loader.py [--images 96] [--batch 16] [--reps 3] [--unet-epochs 3]``
 """
 
 import argparse
@@ -76,11 +81,28 @@ def peer(files, batch, workers):
     return epoch
 
 
+def unet_loader_wait(epochs, workers=2):
+    """Per-epoch loader wait of the training command's U-Net run (the history it records)."""
+    from bridge.experiment import resolve
+    from bridge.synth import generate_lesion_dataset
+    from bridge.train import run_experiment
+
+    root = tempfile.mkdtemp(prefix="unet_wait_")
+    paths = generate_lesion_dataset(os.path.join(root, "data"))
+    cfg = resolve(overrides={"dataset": paths["segmentation"], "epochs": epochs,
+                             "workers": workers, "out": os.path.join(root, "run"),
+                             "overlays": 0})
+    history = run_experiment(cfg, verbose=False)["history"]
+    return [{k: h[k] for k in ("epoch", "train_seconds", "loader_wait", "loader_wait_fraction")}
+            for h in history]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=int, default=96)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--unet-epochs", type=int, default=3, help="0 skips the U-Net table")
     args = ap.parse_args()
     root = tempfile.mkdtemp(prefix="loader_bench_")
     ddf, files = make_files(root, args.images)
@@ -96,27 +118,45 @@ def main():
     for workers in (1, 2):
         mine = ours(ddf, args.batch, workers)
         theirs = peer(files, args.batch, workers) if alb_version else None
-        a, b = [], []
+        a, b, ca, cb = [], [], [], []
         for _ in range(args.reps):
-            t = time.perf_counter()
-            n = mine()
-            a.append(n / (time.perf_counter() - t))
-            if theirs is not None:
-                t = time.perf_counter()
-                n = theirs()
-                b.append(n / (time.perf_counter() - t))
+            for fn, rate, cpu in ((mine, a, ca), (theirs, b, cb)):
+                if fn is None:
+                    continue
+                t, c = time.perf_counter(), time.process_time()
+                n = fn()
+                rate.append(n / (time.perf_counter() - t))
+                cpu.append(1e3 * (time.process_time() - c) / n)
         rows.append({"workers": workers, "dldataset_img_s": statistics.median(a),
-                     "peer_img_s": statistics.median(b) if b else None})
+                     "peer_img_s": statistics.median(b) if b else None,
+                     "dldataset_cpu_ms": statistics.median(ca),
+                     "peer_cpu_ms": statistics.median(cb) if cb else None})
     print(f"Loader: {args.images} JPEG 512x512 -> Listing 3 -> float32 [B,3,100,100], batch "
           f"{args.batch}, median of {args.reps}")
-    print(f"{'workers':>7} | {'DLDataset img/s':>15} | {'albumentations+pool img/s':>25} | ratio")
+    print("(CPU ms/img: process CPU time per image, all threads; less sensitive to other load)")
+    print(f"{'workers':>7} | {'DLDataset img/s':>15} | {'albumentations+pool img/s':>25} | "
+          f"ratio | {'CPU ms/img ours':>15} | {'peer':>6} | CPU ratio")
     for r in rows:
         p = r["peer_img_s"]
         ratio = f"{r['dldataset_img_s'] / p:.2f}" if p else "n/a"
+        pc = r["peer_cpu_ms"]
+        cratio = f"{pc / r['dldataset_cpu_ms']:.2f}" if pc else "n/a"
         print(f"{r['workers']:>7} | {r['dldataset_img_s']:>15.1f} | "
-              f"{(f'{p:.1f}' if p else 'n/a'):>25} | {ratio}")
-    print(json.dumps({"benchmark": "loader", "rows": rows, "albumentations": alb_version,
-                      "numpy": np.__version__, "python": platform.python_version()}))
+              f"{(f'{p:.1f}' if p else 'n/a'):>25} | {ratio:>5} | "
+              f"{r['dldataset_cpu_ms']:>15.2f} | {(f'{pc:.2f}' if pc else 'n/a'):>6} | {cratio}")
+    unet = []
+    if args.unet_epochs > 0:
+        ecvl.set_num_threads(-1)
+        unet = unet_loader_wait(args.unet_epochs)
+        print("\nU-Net training (deephealth-train --task segmentation: small_unet, 64x64, "
+              "batch 32, 2 loader threads)")
+        print(f"{'epoch':>5} | {'training s':>10} | {'loader wait s':>13} | share")
+        for r in unet:
+            print(f"{r['epoch']:>5} | {r['train_seconds']:>10.2f} | {r['loader_wait']:>13.3f} | "
+                  f"{100 * r['loader_wait_fraction']:.1f}%")
+    print(json.dumps({"benchmark": "loader", "rows": rows, "unet_loader_wait": unet,
+                      "albumentations": alb_version, "numpy": np.__version__,
+                      "python": platform.python_version()}))
 
 
 if __name__ == "__main__":

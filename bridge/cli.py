@@ -86,7 +86,7 @@ def main(argv=None):
 
 
 def predict_main(argv=None):
-    """Run ``deephealth-predict``: a trained run on a folder of images -> CSV (+ overlays).
+    """Run ``deephealth-predict``: a trained run on images or volumes -> CSV (+ pictures).
 
     Parameters
     ----------
@@ -101,19 +101,33 @@ def predict_main(argv=None):
     p = argparse.ArgumentParser(
         prog="deephealth-predict",
         description="Predict with a run of deephealth-train on a folder of images (or one "
-                    "image file); writes a CSV and, for segmentation, overlay PNGs.")
+                    "image), a DICOM series folder or DICOM file, or NIfTI volumes; writes a "
+                    "CSV and, for segmentation, overlay PNGs (and NIfTI masks for NIfTI "
+                    "inputs). Volumes are predicted slice by slice by 2-D networks.")
     p.add_argument("run", help="output folder of a training run")
-    p.add_argument("images", help="folder of images or one image file")
+    p.add_argument("images", help="folder of images or one image file, a DICOM series folder "
+                                  "or DICOM file, a NIfTI file or a folder of NIfTI files")
     p.add_argument("--out", help="output folder (default <run>/predictions)")
     p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--kind", choices=["auto", "images", "dicom", "nifti"], default="auto",
+                   help="what the input is (default: from the files' content)")
+    p.add_argument("--window", type=float, nargs=2, metavar=("CENTER", "WIDTH"),
+                   help="intensity window for volumes (default: uint8 data / 255, else the "
+                        "DICOM window, else the volume's min..max)")
+    p.add_argument("--max-overlays", type=int, metavar="N",
+                   help="segmentation overlays per volume (default: every slice)")
     args = p.parse_args(argv)
-    from .predict import predict_folder
+    from .predict import predict_path
 
+    if args.batch_size < 1:
+        p.error(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.window is not None and not args.window[1] >= 1:
+        p.error(f"--window WIDTH must be >= 1, got {args.window[1]}")
     try:
-        csv_path = predict_folder(args.run, args.images, args.out, args.batch_size)
+        csv_path = predict_path(args.run, args.images, args.out, args.batch_size, args.kind,
+                                args.window, args.max_overlays)
     except (ValueError, RuntimeError) as e:
         print(f"deephealth-predict: error: {e}", file=sys.stderr)
         return 2
     print(f"Predictions written to {csv_path}")
     return 0
-

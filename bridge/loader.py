@@ -28,15 +28,25 @@ _POLL = 0.05
 
 
 class _Epoch:
-    """Shared state of one Start()...Stop() run: job counter, finished batches, errors."""
+    """Shared state of one Start()...Stop() run: job counter, finished jobs, errors.
 
-    def __init__(self, batches, capacity):
-        self.batches = batches          # list of index lists
+    A job is a list of sample indices; every batch is one job except the first, which is
+    split among the workers: the training loop waits for the first batch of every pass
+    while nothing is prefetched yet, so that one batch should be ready as early as possible.
+    """
+
+    def __init__(self, batches, capacity, first_parts):
+        self.jobs, self.spans = [], []  # spans[b]: (first job, number of jobs) of batch b
+        for b, idx in enumerate(batches):
+            k = max(1, min(first_parts, len(idx))) if b == 0 else 1
+            self.spans.append((len(self.jobs), k))
+            self.jobs += [idx[len(idx) * j // k:len(idx) * (j + 1) // k] for j in range(k)]
         self.capacity = capacity
         self.cond = threading.Condition()
         self.next_job = 0
-        self.consumed = 0
-        self.done = {}                  # batch number -> (x, y, samples) or exception
+        self.consumed = 0               # jobs handed to the consumer
+        self.next_batch = 0
+        self.done = {}                  # job number -> (x, y, samples) or exception
         self.stop = False
 
 
@@ -242,15 +252,15 @@ class DLDataset(Dataset):
     def _worker(self, run, i, epoch):
         while True:
             with run.cond:
-                while not run.stop and run.next_job < len(run.batches) \
+                while not run.stop and run.next_job < len(run.jobs) \
                         and run.next_job >= run.consumed + run.capacity:
                     run.cond.wait(_POLL)
-                if run.stop or run.next_job >= len(run.batches):
+                if run.stop or run.next_job >= len(run.jobs):
                     return
                 b = run.next_job
                 run.next_job += 1
             try:
-                result = self._make_batch(i, run.batches[b], epoch)
+                result = self._make_batch(i, run.jobs[b], epoch)
             except BaseException as e:  # delivered to the consumer, which re-raises it
                 result = e
             with run.cond:
@@ -264,7 +274,7 @@ class DLDataset(Dataset):
         i = self._split(split_index)
         self.current_split_ = i
         batches = self._batches(i)[self.current_batch_[i]:]
-        run = _Epoch(batches, self.queue_ratio_size_ * self.num_workers_)
+        run = _Epoch(batches, self.queue_ratio_size_ * self.num_workers_, self.num_workers_)
         self._run = run
         epoch = max(self._epochs[i], 0)
         self._threads = [threading.Thread(target=self._worker, args=(run, i, epoch),
@@ -301,22 +311,30 @@ class DLDataset(Dataset):
     def _next_from_queue(self):
         run, i = self._run, self.current_split_
         with run.cond:
-            if run.consumed >= len(run.batches):
+            if run.next_batch >= len(run.spans):
                 raise StopIteration
-            b = run.consumed
-            while b not in run.done:
-                if not any(t.is_alive() for t in self._threads):
-                    raise RuntimeError("DLDataset: producer threads ended without batch "
-                                       f"{b}")
-                run.cond.wait(_POLL)
-            result = run.done.pop(b)
-            run.consumed += 1
+            first, k = run.spans[run.next_batch]
+            for j in range(first, first + k):
+                while j not in run.done:
+                    if not any(t.is_alive() for t in self._threads):
+                        raise RuntimeError("DLDataset: producer threads ended without batch "
+                                           f"{run.next_batch}")
+                    run.cond.wait(_POLL)
+            parts = [run.done.pop(j) for j in range(first, first + k)]
+            run.consumed += k
+            run.next_batch += 1
             run.cond.notify_all()
         self.current_batch_[i] += 1
-        if isinstance(result, BaseException):
-            self.Stop()
-            raise result
-        return result
+        for part in parts:
+            if isinstance(part, BaseException):
+                self.Stop()
+                raise part
+        if k == 1:
+            return parts[0]
+        ys = [p[1] for p in parts]
+        return (np.concatenate([p[0] for p in parts]),
+                None if ys[0] is None else np.concatenate(ys),
+                [smp for p in parts for smp in p[2]])
 
     def _next_sync(self):
         i = self.current_split_

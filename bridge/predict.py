@@ -1,4 +1,9 @@
-"""Inference of a trained run on a folder of images: CSV of predictions and overlays."""
+"""Inference of a trained run: a folder of images, a DICOM series or NIfTI volumes.
+
+Writes ``predictions.csv`` and pictures: overlays for segmentation (one per image or slice),
+a contact sheet of slices for volume classification, and for NIfTI inputs the predicted
+mask as a NIfTI volume with the source's affine.
+"""
 
 import csv
 import os
@@ -10,12 +15,14 @@ import ecvl
 from ecvl import ColorType
 
 from .convert import image_to_array
-from .report import overlay_png
+from .report import contact_sheet, overlay_png
 from .train import load_run_model
+from .volume import is_volume_path, predict_volume, read_volume
 
-__all__ = ["predict_folder"]
+__all__ = ["predict_folder", "predict_path", "predict_volume_file"]
 
 _EXT = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".dcm", ".nii", ".gz"}
+_KINDS = ("auto", "images", "dicom", "nifti")
 
 
 def _files(images):
@@ -46,6 +53,21 @@ def _load(path, shape):
         ecvl.ResizeDim(img, out, [w, h])
         img = out
     return image_to_array(img, scale=1 / 255)
+
+
+def _write_csv(path, header, rows):
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    os.replace(tmp, path)
+
+
+def _rgb8(unit):
+    """``(H, W, C)`` floats in [0, 1] as ``(H, W, 3)`` uint8 for pictures."""
+    rgb = np.clip(unit * 255 + 0.5, 0, 255).astype(np.uint8)
+    return np.repeat(rgb, 3, axis=2) if rgb.shape[2] == 1 else rgb[..., :3]
 
 
 def predict_folder(run_dir, images, out=None, batch_size=16):
@@ -83,20 +105,172 @@ def predict_folder(run_dir, images, out=None, batch_size=16):
         for f, xi, pi in zip(chunk, x, pred):
             if seg:
                 mask = pi[0] > 0.5
-                rgb = np.clip(xi.transpose(1, 2, 0) * 255 + 0.5, 0, 255).astype(np.uint8)
-                if rgb.shape[2] == 1:
-                    rgb = np.repeat(rgb, 3, axis=2)
                 name = os.path.splitext(os.path.basename(f))[0]
-                overlay_png(rgb, mask, os.path.join(out, f"{name}_overlay.png"))
+                overlay_png(_rgb8(xi.transpose(1, 2, 0)), mask,
+                            os.path.join(out, f"{name}_overlay.png"))
                 rows.append([f, f"{mask.mean():.6f}"])
             else:
                 rows.append([f, classes[int(np.argmax(pi))]] + [f"{v:.6f}" for v in pi])
     header = ["file", "lesion_fraction"] if seg else ["file", "class"] + [f"p_{c}" for c in classes]
     path = os.path.join(out, "predictions.csv")
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    os.replace(tmp, path)
+    _write_csv(path, header, rows)
     return path
+
+
+def _stem(path):
+    name = os.path.basename(os.path.normpath(path))
+    for ext in (".nii.gz", ".nii", ".dcm"):
+        if name.lower().endswith(ext):
+            return name[:-len(ext)]
+    return name
+
+
+def _write_nifti_mask(img, mask, path):
+    """Write a ``(D, H, W)`` mask as NIfTI with the affine and codes of the source volume."""
+    import nibabel as nib
+    from ecvl.io._common import atomic_path
+
+    data = mask.transpose(2, 1, 0)  # nibabel's (x, y, z) from the canonical (z, y, x)
+    if "z" not in img.channels_:
+        data = data[..., 0]
+    aff = img.get_meta("affine")
+    aff = np.asarray(aff, np.float64) if aff is not None else np.diag(
+        list(img.spacings_[:3]) + [1.0] * (4 - len(img.spacings_[:3])))
+    nimg = nib.Nifti1Image(np.ascontiguousarray(data, np.uint8), aff)
+    nimg.set_qform(aff, int(img.get_meta("qform_code") or 1))
+    nimg.set_sform(aff, int(img.get_meta("sform_code") or 1))
+    with atomic_path(path, suffix=".nii.gz" if path.endswith(".gz") else ".nii") as tmp:
+        nib.save(nimg, tmp)
+
+
+def predict_volume_file(net, source, out, classes=None, window=None, batch_size=16,
+                        max_overlays=None):
+    """Predict one volume and write its pictures; returns the CSV rows.
+
+    Parameters
+    ----------
+    net : eddl.model.Model
+        Built 2-D or 3-D network (see :func:`bridge.volume.predict_volume`).
+    source : str
+        DICOM series folder, DICOM file or NIfTI file.
+    out : str
+        Existing output folder.
+    classes : list of str, optional
+        Class names of a classifier (default ``class0, class1...``).
+    window : tuple of float, optional
+        Intensity window.
+    batch_size : int, optional
+        Slices per forward pass.
+    max_overlays : int, optional
+        Segmentation overlays to write (default: every slice).
+
+    Returns
+    -------
+    list of list
+        Rows ``[source, slice, class, p...]`` (classification) or
+        ``[source, slice, lesion_fraction]``; ``slice`` is ``all`` for a 3-D network.
+    """
+    img, kind = read_volume(source)
+    res = predict_volume(net, img, window=window, batch_size=batch_size)
+    name, unit = _stem(source), res["unit"]
+    labels = ["all"] if res["per"] == "volume" else list(range(unit.shape[0]))
+    if "probs" in res:
+        probs = res["probs"]
+        classes = classes or [f"class{k}" for k in range(probs.shape[1])]
+        rows = [[source, z, classes[int(np.argmax(p))]] + [f"{v:.6f}" for v in p]
+                for z, p in zip(labels, probs)]
+        if res["per"] == "volume":
+            caption = [f"z{z}" + (f": {rows[0][2]}" if z == 0 else "")
+                       for z in range(unit.shape[0])]
+        else:
+            caption = [f"z{z}: {r[2]}" for z, r in enumerate(rows)]
+        contact_sheet([_rgb8(s) for s in unit], caption, os.path.join(out, f"{name}_slices.png"))
+        return rows
+    mask = res["mask"]
+    n = unit.shape[0] if max_overlays is None else min(unit.shape[0], int(max_overlays))
+    for z in range(n):
+        overlay_png(_rgb8(unit[z]), mask[z], os.path.join(out, f"{name}_z{z:03d}.png"))
+    if kind == "nifti":
+        _write_nifti_mask(img, mask, os.path.join(out, f"{name}_mask.nii.gz"))
+    if res["per"] == "volume":
+        return [[source, "all", f"{(mask > 0).mean():.6f}"]]
+    return [[source, z, f"{(m > 0).mean():.6f}"] for z, m in enumerate(mask)]
+
+
+def _volume_sources(path, kind):
+    if kind == "dicom" or os.path.isfile(path):
+        return [os.path.abspath(path)]
+    # a folder: one DICOM series, or NIfTI files (one volume each)
+    if kind in ("auto", "volume") and is_volume_path(path):
+        return [os.path.abspath(path)]
+    found = sorted(os.path.join(path, f) for f in os.listdir(path)
+                   if f.lower().endswith((".nii", ".nii.gz")))
+    if not found:
+        raise ValueError(f"{path}: no NIfTI files (.nii, .nii.gz) found")
+    return [os.path.abspath(f) for f in found]
+
+
+def _kind_of(path, kind):
+    if kind not in _KINDS:
+        raise ValueError(f"unknown input kind {kind!r}; valid: {list(_KINDS)}")
+    if not os.path.exists(path):
+        raise ValueError(f"{path}: no such file or folder")
+    if kind != "auto":
+        return kind
+    if is_volume_path(path):
+        return "volume"
+    if os.path.isdir(path):
+        names = os.listdir(path)
+        if names and all(n.lower().endswith((".nii", ".nii.gz")) for n in names
+                         if not n.startswith(".")):
+            return "volume"
+    return "images"
+
+
+def predict_path(run_dir, path, out=None, batch_size=16, kind="auto", window=None,
+                 max_overlays=None):
+    """Predict images or volumes with the best model of a training run.
+
+    Parameters
+    ----------
+    run_dir : str
+        Output folder of ``deephealth-train``.
+    path : str
+        Folder of images or one image; a DICOM series folder or DICOM file; a NIfTI file or
+        a folder of NIfTI files.
+    out : str, optional
+        Output folder (default ``<run_dir>/predictions``).
+    batch_size : int, optional
+        Images or slices per forward pass.
+    kind : str, optional
+        ``auto`` (from the files' content), ``images``, ``dicom`` or ``nifti``.
+    window : tuple of float, optional
+        Intensity window ``(center, width)`` for volumes.
+    max_overlays : int, optional
+        Segmentation overlays per volume (default: every slice).
+
+    Returns
+    -------
+    str
+        Path of ``predictions.csv``. Volumes give one row per slice: ``file, slice, class,
+        p_<name>...`` or ``file, slice, lesion_fraction``.
+    """
+    k = _kind_of(path, kind)
+    if k == "images":
+        return predict_folder(run_dir, path, out, batch_size)
+    cfg, net, loader = load_run_model(run_dir)
+    out = out or os.path.join(run_dir, "predictions")
+    os.makedirs(out, exist_ok=True)
+    classes = list(loader.classes_) or None
+    rows = []
+    for src in _volume_sources(path, k):
+        try:
+            rows += predict_volume_file(net, src, out, classes, window, batch_size, max_overlays)
+        except ecvl.ImageIOError as e:
+            raise RuntimeError(str(e)) from None
+    seg = cfg["task"] == "segmentation"
+    header = ["file", "slice"] + (["lesion_fraction"] if seg else
+                                  ["class"] + [f"p_{c}" for c in classes])
+    csv_path = os.path.join(out, "predictions.csv")
+    _write_csv(csv_path, header, rows)
+    return csv_path

@@ -8,7 +8,7 @@ from PIL import ImageDraw
 
 from ecvl.imgproc.draw import overlay_mask_array
 
-__all__ = ["plot_curves", "overlay_png", "save_png_atomic"]
+__all__ = ["plot_curves", "overlay_png", "contact_sheet", "save_png_atomic"]
 
 _COLOURS = {"train": (31, 119, 180), "val": (214, 39, 40)}
 
@@ -104,3 +104,44 @@ def overlay_png(rgb, pred_mask, path, gt_mask=None):
         out = out.copy()
         out[edge] = (0, 255, 0)
     save_png_atomic(PILImage.fromarray(np.ascontiguousarray(out, np.uint8), "RGB"), path)
+
+
+def contact_sheet(images, captions, path, columns=8):
+    """Tile same-sized RGB images into one PNG with a caption under each.
+
+    Parameters
+    ----------
+    images : list of numpy.ndarray
+        ``(H, W, 3)`` uint8 images, all of one size.
+    captions : list of str
+        One caption per image.
+    path : str
+        Destination PNG.
+    columns : int, optional
+        Images per row.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> p = os.path.join(tempfile.mkdtemp(), "sheet.png")
+    >>> contact_sheet([np.zeros((8, 8, 3), np.uint8)] * 3, ["a", "b", "c"], p)
+    >>> PILImage.open(p).size
+    (192, 78)
+    """
+    if not images:
+        raise ValueError("contact_sheet: no images")
+    h, w = images[0].shape[:2]
+    scale = max(1, 64 // max(h, w))  # small slices are enlarged so captions stay readable
+    cell_w, cell_h = max(w * scale, 64), h * scale + 14
+    cols = min(columns, len(images))
+    rows = -(-len(images) // cols)
+    sheet = PILImage.new("RGB", (cols * cell_w, rows * cell_h), (255, 255, 255))
+    draw = ImageDraw.Draw(sheet)
+    for k, (a, text) in enumerate(zip(images, captions)):
+        tile = PILImage.fromarray(np.ascontiguousarray(a, np.uint8), "RGB")
+        if scale > 1:
+            tile = tile.resize((w * scale, h * scale), PILImage.NEAREST)
+        x, y = (k % cols) * cell_w, (k // cols) * cell_h
+        sheet.paste(tile, (x, y))
+        draw.text((x + 2, y + h * scale + 1), text, fill=(0, 0, 0))
+    save_png_atomic(sheet, path)

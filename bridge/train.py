@@ -15,6 +15,7 @@ from ecvl import Dataset, Task
 from ecvl.augment import (AugmentationFactory, AugResizeDim, DatasetAugmentations,
                           SequentialAugmentationContainer)
 
+from .checkpoint import publish_last, restore, rng_state, save_checkpoint, write_json_atomic
 from .experiment import ExperimentError, dump_experiment
 from .loader import DLDataset
 from .models import make_model, make_optimizer
@@ -133,7 +134,13 @@ def _progress(prefix, i, n, t0, stream):
 
 
 def _run_split(net, loader, split, train, epoch, verbose, label):
-    """One pass over a split; returns (loss, metric, seconds spent waiting for batches)."""
+    """One pass over a split.
+
+    Returns (loss, metric, seconds blocked waiting for the next batch, seconds of the pass):
+    the wait is the time the loop spent inside the loader (``LoadBatch``), so a loader that
+    keeps ahead of training shows a wait near zero.
+    """
+    t_pass = time.perf_counter()
     loader.SetSplit(split)
     loader.ResetBatch(shuffle=train, epoch=epoch)
     eddl.reset_loss(net)
@@ -154,20 +161,13 @@ def _run_split(net, loader, split, train, epoch, verbose, label):
                 _progress(label, i, n, t0, sys.stdout)
     finally:
         batches.close()
-    return eddl.get_losses(net)[0], eddl.get_metrics(net)[0], wait
-
-
-def _write_json_atomic(obj, path):
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1)
-    os.replace(tmp, path)
+    return eddl.get_losses(net)[0], eddl.get_metrics(net)[0], wait, time.perf_counter() - t_pass
 
 
 def _write_history(history, path):
     tmp = f"{path}.tmp{os.getpid()}"
     keys = ["epoch", "train_loss", "train_metric", "val_loss", "val_metric", "seconds",
-            "loader_wait"]
+            "train_seconds", "loader_wait", "loader_wait_fraction"]
     with open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, keys, extrasaction="ignore")
         w.writeheader()
@@ -217,15 +217,15 @@ def run_experiment(cfg, resume=False, verbose=True):
     cfg, loader, net, train_split, names = _prepare(cfg, resume)
     out = cfg["out"]
     os.makedirs(out, exist_ok=True)
-    state_path, last_path = os.path.join(out, "state.json"), os.path.join(out, "last.npz")
+    state_path = os.path.join(out, "state.json")
     best_path = os.path.join(out, "best.npz")
     history, best, start = [], None, 0
     if resume:
-        if not os.path.isfile(state_path) or not os.path.isfile(last_path):
-            raise ExperimentError(f"{out}: no checkpoint to resume from (state.json and last.npz)")
+        if not os.path.isfile(state_path):
+            raise ExperimentError(f"{out}: no checkpoint to resume from (no state.json)")
         with open(state_path, encoding="utf-8") as f:
             state = json.load(f)
-        eddl.load(net, last_path, "npz")
+        restore(net, out, state, verbose)
         history, best, start = state["history"], state["best"], state["epoch"]
         if verbose:
             print(f"Resuming {out} after epoch {start}", flush=True)
@@ -238,30 +238,32 @@ def run_experiment(cfg, resume=False, verbose=True):
     try:
         for epoch in range(start, cfg["epochs"]):
             t0 = time.time()
-            tl, tm, wait = _run_split(net, loader, train_split, True, epoch, verbose,
-                                      f"epoch {epoch + 1}/{cfg['epochs']} train")
+            tl, tm, wait, train_s = _run_split(net, loader, train_split, True, epoch, verbose,
+                                               f"epoch {epoch + 1}/{cfg['epochs']} train")
             vl = vm = None
             if val_split:
-                vl, vm, _ = _run_split(net, loader, val_split, False, 0, verbose,
-                                       f"epoch {epoch + 1}/{cfg['epochs']} val")
+                vl, vm, _, _ = _run_split(net, loader, val_split, False, 0, verbose,
+                                          f"epoch {epoch + 1}/{cfg['epochs']} val")
             row = {"epoch": epoch + 1, "train_loss": tl, "train_metric": tm, "val_loss": vl,
                    "val_metric": vm, "seconds": round(time.time() - t0, 3),
-                   "loader_wait": round(wait, 3)}
+                   "train_seconds": round(train_s, 4), "loader_wait": round(wait, 4),
+                   "loader_wait_fraction": round(wait / max(train_s, 1e-9), 4)}
             history.append(row)
             score = vm if vm is not None else tm
-            eddl.save(net, last_path, "npz")
+            stem = save_checkpoint(net, out, epoch + 1)
             if best is None or score > best["metric"]:
                 best = {"epoch": epoch + 1, "metric": score}
                 eddl.save(net, best_path, "npz")
-            _write_json_atomic({"epoch": epoch + 1, "history": history, "best": best},
-                               state_path)
+            write_json_atomic({"epoch": epoch + 1, "history": history, "best": best,
+                                "checkpoint": stem, "rng": rng_state(net)}, state_path)
+            publish_last(out, stem)
             _write_history(history, os.path.join(out, "history.csv"))
             plot_curves(history, os.path.join(out, "curves.png"), cfg["metric"])
             if verbose:
                 val = f"  val {cfg['loss']} {vl:.4f} {cfg['metric']} {vm:.4f}" if val_split else ""
                 print(f"epoch {epoch + 1}/{cfg['epochs']}: train {cfg['loss']} {tl:.4f} "
-                      f"{cfg['metric']} {tm:.4f}{val}  ({row['seconds']:.1f}s, "
-                      f"{100 * wait / max(row['seconds'], 1e-9):.0f}% waiting for data)",
+                      f"{cfg['metric']} {tm:.4f}{val}  ({row['seconds']:.1f}s; loader wait "
+                      f"{wait:.2f}s = {100 * row['loader_wait_fraction']:.1f}% of training)",
                       flush=True)
     except KeyboardInterrupt:
         print(f"\nInterrupted; continue with: deephealth-train --config "
@@ -272,7 +274,8 @@ def run_experiment(cfg, resume=False, verbose=True):
     if os.path.isfile(best_path):
         eddl.load(net, best_path, "npz")
     if "test" in names:
-        _, result["test_metric"], _ = _run_split(net, loader, "test", False, 0, False, "test")
+        _, result["test_metric"], _, _ = _run_split(net, loader, "test", False, 0, False,
+                                                    "test")
     if cfg["task"] == "segmentation" and cfg["overlays"] and val_split:
         _overlays(net, loader, val_split, os.path.join(out, "overlays"), cfg["overlays"])
     result["seconds"] = time.time() - t_start

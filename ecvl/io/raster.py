@@ -24,14 +24,44 @@ RASTER_EXTENSIONS = {
 _LUMA = np.array([0.299, 0.587, 0.114])
 
 
+_PACKED = {"L": 1, "RGB": 3, "RGBA": 4}
+
+
+def _packed_array(frame):
+    """``(H, W, C)`` uint8 array of an L/RGB/RGBA frame, packed in one pass.
+
+    ``np.asarray(frame)`` goes through ``tobytes``, which packs the pixels in 64 KiB pieces
+    and then joins them: a second copy of the whole image into freshly allocated memory.
+    Asking the raw encoder for the whole image at once gives one buffer, which NumPy then
+    wraps without copying. Falls back to ``np.asarray`` if Pillow's encoder interface ever
+    behaves differently.
+    """
+    w, h = frame.size
+    c = _PACKED[frame.mode]
+    n = w * h * c
+    if n:
+        try:
+            enc = PILImage._getencoder(frame.mode, "raw", frame.mode)
+            try:
+                enc.setimage(frame.im, (0, 0, w, h))
+                _, status, data = enc.encode(n + 1)
+            finally:
+                enc.cleanup()
+            if status == 1 and len(data) == n:
+                return np.frombuffer(data, np.uint8).reshape(h, w, c)
+        except (AttributeError, TypeError, ValueError, RuntimeError, OSError):
+            pass
+    a = np.asarray(frame)
+    return a[..., None] if a.ndim == 2 else a
+
+
 def _frame_to_array(frame, filename):
     """Pillow frame -> ((H, W, C) array, ColorType in the RGB family)."""
     mode = frame.mode
     if mode == "1":
         return (np.asarray(frame.convert("L")))[..., None], ColorType.GRAY
-    if mode in ("L", "RGB", "RGBA"):
-        a = np.asarray(frame)
-        return (a[..., None] if a.ndim == 2 else a), {"L": ColorType.GRAY, "RGB": ColorType.RGB}.get(
+    if mode in _PACKED:
+        return _packed_array(frame), {"L": ColorType.GRAY, "RGB": ColorType.RGB}.get(
             mode, ColorType.RGBA)
     if mode == "LA":
         a = np.asarray(frame)
@@ -100,19 +130,18 @@ def read_raster(filename, flags=ImReadMode.ANYCOLOR, colortype=ColorType.RGB):
     """
     path = check_readable(filename)
     with reading(path, "reading raster image"):
-        with open(path, "rb") as fh:
-            head = fh.read(64)
-        hdr = _png16.header(head)
-        if hdr is not None and hdr[2] == 16 and hdr[3] in (2, 4, 6) and not hdr[4]:
-            with open(path, "rb") as fh:
+        with open(path, "rb") as fh:  # one open serves the header sniff and the decoder
+            hdr = _png16.header(fh.read(64))
+            fh.seek(0)
+            if hdr is not None and hdr[2] == 16 and hdr[3] in (2, 4, 6) and not hdr[4]:
                 a = _png16.decode(fh.read(), path)
-            ct = ColorType.RGBA if a.shape[2] in (2, 4) else ColorType.RGB
-            if a.shape[2] == 2:
-                a = np.concatenate([a[..., :1]] * 3 + [a[..., 1:]], axis=2)
-        else:
-            with _open(path) as pil:
-                pil.load()
-                a, ct = _frame_to_array(pil, path)
+                ct = ColorType.RGBA if a.shape[2] in (2, 4) else ColorType.RGB
+                if a.shape[2] == 2:
+                    a = np.concatenate([a[..., :1]] * 3 + [a[..., 1:]], axis=2)
+            else:
+                with _open(fh) as pil:
+                    pil.load()
+                    a, ct = _frame_to_array(pil, path)
         a, ct = _apply_flags(a, ct, flags, ColorType(colortype), path)
     return Image.from_canonical(a, "xyc", ct)
 

@@ -92,6 +92,13 @@ class Nadam(Optimizer):
     def _init_state(self, p):
         return (self._zeros_like(p), self._zeros_like(p))
 
+    def _extra_state(self):
+        return {"mu_prod": self._mu_prod, "mu_step": self._mu_step}
+
+    def _set_extra_state(self, values):
+        self._mu_prod = values.get("mu_prod", 1.0)
+        self._mu_step = int(values.get("mu_step", 0))
+
     def step(self):
         t = self.iterations + 1
         if self._mu_step != t:  # one product update per step, shared by all parameters

@@ -8,6 +8,8 @@ Subclasses implement ``_init_state(param)`` (a tuple of state arrays) and
 
 import math
 
+import numpy as np
+
 __all__ = ["Optimizer"]
 
 
@@ -92,6 +94,103 @@ class Optimizer:
 
     def _decay_in_grad(self):
         return True
+
+    # --- state export / import ---------------------------------------------------------------
+    def _extra_state(self):
+        """Scalars besides the buffers that a subclass must carry across a restart."""
+        return {}
+
+    def _set_extra_state(self, values):
+        pass
+
+    def get_state(self):
+        """The optimizer's training state as plain NumPy arrays (for ``np.savez``).
+
+        Together with the weights, this is what makes a stopped training continue exactly:
+        the step count (bias corrections), the learning rate (schedules change it), every
+        state buffer (momentum, moment estimates...) and a schedule's own counters.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``optimizer`` (the name), ``iterations``, ``lr``, ``slot/<i>/<j>`` (buffer ``j``
+            of parameter ``i``, in the model's parameter order), plus ``extra/<name>`` and
+            ``schedule/<name>`` scalars where the method has them. No object arrays: the
+            dict can be written with ``np.savez`` and read with ``allow_pickle=False``.
+
+        Examples
+        --------
+        >>> import numpy as np, eddl
+        >>> x = eddl.Input([2]); net = eddl.Model([x], [eddl.Dense(x, 1)])
+        >>> net = eddl.build(net, eddl.adam(0.1), ["mse"], ["mse"])
+        >>> sorted(net.optimizer.get_state())[:4]
+        ['iterations', 'lr', 'optimizer', 'slot/0/0']
+        """
+        if self.be is None:
+            raise ValueError(f"{self.name}: get_state needs an optimizer set up by a built model")
+        out = {"optimizer": np.array(self.name), "iterations": np.array(self.iterations, np.int64),
+               "lr": np.array(self.lr, np.float64)}
+        for i, st in enumerate(self.states):
+            for j, buf in enumerate(st):
+                if buf is not None:
+                    out[f"slot/{i}/{j}"] = np.array(self.be.nn.to_host(buf), copy=True)
+        for k, v in self._extra_state().items():
+            out[f"extra/{k}"] = np.array(v, np.float64)
+        if self.schedule is not None:
+            for k, v in self.schedule.get_state().items():
+                out[f"schedule/{k}"] = np.array(v, np.float64)
+        return out
+
+    def set_state(self, state):
+        """Restore a state returned by :meth:`get_state` (checked completely before any change).
+
+        Parameters
+        ----------
+        state : Mapping of str to array_like
+            For example an ``np.load(..., allow_pickle=False)`` of a saved state.
+
+        Raises
+        ------
+        ValueError
+            The state is for another optimizer, or a buffer is missing, extra or has another
+            shape or a non-float type (a different model?).
+        """
+        if self.be is None:
+            raise ValueError(f"{self.name}: set_state needs an optimizer set up by a built model")
+        keys = set(state.keys())
+        for k in ("optimizer", "iterations", "lr"):
+            if k not in keys:
+                raise ValueError(f"{self.name}: set_state: the state has no {k!r} entry")
+        name = str(np.asarray(state["optimizer"]))
+        if name != self.name:
+            raise ValueError(f"set_state: the state is for optimizer {name!r}, this is {self.name!r}")
+        it = np.asarray(state["iterations"])
+        if it.shape != () or it.dtype.kind not in "iu" or int(it) < 0:
+            raise ValueError(f"{self.name}: set_state: iterations must be an integer >= 0, got {it!r}")
+        lr = _positive("lr", np.asarray(state["lr"]).item(), allow_zero=True)
+        expected = {f"slot/{i}/{j}": buf for i, st in enumerate(self.states)
+                    for j, buf in enumerate(st) if buf is not None}
+        slots = {k for k in keys if k.startswith("slot/")}
+        if slots != set(expected):
+            missing, extra = sorted(set(expected) - slots), sorted(slots - set(expected))
+            raise ValueError(f"{self.name}: set_state: state buffers do not match the model "
+                             f"(missing {missing[:4]}, unexpected {extra[:4]}; a different "
+                             "architecture or optimizer setting?)")
+        values = {}
+        for k, buf in expected.items():
+            v = np.asarray(state[k])
+            if v.shape != tuple(buf.shape) or v.dtype.kind != "f":
+                raise ValueError(f"{self.name}: set_state: {k} is {list(v.shape)} of {v.dtype}, "
+                                 f"the model's buffer is {list(buf.shape)} of {buf.dtype}")
+            values[k] = v
+        extra = {k[6:]: float(np.asarray(state[k])) for k in keys if k.startswith("extra/")}
+        sched = {k[9:]: float(np.asarray(state[k])) for k in keys if k.startswith("schedule/")}
+        for k, buf in expected.items():
+            buf[...] = self.be.nn.from_host(values[k], buf.dtype)
+        self.iterations, self.lr = int(it), lr
+        self._set_extra_state(extra)
+        if self.schedule is not None and sched:
+            self.schedule.set_state(sched)
 
     def clone(self):
         """A fresh optimizer with the same hyper-parameters and no state."""

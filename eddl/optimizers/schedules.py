@@ -20,6 +20,18 @@ class Schedule:
     def rate(self, epoch):
         raise NotImplementedError
 
+    _state_names = ("base_lr",)
+
+    def get_state(self):
+        """Counters that must survive a restart, as a dict of floats."""
+        return {k: float(getattr(self, k)) for k in self._state_names if hasattr(self, k)}
+
+    def set_state(self, values):
+        """Restore counters from :meth:`get_state`."""
+        for k in self._state_names:
+            if k in values:
+                setattr(self, k, type(getattr(self, k, 0.0))(values[k]))
+
     def on_epoch_end(self, epoch, loss):
         """Called by ``fit`` with the finished epoch (1-based) and its mean loss."""
         self.opt.lr = self.rate(epoch)
@@ -65,6 +77,8 @@ class CosineDecay(Schedule):
 class ReduceLROnPlateau(Schedule):
     """Multiply the rate by ``factor`` when the epoch loss has not improved by ``min_delta``
     for ``patience`` epochs (never below ``min_lr``)."""
+
+    _state_names = ("base_lr", "best", "wait")
 
     def __init__(self, factor=0.1, patience=3, min_delta=1e-4, min_lr=0.0):
         if not 0 < factor < 1:

@@ -218,3 +218,25 @@ def test_inconsistent_sizes_after_augmentation(lesions, tmp_path):
     loader = DLDataset(ddf, 4)
     with pytest.raises(SampleError, match=os.path.basename(big) + r".*same size"):
         loader.LoadBatch()
+
+
+def test_first_batch_is_shared_by_the_workers(lesions, tmp_path):
+    from bridge.loader import _Epoch
+
+    run = _Epoch([[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10]], 4, 2)
+    assert run.jobs == [[0, 1], [2, 3, 4], [5, 6, 7, 8, 9], [10]]
+    assert run.spans == [(0, 2), (2, 1), (3, 1)]
+    assert _Epoch([[0]], 4, 3).jobs == [[0]]
+    # a bad sample in the second part of the first batch still names its file
+    ddf, _ = _copy(lesions, tmp_path)
+    ds = ecvl.Dataset(ddf)
+    bad = ds.samples_[ds.GetSplit("training")[3]].location_[0]
+    with open(bad, "wb") as f:
+        f.write(b"\x89PNG broken")
+    loader = DLDataset(ddf, 4, num_workers=3)
+    loader.SetSplit("training")
+    loader.ResetBatch()
+    with pytest.raises(SampleError, match=os.path.basename(bad)):
+        for _ in loader:
+            pass
+    assert not _workers_alive() and not loader.IsStarted()
