@@ -8,6 +8,10 @@ from libc.math cimport floor
 cdef extern from "_color_u8.h" nogil:
     void col_swap3_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n)
     void col_gray3_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int w0, int w1, int w2)
+    void col_ycc3_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int ri)
+    void col_ycc3_inv_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int ri)
+    void col_hsv3_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int ri)
+    void col_hsv_init()
 
 ctypedef fused T:
     uint8_t
@@ -82,7 +86,7 @@ def shuffle(const T[:, ::1] src, T[:, ::1] dst, idx, T fill, int nthreads):
         return
     nb = (n + BLOCK - 1) // BLOCK
     with nogil:
-        for b in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+        for b in prange(nb, num_threads=max(1, nthreads), schedule='dynamic'):
             e = min(n, (b + 1) * BLOCK) - b * BLOCK
             _shuffle_block(&src[b * BLOCK, 0], &dst[b * BLOCK, 0], e, cs, cd, ix, fill)
 
@@ -102,6 +106,11 @@ cdef void _gray_block(const uint8_t *s, uint8_t *d, Py_ssize_t n, Py_ssize_t cs,
                           + 16384) >> 15)
 
 
+cdef inline bint _packed_rgb(Py_ssize_t cs, Py_ssize_t cd, int ri, int gi, int bi) noexcept nogil:
+    # 3-channel RGB or BGR on both sides: the constant-offset loops of _color_u8.h apply
+    return cs == 3 and cd == 3 and gi == 1 and ((ri == 0 and bi == 2) or (ri == 2 and bi == 0))
+
+
 def rgb_to_gray_u8(const uint8_t[:, ::1] src, uint8_t[::1] dst, int ri, int gi, int bi,
                    int nthreads):
     cdef Py_ssize_t n = src.shape[0], cs = src.shape[1], b, nb, e
@@ -111,7 +120,7 @@ def rgb_to_gray_u8(const uint8_t[:, ::1] src, uint8_t[::1] dst, int ri, int gi, 
         return
     nb = (n + BLOCK - 1) // BLOCK
     with nogil:
-        for b in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+        for b in prange(nb, num_threads=max(1, nthreads), schedule='dynamic'):
             e = min(n, (b + 1) * BLOCK) - b * BLOCK
             _gray_block(&src[b * BLOCK, 0], &dst[b * BLOCK], e, cs, ri, gi, bi)
 
@@ -128,8 +137,13 @@ def rgb_to_ycbcr_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int 
     cdef Py_ssize_t cs = src.shape[1], cd = dst.shape[1], blk, nb = (n + BLOCK - 1) // BLOCK
     cdef const uint8_t *sp = &src[0, 0]
     cdef uint8_t *dp = &dst[0, 0]
+    cdef bint packed = _packed_rgb(cs, cd, ri, gi, bi)
     with nogil:
-        for blk in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+        for blk in prange(nb, num_threads=max(1, nthreads), schedule='dynamic'):
+            if packed:
+                col_ycc3_u8(sp + 3 * blk * BLOCK, dp + 3 * blk * BLOCK,
+                            min(n, (blk + 1) * BLOCK) - blk * BLOCK, ri)
+                continue
             for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
                 r = sp[i * cs + ri]
                 g = sp[i * cs + gi]
@@ -151,8 +165,13 @@ def ycbcr_to_rgb_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int 
     cdef Py_ssize_t cs = src.shape[1], cd = dst.shape[1], blk, nb = (n + BLOCK - 1) // BLOCK
     cdef const uint8_t *sp = &src[0, 0]
     cdef uint8_t *dp = &dst[0, 0]
+    cdef bint packed = _packed_rgb(cs, cd, ri, gi, bi)
     with nogil:
-        for blk in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+        for blk in prange(nb, num_threads=max(1, nthreads), schedule='dynamic'):
+            if packed:
+                col_ycc3_inv_u8(sp + 3 * blk * BLOCK, dp + 3 * blk * BLOCK,
+                                min(n, (blk + 1) * BLOCK) - blk * BLOCK, ri)
+                continue
             for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
                 y = sp[i * cs + 0]
                 cb = sp[i * cs + 1] - 128
@@ -162,13 +181,17 @@ def ycbcr_to_rgb_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int 
                 dp[i * cd + bi] = _sat8(y + ((cb * CB2B + HALF) >> SHIFT))
 
 
-cdef int _sdiv[256]
-cdef int _hdiv[256]
-_sdiv[0] = 0
-_hdiv[0] = 0
-for _i in range(1, 256):
-    _sdiv[_i] = <int>round((255 << 12) / (1.0 * _i))
-    _hdiv[_i] = <int>round((180 << 12) / (6.0 * _i))
+cdef extern from *:
+    """
+    #define col_sdiv_ptr() (col_sdiv)
+    #define col_hdiv_ptr() (col_hdiv)
+    """
+    const int *col_sdiv_ptr() nogil
+    const int *col_hdiv_ptr() nogil
+
+col_hsv_init()
+cdef const int *_sdiv = col_sdiv_ptr()
+cdef const int *_hdiv = col_hdiv_ptr()
 
 
 def rgb_to_hsv_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi, int bi,
@@ -183,8 +206,13 @@ def rgb_to_hsv_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi
     cdef Py_ssize_t cs = src.shape[1], cd = dst.shape[1], blk, nb = (n + BLOCK - 1) // BLOCK
     cdef const uint8_t *sp = &src[0, 0]
     cdef uint8_t *dp = &dst[0, 0]
+    cdef bint packed = _packed_rgb(cs, cd, ri, gi, bi)
     with nogil:
-        for blk in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+        for blk in prange(nb, num_threads=max(1, nthreads), schedule='dynamic'):
+            if packed:
+                col_hsv3_u8(sp + 3 * blk * BLOCK, dp + 3 * blk * BLOCK,
+                            min(n, (blk + 1) * BLOCK) - blk * BLOCK, ri)
+                continue
             for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
                 r = sp[i * cs + ri]
                 g = sp[i * cs + gi]
@@ -218,7 +246,7 @@ def hsv_to_rgb_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi
     cdef const uint8_t *sp = &src[0, 0]
     cdef uint8_t *dp = &dst[0, 0]
     with nogil:
-        for blk in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+        for blk in prange(nb, num_threads=max(1, nthreads), schedule='dynamic'):
             for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
                 h = sp[i * cs + 0] * (6.0 / 180.0)
                 s = sp[i * cs + 1] * (1.0 / 255.0)

@@ -3,6 +3,7 @@
 import numpy as np
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
+from libc.stdint cimport uint8_t, uint16_t, uint32_t
 
 cdef extern from "_rowkern.h" nogil:
     int dh_sep_row(int tc, const char *src, Py_ssize_t rstride, char *dst, const Py_ssize_t *rows,
@@ -62,7 +63,7 @@ def sep_filter(src, dst, kx, ky, bint xsym, bint ysym, rowmap, cmap, int ax, cvr
     cdef char *tb
     try:
         with nogil:
-            for y in prange(H, num_threads=nt, schedule='static'):
+            for y in prange(H, num_threads=nt, schedule='dynamic', chunksize=8):
                 t = threadid()
                 tb = work + <Py_ssize_t>t * (bufn + accn) * asz
                 dh_sep_row(tc, <const char *>&s[0, 0], s.shape[1], <char *>&d[y, 0], &rm[y],
@@ -101,11 +102,71 @@ def filter2d(src, dst, kernel, rowmap, cmap, int ax, cvrow, double cval, int tc,
     cdef char *tb
     try:
         with nogil:
-            for y in prange(H, num_threads=nt, schedule='static'):
+            for y in prange(H, num_threads=nt, schedule='dynamic', chunksize=8):
                 t = threadid()
                 tb = work + <Py_ssize_t>t * (bufn + accn) * asz
                 dh_f2d_row(tc, <const char *>&s[0, 0], s.shape[1], <char *>&d[y, 0], &rm[y],
                            <const void *>&kb[0], <int>kh, <int>kw, &cm[0], ax, W, C,
                            <const char *>&cv[0], cval, <void *>tb, <void *>(tb + bufn * asz))
+    finally:
+        free(work)
+
+
+cdef extern from "_sepu8.h" nogil:
+    Py_ssize_t su8_work_bytes(Py_ssize_t W, Py_ssize_t C, int nkx, int nky)
+    void su8_block(const uint8_t *src, Py_ssize_t rstride, uint8_t *dst, Py_ssize_t dstride,
+                   Py_ssize_t y0, Py_ssize_t y1, const Py_ssize_t *rowmap,
+                   const Py_ssize_t *cmap, int ax, Py_ssize_t W, Py_ssize_t C,
+                   const uint8_t *cvrow, uint8_t cval, const uint16_t *kx, int nkx, int xsym,
+                   const uint32_t *ky, int nky, int ysym, int vbox, uint32_t mul, uint32_t add,
+                   int shift, char *work)
+
+
+def sep_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, kx, ky, bint xsym, bint ysym,
+           rowmap, cmap, int ax, const uint8_t[::1] cvrow, uint32_t mul, uint32_t add,
+           int shift, int nthreads):
+    """Exact integer separable filter of uint8 (H, W, C): see _sepu8.h for the arithmetic."""
+    cdef const uint16_t[::1] kxv = np.ascontiguousarray(kx, dtype=np.uint16)
+    ky_arr = np.ascontiguousarray(ky, dtype=np.uint32)
+    cdef const uint32_t[::1] kyv = ky_arr
+    cdef Py_ssize_t H = src.shape[0], W = src.shape[1], C = src.shape[2]
+    cdef int nkx = kxv.shape[0], nky = kyv.shape[0]
+    if dst.shape[0] != H or dst.shape[1] != W or dst.shape[2] != C or H * W * C == 0:
+        raise ValueError("sep_u8: src/dst must be non-empty arrays of one shape")
+    if nkx < 1 or nky < 1 or not (0 <= ax < nkx) or not (0 <= shift < 32):
+        raise ValueError("sep_u8: bad kernel, anchor or shift")
+    sx, sy = int(np.sum(kx, dtype=np.int64)), int(np.sum(ky, dtype=np.int64))
+    if 255 * sx > 65535 or (255 * sx * sy) * mul + add >= 2 ** 32:
+        raise ValueError("sep_u8: kernel sums overflow the integer accumulators")
+    rm_arr = np.ascontiguousarray(rowmap, dtype=np.intp)
+    cm_arr = np.ascontiguousarray(cmap, dtype=np.intp)
+    if rm_arr.shape[0] != H + nky - 1 or cm_arr.shape[0] != W + nkx - 1:
+        raise ValueError("sep_u8: border maps do not match the image and kernel")
+    if rm_arr.max() >= H or rm_arr.min() < -1 or cm_arr.max() >= W or cm_arr.min() < -1:
+        raise ValueError("sep_u8: border map out of range")
+    if cvrow.shape[0] < W * C:
+        raise ValueError("sep_u8: constant row too short")
+    cdef const Py_ssize_t[::1] rm = rm_arr
+    cdef const Py_ssize_t[::1] cm = cm_arr
+    # all-ones vertical taps: running column sums (one pass per row whatever the height)
+    cdef int vbox = nky >= 3 and bool(np.all(ky_arr == 1))
+    cdef int nt = max(1, min(nthreads, H))
+    # a few bands per thread, handed out dynamically: a thread the OS pauses does not hold the
+    # others up (each band re-filters nky - 1 rows of halo)
+    cdef Py_ssize_t nband = 1 if nt == 1 else min(H, 4 * nt)
+    cdef Py_ssize_t wb = (su8_work_bytes(W, C, nkx, nky) + 63) // 64 * 64
+    cdef char *work = <char *> malloc(<size_t>nt * wb + 64)
+    if work == NULL:
+        raise MemoryError("sep_u8: cannot allocate row buffers")
+    cdef char *aligned = <char *>((<size_t>work + 63) & ~(<size_t>63))
+    cdef Py_ssize_t t, y0, y1
+    try:
+        with nogil:
+            for t in prange(nband, num_threads=nt, schedule='dynamic', chunksize=1):
+                y0 = H * t // nband
+                y1 = H * (t + 1) // nband
+                su8_block(&src[0, 0, 0], W * C, &dst[0, 0, 0], W * C, y0, y1, &rm[0], &cm[0],
+                          ax, W, C, &cvrow[0], cvrow[0], &kxv[0], nkx, xsym, &kyv[0], nky, ysym,
+                          vbox, mul, add, shift, aligned + threadid() * wb)
     finally:
         free(work)

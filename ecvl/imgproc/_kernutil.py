@@ -5,6 +5,8 @@ images and ``(D, H, W, C)`` for volumes, channel axis last. A plain ``(H, W)`` a
 as a one-channel image.
 """
 
+import functools
+
 import numpy as np
 
 from .._runtime import get_num_threads
@@ -38,8 +40,19 @@ _BORDER_ALIASES = {
 }
 
 
-def nthreads():
-    return get_num_threads()
+# Below this many element-operations per thread (about a millisecond of kernel time) a kernel
+# runs on fewer threads: waking a worker, and on a busy machine waiting for one the OS has
+# paused, costs more than it saves on small images.
+_MIN_WORK_PER_THREAD = 1 << 22
+
+
+def nthreads(work=None):
+    """Threads for a kernel: ``get_num_threads()``, fewer when ``work`` (element-operations)
+    is too small to pay for them."""
+    n = get_num_threads()
+    if work is not None:
+        n = max(1, min(n, int(work) // _MIN_WORK_PER_THREAD))
+    return n
 
 
 def typecode(arr, op):
@@ -87,8 +100,19 @@ def border_name(border, op):
         ) from None
 
 
+@functools.lru_cache(maxsize=64)
 def border_map(n, before, after, mode):
-    """Source index of each padded position ``-before .. n + after - 1`` (-1: constant)."""
+    """Source index of each padded position ``-before .. n + after - 1`` (-1: constant).
+
+    Cached (repeated calls on same-sized images skip the index arithmetic): the returned
+    array is read-only.
+    """
+    m = _border_map(int(n), int(before), int(after), mode)
+    m.flags.writeable = False
+    return m
+
+
+def _border_map(n, before, after, mode):
     p = np.arange(-before, n + after, dtype=np.intp)
     if mode == "constant":
         return np.where((p >= 0) & (p < n), p, -1)
@@ -108,24 +132,50 @@ def border_map(n, before, after, mode):
 
 
 def dtype_limits(dtype):
-    dtype = np.dtype(dtype)
+    return _dtype_limits(np.dtype(dtype))
+
+
+@functools.lru_cache(maxsize=None)
+def _dtype_limits(dtype):
     if dtype.kind == "f":
         return -np.inf, np.inf
     info = np.iinfo(dtype)
-    return info.min, info.max
+    return int(info.min), int(info.max)
 
 
 def saturate_cast(values, dtype):
     """Round to nearest (ties to even), clip to the range of ``dtype`` and cast (ECVL rules)."""
     values = np.asarray(values)
     if values.ndim == 0:
-        return _core_saturate_cast(values[None], dtype)[0]
+        return _saturate_scalar(values, np.dtype(getattr(dtype, "numpy_dtype", dtype)))
     return _core_saturate_cast(values, dtype)
 
 
+def _saturate_scalar(value, dtype):
+    # the same rules as the array path, without its per-call set-up (small images feel it)
+    if dtype.kind == "f" or value.dtype.kind not in "fiub" or dtype not in TYPECODES:
+        return _core_saturate_cast(value[None], dtype)[0]
+    lo, hi = _dtype_limits(dtype)
+    if value.dtype.kind == "f":
+        v = float(value)
+        if v != v:
+            return dtype.type(0)
+        # clamp before rounding (round() rejects infinities); round() ties to even like rint
+        return dtype.type(lo if v <= lo else hi if v >= hi else round(v))
+    v = int(value)
+    return dtype.type(lo if v <= lo else hi if v >= hi else v)
+
+
 def constant_row(dtype, length, value):
-    """A row of ``length`` elements filled with ``value`` saturated to ``dtype``."""
-    return np.full(max(1, length), saturate_cast(np.float64(value), dtype), dtype=dtype)
+    """A read-only row of ``length`` elements filled with ``value`` saturated to ``dtype``."""
+    return _constant_row(np.dtype(dtype), int(length), float(value))
+
+
+@functools.lru_cache(maxsize=32)
+def _constant_row(dtype, length, value):
+    row = np.full(max(1, length), saturate_cast(np.float64(value), dtype), dtype=dtype)
+    row.flags.writeable = False
+    return row
 
 
 def check_odd_size(size, op, name="kernel size"):

@@ -3,13 +3,23 @@
 import numpy as np
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
-from libc.stdint cimport uint8_t
+from libc.string cimport memcmp
+from libc.stdint cimport uint8_t, int32_t
 
 cdef extern from "_rowkern.h" nogil:
     int dh_morph_row(int tc, const char *src, Py_ssize_t rstride, char *dst,
-                     const Py_ssize_t *rows, const uint8_t *se, int is_rect, int kh, int kw,
+                     const Py_ssize_t *rows, const uint8_t *se, const int32_t *grp, int is_rect,
+                     int kh, int kw,
                      const Py_ssize_t *cmap, int ax, Py_ssize_t W, Py_ssize_t C,
                      const char *cvrow, int is_max, void *buf)
+
+
+cdef bint _map_ok(const Py_ssize_t[::1] m, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(m.shape[0]):
+        if m[i] < -1 or m[i] >= n:
+            return False
+    return True
 
 
 def erode_dilate(src, dst, se, bint is_rect, bint is_max, rowmap, cmap, int ax, cvrow, int tc,
@@ -23,10 +33,11 @@ def erode_dilate(src, dst, se, bint is_rect, bint is_max, rowmap, cmap, int ax, 
         raise ValueError("morphology: src/dst must be non-empty (H, W, C) arrays alike")
     if not (src.flags.c_contiguous and dst.flags.c_contiguous and dst.flags.writeable):
         raise ValueError("morphology: src/dst must be C-contiguous (dst writeable)")
-    if rowmap.shape[0] != src.shape[0] + kh - 1 or cmap.shape[0] != src.shape[1] + kw - 1:
+    cdef const Py_ssize_t[::1] rm = np.ascontiguousarray(rowmap, dtype=np.intp)
+    cdef const Py_ssize_t[::1] cm = np.ascontiguousarray(cmap, dtype=np.intp)
+    if rm.shape[0] != src.shape[0] + kh - 1 or cm.shape[0] != src.shape[1] + kw - 1:
         raise ValueError("morphology: border maps do not match the image and kernel")
-    if rowmap.max() >= src.shape[0] or rowmap.min() < -1 or cmap.max() >= src.shape[1] \
-            or cmap.min() < -1 or not (0 <= ax < kw):
+    if not (_map_ok(rm, src.shape[0]) and _map_ok(cm, src.shape[1]) and 0 <= ax < kw):
         raise ValueError("morphology: border map or anchor out of range")
     if cvrow.dtype != src.dtype or cvrow.size < src.shape[1] * src.shape[2]:
         raise ValueError("morphology: constant row has the wrong size or dtype")
@@ -34,10 +45,18 @@ def erode_dilate(src, dst, se, bint is_rect, bint is_max, rowmap, cmap, int ax, 
     cdef Py_ssize_t isz = src.dtype.itemsize
     cdef const unsigned char[:, ::1] s = src.reshape(H, -1).view(np.uint8)
     cdef unsigned char[:, ::1] d = dst.reshape(H, -1).view(np.uint8)
-    cdef const Py_ssize_t[::1] rm = np.ascontiguousarray(rowmap, dtype=np.intp)
-    cdef const Py_ssize_t[::1] cm = np.ascontiguousarray(cmap, dtype=np.intp)
     cdef const unsigned char[::1] cv = np.ascontiguousarray(cvrow).reshape(-1).view(np.uint8)
     cdef const uint8_t[::1] seb = se.reshape(-1)
+    # rows with one pattern share their horizontal pass: grp[i] = first row like row i
+    grp_arr = np.empty(kh, np.int32)
+    cdef int32_t[::1] grp = grp_arr
+    cdef Py_ssize_t i, i0
+    for i in range(kh):
+        grp[i] = i
+        for i0 in range(i):
+            if grp[i0] == i0 and memcmp(&seb[i * kw], &seb[i0 * kw], kw) == 0:
+                grp[i] = <int32_t>i0
+                break
     cdef Py_ssize_t bufn = (W + kw - 1) * C * isz
     cdef int nt = max(1, min(nthreads, H))
     cdef char *work = <char *> malloc(<size_t>nt * bufn + 64)
@@ -46,9 +65,9 @@ def erode_dilate(src, dst, se, bint is_rect, bint is_max, rowmap, cmap, int ax, 
     cdef Py_ssize_t y
     try:
         with nogil:
-            for y in prange(H, num_threads=nt, schedule='static'):
+            for y in prange(H, num_threads=nt, schedule='dynamic', chunksize=8):
                 dh_morph_row(tc, <const char *>&s[0, 0], s.shape[1], <char *>&d[y, 0], &rm[y],
-                             &seb[0], is_rect, <int>kh, <int>kw, &cm[0], ax, W, C,
+                             &seb[0], &grp[0], is_rect, <int>kh, <int>kw, &cm[0], ax, W, C,
                              <const char *>&cv[0], is_max, <void *>(work + threadid() * bufn))
     finally:
         free(work)

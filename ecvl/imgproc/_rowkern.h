@@ -17,10 +17,11 @@
 #include <math.h>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(DH_NO_CLONES)
-/* Haswell = AVX2 + FMA; fp-contract lets the multiply-adds fuse in that clone (ISO C modes
+/* x86-64-v3 = AVX2 + FMA, picked by ISA level (an "arch=haswell" clone is picked by CPU model
+ * and never runs on AMD). fp-contract lets the multiply-adds fuse in that clone (ISO C modes
  * turn contraction off by default). */
 #pragma GCC optimize("fp-contract=fast")
-#define DH_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define DH_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define DH_CLONES
 #endif
@@ -46,6 +47,46 @@ static DH_CLONES void dh_vmax_##SUF(T *restrict a, const T *restrict s, dh_ssize
     for (dh_ssize i = 0; i < n; i++) a[i] = s[i] > a[i] ? s[i] : a[i];                              \
 }
 
+/* a = min/max(a, s0 .. s{m-1}) for m <= 4 in one sweep: one store per element instead of m. */
+#define DH_RED_LOOP(OP, M)                                                                          \
+    for (dh_ssize i = 0; i < n; i++) {                                                              \
+        T v = a[i];                                                                                 \
+        v = s0[i] OP v ? s0[i] : v;                                                                 \
+        if ((M) > 1) v = s1[i] OP v ? s1[i] : v;                                                    \
+        if ((M) > 2) v = s2[i] OP v ? s2[i] : v;                                                    \
+        if ((M) > 3) v = s3[i] OP v ? s3[i] : v;                                                    \
+        a[i] = v;                                                                                   \
+    }
+#define DH_DEF_RED(SUF, T_)                                                                         \
+static DH_CLONES void dh_red4_##SUF(T_ *restrict a, const T_ *restrict s0, const T_ *restrict s1,   \
+                                    const T_ *restrict s2, const T_ *restrict s3, int m,            \
+                                    int is_max, dh_ssize n) {                                       \
+    typedef T_ T;                                                                                   \
+    if (is_max) {                                                                                   \
+        if (m == 1) DH_RED_LOOP(>, 1) else if (m == 2) DH_RED_LOOP(>, 2)                            \
+        else if (m == 3) DH_RED_LOOP(>, 3) else DH_RED_LOOP(>, 4)                                   \
+    } else {                                                                                        \
+        if (m == 1) DH_RED_LOOP(<, 1) else if (m == 2) DH_RED_LOOP(<, 2)                            \
+        else if (m == 3) DH_RED_LOOP(<, 3) else DH_RED_LOOP(<, 4)                                   \
+    }                                                                                               \
+}                                                                                                   \
+/* a = min/max(a, srcs[0..m-1]), four sources a sweep */                                            \
+static void dh_reduce_##SUF(T_ *a, const T_ *const *srcs, int m, int is_max, dh_ssize n) {          \
+    for (int g = 0; g < m; g += 4) {                                                                \
+        int k = m - g < 4 ? m - g : 4;                                                              \
+        dh_red4_##SUF(a, srcs[g], srcs[g + (k > 1)], srcs[g + 2 * (k > 2)], srcs[g + 3 * (k > 3)],  \
+                      k, is_max, n);                                                                \
+    }                                                                                               \
+}
+DH_DEF_RED(u8, uint8_t)
+DH_DEF_RED(i8, int8_t)
+DH_DEF_RED(u16, uint16_t)
+DH_DEF_RED(i16, int16_t)
+DH_DEF_RED(i32, int32_t)
+DH_DEF_RED(i64, int64_t)
+DH_DEF_RED(f32, float)
+DH_DEF_RED(f64, double)
+
 DH_DEF_PRIMS(u8, uint8_t, float)
 DH_DEF_PRIMS(i8, int8_t, float)
 DH_DEF_PRIMS(u16, uint16_t, float)
@@ -55,14 +96,16 @@ DH_DEF_PRIMS(i64, int64_t, double)
 DH_DEF_PRIMS(f32, float, float)
 DH_DEF_PRIMS(f64, double, double)
 
-/* Round half up and saturate; the 8/16-bit casts go through int32 so they vectorise. */
+/* Round half up and saturate (NaN -> LO); the 8/16-bit casts go through int32 so they
+ * vectorise. The clamps are written "v > lo ? v : lo", the operand order of maxps/minps: the
+ * other order is not an IEEE min/max and GCC leaves the loop scalar and branchy. */
 #define DH_DEF_STORE_SMALL(SUF, T, LO, HI)                                                          \
 static DH_CLONES void dh_store_##SUF(T *restrict d, const float *restrict s, dh_ssize n) {          \
     for (dh_ssize i = 0; i < n; i++) {                                                              \
-        float v = s[i];                                                                             \
-        v = v < (float)(LO) ? (float)(LO) : v;                                                      \
-        v = v > (float)(HI) ? (float)(HI) : v;                                                      \
-        d[i] = (T)((int32_t)(v - (float)(LO) + 0.5f) + (int32_t)(LO));                              \
+        float v = s[i] - (float)(LO) + 0.5f;                                                        \
+        v = v > 0.0f ? v : 0.0f;                                                                    \
+        v = v < (float)((HI) - (LO)) ? v : (float)((HI) - (LO));                                    \
+        d[i] = (T)((int32_t)v + (int32_t)(LO));                                                     \
     }                                                                                               \
 }
 DH_DEF_STORE_SMALL(u8, uint8_t, 0, 255)
@@ -184,46 +227,61 @@ static void dh_f2d_row_##SUF(const char *src, dh_ssize rstride, T *dst, const dh
     if (first) memset(acc, 0, (size_t)n * sizeof(A));                                               \
     dh_store_##SUF(dst, acc, n);                                                                    \
 }                                                                                                   \
-/* rectangle: min/max over kh rows then over kw shifted copies of the padded row */                 \
+/* rectangle: min/max over kh rows then over kw shifted copies of the padded row, four      \
+ * sources a sweep */                                                                            \
 static void dh_mrect_row_##SUF(const char *src, dh_ssize rstride, T *dst, const dh_ssize *rows,     \
                                int kh, int kw, const dh_ssize *cmap, int ax, dh_ssize W,            \
                                dh_ssize C, const T *cvrow, T cval, int is_max, T *buf) {            \
     dh_ssize n = W * C;                                                                             \
     T *ctr = buf + (dh_ssize)ax * C;                                                                \
-    for (int i = 0; i < kh; i++) {                                                                  \
-        const T *r = rows[i] >= 0 ? (const T *)(src + rows[i] * rstride) : cvrow;                   \
-        if (i == 0) memcpy(ctr, r, (size_t)n * sizeof(T));                                          \
-        else if (is_max) dh_vmax_##SUF(ctr, r, n);                                                  \
-        else dh_vmin_##SUF(ctr, r, n);                                                              \
+    const T *grp[4];                                                                                \
+    int m = 0;                                                                                      \
+    memcpy(ctr, rows[0] >= 0 ? (const T *)(src + rows[0] * rstride) : cvrow, (size_t)n * sizeof(T)); \
+    for (int i = 1; i < kh; i++) {                                                                  \
+        grp[m++] = rows[i] >= 0 ? (const T *)(src + rows[i] * rstride) : cvrow;                     \
+        if (m == 4 || i == kh - 1) { dh_reduce_##SUF(ctr, grp, m, is_max, n); m = 0; }              \
     }                                                                                               \
     dh_pad_##SUF(buf, cmap, (dh_ssize)kw - 1 + W, ax, W, C, cval);                                  \
     memcpy(dst, buf, (size_t)n * sizeof(T));                                                        \
     for (int j = 1; j < kw; j++) {                                                                  \
-        if (is_max) dh_vmax_##SUF(dst, buf + (dh_ssize)j * C, n);                                   \
-        else dh_vmin_##SUF(dst, buf + (dh_ssize)j * C, n);                                          \
+        grp[m++] = buf + (dh_ssize)j * C;                                                           \
+        if (m == 4 || j == kw - 1) { dh_reduce_##SUF(dst, grp, m, is_max, n); m = 0; }              \
     }                                                                                               \
 }                                                                                                   \
-/* arbitrary structuring element (kh x kw mask, at least one nonzero) */                            \
+/* arbitrary structuring element (kh x kw mask, at least one nonzero). grp[i] is the first    \
+ * row with the same pattern as row i: rows sharing a pattern are reduced vertically first,    \
+ * then shifted once per set column, instead of once per row and column. */                   \
 static void dh_mgen_row_##SUF(const char *src, dh_ssize rstride, T *dst, const dh_ssize *rows,      \
-                              const uint8_t *se, int kh, int kw, const dh_ssize *cmap, int ax,      \
-                              dh_ssize W, dh_ssize C, const T *cvrow, T cval, int is_max, T *pbuf) { \
+                              const uint8_t *se, const int32_t *grp, int kh, int kw,                \
+                              const dh_ssize *cmap, int ax, dh_ssize W, dh_ssize C,                 \
+                              const T *cvrow, T cval, int is_max, T *pbuf) {                        \
     dh_ssize n = W * C;                                                                             \
     T *ctr = pbuf + (dh_ssize)ax * C;                                                               \
+    const T *srcs[4];                                                                               \
     int first = 1;                                                                                  \
     for (int i = 0; i < kh; i++) {                                                                  \
         int any = 0;                                                                                \
+        if (grp[i] != i) continue;                                                                  \
         for (int j = 0; j < kw; j++) any |= se[i * kw + j] != 0;                                    \
         if (!any) continue;                                                                         \
-        const T *r = rows[i] >= 0 ? (const T *)(src + rows[i] * rstride) : cvrow;                   \
-        memcpy(ctr, r, (size_t)n * sizeof(T));                                                      \
+        int m = 0;                                                                                  \
+        memcpy(ctr, rows[i] >= 0 ? (const T *)(src + rows[i] * rstride) : cvrow,                    \
+               (size_t)n * sizeof(T));                                                              \
+        for (int i2 = i + 1; i2 < kh; i2++) {                                                       \
+            if (grp[i2] != i) continue;                                                             \
+            srcs[m++] = rows[i2] >= 0 ? (const T *)(src + rows[i2] * rstride) : cvrow;              \
+            if (m == 4) { dh_reduce_##SUF(ctr, srcs, m, is_max, n); m = 0; }                        \
+        }                                                                                           \
+        if (m) dh_reduce_##SUF(ctr, srcs, m, is_max, n);                                            \
+        m = 0;                                                                                      \
         dh_pad_##SUF(pbuf, cmap, (dh_ssize)kw - 1 + W, ax, W, C, cval);                             \
         for (int j = 0; j < kw; j++) {                                                              \
             if (!se[i * kw + j]) continue;                                                          \
-            if (first) memcpy(dst, pbuf + (dh_ssize)j * C, (size_t)n * sizeof(T));                  \
-            else if (is_max) dh_vmax_##SUF(dst, pbuf + (dh_ssize)j * C, n);                         \
-            else dh_vmin_##SUF(dst, pbuf + (dh_ssize)j * C, n);                                     \
-            first = 0;                                                                              \
+            if (first) { memcpy(dst, pbuf + (dh_ssize)j * C, (size_t)n * sizeof(T)); first = 0; }  \
+            else srcs[m++] = pbuf + (dh_ssize)j * C;                                                \
+            if (m == 4) { dh_reduce_##SUF(dst, srcs, m, is_max, n); m = 0; }                        \
         }                                                                                           \
+        if (m) dh_reduce_##SUF(dst, srcs, m, is_max, n);                                            \
     }                                                                                               \
 }
 
@@ -268,13 +326,14 @@ static int dh_f2d_row(int tc, const char *src, dh_ssize rstride, char *dst, cons
 }
 
 static int dh_morph_row(int tc, const char *src, dh_ssize rstride, char *dst, const dh_ssize *rows,
-                        const uint8_t *se, int is_rect, int kh, int kw, const dh_ssize *cmap, int ax,
-                        dh_ssize W, dh_ssize C, const char *cvrow, int is_max, void *buf) {
+                        const uint8_t *se, const int32_t *grp, int is_rect, int kh, int kw,
+                        const dh_ssize *cmap, int ax, dh_ssize W, dh_ssize C, const char *cvrow,
+                        int is_max, void *buf) {
     switch (tc) {
 #define X(CODE, SUF, T, A) case CODE:                                                               \
         if (is_rect) dh_mrect_row_##SUF(src, rstride, (T *)dst, rows, kh, kw, cmap, ax, W, C,       \
                                         (const T *)cvrow, *(const T *)cvrow, is_max, (T *)buf);     \
-        else dh_mgen_row_##SUF(src, rstride, (T *)dst, rows, se, kh, kw, cmap, ax, W, C,            \
+        else dh_mgen_row_##SUF(src, rstride, (T *)dst, rows, se, grp, kh, kw, cmap, ax, W, C,       \
                                (const T *)cvrow, *(const T *)cvrow, is_max, (T *)buf);              \
         return 0;
     DH_CASES(X)

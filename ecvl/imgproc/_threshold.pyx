@@ -2,7 +2,7 @@
 """Threshold, look-up table and histogram kernels; Otsu searches on histograms."""
 import numpy as np
 from cython.parallel cimport prange, threadid
-from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t
+from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t, uint32_t
 from libc.string cimport memset
 from libc.stdlib cimport calloc, free
 
@@ -41,7 +41,7 @@ def threshold(const T[::1] src, T[::1] dst, T th, T hi, T lo, int nthreads):
     cdef T *dp = &dst[0]
     nb = (n + BLOCK - 1) // BLOCK
     with nogil:
-        for b in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+        for b in prange(nb, num_threads=max(1, nthreads), schedule='dynamic'):
             _thr_block(sp + b * BLOCK, dp + b * BLOCK, min(n, (b + 1) * BLOCK) - b * BLOCK,
                        th, hi, lo)
 
@@ -65,34 +65,61 @@ def lut_u8(const uint8_t[::1] src, uint8_t[::1] dst, const uint8_t[::1] lut, int
     cdef const uint8_t *lp = &lut[0]
     nb = (n + BLOCK - 1) // BLOCK
     with nogil:
-        for b in prange(nb, num_threads=max(1, nthreads), schedule='static'):
+        for b in prange(nb, num_threads=max(1, nthreads), schedule='dynamic'):
             _lut_block(sp + b * BLOCK, dp + b * BLOCK, min(n, (b + 1) * BLOCK) - b * BLOCK, lp)
+
+
+cdef void _hist_u8(const uint8_t *s, Py_ssize_t n, uint32_t *h) noexcept nogil:
+    # four interleaved tables: runs of equal pixels do not serialise on one counter
+    cdef Py_ssize_t i = 0
+    while i + 4 <= n:
+        h[s[i]] += 1
+        h[256 + s[i + 1]] += 1
+        h[512 + s[i + 2]] += 1
+        h[768 + s[i + 3]] += 1
+        i += 4
+    while i < n:
+        h[s[i]] += 1
+        i += 1
 
 
 def histogram_int(const U[::1] src, int nthreads):
     """Histogram of uint8 (256 bins) or uint16 (65536 bins) data, from per-thread partials."""
-    cdef int nbins = 65536
+    cdef int nbins = 65536, ntab = 1
     if U is uint8_t:
         nbins = 256
+        ntab = 4
     cdef Py_ssize_t n = src.shape[0], nb, b, i, e, k
     cdef int nt = max(1, min(nthreads, <int>((n + BLOCK - 1) // BLOCK)))
-    cdef int64_t *part = <int64_t *> calloc(<size_t>nt * nbins, sizeof(int64_t))
+    cdef Py_ssize_t per = <Py_ssize_t>nbins * ntab
+    cdef uint32_t *part = <uint32_t *> calloc(<size_t>nt * per, sizeof(uint32_t))
     if part == NULL:
         raise MemoryError("histogram_int: out of memory")
-    cdef int64_t *h
+    cdef uint32_t *h
     out = np.zeros(nbins, np.int64)
     cdef int64_t[::1] o = out
+    # uint32 partials, merged after every 2^31 pixels so no counter can wrap
     nb = (n + BLOCK - 1) // BLOCK
+    cdef Py_ssize_t flush = (<Py_ssize_t>1 << 31) // BLOCK
+    cdef Py_ssize_t b0, b1
     try:
         with nogil:
-            for b in prange(nb, num_threads=nt, schedule='static'):
-                h = part + <Py_ssize_t>threadid() * nbins
-                e = min(n, (b + 1) * BLOCK)
-                for i in range(b * BLOCK, e):
-                    h[<Py_ssize_t>src[i]] += 1
-            for b in range(nt):
-                for k in range(nbins):
-                    o[k] += part[b * nbins + k]
+            b0 = 0
+            while b0 < nb:
+                b1 = min(nb, b0 + flush)
+                for b in prange(b0, b1, num_threads=nt, schedule='dynamic'):
+                    h = part + <Py_ssize_t>threadid() * per
+                    e = min(n, (b + 1) * BLOCK)
+                    if U is uint8_t:
+                        _hist_u8(&src[b * BLOCK], e - b * BLOCK, h)
+                    else:
+                        for i in range(b * BLOCK, e):
+                            h[<Py_ssize_t>src[i]] += 1
+                for b in range(nt * ntab):
+                    for k in range(nbins):
+                        o[k] += part[b * nbins + k]
+                        part[b * nbins + k] = 0
+                b0 = b1
     finally:
         free(part)
     return out

@@ -54,7 +54,7 @@ def _opaque(dtype):
 
 def _shuffle(pix, idx, fill=0):
     out = np.empty((pix.shape[0], len(idx)), pix.dtype)
-    _color.shuffle(pix, out, list(idx), pix.dtype.type(fill), nthreads())
+    _color.shuffle(pix, out, list(idx), pix.dtype.type(fill), nthreads(pix.size * 4))
     return out
 
 
@@ -71,14 +71,14 @@ def _to_rgb(pix, ct, op):
     out = np.empty((pix.shape[0], 3), pix.dtype)
     if ct is ColorType.HSV:
         if pix.dtype == np.uint8:
-            _color.hsv_to_rgb_u8(pix, out, 0, 1, 2, nthreads())
+            _color.hsv_to_rgb_u8(pix, out, 0, 1, 2, nthreads(pix.size * 4))
         else:
             _check_hsv_dtype(pix.dtype, op)
             out[:] = _hsv_to_rgb_float(pix)
         return out, (0, 1, 2)
     # YCbCr
     if pix.dtype == np.uint8:
-        _color.ycbcr_to_rgb_u8(pix, out, 0, 1, 2, nthreads())
+        _color.ycbcr_to_rgb_u8(pix, out, 0, 1, 2, nthreads(pix.size * 4))
         return out, (0, 1, 2)
     f = _float_work(pix)
     d = _chroma_delta(pix.dtype)
@@ -128,7 +128,7 @@ def _from_rgb(pix, idx, ct, op):
     if ct is ColorType.GRAY:
         if pix.dtype == np.uint8:
             out = np.empty(n, np.uint8)
-            _color.rgb_to_gray_u8(pix, out, ri, gi, bi, nthreads())
+            _color.rgb_to_gray_u8(pix, out, ri, gi, bi, nthreads(pix.size * 4))
             return out[:, None]
         f = _float_work(pix)
         gray = 0.299 * f[:, ri] + 0.587 * f[:, gi] + 0.114 * f[:, bi]
@@ -137,13 +137,13 @@ def _from_rgb(pix, idx, ct, op):
         _check_hsv_dtype(pix.dtype, op)
         if pix.dtype == np.uint8:
             out = np.empty((n, 3), np.uint8)
-            _color.rgb_to_hsv_u8(pix, out, ri, gi, bi, nthreads())
+            _color.rgb_to_hsv_u8(pix, out, ri, gi, bi, nthreads(pix.size * 4))
             return out
         return _rgb_to_hsv_float(pix, ri, gi, bi)
     # YCbCr
     if pix.dtype == np.uint8:
         out = np.empty((n, 3), np.uint8)
-        _color.rgb_to_ycbcr_u8(pix, out, ri, gi, bi, nthreads())
+        _color.rgb_to_ycbcr_u8(pix, out, ri, gi, bi, nthreads(pix.size * 4))
         return out
     f = _float_work(pix)
     d = _chroma_delta(pix.dtype)

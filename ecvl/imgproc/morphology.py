@@ -132,7 +132,7 @@ def _one_pass(a, se, is_max, anchor, border, border_value):
     out = np.empty_like(a)
     _morphology.erode_dilate(a, out, se, bool(se.all()), is_max, rows, cols, ax,
                              constant_row(a.dtype, W * C, value), typecode(a, "Morphology"),
-                             nthreads())
+                             nthreads(a.size * (kh + kw)))
     return out
 
 

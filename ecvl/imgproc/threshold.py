@@ -99,7 +99,7 @@ def threshold_array(src, thresh, maxval, thresh_type=ThresholdingType.BINARY):
             out.fill(lo)
             return restore(out, squeeze)
         th = a.dtype.type(int(np.floor(thresh)))  # integer x > t  <=>  x > floor(t)
-    _threshold.threshold(a.reshape(-1), out.reshape(-1), th, hi, lo, nthreads())
+    _threshold.threshold(a.reshape(-1), out.reshape(-1), th, hi, lo, nthreads(a.size * 2))
     return restore(out, squeeze)
 
 
@@ -145,7 +145,8 @@ def multi_threshold_array(src, thresholds, minval=0, maxval=255):
     if a.dtype == np.uint8:
         lut = levels[np.searchsorted(t, np.arange(256), side="left")]
         out = np.empty_like(a)
-        _threshold.lut_u8(a.reshape(-1), out.reshape(-1), np.ascontiguousarray(lut), nthreads())
+        _threshold.lut_u8(a.reshape(-1), out.reshape(-1), np.ascontiguousarray(lut),
+                          nthreads(a.size * 2))
     else:
         out = levels[np.searchsorted(t, a, side="left")]
     return restore(out, squeeze)
@@ -158,7 +159,7 @@ def _histogram(a, op):
         raise EcvlValueError(f"{op}: needs a single-channel (GRAY) image, got shape {a.shape}")
     flat = a.reshape(-1)
     if a.dtype in (np.uint8, np.uint16):
-        return _threshold.histogram_int(flat, nthreads()), None  # bin index == value
+        return _threshold.histogram_int(flat, nthreads(flat.size * 2)), None  # bin index == value
     if a.dtype.kind == "f" and not np.all(np.isfinite(flat)):
         raise EcvlValueError(f"{op}: image contains NaN or infinity")
     lo, hi = float(flat.min()), float(flat.max())
