@@ -505,6 +505,148 @@ def CenteredCrop(parent, size, reshape=True, constant=0.0, name=""):
 
 
 @_export
+def CropScale(parent, from_coords, to_coords, da_mode="constant", constant=0.0, name=""):
+    """Crop the inclusive region ``[from_coords, to_coords]`` (``[y, x]``) and scale it back to
+    the input size (nearest neighbour), in training and inference alike.
+
+    Parameters
+    ----------
+    parent : Layer
+    from_coords, to_coords : list of int
+        The region may extend past the input; those parts are filled by ``da_mode``.
+    da_mode : str
+        ``"constant"``, ``"original"``, ``"nearest"``, ``"reflect"``, ``"mirror"`` or
+        ``"wrap"``.
+    constant : float
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.CropScale(eddl.Input([3, 8, 8]), [2, 2], [5, 5]).shape
+    (3, 8, 8)
+    """
+    return _da.CropScale(parent, from_coords, to_coords, da_mode, constant, name)
+
+
+@_export
+def Cutout(parent, from_coords, to_coords, constant=0.0, name=""):
+    """Set the inclusive region ``[from_coords, to_coords]`` (``[y, x]``) to ``constant``, in
+    training and inference alike.
+
+    Parameters
+    ----------
+    parent : Layer
+    from_coords, to_coords : list of int
+        Must satisfy ``0 <= from <= to < size`` on both axes.
+    constant : float
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.Cutout(eddl.Input([1, 8, 8]), [2, 2], [4, 5]).shape
+    (1, 8, 8)
+    """
+    return _da.Cutout(parent, from_coords, to_coords, constant, name)
+
+
+@_export
+def Flip(parent, axis=0, name=""):
+    """Mirror each sample (``axis`` 0: vertical, rows reversed; 1: horizontal, columns
+    reversed), in training and inference alike.
+
+    Parameters
+    ----------
+    parent : Layer
+    axis : {0, 1}
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.Flip(eddl.Input([3, 4, 6]), 1).shape
+    (3, 4, 6)
+    """
+    return _da.Flip(parent, axis, name)
+
+
+HorizontalFlip = _named(lambda parent, name="": Flip(parent, 1, name), "HorizontalFlip")
+HorizontalFlip.__doc__ = "Horizontal :func:`Flip` (columns reversed)."
+VerticalFlip = _named(lambda parent, name="": Flip(parent, 0, name), "VerticalFlip")
+VerticalFlip.__doc__ = "Vertical :func:`Flip` (rows reversed)."
+
+
+@_export
+def Rotate(parent, angle, offset_center=[0, 0], da_mode="original", constant=0.0, name=""):
+    """Rotate each sample by ``angle`` degrees (positive: clockwise as displayed), in training
+    and inference alike.
+
+    Parameters
+    ----------
+    parent : Layer
+    angle : float
+    offset_center : list of float
+        ``[y, x]`` offset of the rotation centre from the image centre.
+    da_mode : str
+        Fill for pixels from outside the input: ``"original"`` keeps the input pixel,
+        ``"constant"``, ``"nearest"``, ``"reflect"``, ``"mirror"`` or ``"wrap"``.
+    constant : float
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.Rotate(eddl.Input([3, 8, 8]), 30.0, da_mode="constant").shape
+    (3, 8, 8)
+    """
+    return _da.Rotate(parent, angle, offset_center, da_mode, constant, name)
+
+
+@_export
+def Shift(parent, shift, da_mode="nearest", constant=0.0, name=""):
+    """Translate each sample by ``shift = [y, x]`` pixels (positive: down and right), in
+    training and inference alike.
+
+    Parameters
+    ----------
+    parent : Layer
+    shift : list of int
+    da_mode : str
+        Fill for uncovered pixels, as in :func:`Rotate`.
+    constant : float
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.Shift(eddl.Input([3, 8, 8]), [2, -1], da_mode="constant").shape
+    (3, 8, 8)
+    """
+    return _da.Shift(parent, shift, da_mode, constant, name)
+
+
+@_export
 def RandomCrop(parent, new_shape, name=""):
     """Random ``[h, w]`` crop in training mode; the central crop in inference.
 

@@ -32,3 +32,12 @@ __all__ += ["AveragePool", "BatchNormalization", "Conv", "Conv1D", "Conv2D", "Co
             "GroupNormalization", "LayerNormalization", "MaxPool", "Norm", "NormMax",
             "NormMinMax", "Pad", "Pool", "Resample", "Resize", "Scale", "UpSampling2D",
             "UpSampling3D"]
+
+# data augmentation
+from .da import (CenteredCrop, Crop, CropScale, Cutout, Flip, RandomCrop,  # noqa: E402
+                 RandomCropScale, RandomCutout, RandomFlip, RandomRotation, RandomScale,
+                 RandomShift, Rotate, Shift)
+
+__all__ += ["CenteredCrop", "Crop", "CropScale", "Cutout", "Flip", "RandomCrop",
+            "RandomCropScale", "RandomCutout", "RandomFlip", "RandomRotation", "RandomScale",
+            "RandomShift", "Rotate", "Shift"]

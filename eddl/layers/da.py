@@ -2,7 +2,9 @@
 
 The ``Random*`` layers transform each sample with freshly drawn parameters in training mode
 and are the identity in inference mode (RandomCrop then takes the central crop, so the output
-shape never changes). Crop layers are deterministic and always active.
+shape never changes). The other layers (Crop, CenteredCrop, CropScale, Cutout, Flip, Rotate,
+Shift) apply one fixed transform in both modes; each ``Random*`` layer subclasses its fixed
+counterpart and only replaces the per-sample parameters it draws.
 
 Every transform is a nearest-neighbour resampling: for each output pixel of a sample, the
 index of the input pixel it copies (or -1 for the constant fill). The forward pass gathers
@@ -15,8 +17,9 @@ import numpy as np
 from .base import TRMODE, Layer
 from .conv import int_tuple
 
-__all__ = ["CenteredCrop", "Crop", "RandomCrop", "RandomCropScale", "RandomCutout", "RandomFlip",
-           "RandomRotation", "RandomScale", "RandomShift"]
+__all__ = ["CenteredCrop", "Crop", "CropScale", "Cutout", "Flip", "RandomCrop", "RandomCropScale",
+           "RandomCutout", "RandomFlip", "RandomRotation", "RandomScale", "RandomShift", "Rotate",
+           "Shift"]
 
 _MODES = ("constant", "nearest", "reflect", "mirror", "wrap", "original")
 
@@ -179,22 +182,29 @@ class _Affine(_Remap):
         return self._wrap(si, sj)
 
 
-class RandomFlip(_Remap):
-    """Flip each sample with probability 1/2 along ``axis`` (0: vertical, 1: horizontal)."""
+class Flip(_Remap):
+    """Mirror every sample along ``axis`` (0: vertical, rows reversed; 1: horizontal, columns
+    reversed), in training and inference alike."""
 
-    prefix = "randomflip"
+    prefix = "flip"
+    always = True
 
-    def __init__(self, parent, axis, name=""):
-        if axis not in (0, 1):
-            raise ValueError(f"RandomFlip: axis must be 0 (vertical) or 1 (horizontal), got {axis!r}")
-        self.axis = axis
+    def __init__(self, parent, axis=0, name=""):
+        if isinstance(axis, bool) or axis not in (0, 1):
+            raise ValueError(f"{type(self).__name__}: axis must be 0 (vertical) or 1 "
+                             f"(horizontal), got {axis!r}")
+        self.axis = int(axis)
         super().__init__([parent], name)
+
+    def flips(self, n):
+        """Per-sample booleans: which samples are mirrored."""
+        return np.ones(n, dtype=bool)
 
     def index_map(self, n):
         xp = self.be.nn.xp
         h, w = self.shape[1:]
         i, j = self._grid()
-        flip = (self.net.rng.random(n) < 0.5).reshape(n, 1, 1)
+        flip = xp.asarray(self.flips(n)).reshape(n, 1, 1)
         if self.axis == 0:
             i = xp.where(flip, h - 1 - i[None], i[None])
             j = xp.broadcast_to(j[None], i.shape)
@@ -202,6 +212,19 @@ class RandomFlip(_Remap):
             j = xp.where(flip, w - 1 - j[None], j[None])
             i = xp.broadcast_to(i[None], j.shape)
         return self._wrap(i, j)
+
+
+class RandomFlip(Flip):
+    """Flip each sample with probability 1/2 along ``axis`` (0: vertical, 1: horizontal)."""
+
+    prefix = "randomflip"
+    always = False
+
+    def __init__(self, parent, axis, name=""):
+        super().__init__(parent, axis, name)
+
+    def flips(self, n):
+        return self.net.rng.random(n) < 0.5
 
 
 class Crop(_Remap):
@@ -284,47 +307,160 @@ class RandomCrop(Crop):
         return rng.integers(0, ph - h + 1, n), rng.integers(0, pw - w + 1, n)
 
 
-class RandomCutout(_Remap):
-    """Fill a random rectangle of ``factor_y x factor_x`` of the size with ``constant``."""
+class Cutout(_Remap):
+    """Set the inclusive region ``[from_coords, to_coords]`` (``[y, x]``) of every sample to
+    ``constant``, in training and inference alike; the region must lie inside the input."""
 
-    prefix = "randomcutout"
+    prefix = "cutout"
+    always = True
 
-    def __init__(self, parent, factor_x, factor_y, constant=0.0, name=""):
-        self.fx = _range2(factor_x, "RandomCutout factor_x", 0.0, 1.0)
-        self.fy = _range2(factor_y, "RandomCutout factor_y", 0.0, 1.0)
+    def __init__(self, parent, from_coords, to_coords, constant=0.0, name=""):
+        what = type(self).__name__
+        self.c0 = int_tuple(from_coords, 2, "from_coords", what, minimum=-(2 ** 31))
+        self.c1 = int_tuple(to_coords, 2, "to_coords", what, minimum=-(2 ** 31))
         self.constant = float(constant)
         super().__init__([parent], name)
 
+    def out_shape(self, s):
+        (y0, x0), (y1, x1) = self.c0, self.c1
+        if not (0 <= y0 <= y1 < s[1] and 0 <= x0 <= x1 < s[2]):
+            raise self.shape_error(f"cutout [{list(self.c0)}, {list(self.c1)}] is empty or "
+                                   f"outside the {s[1]} x {s[2]} input")
+        return s
+
+    def boxes(self, n):
+        """Per-sample inclusive ``(y0, x0, y1, x1)`` (an empty box when ``y1 < y0``)."""
+        return tuple([float(v)] * n for v in self.c0 + self.c1)
+
     def index_map(self, n):
         xp = self.be.nn.xp
-        rng = self.net.rng
-        h, w = self.shape[1:]
-        ch = xp.floor(rng.uniform(*self.fy, n) * h).reshape(n, 1, 1)
-        cw = xp.floor(rng.uniform(*self.fx, n) * w).reshape(n, 1, 1)
-        y0 = xp.floor(rng.random(n).reshape(n, 1, 1) * (h - ch + 1))
-        x0 = xp.floor(rng.random(n).reshape(n, 1, 1) * (w - cw + 1))
+        w = self.shape[2]
+        y0, x0, y1, x1 = (xp.asarray(v, dtype="float64").reshape(n, 1, 1) for v in self.boxes(n))
         i, j = self._grid()
-        inside = (i[None] >= y0) & (i[None] < y0 + ch) & (j[None] >= x0) & (j[None] < x0 + cw)
+        inside = (i[None] >= y0) & (i[None] <= y1) & (j[None] >= x0) & (j[None] <= x1)
         idx = (i * w + j).astype("int64")[None]
         return xp.where(inside, -1, idx).reshape(n, -1)
 
 
-class RandomRotation(_Affine):
+class RandomCutout(Cutout):
+    """Fill a random rectangle of ``factor_y x factor_x`` of the size with ``constant``."""
+
+    prefix = "randomcutout"
+    always = False
+
+    def __init__(self, parent, factor_x, factor_y, constant=0.0, name=""):
+        self.fx = _range2(factor_x, "RandomCutout factor_x", 0.0, 1.0)
+        self.fy = _range2(factor_y, "RandomCutout factor_y", 0.0, 1.0)
+        super().__init__(parent, [0, 0], [0, 0], constant, name)
+
+    def boxes(self, n):
+        rng = self.net.rng
+        h, w = self.shape[1:]
+        ch = np.floor(rng.uniform(*self.fy, n) * h)
+        cw = np.floor(rng.uniform(*self.fx, n) * w)
+        y0 = np.floor(rng.random(n) * (h - ch + 1))
+        x0 = np.floor(rng.random(n) * (w - cw + 1))
+        return y0, x0, y0 + ch - 1, x0 + cw - 1
+
+
+class CropScale(_Remap):
+    """Crop the inclusive region ``[from_coords, to_coords]`` (``[y, x]``) of every sample and
+    scale it back to the input size by nearest neighbour: output pixel ``i`` of an axis of
+    length ``n`` copies region pixel ``floor(i * m / n)`` (``m`` the region length). Parts of
+    the region outside the input are filled by ``da_mode``."""
+
+    prefix = "cropscale"
+    always = True
+
+    def __init__(self, parent, from_coords, to_coords, da_mode="constant", constant=0.0, name=""):
+        what = type(self).__name__
+        self.c0 = int_tuple(from_coords, 2, "from_coords", what, minimum=-(2 ** 31))
+        self.c1 = int_tuple(to_coords, 2, "to_coords", what, minimum=-(2 ** 31))
+        if self.c1[0] < self.c0[0] or self.c1[1] < self.c0[1]:
+            raise ValueError(f"{what}: region [{list(self.c0)}, {list(self.c1)}] is empty")
+        self.da_mode = _mode(da_mode, what)
+        self.constant = float(constant)
+        super().__init__([parent], name)
+
+    def boxes(self, n):
+        """Per-sample ``(y0, x0, height, width)`` of the region."""
+        (y0, x0), (y1, x1) = self.c0, self.c1
+        return [float(y0)] * n, [float(x0)] * n, [y1 - y0 + 1.0] * n, [x1 - x0 + 1.0] * n
+
+    def index_map(self, n):
+        xp = self.be.nn.xp
+        h, w = self.shape[1:]
+        y0, x0, hc, wc = (xp.asarray(v, dtype="float64").reshape(n, 1, 1) for v in self.boxes(n))
+        i, j = self._grid()
+        return self._wrap(y0 + xp.floor(i[None] * hc / h), x0 + xp.floor(j[None] * wc / w))
+
+
+class RandomCropScale(CropScale):
+    """Crop a random region of ``factor = [min, max]`` of each side (the same factor for both,
+    the region inside the input) and scale it back to the full size."""
+
+    prefix = "randomcropscale"
+    always = False
+
+    def __init__(self, parent, factor, da_mode="nearest", name=""):
+        self.factor = _range2(factor, "RandomCropScale factor", 1e-6, 1.0)
+        super().__init__(parent, [0, 0], [0, 0], da_mode, 0.0, name)
+
+    def boxes(self, n):
+        rng = self.net.rng
+        h, w = self.shape[1:]
+        f = rng.uniform(*self.factor, n)
+        hc = np.maximum(np.round(f * h), 1.0)
+        wc = np.maximum(np.round(f * w), 1.0)
+        return (np.floor(rng.random(n) * (h - hc + 1)), np.floor(rng.random(n) * (w - wc + 1)),
+                hc, wc)
+
+
+class Rotate(_Affine):
+    """Rotate every sample by ``angle`` degrees about its centre (``(H - 1) / 2``,
+    ``(W - 1) / 2``) moved by ``offset_center = [y, x]``, in training and inference alike. A
+    positive angle turns the image clockwise as displayed (row 0 at the top), as EDDL does:
+    the result is ``scipy.ndimage.rotate(x, -angle, reshape=False, order=0)`` with the
+    matching border mode."""
+
+    prefix = "rotate"
+    always = True
+
+    def __init__(self, parent, angle, offset_center=(0, 0), da_mode="original", constant=0.0,
+                 name=""):
+        what = type(self).__name__
+        self.angle = _finite(angle, "angle", what)
+        try:
+            oy, ox = offset_center
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{what}: offset_center must be [y, x], got {offset_center!r}") from None
+        self.offset = (_finite(oy, "offset_center", what), _finite(ox, "offset_center", what))
+        self.da_mode = _mode(da_mode, what)
+        self.constant = float(constant)
+        super().__init__([parent], name)
+
+    def angles(self, rng, n):
+        return [self.angle] * n
+
+    def draw(self, rng, n):
+        one, zero = [1.0] * n, [0.0] * n
+        return self.angles(rng, n), one, one, zero, zero
+
+
+class RandomRotation(Rotate):
     """Rotate each sample by an angle drawn from ``factor = [min, max]`` degrees."""
 
     prefix = "randomrotation"
+    always = False
 
     def __init__(self, parent, factor, offset_center=(0, 0), da_mode="original", constant=0.0,
                  name=""):
         self.factor = _range2(factor, "RandomRotation factor")
-        self.offset = tuple(float(v) for v in offset_center)
-        self.da_mode = _mode(da_mode, "RandomRotation")
-        self.constant = float(constant)
-        super().__init__([parent], name)
+        super().__init__(parent, 0.0, offset_center, da_mode, constant, name)
 
-    def draw(self, rng, n):
-        one = [1.0] * n
-        return rng.uniform(*self.factor, n), one, one, [0.0] * n, [0.0] * n
+    def angles(self, rng, n):
+        return rng.uniform(*self.factor, n)
 
 
 class RandomScale(_Affine):
@@ -344,44 +480,53 @@ class RandomScale(_Affine):
         return [0.0] * n, s, s, [0.0] * n, [0.0] * n
 
 
-class RandomShift(_Affine):
+class Shift(_Affine):
+    """Translate every sample by ``shift = [y, x]`` pixels (positive: down and right), in
+    training and inference alike; uncovered pixels are filled by ``da_mode``."""
+
+    prefix = "shift"
+    always = True
+
+    def __init__(self, parent, shift, da_mode="nearest", constant=0.0, name=""):
+        what = type(self).__name__
+        self.shift = int_tuple(shift, 2, "shift", what, minimum=-(2 ** 31))
+        self.da_mode = _mode(da_mode, what)
+        self.constant = float(constant)
+        super().__init__([parent], name)
+
+    def shifts(self, rng, n):
+        """Per-sample ``(shift_y, shift_x)`` in pixels."""
+        return [float(self.shift[0])] * n, [float(self.shift[1])] * n
+
+    def draw(self, rng, n):
+        one, zero = [1.0] * n, [0.0] * n
+        return (zero, one, one) + tuple(self.shifts(rng, n))
+
+
+class RandomShift(Shift):
     """Translate each sample by fractions of its size drawn from ``factor_x``/``factor_y``."""
 
     prefix = "randomshift"
+    always = False
 
     def __init__(self, parent, factor_x, factor_y, da_mode="nearest", constant=0.0, name=""):
         self.fx = _range2(factor_x, "RandomShift factor_x", -1.0, 1.0)
         self.fy = _range2(factor_y, "RandomShift factor_y", -1.0, 1.0)
-        self.da_mode = _mode(da_mode, "RandomShift")
-        self.constant = float(constant)
-        super().__init__([parent], name)
+        super().__init__(parent, [0, 0], da_mode, constant, name)
 
-    def draw(self, rng, n):
+    def shifts(self, rng, n):
         h, w = self.shape[1:]
-        one = [1.0] * n
-        return ([0.0] * n, one, one, rng.uniform(*self.fy, n) * h, rng.uniform(*self.fx, n) * w)
+        return rng.uniform(*self.fy, n) * h, rng.uniform(*self.fx, n) * w
 
 
-class RandomCropScale(_Affine):
-    """Crop a random region covering ``factor = [min, max]`` of each side and scale it back to
-    the full size."""
-
-    prefix = "randomcropscale"
-
-    def __init__(self, parent, factor, da_mode="nearest", name=""):
-        self.factor = _range2(factor, "RandomCropScale factor", 1e-6, 1.0)
-        self.da_mode = _mode(da_mode, "RandomCropScale")
-        super().__init__([parent], name)
-
-    def draw(self, rng, n):
-        h, w = self.shape[1:]
-        f = rng.uniform(*self.factor, n)
-        # the crop centre is placed so that the crop stays inside the image
-        ty = (rng.random(n) - 0.5) * (1.0 - f) * (h - 1)
-        tx = (rng.random(n) - 0.5) * (1.0 - f) * (w - 1)
-        # output = (input - centre - t) * (1/f): the inverse map used by _Affine is
-        # input = output * f + t, expressed as scale 1/f and a shift of -t/f
-        return [0.0] * n, 1.0 / f, 1.0 / f, -ty / f, -tx / f
+def _finite(v, what, layer):
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"{layer}: {what} must be a number, got {v!r}") from None
+    if not np.isfinite(f):
+        raise ValueError(f"{layer}: {what} must be finite, got {v!r}")
+    return f
 
 
 def _mode(m, what):
