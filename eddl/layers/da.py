@@ -12,177 +12,19 @@ through that map and the backward pass scatters the gradient back through it, so
 are differentiable and share one implementation.
 """
 
+
 import numpy as np
 
-from .base import TRMODE, Layer
+from .base import TRMODE
 from .conv import int_tuple
+from .remap import Affine, Remap, check_mode, finite, range2
 
 __all__ = ["CenteredCrop", "Crop", "CropScale", "Cutout", "Flip", "RandomCrop", "RandomCropScale",
            "RandomCutout", "RandomFlip", "RandomRotation", "RandomScale", "RandomShift", "Rotate",
            "Shift"]
 
-_MODES = ("constant", "nearest", "reflect", "mirror", "wrap", "original")
 
-
-def _range2(v, what, lo=None, hi=None):
-    try:
-        a, b = (float(t) for t in v)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what}: expected a [min, max] pair, got {v!r}") from None
-    if a > b or (lo is not None and a < lo) or (hi is not None and b > hi):
-        raise ValueError(f"{what}: invalid range [{a}, {b}]" +
-                         (f" (allowed [{lo}, {hi}])" if lo is not None else ""))
-    return a, b
-
-
-class _Remap(Layer):
-    """Base: subclasses return the ``N x (Ho * Wo)`` source index map of a batch."""
-
-    da_mode = "constant"
-    constant = 0.0
-    always = False
-
-    def compute_shape(self, s):
-        if len(s) != 3:
-            raise self.shape_error(f"expects a C x H x W input, got {list(s)}")
-        return self.out_shape(s)
-
-    def out_shape(self, s):
-        return s
-
-    def active(self):
-        return self.always or self.mode == TRMODE
-
-    def _grid(self):
-        xp = self.be.nn.xp
-        ho, wo = self.shape[1:]
-        i = xp.arange(ho, dtype="float64")[:, None] + xp.zeros((1, wo))
-        j = xp.arange(wo, dtype="float64")[None, :] + xp.zeros((ho, 1))
-        return i, j
-
-    def _wrap(self, si, sj):
-        """Integer source coordinates -> flat indices with this layer's border mode."""
-        xp = self.be.nn.xp
-        h, w = self.parents[0].shape[1:]
-        si = xp.floor(si + 0.5).astype("int64")
-        sj = xp.floor(sj + 0.5).astype("int64")
-        inside = (si >= 0) & (si < h) & (sj >= 0) & (sj < w)
-        mode = self.da_mode
-        if mode == "nearest":
-            si, sj = xp.clip(si, 0, h - 1), xp.clip(sj, 0, w - 1)
-        elif mode == "wrap":
-            si, sj = si % h, sj % w
-        elif mode in ("reflect", "mirror"):
-            si = reflect_index(si, h, mode, xp)
-            sj = reflect_index(sj, w, mode, xp)
-        idx = si * w + sj
-        if mode == "constant":
-            idx = xp.where(inside, idx, -1)
-        elif mode == "original":
-            i, j = self._grid()
-            idx = xp.where(inside, idx, (i.astype("int64") * w + j.astype("int64"))[None])
-        return idx.reshape(idx.shape[0], -1)
-
-    def forward(self):
-        xp = self.be.nn.xp
-        x = self.parents[0].output
-        n, c = x.shape[:2]
-        if not self.active() and self.shape == self.parents[0].shape:
-            self.output[...] = x
-            self._idx = None
-            return
-        idx = self.index_map(n)
-        self._idx = idx
-        src = x.reshape(n, c, -1)
-        safe = xp.maximum(idx, 0)[:, None, :]
-        vals = xp.take_along_axis(src, xp.broadcast_to(safe, (n, c, safe.shape[2])), axis=2)
-        out = self.output.reshape(n, c, -1)
-        out[...] = vals
-        if (idx < 0).any():
-            out[...] = xp.where((idx < 0)[:, None, :], self.constant, out)
-
-    def backward(self):
-        xp = self.be.nn.xp
-
-        def write(dst):
-            if self._idx is None:
-                dst[...] = self.delta
-                return
-            # one scatter-add for the whole batch: flat destination index of every kept value
-            n, c = dst.shape[:2]
-            hw = dst[0, 0].size
-            idx = self._idx
-            base = (xp.arange(n * c, dtype=idx.dtype) * hw).reshape(n, c, 1)
-            keep = xp.broadcast_to((idx >= 0)[:, None, :], (n, c, idx.shape[1]))
-            flat = (base + idx[:, None, :])[keep]
-            vals = self.delta.reshape(n, c, -1)[keep]
-            dst.reshape(-1)[...] = xp.bincount(flat, weights=vals, minlength=n * c * hw)
-        self.put_delta(0, write)
-
-    def index_map(self, n):
-        raise NotImplementedError
-
-
-def reflect_index(v, n, mode, xp=np):
-    """Fold integer coordinates ``v`` into ``[0, n)``.
-
-    ``"reflect"`` reflects about the edge pixels (``d c b | a b c d | c b a``); ``"mirror"``
-    repeats them (``c b a | a b c d | d c b``).
-
-    Parameters
-    ----------
-    v : int or array of int
-    n : int
-        Axis length.
-    mode : {"reflect", "mirror"}
-    xp : module
-        Array namespace of ``v``.
-
-    Returns
-    -------
-    int or array of int
-
-    Examples
-    --------
-    >>> [int(reflect_index(i, 4, "reflect")) for i in (-2, -1, 4, 5)]
-    [2, 1, 2, 1]
-    >>> [int(reflect_index(i, 4, "mirror")) for i in (-2, -1, 4, 5)]
-    [1, 0, 3, 2]
-    """
-    if n == 1:
-        return xp.zeros_like(v)
-    if mode == "mirror":
-        v = v % (2 * n)
-        return xp.where(v >= n, 2 * n - 1 - v, v)
-    period = 2 * n - 2
-    v = xp.abs(v) % period
-    return xp.where(v >= n, period - v, v)
-
-
-class _Affine(_Remap):
-    """Remaps by a per-sample affine map of output to input coordinates (about the centre)."""
-
-    def draw(self, rng, n):
-        """Per sample ``(angle_deg, scale_y, scale_x, shift_y, shift_x)`` arrays."""
-        raise NotImplementedError
-
-    def index_map(self, n):
-        xp = self.be.nn.xp
-        h, w = self.parents[0].shape[1:]
-        ang, sy, sx, ty, tx = (xp.asarray(v, dtype="float64").reshape(n, 1, 1)
-                               for v in self.draw(self.net.rng, n))
-        i, j = self._grid()
-        cy = (h - 1) / 2.0 + getattr(self, "offset", (0, 0))[0]
-        cx = (w - 1) / 2.0 + getattr(self, "offset", (0, 0))[1]
-        yi, xj = i[None] - cy - ty, j[None] - cx - tx
-        t = xp.deg2rad(ang)
-        cos, sin = xp.cos(t), xp.sin(t)
-        si = (cos * yi - sin * xj) / sy + cy
-        sj = (sin * yi + cos * xj) / sx + cx
-        return self._wrap(si, sj)
-
-
-class Flip(_Remap):
+class Flip(Remap):
     """Mirror every sample along ``axis`` (0: vertical, rows reversed; 1: horizontal, columns
     reversed), in training and inference alike."""
 
@@ -227,7 +69,7 @@ class RandomFlip(Flip):
         return self.net.rng.random(n) < 0.5
 
 
-class Crop(_Remap):
+class Crop(Remap):
     """Keep the region ``[from_coords, to_coords]`` (inclusive, ``[y, x]``) of every sample.
 
     With ``reshape=True`` the output is the region (``to - from + 1`` pixels per axis; parts
@@ -307,7 +149,7 @@ class RandomCrop(Crop):
         return rng.integers(0, ph - h + 1, n), rng.integers(0, pw - w + 1, n)
 
 
-class Cutout(_Remap):
+class Cutout(Remap):
     """Set the inclusive region ``[from_coords, to_coords]`` (``[y, x]``) of every sample to
     ``constant``, in training and inference alike; the region must lie inside the input."""
 
@@ -349,8 +191,8 @@ class RandomCutout(Cutout):
     always = False
 
     def __init__(self, parent, factor_x, factor_y, constant=0.0, name=""):
-        self.fx = _range2(factor_x, "RandomCutout factor_x", 0.0, 1.0)
-        self.fy = _range2(factor_y, "RandomCutout factor_y", 0.0, 1.0)
+        self.fx = range2(factor_x, "RandomCutout factor_x", 0.0, 1.0)
+        self.fy = range2(factor_y, "RandomCutout factor_y", 0.0, 1.0)
         super().__init__(parent, [0, 0], [0, 0], constant, name)
 
     def boxes(self, n):
@@ -363,7 +205,7 @@ class RandomCutout(Cutout):
         return y0, x0, y0 + ch - 1, x0 + cw - 1
 
 
-class CropScale(_Remap):
+class CropScale(Remap):
     """Crop the inclusive region ``[from_coords, to_coords]`` (``[y, x]``) of every sample and
     scale it back to the input size by nearest neighbour: output pixel ``i`` of an axis of
     length ``n`` copies region pixel ``floor(i * m / n)`` (``m`` the region length). Parts of
@@ -378,7 +220,7 @@ class CropScale(_Remap):
         self.c1 = int_tuple(to_coords, 2, "to_coords", what, minimum=-(2 ** 31))
         if self.c1[0] < self.c0[0] or self.c1[1] < self.c0[1]:
             raise ValueError(f"{what}: region [{list(self.c0)}, {list(self.c1)}] is empty")
-        self.da_mode = _mode(da_mode, what)
+        self.da_mode = check_mode(da_mode, what)
         self.constant = float(constant)
         super().__init__([parent], name)
 
@@ -403,7 +245,7 @@ class RandomCropScale(CropScale):
     always = False
 
     def __init__(self, parent, factor, da_mode="nearest", name=""):
-        self.factor = _range2(factor, "RandomCropScale factor", 1e-6, 1.0)
+        self.factor = range2(factor, "RandomCropScale factor", 1e-6, 1.0)
         super().__init__(parent, [0, 0], [0, 0], da_mode, 0.0, name)
 
     def boxes(self, n):
@@ -416,7 +258,7 @@ class RandomCropScale(CropScale):
                 hc, wc)
 
 
-class Rotate(_Affine):
+class Rotate(Affine):
     """Rotate every sample by ``angle`` degrees about its centre (``(H - 1) / 2``,
     ``(W - 1) / 2``) moved by ``offset_center = [y, x]``, in training and inference alike. A
     positive angle turns the image clockwise as displayed (row 0 at the top), as EDDL does:
@@ -429,14 +271,14 @@ class Rotate(_Affine):
     def __init__(self, parent, angle, offset_center=(0, 0), da_mode="original", constant=0.0,
                  name=""):
         what = type(self).__name__
-        self.angle = _finite(angle, "angle", what)
+        self.angle = finite(angle, "angle", what)
         try:
             oy, ox = offset_center
         except (TypeError, ValueError):
             raise ValueError(
                 f"{what}: offset_center must be [y, x], got {offset_center!r}") from None
-        self.offset = (_finite(oy, "offset_center", what), _finite(ox, "offset_center", what))
-        self.da_mode = _mode(da_mode, what)
+        self.offset = (finite(oy, "offset_center", what), finite(ox, "offset_center", what))
+        self.da_mode = check_mode(da_mode, what)
         self.constant = float(constant)
         super().__init__([parent], name)
 
@@ -456,22 +298,22 @@ class RandomRotation(Rotate):
 
     def __init__(self, parent, factor, offset_center=(0, 0), da_mode="original", constant=0.0,
                  name=""):
-        self.factor = _range2(factor, "RandomRotation factor")
+        self.factor = range2(factor, "RandomRotation factor")
         super().__init__(parent, 0.0, offset_center, da_mode, constant, name)
 
     def angles(self, rng, n):
         return rng.uniform(*self.factor, n)
 
 
-class RandomScale(_Affine):
+class RandomScale(Affine):
     """Zoom each sample about its centre by a factor drawn from ``factor = [min, max]``."""
 
     prefix = "randomscale"
 
     def __init__(self, parent, factor, da_mode="nearest", constant=0.0,
                  coordinate_transformation_mode="asymmetric", name=""):
-        self.factor = _range2(factor, "RandomScale factor", 1e-6)
-        self.da_mode = _mode(da_mode, "RandomScale")
+        self.factor = range2(factor, "RandomScale factor", 1e-6)
+        self.da_mode = check_mode(da_mode, "RandomScale")
         self.constant = float(constant)
         super().__init__([parent], name)
 
@@ -480,7 +322,7 @@ class RandomScale(_Affine):
         return [0.0] * n, s, s, [0.0] * n, [0.0] * n
 
 
-class Shift(_Affine):
+class Shift(Affine):
     """Translate every sample by ``shift = [y, x]`` pixels (positive: down and right), in
     training and inference alike; uncovered pixels are filled by ``da_mode``."""
 
@@ -490,7 +332,7 @@ class Shift(_Affine):
     def __init__(self, parent, shift, da_mode="nearest", constant=0.0, name=""):
         what = type(self).__name__
         self.shift = int_tuple(shift, 2, "shift", what, minimum=-(2 ** 31))
-        self.da_mode = _mode(da_mode, what)
+        self.da_mode = check_mode(da_mode, what)
         self.constant = float(constant)
         super().__init__([parent], name)
 
@@ -510,27 +352,10 @@ class RandomShift(Shift):
     always = False
 
     def __init__(self, parent, factor_x, factor_y, da_mode="nearest", constant=0.0, name=""):
-        self.fx = _range2(factor_x, "RandomShift factor_x", -1.0, 1.0)
-        self.fy = _range2(factor_y, "RandomShift factor_y", -1.0, 1.0)
+        self.fx = range2(factor_x, "RandomShift factor_x", -1.0, 1.0)
+        self.fy = range2(factor_y, "RandomShift factor_y", -1.0, 1.0)
         super().__init__(parent, [0, 0], da_mode, constant, name)
 
     def shifts(self, rng, n):
         h, w = self.shape[1:]
         return rng.uniform(*self.fy, n) * h, rng.uniform(*self.fx, n) * w
-
-
-def _finite(v, what, layer):
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise ValueError(f"{layer}: {what} must be a number, got {v!r}") from None
-    if not np.isfinite(f):
-        raise ValueError(f"{layer}: {what} must be finite, got {v!r}")
-    return f
-
-
-def _mode(m, what):
-    if m not in _MODES:
-        raise ValueError(f"{what}: da_mode must be one of {_MODES}, got {m!r}")
-    return m
-

@@ -15,7 +15,7 @@ forward and backward passes.
 
 from .base import Layer
 from .conv import int_tuple
-from .da import reflect_index
+from .remap import reflect_index
 
 __all__ = ["Resample", "UpSampling2D", "UpSampling3D", "Resize", "Scale", "Pad"]
 
