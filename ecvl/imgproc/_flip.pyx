@@ -42,50 +42,96 @@ cdef inline void _copy_wide(uint8_t* o, const uint8_t* s, int n) noexcept nogil:
 
 def mirror(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, int nthreads):
     """Reverse the order of the psz-byte pixels of every row (rows given as bytes)."""
-    cdef Py_ssize_t h = src.shape[0], w = src.shape[1] // psz
-    cdef Py_ssize_t y, x
-    cdef const uint8_t* s
-    cdef uint8_t* o
+    if (psz <= 0 or src.shape[1] % psz or out.shape[0] != src.shape[0]
+            or out.shape[1] != src.shape[1]):
+        raise ValueError(f"mirror: rows of {src.shape[1]} bytes are not whole {psz}-byte pixels "
+                         f"or do not fit an output of {out.shape[0]} x {out.shape[1]}")
+    if src.shape[0] and src.shape[1]:
+        _mirror(&src[0, 0], &out[0, 0], src.shape[0], src.shape[1] // psz, psz, nthreads)
+
+
+def mirror_image_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] out, int nthreads):
+    """:func:`mirror` of one ``(H, W, C)`` uint8 image, which needs no byte-row view."""
+    if src.shape[0] != out.shape[0] or src.shape[1] != out.shape[1] or src.shape[2] != out.shape[2]:
+        raise ValueError(f"mirror: output shape {(out.shape[0], out.shape[1], out.shape[2])} "
+                         f"differs from the input's {(src.shape[0], src.shape[1], src.shape[2])}")
+    if src.shape[0] and src.shape[1] and src.shape[2]:
+        _mirror(&src[0, 0, 0], &out[0, 0, 0], src.shape[0], src.shape[1], src.shape[2], nthreads)
+
+
+cdef void _mirror(const uint8_t* src, uint8_t* out, Py_ssize_t h, Py_ssize_t w, Py_ssize_t psz,
+                  int nthreads) noexcept nogil:
+    cdef Py_ssize_t y, rs = w * psz
     cdef int wide = 4 if psz == 3 else (8 if psz < 8 else 16)
-    with nogil:
-        for y in prange(h, num_threads=nthreads, schedule='dynamic', chunksize=16):
-            s = &src[y, 0]
-            o = &out[y, 0]
-            if psz == 1:
-                mirror_row1(s, o, w)
-            elif psz == 2:
-                for x in range(w):
-                    memcpy(o + 2 * x, s + 2 * (w - 1 - x), 2)
-            elif psz == 4:
-                for x in range(w):
-                    memcpy(o + 4 * x, s + 4 * (w - 1 - x), 4)
-            elif psz == 8:
-                for x in range(w):
-                    memcpy(o + 8 * x, s + 8 * (w - 1 - x), 8)
-            elif psz == 3 and w > 2:
-                mirror_row3(s, o, w, _simd)
-            elif psz < 16 and w > 2:
-                # Copy `wide` bytes per pixel: the spill past the pixel lands on the next
-                # output pixel, which is written afterwards; the read spill stays inside the
-                # following source pixel. First and last pixels are copied exactly.
-                memcpy(o, s + psz * (w - 1), psz)
-                for x in range(1, w - 1):
-                    _copy_wide(o + psz * x, s + psz * (w - 1 - x), wide)
-                memcpy(o + psz * (w - 1), s, psz)
-            else:
-                for x in range(w):
-                    memcpy(o + psz * x, s + psz * (w - 1 - x), psz)
+    if nthreads <= 1:  # starting even a one-thread OpenMP team costs small images dearly
+        for y in range(h):
+            _mirror_row(src + y * rs, out + y * rs, w, psz, wide)
+        return
+    for y in prange(h, num_threads=nthreads, schedule='dynamic', chunksize=16):
+        _mirror_row(src + y * rs, out + y * rs, w, psz, wide)
+
+
+cdef inline void _mirror_row(const uint8_t* s, uint8_t* o, Py_ssize_t w, Py_ssize_t psz,
+                             int wide) noexcept nogil:
+    cdef Py_ssize_t x
+    if psz == 1:
+        mirror_row1(s, o, w)
+    elif psz == 2:
+        for x in range(w):
+            memcpy(o + 2 * x, s + 2 * (w - 1 - x), 2)
+    elif psz == 4:
+        for x in range(w):
+            memcpy(o + 4 * x, s + 4 * (w - 1 - x), 4)
+    elif psz == 8:
+        for x in range(w):
+            memcpy(o + 8 * x, s + 8 * (w - 1 - x), 8)
+    elif psz == 3 and w > 2:
+        mirror_row3(s, o, w, _simd)
+    elif psz < 16 and w > 2:
+        # Copy `wide` bytes per pixel: the spill past the pixel lands on the next
+        # output pixel, which is written afterwards; the read spill stays inside the
+        # following source pixel. First and last pixels are copied exactly.
+        memcpy(o, s + psz * (w - 1), psz)
+        for x in range(1, w - 1):
+            _copy_wide(o + psz * x, s + psz * (w - 1 - x), wide)
+        memcpy(o + psz * (w - 1), s, psz)
+    else:
+        for x in range(w):
+            memcpy(o + psz * x, s + psz * (w - 1 - x), psz)
 
 
 def flip_rows(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t h, int nthreads):
     """Reverse the order of the rows within each block of `h` rows (rows given as bytes)."""
     cdef Py_ssize_t n = src.shape[0], nb = src.shape[1]
-    cdef Py_ssize_t r
-    if n == 0 or nb == 0:
+    if h <= 0 or n % h or out.shape[0] != n or out.shape[1] != nb:
+        raise ValueError(f"flip_rows: {n} rows of {nb} bytes do not form blocks of {h} rows "
+                         f"or do not fit an output of {out.shape[0]} x {out.shape[1]}")
+    if n and nb:
+        _flip_rows(&src[0, 0], &out[0, 0], n, nb, h, nthreads)
+
+
+def flip_image_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] out, int nthreads):
+    """:func:`flip_rows` of one ``(H, W, C)`` uint8 image, which needs no byte-row view."""
+    if src.shape[0] != out.shape[0] or src.shape[1] != out.shape[1] or src.shape[2] != out.shape[2]:
+        raise ValueError(f"flip: output shape {(out.shape[0], out.shape[1], out.shape[2])} "
+                         f"differs from the input's {(src.shape[0], src.shape[1], src.shape[2])}")
+    if src.shape[0] and src.shape[1] and src.shape[2]:
+        _flip_rows(&src[0, 0, 0], &out[0, 0, 0], src.shape[0], src.shape[1] * src.shape[2],
+                   src.shape[0], nthreads)
+
+
+cdef void _flip_rows(const uint8_t* s, uint8_t* o, Py_ssize_t n, Py_ssize_t nb, Py_ssize_t h,
+                     int nthreads) noexcept nogil:
+    cdef Py_ssize_t r, b, i
+    if nthreads <= 1:
+        # Walking block by block avoids a division per row, which costs as much as
+        # copying a short row.
+        for b in range(n // h):
+            for i in range(h):
+                memcpy(o + (b * h + h - 1 - i) * nb, s + (b * h + i) * nb, nb)
         return
-    with nogil:
-        for r in prange(n, num_threads=nthreads, schedule='dynamic', chunksize=16):
-            memcpy(&out[(r // h) * h + h - 1 - r % h, 0], &src[r, 0], nb)
+    for r in prange(n, num_threads=nthreads, schedule='dynamic', chunksize=16):
+        memcpy(o + ((r // h) * h + h - 1 - r % h) * nb, s + r * nb, nb)
 
 
 def transpose(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, int nthreads):
@@ -96,6 +142,12 @@ def transpose(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, in
     cdef Py_ssize_t h = src.shape[0], w = src.shape[1] // psz
     cdef Py_ssize_t nb = (w + 31) // 32
     cdef Py_ssize_t b, x1
+    if nthreads <= 1:
+        with nogil:
+            for b in range(nb):
+                x1 = 32 * b + 32 if 32 * b + 32 < w else w
+                tr_band(&src[0, 0], &out[0, 0], h, w, psz, 32 * b, x1)
+        return
     with nogil:
         for b in prange(nb, num_threads=nthreads, schedule='dynamic', chunksize=1):
             x1 = 32 * b + 32 if 32 * b + 32 < w else w

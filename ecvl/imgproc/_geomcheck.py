@@ -76,6 +76,8 @@ def border(value, op, allow_transparent=True):
 
 def border_values(value, nchan, op):
     """Per-channel float64 constant for BORDER_CONSTANT: a scalar or one value per channel."""
+    if type(value) is int or type(value) is float:  # the common scalar, without conversions
+        return np.array([float(value)] * nchan)
     v = np.atleast_1d(np.asarray(value, dtype=np.float64)).ravel()
     if v.size == 1:
         v = np.repeat(v, nchan)
@@ -118,6 +120,8 @@ GRAIN = 1 << 18
 
 def threads(work=None):
     """Thread count for a kernel producing `work` elements (all configured threads if None)."""
+    if work is not None and work < 2 * GRAIN:  # one thread whatever the setting
+        return 1
     n = int(get_num_threads())
     if work is not None:
         n = max(1, min(n, int(work) // GRAIN))

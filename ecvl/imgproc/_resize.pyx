@@ -281,7 +281,16 @@ def half2x2(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
     cdef pix_t* o
     cdef int32_t s
     cdef uint16_t* v
-    if pix_t is uint8_t:
+    if pix_t is uint8_t and nthreads <= 1:  # no OpenMP team: its start-up shows on small images
+        v = <uint16_t*>malloc(2 * dw * C * sizeof(uint16_t) + 2)
+        if v == NULL:
+            raise MemoryError("resize: out of memory for a row buffer")
+        with nogil:
+            for dy in range(dh):
+                rsu8_half_row2(&src[2 * dy, 0, 0], &src[2 * dy + 1, 0, 0], &out[dy, 0, 0], v,
+                               dw, C, _simd)
+        free(v)
+    elif pix_t is uint8_t:
         with nogil, parallel(num_threads=nthreads):
             v = <uint16_t*>malloc(2 * dw * C * sizeof(uint16_t) + 2)
             for dy in prange(dh, schedule='dynamic', chunksize=16):

@@ -132,6 +132,7 @@ static ptrdiff_t wpu8_bilinear_sse(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
     const __m128i vxlim = _mm_set1_epi32(xlim < (int32_t)sw - 1 ? xlim : (int32_t)sw - 1);
     const __m128i vylim = _mm_set1_epi32((int32_t)sh - 1);
     const __m128i vrs = _mm_set1_epi32((int32_t)rs), vC = _mm_set1_epi32((int32_t)C);
+    const __m128i vm1 = _mm_set1_epi32(-1), vwm1 = _mm_set1_epi32((int32_t)sw - 1);
     const char c1 = (char)C;
     const __m128i ctl_t = _mm_setr_epi8(0, -1, c1, -1, 1, -1, c1 + 1, -1, 2, -1, c1 + 2, -1,
                                         3, -1, c1 + 3, -1);
@@ -148,6 +149,16 @@ static ptrdiff_t wpu8_bilinear_sse(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
             _mm_or_si128(_mm_cmpgt_epi32(_mm_add_epi32(ix, _mm_set1_epi32(1)), vxlim),
                          _mm_cmpgt_epi32(_mm_add_epi32(iy, _mm_set1_epi32(1)), vylim)));
         if (!_mm_testz_si128(bad, bad)) {
+            /* Four samples wholly outside with a constant border (an image's rotated-away
+             * corners): the constant, without four scalar checks. */
+            __m128i away = _mm_or_si128(
+                _mm_or_si128(_mm_cmpgt_epi32(vm1, ix), _mm_cmpgt_epi32(vm1, iy)),
+                _mm_or_si128(_mm_cmpgt_epi32(ix, vwm1), _mm_cmpgt_epi32(iy, vylim)));
+            if (cval && _mm_movemask_ps(_mm_castsi128_ps(away)) == 15) {
+                for (j = 0; j < 4 * C; j++)
+                    out[x * C + j] = cval[j % C];
+                continue;
+            }
             for (j = 0; j < 4; j++)
                 ne = wpu8_pixel(src, sh, sw, C, out, q, n, x + j, edge, ne, cval);
             continue;
@@ -155,8 +166,11 @@ static ptrdiff_t wpu8_bilinear_sse(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
         __m128i fx = _mm_and_si128(qx, m2047), fy = _mm_and_si128(qy, m2047);
         __m128i ax = _mm_or_si128(_mm_sub_epi32(k2048, fx), _mm_slli_epi32(fx, 16));
         __m128i ay0 = _mm_sub_epi32(k2048, fy), ay1 = fy;
-        __m128i off = _mm_add_epi32(_mm_mullo_epi32(iy, vrs), _mm_mullo_epi32(ix, vC));
         if (C == 1) {
+            /* One multiply fewer on each side: the offset needs no channel factor, and
+             * (t*(2048-fy) + b*fy) is computed as t*2048 + (b-t)*fy (same integers; every
+             * term stays within +-2^30). */
+            __m128i off = _mm_add_epi32(_mm_mullo_epi32(iy, vrs), ix);
             int32_t o4[4];
             uint16_t a[8];
             _mm_storeu_si128((__m128i *)o4, off);
@@ -168,13 +182,15 @@ static ptrdiff_t wpu8_bilinear_sse(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
             __m128i t = _mm_madd_epi16(_mm_cvtepu8_epi16(v), ax);
             __m128i b = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(v, 8)), ax);
             __m128i r = _mm_srai_epi32(
-                _mm_add_epi32(_mm_add_epi32(_mm_mullo_epi32(t, ay0), _mm_mullo_epi32(b, ay1)),
+                _mm_add_epi32(_mm_add_epi32(_mm_slli_epi32(t, 11),
+                                            _mm_mullo_epi32(_mm_sub_epi32(b, t), fy)),
                               half), 22);
             r = _mm_packus_epi16(_mm_packs_epi32(r, r), r);
             int32_t w4 = _mm_cvtsi128_si32(r);
             memcpy(out + x, &w4, 4);
             continue;
         }
+        __m128i off = _mm_add_epi32(_mm_mullo_epi32(iy, vrs), _mm_mullo_epi32(ix, vC));
         int32_t offs[4];
         __m128i r[4];
         _mm_storeu_si128((__m128i *)offs, off);

@@ -58,7 +58,10 @@ def flip_array(arr):
     """
     a = chk.canonical(arr, "flip", (3, 4))
     out = np.empty_like(a)
-    _flip.flip_rows(_byte_rows(a), _byte_rows(out), a.shape[-3], chk.threads(a.size))
+    if a.ndim == 3 and a.dtype.char == "B":  # skips the byte-row views (small images)
+        _flip.flip_image_u8(a, out, chk.threads(a.size))
+    else:
+        _flip.flip_rows(_byte_rows(a), _byte_rows(out), a.shape[-3], chk.threads(a.size))
     return out
 
 
@@ -84,7 +87,11 @@ def mirror_array(arr):
     """
     a = chk.canonical(arr, "mirror", (3, 4))
     out = np.empty_like(a)
-    _flip.mirror(_byte_rows(a), _byte_rows(out), a.shape[-1] * a.itemsize, chk.threads(a.size))
+    if a.ndim == 3 and a.dtype.char == "B":  # skips the byte-row views (small images)
+        _flip.mirror_image_u8(a, out, chk.threads(a.size))
+    else:
+        _flip.mirror(_byte_rows(a), _byte_rows(out), a.shape[-1] * a.itemsize,
+                     chk.threads(a.size))
     return out
 
 

@@ -49,7 +49,8 @@ def _prepare(arr, op, interp, border, value, out_shape, out):
     border = chk.border(border, op)
     bval = chk.border_values(value, a.shape[2], op)
     if out is None:
-        out = np.zeros(out_shape, a.dtype)
+        # Every output pixel is written unless the border is transparent.
+        out = (np.zeros if border is BT.BORDER_TRANSPARENT else np.empty)(out_shape, a.dtype)
     elif (not isinstance(out, np.ndarray) or out.shape != tuple(out_shape) or out.dtype != a.dtype
           or not out.flags.c_contiguous or not out.flags.writeable):
         raise EcvlValueError(f"{op}: out must be a writable C-contiguous {a.dtype} array of shape "
@@ -110,7 +111,7 @@ def warp_affine_array(arr, matrix, size=None, interp=IT.linear, border=BT.BORDER
     """
     op = "warp_affine"
     m = np.asarray(matrix, dtype=np.float64)
-    if m.shape != (2, 3) or not np.all(np.isfinite(m)):
+    if m.shape != (2, 3) or not all(map(math.isfinite, m.ravel().tolist())):
         raise EcvlValueError(f"{op}: matrix must be a finite 2x3 array, got {np.asarray(matrix)!r}")
     a0 = chk.canonical(arr, op)
     size = a0.shape[:2] if size is None else tuple(chk.sizes(size, 2, op, "size"))
@@ -188,10 +189,19 @@ def rotation_matrix(center, angle, scale=1.0):
     return np.array([[al, be, (1 - al) * cx - be * cy], [-be, al, be * cx + (1 - al) * cy]])
 
 
+def _finite(v):
+    """np.isfinite for one number; Python floats and ints skip NumPy (small-image cost)."""
+    if type(v) is float:
+        return math.isfinite(v)
+    if type(v) is int and -2 ** 63 < v < 2 ** 63:
+        return True
+    return bool(np.isfinite(v))
+
+
 def _check_rotation(op, angle, scale, center=None):
-    if not np.isfinite(angle):
+    if not _finite(angle):
         raise EcvlValueError(f"{op}: angle must be finite, got {angle!r}")
-    if not np.isfinite(scale) or scale <= 0:
+    if not _finite(scale) or scale <= 0:
         raise EcvlValueError(f"{op}: scale must be a positive number, got {scale!r}")
     if center is not None:
         c = np.asarray(center, dtype=np.float64).ravel()

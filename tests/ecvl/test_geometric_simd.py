@@ -149,3 +149,100 @@ def test_set_simd_reports_state():
     finally:
         for mod in (_flip, _resize, _warp):
             assert isinstance(mod.set_simd(True), bool)
+
+
+# One-thread calls skip the OpenMP team (small images): the serial loops must give the bytes
+# of the parallel ones, at every pixel size the byte kernels distinguish.
+@pytest.mark.parametrize("psz", [1, 2, 3, 4, 5, 8, 12, 16, 20])
+def test_flip_kernels_serial_equal_parallel(rng, psz):
+    h, w = 37, 45  # more rows than one dynamic chunk, more columns than one transpose band
+    rows = rng.integers(0, 256, (h, w * psz), dtype=np.uint8)
+    for kernel, shape, arg in ((_flip.flip_rows, (h, w * psz), h),
+                               (_flip.mirror, (h, w * psz), psz),
+                               (_flip.transpose, (w, h * psz), psz)):
+        outs = []
+        for n in (1, 2):
+            out = np.zeros(shape, np.uint8)
+            kernel(rows, out, arg, n)
+            outs.append(out)
+        np.testing.assert_array_equal(outs[0], outs[1])
+    # and against NumPy
+    px = rows.reshape(h, w, psz)
+    out = np.zeros((w, h * psz), np.uint8)
+    _flip.transpose(rows, out, psz, 1)
+    np.testing.assert_array_equal(out.reshape(w, h, psz), px.transpose(1, 0, 2))
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("nthreads", [1, 2])
+def test_u8_image_flip_kernels_equal_byte_row_kernels(rng, channels, nthreads):
+    a = rng.integers(0, 256, (23, 19, channels), dtype=np.uint8)
+    for image_kernel, row_kernel, arg in ((_flip.flip_image_u8, _flip.flip_rows, 23),
+                                          (_flip.mirror_image_u8, _flip.mirror, channels)):
+        out = np.zeros_like(a)
+        image_kernel(a, out, nthreads)
+        rows = np.zeros((23, 19 * channels), np.uint8)
+        row_kernel(a.reshape(23, -1), rows, arg, nthreads)
+        np.testing.assert_array_equal(out.reshape(23, -1), rows)
+    np.testing.assert_array_equal(g.flip_array(a), a[::-1])
+    np.testing.assert_array_equal(g.mirror_array(a), a[:, ::-1])
+
+
+def test_flip_kernels_reject_mismatched_outputs():
+    a = np.zeros((4, 6, 1), np.uint8)
+    with pytest.raises(ValueError, match="flip"):
+        _flip.flip_image_u8(a, np.zeros((4, 5, 1), np.uint8), 1)
+    with pytest.raises(ValueError, match="mirror"):
+        _flip.mirror_image_u8(a, np.zeros((3, 6, 1), np.uint8), 1)
+    with pytest.raises(ValueError, match="flip_rows"):
+        _flip.flip_rows(np.zeros((6, 4), np.uint8), np.zeros((6, 4), np.uint8), 4, 1)
+    with pytest.raises(ValueError, match="mirror"):
+        _flip.mirror(np.zeros((6, 4), np.uint8), np.zeros((6, 4), np.uint8), 3, 1)
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_half_resize_serial_equals_parallel(rng, channels):
+    a = rng.integers(0, 256, (66, 70, channels), dtype=np.uint8)
+    outs = []
+    for n in (1, 2):
+        out = np.zeros((33, 35, channels), np.uint8)
+        _resize.half2x2(a, out, n)
+        outs.append(out)
+    np.testing.assert_array_equal(outs[0], outs[1])
+    ref = (a[0::2, 0::2].astype(np.int32) + a[1::2, 0::2] + a[0::2, 1::2] + a[1::2, 1::2] + 2) >> 2
+    np.testing.assert_array_equal(outs[0], ref)
+
+
+def test_small_gray_public_ops_match_numpy_and_opencv(rng):
+    a = rng.integers(0, 256, (64, 48, 1), dtype=np.uint8)
+    np.testing.assert_array_equal(g.flip_array(a), a[::-1])
+    np.testing.assert_array_equal(g.mirror_array(a), a[:, ::-1])
+    np.testing.assert_array_equal(g.transpose_array(a), a.transpose(1, 0, 2))
+    np.testing.assert_array_equal(g.resize_array(a, (32, 24))[..., 0],
+                                  cv2.resize(a, (24, 32), interpolation=cv2.INTER_LINEAR))
+
+
+@pytest.mark.parametrize("value", [0, 7, 300.5, -2, [5], np.float32(9)])
+def test_warp_constant_border_fills_every_pixel(rng, value):
+    # The output is allocated uninitialised unless the border is transparent: a constant
+    # border must still write every pixel, whatever the scalar type of `value`.
+    a = rng.integers(0, 256, (20, 30, 1), dtype=np.uint8)
+    m = np.array([[1.0, 0.2, 15.0], [-0.1, 1.0, 9.0]])
+    ours = g.warp_affine_array(a, m, value=value)
+    ref = g.warp_affine_array(a, m, value=value, out=np.full_like(a, 77))
+    np.testing.assert_array_equal(ours, ref)
+    v = float(np.ravel(value)[0])
+    assert (ours == int(min(max(round(v), 0), 255))).sum() > 0
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_warp_u8_groups_wholly_outside_take_the_constant(rng, both_paths, channels):
+    # A 45-degree turn leaves the output's corners (whole runs of four samples) outside.
+    a = rng.integers(0, 256, (40, 52, channels), dtype=np.uint8)
+    value = [11, 22, 33, 44][:channels]
+    simd, scalar = both_paths(lambda: g.rotate_array(a, 45, value=value))
+    np.testing.assert_array_equal(simd, scalar)
+    np.testing.assert_array_equal(simd[0, :4], np.tile(np.array(value, np.uint8), (4, 1)))
+    ref = cv2.warpAffine(a, cv2.getRotationMatrix2D((25.5, 19.5), -45, 1.0), (52, 40),
+                         borderValue=tuple(value) + (0,) * (4 - channels))
+    assert np.abs(simd.astype(int) - ref.reshape(simd.shape)).max() <= 1
