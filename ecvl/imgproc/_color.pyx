@@ -6,12 +6,21 @@ from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t
 from libc.math cimport floor
 
 cdef extern from "_color_u8.h" nogil:
-    void col_swap3_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n)
+    void col_perm3_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int i0, int i1, int i2)
     void col_gray3_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int w0, int w1, int w2)
     void col_ycc3_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int ri)
     void col_ycc3_inv_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int ri)
     void col_hsv3_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int ri)
     void col_hsv_init()
+    int col_simd_get()
+    void col_simd_cap(int level)
+
+def _simd_level(cap=None):
+    """Shuffle kernel level in use (0 plain C, 1 SSSE3, 2 AVX2); ``cap`` lowers it (tests)."""
+    if cap is not None:
+        col_simd_cap(int(cap))
+    return col_simd_get()
+
 
 ctypedef fused T:
     uint8_t
@@ -57,8 +66,8 @@ cdef void _shuffle_block(const T *s, T *d, Py_ssize_t n, Py_ssize_t cs, Py_ssize
                          const int *ix, T fill) noexcept nogil:
     cdef Py_ssize_t i, k
     if T is uint8_t:
-        if cs == 3 and cd == 3 and ix[0] == 2 and ix[1] == 1 and ix[2] == 0:
-            col_swap3_u8(s, d, n)
+        if cs == 3 and cd == 3:
+            col_perm3_u8(s, d, n, ix[0], ix[1], ix[2])
             return
     if cs == 3 and cd == 3:
         for i in range(n):
@@ -94,12 +103,14 @@ def shuffle(const T[:, ::1] src, T[:, ::1] dst, idx, T fill, int nthreads):
 cdef void _gray_block(const uint8_t *s, uint8_t *d, Py_ssize_t n, Py_ssize_t cs, int ri,
                       int gi, int bi) noexcept nogil:
     cdef Py_ssize_t i
-    # constant strides and offsets for the common layouts let the compiler vectorise
-    if cs == 3 and ri == 0 and gi == 1 and bi == 2:
-        col_gray3_u8(s, d, n, GR, GG, GB)
-        return
-    if cs == 3 and ri == 2 and gi == 1 and bi == 0:
-        col_gray3_u8(s, d, n, GB, GG, GR)
+    cdef int w[3]
+    if cs == 3:
+        # per-channel weights: the sum below is linear, so any (ri, gi, bi) maps onto them
+        w[0] = w[1] = w[2] = 0
+        w[ri] += GR
+        w[gi] += GG
+        w[bi] += GB
+        col_gray3_u8(s, d, n, w[0], w[1], w[2])
         return
     for i in range(n):
         d[i] = <uint8_t>((s[i * cs + ri] * GR + s[i * cs + gi] * GG + s[i * cs + bi] * GB

@@ -208,3 +208,60 @@ def test_scalar_saturate_cast_matches_the_array_rules():
         for v in [np.float64(x) for x in values] + [np.int64(x) for x in ints]:
             ours, ref = saturate_cast(v, dt), core(np.asarray(v)[None], dt)[0]
             assert type(ours) is type(ref) and (ours == ref or (ours != ours and ref != ref))
+
+
+# ---------------------------------------------------------------- uint8 3-channel shuffles
+from ecvl.imgproc import _color  # noqa: E402
+
+_LEVELS = [lv for lv in (0, 1, 2) if lv <= _color._simd_level()]
+_GRAY_CV = {"RGB": cv2.COLOR_RGB2GRAY, "BGR": cv2.COLOR_BGR2GRAY}
+
+
+@pytest.fixture(params=_LEVELS, ids=lambda lv: ("c", "ssse3", "avx2")[lv])
+def simd_level(request):
+    """Every shuffle kernel the CPU can run (plain C, SSSE3, AVX2), restored afterwards."""
+    best = _color._simd_level()
+    _color._simd_level(request.param)
+    assert _color._simd_level() == request.param
+    yield request.param
+    _color._simd_level(best)
+
+
+# widths around the 16- and 32-pixel vector blocks, so every tail length is exercised
+@pytest.mark.parametrize("width", [1, 3, 15, 16, 17, 31, 32, 33, 47, 63, 65, 100])
+def test_gray_and_bgr_u8_exact_on_every_kernel(rng, simd_level, width):
+    img = rng.integers(0, 256, (3, width, 3), dtype=np.uint8)
+    extremes = [[255, 255, 255], [0, 0, 0], [255, 0, 255], [0, 255, 0]][: min(width, 4)]
+    img[0, : len(extremes)] = extremes
+    for src in ("RGB", "BGR"):
+        gray = change_color_space_array(img, src, "GRAY")
+        np.testing.assert_array_equal(gray[..., 0], cv2.cvtColor(img, _GRAY_CV[src]))
+        np.testing.assert_array_equal(change_color_space_array(img, src, src), img)
+        other = "BGR" if src == "RGB" else "RGB"
+        np.testing.assert_array_equal(change_color_space_array(img, src, other), img[..., ::-1])
+
+
+def test_shuffle_u8_every_channel_map_and_gray_weights(rng, simd_level):
+    pix = rng.integers(0, 256, (16 * 9 + 7, 3), dtype=np.uint8)
+    for ix in np.ndindex(3, 3, 3):
+        out = np.empty_like(pix)
+        _color.shuffle(pix, out, list(ix), np.uint8(0), 1)
+        np.testing.assert_array_equal(out, pix[:, list(ix)], err_msg=str(ix))
+        gray = np.empty(pix.shape[0], np.uint8)
+        _color.rgb_to_gray_u8(pix, gray, *ix, 1)
+        p = pix.astype(np.int64)
+        ref = (p[:, ix[0]] * 9798 + p[:, ix[1]] * 19235 + p[:, ix[2]] * 3735 + 16384) >> 15
+        np.testing.assert_array_equal(gray, ref, err_msg=str(ix))
+
+
+def test_gray_and_bgr_u8_non_contiguous_and_threaded(rng, two_threads):
+    base = rng.integers(0, 256, (300, 410, 4), dtype=np.uint8)
+    for img in (base[::2, 1::3, :3], base[:, :, 2::-1], base[5:280, 3:400, 1:].transpose(1, 0, 2)):
+        assert not img.flags.c_contiguous
+        np.testing.assert_array_equal(change_color_space_array(img, "RGB", "GRAY")[..., 0],
+                                      cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2GRAY))
+        np.testing.assert_array_equal(change_color_space_array(img, "RGB", "BGR"), img[..., ::-1])
+    big = rng.integers(0, 256, (1030, 1031, 3), dtype=np.uint8)  # several blocks, odd tail
+    np.testing.assert_array_equal(change_color_space_array(big, "BGR", "GRAY")[..., 0],
+                                  cv2.cvtColor(big, cv2.COLOR_BGR2GRAY))
+    np.testing.assert_array_equal(change_color_space_array(big, "BGR", "RGB"), big[..., ::-1])
