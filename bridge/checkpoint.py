@@ -14,6 +14,7 @@ import numpy as np
 
 import eddl
 
+from ._atomic import atomic_path
 from .experiment import ExperimentError
 
 __all__ = ["rng_state", "save_checkpoint", "publish_last", "restore", "write_json_atomic"]
@@ -21,10 +22,8 @@ __all__ = ["rng_state", "save_checkpoint", "publish_last", "restore", "write_jso
 
 def write_json_atomic(obj, path):
     """Write ``obj`` as JSON via a temporary file and an atomic rename."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
         json.dump(obj, f, indent=1)
-    os.replace(tmp, path)
 
 
 def rng_state(net):
@@ -45,13 +44,8 @@ def save_checkpoint(net, out, epoch):
     eddl.save(net, os.path.join(out, f"{stem}.npz"), "npz")
     state = net.optimizer.get_state()
     path = os.path.join(out, f"{stem}-optimizer.npz")
-    tmp = f"{path}.tmp{os.getpid()}.npz"
-    try:
+    with atomic_path(path, ".npz") as tmp:
         np.savez(tmp, **state)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return stem
 
 

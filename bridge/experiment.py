@@ -5,6 +5,8 @@ import re
 
 import yaml
 
+from ._atomic import atomic_path
+
 __all__ = ["DEFAULTS", "ExperimentError", "resolve", "dump_experiment"]
 
 
@@ -135,7 +137,5 @@ def dump_experiment(cfg, path):
         Destination file.
     """
     text = yaml.safe_dump(dict(cfg), sort_keys=False)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
-    os.replace(tmp, path)

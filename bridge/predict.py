@@ -14,6 +14,7 @@ import eddl
 import ecvl
 from ecvl import ColorType
 
+from ._atomic import atomic_path
 from .convert import image_to_array
 from .report import contact_sheet, overlay_png
 from .train import load_run_model
@@ -56,12 +57,10 @@ def _load(path, shape):
 
 
 def _write_csv(path, header, rows):
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(rows)
-    os.replace(tmp, path)
 
 
 def _rgb8(unit):

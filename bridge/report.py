@@ -1,12 +1,12 @@
 """Pictures of a run: the training-curve PNG and segmentation overlays (Pillow only)."""
 
-import os
-
 import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
 from ecvl.imgproc.draw import overlay_mask_array
+
+from ._atomic import atomic_path
 
 __all__ = ["plot_curves", "overlay_png", "contact_sheet", "save_png_atomic"]
 
@@ -15,13 +15,8 @@ _COLOURS = {"train": (31, 119, 180), "val": (214, 39, 40)}
 
 def save_png_atomic(pil_image, path):
     """Write a Pillow image as PNG via a temporary file, so readers never see half a file."""
-    tmp = f"{path}.tmp{os.getpid()}.png"
-    try:
+    with atomic_path(path, ".png") as tmp:
         pil_image.save(tmp, format="PNG")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _panel(draw, box, title, series):

@@ -15,6 +15,7 @@ from ecvl import Dataset, Task
 from ecvl.augment import (AugmentationFactory, AugResizeDim, DatasetAugmentations,
                           SequentialAugmentationContainer)
 
+from ._atomic import atomic_path
 from .checkpoint import publish_last, restore, rng_state, save_checkpoint, write_json_atomic
 from .experiment import ExperimentError, dump_experiment
 from .loader import DLDataset
@@ -165,14 +166,12 @@ def _run_split(net, loader, split, train, epoch, verbose, label):
 
 
 def _write_history(history, path):
-    tmp = f"{path}.tmp{os.getpid()}"
     keys = ["epoch", "train_loss", "train_metric", "val_loss", "val_metric", "seconds",
             "train_seconds", "loader_wait", "loader_wait_fraction"]
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, keys, extrasaction="ignore")
         w.writeheader()
         w.writerows(history)
-    os.replace(tmp, path)
 
 
 def _overlays(net, loader, split, out_dir, count):
