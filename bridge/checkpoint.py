@@ -13,8 +13,8 @@ import shutil
 import numpy as np
 
 import eddl
+from eddl._atomic import atomic_path
 
-from ._atomic import atomic_path
 from .experiment import ExperimentError
 
 __all__ = ["rng_state", "save_checkpoint", "publish_last", "restore", "write_json_atomic"]
@@ -52,12 +52,11 @@ def save_checkpoint(net, out, epoch):
 def publish_last(out, stem):
     """Make ``last.npz`` the checkpoint's weights, and drop older checkpoints."""
     src, last = os.path.join(out, f"{stem}.npz"), os.path.join(out, "last.npz")
-    tmp = f"{last}.tmp{os.getpid()}"
-    try:
-        os.link(src, tmp)
-    except OSError:  # no hard links on this file system
-        shutil.copyfile(src, tmp)
-    os.replace(tmp, last)
+    with atomic_path(last) as tmp:
+        try:
+            os.link(src, tmp)
+        except OSError:  # no hard links on this file system
+            shutil.copyfile(src, tmp)
     keep = {os.path.basename(stem) + ".npz", os.path.basename(stem) + "-optimizer.npz"}
     folder = os.path.join(out, "checkpoints")
     for name in os.listdir(folder):

@@ -5,7 +5,7 @@ import re
 
 import yaml
 
-from ._atomic import atomic_path
+from eddl._atomic import atomic_path
 
 __all__ = ["DEFAULTS", "ExperimentError", "resolve", "dump_experiment"]
 

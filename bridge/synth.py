@@ -7,10 +7,11 @@ binary mask (0/255) of the lesion, so the same files serve classification and se
 """
 
 import os
-import tempfile
 
 import numpy as np
 from PIL import Image as PILImage
+
+from eddl._atomic import atomic_path
 
 __all__ = ["CLASSES", "default_cache", "make_lesion", "generate_lesion_dataset",
            "default_dataset"]
@@ -151,11 +152,8 @@ def generate_lesion_dataset(root, n_train=480, n_val=120, n_test=60, seed=0, siz
 
 
 def _write_atomic(path, text):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
+    with atomic_path(path) as tmp, open(tmp, "x", encoding="utf-8") as f:
         f.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp makes the file private; the dataset is meant to be shared
-    os.replace(tmp, path)
 
 
 def default_dataset(cache=None):

@@ -10,12 +10,12 @@ import time
 import numpy as np
 
 import eddl
+from eddl._atomic import atomic_path
 from eddl.tensor import manual_seed
 from ecvl import Dataset, Task
 from ecvl.augment import (AugmentationFactory, AugResizeDim, DatasetAugmentations,
                           SequentialAugmentationContainer)
 
-from ._atomic import atomic_path
 from .checkpoint import publish_last, restore, rng_state, save_checkpoint, write_json_atomic
 from .experiment import ExperimentError, dump_experiment
 from .loader import DLDataset

@@ -3,6 +3,7 @@
 import json
 import os
 
+from .. import _atomic
 from . import base
 
 __all__ = ["from_dict", "to_json", "from_json", "to_yaml", "from_yaml", "save", "load"]
@@ -79,10 +80,8 @@ def save(aug, path):
     """
     ext = os.path.splitext(str(path))[1].lower()
     text = _WRITERS.get(ext, lambda a: a.to_text() + "\n")(aug)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
+    with _atomic.atomic_path(path) as tmp, open(tmp, "x", encoding="utf-8") as f:
         f.write(text)
-    os.replace(tmp, path)
 
 
 def load(path):

@@ -3,6 +3,8 @@
 import json
 import os
 
+from .. import _atomic
+
 __all__ = ["dump_dataset"]
 
 
@@ -82,7 +84,5 @@ def dump_dataset(dataset, path):
         lines.append("split:")
         for sp in dataset.split_:
             lines.append(f"  {sp.split_name_}: [" + ", ".join(map(str, sp.samples_indices_)) + "]")
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
+    with _atomic.atomic_path(path) as tmp, open(tmp, "x", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
-    os.replace(tmp, path)

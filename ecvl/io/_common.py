@@ -2,8 +2,8 @@
 
 import contextlib
 import os
-import tempfile
 
+from .. import _atomic
 from ..core.errors import EcvlError, ImageIOError
 
 __all__ = ["atomic_path", "reading", "check_readable", "lower_ext"]
@@ -47,22 +47,13 @@ def reading(filename, what):
 def atomic_path(filename, suffix=None):
     """Yield a temporary path beside `filename`; move it into place only on success.
 
-    The temporary file lives in the destination folder so that the final
-    :func:`os.replace` is atomic; on any error it is removed and `filename` is left
-    untouched.
+    On any error the temporary file is removed and `filename` is left untouched; the
+    written file follows the user's umask. `suffix` defaults to the destination's
+    extension, for writers that pick the format from it.
     """
     path = os.fspath(filename)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ImageIOError(path, f"folder {folder} does not exist")
-    if suffix is None:
-        suffix = lower_ext(path)
-    fd, tmp = tempfile.mkstemp(prefix=".ecvl-", suffix=suffix, dir=folder)
-    os.close(fd)
-    try:
+    with _atomic.atomic_path(path, lower_ext(path) if suffix is None else suffix) as tmp:
         yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

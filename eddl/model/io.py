@@ -5,10 +5,11 @@ and ``.bin`` files are parsed field by field (``int32`` ndim, ``int32`` shape, `
 per parameter, in layer order; no header, no names).
 """
 
-import os
 import struct
 
 import numpy as np
+
+from .._atomic import atomic_path
 
 __all__ = ["save", "load", "save_npz", "load_npz", "save_bin", "load_bin"]
 
@@ -24,14 +25,8 @@ def _named_params(net):
 
 
 def _write_atomic(fname, write):
-    tmp = f"{fname}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-        os.replace(tmp, fname)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_path(fname) as tmp, open(tmp, "xb") as f:
+        write(f)
 
 
 def _npz_keys(net):

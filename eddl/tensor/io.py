@@ -8,10 +8,10 @@ save never leaves a half-written file behind.
 
 import math
 import os
-import uuid
 
 import numpy as np
 
+from .._atomic import atomic_path
 from ._base import TensorBase
 from ._checks import TensorFormatError, as_dtype, native
 
@@ -72,19 +72,8 @@ def read_bin(filename, start_row=0, end_row=-1):
 
 
 def _atomic_write(filename, write):
-    folder = os.path.dirname(os.path.abspath(filename))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot save {filename!r}: folder {folder!r} does not exist")
-    # A unique name opened with "x" keeps the user's umask (mkstemp would force 0600).
-    tmp = os.path.join(folder, f".{os.path.basename(filename)}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            write(f)
-        os.replace(tmp, filename)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(filename) as tmp, open(tmp, "xb") as f:
+        write(f)
 
 
 def write_bin(f, arr):
