@@ -25,6 +25,9 @@ __all__ = [
 ]
 
 
+_DATATYPE_OF = {}  # numpy dtype -> DataType, filled by DataType.from_numpy
+
+
 class DataType(enum.IntEnum):
     """Element type of an :class:`~ecvl.Image`.
 
@@ -65,16 +68,21 @@ class DataType(enum.IntEnum):
     @classmethod
     def from_numpy(cls, dtype):
         """Return the DataType of a NumPy dtype, raising for unsupported ones."""
+        found = _DATATYPE_OF.get(dtype) if isinstance(dtype, np.dtype) else None
+        if found is not None:
+            return found
         from .errors import EcvlTypeError
 
         dt = np.dtype(dtype)
         try:
-            return cls[dt.name]
+            found = cls[dt.name]
         except KeyError:
             raise EcvlTypeError(
                 f"unsupported dtype {dt}: ecvl images hold uint8, int8, uint16, int16, "
                 "int32, int64, float32 or float64 (convert with .astype first)"
             ) from None
+        _DATATYPE_OF[dt] = found  # every image construction asks: make repeats a lookup
+        return found
 
     @classmethod
     def parse(cls, value):

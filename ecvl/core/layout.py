@@ -15,10 +15,21 @@ from .errors import EcvlValueError
 __all__ = ["check_channels", "canonical_order", "has_channel_axis"]
 
 AXIS_LETTERS = "xyzcot"
+_VALID_CHANNELS = set()
 
 
 def check_channels(channels, ndim=None, what="channels"):
     """Validate a channels string, optionally against a number of axes; return it."""
+    if channels.__class__ is not str or channels not in _VALID_CHANNELS:
+        _check_letters(channels, what)
+        if len(_VALID_CHANNELS) < 1024:  # images are built constantly from a few strings
+            _VALID_CHANNELS.add(channels)
+    if ndim is not None and len(channels) != ndim:
+        raise EcvlValueError(f"{what} {channels!r} has {len(channels)} axes but the data has {ndim}")
+    return channels
+
+
+def _check_letters(channels, what):
     if not isinstance(channels, str):
         raise EcvlValueError(f"{what} must be a string such as 'xyc', got {channels!r}")
     bad = sorted(set(channels) - set(AXIS_LETTERS))
@@ -31,9 +42,6 @@ def check_channels(channels, ndim=None, what="channels"):
             raise EcvlValueError(f"{what} {channels!r} repeats the axis {letter!r}")
     if channels.count("o") > 2:
         raise EcvlValueError(f"{what} {channels!r} has more than two 'o' axes")
-    if ndim is not None and len(channels) != ndim:
-        raise EcvlValueError(f"{what} {channels!r} has {len(channels)} axes but the data has {ndim}")
-    return channels
 
 
 @lru_cache(maxsize=256)

@@ -13,6 +13,7 @@ from ..core.enums import ColorType, ImReadMode
 from ..core.errors import ImageIOError
 from ..core.image import Image
 from . import _png16
+from ._pillow import decode_direct, packed_array
 from ._common import atomic_path, check_readable, lower_ext, reading
 
 __all__ = ["read_raster", "read_raster_multi", "write_raster", "RASTER_EXTENSIONS"]
@@ -22,37 +23,7 @@ RASTER_EXTENSIONS = {
     ".tiff": "TIFF", ".pgm": "PPM", ".ppm": "PPM", ".pbm": "PPM", ".pnm": "PPM",
 }
 _LUMA = np.array([0.299, 0.587, 0.114])
-
-
-_PACKED = {"L": 1, "RGB": 3, "RGBA": 4}
-
-
-def _packed_array(frame):
-    """``(H, W, C)`` uint8 array of an L/RGB/RGBA frame, packed in one pass.
-
-    ``np.asarray(frame)`` goes through ``tobytes``, which packs the pixels in 64 KiB pieces
-    and then joins them: a second copy of the whole image into freshly allocated memory.
-    Asking the raw encoder for the whole image at once gives one buffer, which NumPy then
-    wraps without copying. Falls back to ``np.asarray`` if Pillow's encoder interface ever
-    behaves differently.
-    """
-    w, h = frame.size
-    c = _PACKED[frame.mode]
-    n = w * h * c
-    if n:
-        try:
-            enc = PILImage._getencoder(frame.mode, "raw", frame.mode)
-            try:
-                enc.setimage(frame.im, (0, 0, w, h))
-                _, status, data = enc.encode(n + 1)
-            finally:
-                enc.cleanup()
-            if status == 1 and len(data) == n:
-                return np.frombuffer(data, np.uint8).reshape(h, w, c)
-        except (AttributeError, TypeError, ValueError, RuntimeError, OSError):
-            pass
-    a = np.asarray(frame)
-    return a[..., None] if a.ndim == 2 else a
+_DIRECT_COLOR = {1: ColorType.GRAY, 3: ColorType.RGB, 4: ColorType.RGBA}
 
 
 def _frame_to_array(frame, filename):
@@ -60,8 +31,8 @@ def _frame_to_array(frame, filename):
     mode = frame.mode
     if mode == "1":
         return (np.asarray(frame.convert("L")))[..., None], ColorType.GRAY
-    if mode in _PACKED:
-        return _packed_array(frame), {"L": ColorType.GRAY, "RGB": ColorType.RGB}.get(
+    if mode in ("L", "RGB", "RGBA"):
+        return packed_array(frame), {"L": ColorType.GRAY, "RGB": ColorType.RGB}.get(
             mode, ColorType.RGBA)
     if mode == "LA":
         a = np.asarray(frame)
@@ -140,8 +111,12 @@ def read_raster(filename, flags=ImReadMode.ANYCOLOR, colortype=ColorType.RGB):
                     a = np.concatenate([a[..., :1]] * 3 + [a[..., 1:]], axis=2)
             else:
                 with _open(fh) as pil:
-                    pil.load()
-                    a, ct = _frame_to_array(pil, path)
+                    a = decode_direct(pil)
+                    if a is None:
+                        pil.load()
+                        a, ct = _frame_to_array(pil, path)
+                    else:
+                        ct = _DIRECT_COLOR[a.shape[2]]
         a, ct = _apply_flags(a, ct, flags, ColorType(colortype), path)
     return Image.from_canonical(a, "xyc", ct)
 

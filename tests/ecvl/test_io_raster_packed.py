@@ -1,11 +1,11 @@
-"""The one-pass pixel export of the raster reader against Pillow's own array export."""
+"""The raster reader's pixel paths (decoding into NumPy memory, one-pass export) vs Pillow."""
 
 import numpy as np
 import pytest
 from PIL import Image as PILImage
 
 import ecvl
-from ecvl.io import raster
+from ecvl.io import _pillow, raster
 
 
 @pytest.mark.parametrize("mode,ext", [("L", "png"), ("RGB", "png"), ("RGBA", "png"),
@@ -27,7 +27,7 @@ def test_read_matches_pillow(tmp_path, mode, ext, size):
 
 def test_falls_back_when_the_encoder_interface_differs(tmp_path, monkeypatch):
     arr = np.arange(5 * 4 * 3, dtype=np.uint8).reshape(5, 4, 3)
-    path = tmp_path / "a.png"
+    path = tmp_path / "a.bmp"  # BMP is exported from Pillow's memory, not decoded into ours
     PILImage.fromarray(arr).save(path)
 
     real, calls = raster.PILImage._getencoder, []
@@ -41,3 +41,74 @@ def test_falls_back_when_the_encoder_interface_differs(tmp_path, monkeypatch):
     monkeypatch.setattr(raster.PILImage, "_getencoder", broken_once)
     np.testing.assert_array_equal(ecvl.imread(path).canonical(), arr)
     assert len(calls) == 2
+
+
+def _write(tmp_path, mode, ext, h, w, seed=0):
+    rng = np.random.default_rng(seed)
+    arr = rng.integers(0, 256, (h, w, len(mode)), dtype=np.uint8)
+    path = tmp_path / f"d.{ext}"
+    PILImage.fromarray(arr[..., 0] if len(mode) == 1 else arr, mode).save(path)
+    with PILImage.open(path) as pil:
+        ref = np.asarray(pil)
+    return path, ref[..., None] if ref.ndim == 2 else ref
+
+
+@pytest.mark.parametrize("mode,ext", [("L", "png"), ("RGB", "png"), ("RGBA", "png"),
+                                      ("RGB", "jpg"), ("L", "jpg")])
+@pytest.mark.parametrize("h,w", [(1, 1), (2, 1), (1, 5), (33, 17)])
+def test_decoding_into_numpy_memory_matches_pillow(tmp_path, mode, ext, h, w):
+    path, ref = _write(tmp_path, mode, ext, h, w, seed=h * w)
+    with PILImage.open(path) as pil:
+        a = _pillow.decode_direct(pil)
+    assert a is not None, "JPEG/PNG in L/RGB/RGBA take the direct path"
+    assert a.flags.c_contiguous and a.dtype == np.uint8
+    np.testing.assert_array_equal(a, ref)
+
+
+def test_large_rgb_is_packed_on_several_threads_identically(tmp_path, monkeypatch):
+    path, ref = _write(tmp_path, "RGB", "png", 67, 45)
+    monkeypatch.setattr(_pillow, "_PARALLEL_PIXELS", 1)
+    before = ecvl.get_num_threads()
+    ecvl.set_num_threads(2)
+    try:
+        np.testing.assert_array_equal(ecvl.imread(path).canonical(), ref)
+    finally:
+        ecvl.set_num_threads(before)
+
+
+@pytest.mark.parametrize("mode,ext", [("P", "png"), ("RGB", "bmp"), ("RGB", "tif")])
+def test_other_frames_take_pillows_path(tmp_path, mode, ext):
+    arr = np.arange(6 * 5 * 3, dtype=np.uint8).reshape(6, 5, 3)
+    pil_img = PILImage.fromarray(arr)
+    path = tmp_path / f"o.{ext}"
+    (pil_img.convert("P") if mode == "P" else pil_img).save(path)
+    with PILImage.open(path) as pil:
+        assert _pillow.decode_direct(pil) is None
+    with PILImage.open(path) as pil:
+        ref = np.asarray(pil.convert("RGB"))
+    np.testing.assert_array_equal(ecvl.imread(path).canonical(), ref)
+
+
+def test_falls_back_when_buffers_cannot_be_mapped(tmp_path, monkeypatch):
+    path, ref = _write(tmp_path, "RGB", "jpg", 9, 11)
+
+    def refuse(*args):
+        raise ValueError("buffer mapping not supported")
+
+    monkeypatch.setattr(_pillow.PILImage.core, "map_buffer", refuse)
+    np.testing.assert_array_equal(ecvl.imread(path).canonical(), ref)
+
+
+def test_truncated_file_still_names_the_file(tmp_path):
+    path, _ = _write(tmp_path, "RGB", "png", 40, 40)
+    data = path.read_bytes()
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ecvl.EcvlError, match="bad.png"):
+        ecvl.imread(bad)
+
+
+def test_pack_kernel_checks_shapes():
+    from ecvl.io import _pack
+    with pytest.raises(ValueError, match="do not match"):
+        _pack.rgbx_to_rgb(np.zeros((2, 3, 4), np.uint8), np.zeros((2, 2, 3), np.uint8), 1)
