@@ -1,6 +1,7 @@
 """Turning one dataset sample into its slot of a batch (image and target)."""
 
 import os
+import threading
 
 import numpy as np
 
@@ -36,7 +37,8 @@ def sample_name(sample):
 class Producer:
     """Reads, augments and converts samples of a dataset; shared by all worker threads.
 
-    Holds no mutable state, so any number of threads may call :meth:`fill` at once.
+    Holds no state shared between calls (each thread has its own random generator), so any
+    number of threads may call :meth:`fill` at once.
     """
 
     def __init__(self, ds, augs, ctype, ctype_gt, seed, scale, gt_scale, label_mode,
@@ -47,6 +49,14 @@ class Producer:
         self.mask_values = None if mask_values is None else np.asarray(sorted(mask_values))
         self.num_classes = len(ds.classes_)
         self.num_features = len(ds.features_)
+        self._local = threading.local()
+
+    def _thread_rng(self):
+        # one generator per thread, reseeded per sample: same stream, none of the set-up cost
+        rng = getattr(self._local, "rng", None)
+        if rng is None:
+            rng = self._local.rng = np.random.Generator(np.random.PCG64(0))
+        return rng
 
     # -- target kind ------------------------------------------------------------------
     def target_kind(self, split):
@@ -67,7 +77,7 @@ class Producer:
         if sample.label_path_ is not None and self.target_kind(split) == "mask":
             gt = _read(sample, self.ctype_gt, True)
         if self.augs is not None and len(self.augs) > split:
-            rng = sample_rng(self.seed, index, epoch)
+            rng = sample_rng(self.seed, index, epoch, out=self._thread_rng())
             if gt is None:
                 img = self.augs.apply(split, img, rng=rng)
             else:
