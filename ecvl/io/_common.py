@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import stat
 
 from .. import _atomic
 from ..core.errors import EcvlError, ImageIOError
@@ -20,9 +21,11 @@ def lower_ext(filename):
 def check_readable(filename):
     """Raise ImageIOError unless `filename` names an existing regular file; return its str."""
     path = os.fspath(filename)
-    if not os.path.exists(path):
-        raise ImageIOError(path, "file does not exist")
-    if os.path.isdir(path):
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        raise ImageIOError(path, "file does not exist") from None
+    if stat.S_ISDIR(mode):
         raise ImageIOError(path, "is a directory, not a file")
     return path
 

@@ -7,11 +7,12 @@ import zlib
 
 from ..core.enums import ColorType, ImReadMode
 from ..core.errors import ImageIOError
-from ._common import check_readable, lower_ext
+from ._common import check_readable, lower_ext, reading
 from .dicom import dicom_read
 from .dicom_write import dicom_write
 from .nifti import nifti_read, nifti_write
-from .raster import RASTER_EXTENSIONS, read_raster, read_raster_multi, write_raster
+from .raster import (RASTER_EXTENSIONS, read_raster, read_raster_file, read_raster_multi,
+                     write_raster)
 
 __all__ = ["sniff_format", "imread", "imwrite", "ImRead", "ImWrite", "ImReadMulti", "imread_multi"]
 
@@ -40,7 +41,10 @@ def sniff_format(filename):
     """
     path = check_readable(filename)
     with open(path, "rb") as fh:
-        head = fh.read(544)
+        return _sniff(fh.read(544), path)
+
+
+def _sniff(head, path):
     if head.startswith(_RASTER_MAGIC) or (len(head) > 2 and head[:1] == b"P" and head[1:2] in b"1234567"
                                           and head[2:3].isspace()):
         return "raster"
@@ -97,12 +101,17 @@ def imread(filename, flags=ImReadMode.ANYCOLOR, colortype=ColorType.RGB):
     >>> ecvl.imread(path)
     Image(dims=[5, 4, 3], channels='xyc', elemtype=uint8, colortype=RGB)
     """
-    kind = sniff_format(filename)
+    path = check_readable(filename)
+    with reading(path, "reading image"), open(path, "rb") as fh:
+        kind = _sniff(fh.read(544), path)
+        if kind == "raster":  # the file already open serves the decoder too
+            fh.seek(0)
+            return read_raster_file(fh, path, flags, colortype)
     if kind == "dicom":
         return dicom_read(filename)
     if kind == "nifti":
         return nifti_read(filename)
-    if kind == "raster" or lower_ext(filename) in RASTER_EXTENSIONS:
+    if lower_ext(filename) in RASTER_EXTENSIONS:
         return read_raster(filename, flags, colortype)
     try:
         return read_raster(filename, flags, colortype)  # any other format Pillow knows

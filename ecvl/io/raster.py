@@ -13,7 +13,7 @@ from ..core.enums import ColorType, ImReadMode
 from ..core.errors import ImageIOError
 from ..core.image import Image
 from . import _png16
-from ._pillow import decode_direct, packed_array
+from ._pillow import decode_direct, decode_jpeg, packed_array
 from ._common import atomic_path, check_readable, lower_ext, reading
 
 __all__ = ["read_raster", "read_raster_multi", "write_raster", "RASTER_EXTENSIONS"]
@@ -100,23 +100,32 @@ def read_raster(filename, flags=ImReadMode.ANYCOLOR, colortype=ColorType.RGB):
         The file is missing, truncated, corrupt or not a supported raster format.
     """
     path = check_readable(filename)
+    with reading(path, "reading raster image"), open(path, "rb") as fh:
+        return read_raster_file(fh, path, flags, colortype)
+
+
+def read_raster_file(fh, path, flags=ImReadMode.ANYCOLOR, colortype=ColorType.RGB):
+    """:func:`read_raster` from a binary file object at its start; `path` names it in errors."""
     with reading(path, "reading raster image"):
-        with open(path, "rb") as fh:  # one open serves the header sniff and the decoder
-            hdr = _png16.header(fh.read(64))
-            fh.seek(0)
-            if hdr is not None and hdr[2] == 16 and hdr[3] in (2, 4, 6) and not hdr[4]:
-                a = _png16.decode(fh.read(), path)
-                ct = ColorType.RGBA if a.shape[2] in (2, 4) else ColorType.RGB
-                if a.shape[2] == 2:
-                    a = np.concatenate([a[..., :1]] * 3 + [a[..., 1:]], axis=2)
-            else:
-                with _open(fh) as pil:
-                    a = decode_direct(pil)
-                    if a is None:
-                        pil.load()
-                        a, ct = _frame_to_array(pil, path)
-                    else:
-                        ct = _DIRECT_COLOR[a.shape[2]]
+        head = fh.read(64)
+        hdr = _png16.header(head)
+        a = decode_jpeg(head + fh.read()) if head.startswith(b"\xff\xd8\xff") else None
+        fh.seek(0)
+        if a is not None:
+            ct = _DIRECT_COLOR[a.shape[2]]
+        elif hdr is not None and hdr[2] == 16 and hdr[3] in (2, 4, 6) and not hdr[4]:
+            a = _png16.decode(fh.read(), path)
+            ct = ColorType.RGBA if a.shape[2] in (2, 4) else ColorType.RGB
+            if a.shape[2] == 2:
+                a = np.concatenate([a[..., :1]] * 3 + [a[..., 1:]], axis=2)
+        else:
+            with _open(fh) as pil:
+                a = decode_direct(pil)
+                if a is None:
+                    pil.load()
+                    a, ct = _frame_to_array(pil, path)
+                else:
+                    ct = _DIRECT_COLOR[a.shape[2]]
         a, ct = _apply_flags(a, ct, flags, ColorType(colortype), path)
     return Image.from_canonical(a, "xyc", ct)
 

@@ -112,3 +112,79 @@ def test_pack_kernel_checks_shapes():
     from ecvl.io import _pack
     with pytest.raises(ValueError, match="do not match"):
         _pack.rgbx_to_rgb(np.zeros((2, 3, 4), np.uint8), np.zeros((2, 2, 3), np.uint8), 1)
+
+
+def _jpeg(tmp_path, arr, name="j.jpg", **kw):
+    path = tmp_path / name
+    PILImage.fromarray(arr[..., 0] if arr.shape[2] == 1 else arr).save(path, **kw)
+    with PILImage.open(path) as pil:
+        ref = np.asarray(pil)
+    return path, ref[..., None] if ref.ndim == 2 else ref
+
+
+@pytest.mark.parametrize("c", [1, 3])
+@pytest.mark.parametrize("h,w", [(1, 1), (9, 31), (64, 48)])
+@pytest.mark.parametrize("kw", [{}, {"progressive": True}, {"subsampling": 0},
+                                {"restart_marker_blocks": 1}, {"quality": 30, "optimize": True},
+                                {"exif": b"Exif\x00\x00" + b"\x00" * 40,
+                                 "icc_profile": b"\x01" * 300, "comment": b"made by tests"}])
+def test_jpeg_decoded_without_pillows_parser_matches_pillow(tmp_path, c, h, w, kw):
+    arr = np.random.default_rng(h * w + c).integers(0, 256, (h, w, c), dtype=np.uint8)
+    path, ref = _jpeg(tmp_path, arr, **kw)
+    data = path.read_bytes()
+    assert _pillow.jpeg_frame(data) == (h, w, c)
+    np.testing.assert_array_equal(_pillow.decode_jpeg(data), ref)
+    np.testing.assert_array_equal(ecvl.imread(path, ecvl.ImReadMode.UNCHANGED).canonical(), ref)
+
+
+def test_cmyk_jpeg_goes_through_pillow(tmp_path):
+    arr = np.random.default_rng(1).integers(0, 256, (8, 6, 4), dtype=np.uint8)
+    path = tmp_path / "cmyk.jpg"
+    PILImage.fromarray(arr, "CMYK").save(path)
+    assert _pillow.decode_jpeg(path.read_bytes()) is None
+    with PILImage.open(path) as pil:
+        ref = np.asarray(pil.convert("RGB"))
+    np.testing.assert_array_equal(ecvl.imread(path).canonical(), ref)
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.7, 0.99])
+def test_truncated_jpeg_names_the_file(tmp_path, cut):
+    arr = np.random.default_rng(2).integers(0, 256, (40, 40, 3), dtype=np.uint8)
+    path, _ = _jpeg(tmp_path, arr)
+    data = path.read_bytes()
+    with pytest.raises(OSError, match="truncated"):
+        _pillow.decode_jpeg(data[: int(len(data) * cut)])
+    bad = tmp_path / "cut.jpg"
+    bad.write_bytes(data[: int(len(data) * cut)])
+    with pytest.raises(ecvl.EcvlError, match="cut.jpg"):
+        ecvl.imread(bad)
+
+
+@pytest.mark.parametrize("data", [b"\xff\xd8\xff", b"\xff\xd8\xff\xe0\x00\x10JFIF",
+                                  b"\xff\xd8\xff\xda\x00\x02", b"\xff\xd8\x00\x00\x00",
+                                  b"\xff\xd8\xff\xc0\x00\x11\x08\x00\x00\x00\x10\x03",
+                                  b"\xff\xd8\xff\xc0\x00\x11\x0c\x00\x10\x00\x10\x03",
+                                  b"\xff\xd8\xff\xc3\x00\x11\x08\x00\x10\x00\x10\x03"])
+def test_unparsable_or_unsupported_headers_are_left_to_pillow(data):
+    assert _pillow.jpeg_frame(data) is None
+    assert _pillow.decode_jpeg(data) is None
+
+
+def test_load_truncated_images_setting_is_honoured(tmp_path, monkeypatch):
+    from PIL import ImageFile
+    arr = np.random.default_rng(3).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    path, _ = _jpeg(tmp_path, arr)
+    data = path.read_bytes()
+    bad = tmp_path / "pad.jpg"
+    bad.write_bytes(data[: len(data) * 2 // 3])
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    assert ecvl.imread(bad).dims_ == [32, 32, 3]
+
+
+def test_decompression_bomb_limit_still_applies(tmp_path, monkeypatch):
+    arr = np.zeros((40, 40, 3), np.uint8)
+    path, _ = _jpeg(tmp_path, arr)
+    monkeypatch.setattr(PILImage, "MAX_IMAGE_PIXELS", 100)
+    assert _pillow.decode_jpeg(path.read_bytes()) is None
+    with pytest.raises(ecvl.EcvlError, match="j.jpg"):
+        ecvl.imread(path)
