@@ -2,10 +2,11 @@
 
 Order and augmentation are fixed by the seed: the split's (optionally shuffled) index list is
 cut into batches, each sample is augmented with its own stream ``sample_rng(seed, index,
-epoch)``, and batches are handed out in order however many workers fill them. Workers take
-whole batches from a shared counter (a slow sample never stalls a fixed partition) and write
-samples straight into the batch arrays. At most ``queue_ratio_size * num_workers`` batches
-are ahead of the consumer. Every wait has a timeout, so a stopped or failed loader never
+epoch)``, and batches are handed out in order however many workers fill them. Each batch is
+cut into a few parts that workers take from a shared counter and fill straight into the
+batch arrays: all workers help with the batch the training loop needs next, and none sits
+idle while another finishes the epoch's last batch alone. At most
+``queue_ratio_size * num_workers`` batches are ahead of the consumer. Every wait has a timeout, so a stopped or failed loader never
 leaves a thread blocked.
 """
 
@@ -28,25 +29,27 @@ _POLL = 0.05
 
 
 class _Epoch:
-    """Shared state of one Start()...Stop() run: job counter, finished jobs, errors.
+    """Shared state of one Start()...Stop() run: parts to fill, batch buffers, results.
 
-    A job is a list of sample indices; every batch is one job except the first, which is
-    split among the workers: the training loop waits for the first batch of every pass
-    while nothing is prefetched yet, so that one batch should be ready as early as possible.
+    A job is one part ``(batch, first slot, end slot)`` of a batch. With several workers
+    every batch is cut into up to two parts per worker, so the workers share the batch the
+    consumer waits for and finish an epoch together (whole-batch jobs leave one worker
+    idle for up to a batch at the end of every epoch).
     """
 
-    def __init__(self, batches, capacity, first_parts):
+    def __init__(self, batches, capacity, workers):
+        self.batches = batches
         self.jobs, self.spans = [], []  # spans[b]: (first job, number of jobs) of batch b
         for b, idx in enumerate(batches):
-            k = max(1, min(first_parts, len(idx))) if b == 0 else 1
+            k = max(1, min(2 * workers if workers > 1 else 1, len(idx)))
             self.spans.append((len(self.jobs), k))
-            self.jobs += [idx[len(idx) * j // k:len(idx) * (j + 1) // k] for j in range(k)]
-        self.capacity = capacity
+            self.jobs += [(b, len(idx) * j // k, len(idx) * (j + 1) // k) for j in range(k)]
+        self.capacity = capacity        # batches allowed ahead of the consumer
         self.cond = threading.Condition()
         self.next_job = 0
-        self.consumed = 0               # jobs handed to the consumer
-        self.next_batch = 0
-        self.done = {}                  # job number -> (x, y, samples) or exception
+        self.next_batch = 0             # the batch the consumer takes next
+        self.buffers = {}               # batch -> (x, y) being filled
+        self.done = {}                  # job -> filled slots, or the exception it raised
         self.stop = False
 
 
@@ -230,41 +233,59 @@ class DLDataset(Dataset):
             out.pop()
         return out
 
-    def _make_batch(self, i, indices, epoch):
-        n = len(indices)
+    def _new_batch(self, i, n):
         x = np.empty((n,) + self._sample_shape, np.float32)
         tshape = self._producer.target_shape(i, self.n_channels_gt_, self.resize_dims_)
-        y = None if tshape is None else np.empty((n,) + tshape, np.float32)
-        keep = []
-        for slot, idx in enumerate(indices):
+        return x, (None if tshape is None else np.empty((n,) + tshape, np.float32))
+
+    def _fill_slots(self, i, indices, epoch, x, y, lo, hi):
+        """Fill slots ``lo:hi`` with samples ``indices[lo:hi]``; return the slots filled."""
+        ok = []
+        for slot in range(lo, hi):
             try:
-                self._producer.fill(i, idx, epoch, x, y, len(keep))
-                keep.append(idx)
+                self._producer.fill(i, indices[slot], epoch, x, y, slot)
+                ok.append(slot)
             except SampleError as e:
                 if not self.skip_bad:
                     raise
                 log.warning("skipping bad sample: %s", e)
-        k = len(keep)
-        if k < n:
-            x, y = x[:k].copy(), (None if y is None else y[:k].copy())
-        return x, y, [self.samples_[j] for j in keep]
+        return ok
+
+    def _assemble(self, indices, x, y, ok):
+        if len(ok) < len(indices):  # skipped samples: close the gaps
+            x, y = x[ok], (None if y is None else y[ok])
+        return x, y, [self.samples_[indices[s]] for s in ok]
+
+    def _make_batch(self, i, indices, epoch):
+        x, y = self._new_batch(i, len(indices))
+        ok = self._fill_slots(i, indices, epoch, x, y, 0, len(indices))
+        return self._assemble(indices, x, y, ok)
 
     def _worker(self, run, i, epoch):
         while True:
             with run.cond:
                 while not run.stop and run.next_job < len(run.jobs) \
-                        and run.next_job >= run.consumed + run.capacity:
+                        and run.jobs[run.next_job][0] >= run.next_batch + run.capacity:
                     run.cond.wait(_POLL)
                 if run.stop or run.next_job >= len(run.jobs):
                     return
-                b = run.next_job
+                j = run.next_job
                 run.next_job += 1
+                b, lo, hi = run.jobs[j]
+                buf = run.buffers.get(b)
+                if buf is None:  # the batch's first part to start allocates it
+                    try:
+                        buf = run.buffers[b] = self._new_batch(i, len(run.batches[b]))
+                    except BaseException as e:
+                        buf = e
             try:
-                result = self._make_batch(i, run.jobs[b], epoch)
+                if isinstance(buf, BaseException):
+                    raise buf
+                result = self._fill_slots(i, run.batches[b], epoch, buf[0], buf[1], lo, hi)
             except BaseException as e:  # delivered to the consumer, which re-raises it
                 result = e
             with run.cond:
-                run.done[b] = result
+                run.done[j] = result
                 run.cond.notify_all()
 
     def Start(self, split_index=-1):
@@ -295,6 +316,7 @@ class DLDataset(Dataset):
             t.join()
         self._threads = []
         run.done.clear()
+        run.buffers.clear()
 
     def IsStarted(self):
         """True between Start() and Stop()."""
@@ -306,7 +328,7 @@ class DLDataset(Dataset):
         if run is None:
             return 0
         with run.cond:
-            return sum(len(v[2]) for v in run.done.values() if isinstance(v, tuple))
+            return sum(len(v) for v in run.done.values() if isinstance(v, list))
 
     def _next_from_queue(self):
         run, i = self._run, self.current_split_
@@ -321,7 +343,8 @@ class DLDataset(Dataset):
                                            f"{run.next_batch}")
                     run.cond.wait(_POLL)
             parts = [run.done.pop(j) for j in range(first, first + k)]
-            run.consumed += k
+            b = run.next_batch
+            x, y = run.buffers.pop(b, (None, None))
             run.next_batch += 1
             run.cond.notify_all()
         self.current_batch_[i] += 1
@@ -329,12 +352,7 @@ class DLDataset(Dataset):
             if isinstance(part, BaseException):
                 self.Stop()
                 raise part
-        if k == 1:
-            return parts[0]
-        ys = [p[1] for p in parts]
-        return (np.concatenate([p[0] for p in parts]),
-                None if ys[0] is None else np.concatenate(ys),
-                [smp for p in parts for smp in p[2]])
+        return self._assemble(run.batches[b], x, y, [slot for part in parts for slot in part])
 
     def _next_sync(self):
         i = self.current_split_

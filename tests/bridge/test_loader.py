@@ -189,6 +189,31 @@ def test_skip_bad_logs_and_continues(lesions, tmp_path, caplog):
     assert os.path.basename(bad) in caplog.text
 
 
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_skipped_samples_leave_no_gap_in_shared_batches(lesions, tmp_path, workers):
+    ddf, _ = _copy(lesions, tmp_path)
+    ds = ecvl.Dataset(ddf)
+    train = ds.GetSplit("training")
+    for k in (1, 6):  # inside the first and the second batch, in different parts
+        open(ds.samples_[train[k]].location_[0], "wb").close()
+
+    def batches(threads):
+        loader = DLDataset(ddf, 5, _augs(), num_workers=max(threads, 1), skip_bad=True)
+        loader.SetSplit("training")
+        loader.ResetBatch(shuffle=False)
+        if threads == 0:  # synchronous loading, no worker threads
+            return [tuple(t.numpy().copy() for t in loader.LoadBatch())
+                    for _ in range(loader.GetNumBatches())]
+        return [(x.numpy().copy(), y.numpy().copy()) for x, y in loader]
+
+    want, got = batches(0), batches(workers)
+    assert [b[0].shape[0] for b in got] == [b[0].shape[0] for b in want]
+    assert [b[0].shape[0] for b in got][:2] == [4, 4]
+    for (x, y), (wx, wy) in zip(got, want):
+        np.testing.assert_array_equal(x, wx)
+        np.testing.assert_array_equal(y, wy)
+
+
 def test_consumer_exception_shuts_workers_down(lesions):
     loader = DLDataset(lesions["classification"], 2, _augs(), num_workers=2,
                        queue_ratio_size=1)
@@ -220,13 +245,15 @@ def test_inconsistent_sizes_after_augmentation(lesions, tmp_path):
         loader.LoadBatch()
 
 
-def test_first_batch_is_shared_by_the_workers(lesions, tmp_path):
+def test_every_batch_is_shared_by_the_workers(lesions, tmp_path):
     from bridge.loader import _Epoch
 
     run = _Epoch([[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10]], 4, 2)
-    assert run.jobs == [[0, 1], [2, 3, 4], [5, 6, 7, 8, 9], [10]]
-    assert run.spans == [(0, 2), (2, 1), (3, 1)]
-    assert _Epoch([[0]], 4, 3).jobs == [[0]]
+    assert run.jobs == [(0, 0, 1), (0, 1, 2), (0, 2, 3), (0, 3, 5),
+                        (1, 0, 1), (1, 1, 2), (1, 2, 3), (1, 3, 5), (2, 0, 1)]
+    assert run.spans == [(0, 4), (4, 4), (8, 1)]
+    assert _Epoch([[0]], 4, 3).jobs == [(0, 0, 1)]
+    assert _Epoch([[0, 1, 2], [3, 4]], 2, 1).jobs == [(0, 0, 3), (1, 0, 2)]
     # a bad sample in the second part of the first batch still names its file
     ddf, _ = _copy(lesions, tmp_path)
     ds = ecvl.Dataset(ddf)
