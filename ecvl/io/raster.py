@@ -12,7 +12,7 @@ from PIL import Image as PILImage
 from ..core.enums import ColorType, ImReadMode
 from ..core.errors import ImageIOError
 from ..core.image import Image
-from . import _png16
+from . import _png
 from ._pillow import decode_direct, decode_jpeg, packed_array
 from ._common import atomic_path, check_readable, lower_ext, reading
 
@@ -108,16 +108,16 @@ def read_raster_file(fh, path, flags=ImReadMode.ANYCOLOR, colortype=ColorType.RG
     """:func:`read_raster` from a binary file object at its start; `path` names it in errors."""
     with reading(path, "reading raster image"):
         head = fh.read(64)
-        hdr = _png16.header(head)
-        a = decode_jpeg(head + fh.read()) if head.startswith(b"\xff\xd8\xff") else None
+        a = None
+        if head.startswith(b"\xff\xd8\xff"):
+            a = decode_jpeg(head + fh.read())
+        elif _png.decodable(_png.header(head)):
+            a = _png.decode(head + fh.read(), path)
+            if a.shape[2] == 2:  # gray + alpha, as Pillow's LA frames are read
+                a = np.concatenate([a[..., :1]] * 3 + [a[..., 1:]], axis=2)
         fh.seek(0)
         if a is not None:
             ct = _DIRECT_COLOR[a.shape[2]]
-        elif hdr is not None and hdr[2] == 16 and hdr[3] in (2, 4, 6) and not hdr[4]:
-            a = _png16.decode(fh.read(), path)
-            ct = ColorType.RGBA if a.shape[2] in (2, 4) else ColorType.RGB
-            if a.shape[2] == 2:
-                a = np.concatenate([a[..., :1]] * 3 + [a[..., 1:]], axis=2)
         else:
             with _open(fh) as pil:
                 a = decode_direct(pil)
@@ -234,7 +234,7 @@ def write_raster(filename, img, quality=95):
     with atomic_path(path) as tmp:
         if fmt == "PNG" and planes[0].dtype == np.uint16 and c > 1:
             with open(tmp, "wb") as fh:
-                fh.write(_png16.encode(planes[0]))
+                fh.write(_png.encode(planes[0]))
             return
         pils = [_pil_from(p, fmt, ext) for p in planes]
         kwargs = {"quality": int(quality)} if fmt == "JPEG" else {}
