@@ -1,15 +1,29 @@
-"""The :class:`Image` class: an N-D NumPy array plus ECVL's layout and medical metadata."""
+"""The :class:`Image` class: an N-D NumPy array plus ECVL's layout and medical metadata.
 
-import copy as _copy
+This module holds the class, its constructor and attributes; the methods for each other job
+are written in their own modules and bound in the class body:
+
+* ``_image_construct``: ``empty``, ``fromarray``, ``from_canonical``,
+  ``new_like`` and the input validation they share;
+* ``_image_numpy``: NumPy interop (``canonical``, ``to_numpy``,
+  ``__array__``), views (slicing, ``crop``) and copies;
+* ``_image_pyecvl``: PyECVL's accessors (``IsEmpty``, ``Width``, ``GetMeta``, ...).
+"""
 
 import numpy as np
 
+from . import _image_construct as _build
+from . import _image_numpy as _interop
+from . import _image_pyecvl as _pyecvl
 from . import layout as _layout
 from .enums import ColorType, DataType, Device
 from .errors import EcvlError, EcvlValueError
-from .metadata import MetaData
 
 __all__ = ["Image"]
+
+# Private helpers other code may have imported from here
+_wrap_meta = _build.wrap_meta
+_as_supported = _build.as_supported
 
 
 class Image:
@@ -106,185 +120,15 @@ class Image:
         self._owner = True
         self.colortype_ = colortype
         self.spacings_ = spacings
-        self.meta_ = _wrap_meta(meta)
+        self.meta_ = _build.wrap_meta(meta)
 
     # ------------------------------------------------------------------ construction
-    @classmethod
-    def empty(cls):
-        """Return an empty image (no data), PyECVL's placeholder for a destination.
-
-        Returns
-        -------
-        Image
-            An image whose :meth:`IsEmpty` is True.
-
-        Examples
-        --------
-        >>> import ecvl
-        >>> ecvl.Image.empty().IsEmpty()
-        True
-        """
-        return cls()
-
-    @classmethod
-    def fromarray(cls, array, channels, colortype=ColorType.none, spacings=None, meta=None, copy=True):
-        """Make an image from an array whose axes follow `channels` (x-first rule).
-
-        Parameters
-        ----------
-        array : array_like
-            Data with ``array.shape == dims`` in the order of `channels`.
-        channels : str
-            Channels string, one letter per axis of `array`.
-        colortype : ColorType, optional
-            Colour type.
-        spacings : sequence of float, optional
-            Physical spacing per axis.
-        meta : dict, optional
-            Metadata.
-        copy : bool, optional
-            True (default, as PyECVL) copies the data into canonical storage; False
-            wraps `array` without copying, so writes go both ways.
-
-        Returns
-        -------
-        Image
-            The new image.
-
-        Examples
-        --------
-        >>> import ecvl, numpy as np
-        >>> a = np.arange(24, dtype=np.uint8).reshape(4, 3, 2)    # x, y, c
-        >>> img = ecvl.Image.fromarray(a, "xyc", ecvl.ColorType.none)
-        >>> img.dims_, int(np.asarray(img)[3, 2, 1])
-        ([4, 3, 2], 23)
-        """
-        arr = _as_supported(array, "Image.fromarray")
-        _layout.check_channels(channels, arr.ndim, "Image.fromarray: channels")
-        img = cls()
-        if copy:
-            perm, ch = _layout.canonical_order(channels)
-            canon = arr.transpose(perm).copy(order="C")
-            if ch is None:
-                canon = canon[..., None]
-            img._set_storage(canon, channels)
-            img._owner = True
-        else:
-            img._data = arr
-            img._channels = channels
-        img.colortype_ = colortype
-        img.spacings_ = spacings
-        img.meta_ = _wrap_meta(meta)
-        return img
-
-    @classmethod
-    def from_canonical(cls, array, channels="xyc", colortype=ColorType.none, spacings=None, meta=None):
-        """Wrap a canonical array (e.g. ``(H, W, C)``) without copying.
-
-        Parameters
-        ----------
-        array : numpy.ndarray
-            Canonical data: non-channel axes reversed (``z, y, x``), then the channel
-            axis. When `channels` has no ``c``/``o`` axis the trailing axis of size 1
-            may be present or left out.
-        channels : str, optional
-            Channels string of the image (default ``"xyc"``).
-        colortype : ColorType, optional
-            Colour type.
-        spacings : sequence of float, optional
-            Physical spacing per axis, in the order of `channels`.
-        meta : dict, optional
-            Metadata (wrapped, not copied).
-
-        Returns
-        -------
-        Image
-            An image sharing memory with `array` (unless its dtype had to be made
-            native-endian).
-
-        Examples
-        --------
-        >>> import ecvl, numpy as np
-        >>> hwc = np.zeros((480, 640, 3), np.uint8)
-        >>> img = ecvl.Image.from_canonical(hwc, "xyc", ecvl.ColorType.RGB)
-        >>> img.dims_, np.shares_memory(img.canonical(), hwc)
-        ([640, 480, 3], True)
-        """
-        arr = _as_supported(array, "Image.from_canonical")
-        _layout.check_channels(channels, None, "Image.from_canonical: channels")
-        perm, ch = _layout.canonical_order(channels)
-        if ch is None and arr.ndim == len(channels):
-            arr = arr[..., None]
-        if arr.ndim != len(channels) + (ch is None):
-            raise EcvlValueError(
-                f"Image.from_canonical: array of shape {arr.shape} does not fit channels {channels!r}"
-                f" (expected {len(channels) + (ch is None)} axes)"
-            )
-        if ch is None and arr.shape[-1] != 1:
-            raise EcvlValueError(
-                f"Image.from_canonical: channels {channels!r} has no c/o axis, so the last axis of "
-                f"the canonical array must have size 1, got shape {arr.shape}"
-            )
-        img = cls()
-        img._set_storage(arr, channels)
-        img.colortype_ = colortype
-        img.spacings_ = spacings
-        img.meta_ = _wrap_meta(meta)
-        return img
-
-    def new_like(self, canonical, channels=None, colortype=None, spacings=None, meta=None):
-        """Wrap a canonical array as an image carrying this image's attributes.
-
-        Attributes not given are taken from `self`: channels, colortype, spacings
-        (kept only when the number of axes is unchanged) and a copy of the metadata.
-
-        Parameters
-        ----------
-        canonical : numpy.ndarray
-            Canonical data of the new image.
-        channels, colortype, spacings, meta : optional
-            Overrides.
-
-        Returns
-        -------
-        Image
-            The new image, sharing memory with `canonical`.
-        """
-        channels = self._channels if channels is None else channels
-        if spacings is None and len(channels) == len(self._spacings):
-            spacings = self._spacings
-        return Image.from_canonical(
-            canonical, channels, self._colortype if colortype is None else colortype,
-            spacings, _copy.deepcopy(self.meta_) if meta is None else meta)
-
-    def _set_storage(self, canonical, channels):
-        perm, ch = _layout.canonical_order(channels)
-        if ch is None:
-            canonical = canonical[..., 0]
-        self._data = canonical.transpose(_layout.inverse(perm))
-        self._channels = channels
-
-    def _assign(self, other):
-        """Make this image hold `other`'s result (the ``dst`` of PyECVL-style functions).
-
-        When this image already has the same dims, channels and type its memory is
-        reused (so a ``dst`` that is a view into a larger image is written through);
-        otherwise it is rebound to `other`'s data. Attributes are copied from `other`.
-        """
-        if other is self:
-            return self
-        if (self._data is not None and other._data is not None and self._data.shape == other._data.shape
-                and self._channels == other._channels and self._data.dtype == other._data.dtype
-                and self._data.flags.writeable):
-            np.copyto(self._data, other._data)
-        else:
-            self._data = other._data
-            self._owner = other._owner
-            self._channels = other._channels
-        self._colortype = other._colortype
-        self._spacings = list(other._spacings)
-        self.meta_ = other.meta_
-        return self
+    empty = classmethod(_build.empty)
+    fromarray = classmethod(_build.fromarray)
+    from_canonical = classmethod(_build.from_canonical)
+    new_like = _build.new_like
+    _set_storage = _build.set_storage
+    _assign = _build.assign
 
     # ------------------------------------------------------------------ attributes
     def _need_data(self, what):
@@ -437,195 +281,32 @@ class Image:
         """Size of the channel axis, as :meth:`Channels`."""
         return self.Channels()
 
-    def IsEmpty(self):
-        """Return True when the image holds no data."""
-        return self._data is None
-
+    # ------------------------------------------------------------------ PyECVL accessors
+    IsEmpty = _pyecvl.IsEmpty
     is_empty = property(IsEmpty, doc="True when the image holds no data.")
-
-    def IsOwner(self):
-        """Return True when the image's memory is not borrowed from another array."""
-        return self._data is not None and self._owner
-
-    def Width(self):
-        """Return the size of the x axis."""
-        self._need_data("Image.Width")
-        return self._axis_size("x")
-
-    def Height(self):
-        """Return the size of the y axis."""
-        self._need_data("Image.Height")
-        return self._axis_size("y")
-
-    def Channels(self):
-        """Return the size of the ``c`` axis, else of ``z``, else of ``o`` (1 if none)."""
-        self._need_data("Image.Channels")
-        for letter in "czo":
-            if letter in self._channels:
-                return self._axis_size(letter)
-        return 1
-
-    def GetMeta(self, key):
-        """Return the :class:`MetaData` stored under `key` (KeyError if absent)."""
-        return self.meta_[key]
-
-    def SetMeta(self, key, value):
-        """Store `value` under `key`; return True when the key is new."""
-        new = key not in self.meta_
-        self.meta_[key] = MetaData(value)
-        return new
-
-    def get_meta(self, key, default=None):
-        """Return the plain value stored under `key`, or `default`."""
-        m = self.meta_.get(key)
-        return default if m is None else m.Get()
-
-    def To(self, dev):
-        """Move to a device; only ``Device.CPU`` is supported."""
-        self._check_dev(dev)
+    IsOwner = _pyecvl.IsOwner
+    Width = _pyecvl.Width
+    Height = _pyecvl.Height
+    Channels = _pyecvl.Channels
+    GetMeta = _pyecvl.GetMeta
+    SetMeta = _pyecvl.SetMeta
+    get_meta = _pyecvl.get_meta
+    To = _pyecvl.To
 
     # ------------------------------------------------------------------ NumPy interop
-    def _canonical_view(self):
-        perm, ch = _layout.canonical_order(self._channels)
-        v = self._data.transpose(perm)
-        return v if ch is not None else v[..., None]
-
-    def canonical(self):
-        """Return the canonical array (``(H, W, C)`` for 2-D, ``(D, H, W, C)`` for volumes).
-
-        Returns
-        -------
-        numpy.ndarray
-            A zero-copy C-contiguous view when the storage is canonical (always for
-            images ecvl made), otherwise a C-contiguous copy.
-        """
-        v = self._canonical_view() if self._data is not None else self._need_data("Image.canonical")
-        return v if v.flags.c_contiguous else np.ascontiguousarray(v)
-
-    def to_numpy(self, layout=None, copy=False):
-        """Return the data as an array with axes in the order of `layout`.
-
-        Parameters
-        ----------
-        layout : str, optional
-            A permutation of ``channels_`` (e.g. ``"yxc"`` for plotting); default is
-            the image's own order. A channels string without a ``c`` axis may be
-            given with a trailing ``c`` to get a size-1 channel axis.
-        copy : bool, optional
-            Return a copy instead of a view.
-
-        Returns
-        -------
-        numpy.ndarray
-            A view (unless `copy`) of the data.
-
-        Examples
-        --------
-        >>> import ecvl
-        >>> img = ecvl.Image([5, 4, 3], ecvl.DataType.uint8, "xyc", ecvl.ColorType.RGB)
-        >>> img.to_numpy("yxc").shape
-        (4, 5, 3)
-        """
-        a = self._need_data("Image.to_numpy")
-        if layout is not None and layout != self._channels:
-            src = self._channels
-            if len(layout) == len(src) + 1 and layout[-1] == "c" and "c" not in src:
-                a, src = a[..., None], src + "c"
-            if sorted(layout) != sorted(src):
-                raise EcvlValueError(f"to_numpy: layout {layout!r} is not a permutation of {self._channels!r}")
-            a = a.transpose([src.index(letter) for letter in layout])
-        return a.copy() if copy else a
-
-    def __array__(self, dtype=None, copy=None):
-        a = self._need_data("numpy conversion")
-        if dtype is not None and np.dtype(dtype) != a.dtype:
-            if copy is False:
-                raise ValueError("converting an Image to another dtype needs a copy")
-            return a.astype(dtype)
-        return a.copy() if copy else a
-
-    def __len__(self):
-        return 0 if self._data is None else self._data.shape[0]
+    _canonical_view = _interop.canonical_view
+    canonical = _interop.canonical
+    to_numpy = _interop.to_numpy
+    __array__ = _interop.__array__
+    __len__ = _interop.__len__
 
     # ------------------------------------------------------------------ views and copies
-    def __getitem__(self, index):
-        """Return a view of a region; `index` is a tuple of slices in ``channels_`` order.
-
-        Integers select one plane but keep the axis (size 1). Steps scale the spacings.
-        """
-        a = self._need_data("Image slicing")
-        if not isinstance(index, tuple):
-            index = (index,)
-        if len(index) > a.ndim:
-            raise EcvlValueError(f"Image slicing: {len(index)} indices for {a.ndim} axes {self._channels!r}")
-        slices = []
-        for axis, ix in enumerate(index):
-            if isinstance(ix, (int, np.integer)):
-                n = a.shape[axis]
-                if not -n <= ix < n:
-                    raise EcvlValueError(f"Image slicing: index {ix} outside axis {self._channels[axis]!r} of size {n}")
-                ix = int(ix) % n
-                ix = slice(ix, ix + 1)
-            elif not isinstance(ix, slice):
-                raise EcvlValueError(f"Image slicing accepts slices and integers, got {type(ix).__name__}")
-            slices.append(ix)
-        view = a[tuple(slices)]
-        if view.size == 0:
-            raise EcvlValueError(f"Image slicing: {index} selects an empty region of dims {list(a.shape)}")
-        out = Image()
-        out._data = view
-        out._channels = self._channels
-        out._colortype = self._colortype
-        if self._spacings:
-            steps = [s.indices(n)[2] for s, n in zip(slices, a.shape)] + [1] * (a.ndim - len(slices))
-            out._spacings = [sp * abs(st) for sp, st in zip(self._spacings, steps)]
-        out.meta_ = self.meta_
-        return out
-
-    def __setitem__(self, index, value):
-        view = self[index]
-        view._data[...] = np.asarray(value) if not isinstance(value, Image) else value._data
-
-    def crop(self, x, y, w, h):
-        """Return a view of the ``w`` x ``h`` region whose top-left corner is (`x`, `y`).
-
-        Parameters
-        ----------
-        x, y : int
-            Top-left corner.
-        w, h : int
-            Width and height.
-
-        Returns
-        -------
-        Image
-            A view sharing memory with this image.
-        """
-        self._need_data("Image.crop")
-        W, H = self.Width(), self.Height()
-        if not (0 <= x and 0 <= y and w > 0 and h > 0 and x + w <= W and y + h <= H):
-            raise EcvlValueError(f"Image.crop: region x={x} y={y} w={w} h={h} is outside the {W}x{H} image")
-        index = [slice(None)] * self.ndim
-        index[self._channels.index("x")] = slice(x, x + w)
-        index[self._channels.index("y")] = slice(y, y + h)
-        return self[tuple(index)]
-
-    def copy(self):
-        """Return a deep copy (data in canonical storage, metadata copied)."""
-        out = Image()
-        if self._data is not None:
-            canon = self._canonical_view().copy(order="C")
-            out._set_storage(canon, self._channels)
-            out._owner = True
-        out._colortype = self._colortype
-        out._spacings = list(self._spacings)
-        out.meta_ = _copy.deepcopy(self.meta_)
-        return out
-
+    __getitem__ = _interop.__getitem__
+    __setitem__ = _interop.__setitem__
+    crop = _interop.crop
+    copy = _interop.copy
     __copy__ = copy
-
-    def __deepcopy__(self, memo):
-        return self.copy()
+    __deepcopy__ = _interop.__deepcopy__
 
     def __reduce__(self):
         if self._data is None:
@@ -643,26 +324,3 @@ class Image:
 def _rebuild(canonical, channels, colortype, spacings, meta):
     return Image.from_canonical(canonical, channels, ColorType(colortype), spacings or None, meta)
 
-
-def _wrap_meta(meta):
-    if meta is None:
-        return {}
-    if not isinstance(meta, dict):
-        raise EcvlValueError(f"meta must be a dict, got {type(meta).__name__}")
-    return {str(k): v if isinstance(v, MetaData) else MetaData(v) for k, v in meta.items()}
-
-
-def _as_supported(array, what):
-    if isinstance(array, Image):
-        array = array._need_data(what)
-    arr = np.asarray(array)
-    if arr.ndim == 0:
-        raise EcvlValueError(f"{what}: expected an array with at least one axis, got a scalar")
-    if arr.dtype == np.bool_:
-        raise EcvlValueError(f"{what}: boolean arrays are not images; convert with .astype(np.uint8)")
-    DataType.from_numpy(arr.dtype.newbyteorder("="))
-    if not arr.dtype.isnative:
-        arr = arr.astype(arr.dtype.newbyteorder("="))
-    if arr.size == 0:
-        raise EcvlValueError(f"{what}: array of shape {arr.shape} has no elements")
-    return arr
