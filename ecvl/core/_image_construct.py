@@ -174,7 +174,7 @@ def new_like(self, canonical, channels=None, colortype=None, spacings=None, meta
         spacings = self._spacings
     return type(self).from_canonical(
         canonical, channels, self._colortype if colortype is None else colortype,
-        spacings, _copy.deepcopy(self.meta_) if meta is None else meta)
+        spacings, (_copy.deepcopy(self.meta_) if self.meta_ else {}) if meta is None else meta)
 
 
 def set_storage(self, canonical, channels):
@@ -217,7 +217,14 @@ def wrap_meta(meta):
     return {str(k): v if isinstance(v, MetaData) else MetaData(v) for k, v in meta.items()}
 
 
+_NATIVE = frozenset(np.dtype(t) for t in ("uint8", "int8", "uint16", "int16", "int32", "int64",
+                                           "float32", "float64"))
+
+
 def as_supported(array, what):
+    # the common case, checked first: every op wraps its result through here
+    if type(array) is np.ndarray and array.dtype in _NATIVE and array.ndim and array.size:
+        return array
     from .image import Image  # imported here: image.py imports this module
 
     if isinstance(array, Image):

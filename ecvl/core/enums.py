@@ -110,7 +110,11 @@ class ColorType(enum.IntEnum):
     @property
     def num_channels(self):
         """Number of colour channels this type needs (``None`` when any number fits)."""
-        return {ColorType.none: None, ColorType.GRAY: 1, ColorType.RGBA: 4}.get(self, 3)
+        return _NUM_CHANNELS[self]
+
+
+_NUM_CHANNELS = {c: {ColorType.none: None, ColorType.GRAY: 1, ColorType.RGBA: 4}.get(c, 3)
+                 for c in ColorType}
 
 
 class Device(enum.IntEnum):

@@ -185,7 +185,8 @@ class Image:
 
     @colortype_.setter
     def colortype_(self, value):
-        ct = ColorType(value) if value is not None else ColorType.none
+        ct = value if type(value) is ColorType else (
+            ColorType(value) if value is not None else ColorType.none)
         need = ct.num_channels
         if need is not None and self._data is not None:
             have = self._data.shape[self._channels.index("c")] if "c" in self._channels else 1
@@ -218,6 +219,8 @@ class Image:
 
     @staticmethod
     def _check_dev(dev):
+        if dev is Device.CPU:
+            return
         if Device(dev) not in (Device.CPU, Device.NONE):
             raise EcvlValueError(f"device {Device(dev).name} is not supported; ecvl images live on the CPU")
 
