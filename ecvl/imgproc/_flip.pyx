@@ -2,12 +2,27 @@
 """Byte-cell kernels of flips, mirrors and transposes: pixels are opaque ``psz``-byte cells.
 
 Arrays arrive validated and C-contiguous from :mod:`ecvl.imgproc.geometric`, viewed as rows of
-bytes. Rows go to threads in small dynamic chunks (see ``_resize``).
+bytes, or plain canonical arrays reach the ``*_fast`` entries directly (see ``_geomfast.pxd``).
+Rows go to threads in small dynamic chunks (see ``_resize``).
 """
 
+cimport numpy as cnp
 from cython.parallel cimport prange
 from libc.stdint cimport uint8_t
 from libc.string cimport memcpy
+
+from ecvl.imgproc._geomfast cimport plain_array
+from ecvl.imgproc._geomcheck import GRAIN, threads as _threads
+
+cnp.import_array()
+
+# Outputs below this many elements run on the calling thread (_geomcheck.threads's rule,
+# without its call).
+cdef Py_ssize_t _SERIAL = 2 * GRAIN
+
+
+cdef int _nthreads(Py_ssize_t work) except -1:
+    return 1 if work < _SERIAL else _threads(work)
 
 cdef extern from "_transpose.h" nogil:
     int tr_cpu_ssse3()
@@ -26,6 +41,7 @@ def set_simd(bint enabled):
 cdef extern from "_transpose.h" nogil:
     void tr_band(const uint8_t* src, uint8_t* out, Py_ssize_t h, Py_ssize_t w, Py_ssize_t psz,
                  Py_ssize_t x0, Py_ssize_t x1)
+    Py_ssize_t tr_tile(Py_ssize_t psz)
     void mirror_row3(const uint8_t* s, uint8_t* o, Py_ssize_t w, int simd)
     void mirror_row1(const uint8_t* s, uint8_t* o, Py_ssize_t w)
 
@@ -48,15 +64,6 @@ def mirror(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, int n
                          f"or do not fit an output of {out.shape[0]} x {out.shape[1]}")
     if src.shape[0] and src.shape[1]:
         _mirror(&src[0, 0], &out[0, 0], src.shape[0], src.shape[1] // psz, psz, nthreads)
-
-
-def mirror_image_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] out, int nthreads):
-    """:func:`mirror` of one ``(H, W, C)`` uint8 image, which needs no byte-row view."""
-    if src.shape[0] != out.shape[0] or src.shape[1] != out.shape[1] or src.shape[2] != out.shape[2]:
-        raise ValueError(f"mirror: output shape {(out.shape[0], out.shape[1], out.shape[2])} "
-                         f"differs from the input's {(src.shape[0], src.shape[1], src.shape[2])}")
-    if src.shape[0] and src.shape[1] and src.shape[2]:
-        _mirror(&src[0, 0, 0], &out[0, 0, 0], src.shape[0], src.shape[1], src.shape[2], nthreads)
 
 
 cdef void _mirror(const uint8_t* src, uint8_t* out, Py_ssize_t h, Py_ssize_t w, Py_ssize_t psz,
@@ -110,16 +117,6 @@ def flip_rows(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t h, int 
         _flip_rows(&src[0, 0], &out[0, 0], n, nb, h, nthreads)
 
 
-def flip_image_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] out, int nthreads):
-    """:func:`flip_rows` of one ``(H, W, C)`` uint8 image, which needs no byte-row view."""
-    if src.shape[0] != out.shape[0] or src.shape[1] != out.shape[1] or src.shape[2] != out.shape[2]:
-        raise ValueError(f"flip: output shape {(out.shape[0], out.shape[1], out.shape[2])} "
-                         f"differs from the input's {(src.shape[0], src.shape[1], src.shape[2])}")
-    if src.shape[0] and src.shape[1] and src.shape[2]:
-        _flip_rows(&src[0, 0, 0], &out[0, 0, 0], src.shape[0], src.shape[1] * src.shape[2],
-                   src.shape[0], nthreads)
-
-
 cdef void _flip_rows(const uint8_t* s, uint8_t* o, Py_ssize_t n, Py_ssize_t nb, Py_ssize_t h,
                      int nthreads) noexcept nogil:
     cdef Py_ssize_t r, b, i
@@ -135,20 +132,84 @@ cdef void _flip_rows(const uint8_t* s, uint8_t* o, Py_ssize_t n, Py_ssize_t nb, 
 
 
 def transpose(const uint8_t[:, ::1] src, uint8_t[:, ::1] out, Py_ssize_t psz, int nthreads):
-    """out[x, y] = src[y, x] for pixels of psz bytes (rows given as bytes), in tiles.
+    """out[x, y] = src[y, x] for pixels of psz bytes (rows given as bytes), in tiles."""
+    cdef Py_ssize_t h = src.shape[0], w = src.shape[1] // psz if psz > 0 else 0
+    if psz <= 0 or src.shape[1] % psz or out.shape[0] != w or out.shape[1] != h * psz:
+        raise ValueError(f"transpose: {h} rows of {src.shape[1]} bytes are not whole {psz}-byte "
+                         f"pixels or do not fit an output of {out.shape[0]} x {out.shape[1]}")
+    if h and w:
+        with nogil:
+            _transpose(&src[0, 0], &out[0, 0], h, w, psz, nthreads)
 
-    Threads take bands of 32 source columns, i.e. 32 whole output rows each.
-    """
-    cdef Py_ssize_t h = src.shape[0], w = src.shape[1] // psz
-    cdef Py_ssize_t nb = (w + 31) // 32
+
+cdef void _transpose(const uint8_t* src, uint8_t* out, Py_ssize_t h, Py_ssize_t w,
+                     Py_ssize_t psz, int nthreads) noexcept nogil:
+    # Threads take bands of tb source columns, i.e. tb whole output rows each.
+    cdef Py_ssize_t tb = tr_tile(psz)
+    cdef Py_ssize_t nb = (w + tb - 1) // tb
     cdef Py_ssize_t b, x1
     if nthreads <= 1:
-        with nogil:
-            for b in range(nb):
-                x1 = 32 * b + 32 if 32 * b + 32 < w else w
-                tr_band(&src[0, 0], &out[0, 0], h, w, psz, 32 * b, x1)
+        for b in range(nb):
+            x1 = tb * b + tb if tb * b + tb < w else w
+            tr_band(src, out, h, w, psz, tb * b, x1)
         return
+    for b in prange(nb, num_threads=nthreads, schedule='dynamic', chunksize=1):
+        x1 = tb * b + tb if tb * b + tb < w else w
+        tr_band(src, out, h, w, psz, tb * b, x1)
+
+
+# ---- one-call entries: the whole op for a plain canonical array, or None --------------------
+
+cdef inline Py_ssize_t _pixel_bytes(cnp.ndarray a) noexcept:
+    return cnp.PyArray_DIM(a, cnp.PyArray_NDIM(a) - 1) * cnp.PyArray_ITEMSIZE(a)
+
+
+def flip_fast(arr):
+    """``flip_array(arr)`` for a plain canonical ``(H, W, C)`` or ``(D, H, W, C)`` array."""
+    if not plain_array(arr, 3, 4):
+        return None
+    cdef cnp.ndarray a = <cnp.ndarray>arr
+    cdef int nd = cnp.PyArray_NDIM(a)
+    cdef cnp.ndarray out = cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(a), cnp.PyArray_TYPE(a), 0)
+    cdef Py_ssize_t h = cnp.PyArray_DIM(a, nd - 3)
+    cdef Py_ssize_t nb = cnp.PyArray_DIM(a, nd - 2) * _pixel_bytes(a)
+    cdef Py_ssize_t size = cnp.PyArray_SIZE(a)
+    cdef int nt = _nthreads(size)
     with nogil:
-        for b in prange(nb, num_threads=nthreads, schedule='dynamic', chunksize=1):
-            x1 = 32 * b + 32 if 32 * b + 32 < w else w
-            tr_band(&src[0, 0], &out[0, 0], h, w, psz, 32 * b, x1)
+        _flip_rows(<const uint8_t*>cnp.PyArray_DATA(a), <uint8_t*>cnp.PyArray_DATA(out),
+                   cnp.PyArray_NBYTES(a) // nb, nb, h, nt)
+    return out
+
+
+def mirror_fast(arr):
+    """``mirror_array(arr)`` for a plain canonical ``(H, W, C)`` or ``(D, H, W, C)`` array."""
+    if not plain_array(arr, 3, 4):
+        return None
+    cdef cnp.ndarray a = <cnp.ndarray>arr
+    cdef int nd = cnp.PyArray_NDIM(a)
+    cdef cnp.ndarray out = cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(a), cnp.PyArray_TYPE(a), 0)
+    cdef Py_ssize_t w = cnp.PyArray_DIM(a, nd - 2), psz = _pixel_bytes(a)
+    cdef Py_ssize_t size = cnp.PyArray_SIZE(a)
+    cdef int nt = _nthreads(size)
+    with nogil:
+        _mirror(<const uint8_t*>cnp.PyArray_DATA(a), <uint8_t*>cnp.PyArray_DATA(out),
+                cnp.PyArray_NBYTES(a) // (w * psz), w, psz, nt)
+    return out
+
+
+def transpose_fast(arr):
+    """``transpose_array(arr)`` for a plain canonical ``(H, W, C)`` array."""
+    if not plain_array(arr, 3, 3):
+        return None
+    cdef cnp.ndarray a = <cnp.ndarray>arr
+    cdef cnp.npy_intp dims[3]
+    dims[0] = cnp.PyArray_DIM(a, 1)
+    dims[1] = cnp.PyArray_DIM(a, 0)
+    dims[2] = cnp.PyArray_DIM(a, 2)
+    cdef cnp.ndarray out = cnp.PyArray_EMPTY(3, dims, cnp.PyArray_TYPE(a), 0)
+    cdef Py_ssize_t size = cnp.PyArray_SIZE(a), psz = _pixel_bytes(a)
+    cdef int nt = _nthreads(size)
+    with nogil:
+        _transpose(<const uint8_t*>cnp.PyArray_DATA(a), <uint8_t*>cnp.PyArray_DATA(out),
+                   dims[1], dims[0], psz, nt)
+    return out

@@ -10,9 +10,23 @@ row-cached resizes use chunks of 64 output rows, so a chunk recomputes at most k
 The uint8 paths have SSE4.1/AVX2 versions chosen at run time (see :func:`set_simd`).
 """
 
+cimport numpy as cnp
 from cython.parallel cimport prange, parallel
 from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t
 from libc.stdlib cimport malloc, free
+
+from ecvl.core.enums import InterpolationType as _IT
+from ecvl.imgproc._geomcheck import GRAIN, threads as _threads
+from ecvl.imgproc._geomfast cimport plain_array
+
+cnp.import_array()
+
+# Outputs below this many elements (weighted by their cost) run on the calling thread
+# (_geomcheck.threads's rule, without its call).
+cdef Py_ssize_t _SERIAL = 2 * GRAIN
+# Interpolations whose exact halving is the 2x2 box average.
+cdef object _LINEAR = _IT.linear
+cdef object _AREA = _IT.area
 
 cdef extern from "_geommath.h" nogil:
     int geom_round(double v)
@@ -280,23 +294,11 @@ def half2x2(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
     cdef const pix_t* a
     cdef pix_t* o
     cdef int32_t s
-    cdef uint16_t* v
-    if pix_t is uint8_t and nthreads <= 1:  # no OpenMP team: its start-up shows on small images
-        v = <uint16_t*>malloc(2 * dw * C * sizeof(uint16_t) + 2)
-        if v == NULL:
-            raise MemoryError("resize: out of memory for a row buffer")
-        with nogil:
-            for dy in range(dh):
-                rsu8_half_row2(&src[2 * dy, 0, 0], &src[2 * dy + 1, 0, 0], &out[dy, 0, 0], v,
-                               dw, C, _simd)
-        free(v)
-    elif pix_t is uint8_t:
-        with nogil, parallel(num_threads=nthreads):
-            v = <uint16_t*>malloc(2 * dw * C * sizeof(uint16_t) + 2)
-            for dy in prange(dh, schedule='dynamic', chunksize=16):
-                rsu8_half_row2(&src[2 * dy, 0, 0], &src[2 * dy + 1, 0, 0], &out[dy, 0, 0], v,
-                               dw, C, _simd)
-            free(v)
+    if src.shape[0] < 2 * dh or src.shape[1] < 2 * dw or src.shape[2] != C:
+        raise ValueError(f"half2x2: a {src.shape[0]} x {src.shape[1]} x {src.shape[2]} source "
+                         f"does not cover a {dh} x {dw} x {C} output twice")
+    if pix_t is uint8_t:
+        _half_u8(&src[0, 0, 0], &out[0, 0, 0], dh, dw, C, rs, nthreads)
     else:
         with nogil:
             for dy in prange(dh, num_threads=nthreads, schedule='dynamic', chunksize=16):
@@ -317,6 +319,63 @@ def half2x2(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
                                            + <double>a[(2 * dx + 1) * C + c]
                                            + <double>a[rs + 2 * dx * C + c]
                                            + <double>a[rs + (2 * dx + 1) * C + c]))
+
+
+cdef int _half_u8(const uint8_t* src, uint8_t* out, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t C,
+                  Py_ssize_t rs, int nthreads) except -1:
+    """half2x2 of uint8 rows rs bytes apart (the output's are dw * C)."""
+    cdef Py_ssize_t dy, n = dw * C
+    cdef uint16_t* v
+    if nthreads <= 1:  # no OpenMP team: its start-up shows on small images
+        v = <uint16_t*>malloc(2 * n * sizeof(uint16_t) + 2)
+        if v == NULL:
+            raise MemoryError("resize: out of memory for a row buffer")
+        with nogil:
+            for dy in range(dh):
+                rsu8_half_row2(src + 2 * dy * rs, src + (2 * dy + 1) * rs, out + dy * n, v, dw, C,
+                               _simd + _avx2)
+        free(v)
+        return 0
+    with nogil, parallel(num_threads=nthreads):
+        v = <uint16_t*>malloc(2 * n * sizeof(uint16_t) + 2)
+        for dy in prange(dh, schedule='dynamic', chunksize=16):
+            rsu8_half_row2(src + 2 * dy * rs, src + (2 * dy + 1) * rs, out + dy * n, v, dw, C,
+                           _simd + _avx2)
+        free(v)
+    return 0
+
+
+def half_fast(arr, size, interp):
+    """``resize_array(arr, size, interp)`` when it halves a plain canonical uint8 ``(H, W, C)``
+    image (``linear`` or ``area``; `size` a tuple or list of two ints), else None.
+
+    The one-call entry of the commonest small-image resize: see ``_geomfast.pxd``.
+    """
+    if interp is not _LINEAR and interp is not _AREA:
+        return None
+    if (type(size) is not tuple and type(size) is not list) or len(size) != 2:
+        return None
+    if not plain_array(arr, 3, 3):
+        return None
+    cdef cnp.ndarray a = <cnp.ndarray>arr
+    cdef object ho = size[0], wo = size[1]
+    if cnp.PyArray_TYPE(a) != cnp.NPY_UINT8 or type(ho) is not int or type(wo) is not int:
+        return None
+    cdef Py_ssize_t h = cnp.PyArray_DIM(a, 0), w = cnp.PyArray_DIM(a, 1)
+    if not (0 < ho <= h and 0 < wo <= w):
+        return None
+    cdef cnp.npy_intp dims[3]
+    dims[0] = ho
+    dims[1] = wo
+    dims[2] = cnp.PyArray_DIM(a, 2)
+    if h != 2 * dims[0] or w != 2 * dims[1]:
+        return None
+    cdef cnp.ndarray out = cnp.PyArray_EMPTY(3, dims, cnp.NPY_UINT8, 0)
+    # resize_array's thread rule: an interpolated output costs about four copied ones
+    cdef Py_ssize_t work = 4 * dims[0] * dims[1] * dims[2]
+    _half_u8(<const uint8_t*>cnp.PyArray_DATA(a), <uint8_t*>cnp.PyArray_DATA(out), dims[0],
+             dims[1], dims[2], w * dims[2], 1 if work < _SERIAL else _threads(work))
+    return out
 
 
 def gather2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1] yofs,

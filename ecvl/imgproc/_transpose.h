@@ -1,8 +1,10 @@
 /* Tiled transpose of an image whose pixels are opaque `psz`-byte cells.
  *
- * out[x, y] = src[y, x] over the column band [x0, x1) of the source, walked in TB x TB tiles so
+ * out[x, y] = src[y, x] over the column band [x0, x1) of the source, walked in square tiles so
  * that the source lines of one tile stay in L1 while the output is written contiguously. The
- * common pixel sizes get fixed-size copies (single moves); others use memcpy.
+ * common pixel sizes get fixed-size copies (single moves); others use memcpy. 1-byte pixels
+ * take 64 x 64 tiles: a tile then reads whole 64-byte source lines, which a cold cache
+ * (the source just read from memory) rewards.
  */
 #ifndef ECVL_TRANSPOSE_H
 #define ECVL_TRANSPOSE_H
@@ -11,6 +13,9 @@
 #include <string.h>
 
 #define TR_TB 32
+#define TR_TB1 64
+/* Band (and tile) width of pixels of psz bytes; bands of columns go to threads. */
+static inline ptrdiff_t tr_tile(ptrdiff_t psz) { return psz == 1 ? TR_TB1 : TR_TB; }
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define TR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -89,7 +94,7 @@ static inline void tr_block16(const uint8_t *s, ptrdiff_t rs, uint8_t *o, ptrdif
 }
 
 #define TR_TILE1()                                                                     \
-    if (bx1 - bx == TR_TB && by1 - by == TR_TB) { /* full tiles: TR_TB is a multiple of 16 */ \
+    if (bx1 - bx == tb && by1 - by == tb) { /* full tiles: tb is a multiple of 16 */   \
         for (x = bx; x < bx1; x += 16)                                                 \
             for (y = by; y < by1; y += 16)                                             \
                 tr_block16(src + y * w + x, w, out + x * h + y, h);                    \
@@ -109,12 +114,12 @@ static inline void tr_block16(const uint8_t *s, ptrdiff_t rs, uint8_t *o, ptrdif
 static void tr_band(const uint8_t *src, uint8_t *out, ptrdiff_t h, ptrdiff_t w, ptrdiff_t psz,
                     ptrdiff_t x0, ptrdiff_t x1)
 {
-    const ptrdiff_t rs = w * psz;
+    const ptrdiff_t rs = w * psz, tb = tr_tile(psz);
     ptrdiff_t bx, by, x, y;
-    for (by = 0; by < h; by += TR_TB) {
-        ptrdiff_t by1 = by + TR_TB < h ? by + TR_TB : h;
-        for (bx = x0; bx < x1; bx += TR_TB) {
-            ptrdiff_t bx1 = bx + TR_TB < x1 ? bx + TR_TB : x1;
+    for (by = 0; by < h; by += tb) {
+        ptrdiff_t by1 = by + tb < h ? by + tb : h;
+        for (bx = x0; bx < x1; bx += tb) {
+            ptrdiff_t bx1 = bx + tb < x1 ? bx + tb : x1;
             switch (psz) {
             case 1: TR_TILE1() break;
             case 2: TR_TILE(2) break;

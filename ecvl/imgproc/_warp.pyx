@@ -3,14 +3,33 @@
 
 Source coordinates are exact (double precision), as in OpenCV 5's ``warpAffine``: nearest
 rounds them, linear and cubic weights are computed per pixel, Lanczos weights come from a
-1/32-pixel table. Arguments arrive validated from :mod:`ecvl.imgproc.geometric`.
-uint8 bilinear interiors are blended in integers, four pixels at a time with SSE4.1 where the
-CPU has it (:func:`set_simd`); tiles of rows go to threads dynamically.
+1/32-pixel table. Arguments arrive validated from :mod:`ecvl.imgproc.geometric`, or as plain
+canonical arrays at the one-call entry :func:`affine_fast`.
+
+uint8 bilinear warps are integer throughout: affine ones step their coordinates along each
+output row in fixed point (one add per coordinate, as OpenCV's ``warpAffine`` does; see
+``wpu8_affine_bits``), remaps round theirs to 1/2048 pixel; interiors are blended with 11-bit
+weights, eight 1-channel pixels at a time with AVX2 or four with SSE4.1 where the CPU has them
+(:func:`set_simd`). Tiles of rows go to threads dynamically; one-thread calls enter no OpenMP
+region.
 """
 
-from cython.parallel cimport prange, parallel
+cimport numpy as cnp
+from cython.parallel cimport prange, parallel, threadid
 from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t
 from libc.stdlib cimport malloc, free
+
+from ecvl.core.enums import BorderType as _BT
+from ecvl.core.enums import InterpolationType as _IT
+from ecvl.imgproc._geomfast cimport plain_array
+
+cnp.import_array()
+
+cdef object _LINEAR = _IT.linear
+cdef object _AREA = _IT.area
+# The borders affine_fast takes, in the order of their codes (B_CONSTANT ... B_REFLECT101).
+cdef tuple _BORDERS = (_BT.BORDER_CONSTANT, _BT.BORDER_REPLICATE, _BT.BORDER_REFLECT,
+                       _BT.BORDER_WRAP, _BT.BORDER_REFLECT_101)
 
 cdef extern from "_geommath.h" nogil:
     int geom_round(double v)
@@ -21,17 +40,22 @@ cdef extern from "_warp_u8.h" nogil:
     Py_ssize_t wpu8_bilinear_row(const uint8_t* src, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t C,
                                  uint8_t* out, const double* X, const double* Y, Py_ssize_t n,
                                  Py_ssize_t* edge, const uint8_t* cval, int32_t* q, int simd)
-    int wpu8_cpu_sse41()
+    int wpu8_affine_bits(const double* m, Py_ssize_t dh, Py_ssize_t dw)
+    Py_ssize_t wpu8_affine_row(const uint8_t* src, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t C,
+                               uint8_t* out, const int32_t* adx, const int32_t* ady, int32_t ax,
+                               int32_t ay, int shift, Py_ssize_t n, Py_ssize_t* edge,
+                               const uint8_t* cval, int32_t* q, int simd)
+    int wpu8_simd_level()
 
-# Whether uint8 bilinear interiors take the SSE4.1 path (tests switch it off to check that the
-# scalar path gives the same integers).
-cdef int _simd = wpu8_cpu_sse41()
+# Which vector paths uint8 bilinear interiors take: 0 none, 1 SSE4.1, 2 SSE4.1 and AVX2 (tests
+# switch them off to check that the scalar path gives the same integers).
+cdef int _simd = wpu8_simd_level()
 
 
 def set_simd(bint enabled):
-    """Enable (where the CPU has SSE4.1) or disable the SIMD uint8 bilinear path."""
+    """Enable (where the CPU has SSE4.1/AVX2) or disable the SIMD uint8 bilinear paths."""
     global _simd
-    _simd = 1 if enabled and wpu8_cpu_sse41() else 0
+    _simd = wpu8_simd_level() if enabled else 0
     return bool(_simd)
 
 ctypedef fused pix_t:
@@ -279,6 +303,14 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
             _store(&out[x * C + c], s)
 
 
+cdef void _const_u8(Py_ssize_t C, int border, const double* bval,
+                    uint8_t* cval) noexcept nogil:
+    cdef Py_ssize_t i
+    if border == B_CONSTANT and C <= 64:
+        for i in range(C):
+            _store(&cval[i], bval[i])
+
+
 cdef void _sample(const pix_t[:, :, ::1] src, pix_t* out, const double* X, const double* Y,
                   Py_ssize_t w, int ksize, const double* wtab, int border, const double* bval,
                   Py_ssize_t* edge) noexcept nogil:
@@ -287,9 +319,7 @@ cdef void _sample(const pix_t[:, :, ::1] src, pix_t* out, const double* X, const
     cdef uint8_t cval[64]
     if pix_t is uint8_t:
         if ksize == 2:
-            if border == B_CONSTANT and C <= 64:
-                for i in range(C):
-                    _store(&cval[i], bval[i])
+            _const_u8(C, border, bval, cval)
             ne = wpu8_bilinear_row(&src[0, 0, 0], src.shape[0], src.shape[1], C, out, X, Y, w,
                                    edge, cval if border == B_CONSTANT and C <= 64 else NULL,
                                    <int32_t*>(edge + w), _simd)
@@ -300,16 +330,130 @@ cdef void _sample(const pix_t[:, :, ::1] src, pix_t* out, const double* X, const
     _sample_row(src, out, X, Y, w, ksize, wtab, border, bval)
 
 
+# Output tiles of the affine warps: a rotated row runs diagonally through the source, and
+# short row segments keep the source footprint in cache (and in the TLB).
+cdef enum:
+    TH = 16
+    TW = 128
+
+
+cdef void _affine_tiles(const uint8_t[:, :, ::1] src, uint8_t* out, Py_ssize_t dh,
+                        Py_ssize_t dw, Py_ssize_t C, const double* m, int fb, int border,
+                        const double* bval, const uint8_t* cv, const int32_t* adx,
+                        Py_ssize_t ty, char* scratch) noexcept nogil:
+    """Row tile ty of a bilinear uint8 warp stepped in fixed point (see _affine_u8)."""
+    cdef Py_ssize_t sh = src.shape[0], sw = src.shape[1]
+    cdef Py_ssize_t ntx = (dw + TW - 1) // TW
+    cdef Py_ssize_t bx, tx, y, x, y1, n, i, ne
+    cdef double scale = <double>(1 << fb)
+    cdef int shift = fb - 11
+    cdef int32_t ax, ay
+    cdef Py_ssize_t* edge = <Py_ssize_t*>scratch
+    cdef int32_t* q = <int32_t*>(edge + TW)
+    cdef double xd, yd
+    y1 = (ty + 1) * TH if (ty + 1) * TH < dh else dh
+    for bx in range(ntx):
+        tx = bx * TW
+        n = dw - tx if dw - tx < TW else TW
+        for y in range(ty * TH, y1):
+            ax = geom_round((m[1] * y + m[2]) * scale) + (1 << (shift - 1))
+            ay = geom_round((m[4] * y + m[5]) * scale) + (1 << (shift - 1))
+            ne = wpu8_affine_row(&src[0, 0, 0], sh, sw, C, out + (y * dw + tx) * C, adx + tx,
+                                 adx + dw + tx, ax, ay, shift, n, edge, cv, q, _simd)
+            # Samples off the interior go through _sample_row at their quantised coordinate,
+            # so every path sees the same coordinates.
+            for i in range(ne):
+                x = edge[i]
+                xd = q[x] / 2048.0
+                yd = q[n + x] / 2048.0
+                _sample_row(src, out + (y * dw + tx + x) * C, &xd, &yd, 1, 2, NULL, border, bval)
+
+
+cdef int _affine_u8(const uint8_t[:, :, ::1] src, uint8_t* out, Py_ssize_t dh, Py_ssize_t dw,
+                    const double* m, int fb, int border, const double* bval,
+                    int nthreads) except -1:
+    """Bilinear uint8 warp (out is dh x dw x C) with coordinates stepped along rows in fixed
+    point, 2^-fb pixel (see wpu8_affine_bits); m maps destination to source."""
+    cdef Py_ssize_t C = src.shape[2]
+    cdef Py_ssize_t nty = (dh + TH - 1) // TH
+    cdef Py_ssize_t x, ty
+    cdef double scale = <double>(1 << fb)
+    cdef uint8_t cval[64]
+    cdef const uint8_t* cv = cval if border == B_CONSTANT and C <= 64 else NULL
+    cdef char* scratch
+    nthreads = max(nthreads, 1)
+    cdef int32_t* adx = <int32_t*>malloc(2 * dw * sizeof(int32_t) + nthreads * TW * 16)
+    if adx == NULL:
+        raise MemoryError(f"warp_affine: no memory for a {dw}-pixel row table")
+    scratch = <char*>(adx + 2 * dw)
+    _const_u8(C, border, bval, cval)
+    with nogil:
+        for x in range(dw):
+            adx[x] = geom_round(m[0] * x * scale)
+            adx[dw + x] = geom_round(m[3] * x * scale)
+        if nthreads == 1:  # no OpenMP team: its start-up shows on small images
+            for ty in range(nty):
+                _affine_tiles(src, out, dh, dw, C, m, fb, border, bval, cv, adx, ty, scratch)
+        else:
+            for ty in prange(nty, num_threads=nthreads, schedule='dynamic', chunksize=1):
+                _affine_tiles(src, out, dh, dw, C, m, fb, border, bval, cv, adx, ty,
+                              scratch + threadid() * TW * 16)
+    free(adx)
+    return 0
+
+
+def affine_fast(arr, tuple m, Py_ssize_t dh, Py_ssize_t dw, interp, border, value, int nthreads):
+    """The bilinear warp of a plain canonical uint8 image (see ``_geomfast.pxd``) by the
+    inverse map `m` (six floats, as :func:`warp_affine`) to a new ``(dh, dw, C)`` image, with a
+    border other than transparent and a scalar constant; else None.
+
+    The one-call entry of rotations and warps of small images: member enums and Python numbers
+    are taken as they are, without the checks of the general path.
+    """
+    cdef int b
+    cdef double mm[6]
+    cdef double bv[64]
+    cdef Py_ssize_t i, C
+    if interp is not _LINEAR and interp is not _AREA:
+        return None
+    for b in range(5):
+        if border is _BORDERS[b]:
+            break
+    else:
+        return None
+    if type(value) is not float and type(value) is not int:
+        return None
+    if not plain_array(arr, 3, 3) or dh <= 0 or dw <= 0 or len(m) != 6:
+        return None
+    cdef cnp.ndarray a = <cnp.ndarray>arr
+    C = cnp.PyArray_DIM(a, 2)
+    if cnp.PyArray_TYPE(a) != cnp.NPY_UINT8 or C > 64:
+        return None
+    for i in range(6):
+        mm[i] = m[i]
+    cdef int fb = wpu8_affine_bits(mm, dh, dw)
+    if fb == 0:
+        return None
+    for i in range(C):
+        bv[i] = value
+    cdef cnp.npy_intp dims[3]
+    dims[0] = dh
+    dims[1] = dw
+    dims[2] = C
+    cdef cnp.ndarray out = cnp.PyArray_EMPTY(3, dims, cnp.NPY_UINT8, 0)
+    _affine_u8(arr, <uint8_t*>cnp.PyArray_DATA(out), dh, dw, mm, fb, b, bv, nthreads)
+    return out
+
+
 def warp_affine(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const double[::1] m,
                 int ksize, const double[::1] wtab, int border, const double[::1] bval,
                 int nthreads):
     """out[y, x] = src(m[0]*x + m[1]*y + m[2], m[3]*x + m[4]*y + m[5]) (m maps dst -> src).
 
-    The output is walked in tiles of TH x TW pixels: a rotated row runs diagonally through
-    the source, and short row segments keep the source footprint in cache (and in the TLB).
+    The output is walked in tiles of TH x TW pixels. uint8 bilinear warps step their
+    coordinates in fixed point (_affine_u8) unless they are too large for 32 bits.
     """
     cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1], C = out.shape[2]
-    cdef Py_ssize_t TH = 16, TW = 128
     cdef Py_ssize_t nty = (dh + TH - 1) // TH, ntx = (dw + TW - 1) // TW
     cdef Py_ssize_t ty, bx, tx, y, x, y1, x1, n
     cdef double* X
@@ -317,6 +461,13 @@ def warp_affine(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const double[:
     cdef Py_ssize_t* edge
     cdef double x0, y0
     cdef int64_t qx0, qy0
+    cdef int fb
+    if pix_t is uint8_t:
+        if ksize == 2:
+            fb = wpu8_affine_bits(&m[0], dh, dw)
+            if fb:
+                _affine_u8(src, &out[0, 0, 0], dh, dw, &m[0], fb, border, &bval[0], nthreads)
+                return
     with nogil, parallel(num_threads=nthreads):
         X = <double*>malloc((2 * TW + 2) * sizeof(double) + TW * (sizeof(Py_ssize_t) + 8))
         Y = X + TW + 1

@@ -5,11 +5,14 @@
  * would give. Samples whose neighbourhood is not wholly inside the source (or NaN, or far out)
  * are listed in `edge` for the caller's general border-aware path, except that with a constant
  * border (`cval` not NULL, one value per channel) samples wholly outside take `cval` directly.
+ * Vector paths: SSE4.1 below, AVX2 (1 channel) in _warp_u8_avx2.h; affine maps make their
+ * coordinates in fixed point (wpu8_affine_row, at the end).
  */
 #ifndef ECVL_WARP_U8_H
 #define ECVL_WARP_U8_H
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 
 /* Rounds every coordinate to 1/2048 pixel, into q (2n ints, x then y). Branch-free so that
  * it vectorises: clamped to +-2^30 (2^19 pixels), rounded half to even by the 1.5 * 2^52
@@ -212,8 +215,13 @@ static ptrdiff_t wpu8_bilinear_sse(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
         ne = wpu8_pixel(src, sh, sw, C, out, q, n, x, edge, ne, cval);
     return ne;
 }
+
 #undef WPU8_ROWS
-#else
+#endif
+
+#include "_warp_u8_avx2.h"
+
+#if !((defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__))
 static int wpu8_cpu_sse41(void) { return 0; }
 static void wpu8_quantise_sse(const double *X, const double *Y, ptrdiff_t n, int32_t *q)
 {
@@ -229,13 +237,32 @@ static ptrdiff_t wpu8_bilinear_sse(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
 }
 #endif
 
-/* Returns how many indices were written to edge; q is scratch for 2n ints. `simd` selects
- * the SSE4.1 groups (C = 1, 3, 4, images under 2^31 bytes). */
+/* Blends the n samples at the quantised coordinates q (x then y, 1/2048 pixel); returns how
+ * many indices were written to edge. `simd`: 0 scalar, 1 SSE4.1 groups (C = 1, 3, 4),
+ * 2 also AVX2 groups of eight for C = 1. The vector paths need images under 2^31 bytes. */
+static ptrdiff_t wpu8_bilinear_q(const uint8_t *src, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t C,
+                                 uint8_t *out, int32_t *q, ptrdiff_t n, ptrdiff_t *edge,
+                                 const uint8_t *cval, int simd)
+{
+    ptrdiff_t x, ne = 0;
+    if (simd && (double)sh * sw * C < 2147483647.0) {
+        if (simd >= 2 && C == 1)
+            return wpu8_bilinear_c1_avx2(src, sh, sw, out, q, n, edge, cval, NULL, NULL, 0, 0,
+                                         0);
+        if ((C == 1 || C == 3 || C == 4) && sw >= 3 && sh >= 2)
+            return wpu8_bilinear_sse(src, sh, sw, C, out, q, n, edge, cval);
+    }
+    for (x = 0; x < n; x++)
+        ne = wpu8_pixel(src, sh, sw, C, out, q, n, x, edge, ne, cval);
+    return ne;
+}
+
+/* Exact double coordinates X, Y: rounded to 1/2048 pixel into the scratch q (2n ints). */
 static ptrdiff_t wpu8_bilinear_row(const uint8_t *src, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t C,
                                    uint8_t *out, const double *X, const double *Y, ptrdiff_t n,
                                    ptrdiff_t *edge, const uint8_t *cval, int32_t *q, int simd)
 {
-    ptrdiff_t x, ne = 0;
+    ptrdiff_t x;
     if (sw >= (1 << 18) || sh >= (1 << 18)) { /* clamped coordinates could land inside */
         for (x = 0; x < n; x++)
             edge[x] = x;
@@ -245,11 +272,60 @@ static ptrdiff_t wpu8_bilinear_row(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
         wpu8_quantise_sse(X, Y, n, q);
     else
         wpu8_quantise(X, Y, n, q);
-    if (simd && (C == 1 || C == 3 || C == 4) && sw >= 3 && sh >= 2
-        && (double)sh * sw * C < 2147483647.0)
-        return wpu8_bilinear_sse(src, sh, sw, C, out, q, n, edge, cval);
-    for (x = 0; x < n; x++)
-        ne = wpu8_pixel(src, sh, sw, C, out, q, n, x, edge, ne, cval);
-    return ne;
+    return wpu8_bilinear_q(src, sh, sw, C, out, q, n, edge, cval, simd);
+}
+
+/* ---- Affine maps in fixed point ------------------------------------------------------------
+ *
+ * Along an output row an affine map is linear: the source x is X0(y) + m0 * x. Both terms are
+ * rounded once to 2^-fb pixel (adx[x] = round(m0 * x * 2^fb) for every column, once per call;
+ * X0(y) once per row), so a coordinate costs one integer add and one shift, which rounds it to
+ * the blend's 1/2048 pixel (ax carries the half for that rounding). The sum is within 2^-fb
+ * pixel of the exact coordinate. wpu8_affine_bits picks the largest fb <= 16 for which no
+ * term or sum of the map over the output can overflow 32 bits, or 0 when even fb = 12
+ * cannot hold them (the caller then takes the double-precision path).
+ */
+static int wpu8_affine_bits(const double *m, ptrdiff_t dh, ptrdiff_t dw)
+{
+    double b = 0.0, xs[2] = {0.0, (double)(dw - 1)}, ys[2] = {0.0, (double)(dh - 1)};
+    int i, j, fb;
+    for (i = 0; i < 2; i++)
+        for (j = 0; j < 2; j++) {
+            double u = fabs(m[0] * xs[i] + m[1] * ys[j] + m[2]);
+            double v = fabs(m[3] * xs[i] + m[4] * ys[j] + m[5]);
+            b = u > b ? u : b;
+            b = v > b ? v : b;
+        }
+    b = fabs(m[0]) * xs[1] > b ? fabs(m[0]) * xs[1] : b;
+    b = fabs(m[3]) * xs[1] > b ? fabs(m[3]) * xs[1] : b;
+    b += 2.0;
+    if (!(b < 262144.0)) /* also NaN */
+        return 0;
+    for (fb = 16; fb >= 12; fb--)
+        if (b * (double)(1 << fb) < 1073741824.0)
+            return fb;
+    return 0;
+}
+
+/* One row segment of an affine warp: n samples at (ax + adx[x], ay + ady[x]) >> shift; q is
+ * scratch for 2n ints. Returns the edge count as wpu8_bilinear_q. */
+static ptrdiff_t wpu8_affine_row(const uint8_t *src, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t C,
+                                 uint8_t *out, const int32_t *adx, const int32_t *ady,
+                                 int32_t ax, int32_t ay, int shift, ptrdiff_t n, ptrdiff_t *edge,
+                                 const uint8_t *cval, int32_t *q, int simd)
+{
+    ptrdiff_t x;
+    if (simd >= 2 && C == 1 && (double)sh * sw < 2147483647.0)
+        return wpu8_bilinear_c1_avx2(src, sh, sw, out, q, n, edge, cval, adx, ady, ax, ay, shift);
+    for (x = 0; x < n; x++) {
+        q[x] = (ax + adx[x]) >> shift;
+        q[n + x] = (ay + ady[x]) >> shift;
+    }
+    return wpu8_bilinear_q(src, sh, sw, C, out, q, n, edge, cval, simd);
+}
+
+static int wpu8_simd_level(void)
+{
+    return wpu8_cpu_sse41() ? (wpu8_cpu_avx2() ? 2 : 1) : 0;
 }
 #endif

@@ -56,11 +56,10 @@ def flip_array(arr):
     array([[2],
            [1]], dtype=uint8)
     """
-    a = chk.canonical(arr, "flip", (3, 4))
-    out = np.empty_like(a)
-    if a.ndim == 3 and a.dtype.char == "B":  # skips the byte-row views (small images)
-        _flip.flip_image_u8(a, out, chk.threads(a.size))
-    else:
+    out = _flip.flip_fast(arr)
+    if out is None:
+        a = chk.canonical(arr, "flip", (3, 4))
+        out = np.empty_like(a)
         _flip.flip_rows(_byte_rows(a), _byte_rows(out), a.shape[-3], chk.threads(a.size))
     return out
 
@@ -85,11 +84,10 @@ def mirror_array(arr):
     >>> mirror_array(np.array([[1, 2, 3]], np.uint8)[..., None])[..., 0]
     array([[3, 2, 1]], dtype=uint8)
     """
-    a = chk.canonical(arr, "mirror", (3, 4))
-    out = np.empty_like(a)
-    if a.ndim == 3 and a.dtype.char == "B":  # skips the byte-row views (small images)
-        _flip.mirror_image_u8(a, out, chk.threads(a.size))
-    else:
+    out = _flip.mirror_fast(arr)
+    if out is None:
+        a = chk.canonical(arr, "mirror", (3, 4))
+        out = np.empty_like(a)
         _flip.mirror(_byte_rows(a), _byte_rows(out), a.shape[-1] * a.itemsize,
                      chk.threads(a.size))
     return out
@@ -156,6 +154,9 @@ def transpose_array(arr):
            [1, 4],
            [2, 5]], dtype=uint8)
     """
+    out = _flip.transpose_fast(arr)
+    if out is not None:
+        return out
     a = chk.canonical(arr, "transpose", (3, 4))
     if a.ndim == 4:
         return np.stack([transpose_array(s) for s in a])

@@ -239,9 +239,6 @@ def _u8_plan(h, w, c, dh, dw, interp, area_shrink):
 # attribute access shows on small images).
 _HALVING = frozenset((IT.linear, IT.area))
 _INT64 = np.dtype(np.int64)
-# The uint8 specialisation, called directly: the fused dispatch costs more than halving a
-# small image when the interpreter's caches are cold.
-_HALF_U8 = _resize.half2x2["uint8_t"]
 
 
 def _resize_2d(a, dh, dw, interp, n, area_shrink=None):
@@ -249,7 +246,7 @@ def _resize_2d(a, dh, dw, interp, n, area_shrink=None):
     h, w, c = a.shape
     if h == 2 * dh and w == 2 * dw and interp in _HALVING and a.dtype != _INT64:
         out = np.empty((dh, dw, c), a.dtype)
-        (_HALF_U8 if a.dtype.char == "B" else _resize.half2x2)(a, out, n)
+        _resize.half2x2(a, out, n)
         return out
     if interp is IT.nearest:
         yi, _ = _tables(h, dh, interp)
@@ -313,6 +310,9 @@ def resize_array(arr, size, interp=IT.linear):
     array([[ 3,  5],
            [11, 13]], dtype=uint8)
     """
+    out = _resize.half_fast(arr, size, interp)
+    if out is not None:
+        return out
     op = "resize"
     a = chk.canonical(arr, op, (3, 4))
     interp = chk.interpolation(interp, op)

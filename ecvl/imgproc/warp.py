@@ -2,8 +2,12 @@
 
 Sampling follows OpenCV 5's ``warpAffine``/``remap``: source coordinates are exact (nearest
 rounds them; linear and cubic weights are computed per pixel; Lanczos weights are read from a
-1/32-pixel table), so integer results match OpenCV to within one intensity level.
-Pixel ``(x, y)`` is the centre of column ``x``, row ``y``.
+1/32-pixel table), so integer results match OpenCV to within one intensity level. uint8
+bilinear warps step their coordinates along rows in fixed point, within 2^-12 pixel of exact
+(see ``ecvl.imgproc._warp``). Pixel ``(x, y)`` is the centre of column ``x``, row ``y``.
+
+Rotations and warps of plain uint8 images with member enums and a scalar border value go
+straight to one compiled entry; other arguments are validated (and converted) first.
 """
 
 import math
@@ -59,13 +63,28 @@ def _prepare(arr, op, interp, border, value, out_shape, out):
 
 
 def _invert_affine(m, op):
-    """Inverse of a 2x3 affine matrix (closed form: per-call cost matters for small images)."""
-    (a, b, c), (d, e, f) = m.tolist()
+    """Inverse of an affine map given as six floats (closed form, on Python floats: per-call
+    cost matters for small images)."""
+    a, b, c, d, e, f = m
     det = a * e - b * d
     if abs(det) < 1e-12:
-        raise EcvlValueError(f"{op}: the matrix {m.tolist()} is singular")
+        raise EcvlValueError(f"{op}: the matrix {[[a, b, c], [d, e, f]]} is singular")
     ia, ib, id_, ie = e / det, -b / det, -d / det, a / det
-    return np.array([[ia, ib, -(ia * c + ib * f)], [id_, ie, -(id_ * c + ie * f)]])
+    return (ia, ib, -(ia * c + ib * f), id_, ie, -(id_ * c + ie * f))
+
+
+def _warp_inverse(a, minv, size, interp, border, value, op, out=None):
+    """Warp canonical (H, W, C) `a` by the destination-to-source map `minv` (six floats)."""
+    shape = (size[0], size[1], a.shape[2])
+    if out is None:
+        res = _warp.affine_fast(a, minv, size[0], size[1], interp, border, value,
+                                chk.threads(shape[0] * shape[1] * shape[2] * _COST))
+        if res is not None:
+            return res
+    a, k, border, bval, out = _prepare(a, op, interp, border, value, shape, out)
+    _warp.warp_affine(a, out, np.array(minv), k, _WTABS[k], border, bval,
+                      chk.threads(out.size * _COST))
+    return out
 
 
 def warp_affine_array(arr, matrix, size=None, interp=IT.linear, border=BT.BORDER_CONSTANT,
@@ -111,17 +130,13 @@ def warp_affine_array(arr, matrix, size=None, interp=IT.linear, border=BT.BORDER
     """
     op = "warp_affine"
     m = np.asarray(matrix, dtype=np.float64)
-    if m.shape != (2, 3) or not all(map(math.isfinite, m.ravel().tolist())):
+    coeffs = m.ravel().tolist()
+    if m.shape != (2, 3) or not all(map(math.isfinite, coeffs)):
         raise EcvlValueError(f"{op}: matrix must be a finite 2x3 array, got {np.asarray(matrix)!r}")
-    a0 = chk.canonical(arr, op)
-    size = a0.shape[:2] if size is None else tuple(chk.sizes(size, 2, op, "size"))
-    a, k, border, bval, out = _prepare(a0, op, interp, border, value, (size[0], size[1], a0.shape[2]),
-                                       out)
-    if not inverse:
-        m = _invert_affine(m, op)
-    _warp.warp_affine(a, out, np.ascontiguousarray(m.ravel()), k, _WTABS[k], border, bval,
-                      chk.threads(out.size * _COST))
-    return out
+    a = chk.canonical(arr, op)
+    size = a.shape[:2] if size is None else tuple(chk.sizes(size, 2, op, "size"))
+    minv = tuple(coeffs) if inverse else _invert_affine(coeffs, op)
+    return _warp_inverse(a, minv, size, interp, border, value, op, out)
 
 
 def remap_array(arr, map_x, map_y, interp=IT.linear, border=BT.BORDER_CONSTANT, value=0, out=None):
@@ -166,6 +181,14 @@ def remap_array(arr, map_x, map_y, interp=IT.linear, border=BT.BORDER_CONSTANT, 
     return out
 
 
+def _rotation(center, angle, scale):
+    """rotation_matrix's six coefficients as Python floats."""
+    t = math.radians(-float(angle))
+    al, be = scale * math.cos(t), scale * math.sin(t)
+    cx, cy = float(center[0]), float(center[1])
+    return (al, be, (1 - al) * cx - be * cy, -be, al, be * cx + (1 - al) * cy)
+
+
 def rotation_matrix(center, angle, scale=1.0):
     """2x3 forward matrix rotating by `angle` degrees **clockwise** about `center` ``(x, y)``.
 
@@ -183,10 +206,7 @@ def rotation_matrix(center, angle, scale=1.0):
     numpy.ndarray
         The 2x3 float64 matrix (``cv2.getRotationMatrix2D(center, -angle, scale)``).
     """
-    t = math.radians(-float(angle))
-    al, be = scale * math.cos(t), scale * math.sin(t)
-    cx, cy = float(center[0]), float(center[1])
-    return np.array([[al, be, (1 - al) * cx - be * cy], [-be, al, be * cx + (1 - al) * cy]])
+    return np.array(_rotation(center, angle, scale)).reshape(2, 3)
 
 
 def _finite(v):
@@ -272,7 +292,8 @@ def rotate_array(arr, angle, center=None, scale=1.0, interp=IT.linear,
     h, w = a.shape[:2]
     if c is None:
         c = ((w - 1) / 2.0, (h - 1) / 2.0)
-    return warp_affine_array(a, rotation_matrix(c, angle, scale), None, interp, border, value)
+    return _warp_inverse(a, _invert_affine(_rotation(c, angle, scale), op), (h, w), interp,
+                         border, value, op)
 
 
 def rotate_full_array(arr, angle, scale=1.0, interp=IT.linear, border=BT.BORDER_CONSTANT, value=0,
@@ -312,10 +333,10 @@ def rotate_full_array(arr, angle, scale=1.0, interp=IT.linear, border=BT.BORDER_
         out = rotate_full_array(plane, angle, scale, interp, border, bval)
         return _unplanes(out, perm, vshape)
     h, w = a.shape[:2]
-    m = rotation_matrix(((w - 1) / 2.0, (h - 1) / 2.0), angle, scale)
-    cs, sn = abs(m[0, 0]), abs(m[0, 1])
+    m = list(_rotation(((w - 1) / 2.0, (h - 1) / 2.0), angle, scale))
+    cs, sn = abs(m[0]), abs(m[1])
     nw = max(1, int(round(w * cs + h * sn)))
     nh = max(1, int(round(w * sn + h * cs)))
-    m[0, 2] += (nw - w) / 2.0
-    m[1, 2] += (nh - h) / 2.0
-    return warp_affine_array(a, m, (nh, nw), interp, border, value)
+    m[2] += (nw - w) / 2.0
+    m[5] += (nh - h) / 2.0
+    return _warp_inverse(a, _invert_affine(m, op), (nh, nw), interp, border, value, op)

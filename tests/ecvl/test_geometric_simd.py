@@ -173,27 +173,51 @@ def test_flip_kernels_serial_equal_parallel(rng, psz):
     np.testing.assert_array_equal(out.reshape(w, h, psz), px.transpose(1, 0, 2))
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.float32, np.float64])
 @pytest.mark.parametrize("channels", [1, 2, 3, 4, 5])
-@pytest.mark.parametrize("nthreads", [1, 2])
-def test_u8_image_flip_kernels_equal_byte_row_kernels(rng, channels, nthreads):
-    a = rng.integers(0, 256, (23, 19, channels), dtype=np.uint8)
-    for image_kernel, row_kernel, arg in ((_flip.flip_image_u8, _flip.flip_rows, 23),
-                                          (_flip.mirror_image_u8, _flip.mirror, channels)):
-        out = np.zeros_like(a)
-        image_kernel(a, out, nthreads)
-        rows = np.zeros((23, 19 * channels), np.uint8)
-        row_kernel(a.reshape(23, -1), rows, arg, nthreads)
-        np.testing.assert_array_equal(out.reshape(23, -1), rows)
+def test_fast_entries_equal_byte_row_kernels(rng, dtype, channels):
+    # The one-call entries (plain canonical arrays) and the checked byte-row path agree.
+    a = rng.integers(0, 200, (23, 19, channels)).astype(dtype)
+    psz = channels * a.itemsize
+    for fast, row_kernel, arg in ((_flip.flip_fast, _flip.flip_rows, 23),
+                                  (_flip.mirror_fast, _flip.mirror, psz)):
+        for n in (1, 2):
+            rows = np.zeros((23, 19 * psz), np.uint8)
+            row_kernel(a.reshape(23, -1).view(np.uint8), rows, arg, n)
+            np.testing.assert_array_equal(fast(a).view(np.uint8).reshape(23, -1), rows)
+    t = np.zeros((19, 23 * psz), np.uint8)
+    _flip.transpose(a.reshape(23, -1).view(np.uint8), t, psz, 1)
+    np.testing.assert_array_equal(_flip.transpose_fast(a).view(np.uint8).reshape(19, -1), t)
     np.testing.assert_array_equal(g.flip_array(a), a[::-1])
     np.testing.assert_array_equal(g.mirror_array(a), a[:, ::-1])
+    np.testing.assert_array_equal(g.transpose_array(a), a.transpose(1, 0, 2))
+
+
+def test_fast_entries_decline_what_needs_checks(rng):
+    # Anything but a plain canonical array is left to the checked path (None), which
+    # converts it or raises a clear error.
+    class Sub(np.ndarray):
+        pass
+
+    a = rng.integers(0, 255, (6, 8, 3), dtype=np.uint8)
+    declined = [a[:, ::2], a.astype(">u2"), a.astype(np.complex64), a.astype(bool),
+                np.zeros((0, 4, 1), np.uint8), a[..., 0], a.tolist(), a.view(Sub),
+                a[None, None]]
+    for fast in (_flip.flip_fast, _flip.mirror_fast, _flip.transpose_fast):
+        for x in declined:
+            assert fast(x) is None
+    assert _flip.transpose_fast(a[None]) is None  # volumes: per slice, in Python
+    v = rng.integers(0, 255, (3, 6, 8, 2), dtype=np.uint8)
+    np.testing.assert_array_equal(_flip.flip_fast(v), v[:, ::-1])
+    np.testing.assert_array_equal(_flip.mirror_fast(v), v[:, :, ::-1])
+    np.testing.assert_array_equal(g.transpose_array(v), v.transpose(0, 2, 1, 3))
+    np.testing.assert_array_equal(g.mirror_array(a[:, ::2]), a[:, ::2][:, ::-1])
+    np.testing.assert_array_equal(g.flip_array(a.astype(">u2")), a[::-1])
 
 
 def test_flip_kernels_reject_mismatched_outputs():
-    a = np.zeros((4, 6, 1), np.uint8)
-    with pytest.raises(ValueError, match="flip"):
-        _flip.flip_image_u8(a, np.zeros((4, 5, 1), np.uint8), 1)
-    with pytest.raises(ValueError, match="mirror"):
-        _flip.mirror_image_u8(a, np.zeros((3, 6, 1), np.uint8), 1)
+    with pytest.raises(ValueError, match="transpose"):
+        _flip.transpose(np.zeros((6, 4), np.uint8), np.zeros((6, 4), np.uint8), 1, 1)
     with pytest.raises(ValueError, match="flip_rows"):
         _flip.flip_rows(np.zeros((6, 4), np.uint8), np.zeros((6, 4), np.uint8), 4, 1)
     with pytest.raises(ValueError, match="mirror"):
