@@ -176,9 +176,12 @@ def run(cases, images, repeat):
         for f in fns.values():  # warm-up
             f(a)
         times = {k: [] for k in fns}
-        for _ in range(repeat):  # interleaved, so load changes hit every side alike
-            for k, f in fns.items():
-                times[k].append(_time(f, a))
+        keys = list(fns)
+        for r in range(repeat):  # interleaved, so load changes hit every side alike
+            # who runs first rotates: the first call after scikit-image (slow, large
+            # temporaries) finds a cold cache, which would otherwise always be the same side's
+            for k in keys[r % len(keys):] + keys[:r % len(keys)]:
+                times[k].append(_time(fns[k], a))
         med = {k: float(np.median(v)) * 1e3 for k, v in times.items()}
         rows.append({"op": c.name, "image": c.image, **{k + "_ms": v for k, v in med.items()},
                      "vs_opencv": med["ours"] / med["opencv"] if "opencv" in med else None,
