@@ -32,6 +32,9 @@ def _mask(src, op):
     if a.shape[-1] != 1:
         raise EcvlValueError(f"{op}: needs a single-channel mask, got {a.shape[-1]} channels")
     m = a[:, :, 0]
+    if (m.shape[0] + 2) * (m.shape[1] + 2) >= 2 ** 31:
+        # the kernels index pixels and provisional labels with int32
+        raise EcvlValueError(f"{op}: mask of shape {m.shape} is too large (2**31 pixels at most)")
     return np.ascontiguousarray(m if m.dtype == np.uint8 else (m != 0).view(np.uint8))
 
 
@@ -54,6 +57,14 @@ def label_array(mask, connectivity=8):
         int32 ``(H, W)`` array, 0 for background and 1..n for the components.
     n : int
         Number of components (background excluded).
+
+    Notes
+    -----
+    8-connected masks are scanned one 2x2 block at a time (Grana et al.'s block-based
+    labelling: the foreground of a block is always connected, so one provisional label per
+    block suffices), 4-connected masks one run of foreground at a time; both over strips of
+    rows labelled in parallel and stitched along their borders, with a union-find forest
+    resolved into final labels by a second pass.
 
     Examples
     --------
@@ -100,8 +111,7 @@ def find_contours_array(mask, mode="external"):
     if mode not in ("external", "list"):
         raise EcvlValueError(f"FindContours: mode must be 'external' or 'list', got {mode!r}")
     m = _mask(mask, "FindContours")
-    contours, _, _ = _label.find_contours(m, mode == "external")
-    return contours
+    return _label.find_contours(m, mode == "external")
 
 
 def _guo_hall_luts():
