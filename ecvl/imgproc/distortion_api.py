@@ -5,7 +5,7 @@ for the conventions shared by all Image-level geometric functions.
 """
 
 from . import distortion as _d
-from .geometric_api import _deliver, _View
+from ._geomimage import _deliver, _View
 from ..core.enums import BorderType as BT
 from ..core.enums import InterpolationType as IT
 

@@ -7,7 +7,6 @@ transpose swaps x and y, the rest keep them. Images whose canonical spatial axes
 ``z, y, x`` order (e.g. ``"yxc"``) are handled by permuting around the kernel.
 """
 
-from ._geomimage import _View, _deliver, _xy_list  # noqa: F401 (shared with distortion_api)
 from .crop_concat_api import (CenterCrop, HConcat, Pad, Stack, VConcat, center_crop, hconcat,
                               pad, stack, vconcat)
 from .flip_api import Flip2D, Mirror2D, Transpose, flip, flip2d, mirror2d, transpose
