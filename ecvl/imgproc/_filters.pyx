@@ -3,7 +3,9 @@
 import numpy as np
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
-from libc.stdint cimport uint8_t, uint16_t, uint32_t
+from libc.stdint cimport uint8_t, int16_t, uint16_t, uint32_t
+from libc.string cimport memset
+from libc.stdlib cimport abs
 
 cdef extern from "_rowkern.h" nogil:
     int dh_sep_row(int tc, const char *src, Py_ssize_t rstride, char *dst, const Py_ssize_t *rows,
@@ -122,34 +124,46 @@ cdef extern from "_sepu8.h" nogil:
                    int shift, char *work)
 
 
+cdef bint _in_range(const Py_ssize_t[::1] m, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(m.shape[0]):
+        if m[i] < -1 or m[i] >= n:
+            return False
+    return True
+
+
 def sep_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, kx, ky, bint xsym, bint ysym,
            rowmap, cmap, int ax, const uint8_t[::1] cvrow, uint32_t mul, uint32_t add,
            int shift, int nthreads):
     """Exact integer separable filter of uint8 (H, W, C): see _sepu8.h for the arithmetic."""
     cdef const uint16_t[::1] kxv = np.ascontiguousarray(kx, dtype=np.uint16)
-    ky_arr = np.ascontiguousarray(ky, dtype=np.uint32)
-    cdef const uint32_t[::1] kyv = ky_arr
+    cdef const uint32_t[::1] kyv = np.ascontiguousarray(ky, dtype=np.uint32)
     cdef Py_ssize_t H = src.shape[0], W = src.shape[1], C = src.shape[2]
     cdef int nkx = kxv.shape[0], nky = kyv.shape[0]
     if dst.shape[0] != H or dst.shape[1] != W or dst.shape[2] != C or H * W * C == 0:
         raise ValueError("sep_u8: src/dst must be non-empty arrays of one shape")
     if nkx < 1 or nky < 1 or not (0 <= ax < nkx) or not (0 <= shift < 32):
         raise ValueError("sep_u8: bad kernel, anchor or shift")
-    sx, sy = int(np.sum(kx, dtype=np.int64)), int(np.sum(ky, dtype=np.int64))
-    if 255 * sx > 65535 or (255 * sx * sy) * mul + add >= 2 ** 32:
+    # plain loops, not NumPy reductions: small images feel every call's fixed cost
+    cdef unsigned long long sx = 0, sy = 0
+    cdef int j
+    cdef int vbox = nky >= 3
+    for j in range(nkx):
+        sx += kxv[j]
+    for j in range(nky):
+        sy += kyv[j]
+        vbox = vbox and kyv[j] == 1
+    if 255 * sx > 65535 or sy >= 2 ** 32 or int(255 * sx * sy) * int(mul) + int(add) >= 2 ** 32:
         raise ValueError("sep_u8: kernel sums overflow the integer accumulators")
-    rm_arr = np.ascontiguousarray(rowmap, dtype=np.intp)
-    cm_arr = np.ascontiguousarray(cmap, dtype=np.intp)
-    if rm_arr.shape[0] != H + nky - 1 or cm_arr.shape[0] != W + nkx - 1:
+    cdef const Py_ssize_t[::1] rm = np.ascontiguousarray(rowmap, dtype=np.intp)
+    cdef const Py_ssize_t[::1] cm = np.ascontiguousarray(cmap, dtype=np.intp)
+    if rm.shape[0] != H + nky - 1 or cm.shape[0] != W + nkx - 1:
         raise ValueError("sep_u8: border maps do not match the image and kernel")
-    if rm_arr.max() >= H or rm_arr.min() < -1 or cm_arr.max() >= W or cm_arr.min() < -1:
+    if not (_in_range(rm, H) and _in_range(cm, W)):
         raise ValueError("sep_u8: border map out of range")
     if cvrow.shape[0] < W * C:
         raise ValueError("sep_u8: constant row too short")
-    cdef const Py_ssize_t[::1] rm = rm_arr
-    cdef const Py_ssize_t[::1] cm = cm_arr
-    # all-ones vertical taps: running column sums (one pass per row whatever the height)
-    cdef int vbox = nky >= 3 and bool(np.all(ky_arr == 1))
+    # vbox (all-ones vertical taps): running column sums, one pass per row whatever the height
     cdef int nt = max(1, min(nthreads, H))
     # a few bands per thread, handed out dynamically: a thread the OS pauses does not hold the
     # others up (each band re-filters nky - 1 rows of halo)
@@ -170,3 +184,63 @@ def sep_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, kx, ky, bint xs
                           vbox, mul, add, shift, aligned + threadid() * wb)
     finally:
         free(work)
+
+
+cdef extern from "_f2du8.h" nogil:
+    Py_ssize_t f2d_work_bytes(Py_ssize_t W, Py_ssize_t C, int kh, int kw)
+    void f2d_block(const uint8_t *src, Py_ssize_t rstride, uint8_t *dst, Py_ssize_t dstride,
+                   Py_ssize_t y0, Py_ssize_t y1, const Py_ssize_t *rowmap,
+                   const Py_ssize_t *cmap, int ax, Py_ssize_t W, Py_ssize_t C,
+                   const uint8_t *cvrow, uint8_t cval, const int16_t *K, int kh, int kw,
+                   char *work)
+
+
+def filter2d_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, const int16_t[:, ::1] K,
+                const Py_ssize_t[::1] rowmap, const Py_ssize_t[::1] cmap, int ax, uint8_t cval,
+                int nthreads):
+    """Exact integer 2-D correlation of uint8 (H, W, C) with a small integer kernel whose
+    absolute taps sum to at most 128 (see _f2du8.h); cval fills the constant border."""
+    cdef Py_ssize_t H = src.shape[0], W = src.shape[1], C = src.shape[2]
+    cdef int kh = <int>K.shape[0], kw = <int>K.shape[1], i, j
+    cdef long total = 0
+    if dst.shape[0] != H or dst.shape[1] != W or dst.shape[2] != C or H * W * C == 0:
+        raise ValueError("filter2d_u8: src/dst must be non-empty arrays of one shape")
+    if kh < 1 or kw < 1 or not (0 <= ax < kw):
+        raise ValueError("filter2d_u8: empty kernel or anchor out of range")
+    for i in range(kh):
+        for j in range(kw):
+            total += abs(K[i, j])
+    if total * 255 > 32767:
+        raise ValueError("filter2d_u8: kernel too large for 16-bit sums")
+    if rowmap.shape[0] != H + kh - 1 or cmap.shape[0] != W + kw - 1:
+        raise ValueError("filter2d_u8: border maps do not match the image and kernel")
+    if not (_in_range(rowmap, H) and _in_range(cmap, W)):
+        raise ValueError("filter2d_u8: border map out of range")
+    cdef int nt = max(1, min(nthreads, <int>H))
+    cdef Py_ssize_t nband = 1 if nt == 1 else min(H, 4 * nt)
+    cdef Py_ssize_t wb = (f2d_work_bytes(W, C, kh, kw) + 63) // 64 * 64
+    cdef Py_ssize_t rowlen = W * C
+    cdef uint8_t *cvrow = <uint8_t *> malloc(<size_t>rowlen)
+    cdef char *work = <char *> malloc(<size_t>nt * wb + 64)
+    if work == NULL or cvrow == NULL:
+        free(work)
+        free(cvrow)
+        raise MemoryError("filter2d_u8: cannot allocate row buffers")
+    cdef char *aligned = <char *>((<size_t>work + 63) & ~(<size_t>63))
+    cdef Py_ssize_t t, y0, y1
+    try:
+        with nogil:
+            memset(cvrow, cval, <size_t>rowlen)
+            if nt == 1:
+                f2d_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, 0, H, &rowmap[0],
+                          &cmap[0], ax, W, C, cvrow, cval, &K[0, 0], kh, kw, aligned)
+            else:
+                for t in prange(nband, num_threads=nt, schedule='dynamic', chunksize=1):
+                    y0 = H * t // nband
+                    y1 = H * (t + 1) // nband
+                    f2d_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, y0, y1, &rowmap[0],
+                              &cmap[0], ax, W, C, cvrow, cval, &K[0, 0], kh, kw,
+                              aligned + threadid() * wb)
+    finally:
+        free(work)
+        free(cvrow)

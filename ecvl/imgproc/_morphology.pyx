@@ -3,7 +3,7 @@
 import numpy as np
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
-from libc.string cimport memcmp
+from libc.string cimport memcmp, memset
 from libc.stdint cimport uint8_t, int32_t
 
 cdef extern from "_rowkern.h" nogil:
@@ -71,3 +71,60 @@ def erode_dilate(src, dst, se, bint is_rect, bint is_max, rowmap, cmap, int ax, 
                              <const char *>&cv[0], is_max, <void *>(work + threadid() * bufn))
     finally:
         free(work)
+
+
+cdef extern from "_morphu8.h" nogil:
+    Py_ssize_t mu8_work_bytes(Py_ssize_t W, Py_ssize_t C, int kh, int kw)
+    void mu8_block(const uint8_t *src, Py_ssize_t rstride, uint8_t *dst, Py_ssize_t dstride,
+                   Py_ssize_t y0, Py_ssize_t y1, const Py_ssize_t *rowmap, const Py_ssize_t *cmap,
+                   int ax, Py_ssize_t W, Py_ssize_t C, const uint8_t *cvrow, uint8_t cval,
+                   const uint8_t *se, int kh, int kw, int is_max, char *work)
+    int MU8_MAXK
+
+MAX_U8_KERNEL = MU8_MAXK
+
+
+def morph_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, const uint8_t[:, ::1] se,
+             const Py_ssize_t[::1] rowmap, const Py_ssize_t[::1] cmap, int ax, uint8_t cval,
+             bint is_max, int nthreads):
+    """One erosion (is_max False) or dilation of uint8 src by the 0/1 mask se into dst, in
+    bands of rows (see _morphu8.h); cval fills the constant border."""
+    cdef Py_ssize_t H = src.shape[0], W = src.shape[1], C = src.shape[2]
+    cdef int kh = <int>se.shape[0], kw = <int>se.shape[1]
+    if dst.shape[0] != H or dst.shape[1] != W or dst.shape[2] != C or H * W * C == 0:
+        raise ValueError("morphology: src/dst must be non-empty arrays of one shape")
+    if not (1 <= kh <= MU8_MAXK and 1 <= kw <= MU8_MAXK and 0 <= ax < kw):
+        raise ValueError("morphology: structuring element too large or anchor out of range")
+    if rowmap.shape[0] != H + kh - 1 or cmap.shape[0] != W + kw - 1:
+        raise ValueError("morphology: border maps do not match the image and kernel")
+    if not (_map_ok(rowmap, H) and _map_ok(cmap, W)):
+        raise ValueError("morphology: border map out of range")
+    cdef int nt = max(1, min(nthreads, <int>H))
+    # a few bands per thread, handed out dynamically (each re-reads kh - 1 rows of halo)
+    cdef Py_ssize_t nband = 1 if nt == 1 else min(H, 4 * nt)
+    cdef Py_ssize_t wb = (mu8_work_bytes(W, C, kh, kw) + 63) // 64 * 64
+    cdef Py_ssize_t rowlen = W * C
+    cdef uint8_t *cvrow = <uint8_t *> malloc(<size_t>rowlen)
+    cdef char *work = <char *> malloc(<size_t>nt * wb + 64)
+    if work == NULL or cvrow == NULL:
+        free(work)
+        free(cvrow)
+        raise MemoryError("morphology: cannot allocate row buffers")
+    cdef char *aligned = <char *>((<size_t>work + 63) & ~(<size_t>63))
+    cdef Py_ssize_t t, y0, y1
+    try:
+        with nogil:
+            memset(cvrow, cval, <size_t>rowlen)
+            if nt == 1:
+                mu8_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, 0, H, &rowmap[0],
+                          &cmap[0], ax, W, C, cvrow, cval, &se[0, 0], kh, kw, is_max, aligned)
+            else:
+                for t in prange(nband, num_threads=nt, schedule='dynamic', chunksize=1):
+                    y0 = H * t // nband
+                    y1 = H * (t + 1) // nband
+                    mu8_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, y0, y1, &rowmap[0],
+                              &cmap[0], ax, W, C, cvrow, cval, &se[0, 0], kh, kw, is_max,
+                              aligned + threadid() * wb)
+    finally:
+        free(work)
+        free(cvrow)

@@ -116,14 +116,24 @@ def _is_sym(k, anchor):
     return len(k) % 2 == 1 and anchor == len(k) // 2 and np.array_equal(k, k[::-1])
 
 
-def _sep_u8(a, kx, ky, ax, ay, border, border_value, mul, add, shift):
-    """Integer separable filter of a contiguous (H, W, C) uint8 array (see _sepu8.h)."""
+@functools.lru_cache(maxsize=64)
+def _box_taps(nx, ny):
+    """Read-only all-ones taps of a box filter (cached: small images feel every allocation)."""
+    kx, ky = np.ones(nx, np.uint16), np.ones(ny, np.uint32)
+    kx.flags.writeable = ky.flags.writeable = False
+    return kx, ky
+
+
+def _sep_u8(a, kx, ky, ax, ay, border, border_value, mul, add, shift, sym=None):
+    """Integer separable filter of a contiguous (H, W, C) uint8 array (see _sepu8.h); sym:
+    the (x, y) symmetry flags when the caller knows them."""
     H, W, C = a.shape
     nkx, nky = len(kx), len(ky)
     rows = border_map(H, ay, nky - 1 - ay, border)
     cols = border_map(W, ax, nkx - 1 - ax, border)
     out = np.empty_like(a)
-    _filters.sep_u8(a, out, kx, ky, _is_sym(kx, ax), _is_sym(ky, ay), rows, cols, ax,
+    xsym, ysym = (_is_sym(kx, ax), _is_sym(ky, ay)) if sym is None else sym
+    _filters.sep_u8(a, out, kx, ky, xsym, ysym, rows, cols, ax,
                     constant_row(np.uint8, W * C, border_value), mul, add, shift,
                     nthreads(a.size * (nkx + nky)))
     return out
@@ -229,8 +239,9 @@ def average_blur_array(src, ksize=3, border="reflect_101", border_value=0.0):
         div = _box_divider(sizes[0] * sizes[1])
         if div is not None:
             border = border_name(border, op)
-            out = _sep_u8(a, np.ones(sizes[0], np.uint16), np.ones(sizes[1], np.uint32),
-                          sizes[0] // 2, sizes[1] // 2, border, border_value, *div)
+            nx, ny = sizes[0], sizes[1]
+            out = _sep_u8(a, *_box_taps(nx, ny), nx // 2, ny // 2, border, border_value,
+                          *div, sym=(nx % 2 == 1, ny % 2 == 1))
             return restore(out, squeeze)
     kernels = [np.full(s, 1.0 / s) for s in sizes]
     out = separable_filter_array(a, *kernels, border=border, border_value=border_value,

@@ -2,7 +2,9 @@
 
 Borders default to OpenCV's ``reflect_101`` (``gfedcb|abcdefgh|gfedcba``). Integer images are
 filtered in floating point and rounded to nearest with saturation, so results are within one
-intensity level of OpenCV's fixed-point arithmetic. The blurs built on these kernels are in
+intensity level of OpenCV's fixed-point arithmetic; a uint8 image filtered by a 2-D kernel of
+integer taps whose absolute values sum to at most 128 (sharpening, Laplacian, Sobel-like) takes
+an exact integer path and equals OpenCV's ``filter2D``. The blurs built on these kernels are in
 :mod:`ecvl.imgproc.blur`; the Image-level forms in :mod:`ecvl.imgproc.filters`.
 """
 
@@ -49,6 +51,18 @@ def _sep_2d(a, kx, ky, ax, ay, border, cval, sym):
     _filters.sep_filter(a, out, kx, ky, sym and _is_sym(kx), sym and _is_sym(ky), rows, cols, ax,
                         cvrow, cvalv, typecode(a, "filter"), nthreads(a.size * (nkx + nky)))
     return out
+
+
+# element-operations charged per uint8 pixel when sizing the thread team of the integer path
+_U8_COST = 32
+
+
+def _small_int_kernel(k):
+    """The kernel as int16 when its taps are integers with absolute sum <= 128: uint8 sums then
+    fit 16 bits and are exact (as they are in OpenCV's float arithmetic); None otherwise."""
+    if k.size > 4096 or not np.array_equal(k, np.round(k)) or np.abs(k).sum() > 128:
+        return None
+    return k.astype(np.int16)
 
 
 def _is_sym(k):
@@ -168,6 +182,12 @@ def filter2d_array(src, kernel, dtype=None, border="reflect_101", border_value=0
     cols = border_map(W, ax, kw - 1 - ax, border)
     cvrow = constant_row(work.dtype, W * C, border_value)
     out = np.empty_like(work)
+    if work.dtype == np.uint8 and out_dtype == np.uint8:
+        ki = _small_int_kernel(k)
+        if ki is not None:
+            _filters.filter2d_u8(work, out, ki, rows, cols, ax, int(cvrow[0]),
+                                 nthreads(work.size * _U8_COST))
+            return restore(out, squeeze)
     _filters.filter2d(work, out, k, rows, cols, ax, cvrow, float(cvrow[0]), typecode(work, op),
                       nthreads(work.size * (kh + kw)))
     if out.dtype != out_dtype:

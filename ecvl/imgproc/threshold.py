@@ -5,6 +5,9 @@ the PyECVL forms (``Threshold``, ``OtsuThreshold``...) and pythonic forms (``thr
 ``otsu_threshold``...) take :class:`~ecvl.Image` objects and share the same code.
 """
 
+import functools
+import math
+
 import numpy as np
 
 from ..core.enums import ColorType, ThresholdingType
@@ -75,11 +78,19 @@ def threshold_array(src, thresh, maxval, thresh_type=ThresholdingType.BINARY):
     [[0, 255, 255]]
     """
     op = "Threshold"
-    ttype = _thresh_type(thresh_type, op)
+    ttype = thresh_type if type(thresh_type) is ThresholdingType \
+        else _thresh_type(thresh_type, op)
     a, squeeze = as_image_array(src, op)
     thresh = float(thresh)
-    if np.isnan(thresh):
+    if thresh != thresh:
         raise EcvlValueError(f"{op}: threshold is NaN")
+    if a.dtype == np.uint8 and 0 <= thresh < 255:
+        # the common case without the general path's scalar conversions
+        hi, lo = _u8_levels(float(maxval), ttype is ThresholdingType.BINARY_INV)
+        out = np.empty_like(a)
+        _threshold.threshold(a.reshape(-1), out.reshape(-1), np.uint8(math.floor(thresh)), hi,
+                             lo, nthreads(a.size * _U8_COST))
+        return restore(out, squeeze)
     hi = saturate_cast(np.float64(maxval), a.dtype)
     lo = a.dtype.type(0)
     if ttype is ThresholdingType.BINARY_INV:
@@ -101,6 +112,16 @@ def threshold_array(src, thresh, maxval, thresh_type=ThresholdingType.BINARY):
         th = a.dtype.type(int(np.floor(thresh)))  # integer x > t  <=>  x > floor(t)
     _threshold.threshold(a.reshape(-1), out.reshape(-1), th, hi, lo, nthreads(a.size * 2))
     return restore(out, squeeze)
+
+
+# element-operations charged per uint8 pixel when sizing the thread team
+_U8_COST = 2
+
+
+@functools.lru_cache(maxsize=64)
+def _u8_levels(maxval, inverse):
+    hi, lo = saturate_cast(np.float64(maxval), np.uint8), np.uint8(0)
+    return (lo, hi) if inverse else (hi, lo)
 
 
 def _levels(n, minval, maxval, dtype):

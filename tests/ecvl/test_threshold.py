@@ -41,6 +41,20 @@ def test_threshold_uint8_equals_opencv(rng):
     assert threshold_array(img, 10, 300).max() == 255  # maxval saturates
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5, 4), (520, 530)])
+def test_threshold_uint8_inverse_and_threads_equal_opencv(rng, shape):
+    img = rng.integers(0, 256, shape, dtype=np.uint8)
+    old = ecvl.get_num_threads()
+    try:
+        for n in (1, 2):
+            ecvl.set_num_threads(n)
+            for t, mv in ((0.5, 200.6), (126.99, 255), (200, 7)):
+                ref = cv2.threshold(img, t, mv, cv2.THRESH_BINARY_INV)[1]
+                np.testing.assert_array_equal(threshold_array(img, t, mv, "BINARY_INV"), ref)
+    finally:
+        ecvl.set_num_threads(old)
+
+
 def test_float32_threshold_exact_near_representable_values():
     img = np.array([[0.1, np.nextafter(np.float32(0.1), np.float32(1))]], np.float32)
     out = threshold_array(img, 0.1, 1.0)  # float64 0.1 lies between the two float32 values
