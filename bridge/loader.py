@@ -6,8 +6,8 @@ epoch)``, and batches are handed out in order however many workers fill them. Ea
 cut into a few parts that workers take from a shared counter and fill straight into the
 batch arrays: all workers help with the batch the training loop needs next, and none sits
 idle while another finishes the epoch's last batch alone. At most
-``queue_ratio_size * num_workers`` batches are ahead of the consumer. Every wait has a timeout, so a stopped or failed loader never
-leaves a thread blocked.
+``queue_ratio_size * num_workers`` batches are ahead of the consumer. Every wait has a
+timeout, so a stopped or failed loader never leaves a thread blocked.
 """
 
 import logging

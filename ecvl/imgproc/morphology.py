@@ -3,8 +3,9 @@
 Structuring elements are 0/1 masks (``structuring_element`` builds OpenCV's rect, cross and
 ellipse shapes). uint8 images run a vector kernel that reduces each distinct row pattern of the
 element horizontally once per source row, then over the element's rows; other dtypes run
-rectangles as two 1-D min/max passes and any other mask as a sweep over its rows. As in OpenCV, the anchor is not mirrored for dilation, and the default border is a
-constant that never wins (the dtype's maximum for erosion, minimum for dilation), so the image
+rectangles as two 1-D min/max passes and any other mask as a sweep over its rows. As in
+OpenCV, the anchor is not mirrored for dilation, and the default border is a constant that
+never wins (the dtype's maximum for erosion, minimum for dilation), so the image
 edge does not erode or grow the result.
 """
 
