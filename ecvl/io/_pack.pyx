@@ -7,27 +7,27 @@ decode in parallel.
 """
 
 from cython.parallel cimport prange
-from libc.stdint cimport uint8_t, uint32_t
-from libc.string cimport memcpy
+from libc.stdint cimport uint8_t
+
+cdef extern from "_pack.h" nogil:
+    void pack_row(const uint8_t* s, uint8_t* d, Py_ssize_t w, int simd)
+    int pack_has_ssse3()
+
+# whether rows are packed with SSSE3 shuffles; tests switch it off to compare
+cdef int _simd = 1 if pack_has_ssse3() else 0
 
 
-cdef inline void _pack_row(const uint8_t* s, uint8_t* d, Py_ssize_t w) noexcept nogil:
-    cdef Py_ssize_t x
-    cdef uint32_t v
-    # One 4-byte move per pixel; its spare byte is overwritten by the next pixel, so the last
-    # pixel is copied bytewise to stay inside the row (rows run on different threads).
-    for x in range(w - 1):
-        memcpy(&v, s + 4 * x, 4)
-        memcpy(d + 3 * x, &v, 4)
-    x = w - 1
-    d[3 * x] = s[4 * x]
-    d[3 * x + 1] = s[4 * x + 1]
-    d[3 * x + 2] = s[4 * x + 2]
+def set_simd(bint enabled):
+    """Enable (where the CPU has SSSE3) or disable the SIMD packing; returns the new state."""
+    global _simd
+    _simd = 1 if enabled and pack_has_ssse3() else 0
+    return bool(_simd)
 
 
 def rgbx_to_rgb(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, int nthreads):
     """Copy the first three bytes of every 4-byte pixel of ``src`` into ``dst``."""
     cdef Py_ssize_t h = src.shape[0], w = src.shape[1], y
+    cdef int simd = _simd
     if src.shape[2] != 4 or dst.shape[2] != 3 or dst.shape[0] != h or dst.shape[1] != w:
         raise ValueError(f"rgbx_to_rgb: shapes {tuple(src.shape)[:3]} and "
                          f"{tuple(dst.shape)[:3]} do not match")
@@ -38,7 +38,7 @@ def rgbx_to_rgb(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, int nthrea
     with nogil:
         if nthreads == 1:
             for y in range(h):
-                _pack_row(&src[y, 0, 0], &dst[y, 0, 0], w)
+                pack_row(&src[y, 0, 0], &dst[y, 0, 0], w, simd)
         else:
             for y in prange(h, num_threads=nthreads, schedule="static"):
-                _pack_row(&src[y, 0, 0], &dst[y, 0, 0], w)
+                pack_row(&src[y, 0, 0], &dst[y, 0, 0], w, simd)

@@ -188,3 +188,29 @@ def test_decompression_bomb_limit_still_applies(tmp_path, monkeypatch):
     assert _pillow.decode_jpeg(path.read_bytes()) is None
     with pytest.raises(ecvl.EcvlError, match="j.jpg"):
         ecvl.imread(path)
+
+
+@pytest.mark.parametrize("w", list(range(1, 20)) + [31, 32, 33, 257])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_simd_and_scalar_packing_agree(w, threads):
+    from ecvl.io import _pack
+    src = np.random.default_rng(w).integers(0, 256, (3, w, 4), dtype=np.uint8)
+    for simd in (True, False):
+        _pack.set_simd(simd)
+        try:
+            dst = np.empty((3, w, 3), np.uint8)
+            _pack.rgbx_to_rgb(src, dst, threads)
+        finally:
+            _pack.set_simd(True)
+        np.testing.assert_array_equal(dst, src[..., :3])
+
+
+def test_packing_never_writes_past_a_row():
+    from ecvl.io import _pack
+    for w in range(1, 40):
+        src = np.random.default_rng(w).integers(0, 256, (2, w, 4), dtype=np.uint8)
+        buf = np.full(2 * w * 3 + 32, 0xAB, np.uint8)
+        dst = buf[:2 * w * 3].reshape(2, w, 3)
+        _pack.rgbx_to_rgb(src, dst, 1)
+        np.testing.assert_array_equal(dst, src[..., :3])
+        assert (buf[2 * w * 3:] == 0xAB).all(), w
