@@ -7,6 +7,8 @@ from libc.stdint cimport uint8_t, int16_t, uint16_t, uint32_t
 from libc.string cimport memset
 from libc.stdlib cimport abs
 
+include "_bands.pxi"
+
 cdef extern from "_rowkern.h" nogil:
     int dh_sep_row(int tc, const char *src, Py_ssize_t rstride, char *dst, const Py_ssize_t *rows,
                    const void *ky, int nky, int ysym, const void *kx, int nkx, int xsym,
@@ -124,14 +126,6 @@ cdef extern from "_sepu8.h" nogil:
                    int shift, char *work)
 
 
-cdef bint _in_range(const Py_ssize_t[::1] m, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i
-    for i in range(m.shape[0]):
-        if m[i] < -1 or m[i] >= n:
-            return False
-    return True
-
-
 def sep_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, kx, ky, bint xsym, bint ysym,
            rowmap, cmap, int ax, const uint8_t[::1] cvrow, uint32_t mul, uint32_t add,
            int shift, int nthreads):
@@ -159,31 +153,23 @@ def sep_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, kx, ky, bint xs
     cdef const Py_ssize_t[::1] cm = np.ascontiguousarray(cmap, dtype=np.intp)
     if rm.shape[0] != H + nky - 1 or cm.shape[0] != W + nkx - 1:
         raise ValueError("sep_u8: border maps do not match the image and kernel")
-    if not (_in_range(rm, H) and _in_range(cm, W)):
+    if not (map_in_range(rm, H) and map_in_range(cm, W)):
         raise ValueError("sep_u8: border map out of range")
     if cvrow.shape[0] < W * C:
         raise ValueError("sep_u8: constant row too short")
     # vbox (all-ones vertical taps): running column sums, one pass per row whatever the height
-    cdef int nt = max(1, min(nthreads, H))
-    # a few bands per thread, handed out dynamically: a thread the OS pauses does not hold the
-    # others up (each band re-filters nky - 1 rows of halo)
-    cdef Py_ssize_t nband = 1 if nt == 1 else min(H, 4 * nt)
-    cdef Py_ssize_t wb = (su8_work_bytes(W, C, nkx, nky) + 63) // 64 * 64
-    cdef char *work = <char *> malloc(<size_t>nt * wb + 64)
-    if work == NULL:
-        raise MemoryError("sep_u8: cannot allocate row buffers")
-    cdef char *aligned = <char *>((<size_t>work + 63) & ~(<size_t>63))
-    cdef Py_ssize_t t, y0, y1
+    cdef BandPlan bp
+    band_plan(&bp, H, nthreads, su8_work_bytes(W, C, nkx, nky), "sep_u8")
+    cdef Py_ssize_t t
     try:
         with nogil:
-            for t in prange(nband, num_threads=nt, schedule='dynamic', chunksize=1):
-                y0 = H * t // nband
-                y1 = H * (t + 1) // nband
-                su8_block(&src[0, 0, 0], W * C, &dst[0, 0, 0], W * C, y0, y1, &rm[0], &cm[0],
-                          ax, W, C, &cvrow[0], cvrow[0], &kxv[0], nkx, xsym, &kyv[0], nky, ysym,
-                          vbox, mul, add, shift, aligned + threadid() * wb)
+            for t in prange(bp.nband, num_threads=bp.nt, schedule='dynamic', chunksize=1):
+                su8_block(&src[0, 0, 0], W * C, &dst[0, 0, 0], W * C, H * t // bp.nband,
+                          H * (t + 1) // bp.nband, &rm[0], &cm[0], ax, W, C, &cvrow[0],
+                          cvrow[0], &kxv[0], nkx, xsym, &kyv[0], nky, ysym, vbox, mul, add,
+                          shift, bp.work + threadid() * bp.wb)
     finally:
-        free(work)
+        free(bp.raw)
 
 
 cdef extern from "_f2du8.h" nogil:
@@ -214,33 +200,30 @@ def filter2d_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, const int1
         raise ValueError("filter2d_u8: kernel too large for 16-bit sums")
     if rowmap.shape[0] != H + kh - 1 or cmap.shape[0] != W + kw - 1:
         raise ValueError("filter2d_u8: border maps do not match the image and kernel")
-    if not (_in_range(rowmap, H) and _in_range(cmap, W)):
+    if not (map_in_range(rowmap, H) and map_in_range(cmap, W)):
         raise ValueError("filter2d_u8: border map out of range")
-    cdef int nt = max(1, min(nthreads, <int>H))
-    cdef Py_ssize_t nband = 1 if nt == 1 else min(H, 4 * nt)
-    cdef Py_ssize_t wb = (f2d_work_bytes(W, C, kh, kw) + 63) // 64 * 64
     cdef Py_ssize_t rowlen = W * C
     cdef uint8_t *cvrow = <uint8_t *> malloc(<size_t>rowlen)
-    cdef char *work = <char *> malloc(<size_t>nt * wb + 64)
-    if work == NULL or cvrow == NULL:
-        free(work)
-        free(cvrow)
+    if cvrow == NULL:
         raise MemoryError("filter2d_u8: cannot allocate row buffers")
-    cdef char *aligned = <char *>((<size_t>work + 63) & ~(<size_t>63))
-    cdef Py_ssize_t t, y0, y1
+    cdef BandPlan bp
+    try:
+        band_plan(&bp, H, nthreads, f2d_work_bytes(W, C, kh, kw), "filter2d_u8")
+    except MemoryError:
+        free(cvrow)
+        raise
+    cdef Py_ssize_t t
     try:
         with nogil:
             memset(cvrow, cval, <size_t>rowlen)
-            if nt == 1:
+            if bp.nt == 1:
                 f2d_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, 0, H, &rowmap[0],
-                          &cmap[0], ax, W, C, cvrow, cval, &K[0, 0], kh, kw, aligned)
+                          &cmap[0], ax, W, C, cvrow, cval, &K[0, 0], kh, kw, bp.work)
             else:
-                for t in prange(nband, num_threads=nt, schedule='dynamic', chunksize=1):
-                    y0 = H * t // nband
-                    y1 = H * (t + 1) // nband
-                    f2d_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, y0, y1, &rowmap[0],
-                              &cmap[0], ax, W, C, cvrow, cval, &K[0, 0], kh, kw,
-                              aligned + threadid() * wb)
+                for t in prange(bp.nband, num_threads=bp.nt, schedule='dynamic', chunksize=1):
+                    f2d_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, H * t // bp.nband,
+                              H * (t + 1) // bp.nband, &rowmap[0], &cmap[0], ax, W, C, cvrow,
+                              cval, &K[0, 0], kh, kw, bp.work + threadid() * bp.wb)
     finally:
-        free(work)
+        free(bp.raw)
         free(cvrow)

@@ -6,20 +6,14 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memcmp, memset
 from libc.stdint cimport uint8_t, int32_t
 
+include "_bands.pxi"
+
 cdef extern from "_rowkern.h" nogil:
     int dh_morph_row(int tc, const char *src, Py_ssize_t rstride, char *dst,
                      const Py_ssize_t *rows, const uint8_t *se, const int32_t *grp, int is_rect,
                      int kh, int kw,
                      const Py_ssize_t *cmap, int ax, Py_ssize_t W, Py_ssize_t C,
                      const char *cvrow, int is_max, void *buf)
-
-
-cdef bint _map_ok(const Py_ssize_t[::1] m, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i
-    for i in range(m.shape[0]):
-        if m[i] < -1 or m[i] >= n:
-            return False
-    return True
 
 
 def erode_dilate(src, dst, se, bint is_rect, bint is_max, rowmap, cmap, int ax, cvrow, int tc,
@@ -37,7 +31,7 @@ def erode_dilate(src, dst, se, bint is_rect, bint is_max, rowmap, cmap, int ax, 
     cdef const Py_ssize_t[::1] cm = np.ascontiguousarray(cmap, dtype=np.intp)
     if rm.shape[0] != src.shape[0] + kh - 1 or cm.shape[0] != src.shape[1] + kw - 1:
         raise ValueError("morphology: border maps do not match the image and kernel")
-    if not (_map_ok(rm, src.shape[0]) and _map_ok(cm, src.shape[1]) and 0 <= ax < kw):
+    if not (map_in_range(rm, src.shape[0]) and map_in_range(cm, src.shape[1]) and 0 <= ax < kw):
         raise ValueError("morphology: border map or anchor out of range")
     if cvrow.dtype != src.dtype or cvrow.size < src.shape[1] * src.shape[2]:
         raise ValueError("morphology: constant row has the wrong size or dtype")
@@ -97,34 +91,30 @@ def morph_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, const uint8_t
         raise ValueError("morphology: structuring element too large or anchor out of range")
     if rowmap.shape[0] != H + kh - 1 or cmap.shape[0] != W + kw - 1:
         raise ValueError("morphology: border maps do not match the image and kernel")
-    if not (_map_ok(rowmap, H) and _map_ok(cmap, W)):
+    if not (map_in_range(rowmap, H) and map_in_range(cmap, W)):
         raise ValueError("morphology: border map out of range")
-    cdef int nt = max(1, min(nthreads, <int>H))
-    # a few bands per thread, handed out dynamically (each re-reads kh - 1 rows of halo)
-    cdef Py_ssize_t nband = 1 if nt == 1 else min(H, 4 * nt)
-    cdef Py_ssize_t wb = (mu8_work_bytes(W, C, kh, kw) + 63) // 64 * 64
     cdef Py_ssize_t rowlen = W * C
     cdef uint8_t *cvrow = <uint8_t *> malloc(<size_t>rowlen)
-    cdef char *work = <char *> malloc(<size_t>nt * wb + 64)
-    if work == NULL or cvrow == NULL:
-        free(work)
-        free(cvrow)
+    if cvrow == NULL:
         raise MemoryError("morphology: cannot allocate row buffers")
-    cdef char *aligned = <char *>((<size_t>work + 63) & ~(<size_t>63))
-    cdef Py_ssize_t t, y0, y1
+    cdef BandPlan bp
+    try:
+        band_plan(&bp, H, nthreads, mu8_work_bytes(W, C, kh, kw), "morphology")
+    except MemoryError:
+        free(cvrow)
+        raise
+    cdef Py_ssize_t t
     try:
         with nogil:
             memset(cvrow, cval, <size_t>rowlen)
-            if nt == 1:
+            if bp.nt == 1:
                 mu8_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, 0, H, &rowmap[0],
-                          &cmap[0], ax, W, C, cvrow, cval, &se[0, 0], kh, kw, is_max, aligned)
+                          &cmap[0], ax, W, C, cvrow, cval, &se[0, 0], kh, kw, is_max, bp.work)
             else:
-                for t in prange(nband, num_threads=nt, schedule='dynamic', chunksize=1):
-                    y0 = H * t // nband
-                    y1 = H * (t + 1) // nband
-                    mu8_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, y0, y1, &rowmap[0],
-                              &cmap[0], ax, W, C, cvrow, cval, &se[0, 0], kh, kw, is_max,
-                              aligned + threadid() * wb)
+                for t in prange(bp.nband, num_threads=bp.nt, schedule='dynamic', chunksize=1):
+                    mu8_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, H * t // bp.nband,
+                              H * (t + 1) // bp.nband, &rowmap[0], &cmap[0], ax, W, C, cvrow,
+                              cval, &se[0, 0], kh, kw, is_max, bp.work + threadid() * bp.wb)
     finally:
-        free(work)
+        free(bp.raw)
         free(cvrow)
