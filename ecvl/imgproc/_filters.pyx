@@ -4,7 +4,6 @@ import numpy as np
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
 from libc.stdint cimport uint8_t, int16_t, uint16_t, uint32_t
-from libc.string cimport memset
 from libc.stdlib cimport abs
 
 include "_bands.pxi"
@@ -151,15 +150,12 @@ def sep_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, kx, ky, bint xs
         raise ValueError("sep_u8: kernel sums overflow the integer accumulators")
     cdef const Py_ssize_t[::1] rm = np.ascontiguousarray(rowmap, dtype=np.intp)
     cdef const Py_ssize_t[::1] cm = np.ascontiguousarray(cmap, dtype=np.intp)
-    if rm.shape[0] != H + nky - 1 or cm.shape[0] != W + nkx - 1:
-        raise ValueError("sep_u8: border maps do not match the image and kernel")
-    if not (map_in_range(rm, H) and map_in_range(cm, W)):
-        raise ValueError("sep_u8: border map out of range")
+    check_maps(rm, cm, H, W, nky, nkx, "sep_u8")
     if cvrow.shape[0] < W * C:
         raise ValueError("sep_u8: constant row too short")
     # vbox (all-ones vertical taps): running column sums, one pass per row whatever the height
     cdef BandPlan bp
-    band_plan(&bp, H, nthreads, su8_work_bytes(W, C, nkx, nky), "sep_u8")
+    band_plan(&bp, H, nthreads, su8_work_bytes(W, C, nkx, nky), 0, 0, "sep_u8")
     cdef Py_ssize_t t
     try:
         with nogil:
@@ -198,32 +194,20 @@ def filter2d_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, const int1
             total += abs(K[i, j])
     if total * 255 > 32767:
         raise ValueError("filter2d_u8: kernel too large for 16-bit sums")
-    if rowmap.shape[0] != H + kh - 1 or cmap.shape[0] != W + kw - 1:
-        raise ValueError("filter2d_u8: border maps do not match the image and kernel")
-    if not (map_in_range(rowmap, H) and map_in_range(cmap, W)):
-        raise ValueError("filter2d_u8: border map out of range")
+    check_maps(rowmap, cmap, H, W, kh, kw, "filter2d_u8")
     cdef Py_ssize_t rowlen = W * C
-    cdef uint8_t *cvrow = <uint8_t *> malloc(<size_t>rowlen)
-    if cvrow == NULL:
-        raise MemoryError("filter2d_u8: cannot allocate row buffers")
     cdef BandPlan bp
-    try:
-        band_plan(&bp, H, nthreads, f2d_work_bytes(W, C, kh, kw), "filter2d_u8")
-    except MemoryError:
-        free(cvrow)
-        raise
+    band_plan(&bp, H, nthreads, f2d_work_bytes(W, C, kh, kw), rowlen, cval, "filter2d_u8")
     cdef Py_ssize_t t
     try:
         with nogil:
-            memset(cvrow, cval, <size_t>rowlen)
             if bp.nt == 1:
                 f2d_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, 0, H, &rowmap[0],
-                          &cmap[0], ax, W, C, cvrow, cval, &K[0, 0], kh, kw, bp.work)
+                          &cmap[0], ax, W, C, bp.cvrow, cval, &K[0, 0], kh, kw, bp.work)
             else:
                 for t in prange(bp.nband, num_threads=bp.nt, schedule='dynamic', chunksize=1):
                     f2d_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, H * t // bp.nband,
-                              H * (t + 1) // bp.nband, &rowmap[0], &cmap[0], ax, W, C, cvrow,
+                              H * (t + 1) // bp.nband, &rowmap[0], &cmap[0], ax, W, C, bp.cvrow,
                               cval, &K[0, 0], kh, kw, bp.work + threadid() * bp.wb)
     finally:
         free(bp.raw)
-        free(cvrow)

@@ -3,7 +3,7 @@
 import numpy as np
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
-from libc.string cimport memcmp, memset
+from libc.string cimport memcmp
 from libc.stdint cimport uint8_t, int32_t
 
 include "_bands.pxi"
@@ -89,32 +89,22 @@ def morph_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, const uint8_t
         raise ValueError("morphology: src/dst must be non-empty arrays of one shape")
     if not (1 <= kh <= MU8_MAXK and 1 <= kw <= MU8_MAXK and 0 <= ax < kw):
         raise ValueError("morphology: structuring element too large or anchor out of range")
-    if rowmap.shape[0] != H + kh - 1 or cmap.shape[0] != W + kw - 1:
-        raise ValueError("morphology: border maps do not match the image and kernel")
-    if not (map_in_range(rowmap, H) and map_in_range(cmap, W)):
-        raise ValueError("morphology: border map out of range")
+    check_maps(rowmap, cmap, H, W, kh, kw, "morphology")
     cdef Py_ssize_t rowlen = W * C
-    cdef uint8_t *cvrow = <uint8_t *> malloc(<size_t>rowlen)
-    if cvrow == NULL:
-        raise MemoryError("morphology: cannot allocate row buffers")
     cdef BandPlan bp
-    try:
-        band_plan(&bp, H, nthreads, mu8_work_bytes(W, C, kh, kw), "morphology")
-    except MemoryError:
-        free(cvrow)
-        raise
+    band_plan(&bp, H, nthreads, mu8_work_bytes(W, C, kh, kw), rowlen, cval, "morphology")
     cdef Py_ssize_t t
     try:
         with nogil:
-            memset(cvrow, cval, <size_t>rowlen)
             if bp.nt == 1:
                 mu8_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, 0, H, &rowmap[0],
-                          &cmap[0], ax, W, C, cvrow, cval, &se[0, 0], kh, kw, is_max, bp.work)
+                          &cmap[0], ax, W, C, bp.cvrow, cval, &se[0, 0], kh, kw, is_max,
+                          bp.work)
             else:
                 for t in prange(bp.nband, num_threads=bp.nt, schedule='dynamic', chunksize=1):
                     mu8_block(&src[0, 0, 0], rowlen, &dst[0, 0, 0], rowlen, H * t // bp.nband,
-                              H * (t + 1) // bp.nband, &rowmap[0], &cmap[0], ax, W, C, cvrow,
-                              cval, &se[0, 0], kh, kw, is_max, bp.work + threadid() * bp.wb)
+                              H * (t + 1) // bp.nband, &rowmap[0], &cmap[0], ax, W, C,
+                              bp.cvrow, cval, &se[0, 0], kh, kw, is_max,
+                              bp.work + threadid() * bp.wb)
     finally:
         free(bp.raw)
-        free(cvrow)
