@@ -13,7 +13,7 @@ import shutil
 import numpy as np
 
 import eddl
-from eddl._atomic import atomic_path
+from _deephealth.atomic import atomic_path
 
 from .experiment import ExperimentError
 

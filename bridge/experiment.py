@@ -5,7 +5,7 @@ import re
 
 import yaml
 
-from eddl._atomic import atomic_path
+from _deephealth.atomic import atomic_path
 
 __all__ = ["DEFAULTS", "ExperimentError", "resolve", "dump_experiment"]
 

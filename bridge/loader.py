@@ -11,11 +11,11 @@ timeout, so a stopped or failed loader never leaves a thread blocked.
 """
 
 import logging
-import os
 import threading
 
 import numpy as np
 
+from _deephealth.runtime import available_cores
 from ecvl import ColorType, Dataset
 from ecvl.augment import DatasetAugmentations
 from eddl import Tensor
@@ -174,10 +174,10 @@ class DLDataset(Dataset):
             s.SetLastBatch(self.batch_size_)
 
     def SetWorkers(self, n):
-        """Set the number of producer threads (capped at the CPU count)."""
+        """Set the number of producer threads (capped at the cores this process may use)."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"DLDataset: num_workers must be a positive int, got {n!r}")
-        self.num_workers_ = min(int(n), os.cpu_count() or 1)
+        self.num_workers_ = min(int(n), available_cores())
 
     def SetAugmentations(self, da):
         """Replace the augmentations and learn the sample size again."""

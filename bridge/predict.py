@@ -13,7 +13,7 @@ import numpy as np
 import eddl
 import ecvl
 from ecvl import ColorType
-from eddl._atomic import atomic_path
+from _deephealth.atomic import atomic_path
 
 from .convert import image_to_array
 from .report import contact_sheet, overlay_png

@@ -5,7 +5,7 @@ from PIL import Image as PILImage
 from PIL import ImageDraw
 
 from ecvl.imgproc.draw import overlay_mask_array
-from eddl._atomic import atomic_path
+from _deephealth.atomic import atomic_path
 
 __all__ = ["plot_curves", "overlay_png", "contact_sheet", "save_png_atomic"]
 

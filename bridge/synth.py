@@ -11,7 +11,7 @@ import os
 import numpy as np
 from PIL import Image as PILImage
 
-from eddl._atomic import atomic_path
+from _deephealth.atomic import atomic_path
 
 __all__ = ["CLASSES", "default_cache", "make_lesion", "generate_lesion_dataset",
            "default_dataset"]

@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 import eddl
-from eddl._atomic import atomic_path
+from _deephealth.atomic import atomic_path
 from eddl.tensor import manual_seed
 from ecvl import Dataset, Task
 from ecvl.augment import (AugmentationFactory, AugResizeDim, DatasetAugmentations,

@@ -7,13 +7,13 @@ PyECVL scripts port by changing their import line::
 Importing ecvl never imports eddl.
 """
 
-import os as _os
 import sys as _sys
 
-_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# First, before any compiled kernel loads OpenMP: the shared runtime sets the OpenMP wait policy.
+import _deephealth  # noqa: F401
 
 from ._config import config, openmp_enabled, show_config  # noqa: E402
-from ._runtime import get_num_threads, set_num_threads  # noqa: E402
+from _deephealth.runtime import get_num_threads, set_num_threads  # noqa: E402
 from .core import *  # noqa: E402,F401,F403
 from .io import *  # noqa: E402,F401,F403
 from .imgproc import *  # noqa: E402,F401,F403

@@ -6,14 +6,11 @@ PyEDDL scripts port by changing their import lines::
     from eddl import Tensor     # was: from pyeddl.tensor import Tensor
 """
 
-import os as _os
-
-# The OpenMP pool of our kernels and OpenBLAS's pool alternate during training; an actively
-# spinning idle pool steals the cores the other one needs. Must be set before libgomp loads.
-_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# First, before any compiled kernel loads OpenMP: the shared runtime sets the OpenMP wait policy.
+import _deephealth  # noqa: F401
 
 from ._config import config, cuda_status, openmp_enabled, show_config  # noqa: E402
-from ._runtime import get_num_threads, set_num_threads  # noqa: E402
+from _deephealth.runtime import get_num_threads, set_num_threads  # noqa: E402
 from .tensor import *  # noqa: E402,F401,F403
 from ._pyeddl import *  # noqa: E402,F401,F403
 from ._pyeddl_conv import *  # noqa: E402,F401,F403

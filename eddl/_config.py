@@ -2,8 +2,8 @@
 
 import sys
 
-from . import _openmp
-from ._runtime import get_num_threads
+from _deephealth import _openmp
+from _deephealth.runtime import get_num_threads
 
 __all__ = ["openmp_enabled", "config", "show_config", "cuda_status"]
 

@@ -1,6 +1,6 @@
 """Computing services: where a model runs (``CS_CPU``, ``CS_GPU``, ...) and with which backend."""
 
-from ._runtime import get_num_threads, set_num_threads
+from _deephealth.runtime import get_num_threads, set_num_threads
 from .backend import registry
 
 __all__ = ["CompServ", "CS_CPU", "CS_GPU", "CS_FPGA", "CS_COMPSS"]

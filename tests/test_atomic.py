@@ -8,13 +8,12 @@ import pytest
 
 import ecvl
 import eddl
-from ecvl import _atomic as ecvl_atomic
-from eddl import _atomic as eddl_atomic
+from _deephealth import atomic
 
 
-@pytest.fixture(params=[ecvl_atomic, eddl_atomic], ids=["ecvl", "eddl"])
-def atomic_path(request):
-    return request.param.atomic_path
+@pytest.fixture
+def atomic_path():
+    return atomic.atomic_path
 
 
 def test_success_moves_file_into_place(tmp_path, atomic_path):

@@ -71,7 +71,9 @@ def test_set_num_threads_validation_and_restore(mod):
         assert mod.get_num_threads() == 3
     finally:
         mod.set_num_threads(-1)
-    assert mod.get_num_threads() == mod._runtime.default_num_threads()
+    from _deephealth import runtime
+
+    assert mod.get_num_threads() == runtime.default_num_threads()
     for bad in (0, -2, 1.5, "2", True):
         with pytest.raises(ValueError, match="threads"):
             mod.set_num_threads(bad)
@@ -105,3 +107,22 @@ def test_kernels_are_built_for_the_baseline_isa():
     if sys.platform.startswith("linux") and os.uname().machine == "x86_64":
         assert b"arch_x86_64_v3" in blob or b"x86-64-v3" in blob or b"_ZGVdN8v_expf" in blob
         assert b"_ZGVbN4v_expf" in blob, "baseline (SSE) vector-math variant missing"
+
+
+def test_one_thread_setting_for_the_whole_process():
+    # ecvl's kernels on loader threads obey the same setting as eddl's computing service.
+    assert ecvl.set_num_threads is eddl.set_num_threads
+    prev = eddl.set_num_threads(1)
+    try:
+        assert ecvl.get_num_threads() == 1
+    finally:
+        eddl.set_num_threads(-1)
+    assert prev >= 1
+
+
+def test_core_count_follows_the_affinity_mask():
+    from _deephealth import runtime
+
+    if not hasattr(os, "sched_getaffinity"):
+        pytest.skip("no CPU affinity on this platform")
+    assert runtime.available_cores() == len(os.sched_getaffinity(0))

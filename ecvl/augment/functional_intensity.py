@@ -7,7 +7,7 @@ Random ones take an explicit :class:`numpy.random.Generator`.
 
 import numpy as np
 
-from .._runtime import get_num_threads
+from _deephealth.runtime import get_num_threads
 from ..imgproc import _threshold
 
 __all__ = [

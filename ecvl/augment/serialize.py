@@ -3,7 +3,7 @@
 import json
 import os
 
-from .. import _atomic
+from _deephealth import atomic as _atomic
 from . import base
 
 __all__ = ["from_dict", "to_json", "from_json", "to_yaml", "from_yaml", "save", "load"]

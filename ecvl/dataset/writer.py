@@ -3,7 +3,7 @@
 import json
 import os
 
-from .. import _atomic
+from _deephealth import atomic as _atomic
 
 __all__ = ["dump_dataset"]
 

@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from .._runtime import get_num_threads
+from _deephealth.runtime import get_num_threads
 from ..core.enums import BorderType, InterpolationType
 from ..core.errors import EcvlTypeError, EcvlValueError
 

@@ -9,7 +9,7 @@ import functools
 
 import numpy as np
 
-from .._runtime import get_num_threads
+from _deephealth.runtime import get_num_threads
 from ..core.convert import saturate_cast as _core_saturate_cast
 from ..core.errors import EcvlTypeError, EcvlValueError
 

@@ -4,7 +4,7 @@ import contextlib
 import os
 import stat
 
-from .. import _atomic
+from _deephealth import atomic as _atomic
 from ..core.errors import EcvlError, ImageIOError
 
 __all__ = ["atomic_path", "reading", "check_readable", "lower_ext"]

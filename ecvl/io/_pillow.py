@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageFile
 
-from .._runtime import get_num_threads
+from _deephealth.runtime import get_num_threads
 from . import _pack
 
 __all__ = ["decode_direct", "decode_jpeg", "packed_array"]

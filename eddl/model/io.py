@@ -9,7 +9,7 @@ import struct
 
 import numpy as np
 
-from .._atomic import atomic_path
+from _deephealth.atomic import atomic_path
 
 __all__ = ["save", "load", "save_npz", "load_npz", "save_bin", "load_bin"]
 

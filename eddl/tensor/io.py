@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from .._atomic import atomic_path
+from _deephealth.atomic import atomic_path
 from ._base import TensorBase
 from ._checks import TensorFormatError, as_dtype, native
 

@@ -8,7 +8,7 @@ only index within the lengths of the arrays they are given.
 from cython.parallel cimport prange
 from libc.math cimport sqrt, sqrtf, exp, expf
 
-from eddl._runtime import get_num_threads
+from _deephealth.runtime import get_num_threads
 
 ctypedef fused real:
     float

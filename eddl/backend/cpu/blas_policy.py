@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from ..._runtime import get_num_threads
+from _deephealth.runtime import get_num_threads
 from . import _dense
 from .blas import gemm as _gemm
 

@@ -18,7 +18,7 @@ import threading
 
 import numpy as np
 
-from eddl._runtime import get_num_threads
+from _deephealth.runtime import get_num_threads
 
 from . import _conv, _convtile
 from .blas_policy import blas_thread_hooks

@@ -14,7 +14,7 @@ NumPy, which is as fast there. Accuracy of the compiled transcendental functions
 
 import numpy as np
 
-from eddl._runtime import get_num_threads
+from _deephealth.runtime import get_num_threads
 
 from . import _alloc, _kernels
 

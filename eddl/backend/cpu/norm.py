@@ -6,7 +6,7 @@ passes ``N x C x spatial``; group/layer normalization pass ``1 x (N * groups) x 
 
 import numpy as np
 
-from eddl._runtime import get_num_threads
+from _deephealth.runtime import get_num_threads
 
 from . import _norm
 

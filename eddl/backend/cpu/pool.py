@@ -7,7 +7,7 @@ reaches (this is how ceil mode and asymmetric padding are expressed).
 
 import numpy as np
 
-from eddl._runtime import get_num_threads
+from _deephealth.runtime import get_num_threads
 
 from . import _pool
 

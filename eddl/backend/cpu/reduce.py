@@ -11,7 +11,7 @@ float64 whatever the input dtype, then round once to it. Everything else uses Nu
 
 import numpy as np
 
-from eddl._runtime import get_num_threads
+from _deephealth.runtime import get_num_threads
 
 from . import _kernels
 

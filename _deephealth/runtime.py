@@ -1,7 +1,8 @@
-"""Thread settings shared by the compiled kernels of one package.
+"""Thread settings shared by every compiled kernel of ecvl and eddl, and the core count.
 
-The same source is installed into ``ecvl`` and ``eddl`` so that each package stands alone.
-Kernels take their thread count from :func:`get_num_threads` and pass it explicitly to
+One module for the whole process: ``ecvl.set_num_threads`` and ``eddl.set_num_threads`` are
+the same function, so a computing service's thread count also bounds the image kernels that
+data-loader threads run. Kernels take their thread count from :func:`get_num_threads` and pass it explicitly to
 ``prange(..., num_threads=n)``: ``omp_set_num_threads`` only affects the calling thread, which
 would leave data-loader worker threads at the OpenMP default.
 """
@@ -16,7 +17,12 @@ _num_threads = None
 _default = None
 
 
-def _available_cores():
+def available_cores():
+    """Return the number of cores this process may run on (its CPU affinity mask).
+
+    ``os.cpu_count()`` counts the machine's cores even where a container or ``taskset``
+    allows fewer; every thread decision of the library uses this count instead.
+    """
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # pragma: no cover - non-Linux
@@ -41,7 +47,7 @@ def default_num_threads():
     """
     global _default
     if _default is None:
-        _default = _threads_from_env() or _available_cores()
+        _default = _threads_from_env() or available_cores()
     return _default
 
 

@@ -1,0 +1,132 @@
+"""Name tables: one helper for layers, losses, metrics, activations and augmentations.
+
+A :class:`Registry` maps the names users write (PyEDDL's ``"soft_cross_entropy"``, a DSL's
+``AugRotate``, a configuration's ``"Conv2D"``) to the object that implements them. Each
+entry has one canonical name and any number of aliases, so a PyEDDL or PyECVL spelling and
+its pythonic twin resolve to the same implementation. :func:`alias` does the same for plain
+functions exported under two names.
+"""
+
+import difflib
+import functools
+
+__all__ = ["Registry", "alias"]
+
+
+class Registry:
+    """A table of named objects with aliases and helpful lookup errors.
+
+    Parameters
+    ----------
+    kind : str
+        What the table holds ("loss", "layer", ...), used in error messages.
+
+    Examples
+    --------
+    >>> losses = Registry("loss")
+    >>> @losses.register("mean_squared_error", "mse")
+    ... class MSE:
+    ...     pass
+    >>> losses.get("mse") is MSE
+    True
+    >>> losses.canonical("mse")
+    'mean_squared_error'
+    """
+
+    def __init__(self, kind):
+        self.kind = kind
+        self._items = {}
+        self._canonical = {}
+
+    def register(self, *names, obj=None):
+        """Register ``obj`` under ``names`` (the first is canonical); usable as a decorator.
+
+        Registering a name again for a different object raises ``ValueError``, so two
+        implementations can never silently share a name.
+        """
+        if not names or not all(isinstance(n, str) and n for n in names):
+            raise ValueError(f"{self.kind} registration needs one or more non-empty names, got {names!r}")
+
+        def add(target):
+            for n in names:
+                known = self._items.get(n, _MISSING)
+                if known is not _MISSING and known is not target:
+                    raise ValueError(f"{self.kind} name {n!r} is already registered for {known!r}")
+            for n in names:
+                self._items[n] = target
+                self._canonical[n] = names[0]
+            return target
+
+        return add if obj is None else add(obj)
+
+    def get(self, name):
+        """Return the object registered as ``name``.
+
+        Raises
+        ------
+        ValueError
+            For an unknown name: the message names the closest valid names.
+        """
+        try:
+            return self._items[name]
+        except (KeyError, TypeError):
+            raise ValueError(self._unknown(name)) from None
+
+    def canonical(self, name):
+        """Return the canonical name of ``name`` (itself when it is not an alias)."""
+        self.get(name)
+        return self._canonical[name]
+
+    def names(self):
+        """Every registered name, aliases included, sorted."""
+        return sorted(self._items)
+
+    def items(self):
+        """``(name, object)`` pairs, aliases included, sorted by name."""
+        return sorted(self._items.items(), key=lambda kv: kv[0])
+
+    def __contains__(self, name):
+        try:
+            return name in self._items
+        except TypeError:
+            return False
+
+    def __len__(self):
+        return len(self._items)
+
+    def __repr__(self):
+        return f"<Registry of {len(self._items)} {self.kind} names>"
+
+    def _unknown(self, name):
+        msg = f"unknown {self.kind} {_short(name)}"
+        if isinstance(name, str):
+            close = difflib.get_close_matches(name, self._items, n=3)
+            if close:
+                return f"{msg}; did you mean {', '.join(map(repr, close))}?"
+        return f"{msg}; valid: {self.names()}"
+
+
+_MISSING = object()
+
+
+def _short(value, limit=80):
+    # Names can come from untrusted files: never echo an unbounded value.
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def alias(func, name, doc=None):
+    """Return ``func`` under another public ``name`` (a PyEDDL/PyECVL spelling of it).
+
+    The twin calls the same implementation; only ``__name__``, ``__qualname__`` and the first
+    docstring line change, so help and tracebacks show the name the user called.
+    """
+
+    @functools.wraps(func)
+    def twin(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    twin.__name__ = twin.__qualname__ = name
+    twin.__doc__ = doc if doc is not None else (
+        f"Alias of :func:`{func.__module__}.{func.__name__}`.\n\n{func.__doc__ or ''}")
+    return twin
