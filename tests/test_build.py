@@ -126,3 +126,18 @@ def test_core_count_follows_the_affinity_mask():
     if not hasattr(os, "sched_getaffinity"):
         pytest.skip("no CPU affinity on this platform")
     assert runtime.available_cores() == len(os.sched_getaffinity(0))
+
+
+def test_computing_service_threads_bound_ecvl_kernels_on_other_threads():
+    import threading
+
+    cs = eddl.CS_CPU(th=1)
+    try:
+        cs.activate()
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(ecvl.get_num_threads()))
+        t.start()
+        t.join()
+        assert seen == [1]
+    finally:
+        eddl.set_num_threads(-1)
