@@ -141,3 +141,7 @@ def test_computing_service_threads_bound_ecvl_kernels_on_other_threads():
         assert seen == [1]
     finally:
         eddl.set_num_threads(-1)
+        from eddl.compserv import _blas_limit
+
+        if _blas_limit[0] is not None:
+            _blas_limit[0].restore_original_limits()
