@@ -1,20 +1,8 @@
 """Build and run-time configuration of eddl: OpenMP, BLAS, threads, accelerators."""
 
-import sys
-
-from _deephealth import _openmp
-from _deephealth.runtime import get_num_threads
+from _deephealth.config import base_config, openmp_enabled, print_config
 
 __all__ = ["openmp_enabled", "config", "show_config", "cuda_status"]
-
-
-def openmp_enabled():
-    """Return True when the compiled kernels were built with OpenMP.
-
-    Without OpenMP every ``prange`` loop of the library runs serially; a build that lost it
-    by accident is caught by the test suite when ``CI`` is set.
-    """
-    return _openmp.openmp_enabled()
 
 
 def cuda_status():
@@ -46,16 +34,7 @@ def _blas_info():
 
 def config():
     """Return the configuration shown by :func:`show_config` as a dict."""
-    import numpy
-
-    info = {
-        "python": sys.version.split()[0],
-        "numpy": numpy.__version__,
-        "openmp": openmp_enabled(),
-        "openmp_version": _openmp.openmp_version(),
-        "threads": get_num_threads(),
-    }
-    info.update(_openmp.build_info())
+    info = base_config()
     info.update(_blas_info())
     cuda_ok, cuda_reason = cuda_status()
     info["cuda"] = cuda_ok
@@ -73,5 +52,4 @@ def show_config(file=None):
     openmp         : True
     ...
     """
-    for key, value in config().items():
-        print(f"{key:<15}: {value}", file=file or sys.stdout)
+    print_config(config(), file)
