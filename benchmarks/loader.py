@@ -83,9 +83,9 @@ def peer(files, batch, workers):
 
 def unet_loader_wait(epochs, workers=2):
     """Per-epoch loader wait of the training command's U-Net run (the history it records)."""
-    from bridge.experiment import resolve
-    from bridge.synth import generate_lesion_dataset
-    from bridge.train import run_experiment
+    from bridge.app.experiment import resolve
+    from bridge.app.synth import generate_lesion_dataset
+    from bridge.app.train import run_experiment
 
     root = tempfile.mkdtemp(prefix="unet_wait_")
     paths = generate_lesion_dataset(os.path.join(root, "data"))

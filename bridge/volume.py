@@ -190,8 +190,8 @@ def predict_volume(net, img, window=None, batch_size=16, threshold=0.5):
     Examples
     --------
     >>> import numpy as np, ecvl, eddl
-    >>> from bridge.models import small_cnn
-    >>> net = small_cnn([1, 8, 8], 2)
+    >>> x = eddl.Input([1, 8, 8])
+    >>> net = eddl.Model([x], [eddl.Softmax(eddl.Dense(eddl.Flatten(x), 2))])
     >>> net = eddl.build(net, eddl.adam(0.01), ["softmax_cross_entropy"], ["accuracy"])
     >>> vol = ecvl.Image.from_canonical(np.zeros((4, 8, 8, 1), np.uint8), "xyzc")
     >>> predict_volume(net, vol)["probs"].shape

@@ -16,9 +16,9 @@ import numpy as np
 
 import eddl
 from bridge import DLDataset
-from bridge.models import small_cnn, small_unet
-from bridge.report import overlay_png
-from bridge.synth import generate_lesion_dataset
+from bridge.app.models import small_cnn, small_unet
+from bridge.app.report import overlay_png
+from bridge.app.synth import generate_lesion_dataset
 from ecvl.augment import AugmentationFactory, DatasetAugmentations
 
 TRAIN_AUGS = """

@@ -20,8 +20,8 @@ from PIL import Image as PILImage
 
 import eddl
 import ecvl
-from bridge.models import small_unet
-from bridge.report import contact_sheet
+from bridge.app.models import small_unet
+from bridge.app.report import contact_sheet
 from bridge.volume import predict_volume, volume_to_unit
 from ecvl.imgproc.draw import overlay_mask_array
 

@@ -21,8 +21,8 @@ from PIL import ImageDraw
 
 import eddl
 from bridge import DLDataset
-from bridge.report import contact_sheet
-from bridge.synth import generate_lesion_dataset
+from bridge.app.report import contact_sheet
+from bridge.app.synth import generate_lesion_dataset
 from ecvl.augment import AugmentationFactory, DatasetAugmentations
 from eddl import zoo
 

@@ -21,7 +21,7 @@ from PIL import ImageDraw
 
 import eddl
 import ecvl
-from bridge.models import small_cnn
+from bridge.app.models import small_cnn
 
 
 def synthetic_slide(rng, height, width):

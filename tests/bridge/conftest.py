@@ -1,6 +1,6 @@
 import pytest
 
-from bridge.synth import generate_lesion_dataset
+from bridge.app.synth import generate_lesion_dataset
 
 
 @pytest.fixture(scope="session")

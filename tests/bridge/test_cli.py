@@ -7,7 +7,7 @@ import threading
 import pytest
 import yaml
 
-from bridge.cli import main, predict_main
+from bridge.app.cli import main, predict_main
 
 
 def _train(lesions, out, *extra, ddf="classification"):

@@ -12,9 +12,9 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 import eddl
 import ecvl
-from bridge.cli import predict_main
-from bridge.experiment import resolve
-from bridge.train import load_run_model, run_experiment
+from bridge.app.cli import predict_main
+from bridge.app.experiment import resolve
+from bridge.app.train import load_run_model, run_experiment
 from bridge.volume import is_volume_path, predict_volume, volume_to_unit
 
 _CT = "1.2.840.10008.5.1.4.1.1.2"

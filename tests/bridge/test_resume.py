@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import eddl
-from bridge.experiment import ExperimentError, resolve
-from bridge.train import run_experiment
+from bridge.app.experiment import ExperimentError, resolve
+from bridge.app.train import run_experiment
 
 
 def _cfg(lesions, out, epochs, optimizer):

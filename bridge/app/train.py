@@ -18,7 +18,7 @@ from ecvl.augment import (AugmentationFactory, AugResizeDim, DatasetAugmentation
 
 from .checkpoint import publish_last, restore, rng_state, save_checkpoint, write_json_atomic
 from .experiment import ExperimentError, dump_experiment
-from .loader import DLDataset
+from ..loader import DLDataset
 from .models import make_model, make_optimizer
 from .report import overlay_png, plot_curves
 from .synth import default_dataset
@@ -200,7 +200,7 @@ def run_experiment(cfg, resume=False, verbose=True):
     Parameters
     ----------
     cfg : dict
-        Resolved settings (see :func:`bridge.experiment.resolve`).
+        Resolved settings (see :func:`bridge.app.experiment.resolve`).
     resume : bool, optional
         Continue from the last checkpoint in the output folder.
     verbose : bool, optional

@@ -66,7 +66,7 @@ def main(argv=None):
     """
     args = train_parser().parse_args(argv)
     from .train import run_experiment  # imports eddl; keep --help fast
-    from .loader import SampleError
+    from ..loader import SampleError
 
     try:
         file_cfg = load_yaml(args.config) if args.config else {}

@@ -15,10 +15,10 @@ import ecvl
 from ecvl import ColorType
 from _deephealth.atomic import atomic_path
 
-from .convert import image_to_array
+from ..convert import image_to_array
 from .report import contact_sheet, overlay_png
 from .train import load_run_model
-from .volume import is_volume_path, predict_volume, read_volume
+from ..volume import is_volume_path, predict_volume, read_volume
 
 __all__ = ["predict_folder", "predict_path", "predict_volume_file"]
 
