@@ -37,6 +37,16 @@ def _auto_name(prefix):
     return f"{prefix}{next(c)}"
 
 
+def _snapshot(value):
+    """Copies of the containers in constructor arguments, so that a list the caller changes
+    later does not change the layer's configuration (layers and other values are shared)."""
+    if type(value) in (list, tuple):
+        return type(value)(_snapshot(v) for v in value)
+    if type(value) is dict:
+        return {k: _snapshot(v) for k, v in value.items()}
+    return value
+
+
 def layer_type_name(layer):
     return type(layer).__name__
 
@@ -67,7 +77,7 @@ class Layer:
         @functools.wraps(init)
         def __init__(self, *args, **kw):
             if "_init_call" not in self.__dict__:
-                self._init_call = (args, kw)
+                self._init_call = (_snapshot(args), _snapshot(kw))
             init(self, *args, **kw)
 
         cls.__init__ = __init__
