@@ -24,6 +24,8 @@ import functools
 import inspect
 import itertools
 
+from .registry import plain_value
+
 __all__ = ["Layer", "TRMODE", "TSMODE", "layer_type_name"]
 
 TRMODE = 1
@@ -252,7 +254,6 @@ class Layer:
         >>> eddl.Dense(eddl.Input([4]), 3, name="fc").get_config()
         {'ndim': 3, 'use_bias': True, 'name': 'fc'}
         """
-        from .registry import plain_value
         cls = type(self)
         args, kwargs = getattr(self, "_init_call", ((), {}))
         bound = inspect.signature(cls.__init__).bind(self, *args, **kwargs)
@@ -283,7 +284,8 @@ class Layer:
         if not isinstance(config, dict):
             raise ValueError(f"{cls.__name__}: a layer config must be a dict, got "
                              f"{type(config).__name__}")
-        label = f"{cls.__name__} layer {config.get('name', '?')!r}"
+        # names can come from untrusted files: keep the message short
+        label = f"{cls.__name__} layer {str(config.get('name', '?'))[:80]!r}"
         params = list(inspect.signature(cls.__init__).parameters.values())[1:]
         pname = cls._parents_parameter()
         fields = {p.name: p for p in params if p.name != pname}

@@ -96,6 +96,11 @@ class Factory:
     func : callable, optional
         A hand-written factory (one that chooses the class or computes arguments from its
         parents); it is exported as it is.
+    positional : bool
+        Pass the arguments to ``cls`` in the order of ``params`` instead of by name (what
+        :func:`forwarder` does; ``cls`` may then be any callable).
+    check : dict, optional
+        Parameter -> type its argument must have; a TypeError names the function otherwise.
     """
 
     def __init__(self, name, cls, params=None, fixed=None, rename=None, pack=None, hidden=(),

@@ -95,7 +95,8 @@ def layers_from_config(config):
         class_name = _field(entry, "class_name", str, at)
         cfg = _field(entry, "config", dict, at)
         lname = cfg.get("name")
-        at = f"model config layer {i} ({class_name} {lname!r})"
+        # names can come from untrusted files: keep the message short
+        at = f"model config layer {i} ({class_name[:80]} {str(lname)[:80]!r})"
         if not isinstance(lname, str) or not lname:
             raise ValueError(f"{at}: config field 'name' must be a non-empty str")
         if lname in built:

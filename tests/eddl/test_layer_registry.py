@@ -274,3 +274,21 @@ def test_bad_json_and_unregistered_layers():
     net = eddl.Model([x], [Custom(x, 2)])
     with pytest.raises(TypeError, match="not a registered layer class"):
         net.get_config()
+
+
+def test_forwarders_keep_pyeddl_signatures_and_check_their_model():
+    import inspect
+    assert str(inspect.signature(eddl.fit)) == "(m, in_, out, batch, epochs, **kwargs)"
+    assert str(inspect.signature(eddl.sgd)) == ("(lr=0.01, momentum=0.0, weight_decay=0.0, "
+                                                "nesterov=False)")
+    assert str(inspect.signature(eddl.setTrainable)) == "(net, lanme, val)"
+    opt = eddl.adam(0.002, amsgrad=True)
+    assert (opt.lr, opt.amsgrad) == (0.002, True)
+    with pytest.raises(TypeError, match="train_batch: expected a Model, got str"):
+        eddl.train_batch("net", [], [])
+    x = eddl.Input([2])
+    net = eddl.Model([x], [eddl.Dense(x, 1)])
+    eddl.build(net, eddl.sgd(0.1), ["mse"], ["mse"])
+    xs, ys = np.ones((4, 2), np.float32), np.zeros((4, 1), np.float32)
+    history = eddl.fit(net, [xs], [ys], 2, 1, verbose=0)
+    assert len(history) == 1
