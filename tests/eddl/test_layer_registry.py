@@ -292,3 +292,32 @@ def test_forwarders_keep_pyeddl_signatures_and_check_their_model():
     xs, ys = np.ones((4, 2), np.float32), np.zeros((4, 1), np.float32)
     history = eddl.fit(net, [xs], [ys], 2, 1, verbose=0)
     assert len(history) == 1
+
+
+def test_a_layer_registered_outside_the_toolkit_round_trips():
+    from eddl.layers.registry import LAYERS, PYEDDL, factory_function, register_layer
+
+    @register_layer("TestScaleBy")
+    class ScaleBy(eddl.layers.Layer):
+        """Multiply by ``k``."""
+
+        def __init__(self, parent, k=2.0, name=""):
+            self.k = float(k)
+            super().__init__([parent], name)
+
+        def compute_shape(self, s):
+            return s
+
+        def forward(self):
+            self.be.nn.xp.multiply(self.parents[0].output, self.k, out=self.output)
+
+    try:
+        x = eddl.Input([3])
+        net = eddl.Model([x], [factory_function("TestScaleBy")(x, k=3.0)])
+        assert net.get_config()["layers"][1]["config"] == {"k": 3.0, "name": net.lout[0].name}
+        _assert_round_trip(net, np.random.default_rng(2))
+    finally:
+        # keep the tables as the toolkit defines them for the other tests
+        LAYERS.unregister("ScaleBy")
+        PYEDDL.unregister("TestScaleBy")
+        factory_function.cache_clear()
