@@ -59,6 +59,23 @@ class Registry:
 
         return add if obj is None else add(obj)
 
+    def unregister(self, name):
+        """Remove ``name`` and every other name of the same entry; return the object.
+
+        For tables extended at run time (plug-ins, tests) that must be put back as they were.
+
+        Raises
+        ------
+        ValueError
+            For an unknown name.
+        """
+        target = self.get(name)
+        canonical = self._canonical[name]
+        for n in [n for n, c in self._canonical.items() if c == canonical]:
+            del self._items[n]
+            del self._canonical[n]
+        return target
+
     def get(self, name):
         """Return the object registered as ``name``.
 

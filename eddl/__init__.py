@@ -13,8 +13,7 @@ from ._config import config, cuda_status, openmp_enabled, show_config  # noqa: E
 from _deephealth.runtime import get_num_threads, set_num_threads  # noqa: E402
 from .tensor import *  # noqa: E402,F401,F403
 from ._pyeddl import *  # noqa: E402,F401,F403
-from ._pyeddl_conv import *  # noqa: E402,F401,F403
-from . import _pyeddl, _pyeddl_conv, tensor  # noqa: E402
+from . import _pyeddl, tensor, zoo  # noqa: E402
 
 __version__ = "0.1.0.dev0"
 
@@ -25,4 +24,4 @@ __all__ = [
     "openmp_enabled",
     "set_num_threads",
     "show_config",
-] + tensor.__all__ + _pyeddl.__all__ + _pyeddl_conv.__all__
+] + tensor.__all__ + _pyeddl.__all__

@@ -9,12 +9,11 @@ from . import optimizers as _opt
 from . import regularizers as _reg
 from .compserv import CS_COMPSS, CS_CPU, CS_FPGA, CS_GPU, CompServ
 from .layers import TRMODE, TSMODE, Layer
-from .layers.api import *  # noqa: F401,F403
-from .layers.api import __all__ as _layer_names
-from .layers.api_ops import *  # noqa: F401,F403
-from .layers.api_ops import __all__ as _op_names
+from .layers.factories import *  # noqa: F401,F403
+from .layers.factories import __all__ as _layer_names
 from .losses import Loss, get_loss
-from .losses.netloss import NetLoss, compute_loss, compute_metric, newloss, newmetric, optimize
+from .layers.registry import forwarder
+from .model.netloss import NetLoss, compute_loss, compute_metric, newloss, newmetric, optimize
 from .metrics import Metric, get_metric
 from .model import Model as _Model, NonFiniteLossError
 from .model import evaluate as _evaluate, fit as _fit, plot as _plot, predict as _predict
@@ -23,8 +22,9 @@ from .model import summary as _summary
 from .model.accessors import *  # noqa: F401,F403
 from .model.accessors import __all__ as _accessor_names
 from .model.accessors import as_tensor as _as_tensor
+from .model.model import model_from_json
 
-__all__ = list(_layer_names) + list(_op_names) + list(_accessor_names) + [
+__all__ = list(_layer_names) + list(_accessor_names) + [
     "Model", "build", "fit", "evaluate", "predict", "summary", "plot", "save", "load",
     "CS_CPU", "CS_GPU", "CS_FPGA", "CS_COMPSS", "CompServ", "Layer", "Loss", "Metric",
     "getLoss", "getMetric", "NonFiniteLossError", "TRMODE", "TSMODE",
@@ -32,12 +32,12 @@ __all__ = list(_layer_names) + list(_op_names) + list(_accessor_names) + [
     "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "LeCunNormal", "LeCunUniform",
     "RandomNormal", "RandomUniform", "Constant", "Orthogonal", "L1", "L2", "L1L2",
     "random_indices", "toCPU", "NetLoss", "newloss", "newmetric", "compute_loss",
-    "compute_metric", "optimize",
+    "compute_metric", "optimize", "model_from_json",
 ]
 
 
-def Model(in_, out, name="model"):
-    """A network from input layers ``in_`` to output layers ``out`` (any DAG).
+Model = forwarder("Model", _Model, "in_, out, name='model'", module=__name__, doc="""\
+A network from input layers ``in_`` to output layers ``out`` (any DAG).
 
     Parameters
     ----------
@@ -56,8 +56,11 @@ def Model(in_, out, name="model"):
     >>> net = eddl.Model([x], [eddl.Softmax(eddl.Dense(x, 3))])
     >>> len(net.layers)
     3
-    """
-    return _Model(in_, out, name)
+    """)
+
+
+# eddl.Model.from_config(cfg): the PyEDDL name is a function; the configuration is the class's
+Model.from_config = _Model.from_config
 
 
 def build(net, o=None, lo=None, me=None, cs=None, init_weights=True, dtype="float32"):
@@ -87,8 +90,8 @@ def build(net, o=None, lo=None, me=None, cs=None, init_weights=True, dtype="floa
     return net.build(o, lo, me, cs, init_weights, dtype)
 
 
-def fit(m, in_, out, batch, epochs, **kwargs):
-    """Train ``m`` on inputs ``in_`` and targets ``out`` (lists of Tensors or arrays).
+fit = forwarder("fit", _fit, "m, in_, out, batch, epochs, **kwargs", module=__name__, doc="""\
+Train ``m`` on inputs ``in_`` and targets ``out`` (lists of Tensors or arrays).
 
     Parameters
     ----------
@@ -103,12 +106,14 @@ def fit(m, in_, out, batch, epochs, **kwargs):
     -------
     list of dict
         Per-epoch losses, metrics and seconds.
-    """
-    return _fit(m, in_, out, batch, epochs, **kwargs)
+    """)
 
 
-def evaluate(m, in_, out, bs=-1, verbose=1):
-    """Mean losses and metrics on ``(in_, out)`` in inference mode (printed when verbose).
+evaluate = forwarder(
+    "evaluate", _evaluate,
+    "m, in_, out, bs=-1, verbose=1",
+    module=__name__, doc="""\
+Mean losses and metrics on ``(in_, out)`` in inference mode (printed when verbose).
 
     Parameters
     ----------
@@ -121,8 +126,7 @@ def evaluate(m, in_, out, bs=-1, verbose=1):
     Returns
     -------
     tuple of (list of float, list of float)
-    """
-    return _evaluate(m, in_, out, bs, verbose)
+    """)
 
 
 def predict(m, in_, bs=-1):
@@ -141,8 +145,8 @@ def predict(m, in_, bs=-1):
     return [_as_tensor(a) for a in _predict(m, in_, bs)]
 
 
-def summary(m):
-    """Print the table of layers, output shapes and parameter counts; return it as text.
+summary = forwarder("summary", _summary, "m", module=__name__, doc="""\
+Print the table of layers, output shapes and parameter counts; return it as text.
 
     Parameters
     ----------
@@ -151,12 +155,11 @@ def summary(m):
     Returns
     -------
     str
-    """
-    return _summary(m)
+    """)
 
 
-def plot(m, fname="model.pdf", string="LR"):
-    """Draw the graph of ``m`` into ``fname`` with Graphviz (``string``: "LR" or "TB").
+plot = forwarder("plot", _plot, "m, fname='model.pdf', string='LR'", module=__name__, doc="""\
+Draw the graph of ``m`` into ``fname`` with Graphviz (``string``: "LR" or "TB").
 
     Parameters
     ----------
@@ -168,36 +171,33 @@ def plot(m, fname="model.pdf", string="LR"):
     -------
     str
         The file written.
-    """
-    return _plot(m, fname, string)
+    """)
 
 
-def save(m, fname, format="bin"):  # noqa: A002 - PyEDDL's name
-    """Save the weights of ``m`` (``format``: EDDL's ``"bin"`` layout or ``"npz"``).
-
-    Parameters
-    ----------
-    m : Model
-    fname : str
-    format : str
-    """
-    _save(m, fname, format)
-
-
-def load(m, fname, format="bin"):  # noqa: A002
-    """Load weights into the built model ``m``; the architecture must match.
+save = forwarder("save", _save, "m, fname, format='bin'", module=__name__, doc="""\
+Save the weights of ``m`` (``format``: EDDL's ``"bin"`` layout or ``"npz"``).
 
     Parameters
     ----------
     m : Model
     fname : str
     format : str
-    """
-    _load(m, fname, format)
+    """)
 
 
-def getLoss(name):
-    """The built-in loss called ``name`` (ValueError listing valid names otherwise).
+load = forwarder("load", _load, "m, fname, format='bin'", module=__name__, doc="""\
+Load weights into the built model ``m``; the architecture must match.
+
+    Parameters
+    ----------
+    m : Model
+    fname : str
+    format : str
+    """)
+
+
+getLoss = forwarder("getLoss", get_loss, "name", module=__name__, doc="""\
+The built-in loss called ``name`` (ValueError listing valid names otherwise).
 
     Parameters
     ----------
@@ -206,12 +206,11 @@ def getLoss(name):
     Returns
     -------
     Loss
-    """
-    return get_loss(name)
+    """)
 
 
-def getMetric(name):
-    """The built-in metric called ``name`` (ValueError listing valid names otherwise).
+getMetric = forwarder("getMetric", get_metric, "name", module=__name__, doc="""\
+The built-in metric called ``name`` (ValueError listing valid names otherwise).
 
     Parameters
     ----------
@@ -220,12 +219,14 @@ def getMetric(name):
     Returns
     -------
     Metric
-    """
-    return get_metric(name)
+    """)
 
 
-def random_indices(batch_size, num_samples):
-    """``batch_size`` distinct random indices in ``[0, num_samples)``.
+random_indices = forwarder(
+    "random_indices", _random_indices,
+    "batch_size, num_samples",
+    module=__name__, doc="""\
+``batch_size`` distinct random indices in ``[0, num_samples)``.
 
     Parameters
     ----------
@@ -234,8 +235,7 @@ def random_indices(batch_size, num_samples):
     Returns
     -------
     list of int
-    """
-    return _random_indices(batch_size, num_samples)
+    """)
 
 
 def toCPU(net, th=-1):
@@ -253,8 +253,11 @@ def toCPU(net, th=-1):
 
 # --- optimizers ------------------------------------------------------------------------------
 
-def sgd(lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False):
-    """Stochastic gradient descent (see :class:`eddl.optimizers.SGD`).
+sgd = forwarder(
+    "sgd", _opt.SGD,
+    "lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False",
+    module=__name__, doc="""\
+Stochastic gradient descent (see :class:`eddl.optimizers.SGD`).
 
     Parameters
     ----------
@@ -264,27 +267,14 @@ def sgd(lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False):
     Returns
     -------
     Optimizer
-    """
-    return _opt.SGD(lr, momentum, weight_decay, nesterov)
+    """)
 
 
-def adam(lr=0.01, beta_1=0.9, beta_2=0.999, epsilon=0.000001, weight_decay=0, amsgrad=False):
-    """Adam (see :class:`eddl.optimizers.Adam`).
-
-    Parameters
-    ----------
-    lr, beta_1, beta_2, epsilon, weight_decay : float
-    amsgrad : bool
-
-    Returns
-    -------
-    Optimizer
-    """
-    return _opt.Adam(lr, beta_1, beta_2, epsilon, weight_decay, amsgrad)
-
-
-def adamw(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01, amsgrad=False):
-    """Adam with decoupled weight decay (see :class:`eddl.optimizers.AdamW`).
+adam = forwarder(
+    "adam", _opt.Adam,
+    "lr=0.01, beta_1=0.9, beta_2=0.999, epsilon=0.000001, weight_decay=0, amsgrad=False",
+    module=__name__, doc="""\
+Adam (see :class:`eddl.optimizers.Adam`).
 
     Parameters
     ----------
@@ -294,12 +284,31 @@ def adamw(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01, a
     Returns
     -------
     Optimizer
-    """
-    return _opt.AdamW(lr, beta_1, beta_2, epsilon, weight_decay, amsgrad)
+    """)
 
 
-def rmsprop(lr=0.01, rho=0.9, epsilon=0.00001, weight_decay=0.0):
-    """RMSprop (see :class:`eddl.optimizers.RMSProp`).
+adamw = forwarder(
+    "adamw", _opt.AdamW,
+    "lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01, amsgrad=False",
+    module=__name__, doc="""\
+Adam with decoupled weight decay (see :class:`eddl.optimizers.AdamW`).
+
+    Parameters
+    ----------
+    lr, beta_1, beta_2, epsilon, weight_decay : float
+    amsgrad : bool
+
+    Returns
+    -------
+    Optimizer
+    """)
+
+
+rmsprop = forwarder(
+    "rmsprop", _opt.RMSProp,
+    "lr=0.01, rho=0.9, epsilon=0.00001, weight_decay=0.0",
+    module=__name__, doc="""\
+RMSprop (see :class:`eddl.optimizers.RMSProp`).
 
     Parameters
     ----------
@@ -308,12 +317,11 @@ def rmsprop(lr=0.01, rho=0.9, epsilon=0.00001, weight_decay=0.0):
     Returns
     -------
     Optimizer
-    """
-    return _opt.RMSProp(lr, rho, epsilon, weight_decay)
+    """)
 
 
-def adagrad(lr, epsilon, weight_decay):
-    """Adagrad (see :class:`eddl.optimizers.Adagrad`).
+adagrad = forwarder("adagrad", _opt.Adagrad, "lr, epsilon, weight_decay", module=__name__, doc="""\
+Adagrad (see :class:`eddl.optimizers.Adagrad`).
 
     Parameters
     ----------
@@ -322,12 +330,14 @@ def adagrad(lr, epsilon, weight_decay):
     Returns
     -------
     Optimizer
-    """
-    return _opt.Adagrad(lr, epsilon, weight_decay)
+    """)
 
 
-def adadelta(lr, rho, epsilon, weight_decay):
-    """AdaDelta (see :class:`eddl.optimizers.AdaDelta`).
+adadelta = forwarder(
+    "adadelta", _opt.AdaDelta,
+    "lr, rho, epsilon, weight_decay",
+    module=__name__, doc="""\
+AdaDelta (see :class:`eddl.optimizers.AdaDelta`).
 
     Parameters
     ----------
@@ -336,12 +346,14 @@ def adadelta(lr, rho, epsilon, weight_decay):
     Returns
     -------
     Optimizer
-    """
-    return _opt.AdaDelta(lr, rho, epsilon, weight_decay)
+    """)
 
 
-def adamax(lr, beta_1, beta_2, epsilon, weight_decay):
-    """Adamax (see :class:`eddl.optimizers.Adamax`).
+adamax = forwarder(
+    "adamax", _opt.Adamax,
+    "lr, beta_1, beta_2, epsilon, weight_decay",
+    module=__name__, doc="""\
+Adamax (see :class:`eddl.optimizers.Adamax`).
 
     Parameters
     ----------
@@ -350,12 +362,14 @@ def adamax(lr, beta_1, beta_2, epsilon, weight_decay):
     Returns
     -------
     Optimizer
-    """
-    return _opt.Adamax(lr, beta_1, beta_2, epsilon, weight_decay)
+    """)
 
 
-def nadam(lr, beta_1, beta_2, epsilon, schedule_decay):
-    """Nadam (see :class:`eddl.optimizers.Nadam`).
+nadam = forwarder(
+    "nadam", _opt.Nadam,
+    "lr, beta_1, beta_2, epsilon, schedule_decay",
+    module=__name__, doc="""\
+Nadam (see :class:`eddl.optimizers.Nadam`).
 
     Parameters
     ----------
@@ -364,8 +378,7 @@ def nadam(lr, beta_1, beta_2, epsilon, schedule_decay):
     Returns
     -------
     Optimizer
-    """
-    return _opt.Nadam(lr, beta_1, beta_2, epsilon, schedule_decay)
+    """)
 
 
 def setlr(net, p):

@@ -55,3 +55,17 @@ def test_alias_calls_the_same_implementation_under_its_own_name():
     assert ResizeDim.__name__ == "ResizeDim"
     assert ResizeDim.__wrapped__ is resize
     assert "Alias of" in ResizeDim.__doc__ and "Resize an image." in ResizeDim.__doc__
+
+
+def test_unregister_removes_an_entry_with_its_aliases():
+    reg = Registry("loss")
+    mse, mae = object(), object()
+    reg.register("mean_squared_error", "mse", obj=mse)
+    reg.register("mae", obj=mae)
+    assert reg.unregister("mse") is mse
+    assert reg.names() == ["mae"]
+    with pytest.raises(ValueError, match="unknown loss 'mse'"):
+        reg.unregister("mse")
+    # the name is free again
+    reg.register("mse", obj=mae)
+    assert reg.canonical("mse") == "mse"

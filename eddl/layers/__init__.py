@@ -1,8 +1,9 @@
-"""Layer classes (the PyEDDL-named factories in ``eddl`` build these).
+"""Layer classes (the PyEDDL-named functions in ``eddl`` build these).
 
 One module per family: :mod:`.core`, :mod:`.activations`, :mod:`.reshape`, :mod:`.merge`,
 :mod:`.operators`, :mod:`.reductions`, :mod:`.noise`. A new family (convolution, pooling,
-normalization) is a new module whose classes subclass :class:`Layer`.
+normalization) is a new module whose classes subclass :class:`Layer`. Each class registers
+itself and its PyEDDL names in :mod:`.registry`; :mod:`.factories` generates the functions.
 """
 
 from .activations import ACTIVATIONS, Activation

@@ -7,7 +7,10 @@ activation's parameters (alpha, axis). Backward rules may use the input ``x`` or
 
 import math
 
+from _deephealth.registry import Registry
+
 from .base import Layer
+from .registry import register_factory, register_layer
 
 __all__ = ["Activation", "ACTIVATIONS"]
 
@@ -181,9 +184,14 @@ ACTIVATIONS = {
     "swish": (_swish_f, _swish_b, {}),
     "softmax": (_softmax_f, _softmax_b, {"axis": -1}),
 }
-_ALIASES = {"silu": "swish", "softmax_deprecated": "softmax", "exponential": "exp"}
+_ALIASES = {"swish": ("silu",), "softmax": ("softmax_deprecated",), "exp": ("exponential",)}
+#: activation names (aliases included) -> canonical name
+_NAMES = Registry("activation")
+for _k in ACTIVATIONS:
+    _NAMES.register(_k, *_ALIASES.get(_k, ()), obj=_k)
 
 
+@register_layer()
 class Activation(Layer):
     """Element-wise (or, for softmax, per-axis) activation of the parent's output.
 
@@ -200,10 +208,10 @@ class Activation(Layer):
     prefix = "activation"
 
     def __init__(self, parent, activation, params=(), name=""):
-        key = _ALIASES.get(activation, activation)
-        if key not in ACTIVATIONS:
-            valid = sorted(set(ACTIVATIONS) | set(_ALIASES))
-            raise ValueError(f"Activation: unknown activation {activation!r}; valid: {valid}")
+        if activation not in _NAMES:
+            raise ValueError(f"Activation: unknown activation {activation!r}; valid: "
+                             f"{_NAMES.names()}")
+        key = _NAMES.canonical(activation)
         self.activation = key
         self._f, self._b, defaults = ACTIVATIONS[key]
         self.p = dict(defaults)
@@ -242,3 +250,53 @@ class Activation(Layer):
         x = self.parents[0].output
         self.put_delta(0, lambda out: self._b(self.be.nn.xp, x, self.output, self.delta, out,
                                               self._params(), self.be))
+
+
+# --- PyEDDL names ------------------------------------------------------------------------------
+
+def _doc(text, param=None, default=None, extra=""):
+    return text + """
+
+    Parameters
+    ----------
+    parent : Layer
+""" + (f"""    {param} : float, default {default}
+""" if param else "") + extra + """    name : str
+
+    Returns
+    -------
+    Layer
+"""
+
+
+for _name, _kind, _text in [
+        ("ReLu", "relu", "``max(x, 0)``."),
+        ("Sigmoid", "sigmoid", "``1 / (1 + exp(-x))``."),
+        ("HardSigmoid", "hard_sigmoid", "``clip(0.2 x + 0.5, 0, 1)``."),
+        ("Tanh", "tanh", "Hyperbolic tangent."),
+        ("Softsign", "softsign", "``x / (1 + |x|)`` (EDDL's fast tanh)."),
+        ("Softplus", "softplus", "``log(1 + exp(x))``."),
+        ("Exponential", "exp", "``exp(x)``."),
+        ("Selu", "selu", "Scaled ELU with the self-normalising constants."),
+        ("Gelu", "gelu", "``x * Phi(x)`` with the exact normal CDF."),
+        ("Swish", "swish", "``x * sigmoid(x)``."),
+        ("Silu", "swish", "``x * sigmoid(x)`` (same as Swish).")]:
+    register_factory(_name, Activation, params="parent, name=''",
+                     fixed={"activation": _kind, "params": []}, doc=_doc(_text))
+
+for _name, _kind, _text, _default in [
+        ("LeakyReLu", "leaky_relu", "``x`` if positive else ``alpha * x``.", 0.01),
+        ("Elu", "elu", "``x`` if positive else ``alpha * (exp(x) - 1)``.", 1.0),
+        ("ThresholdedReLu", "thresholded_relu", "``x`` if ``x > alpha`` else 0.", 1.0),
+        ("Linear", "linear", "``alpha * x``.", 1.0)]:
+    register_factory(_name, Activation, params=f"parent, value={_default!r}, name=''",
+                     fixed={"activation": _kind}, pack={"params": ["value"]},
+                     doc=_doc(_text, "alpha", _default))
+
+register_factory("Softmax", Activation, params="parent, axis=-1, name=''",
+                 fixed={"activation": "softmax"}, pack={"params": ["axis"]},
+                 doc=_doc("Softmax over ``axis`` of each sample (batch excluded; -1 is the last axis).",
+                          extra="    axis : int\n"))
+register_factory("SoftmaxDeprecated", Activation, params="parent, name=''",
+                 fixed={"activation": "softmax", "params": [-1]},
+                 doc=_doc("Softmax over the last axis (EDDL's older layer)."))

@@ -13,9 +13,18 @@ A subclass implements:
 - ``backward()``: read ``self.delta``; write parameter gradients (overwrite) and hand input
   gradients to parents with :meth:`put_delta` (or :meth:`delta_target` for kernels that can
   accumulate themselves, such as GEMM with ``beta=1``).
+
+The arguments a layer was constructed with are its configuration (:meth:`get_config`): the
+first constructor parameter receives the parents (a list when it is called ``layers``; Input
+layers have none), the others are plain values, so :meth:`from_config` rebuilds the layer.
+See ``docs/layer_registry.md``.
 """
 
+import functools
+import inspect
 import itertools
+
+from .registry import plain_value
 
 __all__ = ["Layer", "TRMODE", "TSMODE", "layer_type_name"]
 
@@ -28,6 +37,16 @@ _counters = {}
 def _auto_name(prefix):
     c = _counters.setdefault(prefix, itertools.count(1))
     return f"{prefix}{next(c)}"
+
+
+def _snapshot(value):
+    """Copies of the containers in constructor arguments, so that a list the caller changes
+    later does not change the layer's configuration (layers and other values are shared)."""
+    if type(value) in (list, tuple):
+        return type(value)(_snapshot(v) for v in value)
+    if type(value) is dict:
+        return {k: _snapshot(v) for k, v in value.items()}
+    return value
 
 
 def layer_type_name(layer):
@@ -49,6 +68,21 @@ class Layer:
     prefix = "layer"
     #: True for layers whose output must be copied from user data (Input)
     is_input = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        # the outermost constructor call is the layer's configuration (see get_config)
+        @functools.wraps(init)
+        def __init__(self, *args, **kw):
+            if "_init_call" not in self.__dict__:
+                self._init_call = (_snapshot(args), _snapshot(kw))
+            init(self, *args, **kw)
+
+        cls.__init__ = __init__
 
     def __init__(self, parents, name=""):
         parents = list(parents)
@@ -194,6 +228,88 @@ class Layer:
         if self._scratch_full is None:
             self._scratch_full = self.be.nn.empty((self._capacity,) + self.shape, self.dtype)
         return self._scratch_full[: self.batch]
+
+    # --- configuration --------------------------------------------------------------------
+    @classmethod
+    def _parents_parameter(cls):
+        """Name of the constructor parameter that receives the parents (None for inputs)."""
+        if cls.is_input:
+            return None
+        params = list(inspect.signature(cls.__init__).parameters)
+        return params[1] if len(params) > 1 else None
+
+    def get_config(self):
+        """The constructor arguments that rebuild this layer, as JSON-able values.
+
+        The parents are not included (a model configuration links layers by name); ``name``
+        is the layer's actual name.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import eddl
+        >>> eddl.Dense(eddl.Input([4]), 3, name="fc").get_config()
+        {'ndim': 3, 'use_bias': True, 'name': 'fc'}
+        """
+        cls = type(self)
+        args, kwargs = getattr(self, "_init_call", ((), {}))
+        bound = inspect.signature(cls.__init__).bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        skip = {next(iter(bound.signature.parameters)), cls._parents_parameter()}
+        cfg = {}
+        for k, v in bound.arguments.items():
+            if k not in skip:
+                cfg[k] = plain_value(v, f"{cls.__name__} layer {self.name!r} field {k!r}")
+        cfg["name"] = self.name
+        return cfg
+
+    @classmethod
+    def from_config(cls, config, parents=()):
+        """Rebuild a layer from :meth:`get_config`'s dict and its parent layers.
+
+        Parameters
+        ----------
+        config : dict
+        parents : list of Layer
+
+        Raises
+        ------
+        ValueError
+            For an unknown or missing field, or a value the constructor rejects; the message
+            names the layer class, the layer and the field.
+        """
+        if not isinstance(config, dict):
+            raise ValueError(f"{cls.__name__}: a layer config must be a dict, got "
+                             f"{type(config).__name__}")
+        # names can come from untrusted files: keep the message short
+        label = f"{cls.__name__} layer {str(config.get('name', '?'))[:80]!r}"
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        pname = cls._parents_parameter()
+        fields = {p.name: p for p in params if p.name != pname}
+        for k in config:
+            if k not in fields:
+                raise ValueError(f"{label}: unknown config field {k!r}; valid: {sorted(fields)}")
+        for k, p in fields.items():
+            if p.default is inspect.Parameter.empty and k not in config:
+                raise ValueError(f"{label}: config field {k!r} is missing")
+        kwargs = dict(config)
+        parents = list(parents)
+        if pname is None:
+            if parents:
+                raise ValueError(f"{label}: takes no parent layers, got {len(parents)}")
+        elif pname == "layers":
+            kwargs[pname] = parents
+        elif len(parents) != 1:
+            raise ValueError(f"{label}: needs one parent layer, got {len(parents)}")
+        else:
+            kwargs[pname] = parents[0]
+        try:
+            return cls(**kwargs)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{label}: {exc}") from exc
 
     def has_weights(self):
         return bool(self.param_specs())

@@ -6,6 +6,7 @@ x *kernel``, as in PyTorch and ONNX), and an optional ``bias`` of ``filters`` va
 """
 
 from .base import Layer
+from .registry import register_factory, register_layer
 
 __all__ = ["Conv", "ConvT", "int_tuple", "resolve_padding"]
 
@@ -233,3 +234,71 @@ ConvT1D = _variant(ConvT, 1, "convt")
 ConvT2D = _variant(ConvT, 2, "convt")
 ConvT3D = _variant(ConvT, 3, "convt")
 __all__ += ["Conv1D", "Conv2D", "Conv3D", "ConvT1D", "ConvT2D", "ConvT3D"]
+
+
+# --- PyEDDL names ------------------------------------------------------------------------------
+
+def _conv_doc(cls, nsp):
+    kind = "transposed convolution" if cls.transposed else "convolution"
+    return f"""{nsp}-D {kind} of a channels-first input (``C x {'x'.join('DHW'[3 - nsp:])}``).
+
+    Parameters
+    ----------
+    parent : Layer
+    filters : int
+        Number of output channels.
+    kernel_size : int or list of int
+        {nsp} values (an int is used for every axis).
+    strides : int or list of int
+    padding : str or list of int
+        ``"same"`` (output ``ceil(n / stride)``; extra padding after), ``"valid"``/``"none"``,
+        per-axis strings such as ``"same,none"``, an int, {nsp} ints (symmetric), or {2 * nsp}
+        ints ``[before_0, after_0, ...]``.
+    use_bias : bool
+    groups : int
+        Channel groups; must divide the input channels and ``filters``.
+    dilation_rate : int or list of int
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Raises
+    ------
+    ValueError
+        At construction, when the output would be empty, ``groups`` does not divide the
+        channels, or the input rank is wrong; the message names the layer and the shapes.
+    """
+
+
+def _conv_params(nsp):
+    ones = [1] * nsp
+    return (f"parent, filters, kernel_size, strides={ones}, padding='same', use_bias=True, "
+            f"groups=1, dilation_rate={ones}, name=''")
+
+
+for _name, _cls in [("Conv1D", Conv1D), ("Conv2D", Conv2D), ("Conv3D", Conv3D), ("Conv", Conv2D),
+                    ("ConvT2D", ConvT2D), ("ConvT3D", ConvT3D)]:
+    register_factory(_name, _cls, params=_conv_params(_cls.nsp), doc=_conv_doc(_cls, _cls.nsp))
+register_layer()(ConvT1D)
+
+for _name in ("PointwiseConv2D", "PointwiseConv"):
+    register_factory(_name, Conv2D, params="parent, filters, strides=[1, 1], use_bias=True, groups=1, "
+                                           "dilation_rate=[1, 1], name=''",
+                     fixed={"kernel_size": 1, "padding": "valid"}, doc="""1x1 convolution (channel mixing) with ``filters`` outputs.
+
+    Parameters
+    ----------
+    parent : Layer
+    filters : int
+    strides : int or list of int
+    use_bias : bool
+    groups : int
+    dilation_rate : int or list of int
+    name : str
+
+    Returns
+    -------
+    Layer
+    """)

@@ -1,6 +1,7 @@
 """Core layers: Input, Dense, Dropout."""
 
 from .base import TRMODE, Layer
+from .registry import register_layer
 
 __all__ = ["Input", "Dense", "Dropout", "as_shape"]
 
@@ -19,8 +20,26 @@ def as_shape(shape, what):
     return dims
 
 
+@register_layer("Input")
 class Input(Layer):
-    """Network input of a fixed per-sample ``shape``; the model copies each batch into it."""
+    """Input layer for samples of ``shape`` (without the batch dimension); the model copies
+    each batch into it.
+
+    Parameters
+    ----------
+    shape : list of int
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.Input([784]).shape
+    (784,)
+    """
 
     prefix = "input"
     is_input = True
@@ -39,8 +58,29 @@ class Input(Layer):
         pass
 
 
+@register_layer("Dense")
 class Dense(Layer):
-    """Fully connected layer ``y = x W + b`` over the last axis (``W`` is ``in x out``)."""
+    """Fully connected layer with ``ndim`` units over the last axis: ``y = x W + b`` (``W`` is
+    ``in x ndim``).
+
+    Parameters
+    ----------
+    parent : Layer
+    ndim : int
+        Number of output units.
+    use_bias : bool
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.Dense(eddl.Input([784]), 10).shape
+    (10,)
+    """
 
     prefix = "dense"
 
@@ -88,12 +128,24 @@ class Dense(Layer):
                                       beta=1.0 if acc else 0.0)
 
 
+@register_layer("Dropout")
 class Dropout(Layer):
-    """Randomly zero a fraction ``rate`` of the inputs in training mode.
+    """Dropout of a fraction ``rate`` of the values in training mode (``iw``: inverted scaling).
 
     With ``iw`` (inverted weighting) the kept values are scaled by ``1 / (1 - rate)`` during
     training and inference is the identity; without it training keeps values unscaled and
     inference multiplies by ``1 - rate`` (EDDL's two conventions).
+
+    Parameters
+    ----------
+    parent : Layer
+    rate : float
+    iw : bool
+    name : str
+
+    Returns
+    -------
+    Layer
     """
 
     prefix = "dropout"

@@ -18,15 +18,34 @@ import numpy as np
 from .base import TRMODE
 from .conv import int_tuple
 from .remap import Affine, Remap, check_mode, finite, range2
+from .registry import register_factory, register_layer
 
 __all__ = ["CenteredCrop", "Crop", "CropScale", "Cutout", "Flip", "RandomCrop", "RandomCropScale",
            "RandomCutout", "RandomFlip", "RandomRotation", "RandomScale", "RandomShift", "Rotate",
            "Shift"]
 
 
+@register_layer("Flip")
 class Flip(Remap):
     """Mirror every sample along ``axis`` (0: vertical, rows reversed; 1: horizontal, columns
-    reversed), in training and inference alike."""
+    reversed), in training and inference alike.
+
+    Parameters
+    ----------
+    parent : Layer
+    axis : {0, 1}
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.Flip(eddl.Input([3, 4, 6]), 1).shape
+    (3, 4, 6)
+    """
 
     prefix = "flip"
     always = True
@@ -56,8 +75,20 @@ class Flip(Remap):
         return self._wrap(i, j)
 
 
+@register_layer("RandomFlip")
 class RandomFlip(Flip):
-    """Flip each sample with probability 1/2 along ``axis`` (0: vertical, 1: horizontal)."""
+    """Flip each sample with probability 1/2 along ``axis`` (0: vertical, 1: horizontal).
+
+    Parameters
+    ----------
+    parent : Layer
+    axis : int
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "randomflip"
     always = False
@@ -69,6 +100,7 @@ class RandomFlip(Flip):
         return self.net.rng.random(n) < 0.5
 
 
+@register_layer("Crop")
 class Crop(Remap):
     """Keep the region ``[from_coords, to_coords]`` (inclusive, ``[y, x]``) of every sample.
 
@@ -76,6 +108,31 @@ class Crop(Remap):
     of it outside the input are ``constant``). With ``reshape=False`` the output keeps the
     input's shape: pixels inside the region keep their value and position, every other pixel
     becomes ``constant`` (EDDL's crop "with padding").
+
+    Parameters
+    ----------
+    parent : Layer
+    from_coords, to_coords : list of int
+    reshape : bool
+        True: the output is the region. False: the output keeps the input's shape, the region
+        stays in place and everything else becomes ``constant``.
+    constant : float
+        Fill for coordinates outside the input (or outside the region, with
+        ``reshape=False``).
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> x = eddl.Input([3, 8, 8])
+    >>> eddl.Crop(x, [2, 2], [4, 5]).shape
+    (3, 3, 4)
+    >>> eddl.Crop(x, [2, 2], [4, 5], reshape=False).shape
+    (3, 8, 8)
     """
 
     prefix = "crop"
@@ -114,9 +171,24 @@ class Crop(Remap):
                           j[None] + xp.asarray(ox, dtype="float64").reshape(n, 1, 1))
 
 
+@register_layer("CenteredCrop")
 class CenteredCrop(Crop):
     """Central ``size = [h, w]`` crop of every sample, placed as EDDL does: the region starts
-    at ``H // 2 - h // 2`` (and ``W // 2 - w // 2``); ``reshape`` as in :class:`Crop`."""
+    at ``H // 2 - h // 2`` (and ``W // 2 - w // 2``); ``reshape`` as in :class:`Crop`.
+
+    Parameters
+    ----------
+    parent : Layer
+    size : list of int
+    reshape : bool
+        As in :func:`Crop`.
+    constant : float
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "centeredcrop"
 
@@ -127,8 +199,20 @@ class CenteredCrop(Crop):
         super().__init__(parent, [y0, x0], [y0 + h - 1, x0 + w - 1], reshape, constant, name)
 
 
+@register_layer("RandomCrop")
 class RandomCrop(Crop):
-    """Random ``new_shape = [h, w]`` crop in training mode, the central crop in inference."""
+    """Random ``new_shape = [h, w]`` crop in training mode, the central crop in inference.
+
+    Parameters
+    ----------
+    parent : Layer
+    new_shape : list of int
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "randomcrop"
 
@@ -149,9 +233,29 @@ class RandomCrop(Crop):
         return rng.integers(0, ph - h + 1, n), rng.integers(0, pw - w + 1, n)
 
 
+@register_layer("Cutout")
 class Cutout(Remap):
     """Set the inclusive region ``[from_coords, to_coords]`` (``[y, x]``) of every sample to
-    ``constant``, in training and inference alike; the region must lie inside the input."""
+    ``constant``, in training and inference alike; the region must lie inside the input.
+
+    Parameters
+    ----------
+    parent : Layer
+    from_coords, to_coords : list of int
+        Must satisfy ``0 <= from <= to < size`` on both axes.
+    constant : float
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.Cutout(eddl.Input([1, 8, 8]), [2, 2], [4, 5]).shape
+    (1, 8, 8)
+    """
 
     prefix = "cutout"
     always = True
@@ -184,8 +288,21 @@ class Cutout(Remap):
         return xp.where(inside, -1, idx).reshape(n, -1)
 
 
+@register_layer("RandomCutout")
 class RandomCutout(Cutout):
-    """Fill a random rectangle of ``factor_y x factor_x`` of the size with ``constant``."""
+    """Fill a random rectangle of ``factor_y x factor_x`` of the size with ``constant``.
+
+    Parameters
+    ----------
+    parent : Layer
+    factor_x, factor_y : list of float
+    constant : float
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "randomcutout"
     always = False
@@ -205,11 +322,34 @@ class RandomCutout(Cutout):
         return y0, x0, y0 + ch - 1, x0 + cw - 1
 
 
+@register_layer("CropScale")
 class CropScale(Remap):
     """Crop the inclusive region ``[from_coords, to_coords]`` (``[y, x]``) of every sample and
     scale it back to the input size by nearest neighbour: output pixel ``i`` of an axis of
     length ``n`` copies region pixel ``floor(i * m / n)`` (``m`` the region length). Parts of
-    the region outside the input are filled by ``da_mode``."""
+    the region outside the input are filled by ``da_mode``.
+
+    Parameters
+    ----------
+    parent : Layer
+    from_coords, to_coords : list of int
+        The region may extend past the input; those parts are filled by ``da_mode``.
+    da_mode : str
+        ``"constant"``, ``"original"``, ``"nearest"``, ``"reflect"``, ``"mirror"`` or
+        ``"wrap"``.
+    constant : float
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.CropScale(eddl.Input([3, 8, 8]), [2, 2], [5, 5]).shape
+    (3, 8, 8)
+    """
 
     prefix = "cropscale"
     always = True
@@ -237,9 +377,22 @@ class CropScale(Remap):
         return self._wrap(y0 + xp.floor(i[None] * hc / h), x0 + xp.floor(j[None] * wc / w))
 
 
+@register_layer("RandomCropScale")
 class RandomCropScale(CropScale):
     """Crop a random region of ``factor = [min, max]`` of each side (the same factor for both,
-    the region inside the input) and scale it back to the full size."""
+    the region inside the input) and scale it back to the full size.
+
+    Parameters
+    ----------
+    parent : Layer
+    factor : list of float
+    da_mode : str
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "randomcropscale"
     always = False
@@ -258,12 +411,37 @@ class RandomCropScale(CropScale):
                 hc, wc)
 
 
+@register_layer("Rotate", params="parent, angle, offset_center=[0, 0], da_mode='original', "
+                          "constant=0.0, name=''")
 class Rotate(Affine):
     """Rotate every sample by ``angle`` degrees about its centre (``(H - 1) / 2``,
     ``(W - 1) / 2``) moved by ``offset_center = [y, x]``, in training and inference alike. A
     positive angle turns the image clockwise as displayed (row 0 at the top), as EDDL does:
     the result is ``scipy.ndimage.rotate(x, -angle, reshape=False, order=0)`` with the
-    matching border mode."""
+    matching border mode.
+
+    Parameters
+    ----------
+    parent : Layer
+    angle : float
+    offset_center : list of float
+        ``[y, x]`` offset of the rotation centre from the image centre.
+    da_mode : str
+        Fill for pixels from outside the input: ``"original"`` keeps the input pixel,
+        ``"constant"``, ``"nearest"``, ``"reflect"``, ``"mirror"`` or ``"wrap"``.
+    constant : float
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.Rotate(eddl.Input([3, 8, 8]), 30.0, da_mode="constant").shape
+    (3, 8, 8)
+    """
 
     prefix = "rotate"
     always = True
@@ -290,8 +468,26 @@ class Rotate(Affine):
         return self.angles(rng, n), one, one, zero, zero
 
 
+@register_layer("RandomRotation", params="parent, factor, offset_center=[0, 0], "
+                                  "da_mode='original', constant=0.0, name=''")
 class RandomRotation(Rotate):
-    """Rotate each sample by an angle drawn from ``factor = [min, max]`` degrees."""
+    """Rotate each sample by an angle drawn from ``factor = [min, max]`` degrees.
+
+    Parameters
+    ----------
+    parent : Layer
+    factor : list of float
+    offset_center : list of float
+    da_mode : str
+        Fill for pixels from outside the input: ``"original"`` keeps the input pixel,
+        ``"constant"``, ``"nearest"``, ``"reflect"``, ``"mirror"`` or ``"wrap"``.
+    constant : float
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "randomrotation"
     always = False
@@ -305,8 +501,23 @@ class RandomRotation(Rotate):
         return rng.uniform(*self.factor, n)
 
 
+@register_layer("RandomScale")
 class RandomScale(Affine):
-    """Zoom each sample about its centre by a factor drawn from ``factor = [min, max]``."""
+    """Zoom each sample about its centre by a factor drawn from ``factor = [min, max]``.
+
+    Parameters
+    ----------
+    parent : Layer
+    factor : list of float
+    da_mode : str
+    constant : float
+    coordinate_transformation_mode : str
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "randomscale"
 
@@ -322,9 +533,30 @@ class RandomScale(Affine):
         return [0.0] * n, s, s, [0.0] * n, [0.0] * n
 
 
+@register_layer("Shift")
 class Shift(Affine):
     """Translate every sample by ``shift = [y, x]`` pixels (positive: down and right), in
-    training and inference alike; uncovered pixels are filled by ``da_mode``."""
+    training and inference alike; uncovered pixels are filled by ``da_mode``.
+
+    Parameters
+    ----------
+    parent : Layer
+    shift : list of int
+    da_mode : str
+        Fill for uncovered pixels, as in :func:`Rotate`.
+    constant : float
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.Shift(eddl.Input([3, 8, 8]), [2, -1], da_mode="constant").shape
+    (3, 8, 8)
+    """
 
     prefix = "shift"
     always = True
@@ -345,8 +577,22 @@ class Shift(Affine):
         return (zero, one, one) + tuple(self.shifts(rng, n))
 
 
+@register_layer("RandomShift")
 class RandomShift(Shift):
-    """Translate each sample by fractions of its size drawn from ``factor_x``/``factor_y``."""
+    """Translate each sample by fractions of its size drawn from ``factor_x``/``factor_y``.
+
+    Parameters
+    ----------
+    parent : Layer
+    factor_x, factor_y : list of float
+    da_mode : str
+    constant : float
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "randomshift"
     always = False
@@ -359,3 +605,15 @@ class RandomShift(Shift):
     def shifts(self, rng, n):
         h, w = self.shape[1:]
         return rng.uniform(*self.fy, n) * h, rng.uniform(*self.fx, n) * w
+
+
+# --- PyEDDL names of fixed-axis flips -----------------------------------------------------------
+
+register_factory("HorizontalFlip", Flip, params="parent, name=''", fixed={"axis": 1},
+                 doc="Horizontal :func:`Flip` (columns reversed).")
+register_factory("VerticalFlip", Flip, params="parent, name=''", fixed={"axis": 0},
+                 doc="Vertical :func:`Flip` (rows reversed).")
+register_factory("RandomHorizontalFlip", RandomFlip, params="parent, name=''", fixed={"axis": 1},
+                 doc="Horizontal :func:`RandomFlip`.")
+register_factory("RandomVerticalFlip", RandomFlip, params="parent, name=''", fixed={"axis": 0},
+                 doc="Vertical :func:`RandomFlip`.")

@@ -5,6 +5,7 @@ with a constant through the operator layers in :mod:`eddl.layers.operators`).
 """
 
 from .base import Layer
+from .registry import register_layer
 
 __all__ = ["Add", "Subtract", "Mult", "Div", "Average", "Maximum", "Minimum", "Concat"]
 
@@ -26,8 +27,9 @@ class _Merge(Layer):
         return shapes[0]
 
 
+@register_layer()
 class Add(_Merge):
-    """Sum of the inputs."""
+    """Sum of the inputs (see :func:`eddl.Add`)."""
 
     prefix = "add"
 
@@ -43,8 +45,19 @@ class Add(_Merge):
             self.put_delta(i, lambda out: out.__setitem__(Ellipsis, self.delta))
 
 
+@register_layer("Average")
 class Average(Add):
-    """Mean of the inputs."""
+    """Element-wise mean of the layers.
+
+    Parameters
+    ----------
+    layers : list of Layer
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "average"
 
@@ -58,8 +71,9 @@ class Average(Add):
             self.put_delta(i, lambda out: self.be.nn.xp.multiply(self.delta, k, out=out))
 
 
+@register_layer()
 class Subtract(_Merge):
-    """First input minus the second."""
+    """First input minus the second (see :func:`eddl.Subtract`)."""
 
     prefix = "subtract"
     max_parents = 2
@@ -73,8 +87,9 @@ class Subtract(_Merge):
         self.put_delta(1, lambda out: xp.negative(self.delta, out=out))
 
 
+@register_layer()
 class Mult(_Merge):
-    """Element-wise product of the inputs."""
+    """Element-wise product of the inputs (see :func:`eddl.Mult`)."""
 
     prefix = "mult"
 
@@ -97,8 +112,9 @@ class Mult(_Merge):
             self.put_delta(i, write)
 
 
+@register_layer()
 class Div(_Merge):
-    """First input divided by the second."""
+    """First input divided by the second (see :func:`eddl.Div`)."""
 
     prefix = "div"
     max_parents = 2
@@ -134,22 +150,56 @@ class _Extreme(_Merge):
             self.put_delta(i, lambda out, w=win: xp.multiply(self.delta, w, out=out))
 
 
+@register_layer("Maximum")
 class Maximum(_Extreme):
-    """Element-wise maximum of the inputs."""
+    """Element-wise maximum of the layers.
+
+    Parameters
+    ----------
+    layers : list of Layer
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "maximum"
     pick = "maximum"
 
 
+@register_layer("Minimum")
 class Minimum(_Extreme):
-    """Element-wise minimum of the inputs."""
+    """Element-wise minimum of the layers.
+
+    Parameters
+    ----------
+    layers : list of Layer
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "minimum"
     pick = "minimum"
 
 
+@register_layer("Concat")
 class Concat(Layer):
-    """Concatenation along ``axis`` of the samples (axis 0 is the first non-batch axis)."""
+    """Concatenate along ``axis`` (0 = first non-batch axis).
+
+    Parameters
+    ----------
+    layers : list of Layer
+    axis : int
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "concat"
 

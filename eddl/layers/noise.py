@@ -1,12 +1,25 @@
 """Noise layers: additive Gaussian noise (training only)."""
 
 from .base import TRMODE, Layer
+from .registry import register_layer
 
 __all__ = ["GaussianNoise"]
 
 
+@register_layer("GaussianNoise")
 class GaussianNoise(Layer):
-    """Add ``N(0, stddev^2)`` noise in training mode; identity at inference."""
+    """Add Gaussian noise ``N(0, stddev^2)`` in training mode; identity at inference.
+
+    Parameters
+    ----------
+    parent : Layer
+    stddev : float
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "gaussian_noise"
 

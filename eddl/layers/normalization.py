@@ -15,6 +15,7 @@ only 2-D and 4-D tensors there; any rank is accepted here).
 import math
 
 from .base import TRMODE, Layer
+from .registry import register_layer
 
 __all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "Norm", "NormMax",
            "NormMinMax"]
@@ -27,8 +28,32 @@ def _check_eps(eps, what):
     return eps
 
 
+@register_layer("BatchNormalization")
 class BatchNormalization(Layer):
-    """Per-channel normalization of ``C x *spatial`` (or ``features``) inputs."""
+    """Batch normalization over the batch and spatial axes of each channel (of ``C x *spatial``
+    or ``features`` inputs).
+
+    Parameters
+    ----------
+    parent : Layer
+    affine : bool
+        Learn a per-channel scale (``bn_g``) and shift (``bn_b``).
+    momentum : float
+        ``moving = momentum * moving + (1 - momentum) * batch`` after each training batch.
+    epsilon : float
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> x = eddl.Input([3, 8, 8])
+    >>> eddl.BatchNormalization(eddl.Conv2D(x, 4, [3, 3]), True).shape
+    (4, 8, 8)
+    """
 
     prefix = "batchnorm"
 
@@ -147,6 +172,32 @@ class BatchNormalization(Layer):
         return ones
 
 
+def _sample_norm_doc(name, formula, extra):
+    # the three weight-free per-sample normalizations share their PyEDDL docstring
+    return f"""Per-sample normalization without weights: {formula}, with statistics
+    over all the values of each sample (every axis but the batch).{extra}
+
+    Parameters
+    ----------
+    parent : Layer
+        Any shape.
+    epsilon : float
+        Positive; keeps the denominator away from zero.
+    name : str
+
+    Returns
+    -------
+    Layer
+        Same shape as ``parent``.
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.{name}(eddl.Input([3, 8, 8])).shape
+    (3, 8, 8)
+    """
+
+
 class _SampleNorm(Layer):
     """Normalization per sample and channel group (statistics never mix samples)."""
 
@@ -232,8 +283,24 @@ class _SampleNorm(Layer):
                       accumulate=acc)
 
 
+@register_layer("GroupNormalization")
 class GroupNormalization(_SampleNorm):
-    """Normalization over groups of channels of each sample; per-channel scale and shift."""
+    """Normalization over ``groups`` groups of channels of each sample; per-channel scale and
+    shift.
+
+    Parameters
+    ----------
+    parent : Layer
+    groups : int
+        Must divide the channels.
+    epsilon : float
+    affine : bool
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "groupnorm"
 
@@ -247,8 +314,21 @@ class GroupNormalization(_SampleNorm):
         return (self.shape[0],)
 
 
+@register_layer("LayerNormalization")
 class LayerNormalization(_SampleNorm):
-    """Normalization over all the values of each sample; element-wise scale and shift."""
+    """Normalization over all values of each sample, with element-wise scale and shift.
+
+    Parameters
+    ----------
+    parent : Layer
+    affine : bool
+    epsilon : float
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "layernorm"
 
@@ -259,6 +339,9 @@ class LayerNormalization(_SampleNorm):
         return tuple(self.shape)
 
 
+@register_layer("Norm", doc=_sample_norm_doc(
+    "Norm", "``(x - mean) / sqrt(var + epsilon)``",
+    " The variance is the biased one (divided by the number of values)."))
 class Norm(_SampleNorm):
     """Standardize each sample: ``(x - mean) / sqrt(var + epsilon)``, with the mean and the
     (biased) variance of all the sample's values; no scale or shift."""
@@ -331,6 +414,10 @@ class _ExtremaNorm(Layer):
         self.put_delta(0, write)
 
 
+@register_layer("NormMax", doc=_sample_norm_doc(
+    "NormMax", "``x / (max + epsilon)``",
+    " Meant for non-negative inputs. The gradient through the maximum goes to its first\n"
+    "    position."))
 class NormMax(_ExtremaNorm):
     """Divide each sample by its maximum: ``x / (max + epsilon)`` (meant for non-negative
     inputs: a maximum near ``-epsilon`` makes the result blow up, as in EDDL)."""
@@ -338,6 +425,9 @@ class NormMax(_ExtremaNorm):
     prefix = "normmax"
 
 
+@register_layer("NormMinMax", doc=_sample_norm_doc(
+    "NormMinMax", "``(x - min) / (max - min + epsilon)``",
+    " The gradient through the maximum and the minimum goes to their first positions."))
 class NormMinMax(_ExtremaNorm):
     """Rescale each sample to ``[0, 1)``: ``(x - min) / (max - min + epsilon)``."""
 

@@ -7,6 +7,7 @@
 import math
 
 from .base import Layer
+from .registry import register_factory, register_layer
 
 __all__ = ["Unary", "Scalar", "Clamp", "UNARY_OPS", "SCALAR_OPS"]
 
@@ -34,6 +35,7 @@ SCALAR_OPS = {
 }
 
 
+@register_layer()
 class Unary(Layer):
     """Element-wise ``op`` of the parent (abs, exp, log, log2, log10, sqrt)."""
 
@@ -58,6 +60,7 @@ class Unary(Layer):
         self.put_delta(0, lambda out: xp.multiply(self.delta, d, out=out))
 
 
+@register_layer()
 class Scalar(Layer):
     """``x op k`` for a constant ``k`` (ops: add, sub, rsub, mul, div, rdiv, pow)."""
 
@@ -88,8 +91,20 @@ class Scalar(Layer):
         self.put_delta(0, lambda out: xp.multiply(self.delta, d, out=out))
 
 
+@register_layer("Clamp", "Clip")
 class Clamp(Layer):
-    """Clip values to ``[min, max]``; the gradient passes only where no clipping happened."""
+    """Clip values to ``[min, max]``; the gradient passes only where no clipping happened.
+
+    Parameters
+    ----------
+    parent : Layer
+    min, max : float
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "clamp"
 
@@ -109,3 +124,35 @@ class Clamp(Layer):
         xp = self.be.nn.xp
         x = self.parents[0].output
         self.put_delta(0, lambda out: xp.multiply(self.delta, (x >= self.lo) & (x <= self.hi), out=out))
+
+
+# --- PyEDDL names ------------------------------------------------------------------------------
+
+for _name, _op, _text in [("Abs", "abs", "``|x|``."), ("Exp", "exp", "``exp(x)``."),
+                          ("Log", "log", "Natural logarithm."), ("Log2", "log2", "Base-2 logarithm."),
+                          ("Log10", "log10", "Base-10 logarithm."), ("Sqrt", "sqrt", "Square root.")]:
+    register_factory(_name, Unary, params="l, name=''", rename={"l": "parent"}, fixed={"op": _op},
+                     doc=_text + """
+
+    Parameters
+    ----------
+    l : Layer
+    name : str
+
+    Returns
+    -------
+    Layer
+    """)
+register_factory("Pow", Scalar, params="l1, k, name=''", rename={"l1": "parent"},
+                 fixed={"op": "pow"}, doc="""``l1 ** k``.
+
+    Parameters
+    ----------
+    l1 : Layer
+    k : float
+    name : str
+
+    Returns
+    -------
+    Layer
+    """)

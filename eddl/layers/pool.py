@@ -7,6 +7,7 @@ as it starts inside the input or its left padding (PyTorch's rule).
 
 from .base import Layer
 from .conv import int_tuple, resolve_padding
+from .registry import register_factory, register_layer
 
 __all__ = ["Pool", "MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool"]
 
@@ -94,6 +95,7 @@ class Pool(Layer):
             pool.avg_pool_backward(self.delta, out, *self._args(), accumulate=acc)
 
 
+@register_layer()
 class MaxPool(Pool):
     """Max pooling (``nsp`` spatial axes); see :func:`eddl.MaxPool2D`."""
 
@@ -101,6 +103,7 @@ class MaxPool(Pool):
     kind = "max"
 
 
+@register_layer()
 class AveragePool(Pool):
     """Average pooling (``nsp`` spatial axes); see :func:`eddl.AveragePool2D`."""
 
@@ -108,6 +111,7 @@ class AveragePool(Pool):
     kind = "avg"
 
 
+@register_layer()
 class GlobalMaxPool(MaxPool):
     """Max over all spatial positions; spatial sizes become 1."""
 
@@ -116,9 +120,62 @@ class GlobalMaxPool(MaxPool):
     nsp = None
 
 
+@register_layer()
 class GlobalAveragePool(AveragePool):
     """Mean over all spatial positions; spatial sizes become 1."""
 
     prefix = "globalavgpool"
     is_global = True
     nsp = None
+
+
+# --- PyEDDL names ------------------------------------------------------------------------------
+
+def _pool_doc(cls, nsp):
+    kind = "Max" if cls.kind == "max" else "Average"
+    return f"""{kind} pooling over {nsp} spatial axes.
+
+    Parameters
+    ----------
+    parent : Layer
+    pool_size : int or list of int
+    strides : int or list of int
+    padding : str or list of int
+        ``"none"``/``"valid"`` (default), ``"same"``, or ints as in :func:`Conv2D`; padding
+        never enters a max or an average.
+    name : str
+    ceil_mode : bool
+        Keep a last, partial window (PyTorch's ``ceil_mode``).
+
+    Returns
+    -------
+    Layer
+    """
+
+
+def _global_doc(cls):
+    return f"""{'Maximum' if cls.kind == 'max' else 'Mean'} over all spatial positions
+    (the spatial sizes become 1; follow with :func:`Flatten` for a vector).
+
+    Parameters
+    ----------
+    parent : Layer
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
+
+
+for _prefix, _cls, _global in [("MaxPool", MaxPool, GlobalMaxPool),
+                               ("AveragePool", AveragePool, GlobalAveragePool),
+                               ("AvgPool", AveragePool, GlobalAveragePool)]:
+    for _suffix, _nsp in [("1D", 1), ("2D", 2), ("3D", 3), ("", 2)]:
+        _twos = [2] * _nsp
+        register_factory(_prefix + _suffix, _cls, fixed={"nsp": _nsp}, doc=_pool_doc(_cls, _nsp),
+                         params=f"parent, pool_size={_twos}, strides={_twos}, padding='none', "
+                                "name='', ceil_mode=False")
+    for _suffix in ("", "1D", "2D", "3D"):
+        register_factory(f"Global{_prefix}{_suffix}", _global, params="parent, name=''",
+                         doc=_global_doc(_global))

@@ -1,12 +1,14 @@
 """Reduction layers over per-sample axes: mean, sum, max, min, variance, arg-max."""
 
 from .base import Layer
+from .registry import register_factory, register_layer
 
 __all__ = ["Reduce", "REDUCE_OPS"]
 
 REDUCE_OPS = ("mean", "sum", "max", "min", "var", "argmax")
 
 
+@register_layer()
 class Reduce(Layer):
     """Reduce over ``axis`` (a list of per-sample axes; the batch axis is never reduced).
 
@@ -69,3 +71,26 @@ class Reduce(Layer):
             # ties share the gradient equally
             g = lambda out: xp.multiply(d, hit / hit.sum(axis=self._axes, keepdims=True), out=out)  # noqa: E731
         self.put_delta(0, g)
+
+
+# --- PyEDDL names ------------------------------------------------------------------------------
+
+for _op, _text in [("mean", "Mean over sample axes."), ("sum", "Sum over sample axes."),
+                   ("max", "Maximum over sample axes."), ("min", "Minimum over sample axes."),
+                   ("var", "Variance over sample axes."),
+                   ("argmax", "Index of the maximum along one sample axis.")]:
+    register_factory("Reduce" + {"argmax": "ArgMax"}.get(_op, _op.capitalize()), Reduce,
+                     params="l, axis, keepdims=False", rename={"l": "parent"}, fixed={"op": _op},
+                     doc=_text + """
+
+    Parameters
+    ----------
+    l : Layer
+    axis : int or list of int
+        Sample axes (the batch axis is excluded).
+    keepdims : bool
+
+    Returns
+    -------
+    Layer
+    """)

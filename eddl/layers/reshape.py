@@ -8,6 +8,7 @@ get contiguous data.
 import math
 
 from .base import Layer
+from .registry import register_layer
 
 __all__ = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Permute", "Transpose", "Select",
            "parse_select"]
@@ -27,8 +28,20 @@ class _View(Layer):
         self.put_delta(0, lambda out: out.__setitem__(Ellipsis, self.delta.reshape(out.shape)))
 
 
+@register_layer("Reshape")
 class Reshape(_View):
-    """New per-sample shape with the same number of values (one entry may be -1)."""
+    """New per-sample shape with the same number of values (one entry may be -1).
+
+    Parameters
+    ----------
+    parent : Layer
+    shape : list of int
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "reshape"
 
@@ -51,8 +64,19 @@ class Reshape(_View):
         return tuple(t)
 
 
+@register_layer("Flatten")
 class Flatten(_View):
-    """One dimension per sample."""
+    """Flatten each sample to one dimension.
+
+    Parameters
+    ----------
+    parent : Layer
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "flatten"
 
@@ -63,8 +87,20 @@ class Flatten(_View):
         return (math.prod(s),)
 
 
+@register_layer("Squeeze")
 class Squeeze(_View):
-    """Remove the size-1 dimension ``axis`` (all size-1 dimensions when -1)."""
+    """Remove the size-1 dimension ``axis`` (all size-1 dimensions when -1).
+
+    Parameters
+    ----------
+    parent : Layer
+    axis : int
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "squeeze"
 
@@ -80,8 +116,20 @@ class Squeeze(_View):
         return s[:self.axis] + s[self.axis + 1:]
 
 
+@register_layer("Unsqueeze")
 class Unsqueeze(_View):
-    """Insert a size-1 dimension at ``axis``."""
+    """Insert a size-1 dimension at ``axis``.
+
+    Parameters
+    ----------
+    parent : Layer
+    axis : int
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "unsqueeze"
 
@@ -95,8 +143,20 @@ class Unsqueeze(_View):
         return s[:self.axis] + (1,) + s[self.axis:]
 
 
+@register_layer("Permute", params="l, dims, name=''", rename={"l": "parent"})
 class Permute(Layer):
-    """Reorder the per-sample dimensions: output dim ``i`` is input dim ``dims[i]``."""
+    """Reorder the sample dimensions: output dim ``i`` is input dim ``dims[i]``.
+
+    Parameters
+    ----------
+    l : Layer
+    dims : list of int
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "permute"
 
@@ -118,8 +178,19 @@ class Permute(Layer):
         self.put_delta(0, lambda out: out.__setitem__(Ellipsis, self.delta.transpose(self._inv)))
 
 
+@register_layer("Transpose")
 class Transpose(Permute):
-    """Reverse the order of the per-sample dimensions."""
+    """Reverse the order of the sample dimensions.
+
+    Parameters
+    ----------
+    parent : Layer
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "transpose"
 
@@ -160,9 +231,21 @@ def parse_select(indices, shape, what):
     return tuple(out)
 
 
+@register_layer("Select", "Slice", params="l, indices, name=''", rename={"l": "parent"})
 class Select(Layer):
-    """A rectangular region of each sample given by EDDL index strings (``["0:2", ":", "1"]``);
-    single indices keep their dimension with size 1."""
+    """Region of each sample given by EDDL index strings such as ``["0:2", ":"]``; single
+    indices keep their dimension with size 1 (``Slice`` is the same).
+
+    Parameters
+    ----------
+    l : Layer
+    indices : list of str
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "select"
 

@@ -16,6 +16,7 @@ forward and backward passes.
 from .base import Layer
 from .conv import int_tuple
 from .remap import reflect_index
+from .registry import register_layer
 
 __all__ = ["Resample", "UpSampling2D", "UpSampling3D", "Resize", "Scale", "Pad"]
 
@@ -83,8 +84,28 @@ class Resample(Layer):
                                                                           self._matrices()))
 
 
+@register_layer("UpSampling2D", "UpSampling")
 class UpSampling2D(Resample):
-    """Enlarge ``C x H x W`` inputs by integer factors ``size`` (nearest or bilinear)."""
+    """Enlarge ``C x H x W`` inputs by integer factors ``size`` (nearest or bilinear).
+
+    Parameters
+    ----------
+    parent : Layer
+    size : int or list of int
+        Factors ``[fh, fw]``.
+    interpolation : {"nearest", "bilinear"}
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.UpSampling2D(eddl.Input([1, 4, 4]), [2, 2]).shape
+    (1, 8, 8)
+    """
 
     prefix = "upsampling"
 
@@ -145,6 +166,7 @@ def canvas_rows(n, m, da_mode):
     return rows, inside
 
 
+@register_layer("Resize", hidden=("interpolation",))
 class Resize(Resample):
     """Resize the spatial axes to ``new_shape`` (linear interpolation by default).
 
@@ -156,6 +178,37 @@ class Resize(Resample):
     image's edge, ``"wrap"`` tiles it, ``"reflect"`` and ``"mirror"`` fold it back (as in
     :class:`~eddl.layers.da.RandomShift`). Every mode is differentiable with respect to the
     input; the fill constant has no gradient.
+
+    Parameters
+    ----------
+    parent : Layer
+    new_shape : list of int
+    reshape : bool
+        True: the output is ``new_shape``. False: the output keeps the input's shape and shows
+        the centred window of the resized image (cropped when larger, padded when smaller; an
+        odd leftover row or column goes at the end), the padding following ``da_mode``.
+    da_mode : str
+        Fill of a ``reshape=False`` output beyond the resized image: ``"constant"``,
+        ``"original"`` (the input's value there), ``"nearest"``, ``"reflect"``, ``"mirror"``
+        or ``"wrap"``.
+    constant : float
+        Fill value of ``da_mode="constant"``.
+    coordinate_transformation_mode : str
+        As in :func:`UpSampling3D`.
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> x = eddl.Input([1, 10, 10])
+    >>> eddl.Resize(x, [5, 5]).shape
+    (1, 5, 5)
+    >>> eddl.Resize(x, [5, 5], reshape=False).shape   # zoom out, padded with 0
+    (1, 10, 10)
     """
 
     prefix = "resize"
@@ -220,9 +273,34 @@ class Resize(Resample):
         self.put_delta(0, write)
 
 
+@register_layer("UpSampling3D", hidden=("interpolation",))
 class UpSampling3D(Resize):
-    """Resize ``C x D x H x W`` inputs to ``new_shape`` (trilinear); ``reshape=False`` as in
-    :class:`Resize`."""
+    """Resize ``C x D x H x W`` inputs to ``new_shape = [D', H', W']`` (trilinear);
+    ``reshape=False`` as in :class:`Resize`.
+
+    Parameters
+    ----------
+    parent : Layer
+    new_shape : list of int
+    reshape : bool
+        True: the output is ``new_shape``. False: the output keeps the input's shape and shows
+        the centred window of the resized image (cropped when larger, padded when smaller; an
+        odd leftover row or column goes at the end), the padding following ``da_mode``.
+    da_mode : str
+        Fill of a ``reshape=False`` output beyond the resized image: ``"constant"``,
+        ``"original"`` (the input's value there), ``"nearest"``, ``"reflect"``, ``"mirror"``
+        or ``"wrap"``.
+    constant : float
+        Fill value of ``da_mode="constant"``.
+    coordinate_transformation_mode : str
+        ONNX ``Resize`` mode: ``"asymmetric"``, ``"half_pixel"``, ``"pytorch_half_pixel"``
+        or ``"align_corners"``.
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "upsampling3d"
 
@@ -232,9 +310,39 @@ class UpSampling3D(Resize):
         return super().compute_shape(s)
 
 
+@register_layer("Scale")
 class Scale(Resize):
     """Nearest-neighbour resize of ``C x H x W`` inputs to ``new_shape = [h, w]`` (EDDL's Scale
-    layer); ``reshape=False`` as in :class:`Resize`."""
+    layer); ``reshape=False`` as in :class:`Resize`.
+
+    Parameters
+    ----------
+    parent : Layer
+    new_shape : list of int
+    reshape : bool
+        True: the output is ``new_shape``. False: the output keeps the input's shape and shows
+        the centred window of the resized image (cropped when larger, padded when smaller; an
+        odd leftover row or column goes at the end), the padding following ``da_mode``.
+    da_mode : str
+        Fill of a ``reshape=False`` output beyond the resized image: ``"constant"``,
+        ``"original"`` (the input's value there), ``"nearest"``, ``"reflect"``, ``"mirror"``
+        or ``"wrap"``.
+    constant : float
+        Fill value of ``da_mode="constant"``.
+    coordinate_transformation_mode : str
+        As in :func:`UpSampling3D`.
+    name : str
+
+    Returns
+    -------
+    Layer
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.Scale(eddl.Input([3, 8, 8]), [16, 16], reshape=False).shape   # zoom in, cropped
+    (3, 8, 8)
+    """
 
     prefix = "scale"
 
@@ -249,9 +357,23 @@ class Scale(Resize):
         return super().compute_shape(s)
 
 
+@register_layer("Pad")
 class Pad(Layer):
     """Constant padding of the last two axes: ``padding`` is ``[top, right, bottom, left]``
-    (or ``[vertical, horizontal]``, applied on both sides)."""
+    (or ``[vertical, horizontal]``, applied on both sides).
+
+    Parameters
+    ----------
+    parent : Layer
+    padding : list of int
+        4 values, or 2 (``[vertical, horizontal]``, both sides).
+    constant : float
+    name : str
+
+    Returns
+    -------
+    Layer
+    """
 
     prefix = "pad"
 

@@ -4,11 +4,21 @@ from .base import Loss, get_loss, loss_names, register_loss
 from .crossentropy import (BinaryCrossEntropy, CategoricalCrossEntropy, SoftCrossEntropy,
                            SparseCategoricalCrossEntropy)
 from .dice import BinaryCrossEntropyWithLogits, Dice, Jaccard
-from .netloss import (NetLoss, NetMetric, compute_loss, compute_metric, newloss, newmetric,
-                      optimize)
 from .regression import MeanAbsoluteError, MeanSquaredError
 
 __all__ = ["Loss", "get_loss", "loss_names", "register_loss", "BinaryCrossEntropy",
            "CategoricalCrossEntropy", "SoftCrossEntropy", "SparseCategoricalCrossEntropy",
            "Dice", "Jaccard", "BinaryCrossEntropyWithLogits", "MeanAbsoluteError",
            "MeanSquaredError", "NetLoss", "NetMetric", "compute_loss", "compute_metric", "newloss", "newmetric", "optimize"]
+
+_NETLOSS = ("NetLoss", "NetMetric", "compute_loss", "compute_metric", "newloss", "newmetric",
+            "optimize")
+
+
+def __getattr__(name):
+    # Graph-defined losses build a Model, so they live in eddl.model.netloss; importing them
+    # here only on first use keeps eddl.losses free of a dependency on eddl.model.
+    if name in _NETLOSS:
+        from ..model import netloss
+        return getattr(netloss, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,9 +6,11 @@ writes the gradient of the batch-mean loss with respect to ``y`` (so the model's
 ``value / batch`` and the reported loss is the running sum divided by the samples seen).
 """
 
+from _deephealth.registry import Registry
+
 __all__ = ["Loss", "register_loss", "get_loss", "loss_names"]
 
-_REGISTRY = {}
+_REGISTRY = Registry("loss")
 
 
 class Loss:
@@ -60,14 +62,14 @@ class Loss:
 
 
 def register_loss(cls, *names):
-    for n in names:
-        _REGISTRY[n] = cls
+    """Make ``cls`` available to :func:`get_loss` under ``names`` (the first is canonical)."""
+    _REGISTRY.register(*names)(cls)
     return cls
 
 
 def loss_names():
     """Names accepted by :func:`get_loss`."""
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def get_loss(name):
@@ -80,9 +82,9 @@ def get_loss(name):
     """
     if isinstance(name, Loss):
         return name
-    if not isinstance(name, str) or name not in _REGISTRY:
+    if name not in _REGISTRY:
         raise ValueError(f"unknown loss {name!r}; valid: {loss_names()}")
-    cls = _REGISTRY[name]
+    cls = _REGISTRY.get(name)
     return None if cls is None else cls(name)
 
 

@@ -4,9 +4,11 @@
 sum divided by the number of samples seen.
 """
 
+from _deephealth.registry import Registry
+
 __all__ = ["Metric", "register_metric", "get_metric", "metric_names"]
 
-_REGISTRY = {}
+_REGISTRY = Registry("metric")
 
 
 class Metric:
@@ -30,14 +32,14 @@ class Metric:
 
 
 def register_metric(cls, *names):
-    for n in names:
-        _REGISTRY[n] = cls
+    """Make ``cls`` available to :func:`get_metric` under ``names`` (the first is canonical)."""
+    _REGISTRY.register(*names)(cls)
     return cls
 
 
 def metric_names():
     """Names accepted by :func:`get_metric`."""
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def get_metric(name):
@@ -50,9 +52,9 @@ def get_metric(name):
     """
     if isinstance(name, Metric):
         return name
-    if not isinstance(name, str) or name not in _REGISTRY:
+    if name not in _REGISTRY:
         raise ValueError(f"unsupported metric: {name!r}; valid: {metric_names()}")
-    cls = _REGISTRY[name]
+    cls = _REGISTRY.get(name)
     return None if cls is None else cls(name)
 
 

@@ -7,8 +7,10 @@ layer buffers: they are live references, as in PyEDDL.
 import numpy as np
 
 from ..layers.base import Layer
+from ..layers.registry import forwarder
 from . import data
 from .model import Model
+from .netloss import NetLoss, optimize
 
 __all__ = ["train_batch", "eval_batch", "next_batch", "set_mode", "reset_loss", "forward",
            "zeroGrads", "backward", "update", "print_loss", "get_losses", "get_metrics", "clamp",
@@ -36,28 +38,28 @@ def _layer(l, what):
     return l
 
 
-def train_batch(net, in_, out, indices=None):
-    """One training step on the samples ``indices`` of ``in_``/``out`` (all when None).
+train_batch = forwarder("train_batch", Model.train_batch, "net, in_, out, indices=None",
+                        module=__name__, check={"net": Model}, doc="""\
+One training step on the samples ``indices`` of ``in_``/``out`` (all when None).
 
     Parameters
     ----------
     net : Model
     in_, out : list of Tensor or numpy.ndarray
     indices : list of int, optional
-    """
-    _net(net, "train_batch").train_batch(in_, out, indices)
+    """)
 
 
-def eval_batch(net, in_, out, indices=None):
-    """Evaluate one batch (inference mode), accumulating losses and metrics.
+eval_batch = forwarder("eval_batch", Model.eval_batch, "net, in_, out, indices=None",
+                       module=__name__, check={"net": Model}, doc="""\
+Evaluate one batch (inference mode), accumulating losses and metrics.
 
     Parameters
     ----------
     net : Model
     in_, out : list of Tensor or numpy.ndarray
     indices : list of int, optional
-    """
-    _net(net, "eval_batch").eval_batch(in_, out, indices)
+    """)
 
 
 def next_batch(in_, out):
@@ -84,25 +86,25 @@ def next_batch(in_, out):
         d[...] = s[idx]
 
 
-def set_mode(net, mode):
-    """Training (1, ``TRMODE``) or inference (0, ``TSMODE``) behaviour.
+set_mode = forwarder("set_mode", Model.set_mode, "net, mode", module=__name__,
+                     check={"net": Model}, doc="""\
+Training (1, ``TRMODE``) or inference (0, ``TSMODE``) behaviour.
 
     Parameters
     ----------
     net : Model
     mode : int
-    """
-    _net(net, "set_mode").set_mode(mode)
+    """)
 
 
-def reset_loss(m):
-    """Zero the accumulated losses and metrics.
+reset_loss = forwarder("reset_loss", Model.reset_loss, "m", module=__name__,
+                       check={"m": Model}, doc="""\
+Zero the accumulated losses and metrics.
 
     Parameters
     ----------
     m : Model
-    """
-    _net(m, "reset_loss").reset_loss()
+    """)
 
 
 def forward(m, in_=None, b=None):
@@ -132,14 +134,14 @@ def forward(m, in_=None, b=None):
     return list(m.lout)
 
 
-def zeroGrads(m):
-    """Set every gradient to zero.
+zeroGrads = forwarder("zeroGrads", Model.zero_grads, "m", module=__name__,
+                      check={"m": Model}, doc="""\
+Set every gradient to zero.
 
     Parameters
     ----------
     m : Model
-    """
-    _net(m, "zeroGrads").zero_grads()
+    """)
 
 
 def backward(m, target=None):
@@ -151,10 +153,8 @@ def backward(m, target=None):
         A loss from :func:`eddl.newloss` back-propagates that loss into its model.
     target : list of Tensor, optional
     """
-    from ..losses.netloss import NetLoss
     if isinstance(m, NetLoss) or (isinstance(m, (list, tuple)) and m and isinstance(m[0], NetLoss)):
         # PyEDDL's backward(loss): a graph-defined loss from eddl.newloss
-        from ..losses.netloss import optimize
         optimize(m)
         return
     m = _net(m, "backward")
@@ -164,14 +164,13 @@ def backward(m, target=None):
     m.backward()
 
 
-def update(m):
-    """Apply one optimizer step.
+update = forwarder("update", Model.update, "m", module=__name__, check={"m": Model}, doc="""\
+Apply one optimizer step.
 
     Parameters
     ----------
     m : Model
-    """
-    _net(m, "update").update()
+    """)
 
 
 def print_loss(m, batch):
@@ -186,8 +185,9 @@ def print_loss(m, batch):
     print(f"batch {batch} {progress_line(_net(m, 'print_loss'))}")
 
 
-def get_losses(m):
-    """Mean loss per output since the last reset.
+get_losses = forwarder("get_losses", Model.get_losses, "m", module=__name__,
+                       check={"m": Model}, doc="""\
+Mean loss per output since the last reset.
 
     Parameters
     ----------
@@ -196,12 +196,12 @@ def get_losses(m):
     Returns
     -------
     list of float
-    """
-    return _net(m, "get_losses").get_losses()
+    """)
 
 
-def get_metrics(m):
-    """Mean metric per output since the last reset.
+get_metrics = forwarder("get_metrics", Model.get_metrics, "m", module=__name__,
+                        check={"m": Model}, doc="""\
+Mean metric per output since the last reset.
 
     Parameters
     ----------
@@ -210,8 +210,7 @@ def get_metrics(m):
     Returns
     -------
     list of float
-    """
-    return _net(m, "get_metrics").get_metrics()
+    """)
 
 
 def clamp(m, min, max):  # noqa: A002 - PyEDDL's names
@@ -471,8 +470,9 @@ def get_parameters(net, deepcopy=False):
     return [[as_tensor(p) for p in ps] for ps in _net(net, "get_parameters").get_parameters(deepcopy)]
 
 
-def set_parameters(net, params):
-    """Copy per-layer lists of Tensors/arrays into the weights of ``net``.
+set_parameters = forwarder("set_parameters", Model.set_parameters, "net, params", module=__name__,
+                           check={"net": Model}, doc="""\
+Copy per-layer lists of Tensors/arrays into the weights of ``net``.
 
     Each layer's list holds its parameters, optionally followed by its states.
 
@@ -480,12 +480,12 @@ def set_parameters(net, params):
     ----------
     net : Model
     params : list of list of Tensor
-    """
-    _net(net, "set_parameters").set_parameters(params)
+    """)
 
 
-def getLayer(net, name):
-    """The layer of ``net`` called ``name``.
+getLayer = forwarder("getLayer", Model.get_layer, "net, name", module=__name__,
+                     check={"net": Model}, doc="""\
+The layer of ``net`` called ``name``.
 
     Parameters
     ----------
@@ -495,20 +495,19 @@ def getLayer(net, name):
     Returns
     -------
     Layer
-    """
-    return _net(net, "getLayer").get_layer(name)
+    """)
 
 
-def setTrainable(net, lanme, val):
-    """Freeze (False) or unfreeze (True) the layer called ``lanme`` (PyEDDL's spelling).
+setTrainable = forwarder("setTrainable", Model.set_trainable, "net, lanme, val", module=__name__,
+                         check={"net": Model}, doc="""\
+Freeze (False) or unfreeze (True) the layer called ``lanme`` (PyEDDL's spelling).
 
     Parameters
     ----------
     net : Model
     lanme : str
     val : bool
-    """
-    _net(net, "setTrainable").set_trainable(lanme, val)
+    """)
 
 
 def freeze(net, names=None):

@@ -5,6 +5,7 @@ over the fine-grained steps defined here: :meth:`Model.forward`, :meth:`Model.co
 :meth:`Model.backward`, :meth:`Model.update` and their composition :meth:`Model.train_batch`.
 """
 
+import json
 import math
 
 from ..compserv import CompServ, CS_CPU
@@ -15,10 +16,11 @@ from ..losses import get_loss
 from ..metrics import get_metric
 from ..optimizers import SGD, Optimizer
 from ..tensor.random import get_generator
+from . import config as _config
 from . import data
 from .graph import check_layer_list, forward_closure, topological_order
 
-__all__ = ["Model", "NonFiniteLossError"]
+__all__ = ["Model", "NonFiniteLossError", "model_from_json"]
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -422,5 +424,76 @@ class Model:
         for p, v in pending:
             p[...] = self.be.nn.from_host(v)
 
+    # --- architecture as data ------------------------------------------------------------
+    def get_config(self):
+        """The architecture as a dict of plain values (layers, their arguments and links).
+
+        No weights, optimizer or losses: build the rebuilt model and copy or load its
+        weights. The format is described in :mod:`eddl.model.config`.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import eddl
+        >>> x = eddl.Input([4], name="x")
+        >>> net = eddl.Model([x], [eddl.Dense(x, 3, name="fc")])
+        >>> net.get_config()["layers"][1]
+        {'class_name': 'Dense', 'config': {'ndim': 3, 'use_bias': True, 'name': 'fc'}, 'inbound': ['x']}
+        """
+        return _config.model_config(self)
+
+    @classmethod
+    def from_config(cls, config):
+        """A new, unbuilt model from :meth:`get_config`'s dict.
+
+        Raises
+        ------
+        ValueError
+            For a malformed configuration; the message names the layer and the field.
+        """
+        return cls(*_config.layers_from_config(config))
+
+    def to_json(self, **kwargs):
+        """:meth:`get_config` as JSON text (``kwargs`` go to :func:`json.dumps`, e.g.
+        ``indent=2``); read it back with :func:`eddl.model_from_json`."""
+        return json.dumps(self.get_config(), **kwargs)
+
     def __repr__(self):
         return f"<Model {self.name!r}: {len(self.layers)} layers, built={self.isbuild}>"
+
+
+def model_from_json(s):
+    """Build an (unbuilt) model from the JSON text of :meth:`eddl.model.Model.to_json`.
+
+    Parameters
+    ----------
+    s : str
+
+    Returns
+    -------
+    eddl.model.Model
+
+    Raises
+    ------
+    ValueError
+        For text that is not JSON or a configuration that does not describe a model.
+
+    Examples
+    --------
+    >>> import eddl
+    >>> x = eddl.Input([4])
+    >>> net = eddl.Model([x], [eddl.Softmax(eddl.Dense(x, 3))])
+    >>> twin = eddl.model_from_json(net.to_json())
+    >>> [type(l).__name__ for l in twin.layers]
+    ['Input', 'Dense', 'Activation']
+    """
+    if not isinstance(s, (str, bytes, bytearray)):
+        raise TypeError(f"model_from_json: expected JSON text, got {type(s).__name__}")
+    try:
+        config = json.loads(s)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"model_from_json: not valid JSON: {exc}") from None
+    return Model.from_config(config)

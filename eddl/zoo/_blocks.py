@@ -1,7 +1,6 @@
 """Building blocks shared by the zoo builders."""
 
-from .. import _pyeddl as _api
-from .. import _pyeddl_conv as _c
+from ..layers import factories as _api
 
 __all__ = ["conv_bn_relu", "check_input", "classifier_head"]
 
@@ -16,10 +15,10 @@ def check_input(input_shape, ndim, what):
 
 def conv_bn_relu(x, filters, kernel=3, stride=1, bn=True, relu=True, groups=1, nsp=2, padding="same"):
     """Convolution (no bias when followed by batch normalization), BN, ReLU."""
-    conv = {1: _c.Conv1D, 2: _c.Conv2D, 3: _c.Conv3D}[nsp]
+    conv = {1: _api.Conv1D, 2: _api.Conv2D, 3: _api.Conv3D}[nsp]
     x = conv(x, filters, [kernel] * nsp, [stride] * nsp, padding, not bn, groups)
     if bn:
-        x = _c.BatchNormalization(x, True)
+        x = _api.BatchNormalization(x, True)
     if relu:
         x = _api.ReLu(x)
     return x
@@ -27,7 +26,7 @@ def conv_bn_relu(x, filters, kernel=3, stride=1, bn=True, relu=True, groups=1, n
 
 def classifier_head(x, num_classes):
     """Global average pooling, Flatten, Dense, Softmax."""
-    x = _api.Flatten(_c.GlobalAveragePool(x))
+    x = _api.Flatten(_api.GlobalAveragePool(x))
     return _api.Softmax(_api.Dense(x, num_classes))
 
 

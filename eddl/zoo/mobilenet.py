@@ -1,7 +1,7 @@
 """A small MobileNet-v1-style network (depthwise-separable convolutions, Howard et al. 2017)."""
 
-from .. import _pyeddl as _api
-from .. import _pyeddl_conv as _c
+from ..layers import factories as _api
+from ..model import Model
 from ._blocks import check_classes, check_input, classifier_head, conv_bn_relu
 
 __all__ = ["mobilenet"]
@@ -33,7 +33,7 @@ def mobilenet(input_shape, num_classes, width=1.0, blocks=None):
     cfg = _CFG if blocks is None else _CFG[:blocks]
     x = conv_bn_relu(inp, max(8, int(32 * width)), 3, 2)
     for filters, stride in cfg:
-        x = _c.DepthwiseConv2D(x, [3, 3], [stride, stride], "same", False)
-        x = _api.ReLu(_c.BatchNormalization(x, True))
+        x = _api.DepthwiseConv2D(x, [3, 3], [stride, stride], "same", False)
+        x = _api.ReLu(_api.BatchNormalization(x, True))
         x = conv_bn_relu(x, max(8, int(filters * width)), 1, 1)
-    return _api.Model([inp], [classifier_head(x, num_classes)], name="mobilenet")
+    return Model([inp], [classifier_head(x, num_classes)], name="mobilenet")

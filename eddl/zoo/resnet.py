@@ -1,7 +1,7 @@
 """ResNet-18/34 (basic blocks) and ResNet-50/101 (bottleneck blocks), He et al. 2016."""
 
-from .. import _pyeddl as _api
-from .. import _pyeddl_conv as _c
+from ..layers import factories as _api
+from ..model import Model
 from ._blocks import check_classes, check_input, classifier_head, conv_bn_relu
 
 __all__ = ["resnet18", "resnet34", "resnet50", "resnet101"]
@@ -30,11 +30,11 @@ def _resnet(input_shape, num_classes, blocks, block, what):
     check_classes(num_classes, what)
     inp = check_input(input_shape, 2, what)
     x = conv_bn_relu(inp, 64, 7, 2)
-    x = _c.MaxPool2D(x, [3, 3], [2, 2], "same")
+    x = _api.MaxPool2D(x, [3, 3], [2, 2], "same")
     for stage, n in enumerate(blocks):
         for i in range(n):
             x = block(x, 64 * 2 ** stage, 2 if (i == 0 and stage > 0) else 1)
-    return _api.Model([inp], [classifier_head(x, num_classes)], name=what)
+    return Model([inp], [classifier_head(x, num_classes)], name=what)
 
 
 def resnet18(input_shape, num_classes):

@@ -4,8 +4,8 @@ Each level has two Conv-BN-ReLU blocks; the encoder halves the size with max poo
 decoder doubles it with a stride-2 transposed convolution, then concatenates the skip.
 """
 
-from .. import _pyeddl as _api
-from .. import _pyeddl_conv as _c
+from ..layers import factories as _api
+from ..model import Model
 from ._blocks import check_classes, check_input, conv_bn_relu
 
 __all__ = ["unet", "unet3d"]
@@ -18,8 +18,8 @@ def _unet(input_shape, num_classes, depth, base, nsp, what):
     if any(s % f for s in input_shape[1:]):
         raise ValueError(f"{what}: spatial sizes {list(input_shape[1:])} must be multiples of "
                          f"2**depth = {f}")
-    pool = _c.MaxPool2D if nsp == 2 else _c.MaxPool3D
-    convt = _c.ConvT2D if nsp == 2 else _c.ConvT3D
+    pool = _api.MaxPool2D if nsp == 2 else _api.MaxPool3D
+    convt = _api.ConvT2D if nsp == 2 else _api.ConvT3D
 
     def block(x, filters):
         x = conv_bn_relu(x, filters, 3, nsp=nsp)
@@ -34,9 +34,9 @@ def _unet(input_shape, num_classes, depth, base, nsp, what):
     for level in reversed(range(depth)):
         x = convt(x, base * 2 ** level, [2] * nsp, [2] * nsp, "valid")
         x = block(_api.Concat([x, skips[level]]), base * 2 ** level)
-    out = (_c.Conv2D if nsp == 2 else _c.Conv3D)(x, num_classes, [1] * nsp)
+    out = (_api.Conv2D if nsp == 2 else _api.Conv3D)(x, num_classes, [1] * nsp)
     out = _api.Sigmoid(out) if num_classes == 1 else _api.Softmax(out, axis=0)
-    return _api.Model([inp], [out], name=what)
+    return Model([inp], [out], name=what)
 
 
 def unet(input_shape, num_classes=1, depth=4, base_filters=64):

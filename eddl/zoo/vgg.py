@@ -4,8 +4,8 @@ The classifier is two Dense(4096)+ReLU+Dropout layers and a Dense softmax output
 at least 32 x 32 (five 2x2 poolings); smaller heads suit small images: ``dense_units``.
 """
 
-from .. import _pyeddl as _api
-from .. import _pyeddl_conv as _c
+from ..layers import factories as _api
+from ..model import Model
 from ._blocks import check_classes, check_input, conv_bn_relu
 
 __all__ = ["vgg16", "vgg16_bn", "vgg19", "vgg19_bn"]
@@ -22,11 +22,11 @@ def _vgg(input_shape, num_classes, depth, bn, dense_units, what):
     for stage, n in enumerate(_CFG[depth]):
         for _ in range(n):
             x = conv_bn_relu(x, min(64 * 2 ** stage, 512), 3, 1, bn=bn)
-        x = _c.MaxPool2D(x, [2, 2], [2, 2])
+        x = _api.MaxPool2D(x, [2, 2], [2, 2])
     x = _api.Flatten(x)
     for _ in range(2):
         x = _api.Dropout(_api.ReLu(_api.Dense(x, dense_units)), 0.5)
-    return _api.Model([inp], [_api.Softmax(_api.Dense(x, num_classes))], name=what)
+    return Model([inp], [_api.Softmax(_api.Dense(x, num_classes))], name=what)
 
 
 def _doc(depth, bn):
