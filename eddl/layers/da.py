@@ -43,7 +43,7 @@ class Flip(Remap):
         return np.ones(n, dtype=bool)
 
     def index_map(self, n):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         h, w = self.shape[1:]
         i, j = self._grid()
         flip = xp.asarray(self.flips(n)).reshape(n, 1, 1)
@@ -101,7 +101,7 @@ class Crop(Remap):
         return [self.c0[0]] * n, [self.c0[1]] * n
 
     def index_map(self, n):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         i, j = self._grid()
         if not self.reshape:
             w = self.shape[2]
@@ -175,7 +175,7 @@ class Cutout(Remap):
         return tuple([float(v)] * n for v in self.c0 + self.c1)
 
     def index_map(self, n):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         w = self.shape[2]
         y0, x0, y1, x1 = (xp.asarray(v, dtype="float64").reshape(n, 1, 1) for v in self.boxes(n))
         i, j = self._grid()
@@ -230,7 +230,7 @@ class CropScale(Remap):
         return [float(y0)] * n, [float(x0)] * n, [y1 - y0 + 1.0] * n, [x1 - x0 + 1.0] * n
 
     def index_map(self, n):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         h, w = self.shape[1:]
         y0, x0, hc, wc = (xp.asarray(v, dtype="float64").reshape(n, 1, 1) for v in self.boxes(n))
         i, j = self._grid()
