@@ -13,8 +13,6 @@ are differentiable and share one implementation.
 """
 
 
-import numpy as np
-
 from .base import TRMODE
 from .conv import int_tuple
 from .remap import Affine, Remap, check_mode, finite, range2
@@ -40,7 +38,7 @@ class Flip(Remap):
 
     def flips(self, n):
         """Per-sample booleans: which samples are mirrored."""
-        return np.ones(n, dtype=bool)
+        return self.be.xp.ones(n, dtype=bool)
 
     def index_map(self, n):
         xp = self.be.xp
@@ -198,10 +196,10 @@ class RandomCutout(Cutout):
     def boxes(self, n):
         rng = self.net.rng
         h, w = self.shape[1:]
-        ch = np.floor(rng.uniform(*self.fy, n) * h)
-        cw = np.floor(rng.uniform(*self.fx, n) * w)
-        y0 = np.floor(rng.random(n) * (h - ch + 1))
-        x0 = np.floor(rng.random(n) * (w - cw + 1))
+        ch = self.be.xp.floor(rng.uniform(*self.fy, n) * h)
+        cw = self.be.xp.floor(rng.uniform(*self.fx, n) * w)
+        y0 = self.be.xp.floor(rng.random(n) * (h - ch + 1))
+        x0 = self.be.xp.floor(rng.random(n) * (w - cw + 1))
         return y0, x0, y0 + ch - 1, x0 + cw - 1
 
 
@@ -252,9 +250,10 @@ class RandomCropScale(CropScale):
         rng = self.net.rng
         h, w = self.shape[1:]
         f = rng.uniform(*self.factor, n)
-        hc = np.maximum(np.round(f * h), 1.0)
-        wc = np.maximum(np.round(f * w), 1.0)
-        return (np.floor(rng.random(n) * (h - hc + 1)), np.floor(rng.random(n) * (w - wc + 1)),
+        hc = self.be.xp.maximum(self.be.xp.round(f * h), 1.0)
+        wc = self.be.xp.maximum(self.be.xp.round(f * w), 1.0)
+        return (self.be.xp.floor(rng.random(n) * (h - hc + 1)),
+                self.be.xp.floor(rng.random(n) * (w - wc + 1)),
                 hc, wc)
 
 

@@ -110,7 +110,9 @@ def conv_backward_weights(x, dy, dw, stride, pad, dilation, groups=1, accumulate
     for off, sl in taps:
         win = xp[(slice(None), slice(None)) + sl]
         for ci, fi in _group_slices(groups, dw.shape[1], dw.shape[0] // groups):
-            acc[(fi, slice(None)) + off] = np.einsum("nc...,nf...->fc", win[:, ci], dy64[:, fi])
+            wg, dg = win[:, ci], dy64[:, fi]
+            acc[(fi, slice(None)) + off] = np.einsum("ncl,nfl->fc", wg.reshape(wg.shape[:2] + (-1,)),
+                                                     dg.reshape(dg.shape[:2] + (-1,)))
     return _store(dw, acc, accumulate)
 
 

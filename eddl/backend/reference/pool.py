@@ -32,7 +32,7 @@ def _taps(in_sp, out_sp, k, s, p):
         valid = np.ones(tuple(out_sp), dtype=bool)
         for g, n in zip(grids, in_sp):
             valid &= (g >= 0) & (g < n)
-        clipped = [np.clip(g, 0, n - 1) for g in grids]
+        clipped = [np.clip(g, 0, n - 1) for g, n in zip(grids, in_sp)]
         yield np.ravel_multi_index(clipped, in_sp), valid
 
 
