@@ -1,6 +1,7 @@
 """Computing services: where a model runs (``CS_CPU``, ``CS_GPU``, ...) and with which backend."""
 
 import numbers
+import sys
 import warnings
 
 from ._runtime import get_num_threads, set_num_threads
@@ -101,16 +102,21 @@ class CompServ:
         self._warn_unused()
 
     def _warn_unused(self):
-        # EDDL accepts these settings everywhere; say so where this build cannot honour them.
+        # EDDL accepts these settings everywhere; say so where this build cannot honour them,
+        # pointing at the caller's line (past the CS_* factory, if any).
+        frame, stacklevel = sys._getframe(1), 2
+        while frame is not None and frame.f_globals.get("__name__") == __name__:
+            frame, stacklevel = frame.f_back, stacklevel + 1
         devices = sum(self.local_gpus) + sum(self.local_fpgas)
         if self.lsb != 1 and devices < 2:
             warnings.warn(f"CompServ: lsb={self.lsb} has no effect with {devices or 'no'} "
                           "accelerator(s): weights are synchronised only across several devices",
-                          stacklevel=3)
+                          stacklevel=stacklevel)
         if self.mem_level != 0:
             name = {v: k for k, v in _MEM_LEVELS.items()}[self.mem_level]
             warnings.warn(f"CompServ: mem={name!r} has no effect on the {self.backend_name!r} "
-                          "backend, which keeps every per-batch buffer ('full_mem')", stacklevel=3)
+                          "backend, which keeps every per-batch buffer ('full_mem')",
+                          stacklevel=stacklevel)
 
     @property
     def backend(self):
