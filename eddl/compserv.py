@@ -112,6 +112,9 @@ class CompServ:
             warnings.warn(f"CompServ: lsb={self.lsb} has no effect with {devices or 'no'} "
                           "accelerator(s): weights are synchronised only across several devices",
                           stacklevel=stacklevel)
+        if self.hw != "CPU" and self.local_threads != -1:
+            warnings.warn(f"CompServ: threads={self.local_threads} has no effect on this {self.hw} "
+                          "service: threads apply to CPU services", stacklevel=stacklevel)
         if self.mem_level != 0:
             name = {v: k for k, v in _MEM_LEVELS.items()}[self.mem_level]
             warnings.warn(f"CompServ: mem={name!r} has no effect on the {self.backend_name!r} "

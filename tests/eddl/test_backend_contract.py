@@ -74,6 +74,9 @@ def test_host_transfer(be, rng):
     np.testing.assert_array_equal(host(be, out32), a[[5, 1]])
     be.from_host(a[:2], out=out32)
     np.testing.assert_array_equal(host(be, out32), a[:2])
+    be.from_host([[1, 2, 3], [4, 5, 6]], out=out32)  # any host array-like
+    np.testing.assert_array_equal(host(be, out32), [[1, 2, 3], [4, 5, 6]])
+    np.testing.assert_array_equal(host(be, be.from_host([[1.0, 2.0], [3.0, 4.0]], rows=[1])), [[3, 4]])
     s = be.scalar(2.5, np.float32)
     assert s.shape == () and s.dtype == np.float32 and float(host(be, s)) == 2.5
     with pytest.raises(OverflowError):

@@ -109,6 +109,8 @@ def test_compserv_warns_about_settings_without_effect():
     with pytest.warns(UserWarning, match="lsb=4 has no effect with 1 accelerator"):
         cs = eddl.CS_GPU([1, 0], lsb=4)
     assert cs.local_gpus == [1, 0] and cs.hw == "GPU" and cs.lsb == 4
+    with pytest.warns(UserWarning, match="threads=4 has no effect on this FPGA service"):
+        eddl.CompServ(threads=4, fpgas=[1])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert eddl.CS_GPU([1, 1], lsb=4).lsb == 4  # several GPUs: lsb applies

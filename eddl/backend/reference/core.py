@@ -52,8 +52,8 @@ def from_host(a, dtype=None, out=None, rows=None):
     numpy.ndarray
         ``out``, or ``a`` itself when it already has the right dtype (no copy).
     """
+    a = np.asarray(a, dtype=dtype if out is None else None)
     if out is None:
-        a = np.asarray(a, dtype=dtype)
         return a if rows is None else np.take(a, np.asarray(rows), axis=0)
     if rows is None:
         out[...] = a
