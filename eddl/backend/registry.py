@@ -1,28 +1,64 @@
 """Which computing backends are usable in this process, and why not.
 
-A backend is a subpackage of :mod:`eddl.backend` exposing the same function names as
-:mod:`eddl.backend.cpu`. Optional ones (CUDA, FPGA) are imported lazily, once, and the import
-error is kept so ``eddl.show_config()`` can say why a backend is missing.
+A backend is a subpackage of :mod:`eddl.backend` providing the contract of
+:mod:`eddl.backend.contract`. Optional ones (CUDA, FPGA) are imported lazily, once, and the import
+error is kept so ``eddl.show_config()`` can say why a backend is missing. A backend that imports
+but lacks part of the contract is refused, naming what it lacks.
 """
 
 import importlib
+
+import numpy as np
+
+from . import contract
+
+__all__ = ["status", "get", "names", "hardware", "namespace_of"]
 
 _status = {}
 
 _MODULES = {
     "cpu": "eddl.backend.cpu",
+    "reference": "eddl.backend.reference",
     "cuda": "eddl.backend.cuda",
     "fpga": "eddl.backend.fpga",
 }
 
+#: the hardware (``CompServ.hw``) each backend computes on
+_HARDWARE = {"cpu": "CPU", "reference": "CPU", "cuda": "GPU", "fpga": "FPGA"}
 
-def status(name):
-    """Return ``(available, reason)`` for backend ``name`` ('cpu', 'cuda' or 'fpga')."""
+# Host data types that belong to NumPy without asking any backend.
+_HOST_TYPES = (np.ndarray, np.generic, int, float, bool)
+
+
+def names():
+    """Return every backend name the registry knows (usable or not), sorted.
+
+    Examples
+    --------
+    >>> from eddl.backend import registry
+    >>> registry.names()
+    ['cpu', 'cuda', 'fpga', 'reference']
+    """
+    return sorted(_MODULES)
+
+
+def hardware(name):
+    """Return the hardware (``"CPU"``, ``"GPU"`` or ``"FPGA"``) backend ``name`` computes on."""
+    _check_name(name)
+    return _HARDWARE[name]
+
+
+def _check_name(name):
     if name not in _MODULES:
         raise ValueError(f"unknown backend {name!r}; valid: {sorted(_MODULES)}")
+
+
+def status(name):
+    """Return ``(available, reason)`` for backend ``name`` (one of :func:`names`)."""
+    _check_name(name)
     if name not in _status:
         try:
-            importlib.import_module(_MODULES[name])
+            module = importlib.import_module(_MODULES[name])
         except ImportError as exc:
             if name == "cuda" and getattr(exc, "name", None) == _MODULES[name]:
                 reason = "not built (install with -Csetup-args=-Dcuda=enabled on a machine with nvcc)"
@@ -32,7 +68,11 @@ def status(name):
                 reason = f"{type(exc).__name__}: {exc}"
             _status[name] = (False, reason)
         else:
-            _status[name] = (True, "ok")
+            lacks = contract.missing(module)
+            if lacks:
+                _status[name] = (False, f"incomplete backend: lacks {', '.join(lacks)}")
+            else:
+                _status[name] = (True, "ok")
     return _status[name]
 
 
@@ -42,3 +82,19 @@ def get(name):
     if not ok:
         raise RuntimeError(f"backend {name!r} is unavailable: {reason}")
     return importlib.import_module(_MODULES[name])
+
+
+def namespace_of(a):
+    """The array namespace of a loaded backend whose arrays have the type of ``a``, or None.
+
+    Host data (NumPy arrays and scalars, Python numbers) belongs to NumPy; other types are
+    looked up among the backends imported so far, so no optional backend is loaded here.
+    """
+    if isinstance(a, _HOST_TYPES):
+        return np
+    for name, (ok, _) in list(_status.items()):
+        if ok:
+            be = importlib.import_module(_MODULES[name])
+            if isinstance(a, be.array_types):
+                return be.xp
+    return None

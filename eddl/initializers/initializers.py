@@ -29,7 +29,7 @@ class Initializer:
         self.seed = seed
 
     def generator(self, rng, be):
-        return rng if self.seed is None else be.nn.rng(self.seed)
+        return rng if self.seed is None else be.rng(self.seed)
 
     def __call__(self, rng, shape, fans, dtype, be):
         raise NotImplementedError
@@ -115,7 +115,7 @@ class Constant(Initializer):
         self.v = float(v)
 
     def __call__(self, rng, shape, fans, dtype, be):
-        a = be.nn.empty(shape, dtype)
+        a = be.empty(shape, dtype)
         a.fill(self.v)
         return a
 
@@ -136,7 +136,7 @@ class Orthogonal(Initializer):
         self.gain = float(gain)
 
     def __call__(self, rng, shape, fans, dtype, be):
-        xp = be.nn.xp
+        xp = be.xp
         rows = shape[0]
         cols = math.prod(shape[1:]) if len(shape) > 1 else 1
         a = self.generator(rng, be).normal(0.0, 1.0, size=(max(rows, cols), min(rows, cols)))

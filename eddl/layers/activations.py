@@ -241,14 +241,14 @@ class Activation(Layer):
         return self.p
 
     def forward(self):
-        self._f(self.be.nn.xp, self.parents[0].output, self.output, self._params(), self.be)
+        self._f(self.be.xp, self.parents[0].output, self.output, self._params(), self.be)
 
     def backward(self):
         if self.fused_loss:
             self.put_delta(0, lambda out: out.__setitem__(Ellipsis, self.delta))
             return
         x = self.parents[0].output
-        self.put_delta(0, lambda out: self._b(self.be.nn.xp, x, self.output, self.delta, out,
+        self.put_delta(0, lambda out: self._b(self.be.xp, x, self.output, self.delta, out,
                                               self._params(), self.be))
 
 

@@ -145,16 +145,16 @@ class Layer:
         if self.be is be and self.dtype == dtype and self.params:
             return
         # weights set before a (re)build, e.g. loaded or imported, survive it
-        old = [self.be.nn.to_host(p) for p in self.params] if self.params else None
+        old = [self.be.to_host(p) for p in self.params] if self.params else None
         self.be, self.dtype = be, dtype
         specs = self.param_specs()
         self.param_names = [s[0] for s in specs]
-        self.params = [be.nn.zeros(s[1], dtype) for s in specs]
-        self.gradients = [be.nn.zeros(s[1], dtype) for s in specs]
+        self.params = [be.zeros(s[1], dtype) for s in specs]
+        self.gradients = [be.zeros(s[1], dtype) for s in specs]
         if old is not None and len(old) == len(self.params):
             for p, o in zip(self.params, old):
                 if p.shape == o.shape:
-                    p[...] = be.nn.from_host(o)
+                    p[...] = be.from_host(o)
         self._capacity = 0
         self._buffers = {}
 
@@ -165,8 +165,8 @@ class Layer:
         """Make ``output``/``delta`` views for ``batch`` samples, growing buffers if needed."""
         if batch > self._capacity:
             cap = batch
-            self._out_full = None if self.output_is_view() else self.be.nn.empty((cap,) + self.shape, self.dtype)
-            self._delta_full = self.be.nn.empty((cap,) + self.shape, self.dtype) if self.needs_delta else None
+            self._out_full = None if self.output_is_view() else self.be.empty((cap,) + self.shape, self.dtype)
+            self._delta_full = self.be.empty((cap,) + self.shape, self.dtype) if self.needs_delta else None
             self._scratch_full = None
             self._buffers = {}
             self._capacity = cap
@@ -187,7 +187,7 @@ class Layer:
         """A scratch buffer of ``shape`` reused across batches (keyed per layer)."""
         buf = self._buffers.get(key)
         if buf is None or buf.shape != tuple(shape):
-            buf = self.be.nn.empty(tuple(shape), self.dtype)
+            buf = self.be.empty(tuple(shape), self.dtype)
             self._buffers[key] = buf
         return buf
 
@@ -226,7 +226,7 @@ class Layer:
     def scratch(self):
         """A buffer shaped like this layer's delta, for accumulating branch gradients."""
         if self._scratch_full is None:
-            self._scratch_full = self.be.nn.empty((self._capacity,) + self.shape, self.dtype)
+            self._scratch_full = self.be.empty((self._capacity,) + self.shape, self.dtype)
         return self._scratch_full[: self.batch]
 
     # --- configuration --------------------------------------------------------------------

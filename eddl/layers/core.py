@@ -111,21 +111,21 @@ class Dense(Layer):
         if self.use_bias:
             # out = x W + out, with out pre-filled with the bias: no extra pass over y
             y[...] = self.params[1]
-            self.be.gemm_small_serial(x, self.params[0], out=y, beta=1.0)
+            self.be.gemm(x, self.params[0], out=y, beta=1.0)
         else:
-            self.be.gemm_small_serial(x, self.params[0], out=y)
+            self.be.gemm(x, self.params[0], out=y)
 
     def backward(self):
         dy = self._flat(self.delta)
         x = self._flat(self.parents[0].output)
         if self.trainable:
-            self.be.gemm_small_serial(x, dy, out=self.gradients[0], trans_a=True)
+            self.be.gemm(x, dy, out=self.gradients[0], trans_a=True)
             if self.use_bias:
                 self.be.nn.bias_grad(dy, self.gradients[1])
         out, acc = self.delta_target(0)
         if out is not None:
-            self.be.gemm_small_serial(dy, self.params[0], out=self._flat(out), trans_b=True,
-                                      beta=1.0 if acc else 0.0)
+            self.be.gemm(dy, self.params[0], out=self._flat(out), trans_b=True,
+                         beta=1.0 if acc else 0.0)
 
 
 @register_layer("Dropout")
@@ -162,7 +162,7 @@ class Dropout(Layer):
 
     def forward(self):
         x = self.parents[0].output
-        xp = self.be.nn.xp
+        xp = self.be.xp
         mask = self.buffer("mask", x.shape)
         if self.mode == TRMODE and self.rate > 0:
             keep = 1.0 - self.rate
@@ -175,4 +175,4 @@ class Dropout(Layer):
 
     def backward(self):
         mask = self._buffers["mask"]
-        self.put_delta(0, lambda out: self.be.nn.xp.multiply(self.delta, mask, out=out))
+        self.put_delta(0, lambda out: self.be.xp.multiply(self.delta, mask, out=out))

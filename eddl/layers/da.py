@@ -13,8 +13,6 @@ are differentiable and share one implementation.
 """
 
 
-import numpy as np
-
 from .base import TRMODE
 from .conv import int_tuple
 from .remap import Affine, Remap, check_mode, finite, range2
@@ -59,10 +57,10 @@ class Flip(Remap):
 
     def flips(self, n):
         """Per-sample booleans: which samples are mirrored."""
-        return np.ones(n, dtype=bool)
+        return self.be.xp.ones(n, dtype=bool)
 
     def index_map(self, n):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         h, w = self.shape[1:]
         i, j = self._grid()
         flip = xp.asarray(self.flips(n)).reshape(n, 1, 1)
@@ -158,7 +156,7 @@ class Crop(Remap):
         return [self.c0[0]] * n, [self.c0[1]] * n
 
     def index_map(self, n):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         i, j = self._grid()
         if not self.reshape:
             w = self.shape[2]
@@ -279,7 +277,7 @@ class Cutout(Remap):
         return tuple([float(v)] * n for v in self.c0 + self.c1)
 
     def index_map(self, n):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         w = self.shape[2]
         y0, x0, y1, x1 = (xp.asarray(v, dtype="float64").reshape(n, 1, 1) for v in self.boxes(n))
         i, j = self._grid()
@@ -315,10 +313,10 @@ class RandomCutout(Cutout):
     def boxes(self, n):
         rng = self.net.rng
         h, w = self.shape[1:]
-        ch = np.floor(rng.uniform(*self.fy, n) * h)
-        cw = np.floor(rng.uniform(*self.fx, n) * w)
-        y0 = np.floor(rng.random(n) * (h - ch + 1))
-        x0 = np.floor(rng.random(n) * (w - cw + 1))
+        ch = self.be.xp.floor(rng.uniform(*self.fy, n) * h)
+        cw = self.be.xp.floor(rng.uniform(*self.fx, n) * w)
+        y0 = self.be.xp.floor(rng.random(n) * (h - ch + 1))
+        x0 = self.be.xp.floor(rng.random(n) * (w - cw + 1))
         return y0, x0, y0 + ch - 1, x0 + cw - 1
 
 
@@ -370,7 +368,7 @@ class CropScale(Remap):
         return [float(y0)] * n, [float(x0)] * n, [y1 - y0 + 1.0] * n, [x1 - x0 + 1.0] * n
 
     def index_map(self, n):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         h, w = self.shape[1:]
         y0, x0, hc, wc = (xp.asarray(v, dtype="float64").reshape(n, 1, 1) for v in self.boxes(n))
         i, j = self._grid()
@@ -405,9 +403,10 @@ class RandomCropScale(CropScale):
         rng = self.net.rng
         h, w = self.shape[1:]
         f = rng.uniform(*self.factor, n)
-        hc = np.maximum(np.round(f * h), 1.0)
-        wc = np.maximum(np.round(f * w), 1.0)
-        return (np.floor(rng.random(n) * (h - hc + 1)), np.floor(rng.random(n) * (w - wc + 1)),
+        hc = self.be.xp.maximum(self.be.xp.round(f * h), 1.0)
+        wc = self.be.xp.maximum(self.be.xp.round(f * w), 1.0)
+        return (self.be.xp.floor(rng.random(n) * (h - hc + 1)),
+                self.be.xp.floor(rng.random(n) * (w - wc + 1)),
                 hc, wc)
 
 

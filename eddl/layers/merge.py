@@ -34,7 +34,7 @@ class Add(_Merge):
     prefix = "add"
 
     def forward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         xs = [p.output for p in self.parents]
         xp.add(xs[0], xs[1], out=self.output)
         for x in xs[2:]:
@@ -68,7 +68,7 @@ class Average(Add):
     def backward(self):
         k = 1.0 / len(self.parents)
         for i in range(len(self.parents)):
-            self.put_delta(i, lambda out: self.be.nn.xp.multiply(self.delta, k, out=out))
+            self.put_delta(i, lambda out: self.be.xp.multiply(self.delta, k, out=out))
 
 
 @register_layer()
@@ -79,10 +79,10 @@ class Subtract(_Merge):
     max_parents = 2
 
     def forward(self):
-        self.be.nn.xp.subtract(self.parents[0].output, self.parents[1].output, out=self.output)
+        self.be.xp.subtract(self.parents[0].output, self.parents[1].output, out=self.output)
 
     def backward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         self.put_delta(0, lambda out: out.__setitem__(Ellipsis, self.delta))
         self.put_delta(1, lambda out: xp.negative(self.delta, out=out))
 
@@ -94,14 +94,14 @@ class Mult(_Merge):
     prefix = "mult"
 
     def forward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         xs = [p.output for p in self.parents]
         xp.multiply(xs[0], xs[1], out=self.output)
         for x in xs[2:]:
             self.output *= x
 
     def backward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         xs = [p.output for p in self.parents]
         for i in range(len(xs)):
             def write(out, i=i):
@@ -120,10 +120,10 @@ class Div(_Merge):
     max_parents = 2
 
     def forward(self):
-        self.be.nn.xp.divide(self.parents[0].output, self.parents[1].output, out=self.output)
+        self.be.xp.divide(self.parents[0].output, self.parents[1].output, out=self.output)
 
     def backward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         a, b = self.parents[0].output, self.parents[1].output
         self.put_delta(0, lambda out: xp.divide(self.delta, b, out=out))
         self.put_delta(1, lambda out: xp.multiply(self.delta, -a / (b * b), out=out))
@@ -133,7 +133,7 @@ class _Extreme(_Merge):
     pick = None
 
     def forward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         f = getattr(xp, self.pick)
         xs = [p.output for p in self.parents]
         f(xs[0], xs[1], out=self.output)
@@ -142,7 +142,7 @@ class _Extreme(_Merge):
 
     def backward(self):
         # the gradient goes to the first input holding the extreme value (ties: lowest index)
-        xp = self.be.nn.xp
+        xp = self.be.xp
         taken = xp.zeros(self.output.shape, dtype=bool)
         for i, p in enumerate(self.parents):
             win = (p.output == self.output) & ~taken

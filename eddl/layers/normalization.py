@@ -78,14 +78,14 @@ class BatchNormalization(Layer):
         return [("bn_g", (c,), "ones"), ("bn_b", (c,), "zeros")]
 
     def setup(self, be, dtype):
-        old = [be.nn.to_host(a) for a in self.states] if self.states and self.be is not None else None
+        old = [self.be.to_host(a) for a in self.states] if self.states and self.be is not None else None
         super().setup(be, dtype)
         c = self.shape[0]
-        self.states = [be.nn.zeros((c,), dtype), be.nn.zeros((c,), dtype)]
+        self.states = [be.zeros((c,), dtype), be.zeros((c,), dtype)]
         self.states[1][...] = 1
         if old is not None:
             for a, o in zip(self.states, old):
-                a[...] = be.nn.from_host(o)
+                a[...] = be.from_host(o)
 
     @property
     def state_names(self):
@@ -98,7 +98,7 @@ class BatchNormalization(Layer):
         return self.buffer(key, (self.shape[0],))
 
     def forward(self):
-        nn, norm = self.be.nn, self.be.norm
+        xp, norm = self.be.xp, self.be.norm
         x = self.parents[0].output
         if not x.flags.c_contiguous:
             buf = self.buffer("xc", x.shape)
@@ -110,8 +110,8 @@ class BatchNormalization(Layer):
             bm, bv, inv = self._vec("mean"), self._vec("var"), self._vec("inv")
             norm.stats(x3, bm, bv, inv, self.epsilon)
             shift = self._vec("shift")
-            nn.xp.multiply(bm, inv, out=shift)
-            nn.xp.negative(shift, out=shift)
+            xp.multiply(bm, inv, out=shift)
+            xp.negative(shift, out=shift)
             xhat = self._x3(self.buffer("xhat", x.shape))
             norm.affine(x3, xhat, inv, shift)
             if self.affine:
@@ -126,11 +126,11 @@ class BatchNormalization(Layer):
             var += ((1.0 - mom) * m / max(m - 1, 1)) * bv
         else:
             scale, shift = self._vec("scale"), self._vec("shift")
-            scale[...] = 1.0 / nn.xp.sqrt(var + self.epsilon)
+            scale[...] = 1.0 / xp.sqrt(var + self.epsilon)
             if self.affine:
                 scale *= self.params[0]
-            nn.xp.multiply(mean, scale, out=shift)
-            nn.xp.negative(shift, out=shift)
+            xp.multiply(mean, scale, out=shift)
+            xp.negative(shift, out=shift)
             if self.affine:
                 shift += self.params[1]
             norm.affine(x3, y3, scale, shift)
@@ -154,7 +154,7 @@ class BatchNormalization(Layer):
                     norm.affine(dy, dx, scale, zero)
             if self.affine and self.trainable:
                 x3 = self._x3(self.parents[0].output)
-                xhat = (x3 - self.states[0][:, None]) / self.be.nn.xp.sqrt(self.states[1][:, None] + self.epsilon)
+                xhat = (x3 - self.states[0][:, None]) / self.be.xp.sqrt(self.states[1][:, None] + self.epsilon)
                 self.gradients[0][...] = (dy * xhat).sum(axis=(0, 2))
                 self.gradients[1][...] = dy.sum(axis=(0, 2))
             return
@@ -234,7 +234,7 @@ class _SampleNorm(Layer):
         return p.reshape((1,) + p.shape)
 
     def forward(self):
-        xp, norm = self.be.nn.xp, self.be.norm
+        xp, norm = self.be.xp, self.be.norm
         x = self.parents[0].output
         if not x.flags.c_contiguous:
             buf = self.buffer("xc", x.shape)
@@ -258,7 +258,7 @@ class _SampleNorm(Layer):
             self.output[...] = xhat
 
     def backward(self):
-        xp, norm = self.be.nn.xp, self.be.norm
+        xp, norm = self.be.xp, self.be.norm
         dy = self.delta
         n = dy.shape[0]
         xhat = self._buffers["xhat"]
@@ -376,7 +376,7 @@ class _ExtremaNorm(Layer):
         return s
 
     def forward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         x = self.parents[0].output
         n = x.shape[0]
         x2 = x.reshape(n, -1)
@@ -396,7 +396,7 @@ class _ExtremaNorm(Layer):
             xp.divide(x2, den, out=y2)
 
     def backward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
 
         def write(out):
             n = out.shape[0]

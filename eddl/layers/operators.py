@@ -52,10 +52,10 @@ class Unary(Layer):
         return s
 
     def forward(self):
-        UNARY_OPS[self.op][0](self.be.nn.xp, self.parents[0].output, self.output)
+        UNARY_OPS[self.op][0](self.be.xp, self.parents[0].output, self.output)
 
     def backward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         d = UNARY_OPS[self.op][1](xp, self.parents[0].output, self.output)
         self.put_delta(0, lambda out: xp.multiply(self.delta, d, out=out))
 
@@ -83,10 +83,10 @@ class Scalar(Layer):
         return s
 
     def forward(self):
-        SCALAR_OPS[self.op][0](self.be.nn.xp, self.parents[0].output, self.k, self.output)
+        SCALAR_OPS[self.op][0](self.be.xp, self.parents[0].output, self.k, self.output)
 
     def backward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         d = SCALAR_OPS[self.op][1](xp, self.parents[0].output, self.k)
         self.put_delta(0, lambda out: xp.multiply(self.delta, d, out=out))
 
@@ -118,10 +118,10 @@ class Clamp(Layer):
         return s
 
     def forward(self):
-        self.be.nn.xp.clip(self.parents[0].output, self.lo, self.hi, out=self.output)
+        self.be.xp.clip(self.parents[0].output, self.lo, self.hi, out=self.output)
 
     def backward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         x = self.parents[0].output
         self.put_delta(0, lambda out: xp.multiply(self.delta, (x >= self.lo) & (x <= self.hi), out=out))
 

@@ -74,7 +74,7 @@ class Pool(Layer):
         shape = self.output.shape
         idx = getattr(self, "_idx", None)
         if idx is None or idx.shape[0] < shape[0] or idx.shape[1:] != shape[1:]:
-            idx = self._idx = self.be.nn.empty(shape, "int32")
+            idx = self._idx = self.be.empty(shape, "int32")
         return idx[: shape[0]]
 
     def forward(self):

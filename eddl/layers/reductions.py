@@ -39,7 +39,7 @@ class Reduce(Layer):
         return tuple(d for i, d in enumerate(s) if i not in axes) or (1,)
 
     def forward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         x = self.parents[0].output
         n = x.shape[0]
         if self.op == "argmax":
@@ -51,7 +51,7 @@ class Reduce(Layer):
     def backward(self):
         if self.op == "argmax":
             return
-        xp = self.be.nn.xp
+        xp = self.be.xp
         x = self.parents[0].output
         n = x.shape[0]
         d = self.delta.reshape((n,) + self._kept)

@@ -45,7 +45,7 @@ class Remap(Layer):
         return self.always or self.mode == TRMODE
 
     def _grid(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         ho, wo = self.shape[1:]
         i = xp.arange(ho, dtype="float64")[:, None] + xp.zeros((1, wo))
         j = xp.arange(wo, dtype="float64")[None, :] + xp.zeros((ho, 1))
@@ -53,7 +53,7 @@ class Remap(Layer):
 
     def _wrap(self, si, sj):
         """Integer source coordinates -> flat indices with this layer's border mode."""
-        xp = self.be.nn.xp
+        xp = self.be.xp
         h, w = self.parents[0].shape[1:]
         si = xp.floor(si + 0.5).astype("int64")
         sj = xp.floor(sj + 0.5).astype("int64")
@@ -75,7 +75,7 @@ class Remap(Layer):
         return idx.reshape(idx.shape[0], -1)
 
     def forward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         x = self.parents[0].output
         n, c = x.shape[:2]
         if not self.active() and self.shape == self.parents[0].shape:
@@ -93,7 +93,7 @@ class Remap(Layer):
             out[...] = xp.where((idx < 0)[:, None, :], self.constant, out)
 
     def backward(self):
-        xp = self.be.nn.xp
+        xp = self.be.xp
 
         def write(dst):
             if self._idx is None:
@@ -158,7 +158,7 @@ class Affine(Remap):
         raise NotImplementedError
 
     def index_map(self, n):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         h, w = self.parents[0].shape[1:]
         ang, sy, sx, ty, tx = (xp.asarray(v, dtype="float64").reshape(n, 1, 1)
                                for v in self.draw(self.net.rng, n))

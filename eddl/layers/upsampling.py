@@ -235,7 +235,7 @@ class Resize(Resample):
         self._fill = None
         if self.reshape:
             return mats
-        xp = self.be.nn.xp
+        xp = self.be.xp
         ins = self.parents[0].shape[1:]
         canvas, masks = [], []
         for m, n in zip(mats, ins):

@@ -6,6 +6,7 @@ to the activation's input (``(y - t) / batch`` for one-hot targets), which is ch
 loses precision as ``y`` saturates.
 """
 
+from ..backend.contract import array_namespace as _xp  # the namespace of the arrays' backend
 from .base import Loss, register_loss
 
 __all__ = ["CategoricalCrossEntropy", "SoftCrossEntropy", "BinaryCrossEntropy",
@@ -13,11 +14,6 @@ __all__ = ["CategoricalCrossEntropy", "SoftCrossEntropy", "BinaryCrossEntropy",
 
 #: probabilities are clipped to [EPS, 1 - EPS] inside logarithms
 EPS = 1e-7
-
-
-def _xp(a):
-    # the array module of the array, so losses stay backend-neutral
-    return __import__(type(a).__module__.split(".")[0])
 
 
 class CategoricalCrossEntropy(Loss):

@@ -4,8 +4,6 @@ Tensors returned by the accessors (``getOutput``, ``getParam``, ...) share memor
 layer buffers: they are live references, as in PyEDDL.
 """
 
-import numpy as np
-
 from ..layers.base import Layer
 from ..layers.registry import forwarder
 from . import data
@@ -20,10 +18,11 @@ __all__ = ["train_batch", "eval_batch", "next_batch", "set_mode", "reset_loss", 
            "setName", "setlogfile", "initializeLayer", "detach", "as_tensor"]
 
 
-def as_tensor(a):
-    """Wrap array ``a`` in an :class:`eddl.Tensor` without copying."""
+def as_tensor(a, be=None):
+    """Wrap array ``a`` of backend ``be`` (the CPU when None) in an :class:`eddl.Tensor`
+    without copying; the tensor's device is the backend's."""
     from ..tensor import Tensor
-    return Tensor._wrap(a, 0)
+    return Tensor._wrap(a, 0 if be is None else be.device)
 
 
 def _net(m, what):
@@ -223,7 +222,7 @@ def clamp(m, min, max):  # noqa: A002 - PyEDDL's names
     """
     for l in _net(m, "clamp").layers:
         for p in l.params:
-            np.clip(p, min, max, out=p)
+            l.be.xp.clip(p, min, max, out=p)
 
 
 def getOut(net):
@@ -244,7 +243,7 @@ def _live(l, attr, what):
     a = getattr(_layer(l, what), attr)
     if a is None:
         raise RuntimeError(f"{what}: layer {l.name!r} has no {attr} yet (build and run the model first)")
-    return as_tensor(a)
+    return as_tensor(a, l.be)
 
 
 def getOutput(l):
@@ -310,7 +309,7 @@ def getParam(l, p):
     -------
     Tensor
     """
-    return as_tensor(l.params[_index(l, p, "getParam")])
+    return as_tensor(l.params[_index(l, p, "getParam")], l.be)
 
 
 def getGradient(l, p):
@@ -325,7 +324,7 @@ def getGradient(l, p):
     -------
     Tensor
     """
-    return as_tensor(l.gradients[_index(l, p, "getGradient")])
+    return as_tensor(l.gradients[_index(l, p, "getGradient")], l.be)
 
 
 def getParams(l):
@@ -339,7 +338,7 @@ def getParams(l):
     -------
     list of Tensor
     """
-    return [as_tensor(p) for p in _layer(l, "getParams").params]
+    return [as_tensor(p, l.be) for p in _layer(l, "getParams").params]
 
 
 def getGradients(l):
@@ -353,7 +352,7 @@ def getGradients(l):
     -------
     list of Tensor
     """
-    return [as_tensor(g) for g in _layer(l, "getGradients").gradients]
+    return [as_tensor(g, l.be) for g in _layer(l, "getGradients").gradients]
 
 
 def _copy(src, dst, what):
@@ -424,7 +423,7 @@ def getState(l, p):
     l = _layer(l, "getState")
     if not -len(l.states) <= p < len(l.states):
         raise IndexError(f"getState: layer {l.name!r} has {len(l.states)} states, index {p}")
-    return as_tensor(l.states[p])
+    return as_tensor(l.states[p], l.be)
 
 
 def getStates(l):
@@ -438,7 +437,7 @@ def getStates(l):
     -------
     list of Tensor
     """
-    return [as_tensor(s) for s in _layer(l, "getStates").states]
+    return [as_tensor(s, l.be) for s in _layer(l, "getStates").states]
 
 
 def copyGradient(l1, l2, p):
@@ -467,7 +466,7 @@ def get_parameters(net, deepcopy=False):
     -------
     list of list of Tensor
     """
-    return [[as_tensor(p) for p in ps] for ps in _net(net, "get_parameters").get_parameters(deepcopy)]
+    return [[as_tensor(p, net.be) for p in ps] for ps in _net(net, "get_parameters").get_parameters(deepcopy)]
 
 
 set_parameters = forwarder("set_parameters", Model.set_parameters, "net, params", module=__name__,

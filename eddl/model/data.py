@@ -73,9 +73,4 @@ def batch_count(arrays, indices, what):
 
 def gather(src, indices, out, be):
     """Copy ``src`` (all rows, or rows ``indices``) into the buffer ``out``, casting."""
-    if indices is None:
-        out[...] = be.nn.from_host(src) if be.nn.xp is not np else src
-    elif be.nn.xp is np and src.dtype == out.dtype and src.flags.c_contiguous:
-        np.take(src, np.asarray(indices), axis=0, out=out)
-    else:
-        out[...] = be.nn.from_host(src[np.asarray(indices)])
+    be.from_host(src, out=out, rows=indices)

@@ -39,7 +39,7 @@ def _npz_keys(net):
 def save_npz(net, fname):
     """Write every parameter as an array ``NNNN:<layer>/<param>`` of an uncompressed ``.npz``."""
     net._require_built("save")
-    arrays = {k: net.be.nn.to_host(p) for k, _, _, p in _npz_keys(net)}
+    arrays = {k: net.be.to_host(p) for k, _, _, p in _npz_keys(net)}
     _write_atomic(fname, lambda f: np.savez(f, **arrays))
 
 
@@ -69,7 +69,7 @@ def load_npz(net, fname):
                                  f"file's {fkey!r} is {list(v.shape)} of {v.dtype}")
             values.append(v)
     for (_, _, _, p), v in zip(expected, values):
-        p[...] = net.be.nn.from_host(v)
+        p[...] = net.be.from_host(v)
 
 
 def save_bin(net, fname):
@@ -78,7 +78,7 @@ def save_bin(net, fname):
 
     def write(f):
         for _, _, p in _named_params(net):
-            a = np.ascontiguousarray(net.be.nn.to_host(p), dtype="<f4")
+            a = np.ascontiguousarray(net.be.to_host(p), dtype="<f4")
             f.write(struct.pack("<i", a.ndim))
             f.write(struct.pack(f"<{a.ndim}i", *a.shape))
             f.write(a.tobytes())
@@ -117,7 +117,7 @@ def load_bin(net, fname):
         raise ValueError(f"load: {fname!r} has {len(raw) - pos} bytes after the last parameter "
                          f"(a different architecture?)")
     for (_, _, p), v in zip(_named_params(net), values):
-        p[...] = net.be.nn.from_host(v)
+        p[...] = net.be.from_host(v)
 
 
 _FORMATS = {"bin": (save_bin, load_bin), "npz": (save_npz, load_npz)}

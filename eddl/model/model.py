@@ -113,7 +113,7 @@ class Model:
         self.losses, self.metrics = losses, metrics
         # The model's stream (initialisation, shuffling, dropout, noise) is drawn from the
         # global one, so eddl.set_seed(s) before building makes training reproducible.
-        self.rng = be.nn.rng(int(get_generator().integers(2**63)))
+        self.rng = be.rng(int(get_generator().integers(2**63)))
         for l in self.layers:
             l.net = self
             had = bool(l.params)
@@ -214,7 +214,7 @@ class Model:
             key = (k, tuple(y.shape[1:]))
             buf = self._targets.get(key)
             if buf is None:
-                buf = self.be.nn.empty((self._capacity,) + tuple(y.shape[1:]), self.dtype)
+                buf = self.be.empty((self._capacity,) + tuple(y.shape[1:]), self.dtype)
                 self._targets[key] = buf
             t = buf[:n]
             data.gather(y, indices, t, self.be)
@@ -290,7 +290,7 @@ class Model:
             else:
                 for g in l.gradients:
                     g[...] = 0
-        xp = self.be.nn.xp
+        xp = self.be.xp
         for l in self._weighted:
             if l.regularizer is not None and l.trainable:
                 for name, p, g in zip(l.param_names, l.params, l.gradients):
@@ -422,7 +422,7 @@ class Model:
                 pending.append((p, v))
         # validated in full first, so a bad entry leaves the model unchanged
         for p, v in pending:
-            p[...] = self.be.nn.from_host(v)
+            p[...] = self.be.from_host(v)
 
     # --- architecture as data ------------------------------------------------------------
     def get_config(self):

@@ -204,7 +204,7 @@ def predict(net, xs, bs=-1):
             net.set_inputs(xs, idx)
             net.forward()
             for o, l in zip(outs, net.lout):
-                o[start:start + idx.size] = net.be.nn.to_host(l.output)
+                o[start:start + idx.size] = net.be.to_host(l.output)
     finally:
         net.set_mode(mode)
     return outs

@@ -18,7 +18,7 @@ class Adagrad(Optimizer):
         return (self._zeros_like(p),)
 
     def _apply(self, p, g, st):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         acc = st[0]
         acc += g * g
         p -= self.lr * g / (xp.sqrt(acc) + self.epsilon)
@@ -38,7 +38,7 @@ class AdaDelta(Optimizer):
         return (self._zeros_like(p), self._zeros_like(p))
 
     def _apply(self, p, g, st):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         eg, ed = st
         r, e = self.rho, self.epsilon
         eg *= r
@@ -64,7 +64,7 @@ class Adamax(Optimizer):
         return (self._zeros_like(p), self._zeros_like(p))
 
     def _apply(self, p, g, st):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         m, u = st
         m *= self.beta_1
         m += (1 - self.beta_1) * g
@@ -107,7 +107,7 @@ class Nadam(Optimizer):
         super().step()
 
     def _apply(self, p, g, st):
-        xp = self.be.nn.xp
+        xp = self.be.xp
         t = self.iterations
         mu_t, mu_next = self._mu(t), self._mu(t + 1)
         prod, prod_next = self._mu_prod, self._mu_prod * mu_next

@@ -68,7 +68,7 @@ class Optimizer:
         self.states = [self._init_state(p) for p, _ in self.pairs]
 
     def _zeros_like(self, p):
-        return self.be.nn.zeros(p.shape, p.dtype)
+        return self.be.zeros(p.shape, p.dtype)
 
     def _init_state(self, p):
         return ()
@@ -79,7 +79,7 @@ class Optimizer:
     def step(self):
         """Apply one update to every parameter from its current gradient."""
         self.iterations += 1
-        xp = self.be.nn.xp
+        xp = self.be.xp
         if self.clip_norm is not None:
             total = math.sqrt(sum(float((g * g).sum()) for _, g in self.pairs))
             if total > self.clip_norm:
@@ -133,7 +133,7 @@ class Optimizer:
         for i, st in enumerate(self.states):
             for j, buf in enumerate(st):
                 if buf is not None:
-                    out[f"slot/{i}/{j}"] = np.array(self.be.nn.to_host(buf), copy=True)
+                    out[f"slot/{i}/{j}"] = np.array(self.be.to_host(buf), copy=True)
         for k, v in self._extra_state().items():
             out[f"extra/{k}"] = np.array(v, np.float64)
         if self.schedule is not None:
@@ -186,7 +186,7 @@ class Optimizer:
         extra = {k[6:]: float(np.asarray(state[k])) for k in keys if k.startswith("extra/")}
         sched = {k[9:]: float(np.asarray(state[k])) for k in keys if k.startswith("schedule/")}
         for k, buf in expected.items():
-            buf[...] = self.be.nn.from_host(values[k], buf.dtype)
+            buf[...] = self.be.from_host(values[k], buf.dtype)
         self.iterations, self.lr = int(it), lr
         self._set_extra_state(extra)
         if self.schedule is not None and sched:

@@ -2,17 +2,12 @@
 
 import numpy as np
 
+from eddl.backend.contract import COMPARE, FLOAT_ONLY
+
 from ._checks import check_numeric, is_scalar
 from .device import backend_for
 
 __all__ = ["TensorBase", "result_dtype", "FLOAT_ONLY"]
-
-# Unary backend ops whose result is floating point even for integer input.
-FLOAT_ONLY = frozenset({
-    "exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan",
-    "sinh", "cosh", "tanh", "sigmoid", "reciprocal"})
-
-_COMPARE = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
 
 
 def result_dtype(op, a_dtype, b_dtype=None):
@@ -21,7 +16,7 @@ def result_dtype(op, a_dtype, b_dtype=None):
         if op in FLOAT_ONLY and a_dtype.kind in "biu":
             return np.result_type(a_dtype, np.float32)
         return a_dtype
-    if op in _COMPARE:
+    if op in COMPARE:
         return np.dtype(bool)
     rt = np.result_type(a_dtype, b_dtype)
     if op == "div" and rt.kind in "biu":
@@ -73,7 +68,7 @@ class TensorBase:
             # Fast path for the common ``t * 2.0``; bool and NumPy scalars take the general one.
             dt = np.result_type(self._data.dtype, other)
             try:
-                return np.asarray(other, dtype=dt)
+                return self._backend.scalar(other, dt)
             except OverflowError:
                 raise ValueError(f"{op}: scalar {other!r} does not fit in a "
                                  f"{self._data.dtype.name} tensor") from None
@@ -82,7 +77,7 @@ class TensorBase:
                 raise TypeError(f"{op}: complex operands are not supported")
             dt = np.result_type(self._data.dtype, other)
             try:
-                return np.asarray(other, dtype=dt)
+                return self._backend.scalar(other, dt)
             except OverflowError:
                 raise ValueError(f"{op}: scalar {other!r} does not fit in a "
                                  f"{self._data.dtype.name} tensor") from None
@@ -114,7 +109,7 @@ class TensorBase:
     def _binary(self, op, other, name, inplace=False, reverse=False):
         a = self._data
         b = self._operand(other, name)
-        if op not in _COMPARE:
+        if op not in COMPARE:
             check_numeric(a.dtype, name)
             check_numeric(b.dtype, name)
         try:
@@ -132,7 +127,7 @@ class TensorBase:
                 raise ValueError(f"{name}_: result shape {shape} differs from the tensor's "
                                  f"shape {a.shape}; in-place ops cannot grow a tensor")
             rt = result_dtype(op, x.dtype, y.dtype)
-            if op in _COMPARE:
+            if op in COMPARE:
                 a[...] = self._backend.binary(op, x, y)
                 return self
             if not np.can_cast(rt, a.dtype, "same_kind"):

@@ -3,7 +3,7 @@
 A tensor's ``device`` is an integer code as in EDDL: ``DEV_CPU`` (0), ``DEV_GPU + i``
 (1000..1008) and ``DEV_FPGA + i`` (2000..2008). Everything a tensor computes goes through the
 backend module of its device (:func:`backend_for`), so a new backend only has to provide the
-functions of :mod:`eddl.backend.cpu`.
+contract of :mod:`eddl.backend.contract`.
 """
 
 import numpy as np
@@ -68,10 +68,9 @@ def backend_for(dev):
 def array_module(dev):
     """Return the array namespace holding data on ``dev`` (NumPy on the CPU).
 
-    Accelerator backends expose theirs as ``array_module``; the CPU backend stores NumPy arrays.
+    It is the ``xp`` of the device's backend (see :mod:`eddl.backend.contract`).
     """
-    backend = backend_for(dev)
-    return getattr(backend, "array_module", np)
+    return backend_for(dev).xp
 
 
 def getDeviceID(dev):

@@ -50,8 +50,8 @@ class ReduceMixin(TensorBase):
 
     def _finish(self, r, axis, keepdims):
         if axis is None and not keepdims:
-            return np.asarray(r).item()
-        return self._new(np.asarray(r))
+            return np.asarray(self._backend.to_host(r)).item()
+        return self._new(self._backend.xp.asarray(r))
 
     def _reduce(self, op, axis, keepdims, name=None):
         name = name or op
@@ -98,15 +98,15 @@ class ReduceMixin(TensorBase):
             idx = be.reduce(op, x.reshape(-1), axis=0, keepdims=False)
             if not keepdims:
                 return int(idx)
-            return self._new(np.full((1,) * x.ndim, idx, dtype=np.int64))
+            return self._new(be.xp.full((1,) * x.ndim, idx, dtype=np.int64))
         if len(axes) == 1:
             idx = be.reduce(op, x, axis=axes[0], keepdims=bool(keepdims))
         else:
             # Several axes: index into the C-order flattening of the reduced block.
             idx = be.reduce(op, _merge_axes_last(x, axes), axis=-1, keepdims=False)
             if keepdims:
-                idx = np.expand_dims(idx, axes)
-        return self._new(np.asarray(idx, dtype=np.int64))
+                idx = be.xp.expand_dims(idx, axes)
+        return self._new(be.xp.asarray(idx, dtype=np.int64))
 
     def argmax(self, axis=None, keepdims=False):
         """Index of the largest element over ``axis``.
@@ -138,13 +138,13 @@ class ReduceMixin(TensorBase):
         be = self._backend
         x = self._data
         with np.errstate(all="ignore"):
-            r = np.asarray(be.reduce("var", x, axis=axes, keepdims=bool(keepdims)))
+            r = be.xp.asarray(be.reduce("var", x, axis=axes, keepdims=bool(keepdims)))
             n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
             if unbiased:
                 factor = n / (n - 1) if n > 1 else np.nan
-                r = be.binary("mul", r, np.asarray(factor, dtype=r.dtype))
+                r = be.binary("mul", r, be.scalar(factor, r.dtype))
             if op == "std":
-                r = be.unary("sqrt", np.asarray(r))
+                r = be.unary("sqrt", be.xp.asarray(r))
         return self._finish(r, axis, keepdims)
 
     def var(self, axis=None, keepdims=False, unbiased=True):

@@ -1,15 +1,23 @@
 """CPU backend: NumPy arrays as storage, Cython/OpenMP kernels and BLAS for the work.
 
-Every backend exposes the same function names; layers and Tensor reach them through the
-computing service, never by importing this package directly.
+It provides the contract of :mod:`eddl.backend.contract`; layers and Tensor reach it through
+the computing service or the tensor's device, never by importing this package directly. Where a
+compiled kernel does not apply (dtype, layout, size), the NumPy form of the reference backend
+computes the result.
 """
 
+import numpy as np
+
 from ._alloc import cached_bytes, set_cache_limit
-from .blas import gemm, gemm_batched
-from .blas_policy import gemm as gemm_small_serial
+from ..reference.core import empty, from_host, rng, scalar, to_host, zeros  # NumPy storage
+from .blas import gemm_batched
+from .blas_policy import gemm
 from .elementwise import BINARY, UNARY, binary, unary
 from .reduce import REDUCTIONS, reduce
 from . import nn
 from . import conv, norm, pool, resample  # convolution, normalization, pooling, resizing
 
 name = "cpu"
+device = 0  # DEV_CPU
+xp = np
+array_types = (np.ndarray,)

@@ -1,5 +1,5 @@
-"""BLAS thread policy of dense layers: one BLAS thread below :data:`SERIAL_MACS`, OpenMP column
-split above.
+"""The CPU backend's ``gemm``: BLAS with a thread policy. One BLAS thread below
+:data:`SERIAL_MACS`, OpenMP column split above.
 
 OpenBLAS splits any sgemm above ~262k multiply-adds across its whole pool. For the small
 products of a network head (e.g. ``100x576 @ 576x10``) waking the pool costs more than the
@@ -65,7 +65,7 @@ def _find_hooks():
 
 
 def gemm(a, b, out=None, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
-    """:func:`eddl.backend.cpu.gemm` under the thread policy of dense layers.
+    """:func:`eddl.backend.cpu.blas.gemm` under the backend's BLAS thread policy.
 
     Small products run on one BLAS thread; larger ones, when every operand is C-contiguous
     and ``out`` is given, split their columns over the kernels' OpenMP threads with BLAS on
@@ -82,7 +82,7 @@ def gemm(a, b, out=None, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
     -------
     numpy.ndarray
     """
-    if a.ndim == 2 and b.ndim == 2:
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
         m, k = a.shape[::-1] if trans_a else a.shape
         n = b.shape[0] if trans_b else b.shape[1]
         k2 = b.shape[1] if trans_b else b.shape[0]

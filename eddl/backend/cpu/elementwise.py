@@ -3,7 +3,8 @@
 Contract shared by every backend: ``unary(name, x, out=None, **params)`` and
 ``binary(name, a, b, out=None)`` follow NumPy's broadcasting and dtype rules, write into
 ``out`` when given (which may alias an input) and return the result array. Names are the
-ones in :data:`UNARY` and :data:`BINARY`.
+ones of the contract's tables (:data:`eddl.backend.contract.UNARY`, ``UNARY_EXTRA`` and
+``BINARY``).
 
 float32/float64 arrays go to the compiled kernels of ``_kernels`` (OpenMP threads, vector math
 from glibc's libmvec for the transcendental functions); other dtypes, tiny arrays and layouts
@@ -16,38 +17,13 @@ import numpy as np
 
 from _deephealth.runtime import get_num_threads
 
+from ..contract import BINARY, UNARY, UNARY_EXTRA
+from ..reference.core import NUMPY_BINARY, numpy_unary
 from . import _alloc, _kernels
 
 __all__ = ["UNARY", "BINARY", "unary", "binary"]
 
 
-def _sigmoid(x, out):
-    # 1 / (1 + exp(-x)) overflows harmlessly to 0 for very negative x.
-    with np.errstate(over="ignore"):
-        np.negative(x, out=out)
-        np.exp(out, out=out)
-        out += 1
-        np.reciprocal(out, out=out)
-    return out
-
-
-UNARY = {
-    "abs": np.abs, "neg": np.negative, "exp": np.exp, "log": np.log, "log2": np.log2,
-    "log10": np.log10, "sqrt": np.sqrt, "sqr": np.square, "floor": np.floor, "ceil": np.ceil,
-    "round": np.rint, "trunc": np.trunc, "sign": np.sign, "reciprocal": np.reciprocal,
-    "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
-    "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
-}
-
-BINARY = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
-    "pow": np.power, "mod": np.fmod, "maximum": np.maximum, "minimum": np.minimum,
-    "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
-    "gt": np.greater, "ge": np.greater_equal,
-}
-
-_FLOAT_ONLY = {"exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "asin", "acos",
-               "atan", "sinh", "cosh", "tanh", "sigmoid", "reciprocal"}
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 # Below these sizes NumPy's per-call cost is lower than ours; the first bound is for the
@@ -133,7 +109,7 @@ def unary(name, x, out=None, **params):
     numpy.ndarray
         ``out``, or a new array.
     """
-    if name not in UNARY and name not in ("sigmoid", "relu", "clamp", "pow_scalar"):
+    if name not in UNARY and name not in UNARY_EXTRA:
         raise ValueError(f"unknown unary op {name!r}")
     if name == "pow_scalar" and "exponent" not in params:
         raise ValueError("unary op 'pow_scalar' needs the parameter 'exponent'")
@@ -141,17 +117,7 @@ def unary(name, x, out=None, **params):
     r = _unary_fast(name, x, out, params)
     if r is not None:
         return r
-    if out is None:
-        out = np.empty_like(x, dtype=np.result_type(x, np.float32) if name in _FLOAT_ONLY else x.dtype)
-    if name == "sigmoid":
-        return _sigmoid(x, out)
-    if name == "relu":
-        return np.maximum(x, 0, out=out)
-    if name == "clamp":
-        return np.clip(x, params.get("lo"), params.get("hi"), out=out)
-    if name == "pow_scalar":
-        return np.power(x, params["exponent"], out=out)
-    return UNARY[name](x, out=out)
+    return numpy_unary(name, x, out, params)
 
 
 def _operand_layout(x, shape):
@@ -254,7 +220,7 @@ def binary(name, a, b, out=None):
         ``out``, or a new array.
     """
     try:
-        fn = BINARY[name]
+        fn = NUMPY_BINARY[name]
     except KeyError:
         raise ValueError(f"unknown binary op {name!r}") from None
     r = _binary_fast(name, a, b, out)

@@ -13,15 +13,11 @@ import numpy as np
 
 from _deephealth.runtime import get_num_threads
 
+from ..contract import REDUCTIONS
+from ..reference.core import NUMPY_REDUCTIONS
 from . import _kernels
 
 __all__ = ["REDUCTIONS", "reduce"]
-
-REDUCTIONS = {
-    "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod,
-    "std": np.std, "var": np.var, "argmax": np.argmax, "argmin": np.argmin,
-    "median": np.median, "all": np.all, "any": np.any,
-}
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _FAST = frozenset({"sum", "mean", "max", "min", "argmax", "argmin"})
@@ -99,7 +95,7 @@ def reduce(name, x, axis=None, keepdims=False):
         As NumPy's function of the same name returns.
     """
     try:
-        fn = REDUCTIONS[name]
+        fn = NUMPY_REDUCTIONS[name]
     except KeyError:
         raise ValueError(f"unknown reduction {name!r}") from None
     r = _fast(name, x, axis, keepdims)
