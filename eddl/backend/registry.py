@@ -12,7 +12,7 @@ import numpy as np
 
 from . import contract
 
-__all__ = ["status", "get", "names", "hardware", "namespace_of"]
+__all__ = ["status", "get", "names", "hardware", "namespace_of", "array_namespace"]
 
 _status = {}
 
@@ -98,3 +98,43 @@ def namespace_of(a):
             if isinstance(a, be.array_types):
                 return be.xp
     return None
+
+
+def array_namespace(*arrays):
+    """Return the array namespace (``xp``) of the backend owning ``arrays``.
+
+    Losses and other code that receives bare arrays use this instead of guessing a module from
+    the array's type. Python and NumPy scalars and NumPy arrays belong to NumPy; an array type
+    of a loaded backend (``array_types``) maps to that backend's ``xp``.
+
+    Parameters
+    ----------
+    *arrays : array or scalar
+
+    Returns
+    -------
+    module
+
+    Raises
+    ------
+    TypeError
+        When the arrays belong to different backends or to none that is loaded.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eddl.backend.registry import array_namespace
+    >>> array_namespace(np.zeros(2), 1.0).__name__
+    'numpy'
+    """
+    found = None
+    for a in arrays:
+        xp = namespace_of(a)
+        if xp is None:
+            raise TypeError(f"no loaded backend holds arrays of type {type(a).__name__}")
+        if found is not None and xp is not found:
+            raise TypeError(f"arrays of different backends ({found.__name__} and {xp.__name__})")
+        found = xp
+    if found is None:
+        raise TypeError("array_namespace: give at least one array")
+    return found

@@ -6,7 +6,7 @@ to the activation's input (``(y - t) / batch`` for one-hot targets), which is ch
 loses precision as ``y`` saturates.
 """
 
-from ..backend.contract import array_namespace as _xp  # the namespace of the arrays' backend
+from ..backend.registry import array_namespace as _xp  # the namespace of the arrays' backend
 from .base import Loss, register_loss
 
 __all__ = ["CategoricalCrossEntropy", "SoftCrossEntropy", "BinaryCrossEntropy",

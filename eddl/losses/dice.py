@@ -1,7 +1,7 @@
 """Overlap and logit losses for segmentation outputs: soft Dice, soft Jaccard (IoU) and binary
 cross-entropy on logits."""
 
-from ..backend.contract import array_namespace as _xp  # the namespace of the arrays' backend
+from ..backend.registry import array_namespace as _xp  # the namespace of the arrays' backend
 from .base import Loss, register_loss
 
 __all__ = ["Dice", "Jaccard", "BinaryCrossEntropyWithLogits"]

@@ -49,7 +49,7 @@ def test_backend_provides_the_whole_contract(be):
     assert registry.hardware(be.name) in ("CPU", "GPU", "FPGA")
     x = dev(be, np.arange(6.0).reshape(2, 3))
     assert isinstance(x, be.array_types)
-    assert contract.array_namespace(x) is be.xp
+    assert registry.array_namespace(x) is be.xp
 
 
 def test_allocation(be):

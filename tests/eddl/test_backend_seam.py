@@ -138,11 +138,11 @@ def test_registry_refuses_an_incomplete_backend(monkeypatch):
 
 
 def test_array_namespace():
-    assert contract.array_namespace(np.zeros(3), 2.0, np.float32(1)) is np
+    assert registry.array_namespace(np.zeros(3), 2.0, np.float32(1)) is np
     with pytest.raises(TypeError, match="no loaded backend"):
-        contract.array_namespace([1, 2])
+        registry.array_namespace([1, 2])
     with pytest.raises(TypeError, match="at least one"):
-        contract.array_namespace()
+        registry.array_namespace()
 
 
 def test_op_tables_are_defined_once():
