@@ -1,8 +1,8 @@
 """Shared plumbing of the image-level geometric functions.
 
 :class:`_View` puts an image's canonical array in ``(z,) y, x`` order and wraps results back as
-images like the source (spacings following the geometry); :func:`_deliver` writes a result
-into a PyECVL-style ``dst``; :func:`_xy_list` turns ECVL's x-first lists into canonical order.
+images like the source (spacings following the geometry); :func:`_xy_list` turns ECVL's x-first
+lists into canonical order.
 """
 
 import numpy as np
@@ -47,13 +47,6 @@ class _View:
             ix, iy = ch.index("x"), ch.index("y")
             sp[ix], sp[iy] = sp[iy], sp[ix]
         return self.img.new_like(out, spacings=sp if sp else None)
-
-
-def _deliver(dst, result, op):
-    if not isinstance(dst, Image):
-        raise EcvlTypeError(f"{op}: dst must be an ecvl.Image (use Image.empty()), got "
-                            f"{type(dst).__name__}")
-    dst._assign(result)
 
 
 def _xy_list(values, n, op, what):
