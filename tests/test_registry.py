@@ -93,3 +93,20 @@ def test_output_alias_writes_into_the_destination_and_binds_keywords():
         output_alias(lambda src, dst: None, "Bad", print)
     with pytest.raises(ValueError, match="positional first parameter"):
         output_alias(lambda *, src: None, "Bad", print)
+
+
+def test_output_alias_can_spell_parameters_its_own_way():
+    def noise(src, std, rng=None):
+        return (src, std, rng)
+
+    written = []
+    Noise = output_alias(noise, "Noise", lambda dst, result, name: written.append(result),
+                         renamed={"seed": "rng"})
+    Noise("s", "d", 2, seed=7)
+    Noise(src="s", dst="d", std=1)
+    assert written == [("s", 2, 7), ("s", 1, None)]
+    assert str(inspect.signature(Noise)) == "(src, dst, std, seed=None)"
+    with pytest.raises(TypeError):
+        Noise("s", "d", 2, rng=7)  # only the twin's spelling is accepted
+    with pytest.raises(ValueError, match="has no parameter nope"):
+        output_alias(noise, "Bad", print, renamed={"x": "nope"})
