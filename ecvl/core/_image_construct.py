@@ -97,7 +97,7 @@ def from_canonical(cls, array, channels="xyc", colortype=ColorType.none, spacing
     Parameters
     ----------
     array : numpy.ndarray
-        Canonical data: non-channel axes reversed (``z, y, x``), then the channel
+        Canonical data: spatial axes in ``z, y, x`` order (see :mod:`ecvl.core.layout`), then the channel
         axis. When `channels` has no ``c``/``o`` axis the trailing axis of size 1
         may be present or left out.
     channels : str, optional
