@@ -211,7 +211,7 @@ class AugElasticTransform(_Warp):
     """Elastic deformation: smoothed random displacements (``alpha`` scale, ``sigma`` smoothness).
 
     The field is ECVL's (uniform noise, 17-tap Gaussian); for ``sigma >= 3`` it is computed
-    on a grid of every other pixel with the same statistics (see :mod:`ecvl.augment.fields`).
+    on a grid of every other pixel with the same statistics (see :mod:`ecvl.imgproc.distortion`).
     """
 
     params = (Param("alpha", "range", bounds=(0, None), doc="displacement scale (pixels)"),
