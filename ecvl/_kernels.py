@@ -36,9 +36,8 @@ def parse_border(value, op, allow_transparent=True):
         try:
             if isinstance(value, str):
                 name = value.upper()
-                bt = _BORDER_ALIASES.get(name)
-                if bt is None:
-                    bt = BorderType[name if name.startswith("BORDER_") else "BORDER_" + name]
+                name = name[len("BORDER_"):] if name.startswith("BORDER_") else name
+                bt = _BORDER_ALIASES.get(name) or BorderType["BORDER_" + name]
             elif isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
                 bt = BorderType(int(value))
             else:
@@ -50,6 +49,18 @@ def parse_border(value, op, allow_transparent=True):
     if bt is BorderType.BORDER_TRANSPARENT and not allow_transparent:
         raise EcvlValueError(f"{op}: BORDER_TRANSPARENT is not supported here")
     return bt
+
+
+def border_choices():
+    """Every border name :func:`parse_border` accepts, lower-case, mapped to the kernels'
+    name (``{"border_reflect101": "reflect_101", ...}``): the choices of a parameter."""
+    names = {m.name[len("BORDER_"):]: m for m in BorderType}
+    names.update(_BORDER_ALIASES)
+    out = {}
+    for spelling, bt in names.items():
+        name = bt.name[len("BORDER_"):].lower()
+        out[spelling.lower()] = out["border_" + spelling.lower()] = name
+    return out
 
 
 def border_name(value, op):
@@ -75,6 +86,18 @@ def spatial_letters(ndim):
     return "zyx"[4 - ndim:]
 
 
+def canonical_array(img, op, exc=None):
+    """The canonical array of a non-empty :class:`~ecvl.core.image.Image` (a view of its
+    storage for images ecvl made); a clear error naming `op` for anything else."""
+    from .core.image import Image
+
+    if not isinstance(img, Image):
+        raise EcvlTypeError(f"{op}: expected an ecvl.Image, got {type(img).__name__}")
+    if img.IsEmpty():
+        raise (exc or EcvlValueError)(f"{op}: the source image is empty")
+    return img.canonical()
+
+
 class CanonicalImage:
     """An :class:`~ecvl.core.image.Image` as the canonical ``(H, W, C)`` or ``(D, H, W, C)``
     array the kernels read, and the way back to an image like it.
@@ -95,12 +118,7 @@ class CanonicalImage:
     """
 
     def __init__(self, img, op, volumes=True, exc=None):
-        from .core.image import Image
-
-        if not isinstance(img, Image):
-            raise EcvlTypeError(f"{op}: expected an ecvl.Image, got {type(img).__name__}")
-        if img.IsEmpty():
-            raise (exc or EcvlValueError)(f"{op}: the source image is empty")
+        arr = canonical_array(img, op, exc)
         ch = img.channels_
         cax = canonical_order(ch)[1]
         spatial = sorted(letter for i, letter in enumerate(ch) if i != cax)
@@ -110,7 +128,7 @@ class CanonicalImage:
                 f"{op}: needs an image whose spatial axes are {kind}; channels {ch!r} are "
                 f"neither a 2-D image (x, y){' nor a volume (x, y, z)' if volumes else ''}")
         self.img, self.op = img, op
-        self.arr = img.canonical()
+        self.arr = arr
 
     def size(self, letter):
         return self.arr.shape[spatial_letters(self.arr.ndim).index(letter)]

@@ -37,7 +37,8 @@ from ..core.enums import InterpolationType as IT
 from ..core.errors import EcvlValueError
 
 __all__ = [
-    "pixel_grid", "coarse_step", "elastic_maps", "elastic_transform_array", "grid_distortion_maps", "grid_distortion_array",
+    "pixel_grid", "coarse_step", "elastic_maps", "elastic_transform_array",
+    "grid_distortion_maps", "grid_distortion_array",
     "optical_distortion_maps", "optical_distortion_array",
 ]
 
