@@ -8,7 +8,7 @@ Random ones take an explicit :class:`numpy.random.Generator`.
 import numpy as np
 
 from .._kernels import threads
-from ..imgproc import _threshold
+from ..imgproc.thresholding import _threshold
 
 __all__ = [
     "saturate", "gamma_contrast", "add_brightness", "gaussian_blur", "laplace_noise",

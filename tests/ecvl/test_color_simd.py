@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import ecvl
-from ecvl.imgproc import _color
+from ecvl.imgproc.color import _color
 from ecvl.imgproc.color import change_color_space_array as ccs
 
 cv2 = pytest.importorskip("cv2")

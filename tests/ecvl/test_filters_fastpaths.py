@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 import ecvl
-from ecvl.imgproc import _threshold, blur
+from ecvl.imgproc.filters import blur
+from ecvl.imgproc.thresholding import _threshold
 from ecvl.imgproc._kernutil import nthreads
 from ecvl.imgproc.color import change_color_space_array
 from ecvl.imgproc.filters import average_blur_array, gaussian_blur_array
-from ecvl.imgproc.threshold import otsu_threshold_array
+from ecvl.imgproc.thresholding import otsu_threshold_array
 
 cv2 = pytest.importorskip("cv2")
 
@@ -179,7 +180,7 @@ def _morph_ref(a, se, is_max):
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.int64,
                                    np.float32, np.float64])
 def test_morphology_grouped_rows_every_dtype(rng, dtype):
-    from ecvl.imgproc.morphology import dilate_array, erode_array, structuring_element
+    from ecvl.imgproc.morph import dilate_array, erode_array, structuring_element
 
     a = (rng.normal(0, 60, (23, 37, 3)) if np.dtype(dtype).kind == "f"
          else rng.integers(-100, 100, (23, 37, 3)) % (256 if np.dtype(dtype).kind == "u" else 200)
@@ -211,7 +212,7 @@ def test_scalar_saturate_cast_matches_the_array_rules():
 
 
 # ---------------------------------------------------------------- uint8 3-channel shuffles
-from ecvl.imgproc import _color  # noqa: E402
+from ecvl.imgproc.color import _color  # noqa: E402
 
 _LEVELS = [lv for lv in (0, 1, 2) if lv <= _color._simd_level()]
 _GRAY_CV = {"RGB": cv2.COLOR_RGB2GRAY, "BGR": cv2.COLOR_BGR2GRAY}

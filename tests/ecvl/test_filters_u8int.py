@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import ecvl
-from ecvl.imgproc import _filters
-from ecvl.imgproc.linear import _small_int_kernel, filter2d_array
+from ecvl.imgproc.filters import _filters
+from ecvl.imgproc.filters.linear import _small_int_kernel, filter2d_array
 
 _CV_BORDER = {"constant": cv2.BORDER_CONSTANT, "replicate": cv2.BORDER_REPLICATE,
               "reflect": cv2.BORDER_REFLECT, "reflect_101": cv2.BORDER_REFLECT_101}

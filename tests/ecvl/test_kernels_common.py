@@ -52,7 +52,7 @@ def test_border_choices_are_what_the_parser_accepts():
 
 def test_filters_and_warps_accept_the_same_spellings(rng):
     a = rng.integers(0, 256, (9, 11, 2), dtype=np.uint8)
-    from ecvl.imgproc.blur import gaussian_blur_array
+    from ecvl.imgproc.filters import gaussian_blur_array
     from ecvl.imgproc.geometric import warp_affine_array
 
     m = [[1.0, 0.1, -2.0], [0.05, 1.0, 1.5]]

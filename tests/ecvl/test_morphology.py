@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import ecvl
-from ecvl.imgproc.morphology import (
+from ecvl.imgproc.morph import (
     dilate_array,
     erode_array,
     morphology_array,

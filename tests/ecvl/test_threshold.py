@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import ecvl
-from ecvl.imgproc.threshold import (
+from ecvl.imgproc.thresholding import (
     multi_threshold_array,
     otsu_multi_threshold_array,
     otsu_threshold_array,

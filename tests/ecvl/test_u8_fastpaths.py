@@ -7,7 +7,7 @@ import pytest
 
 from ecvl.core import _arith
 from ecvl.imgproc import geometric as g
-from ecvl.imgproc import resize as rs
+from ecvl.imgproc.geometric import resize as rs
 
 cv2 = pytest.importorskip("cv2")
 

@@ -1,0 +1,99 @@
+"""Image-level random distortions: PyECVL's forms (writing into ``dst``) and pythonic forms.
+
+Thin entry points over :mod:`ecvl.imgproc.distortion`; see :mod:`ecvl.imgproc.geometric.geometric_api`
+for the conventions shared by all Image-level geometric functions.
+"""
+
+from . import distortion as _d
+from ..geometric._geomimage import _deliver, _View
+from ...core.enums import BorderType as BT
+from ...core.enums import InterpolationType as IT
+
+__all__ = [
+    "ElasticTransform", "elastic_transform", "GridDistortion", "grid_distortion",
+    "OpticalDistortion", "optical_distortion",
+]
+
+
+def elastic_transform(src, alpha=34.0, sigma=4.0, interp=IT.linear,
+                      border_type=BT.BORDER_REFLECT_101, border_value=0, seed=None):
+    """Random elastic deformation; see :func:`ecvl.imgproc.distortion.elastic_transform_array`.
+
+    Parameters
+    ----------
+    src : Image
+        Source 2-D image.
+    alpha, sigma, interp, border_type, border_value, seed
+        As in the array function.
+
+    Returns
+    -------
+    Image
+        The deformed image.
+    """
+    v = _View(src, "ElasticTransform", volumes=False)
+    return v.result(_d.elastic_transform_array(v.arr, alpha, sigma, interp, border_type,
+                                               border_value, seed))
+
+
+def ElasticTransform(src, dst, alpha=34.0, sigma=4.0, interp=IT.linear,
+                     border_type=BT.BORDER_REFLECT_101, border_value=0, seed=None):
+    """PyECVL form of :func:`elastic_transform`, writing into `dst`."""
+    _deliver(dst, elastic_transform(src, alpha, sigma, interp, border_type, border_value, seed),
+             "ElasticTransform")
+
+
+def grid_distortion(src, num_steps=5, distort_limit=(-0.3, 0.3), interp=IT.linear,
+                    border_type=BT.BORDER_REFLECT_101, border_value=0, seed=None):
+    """Random grid distortion; see :func:`ecvl.imgproc.distortion.grid_distortion_array`.
+
+    Parameters
+    ----------
+    src : Image
+        Source 2-D image.
+    num_steps, distort_limit, interp, border_type, border_value, seed
+        As in the array function.
+
+    Returns
+    -------
+    Image
+        The distorted image.
+    """
+    v = _View(src, "GridDistortion", volumes=False)
+    return v.result(_d.grid_distortion_array(v.arr, num_steps, distort_limit, interp, border_type,
+                                             border_value, seed))
+
+
+def GridDistortion(src, dst, num_steps=5, distort_limit=(-0.3, 0.3), interp=IT.linear,
+                   border_type=BT.BORDER_REFLECT_101, border_value=0, seed=None):
+    """PyECVL form of :func:`grid_distortion`, writing into `dst`."""
+    _deliver(dst, grid_distortion(src, num_steps, distort_limit, interp, border_type, border_value,
+                                  seed), "GridDistortion")
+
+
+def optical_distortion(src, distort_limit=(-0.3, 0.3), shift_limit=(-0.1, 0.1), interp=IT.linear,
+                       border_type=BT.BORDER_REFLECT_101, border_value=0, seed=None):
+    """Random lens distortion; see :func:`ecvl.imgproc.distortion.optical_distortion_array`.
+
+    Parameters
+    ----------
+    src : Image
+        Source 2-D image.
+    distort_limit, shift_limit, interp, border_type, border_value, seed
+        As in the array function.
+
+    Returns
+    -------
+    Image
+        The distorted image.
+    """
+    v = _View(src, "OpticalDistortion", volumes=False)
+    return v.result(_d.optical_distortion_array(v.arr, distort_limit, shift_limit, interp,
+                                                border_type, border_value, seed))
+
+
+def OpticalDistortion(src, dst, distort_limit=(-0.3, 0.3), shift_limit=(-0.1, 0.1),
+                      interp=IT.linear, border_type=BT.BORDER_REFLECT_101, border_value=0, seed=None):
+    """PyECVL form of :func:`optical_distortion`, writing into `dst`."""
+    _deliver(dst, optical_distortion(src, distort_limit, shift_limit, interp, border_type,
+                                     border_value, seed), "OpticalDistortion")

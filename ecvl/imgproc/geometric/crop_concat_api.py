@@ -1,0 +1,155 @@
+"""Image-level crops, padding, concatenation and stacking, pythonic and PyECVL forms.
+
+See :mod:`ecvl.imgproc.geometric.geometric_api`.
+"""
+
+from . import geometric as _g
+from ._geomimage import _View, _deliver, _xy_list
+from ...core.enums import BorderType as BT
+from ...core.errors import EcvlTypeError, EcvlValueError
+from ...core.image import Image
+
+__all__ = [
+    "center_crop", "CenterCrop", "pad", "Pad", "hconcat", "HConcat", "vconcat", "VConcat",
+    "stack", "Stack",
+]
+
+
+def center_crop(src, size):
+    """Crop the centre of an image.
+
+    Parameters
+    ----------
+    src : Image
+        Source image or volume.
+    size : sequence of int
+        ``[w, h]`` (volumes: ``[w, h, d]``), no larger than the image.
+
+    Returns
+    -------
+    Image
+        The cropped image.
+    """
+    op = "CenterCrop"
+    v = _View(src, op)
+    return v.result(_g.center_crop_array(v.arr, _xy_list(size, (v.arr.ndim - 1,), op, "size")))
+
+
+def CenterCrop(src, dst, size):
+    """PyECVL form of :func:`center_crop`, writing into `dst`."""
+    _deliver(dst, center_crop(src, size), "CenterCrop")
+
+
+def pad(src, padding, border_type=BT.BORDER_CONSTANT, border_value=0):
+    """Pad an image with a border.
+
+    Parameters
+    ----------
+    src : Image
+        Source image (volumes: every slice, or six values front/back/top/bottom/left/right).
+    padding : int or sequence of int
+        1 value (all sides), 2 (top/bottom, left/right) or 4 (top, bottom, left, right).
+    border_type : BorderType, optional
+        Border rule (default constant).
+    border_value : float or sequence of float, optional
+        Constant for ``BORDER_CONSTANT``.
+
+    Returns
+    -------
+    Image
+        The padded image.
+    """
+    v = _View(src, "Pad")
+    return v.result(_g.pad_array(v.arr, padding, border_type, border_value))
+
+
+def Pad(src, dst, padding, border_type=BT.BORDER_CONSTANT, border_value=0):
+    """PyECVL form of :func:`pad`, writing into `dst`."""
+    _deliver(dst, pad(src, padding, border_type, border_value), "Pad")
+
+
+def _join(src_list, op, fn, spacing=None):
+    try:
+        imgs = list(src_list)
+    except TypeError:
+        raise EcvlTypeError(f"{op}: expected a list of images, got {type(src_list).__name__}") from None
+    if not imgs:
+        raise EcvlValueError(f"{op}: needs at least one image")
+    views = [_View(im, op, volumes=op != "Stack") for im in imgs]
+    for i, v in enumerate(views):
+        if v.img.channels_ != views[0].img.channels_:
+            raise EcvlValueError(f"{op}: image {i} has channels {v.img.channels_!r}, image 0 has "
+                                 f"{views[0].img.channels_!r}")
+    return views[0], fn([v.arr for v in views])
+
+
+def hconcat(src_list):
+    """Join images side by side (equal height); see :func:`~ecvl.imgproc.geometric.hconcat_arrays`.
+
+    Parameters
+    ----------
+    src_list : sequence of Image
+        Images with the same height, channels string, channels and dtype.
+
+    Returns
+    -------
+    Image
+        The joined image, with the first image's attributes.
+    """
+    v, out = _join(src_list, "HConcat", _g.hconcat_arrays)
+    return v.result(out)
+
+
+def HConcat(src_list, dst):
+    """PyECVL form of :func:`hconcat`, writing into `dst`."""
+    _deliver(dst, hconcat(src_list), "HConcat")
+
+
+def vconcat(src_list):
+    """Join images one above the other (equal width).
+
+    Parameters
+    ----------
+    src_list : sequence of Image
+        Images with the same width, channels string, channels and dtype.
+
+    Returns
+    -------
+    Image
+        The joined image, with the first image's attributes.
+    """
+    v, out = _join(src_list, "VConcat", _g.vconcat_arrays)
+    return v.result(out)
+
+
+def VConcat(src_list, dst):
+    """PyECVL form of :func:`vconcat`, writing into `dst`."""
+    _deliver(dst, vconcat(src_list), "VConcat")
+
+
+def stack(src_list):
+    """Stack equally shaped 2-D images into a volume along a new z axis.
+
+    Parameters
+    ----------
+    src_list : sequence of Image
+        2-D images with one channels string, shape and dtype.
+
+    Returns
+    -------
+    Image
+        ``"xyzc"`` volume (z spacing 1 when the images have spacings).
+    """
+    v, out = _join(src_list, "Stack", _g.stack_arrays)
+    img = v.img
+    sp = list(img.spacings_)
+    ch = img.channels_
+    spacings = None
+    if sp and "c" in ch:
+        spacings = [sp[ch.index("x")], sp[ch.index("y")], 1.0, sp[ch.index("c")]]
+    return Image.from_canonical(out, "xyzc", img.colortype_, spacings, dict(img.meta_))
+
+
+def Stack(src_list, dst):
+    """PyECVL form of :func:`stack`, writing into `dst`."""
+    _deliver(dst, stack(src_list), "Stack")

@@ -1,0 +1,103 @@
+"""Image-level flips, mirrors and transposes, pythonic and PyECVL forms.
+
+A transpose swaps the x and y spacings; flips keep them. See :mod:`ecvl.imgproc.geometric.geometric_api`.
+"""
+
+from . import geometric as _g
+from ._geomimage import _View, _deliver
+
+__all__ = [
+    "flip", "flip2d", "Flip2D", "mirror2d", "Mirror2D", "transpose", "Transpose",
+]
+
+
+def flip(src, axes):
+    """Reverse the image along the named spatial axes (``'x'``, ``'y'``, ``'z'``).
+
+    Parameters
+    ----------
+    src : Image
+        Source image or volume.
+    axes : str or sequence of str
+        Axis letters, e.g. ``"z"`` or ``"xy"``.
+
+    Returns
+    -------
+    Image
+        The flipped image.
+
+    Examples
+    --------
+    >>> import ecvl
+    >>> vol = ecvl.Image([4, 4, 3], ecvl.DataType.int16, "xyz")
+    >>> ecvl.flip(vol, "z").dims_
+    [4, 4, 3]
+    """
+    v = _View(src, "flip")
+    return v.result(_g.flip_axes_array(v.arr, axes))
+
+
+def flip2d(src):
+    """Flip an image upside down (ECVL's ``Flip2D``, a vertical flip).
+
+    Parameters
+    ----------
+    src : Image
+        Source image (volumes: every slice).
+
+    Returns
+    -------
+    Image
+        The flipped image.
+    """
+    v = _View(src, "Flip2D")
+    return v.result(_g.flip_array(v.arr))
+
+
+def Flip2D(src, dst):
+    """PyECVL form of :func:`flip2d`, writing into `dst`."""
+    _deliver(dst, flip2d(src), "Flip2D")
+
+
+def mirror2d(src):
+    """Mirror an image left to right (ECVL's ``Mirror2D``, a horizontal flip).
+
+    Parameters
+    ----------
+    src : Image
+        Source image (volumes: every slice).
+
+    Returns
+    -------
+    Image
+        The mirrored image.
+    """
+    v = _View(src, "Mirror2D")
+    return v.result(_g.mirror_array(v.arr))
+
+
+def Mirror2D(src, dst):
+    """PyECVL form of :func:`mirror2d`, writing into `dst`."""
+    _deliver(dst, mirror2d(src), "Mirror2D")
+
+
+def transpose(src):
+    """Swap the x and y axes of an image (spacings swapped too).
+
+    Parameters
+    ----------
+    src : Image
+        Source image or volume.
+
+    Returns
+    -------
+    Image
+        The transposed image, dims ``[h, w, ...]``.
+    """
+    v = _View(src, "Transpose")
+    return v.result(_g.transpose_array(v.arr), swap_xy=True)
+
+
+def Transpose(src, dst):
+    """PyECVL form of :func:`transpose`, writing into `dst`."""
+    _deliver(dst, transpose(src), "Transpose")

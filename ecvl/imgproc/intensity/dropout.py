@@ -1,0 +1,102 @@
+"""Coarse dropout: zeroing random rectangular cells of an image.
+
+``rng`` is a :class:`numpy.random.Generator`, an int seed (same seed, same result) or None for
+fresh entropy.
+"""
+
+import numpy as np
+
+from ...core.errors import EcvlValueError
+from ._intensity_util import _rng, _img
+from .._kernutil import as_image_array, deliver, image_canonical, restore
+
+__all__ = [
+    "coarse_dropout_array",
+    "CoarseDropout",
+    "coarse_dropout",
+]
+
+
+def coarse_dropout_array(src, p, drop_size, per_channel=False, rng=None):
+    """Zero rectangles: the image is tiled into cells of ``drop_size`` times its width and
+    height, and each cell is dropped with probability ``p``.
+
+    Parameters
+    ----------
+    src : numpy.ndarray
+        ``(H, W)``, ``(H, W, C)`` (or ``(D, H, W, C)``, cells spanning all slices) array.
+    p : float
+        Drop probability of a cell, in [0, 1].
+    drop_size : float
+        Cell size as a fraction of the image side, in (0, 1].
+    per_channel : bool, optional
+        Drop each channel's cells independently.
+    rng : numpy.random.Generator or int, optional
+        Random source or seed.
+
+    Returns
+    -------
+    numpy.ndarray
+        Copy with the dropped cells set to 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecvl.imgproc.intensity.dropout import coarse_dropout_array
+    >>> int(coarse_dropout_array(np.ones((8, 8), np.uint8), 1.0, 0.5).sum())
+    0
+    """
+    op = "CoarseDropout"
+    if not 0 <= p <= 1:
+        raise EcvlValueError(f"{op}: p must be in [0, 1], got {p!r}")
+    if not 0 < drop_size <= 1:
+        raise EcvlValueError(f"{op}: drop_size must be in (0, 1], got {drop_size!r}")
+    a, squeeze = as_image_array(src, op)
+    H, W = a.shape[-3], a.shape[-2]
+    sy, sx = max(1, int(round(drop_size * H))), max(1, int(round(drop_size * W)))
+    cells = (-(-H // sy), -(-W // sx), a.shape[-1] if per_channel else 1)
+    keep = _rng(rng).random(cells) >= p
+    mask = np.repeat(np.repeat(keep, sy, axis=0), sx, axis=1)[:H, :W]
+    return restore(a * mask.astype(a.dtype), squeeze)
+
+
+
+# ---------------------------------------------------------------- Image-level entry points
+def coarse_dropout(src, p, drop_size, per_channel=False, rng=None):
+    """Copy with dropped rectangles; see :func:`coarse_dropout_array`.
+
+    Parameters
+    ----------
+    src : Image
+        Source image.
+    p, drop_size : float
+        Drop probability and cell size (fraction of the image side).
+    per_channel : bool, optional
+        Drop channels independently.
+    rng : numpy.random.Generator or int, optional
+        Random source or seed.
+
+    Returns
+    -------
+    Image
+        Result.
+    """
+    return _img(src, "CoarseDropout", coarse_dropout_array, p, drop_size, per_channel, rng)
+
+
+def CoarseDropout(src, dst, p, drop_size, per_channel=False, seed=None):
+    """PyECVL ``CoarseDropout`` writing into ``dst``.
+
+    Parameters
+    ----------
+    src, dst : Image
+        Source and destination.
+    p, drop_size : float
+        Drop probability and cell size.
+    per_channel : bool, optional
+        Drop channels independently.
+    seed : int or numpy.random.Generator, optional
+        Random seed.
+    """
+    deliver(src, coarse_dropout_array(image_canonical(src, "CoarseDropout"), p, drop_size,
+                                      bool(per_channel), seed), dst)

@@ -1,0 +1,263 @@
+"""Intensity operations: normalisation, gamma, brightness/contrast; noise and dropout.
+
+The point operations are defined here; the random ones live in :mod:`ecvl.imgproc.intensity.noise` and
+:mod:`ecvl.imgproc.intensity.dropout` and are re-exported. Integer results are rounded and saturated to
+the dtype; float images are not clipped. "Full scale" is the dtype maximum for integers and 1.0
+for floats.
+"""
+
+import numpy as np
+
+from ...core.errors import EcvlValueError
+from ..thresholding import _threshold
+from ._intensity_util import _finish, _full_scale, _img, _per_channel, _wide
+from .._kernutil import as_image_array, deliver, image_canonical, nthreads, restore, saturate_cast
+from .dropout import CoarseDropout, coarse_dropout, coarse_dropout_array
+from .noise import (
+    AdditiveLaplaceNoise,
+    AdditivePoissonNoise,
+    GaussianNoise,
+    Pepper,
+    Salt,
+    SaltAndPepper,
+    additive_laplace_noise,
+    additive_laplace_noise_array,
+    additive_poisson_noise,
+    additive_poisson_noise_array,
+    gaussian_noise,
+    gaussian_noise_array,
+    salt_pepper,
+    salt_pepper_array,
+)
+
+__all__ = [
+    "normalize_array",
+    "gamma_contrast_array",
+    "brightness_contrast_array",
+    "gaussian_noise_array",
+    "additive_laplace_noise_array",
+    "additive_poisson_noise_array",
+    "salt_pepper_array",
+    "coarse_dropout_array",
+    "Normalize",
+    "normalize",
+    "GammaContrast",
+    "gamma_contrast",
+    "BrightnessContrast",
+    "brightness_contrast",
+    "GaussianNoise",
+    "gaussian_noise",
+    "AdditiveLaplaceNoise",
+    "additive_laplace_noise",
+    "AdditivePoissonNoise",
+    "additive_poisson_noise",
+    "Salt",
+    "Pepper",
+    "SaltAndPepper",
+    "salt_pepper",
+    "CoarseDropout",
+    "coarse_dropout",
+]
+
+
+def normalize_array(src, mean, std):
+    """``(src - mean) / std`` with scalars or one value per channel.
+
+    Parameters
+    ----------
+    src : numpy.ndarray
+        Canonical array.
+    mean, std : float or sequence of float
+        Statistics; ``std`` must be nonzero.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 result (float64 for float64 input).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecvl.imgproc.intensity import normalize_array
+    >>> normalize_array(np.array([[[2.0, 4.0]]]), [1, 2], [1, 2]).tolist()
+    [[[1.0, 1.0]]]
+    """
+    op = "Normalize"
+    a, squeeze = as_image_array(src, op)
+    m = _per_channel(mean, a.shape[-1], op, "mean")
+    s = _per_channel(std, a.shape[-1], op, "std")
+    if np.any(s == 0) or not np.all(np.isfinite(s)) or not np.all(np.isfinite(m)):
+        raise EcvlValueError(f"{op}: std must be finite and nonzero, got {std!r}")
+    dt = np.float64 if a.dtype == np.float64 else np.float32
+    out = ((a.astype(dt) - m.astype(dt)) / s.astype(dt)).astype(dt)
+    return restore(out, squeeze)
+
+
+def gamma_contrast_array(src, gamma):
+    """Gamma correction ``full * (src / full) ** gamma`` ("full" = full scale).
+
+    Parameters
+    ----------
+    src : numpy.ndarray
+        Canonical array (negative values are clipped to 0 first).
+    gamma : float
+        Positive exponent.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecvl.imgproc.intensity import gamma_contrast_array
+    >>> gamma_contrast_array(np.array([[0, 64, 255]], np.uint8), 0.5).tolist()
+    [[0, 128, 255]]
+    """
+    op = "GammaContrast"
+    if not np.isfinite(gamma) or gamma <= 0:
+        raise EcvlValueError(f"{op}: gamma must be positive, got {gamma!r}")
+    a, squeeze = as_image_array(src, op)
+    full = _full_scale(a.dtype)
+    if a.dtype == np.uint8:
+        lut = saturate_cast(full * (np.arange(256) / full) ** gamma, np.uint8)
+        out = np.empty_like(a)
+        _threshold.lut_u8(a.reshape(-1), out.reshape(-1), lut, nthreads())
+    else:
+        out = _finish(full * (np.clip(_wide(a), 0, None) / full) ** gamma, a)
+    return restore(out, squeeze)
+
+
+def brightness_contrast_array(src, alpha=1.0, beta=0.0):
+    """Linear intensity change ``alpha * src + beta`` (brightness = ``beta``, contrast =
+    ``alpha``), saturated for integer dtypes.
+
+    Parameters
+    ----------
+    src : numpy.ndarray
+        Canonical array.
+    alpha : float, optional
+        Gain.
+    beta : float, optional
+        Offset.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecvl.imgproc.intensity import brightness_contrast_array
+    >>> brightness_contrast_array(np.array([[100, 200]], np.uint8), 1.5, 10).tolist()
+    [[160, 255]]
+    """
+    a, squeeze = as_image_array(src, "BrightnessContrast")
+    if not (np.isfinite(alpha) and np.isfinite(beta)):
+        raise EcvlValueError(f"BrightnessContrast: alpha and beta must be finite, got "
+                             f"{alpha!r}, {beta!r}")
+    if a.dtype == np.uint8:
+        lut = saturate_cast(alpha * np.arange(256.0) + beta, np.uint8)
+        out = np.empty_like(a)
+        _threshold.lut_u8(a.reshape(-1), out.reshape(-1), lut, nthreads())
+    else:
+        out = _finish(_wide(a) * alpha + beta, a)
+    return restore(out, squeeze)
+
+
+
+# ---------------------------------------------------------------- Image-level entry points
+def normalize(src, mean, std):
+    """Normalised copy of an :class:`~ecvl.Image`; see :func:`normalize_array`.
+
+    Parameters
+    ----------
+    src : Image
+        Source image.
+    mean, std : float or sequence of float
+        Scalars or one value per channel.
+
+    Returns
+    -------
+    Image
+        float32 (or float64) image.
+    """
+    return _img(src, "Normalize", normalize_array, mean, std)
+
+
+def Normalize(src, dst, mean, std):
+    """PyECVL ``Normalize`` writing into ``dst``.
+
+    Parameters
+    ----------
+    src, dst : Image
+        Source and destination.
+    mean, std : float or sequence of float
+        Statistics.
+    """
+    deliver(src, normalize_array(image_canonical(src, "Normalize"), mean, std), dst)
+
+
+def gamma_contrast(src, gamma):
+    """Gamma-corrected copy of an :class:`~ecvl.Image`; see :func:`gamma_contrast_array`.
+
+    Parameters
+    ----------
+    src : Image
+        Source image.
+    gamma : float
+        Exponent.
+
+    Returns
+    -------
+    Image
+        Result.
+    """
+    return _img(src, "GammaContrast", gamma_contrast_array, gamma)
+
+
+def GammaContrast(src, dst, gamma):
+    """PyECVL ``GammaContrast`` writing into ``dst``.
+
+    Parameters
+    ----------
+    src, dst : Image
+        Source and destination.
+    gamma : float
+        Exponent.
+    """
+    deliver(src, gamma_contrast_array(image_canonical(src, "GammaContrast"), gamma), dst)
+
+
+def brightness_contrast(src, alpha=1.0, beta=0.0):
+    """``alpha * src + beta`` of an :class:`~ecvl.Image`; see :func:`brightness_contrast_array`.
+
+    Parameters
+    ----------
+    src : Image
+        Source image.
+    alpha, beta : float, optional
+        Gain and offset.
+
+    Returns
+    -------
+    Image
+        Result.
+    """
+    return _img(src, "BrightnessContrast", brightness_contrast_array, alpha, beta)
+
+
+def BrightnessContrast(src, dst, alpha=1.0, beta=0.0):
+    """PyECVL-style form of :func:`brightness_contrast` writing into ``dst``.
+
+    Parameters
+    ----------
+    src, dst : Image
+        Source and destination.
+    alpha, beta : float, optional
+        Gain and offset.
+    """
+    deliver(src, brightness_contrast_array(image_canonical(src, "BrightnessContrast"), alpha,
+                                           beta), dst)

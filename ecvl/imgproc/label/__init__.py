@@ -1,0 +1,4 @@
+"""Connected-component labelling, contours and skeletons."""
+
+from .label import *  # noqa: F401,F403
+from .label import __all__  # noqa: F401
