@@ -38,20 +38,24 @@ class Registry:
         self._items = {}
         self._canonical = {}
 
-    def register(self, *names, obj=None):
+    def register(self, *names, obj=None, replace=False):
         """Register ``obj`` under ``names`` (the first is canonical); usable as a decorator.
 
         Registering a name again for a different object raises ``ValueError``, so two
-        implementations can never silently share a name.
+        implementations can never silently share a name; ``replace=True`` lets the new
+        object take the names over instead (a class defined again, as when a notebook
+        cell runs twice).
         """
         if not names or not all(isinstance(n, str) and n for n in names):
             raise ValueError(f"{self.kind} registration needs one or more non-empty names, got {names!r}")
 
         def add(target):
-            for n in names:
-                known = self._items.get(n, _MISSING)
-                if known is not _MISSING and known is not target:
-                    raise ValueError(f"{self.kind} name {n!r} is already registered for {known!r}")
+            if not replace:
+                for n in names:
+                    known = self._items.get(n, _MISSING)
+                    if known is not _MISSING and known is not target:
+                        raise ValueError(
+                            f"{self.kind} name {n!r} is already registered for {known!r}")
             for n in names:
                 self._items[n] = target
                 self._canonical[n] = names[0]
@@ -84,6 +88,17 @@ class Registry:
     def items(self):
         """``(name, object)`` pairs, aliases included, sorted by name."""
         return sorted(self._items.items(), key=lambda kv: kv[0])
+
+    def __getitem__(self, name):
+        """Like :meth:`get`, but an unknown name raises ``KeyError`` (mapping style)."""
+        try:
+            return self._items[name]
+        except (KeyError, TypeError):
+            raise KeyError(self._unknown(name)) from None
+
+    def __iter__(self):
+        """Iterate over the registered names, aliases included, sorted."""
+        return iter(self.names())
 
     def __contains__(self, name):
         try:

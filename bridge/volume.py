@@ -109,7 +109,7 @@ def volume_to_unit(img, window=None):
     >>> volume_to_unit(img)[..., 0].tolist()
     [[[0.0, 1.0]]]
     """
-    from ecvl.io.dicom_write import window_from_meta
+    from ecvl.io.dicom_writer import window_from_meta
 
     a = img.canonical()
     if a.ndim == 3:

@@ -7,8 +7,6 @@ PyECVL scripts port by changing their import line::
 Importing ecvl never imports eddl.
 """
 
-import sys as _sys
-
 # First, before any compiled kernel loads OpenMP: the shared runtime sets the OpenMP wait policy.
 import _deephealth  # noqa: F401
 
@@ -20,6 +18,7 @@ from .imgproc import *  # noqa: E402,F401,F403
 from .augment import *  # noqa: E402,F401,F403
 from .dataset import *  # noqa: E402,F401,F403
 from .viz import *  # noqa: E402,F401,F403
+from . import augment, core, dataset, imgproc, io, viz  # noqa: E402
 
 __version__ = "0.1.0.dev0"
 
@@ -30,9 +29,8 @@ __all__ = [
     "set_num_threads",
     "show_config",
 ]
-for _sub in ("core", "io", "imgproc", "augment", "dataset", "viz"):
-    # through sys.modules: some exported functions share their submodule's name
-    __all__ += _sys.modules[f"{__name__}.{_sub}"].__all__
+for _sub in (core, io, imgproc, augment, dataset, viz):
+    __all__ += _sub.__all__
 del _sub
 
 _BRIDGE_NAMES = frozenset({"ImageToTensor", "TensorToImage", "TensorToView", "DLDataset"})

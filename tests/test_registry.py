@@ -55,3 +55,19 @@ def test_alias_calls_the_same_implementation_under_its_own_name():
     assert ResizeDim.__name__ == "ResizeDim"
     assert ResizeDim.__wrapped__ is resize
     assert "Alias of" in ResizeDim.__doc__ and "Resize an image." in ResizeDim.__doc__
+
+
+def test_mapping_style_lookup_iteration_and_replacement():
+    reg = Registry("augmentation")
+    first, second = object(), object()
+    reg.register("AugFlip", obj=first)
+    reg.register("AugMirror", obj=first)
+    assert reg["AugFlip"] is first and list(reg) == ["AugFlip", "AugMirror"]
+    with pytest.raises(KeyError, match="did you mean 'AugFlip'"):
+        reg["AugFlp"]
+    with pytest.raises(KeyError, match="unknown augmentation"):
+        reg[["unhashable"]]
+    with pytest.raises(ValueError, match="already registered"):
+        reg.register("AugFlip", obj=second)
+    reg.register("AugFlip", obj=second, replace=True)
+    assert reg["AugFlip"] is second and reg["AugMirror"] is first

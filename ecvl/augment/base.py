@@ -12,29 +12,11 @@ import difflib
 import numpy as np
 
 from . import _seed, _targets
+from .catalog import REGISTRY, from_dict, get_augmentation_class
+from .dsl import parse_params_text
 from .params import REQUIRED, global_rng
 
 __all__ = ["Augmentation", "REGISTRY", "get_augmentation_class", "sample_rng", "as_rng"]
-
-#: Every registered augmentation and container class, by DSL name.
-REGISTRY = {}
-
-
-def get_augmentation_class(name):
-    """Return the registered class called ``name``.
-
-    Raises
-    ------
-    KeyError
-        With the closest registered names when ``name`` is unknown.
-    """
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        close = difflib.get_close_matches(name, list(REGISTRY), n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise KeyError(f"unknown augmentation {name!r}{hint}") from None
-
 
 def sample_rng(seed, index, epoch=0, out=None):
     """Generator for one sample, derived from ``(seed, epoch, index)``.
@@ -123,6 +105,8 @@ class Augmentation:
     """
 
     params = ()
+    #: Whether the class holds child augmentations (the containers).
+    is_container = False
     #: Whether the ground truth is transformed with the same sampled parameters.
     geometric = False
     #: Whether the operation makes sense on volumes (D, H, W, C).
@@ -133,7 +117,8 @@ class Augmentation:
         cls._param_map = {p.name: p for p in cls.params}
         cls._dsl_map = {p.dsl_name: p for p in cls.params}
         if register:
-            REGISTRY[cls.__name__] = cls
+            # a class defined again under its name (a re-run cell) takes it over, as before
+            REGISTRY.register(cls.__name__, obj=cls, replace=True)
 
     def __init__(self, *args, **kwargs):
         name = type(self).__name__
@@ -293,8 +278,6 @@ class Augmentation:
     @classmethod
     def fromtext(cls, text):
         """Build from PyECVL parameter text, e.g. ``AugRotate.fromtext("angle=[-5,5]")``."""
-        from .dsl import parse_params_text
-
         return parse_params_text(cls, text)
 
     def _param_text(self):
@@ -331,8 +314,6 @@ class Augmentation:
 
     def Clone(self):
         """Independent copy (PyECVL)."""
-        from .serialize import from_dict
-
         return from_dict(self.to_dict())
 
     @classmethod

@@ -1,6 +1,7 @@
 """Containers: apply several augmentations in sequence, one of them, or some of them."""
 
 from .base import Augmentation
+from .dsl import parse_container_body
 from .params import Param
 
 __all__ = [
@@ -28,6 +29,8 @@ def _children(augs, owner):
 class _Container(Augmentation, register=False):
     """Shared behaviour: children, records, text and equality."""
 
+    is_container = True
+
     def __init__(self, *args, augs=None, **kwargs):
         name = type(self).__name__
         args = list(args)
@@ -37,8 +40,6 @@ class _Container(Augmentation, register=False):
         if augs is None and args and len(self.params) == 0:
             augs = args.pop()
         if isinstance(augs, str):
-            from .dsl import parse_container_body
-
             parsed = parse_container_body(type(self), augs)
             self.__dict__.update(parsed.__dict__)
             return
@@ -48,8 +49,6 @@ class _Container(Augmentation, register=False):
     @classmethod
     def fromtext(cls, text):
         """Build from body text: the parameter line (if any), entries, then ``end``."""
-        from .dsl import parse_container_body
-
         return parse_container_body(cls, text)
 
     def _pick(self, rng):

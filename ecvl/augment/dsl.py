@@ -18,7 +18,8 @@ Containers (``SequentialAugmentationContainer``, ``OneOfAugmentationContainer p=
 import difflib
 import re
 
-from . import base
+from .catalog import REGISTRY, get_augmentation_class
+from .params import DSL_KIND_WORDS
 
 __all__ = ["AugmentationFactory", "AugmentationSyntaxError", "parse", "parse_params_text",
            "parse_container_body"]
@@ -143,12 +144,11 @@ class _Parser:
     def lookup(self, tok):
         if tok.kind != "name":
             self.error(tok, f"expected an augmentation name, got {tok.describe()}")
-        cls = base.REGISTRY.get(tok.value)
-        if cls is None:
-            close = difflib.get_close_matches(tok.value, list(base.REGISTRY), n=1, cutoff=0.5)
+        if tok.value not in REGISTRY:
+            close = difflib.get_close_matches(tok.value, list(REGISTRY), n=1, cutoff=0.5)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             self.error(tok, f"unknown augmentation {tok.value!r}{hint}")
-        return cls
+        return REGISTRY[tok.value]
 
     def document(self):
         self.skip_nl()
@@ -164,7 +164,7 @@ class _Parser:
 
     def entry(self, name_tok):
         cls = self.lookup(name_tok)
-        if _is_container(cls):
+        if cls.is_container:
             return self.container(cls, name_tok)
         kwargs = self.params(cls, name_tok)
         return self.build(cls, kwargs, name_tok)
@@ -195,7 +195,7 @@ class _Parser:
             if t.kind != "name":
                 self.error(t, f"{owner}: expected a parameter name, got {t.describe()}")
             if self.peek(1).kind != "=":
-                if not cls.params or (_is_container(cls) and not found):
+                if not cls.params or (cls.is_container and not found):
                     break  # PyECVL reads the next word as the next entry
                 self.error(self.peek(1), f"{owner}: expected '=' after parameter {t.value!r}")
             self.i += 2
@@ -211,8 +211,6 @@ class _Parser:
             vtok = self.peek()
             kind, value = self.value(owner, t.value)
             if not p.accepts_dsl(kind):
-                from .params import DSL_KIND_WORDS
-
                 self.error(vtok, f"{owner}: {p.dsl_name} parameter must be "
                                  f"{DSL_KIND_WORDS[p.kind]}, got a {kind}")
             try:
@@ -259,12 +257,6 @@ class _Parser:
             return cls(**kwargs)
         except (TypeError, ValueError) as e:
             self.error(name_tok, str(e))
-
-
-def _is_container(cls):
-    from .containers import _Container
-
-    return issubclass(cls, _Container)
 
 
 def parse(text):
@@ -332,7 +324,7 @@ class AugmentationFactory:
             text_or_name = text_or_name.decode("utf-8")
         if params_text is None:
             return parse(text_or_name)
-        cls = base.get_augmentation_class(text_or_name)
-        if _is_container(cls):
+        cls = get_augmentation_class(text_or_name)
+        if cls.is_container:
             return parse_container_body(cls, params_text)
         return parse_params_text(cls, params_text)

@@ -4,44 +4,10 @@ import json
 import os
 
 from _deephealth import atomic as _atomic
-from . import base
+from .catalog import from_dict
+from .dsl import parse
 
 __all__ = ["from_dict", "to_json", "from_json", "to_yaml", "from_yaml", "save", "load"]
-
-
-def from_dict(d):
-    """Rebuild an augmentation or container from :meth:`Augmentation.to_dict` output.
-
-    Parameters
-    ----------
-    d : dict
-        ``{"name": ..., "params": {...}}`` plus ``"children"`` for containers.
-
-    Returns
-    -------
-    Augmentation
-
-    Examples
-    --------
-    >>> from ecvl.augment import AugRotate, from_dict
-    >>> aug = AugRotate(angle=[-10, 10])
-    >>> from_dict(aug.to_dict()) == aug
-    True
-    """
-    if not isinstance(d, dict) or "name" not in d:
-        raise ValueError(f"augmentation description must be a dict with a 'name', got {d!r}")
-    unknown = set(d) - {"name", "params", "children"}
-    if unknown:
-        raise ValueError(f"{d['name']}: unknown keys {sorted(unknown)} in description")
-    cls = base.get_augmentation_class(d["name"])
-    params = dict(d.get("params") or {})
-    if "children" in d:
-        from .dsl import _is_container
-
-        if not _is_container(cls):
-            raise ValueError(f"{d['name']} is not a container but has children")
-        params["augs"] = [from_dict(c) for c in d["children"]]
-    return cls(**params)
 
 
 def to_json(aug, **kwargs):
@@ -91,6 +57,4 @@ def load(path):
         text = f.read()
     if ext in _READERS:
         return _READERS[ext](text)
-    from .dsl import parse
-
     return parse(text)

@@ -71,7 +71,7 @@ def fromarray(cls, array, channels, colortype=ColorType.none, spacings=None, met
     >>> img.dims_, int(np.asarray(img)[3, 2, 1])
     ([4, 3, 2], 23)
     """
-    arr = as_supported(array, "Image.fromarray")
+    arr = as_supported(array, "Image.fromarray", cls)
     _layout.check_channels(channels, arr.ndim, "Image.fromarray: channels")
     img = cls()
     if copy:
@@ -125,7 +125,7 @@ def from_canonical(cls, array, channels="xyc", colortype=ColorType.none, spacing
     >>> img.dims_, np.shares_memory(img.canonical(), hwc)
     ([640, 480, 3], True)
     """
-    arr = as_supported(array, "Image.from_canonical")
+    arr = as_supported(array, "Image.from_canonical", cls)
     _layout.check_channels(channels, None, "Image.from_canonical: channels")
     perm, ch = _layout.canonical_order(channels)
     if ch is None and arr.ndim == len(channels):
@@ -221,13 +221,18 @@ _NATIVE = frozenset(np.dtype(t) for t in ("uint8", "int8", "uint16", "int16", "i
                                            "float32", "float64"))
 
 
-def as_supported(array, what):
+def _image_base(cls):
+    """``Image`` itself, from ``Image`` or any subclass of it."""
+    return next(k for k in cls.__mro__ if "_need_data" in vars(k))
+
+
+def as_supported(array, what, image_type=None):
     # the common case, checked first: every op wraps its result through here
     if type(array) is np.ndarray and array.dtype in _NATIVE and array.ndim and array.size:
         return array
-    from .image import Image  # imported here: image.py imports this module
-
-    if isinstance(array, Image):
+    # The Image class comes from the caller (the classmethods get it, or a subclass, as
+    # `cls`): image.py imports this module, so importing it back here would be a cycle.
+    if image_type is not None and isinstance(array, _image_base(image_type)):
         array = array._need_data(what)
     arr = np.asarray(array)
     if arr.ndim == 0:

@@ -9,7 +9,7 @@ from ..core.enums import ColorType, ImReadMode
 from ..core.errors import ImageIOError
 from ._common import check_readable, lower_ext, reading
 from .dicom import dicom_read
-from .dicom_write import dicom_write
+from .dicom_writer import dicom_write
 from .nifti import nifti_read, nifti_write
 from .raster import (RASTER_EXTENSIONS, read_raster, read_raster_file, read_raster_multi,
                      write_raster)

@@ -389,3 +389,24 @@ def test_oneof_picks_members_uniformly():
     picks = [one._pick(np.random.default_rng(s))[0] for s in range(3000)]
     counts = np.bincount(picks, minlength=3)
     assert counts.sum() == 3000 and np.all(np.abs(counts - 1000) < 120)  # ~4 sigma
+
+
+def test_dsl_names_come_from_the_shared_registry():
+    from _deephealth.registry import Registry
+
+    assert isinstance(A.REGISTRY, Registry)
+    assert A.get_augmentation_class("AugFlip") is A.AugFlip
+    assert A.SequentialAugmentationContainer.is_container and not A.AugFlip.is_container
+    before = A.REGISTRY["AugFlip"]
+
+    # A class defined again under a registered name takes the name over (a re-run cell),
+    # and the DSL and JSON loading then build the new class.
+    class AugFlip(A.AugFlip):
+        pass
+
+    try:
+        assert A.parse("AugFlip p=0.5").__class__ is AugFlip
+        assert type(A.from_dict({"name": "AugFlip", "params": {"p": 0.5}})) is AugFlip
+    finally:
+        A.REGISTRY.register("AugFlip", obj=before, replace=True)
+    assert type(A.parse("AugFlip p=0.5")) is A.AugFlip
