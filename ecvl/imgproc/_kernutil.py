@@ -11,6 +11,7 @@ import numpy as np
 
 # border_name is the filters' name of the one border parser
 from .._kernels import border_name, canonical_array, threads  # noqa: F401
+from .._kernels import deliver as _deliver
 from ..core.convert import saturate_cast as _core_saturate_cast
 from ..core.errors import EcvlTypeError, EcvlValueError
 
@@ -172,11 +173,4 @@ def image_canonical(img, op):
 def deliver(src, out, dst=None, colortype=None):
     """Wrap the canonical result ``out`` like ``src``; write it into ``dst`` when given."""
     result = src.new_like(out, colortype=colortype)
-    if dst is not None:
-        from ..core.image import Image
-
-        if not isinstance(dst, Image):
-            raise EcvlTypeError(f"destination must be an ecvl.Image, got {type(dst).__name__}")
-        dst._assign(result)
-        return dst
-    return result
+    return result if dst is None else _deliver(dst, result, "destination")

@@ -1,22 +1,15 @@
 """Shared plumbing of the image-level geometric functions.
 
-:class:`_View` is the one Image-to-canonical-array adapter (:class:`ecvl._kernels.CanonicalImage`):
-the image's canonical array, whose spatial axes are ``(z,) y, x`` whatever order the image
-declares, and results wrapped back as images like the source (spacings following the
-geometry); :func:`_deliver` writes a result into a PyECVL-style ``dst``; :func:`_xy_list`
-turns ECVL's x-first lists into canonical order.
+:class:`_View` is the one Image-to-canonical-array adapter
+(:class:`ecvl._kernels.CanonicalImage`): the image's canonical array, whose spatial axes are
+``(z,) y, x`` whatever order the image declares, and results wrapped back as images like the
+source (spacings following the geometry); :func:`_deliver` writes a result into a
+PyECVL-style ``dst``; :func:`_xy_list` turns ECVL's x-first lists into canonical order.
 """
 
 from ..._kernels import CanonicalImage as _View  # noqa: F401 (used by the *_api modules)
-from ...core.errors import EcvlTypeError, EcvlValueError
-from ...core.image import Image
-
-
-def _deliver(dst, result, op):
-    if not isinstance(dst, Image):
-        raise EcvlTypeError(f"{op}: dst must be an ecvl.Image (use Image.empty()), got "
-                            f"{type(dst).__name__}")
-    dst._assign(result)
+from ..._kernels import deliver as _deliver  # noqa: F401
+from ...core.errors import EcvlValueError
 
 
 def _xy_list(values, n, op, what):
