@@ -4,13 +4,15 @@ A :class:`Registry` maps the names users write (PyEDDL's ``"soft_cross_entropy"`
 ``AugRotate``, a configuration's ``"Conv2D"``) to the object that implements them. Each
 entry has one canonical name and any number of aliases, so a PyEDDL or PyECVL spelling and
 its pythonic twin resolve to the same implementation. :func:`alias` does the same for plain
-functions exported under two names.
+functions exported under two names, and :func:`output_alias` for a twin that writes its
+result into a destination argument instead of returning it.
 """
 
 import difflib
 import functools
+import inspect
 
-__all__ = ["Registry", "alias"]
+__all__ = ["Registry", "alias", "output_alias"]
 
 
 class Registry:
@@ -144,4 +146,39 @@ def alias(func, name, doc=None):
     twin.__name__ = twin.__qualname__ = name
     twin.__doc__ = doc if doc is not None else (
         f"Alias of :func:`{func.__module__}.{func.__name__}`.\n\n{func.__doc__ or ''}")
+    return twin
+
+
+def output_alias(func, name, write, doc=None):
+    """Return ``func``'s twin in the "src, dst" convention under another public ``name``.
+
+    ``func(src, *args, **kwargs)`` returns its result; the twin takes a destination right
+    after the first parameter, ``twin(src, dst, *args, **kwargs)``, calls ``func`` with the
+    other arguments and hands the result to ``write(dst, result, name)`` (PyECVL's
+    ``Rotate2D(src, dst, angle)`` over ``rotate2d(src, angle)``). The twin returns ``None``
+    and shows ``func``'s signature with ``dst`` inserted, so help and keyword calls work.
+    """
+    sig = inspect.signature(func)
+    params = list(sig.parameters.values())
+    if not params or params[0].kind not in (inspect.Parameter.POSITIONAL_ONLY,
+                                            inspect.Parameter.POSITIONAL_OR_KEYWORD):
+        raise ValueError(f"{name}: {func.__name__} needs a positional first parameter")
+    if "dst" in sig.parameters:
+        raise ValueError(f"{name}: {func.__name__} already has a parameter called 'dst'")
+    dst_param = inspect.Parameter("dst", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    twin_sig = sig.replace(parameters=[params[0], dst_param] + params[1:],
+                           return_annotation=inspect.Signature.empty)
+
+    @functools.wraps(func)
+    def twin(*args, **kwargs):
+        arguments = dict(twin_sig.bind(*args, **kwargs).arguments)
+        dst = arguments.pop("dst")
+        call = inspect.BoundArguments(sig, arguments)
+        write(dst, func(*call.args, **call.kwargs), name)
+
+    twin.__name__ = twin.__qualname__ = name
+    twin.__signature__ = twin_sig
+    twin.__doc__ = doc if doc is not None else (
+        f"Form of :func:`{func.__module__}.{func.__name__}` that writes its result into "
+        f"``dst``.")
     return twin

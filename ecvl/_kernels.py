@@ -1,6 +1,6 @@
 """What every compiled ecvl kernel's Python wrapper shares: the border-mode parser, the
 thread-grain rule and the adapter between an :class:`~ecvl.core.image.Image` and the
-canonical array the kernels read (and the results written back into a ``dst`` image).
+canonical array the kernels read.
 
 The Cython side of the same vocabulary (the fused pixel type and the saturating store) is
 ``ecvl/_pixel.pxd``.
@@ -162,14 +162,3 @@ class CanonicalImage:
             arr = np.ascontiguousarray(arr)
         return self.img.new_like(arr, spacings=sp if sp else None)
 
-
-def deliver(dst, result, op):
-    """Write an image result into a PyECVL-style destination ``dst`` (an Image, which takes
-    the result's data and attributes); a clear error naming `op` for anything else."""
-    from .core.image import Image
-
-    if not isinstance(dst, Image):
-        raise EcvlTypeError(f"{op}: dst must be an ecvl.Image (use Image.empty()), got "
-                            f"{type(dst).__name__}")
-    dst._assign(result)
-    return dst

@@ -11,7 +11,7 @@ import numpy as np
 
 # border_name is the filters' name of the one border parser
 from .._kernels import border_name, canonical_array, threads  # noqa: F401
-from .._kernels import deliver as _deliver
+from ..core._twins import write_into
 from ..core.convert import saturate_cast as _core_saturate_cast
 from ..core.errors import EcvlTypeError, EcvlValueError
 
@@ -173,4 +173,7 @@ def image_canonical(img, op):
 def deliver(src, out, dst=None, colortype=None):
     """Wrap the canonical result ``out`` like ``src``; write it into ``dst`` when given."""
     result = src.new_like(out, colortype=colortype)
-    return result if dst is None else _deliver(dst, result, "destination")
+    if dst is not None:
+        write_into(dst, result, "destination")
+        return dst
+    return result

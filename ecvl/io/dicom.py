@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 
+from _deephealth.registry import alias
 from ..core.enums import ColorType
 from ..core.errors import ImageIOError
 from ..core.image import Image
@@ -187,20 +188,7 @@ def dicom_read(filename, rescale=True):
     return Image.from_canonical(arr, "xyzc", colortype, [sx, sy, sz, 1.0], meta)
 
 
-def DicomRead(filename):
-    """Read a DICOM file (PyECVL name of :func:`dicom_read`).
-
-    Parameters
-    ----------
-    filename : str or os.PathLike
-        The file.
-
-    Returns
-    -------
-    Image
-        See :func:`dicom_read`.
-    """
-    return dicom_read(filename)
+DicomRead = alias(dicom_read, "DicomRead")
 
 
 def dicom_read_series(folder, pattern=None):

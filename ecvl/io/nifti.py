@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 
+from _deephealth.registry import alias
 from ..core.enums import ColorType
 from ..core.errors import ImageIOError
 from ..core.image import Image
@@ -88,20 +89,7 @@ def nifti_read(filename):
     return Image.fromarray(data, channels, colortype, zooms, meta, copy=True)
 
 
-def NiftiRead(filename):
-    """Read a NIfTI file (PyECVL name of :func:`nifti_read`).
-
-    Parameters
-    ----------
-    filename : str or os.PathLike
-        The file.
-
-    Returns
-    -------
-    Image
-        See :func:`nifti_read`.
-    """
-    return nifti_read(filename)
+NiftiRead = alias(nifti_read, "NiftiRead")
 
 
 def _affine(img, order):

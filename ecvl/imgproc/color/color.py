@@ -14,6 +14,7 @@ import numpy as np
 
 from ...core.enums import ColorType
 from ...core.errors import EcvlValueError
+from ...core._twins import pyecvl_twin
 from . import _color
 from .._kernutil import (
     as_image_array,
@@ -227,15 +228,4 @@ def change_color_space(src, new_type):
         src.new_like(out, channels=channels, colortype=new_type)
 
 
-def ChangeColorSpace(src, dst, new_type):
-    """PyECVL form of :func:`change_color_space`, writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination (may be the same object).
-    new_type : ColorType
-        Target colour type.
-    """
-    result = change_color_space(src, new_type)
-    deliver(result, result.canonical(), dst)
+ChangeColorSpace = pyecvl_twin(change_color_space, "ChangeColorSpace")

@@ -5,9 +5,10 @@ for the conventions shared by all Image-level geometric functions.
 """
 
 from . import distortion as _d
-from ..geometric._geomimage import _deliver, _View
+from ..geometric._geomimage import _View
 from ...core.enums import BorderType as BT
 from ...core.enums import InterpolationType as IT
+from ...core._twins import pyecvl_twin
 
 __all__ = [
     "ElasticTransform", "elastic_transform", "GridDistortion", "grid_distortion",
@@ -36,11 +37,7 @@ def elastic_transform(src, alpha=34.0, sigma=4.0, interp=IT.linear,
                                                border_value, seed))
 
 
-def ElasticTransform(src, dst, alpha=34.0, sigma=4.0, interp=IT.linear,
-                     border_type=BT.BORDER_REFLECT_101, border_value=0, seed=None):
-    """PyECVL form of :func:`elastic_transform`, writing into `dst`."""
-    _deliver(dst, elastic_transform(src, alpha, sigma, interp, border_type, border_value, seed),
-             "ElasticTransform")
+ElasticTransform = pyecvl_twin(elastic_transform, "ElasticTransform")
 
 
 def grid_distortion(src, num_steps=5, distort_limit=(-0.3, 0.3), interp=IT.linear,
@@ -64,11 +61,7 @@ def grid_distortion(src, num_steps=5, distort_limit=(-0.3, 0.3), interp=IT.linea
                                              border_value, seed))
 
 
-def GridDistortion(src, dst, num_steps=5, distort_limit=(-0.3, 0.3), interp=IT.linear,
-                   border_type=BT.BORDER_REFLECT_101, border_value=0, seed=None):
-    """PyECVL form of :func:`grid_distortion`, writing into `dst`."""
-    _deliver(dst, grid_distortion(src, num_steps, distort_limit, interp, border_type, border_value,
-                                  seed), "GridDistortion")
+GridDistortion = pyecvl_twin(grid_distortion, "GridDistortion")
 
 
 def optical_distortion(src, distort_limit=(-0.3, 0.3), shift_limit=(-0.1, 0.1), interp=IT.linear,
@@ -92,8 +85,4 @@ def optical_distortion(src, distort_limit=(-0.3, 0.3), shift_limit=(-0.1, 0.1), 
                                                 border_type, border_value, seed))
 
 
-def OpticalDistortion(src, dst, distort_limit=(-0.3, 0.3), shift_limit=(-0.1, 0.1),
-                      interp=IT.linear, border_type=BT.BORDER_REFLECT_101, border_value=0, seed=None):
-    """PyECVL form of :func:`optical_distortion`, writing into `dst`."""
-    _deliver(dst, optical_distortion(src, distort_limit, shift_limit, interp, border_type,
-                                     border_value, seed), "OpticalDistortion")
+OpticalDistortion = pyecvl_twin(optical_distortion, "OpticalDistortion")

@@ -3,12 +3,11 @@
 :class:`_View` is the one Image-to-canonical-array adapter
 (:class:`ecvl._kernels.CanonicalImage`): the image's canonical array, whose spatial axes are
 ``(z,) y, x`` whatever order the image declares, and results wrapped back as images like the
-source (spacings following the geometry); :func:`_deliver` writes a result into a
-PyECVL-style ``dst``; :func:`_xy_list` turns ECVL's x-first lists into canonical order.
+source (spacings following the geometry); :func:`_xy_list` turns ECVL's x-first lists into
+canonical order.
 """
 
 from ..._kernels import CanonicalImage as _View  # noqa: F401 (used by the *_api modules)
-from ..._kernels import deliver as _deliver  # noqa: F401
 from ...core.errors import EcvlValueError
 
 

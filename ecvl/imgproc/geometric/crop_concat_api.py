@@ -4,10 +4,11 @@ See :mod:`ecvl.imgproc.geometric.geometric_api`.
 """
 
 from . import geometric as _g
-from ._geomimage import _View, _deliver, _xy_list
+from ._geomimage import _View, _xy_list
 from ...core.enums import BorderType as BT
 from ...core.errors import EcvlTypeError, EcvlValueError
 from ...core.image import Image
+from ...core._twins import pyecvl_twin
 
 __all__ = [
     "center_crop", "CenterCrop", "pad", "Pad", "hconcat", "HConcat", "vconcat", "VConcat",
@@ -35,9 +36,7 @@ def center_crop(src, size):
     return v.result(_g.center_crop_array(v.arr, _xy_list(size, (v.arr.ndim - 1,), op, "size")))
 
 
-def CenterCrop(src, dst, size):
-    """PyECVL form of :func:`center_crop`, writing into `dst`."""
-    _deliver(dst, center_crop(src, size), "CenterCrop")
+CenterCrop = pyecvl_twin(center_crop, "CenterCrop")
 
 
 def pad(src, padding, border_type=BT.BORDER_CONSTANT, border_value=0):
@@ -63,9 +62,7 @@ def pad(src, padding, border_type=BT.BORDER_CONSTANT, border_value=0):
     return v.result(_g.pad_array(v.arr, padding, border_type, border_value))
 
 
-def Pad(src, dst, padding, border_type=BT.BORDER_CONSTANT, border_value=0):
-    """PyECVL form of :func:`pad`, writing into `dst`."""
-    _deliver(dst, pad(src, padding, border_type, border_value), "Pad")
+Pad = pyecvl_twin(pad, "Pad")
 
 
 def _join(src_list, op, fn, spacing=None):
@@ -100,9 +97,7 @@ def hconcat(src_list):
     return v.result(out)
 
 
-def HConcat(src_list, dst):
-    """PyECVL form of :func:`hconcat`, writing into `dst`."""
-    _deliver(dst, hconcat(src_list), "HConcat")
+HConcat = pyecvl_twin(hconcat, "HConcat")
 
 
 def vconcat(src_list):
@@ -122,9 +117,7 @@ def vconcat(src_list):
     return v.result(out)
 
 
-def VConcat(src_list, dst):
-    """PyECVL form of :func:`vconcat`, writing into `dst`."""
-    _deliver(dst, vconcat(src_list), "VConcat")
+VConcat = pyecvl_twin(vconcat, "VConcat")
 
 
 def stack(src_list):
@@ -150,6 +143,4 @@ def stack(src_list):
     return Image.from_canonical(out, "xyzc", img.colortype_, spacings, dict(img.meta_))
 
 
-def Stack(src_list, dst):
-    """PyECVL form of :func:`stack`, writing into `dst`."""
-    _deliver(dst, stack(src_list), "Stack")
+Stack = pyecvl_twin(stack, "Stack")

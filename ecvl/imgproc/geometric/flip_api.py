@@ -4,7 +4,8 @@ A transpose swaps the x and y spacings; flips keep them. See :mod:`ecvl.imgproc.
 """
 
 from . import geometric as _g
-from ._geomimage import _View, _deliver
+from ._geomimage import _View
+from ...core._twins import pyecvl_twin
 
 __all__ = [
     "flip", "flip2d", "Flip2D", "mirror2d", "Mirror2D", "transpose", "Transpose",
@@ -54,9 +55,7 @@ def flip2d(src):
     return v.result(_g.flip_array(v.arr))
 
 
-def Flip2D(src, dst):
-    """PyECVL form of :func:`flip2d`, writing into `dst`."""
-    _deliver(dst, flip2d(src), "Flip2D")
+Flip2D = pyecvl_twin(flip2d, "Flip2D")
 
 
 def mirror2d(src):
@@ -76,9 +75,7 @@ def mirror2d(src):
     return v.result(_g.mirror_array(v.arr))
 
 
-def Mirror2D(src, dst):
-    """PyECVL form of :func:`mirror2d`, writing into `dst`."""
-    _deliver(dst, mirror2d(src), "Mirror2D")
+Mirror2D = pyecvl_twin(mirror2d, "Mirror2D")
 
 
 def transpose(src):
@@ -98,6 +95,4 @@ def transpose(src):
     return v.result(_g.transpose_array(v.arr), swap_xy=True)
 
 
-def Transpose(src, dst):
-    """PyECVL form of :func:`transpose`, writing into `dst`."""
-    _deliver(dst, transpose(src), "Transpose")
+Transpose = pyecvl_twin(transpose, "Transpose")

@@ -7,9 +7,10 @@ import numpy as np
 
 from . import _geomcheck as chk
 from . import geometric as _g
-from ._geomimage import _View, _deliver, _xy_list
+from ._geomimage import _View, _xy_list
 from ...core.enums import InterpolationType as IT
 from ...core.errors import EcvlValueError
+from ...core._twins import pyecvl_twin
 
 __all__ = [
     "resize_dim", "ResizeDim", "resize_scale", "ResizeScale",
@@ -49,9 +50,7 @@ def resize_dim(src, newdims, interp=IT.linear):
     return v.result(out, {l: v.arr.shape[i] / out.shape[i] for i, l in enumerate(letters)})
 
 
-def ResizeDim(src, dst, newdims, interp=IT.linear):
-    """PyECVL form of :func:`resize_dim`, writing into `dst`."""
-    _deliver(dst, resize_dim(src, newdims, interp), "ResizeDim")
+ResizeDim = pyecvl_twin(resize_dim, "ResizeDim")
 
 
 def resize_scale(src, scales, interp=IT.linear):
@@ -89,6 +88,4 @@ def resize_scale(src, scales, interp=IT.linear):
     return resize_dim(src, newdims[::-1], interp)
 
 
-def ResizeScale(src, dst, scales, interp=IT.linear):
-    """PyECVL form of :func:`resize_scale`, writing into `dst`."""
-    _deliver(dst, resize_scale(src, scales, interp), "ResizeScale")
+ResizeScale = pyecvl_twin(resize_scale, "ResizeScale")

@@ -4,10 +4,11 @@ Points and sizes are x-first (``[x, y]``, ``[w, h]``); see :mod:`ecvl.imgproc.ge
 """
 
 from . import geometric as _g
-from ._geomimage import _View, _deliver, _xy_list
+from ._geomimage import _View, _xy_list
 from ...core.enums import BorderType as BT
 from ...core.enums import InterpolationType as IT
 from ...core.errors import EcvlValueError
+from ...core._twins import pyecvl_twin
 
 __all__ = [
     "rotate2d", "Rotate2D", "rotate3d", "rotate_full_image2d", "RotateFullImage2D",
@@ -52,10 +53,7 @@ def rotate2d(src, angle, center=None, scale=1.0, interp=IT.linear,
     return v.result(_g.rotate_array(v.arr, angle, center, scale, interp, border_type, border_value))
 
 
-def Rotate2D(src, dst, angle, center=None, scale=1.0, interp=IT.linear,
-             border_type=BT.BORDER_CONSTANT, border_value=0):
-    """PyECVL form of :func:`rotate2d`, writing into `dst`."""
-    _deliver(dst, rotate2d(src, angle, center, scale, interp, border_type, border_value), "Rotate2D")
+Rotate2D = pyecvl_twin(rotate2d, "Rotate2D")
 
 
 def rotate3d(src, angle, axis="z", center=None, scale=1.0, interp=IT.linear,
@@ -105,11 +103,7 @@ def rotate_full_image2d(src, angle, scale=1.0, interp=IT.linear, border_type=BT.
     return v.result(_g.rotate_full_array(v.arr, angle, scale, interp, border_type, border_value))
 
 
-def RotateFullImage2D(src, dst, angle, scale=1.0, interp=IT.linear,
-                      border_type=BT.BORDER_CONSTANT, border_value=0):
-    """PyECVL form of :func:`rotate_full_image2d`, writing into `dst`."""
-    _deliver(dst, rotate_full_image2d(src, angle, scale, interp, border_type, border_value),
-             "RotateFullImage2D")
+RotateFullImage2D = pyecvl_twin(rotate_full_image2d, "RotateFullImage2D")
 
 
 def warp_affine(src, matrix, dsize=None, interp=IT.linear, border_type=BT.BORDER_CONSTANT,
@@ -138,7 +132,4 @@ def warp_affine(src, matrix, dsize=None, interp=IT.linear, border_type=BT.BORDER
     return v.result(_g.warp_affine_array(v.arr, matrix, size, interp, border_type, border_value))
 
 
-def WarpAffine(src, dst, matrix, dsize=None, interp=IT.linear, border_type=BT.BORDER_CONSTANT,
-               border_value=0):
-    """PyECVL-style form of :func:`warp_affine`, writing into `dst`."""
-    _deliver(dst, warp_affine(src, matrix, dsize, interp, border_type, border_value), "WarpAffine")
+WarpAffine = pyecvl_twin(warp_affine, "WarpAffine")

@@ -9,9 +9,10 @@ for floats.
 import numpy as np
 
 from ...core.errors import EcvlValueError
+from ...core._twins import pyecvl_twin
 from ..thresholding import _threshold
 from ._intensity_util import _finish, _full_scale, _img, _per_channel, _wide
-from .._kernutil import as_image_array, deliver, image_canonical, nthreads, restore, saturate_cast
+from .._kernutil import as_image_array, nthreads, restore, saturate_cast
 from .dropout import CoarseDropout, coarse_dropout, coarse_dropout_array
 from .noise import (
     AdditiveLaplaceNoise,
@@ -187,17 +188,7 @@ def normalize(src, mean, std):
     return _img(src, "Normalize", normalize_array, mean, std)
 
 
-def Normalize(src, dst, mean, std):
-    """PyECVL ``Normalize`` writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    mean, std : float or sequence of float
-        Statistics.
-    """
-    deliver(src, normalize_array(image_canonical(src, "Normalize"), mean, std), dst)
+Normalize = pyecvl_twin(normalize, "Normalize")
 
 
 def gamma_contrast(src, gamma):
@@ -218,17 +209,7 @@ def gamma_contrast(src, gamma):
     return _img(src, "GammaContrast", gamma_contrast_array, gamma)
 
 
-def GammaContrast(src, dst, gamma):
-    """PyECVL ``GammaContrast`` writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    gamma : float
-        Exponent.
-    """
-    deliver(src, gamma_contrast_array(image_canonical(src, "GammaContrast"), gamma), dst)
+GammaContrast = pyecvl_twin(gamma_contrast, "GammaContrast")
 
 
 def brightness_contrast(src, alpha=1.0, beta=0.0):
@@ -249,15 +230,4 @@ def brightness_contrast(src, alpha=1.0, beta=0.0):
     return _img(src, "BrightnessContrast", brightness_contrast_array, alpha, beta)
 
 
-def BrightnessContrast(src, dst, alpha=1.0, beta=0.0):
-    """PyECVL-style form of :func:`brightness_contrast` writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    alpha, beta : float, optional
-        Gain and offset.
-    """
-    deliver(src, brightness_contrast_array(image_canonical(src, "BrightnessContrast"), alpha,
-                                           beta), dst)
+BrightnessContrast = pyecvl_twin(brightness_contrast, "BrightnessContrast")

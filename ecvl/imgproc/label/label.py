@@ -8,6 +8,7 @@ import numpy as np
 
 from ...core.enums import ColorType
 from ...core.errors import EcvlValueError
+from ...core._twins import pyecvl_twin
 from . import _label
 from ..._kernels import threads
 from .._kernutil import as_image_array, deliver, image_canonical, nthreads
@@ -257,15 +258,4 @@ def skeletonize(src, max_iter=-1):
     return src.new_like(skeletonize_array(a, max_iter), colortype=ColorType.GRAY)
 
 
-def Skeletonize(src, dst, max_iter=-1):
-    """PyECVL-style form of :func:`skeletonize`, writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source mask and destination.
-    max_iter : int, optional
-        Maximum number of thinning iterations.
-    """
-    result = skeletonize(src, max_iter)
-    deliver(result, result.canonical(), dst)
+Skeletonize = pyecvl_twin(skeletonize, "Skeletonize")

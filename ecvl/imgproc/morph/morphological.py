@@ -15,6 +15,7 @@ import numpy as np
 
 from ...core.enums import MorphType
 from ...core.errors import EcvlValueError
+from ...core._twins import pyecvl_twin
 from . import _morphology
 from .._kernutil import (
     as_image_array,
@@ -386,16 +387,4 @@ def _kernel_from_image(kernel):
     return kernel
 
 
-def Morphology(src, dst, op, kernel, anchor=None, iterations=1, border_type="constant",
-               border_value=None):
-    """PyECVL form of :func:`morphology`, writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    op, kernel, anchor, iterations, border_type, border_value
-        As for :func:`morphology`.
-    """
-    result = morphology(src, op, kernel, anchor, iterations, border_type, border_value)
-    deliver(result, result.canonical(), dst)
+Morphology = pyecvl_twin(morphology, "Morphology")

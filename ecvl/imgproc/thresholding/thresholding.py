@@ -12,6 +12,7 @@ import numpy as np
 
 from ...core.enums import ColorType, ThresholdingType
 from ...core.errors import EcvlValueError
+from ...core._twins import pyecvl_twin
 from . import _threshold
 from .._kernutil import (
     as_image_array,
@@ -293,18 +294,7 @@ def threshold(src, thresh, maxval, thresh_type=ThresholdingType.BINARY):
     return deliver(src, threshold_array(a, thresh, maxval, thresh_type))
 
 
-def Threshold(src, dst, thresh, maxval, thresh_type=ThresholdingType.BINARY):
-    """PyECVL form of :func:`threshold`: the result is written into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination (may be the same object, or ``Image.empty()``).
-    thresh, maxval, thresh_type
-        As for :func:`threshold_array`.
-    """
-    a = image_canonical(src, "Threshold")
-    deliver(src, threshold_array(a, thresh, maxval, thresh_type), dst)
+Threshold = pyecvl_twin(threshold, "Threshold")
 
 
 def multi_threshold(src, thresholds, minval=0, maxval=255):
@@ -326,18 +316,7 @@ def multi_threshold(src, thresholds, minval=0, maxval=255):
     return deliver(src, multi_threshold_array(a, thresholds, minval, maxval))
 
 
-def MultiThreshold(src, dst, thresholds, minval=0, maxval=255):
-    """PyECVL form of :func:`multi_threshold` writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    thresholds, minval, maxval
-        As for :func:`multi_threshold_array`.
-    """
-    a = image_canonical(src, "MultiThreshold")
-    deliver(src, multi_threshold_array(a, thresholds, minval, maxval), dst)
+MultiThreshold = pyecvl_twin(multi_threshold, "MultiThreshold")
 
 
 def _gray(src, op):
