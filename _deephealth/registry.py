@@ -149,7 +149,7 @@ def alias(func, name, doc=None):
     return twin
 
 
-def output_alias(func, name, write, doc=None):
+def output_alias(func, name, write, doc=None, renamed=None):
     """Return ``func``'s twin in the "src, dst" convention under another public ``name``.
 
     ``func(src, *args, **kwargs)`` returns its result; the twin takes a destination right
@@ -157,23 +157,34 @@ def output_alias(func, name, write, doc=None):
     other arguments and hands the result to ``write(dst, result, name)`` (PyECVL's
     ``Rotate2D(src, dst, angle)`` over ``rotate2d(src, angle)``). The twin returns ``None``
     and shows ``func``'s signature with ``dst`` inserted, so help and keyword calls work.
+    ``renamed`` maps twin parameter names to ``func``'s where the two spellings differ
+    (``{"seed": "rng"}``).
     """
     sig = inspect.signature(func)
     params = list(sig.parameters.values())
     if not params or params[0].kind not in (inspect.Parameter.POSITIONAL_ONLY,
                                             inspect.Parameter.POSITIONAL_OR_KEYWORD):
         raise ValueError(f"{name}: {func.__name__} needs a positional first parameter")
-    if "dst" in sig.parameters:
-        raise ValueError(f"{name}: {func.__name__} already has a parameter called 'dst'")
+    to_func = dict(renamed or {})
+    unknown = sorted(set(to_func.values()) - set(sig.parameters))
+    if unknown:
+        raise ValueError(f"{name}: {func.__name__} has no parameter {', '.join(unknown)}")
+    from_func = {v: k for k, v in to_func.items()}
+    params = [p.replace(name=from_func.get(p.name, p.name)) for p in params]
     dst_param = inspect.Parameter("dst", inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    twin_sig = sig.replace(parameters=[params[0], dst_param] + params[1:],
-                           return_annotation=inspect.Signature.empty)
+    try:
+        twin_sig = sig.replace(parameters=[params[0], dst_param] + params[1:],
+                               return_annotation=inspect.Signature.empty)
+    except ValueError:
+        raise ValueError(f"{name}: {func.__name__} already has a parameter called 'dst' "
+                         f"(or two parameters share a name after renaming)") from None
 
     @functools.wraps(func)
     def twin(*args, **kwargs):
         arguments = dict(twin_sig.bind(*args, **kwargs).arguments)
         dst = arguments.pop("dst")
-        call = inspect.BoundArguments(sig, arguments)
+        call = inspect.BoundArguments(
+            sig, {to_func.get(k, k): v for k, v in arguments.items()})
         write(dst, func(*call.args, **call.kwargs), name)
 
     twin.__name__ = twin.__qualname__ = name

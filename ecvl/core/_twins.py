@@ -20,11 +20,15 @@ def write_into(dst, result, op):
     dst._assign(result)
 
 
-def pyecvl_twin(func, name):
-    """``func``'s PyECVL twin ``name(src, dst, ...)``, writing into ``dst``."""
+def pyecvl_twin(func, name, renamed=None):
+    """``func``'s PyECVL twin ``name(src, dst, ...)``, writing into ``dst``.
+
+    ``renamed`` maps PyECVL parameter names to ``func``'s where they differ.
+    """
     pythonic = f":func:`ecvl.{func.__name__}`"
-    return output_alias(func, name, write_into, doc=(
+    spelled = "".join(f"\n``{k}`` is ``{v}`` there." for k, v in (renamed or {}).items())
+    return output_alias(func, name, write_into, renamed=renamed, doc=(
         f"PyECVL form of {pythonic}, writing into ``dst``.\n\n"
         f"The parameters are those of {pythonic}, with ``dst`` after the first: an\n"
         f":class:`ecvl.Image` that receives the result (``Image.empty()`` or ``src`` itself\n"
-        f"are fine).\n"))
+        f"are fine).{spelled}\n"))

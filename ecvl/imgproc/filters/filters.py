@@ -10,6 +10,7 @@ integer results are within one intensity level of its fixed-point arithmetic.
 """
 
 from ...core.errors import EcvlValueError
+from ...core._twins import pyecvl_twin
 from .._kernutil import deliver, image_canonical
 from .blur import average_blur_array, gaussian_blur_array, gaussian_kernel
 from .linear import filter2d_array, separable_filter_array
@@ -175,20 +176,7 @@ def filter2d(src, kernel, dtype=None, border_type="reflect_101"):
     return deliver(src, filter2d_array(a, _kernel_array(kernel), _out_dtype(dtype), border_type))
 
 
-def Filter2D(src, dst, ker, type=None):  # noqa: A002 - PyECVL's parameter name
-    """PyECVL ``Filter2D`` writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    ker : Image or array_like
-        Kernel.
-    type : DataType, optional
-        Output type (``DataType.none``: the source's).
-    """
-    result = filter2d(src, ker, type)
-    deliver(result, result.canonical(), dst)
+Filter2D = pyecvl_twin(filter2d, "Filter2D", renamed={"ker": "kernel", "type": "dtype"})
 
 
 def separable_filter2d(src, kernel_x, kernel_y, dtype=None, border_type="reflect_101"):
@@ -215,17 +203,5 @@ def separable_filter2d(src, kernel_x, kernel_y, dtype=None, border_type="reflect
                                                border=border_type))
 
 
-def SeparableFilter2D(src, dst, kerX, kerY, type=None):  # noqa: A002
-    """PyECVL ``SeparableFilter2D`` writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    kerX, kerY : sequence of float
-        Kernels along x and y.
-    type : DataType, optional
-        Output type.
-    """
-    result = separable_filter2d(src, kerX, kerY, type)
-    deliver(result, result.canonical(), dst)
+SeparableFilter2D = pyecvl_twin(separable_filter2d, "SeparableFilter2D",
+                                 renamed={"kerX": "kernel_x", "kerY": "kernel_y", "type": "dtype"})

@@ -7,8 +7,9 @@ fresh entropy.
 import numpy as np
 
 from ...core.errors import EcvlValueError
+from ...core._twins import pyecvl_twin
 from ._intensity_util import _rng, _img
-from .._kernutil import as_image_array, deliver, image_canonical, restore
+from .._kernutil import as_image_array, restore
 
 __all__ = [
     "coarse_dropout_array",
@@ -84,19 +85,4 @@ def coarse_dropout(src, p, drop_size, per_channel=False, rng=None):
     return _img(src, "CoarseDropout", coarse_dropout_array, p, drop_size, per_channel, rng)
 
 
-def CoarseDropout(src, dst, p, drop_size, per_channel=False, seed=None):
-    """PyECVL ``CoarseDropout`` writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    p, drop_size : float
-        Drop probability and cell size.
-    per_channel : bool, optional
-        Drop channels independently.
-    seed : int or numpy.random.Generator, optional
-        Random seed.
-    """
-    deliver(src, coarse_dropout_array(image_canonical(src, "CoarseDropout"), p, drop_size,
-                                      bool(per_channel), seed), dst)
+CoarseDropout = pyecvl_twin(coarse_dropout, "CoarseDropout", renamed={"seed": "rng"})

@@ -8,6 +8,7 @@ float images are not clipped. "Full scale" is the dtype maximum for integers and
 import numpy as np
 
 from ...core.errors import EcvlValueError
+from ...core._twins import pyecvl_twin
 from ._intensity_util import _finish, _full_scale, _img, _rng, _wide
 from .._kernutil import as_image_array, deliver, image_canonical, restore
 
@@ -187,20 +188,7 @@ def gaussian_noise(src, std_dev, mean=0.0, rng=None):
     return _img(src, "GaussianNoise", gaussian_noise_array, std_dev, mean, rng)
 
 
-def GaussianNoise(src, dst, std_dev, mean=0.0, seed=None):
-    """PyECVL-style form of :func:`gaussian_noise` writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    std_dev, mean : float
-        Noise parameters.
-    seed : int or numpy.random.Generator, optional
-        Random seed.
-    """
-    deliver(src, gaussian_noise_array(image_canonical(src, "GaussianNoise"), std_dev, mean,
-                                      seed), dst)
+GaussianNoise = pyecvl_twin(gaussian_noise, "GaussianNoise", renamed={"seed": "rng"})
 
 
 def additive_laplace_noise(src, std_dev, rng=None):
@@ -223,20 +211,8 @@ def additive_laplace_noise(src, std_dev, rng=None):
     return _img(src, "AdditiveLaplaceNoise", additive_laplace_noise_array, std_dev, rng)
 
 
-def AdditiveLaplaceNoise(src, dst, std_dev, seed=None):
-    """PyECVL ``AdditiveLaplaceNoise`` writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    std_dev : float
-        Standard deviation.
-    seed : int or numpy.random.Generator, optional
-        Random seed.
-    """
-    deliver(src, additive_laplace_noise_array(image_canonical(src, "AdditiveLaplaceNoise"),
-                                              std_dev, seed), dst)
+AdditiveLaplaceNoise = pyecvl_twin(additive_laplace_noise, "AdditiveLaplaceNoise",
+                                    renamed={"seed": "rng"})
 
 
 def additive_poisson_noise(src, lam, rng=None):
@@ -259,20 +235,8 @@ def additive_poisson_noise(src, lam, rng=None):
     return _img(src, "AdditivePoissonNoise", additive_poisson_noise_array, lam, rng)
 
 
-def AdditivePoissonNoise(src, dst, lambda_, seed=None):
-    """PyECVL ``AdditivePoissonNoise`` writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    lambda_ : float
-        Rate.
-    seed : int or numpy.random.Generator, optional
-        Random seed.
-    """
-    deliver(src, additive_poisson_noise_array(image_canonical(src, "AdditivePoissonNoise"),
-                                              lambda_, seed), dst)
+AdditivePoissonNoise = pyecvl_twin(additive_poisson_noise, "AdditivePoissonNoise",
+                                    renamed={"lambda_": "lam", "seed": "rng"})
 
 
 def salt_pepper(src, p, salt=True, pepper=True, per_channel=False, rng=None):

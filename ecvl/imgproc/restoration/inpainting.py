@@ -13,6 +13,7 @@ from scipy import ndimage
 
 from ...core.enums import InpaintType
 from ...core.errors import EcvlValueError
+from ...core._twins import pyecvl_twin
 from .._kernutil import as_image_array, deliver, image_canonical, restore, saturate_cast
 
 __all__ = ["inpaint_array", "Inpaint", "inpaint"]
@@ -134,19 +135,5 @@ def inpaint(src, mask, radius=3, method=InpaintType.INPAINT_TELEA):
     return deliver(src, inpaint_array(a, m, radius, method))
 
 
-def Inpaint(src, dst, inpaintMask, inpaintRadius, flag=InpaintType.INPAINT_TELEA):
-    """PyECVL ``Inpaint`` writing into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    inpaintMask : Image
-        One-channel uint8 mask (nonzero = fill).
-    inpaintRadius : float
-        Neighbourhood radius.
-    flag : InpaintType, optional
-        Algorithm.
-    """
-    result = inpaint(src, inpaintMask, inpaintRadius, flag)
-    deliver(result, result.canonical(), dst)
+Inpaint = pyecvl_twin(inpaint, "Inpaint",
+                       renamed={"inpaintMask": "mask", "inpaintRadius": "radius", "flag": "method"})
