@@ -89,6 +89,36 @@ def _geometric_cases():
     return out
 
 
+# ---------------------------------------------------------------- declared axis order
+def _axis_order_cases():
+    """The same pixels as an Image declared ``"yxc"`` (what a NumPy user's ``(H, W, C)`` array
+    is) and ``"xyc"``: image-level operations should cost the same whatever the order."""
+    import cv2
+
+    import ecvl
+
+    made = {}
+
+    def image(a, channels):  # built once per array and order, outside the timing
+        key = (id(a), channels)
+        if key not in made:
+            made[key] = (a, ecvl.Image.fromarray(
+                a if channels == "yxc" else a.transpose(1, 0, 2), channels, ecvl.ColorType.RGB))
+        return made[key][1]
+
+    def half(a, channels):
+        h, w = a.shape[:2]
+        return ecvl.resize_dim(image(a, channels), [w // 2, h // 2])
+
+    def cv_half(a):
+        return cv2.resize(a, (a.shape[1] // 2, a.shape[0] // 2))
+
+    return [Case("resize 2048² RGB, yxc vs xyc: yxc Image", "rgb", lambda a: half(a, "yxc"),
+                 cv_half, None),
+            Case("resize 2048² RGB, yxc vs xyc: xyc Image", "rgb", lambda a: half(a, "xyc"),
+                 cv_half, None)]
+
+
 # ---------------------------------------------------------------- non-geometric operations
 def _filter_images():
     from scipy import ndimage
@@ -204,7 +234,8 @@ def main():
     ecvl.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
     images = {**_images(), **_filter_images()}
-    cases = [c for c in CASES + _geometric_cases() + _filter_cases() if any(k in c.name for k in args.only.split(","))]
+    cases = [c for c in CASES + _geometric_cases() + _axis_order_cases() + _filter_cases()
+             if any(k in c.name for k in args.only.split(","))]
     rows = run(cases, images, args.repeat)
 
     def fmt(v):

@@ -2,9 +2,9 @@
 
 Augmentations compute on canonical arrays with a trailing channel axis: ``(H, W, C)`` for
 images and ``(D, H, W, C)`` for volumes. A 2-D NumPy array ``(H, W)`` is accepted and
-given back 2-D. Images whose spatial axes are not stored in ``z, y, x`` order (e.g.
-``"yxc"``) are permuted into it and back, so "up", "left" and "x" mean the same for every
-layout.
+given back 2-D. An Image's canonical array has its spatial axes in ``z, y, x`` order
+whatever order it declares (:mod:`ecvl.core.layout`), so "up", "left" and "x" mean the same
+for every layout.
 
 Images carry spacings (the physical size of a pixel along each axis). A
 :class:`Geometry` follows them through a pipeline: resampling scales them by
@@ -54,42 +54,18 @@ class Geometry:
                 sp[-1], sp[-2] = sp[-2], sp[-1]
 
 
-def _letters(ndim):
-    return "zyx"[4 - ndim:]
-
-
 def _canon(x, what):
     Image = _image_class()
     if isinstance(x, Image):
+        from .._kernels import CanonicalImage
+
         if x.IsEmpty():
             raise ValueError(f"augmentation: the {what} image is empty")
-        from ..core.layout import canonical_order
+        c = CanonicalImage(x, f"augmentation: {what}", exc=ValueError)
 
-        ch = x.channels_
-        perm, cax = canonical_order(ch)
-        spatial = [ch[p] for p in perm if p != cax]
-        want = ["y", "x"] if len(spatial) == 2 else ["z", "y", "x"]
-        if sorted(spatial) != sorted(want):
-            raise ValueError(f"augmentation: {what} with channels {ch!r} is neither a 2-D "
-                             "image (spatial axes x, y) nor a volume (x, y, z)")
-        order = [spatial.index(letter) for letter in want] + [len(spatial)]
-        a = x.canonical()
-        if order != sorted(order):
-            a = np.ascontiguousarray(a.transpose(order))
-        sp = None
-        if x.spacings_:
-            sp = [float(x.spacings_[ch.index(letter)]) for letter in want]
-
-        def back(arr, spacings, src=x, order=order):
-            if order != sorted(order):
-                arr = np.ascontiguousarray(arr.transpose(np.argsort(order)))
-            new = None
-            if spacings is not None:
-                new = list(src.spacings_)
-                for letter, s in zip(_letters(arr.ndim), spacings):
-                    new[ch.index(letter)] = s
-            return src.new_like(arr, spacings=new)
-        return a, sp, back
+        def back(arr, spacings, c=c):
+            return c.result(arr, spacings=spacings, contiguous=False)
+        return c.arr, c.spacings(), back
     if not isinstance(x, np.ndarray):
         raise TypeError(f"augmentation: {what} must be an ecvl.Image or a numpy array, "
                         f"got {type(x).__name__}")

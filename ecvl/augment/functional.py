@@ -12,7 +12,6 @@ import numpy as np
 
 from ..imgproc import distortion as _dist
 from ..imgproc import geometric as _geo
-from . import fields as _fields
 
 __all__ = [
     "flip", "mirror", "transpose", "resize", "rotate", "warp_affine", "remap",
@@ -23,8 +22,8 @@ __all__ = [
 flip = _geo.flip_array
 mirror = _geo.mirror_array
 transpose = _geo.transpose_array
-elastic_maps = _fields.elastic_maps
-grid_distortion_maps = _fields.grid_distortion_maps
+elastic_maps = _dist.elastic_maps
+grid_distortion_maps = _dist.grid_distortion_maps
 optical_distortion_maps = _dist.optical_distortion_maps
 
 

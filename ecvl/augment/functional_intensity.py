@@ -7,7 +7,7 @@ Random ones take an explicit :class:`numpy.random.Generator`.
 
 import numpy as np
 
-from _deephealth.runtime import get_num_threads
+from .._kernels import threads
 from ..imgproc.thresholding import _threshold
 
 __all__ = [
@@ -59,7 +59,7 @@ def _lut_apply(a, fn):
         src = np.ascontiguousarray(a)
         out = np.empty(src.shape, a.dtype)
         # waking a thread team costs more than a small image's lookups
-        nt = get_num_threads() if src.size >= 1 << 18 else 1
+        nt = threads(src.size, 1 << 17)
         _threshold.lut_u8(src.reshape(-1).view(np.uint8), out.reshape(-1).view(np.uint8), lut, nt)
         return out
     return saturate(fn(a.astype(np.float32 if a.itemsize <= 2 else np.float64)), a.dtype)

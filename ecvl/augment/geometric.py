@@ -8,6 +8,7 @@ their label values are kept. Sizes are written x-first as in PyECVL: ``dims=(w, 
 import numpy as np
 
 from . import functional as F
+from .._kernels import border_choices
 from .base import Augmentation
 from .params import Param
 
@@ -18,10 +19,7 @@ __all__ = [
 ]
 
 INTERP = {n: n for n in ("nearest", "linear", "area", "cubic", "lanczos4")}
-BORDER = {n: n for n in ("constant", "replicate", "reflect", "wrap", "reflect_101",
-                         "transparent")}
-BORDER["reflect101"] = "reflect_101"
-BORDER.update({"border_" + k: v for k, v in list(BORDER.items())})
+BORDER = border_choices()
 
 
 def _interp(name="interp", default="linear"):
@@ -211,7 +209,7 @@ class AugElasticTransform(_Warp):
     """Elastic deformation: smoothed random displacements (``alpha`` scale, ``sigma`` smoothness).
 
     The field is ECVL's (uniform noise, 17-tap Gaussian); for ``sigma >= 3`` it is computed
-    on a grid of every other pixel with the same statistics (see :mod:`ecvl.augment.fields`).
+    on a grid of every other pixel with the same statistics (see :mod:`ecvl.imgproc.distortion`).
     """
 
     params = (Param("alpha", "range", bounds=(0, None), doc="displacement scale (pixels)"),

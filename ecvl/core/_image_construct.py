@@ -97,9 +97,10 @@ def from_canonical(cls, array, channels="xyc", colortype=ColorType.none, spacing
     Parameters
     ----------
     array : numpy.ndarray
-        Canonical data: non-channel axes reversed (``z, y, x``), then the channel
-        axis. When `channels` has no ``c``/``o`` axis the trailing axis of size 1
-        may be present or left out.
+        Canonical data: spatial axes in ``z, y, x`` order whatever order `channels`
+        gives them (see :mod:`ecvl.core.layout`), then the channel axis. When
+        `channels` has no ``c``/``o`` axis the trailing axis of size 1 may be present
+        or left out.
     channels : str, optional
         Channels string of the image (default ``"xyc"``).
     colortype : ColorType, optional

@@ -41,9 +41,11 @@ class Image:
        ``img.canonical()``.
 
     Storage: images ecvl creates keep their data in the *canonical* layout, a
-    C-contiguous array whose non-channel axes are reversed (``z, y, x``) and
-    followed by one channel axis, e.g. ``(H, W, C)`` for 2-D images. The x-first
-    public view is a transposed view of it, so both are free.
+    C-contiguous array whose non-channel axes are reversed, the spatial ones in
+    ``z, y, x`` order whatever order the channels string gives them, and followed
+    by one channel axis: ``(H, W, C)`` for every 2-D image (``"xyc"``, ``"yxc"``,
+    ``"cxy"``, ...), the layout every kernel reads. The public view is a
+    transposed view of it, so both are free.
 
     Parameters
     ----------

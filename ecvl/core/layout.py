@@ -1,11 +1,13 @@
 """Channel strings and the canonical memory layout.
 
 An image's public axes follow its channels string (``"xyc"``: x first). Its
-*canonical* array has the non-channel axes reversed (``z, y, x``; ``t`` and a
-second ``o`` axis count as non-channel axes) followed by one channel axis, the
-``c`` axis (or the ``o`` axis when there is no ``c``), of size 1 when the string
-has neither. ``"xyc"`` and ``"cxy"`` therefore share the canonical layout
-``(H, W, C)`` of OpenCV, Pillow and scikit-image.
+*canonical* array has the non-channel axes reversed (``t`` and a second ``o``
+axis count as non-channel axes), the spatial ones among them always in
+``z, y, x`` order, followed by one channel axis, the ``c`` axis (or the ``o``
+axis when there is no ``c``), of size 1 when the string has neither. ``"xyc"``,
+``"cxy"`` and ``"yxc"`` therefore share the canonical layout ``(H, W, C)`` of
+OpenCV, Pillow and scikit-image, which is what every kernel reads: an image
+declared in any axis order is laid out for them once, when it is made.
 """
 
 from functools import lru_cache
@@ -58,8 +60,13 @@ def canonical_order(channels):
         ch = channels.index("o")
     else:
         ch = None
-    others = [i for i in range(len(channels)) if i != ch]
-    perm = tuple(others[::-1] + ([ch] if ch is not None else []))
+    others = [i for i in range(len(channels)) if i != ch][::-1]
+    # the spatial axes take the slots they hold in reversed order, sorted as z, y, x
+    slots = [k for k, i in enumerate(others) if channels[i] in "xyz"]
+    spatial = sorted((others[k] for k in slots), key=lambda i: "zyx".index(channels[i]))
+    for k, i in zip(slots, spatial):
+        others[k] = i
+    perm = tuple(others + ([ch] if ch is not None else []))
     return perm, ch
 
 

@@ -9,7 +9,9 @@ import functools
 
 import numpy as np
 
-from _deephealth.runtime import get_num_threads
+# border_name is the filters' name of the one border parser
+from .._kernels import border_name, canonical_array, threads  # noqa: F401
+from ..core._twins import write_into
 from ..core.convert import saturate_cast as _core_saturate_cast
 from ..core.errors import EcvlTypeError, EcvlValueError
 
@@ -27,32 +29,14 @@ TYPECODES = {
 }
 SUPPORTED_DTYPES = tuple(TYPECODES)
 
-_BORDER_ALIASES = {
-    "constant": "constant",
-    "replicate": "replicate",
-    "edge": "replicate",
-    "reflect": "reflect",
-    "symmetric": "reflect",
-    "reflect_101": "reflect_101",
-    "reflect101": "reflect_101",
-    "default": "reflect_101",
-    "wrap": "wrap",
-}
-
-
 # Below this many element-operations per thread (about a millisecond of kernel time) a kernel
-# runs on fewer threads: waking a worker, and on a busy machine waiting for one the OS has
-# paused, costs more than it saves on small images.
+# runs on fewer threads (the one rule is ecvl._kernels.threads).
 _MIN_WORK_PER_THREAD = 1 << 22
 
 
 def nthreads(work=None):
-    """Threads for a kernel: ``get_num_threads()``, fewer when ``work`` (element-operations)
-    is too small to pay for them."""
-    n = get_num_threads()
-    if work is not None:
-        n = max(1, min(n, int(work) // _MIN_WORK_PER_THREAD))
-    return n
+    """Threads for a kernel doing `work` element-operations (all configured threads if None)."""
+    return threads(work, _MIN_WORK_PER_THREAD)
 
 
 def typecode(arr, op):
@@ -81,23 +65,6 @@ def as_image_array(arr, op, allow_volume=True):
 
 def restore(out, squeeze):
     return out[:, :, 0] if squeeze else out
-
-
-def border_name(border, op):
-    """Normalise a border given as string or ``BorderType`` member to a canonical name."""
-    name = getattr(border, "name", border)
-    if not isinstance(name, str):
-        raise EcvlValueError(f"{op}: border must be a string or BorderType, got {border!r}")
-    key = name.lower()
-    if key.startswith("border_"):
-        key = key[len("border_"):]
-    try:
-        return _BORDER_ALIASES[key]
-    except KeyError:
-        raise EcvlValueError(
-            f"{op}: unsupported border {border!r} (use constant, replicate, reflect, "
-            "reflect_101 or wrap)"
-        ) from None
 
 
 @functools.lru_cache(maxsize=64)
@@ -196,13 +163,7 @@ def per_axis(value, n, op, name):
 
 def image_canonical(img, op):
     """The canonical array of a non-empty :class:`~ecvl.Image` (a clear error otherwise)."""
-    from ..core.image import Image
-
-    if not isinstance(img, Image):
-        raise EcvlTypeError(f"{op}: expected an ecvl.Image, got {type(img).__name__}")
-    if img.IsEmpty():
-        raise EcvlValueError(f"{op}: the source image is empty")
-    a = img.canonical()
+    a = canonical_array(img, op)
     if a.ndim not in (3, 4):
         raise EcvlValueError(
             f"{op}: image with channels {img.channels_!r} is neither 2-D nor a 3-D volume")
@@ -213,10 +174,6 @@ def deliver(src, out, dst=None, colortype=None):
     """Wrap the canonical result ``out`` like ``src``; write it into ``dst`` when given."""
     result = src.new_like(out, colortype=colortype)
     if dst is not None:
-        from ..core.image import Image
-
-        if not isinstance(dst, Image):
-            raise EcvlTypeError(f"destination must be an ecvl.Image, got {type(dst).__name__}")
-        dst._assign(result)
+        write_into(dst, result, "destination")
         return dst
     return result

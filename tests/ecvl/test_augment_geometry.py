@@ -94,9 +94,8 @@ def test_volume_spacings_and_images_without_spacings(rng):
 def test_other_layouts_keep_their_meaning(rng):
     arr = rng.integers(0, 256, (6, 9, 3), dtype=np.uint8)  # (H, W, C)
     std = ecvl.Image.from_canonical(arr, "xyc", spacings=[0.5, 2.0, 1.0])
-    # the same picture stored as "yxc": canonical (W, H, C)
-    alt = ecvl.Image.from_canonical(np.ascontiguousarray(arr.transpose(1, 0, 2)), "yxc",
-                                    spacings=[2.0, 0.5, 1.0])
+    # the same picture declared "yxc" (its canonical array is (H, W, C) too)
+    alt = ecvl.Image.fromarray(arr, "yxc", spacings=[2.0, 0.5, 1.0])
     for aug in (A.AugFlip(p=1.0), A.AugResizeDim(dims=(3, 12)), A.AugTranspose(p=1.0)):
         a, b = aug(std, rng=0), aug(alt, rng=0)
         assert b.channels_ == "yxc"
@@ -205,42 +204,26 @@ def test_errors_name_the_augmentation_and_the_layout(rng):
 
 
 # --------------------------------------------------------------------- displacement fields
-def test_grid_maps_equal_the_imgproc_ones():
+def test_augmentation_and_imgproc_maps_are_one_implementation():
+    # the smooth fields (sigma >= 3) are where two implementations used to disagree
     for h, w in ((100, 100), (37, 53), (1, 9), (5, 1)):
-        for steps in (1, 2, 5, 7):
-            for seed in range(3):
-                a = fields.grid_distortion_maps((h, w), steps, (-0.3, 0.3), seed)
-                b = distortion.grid_distortion_maps((h, w), steps, (-0.3, 0.3), seed)
-                np.testing.assert_array_equal(a[0], b[0])
-                np.testing.assert_array_equal(a[1], b[1])
-
-
-def test_elastic_maps_equal_the_imgproc_ones_for_small_sigma():
-    for h, w in ((60, 50), (1, 9), (7, 1)):
-        for sigma in (1.0, 2.9):
+        for sigma in (1.0, 4.5):
             a = fields.elastic_maps((h, w), 50.0, sigma, 3)
             b = distortion.elastic_maps((h, w), 50.0, sigma, 3)
-            np.testing.assert_allclose(a[0], b[0], atol=1e-4)
-            np.testing.assert_allclose(a[1], b[1], atol=1e-4)
-
-
-@pytest.mark.parametrize("sigma", [3.0, 4.5, 6.0])
-def test_coarse_elastic_field_has_the_full_resolution_statistics(sigma):
-    """Same per-pixel spread and correlation length as the full-resolution field."""
-    xx = np.arange(100, dtype=np.float32)
-    ours, ref = [], []
-    for seed in range(30):
-        ours.append(fields.elastic_maps((100, 100), 10.0, sigma, seed)[0] - xx)
-        ref.append(distortion.elastic_maps((100, 100), 10.0, sigma, seed)[0] - xx)
-    ours, ref = np.array(ours), np.array(ref)
-
-    def corr(d, lag):
-        return np.mean(d[..., lag:] * d[..., :-lag]) / np.mean(d * d)
-    assert fields.coarse_step(sigma, 100, 100) > 1
-    assert abs(ours.mean()) < 0.1 * ref.std()
-    assert ours.std() == pytest.approx(ref.std(), rel=0.15)
-    for lag in (1, 3, 6):
-        assert corr(ours, lag) == pytest.approx(corr(ref, lag), abs=0.08)
+            np.testing.assert_array_equal(a[0], b[0])
+            np.testing.assert_array_equal(a[1], b[1])
+        for steps in (1, 5, 7):
+            a = fields.grid_distortion_maps((h, w), steps, (-0.3, 0.3), 2)
+            b = distortion.grid_distortion_maps((h, w), steps, (-0.3, 0.3), 2)
+            np.testing.assert_array_equal(a[0], b[0])
+            np.testing.assert_array_equal(a[1], b[1])
+    img = ecvl.Image.fromarray(np.arange(40 * 30 * 3, dtype=np.uint8).reshape(40, 30, 3),
+                               "yxc")
+    aug = A.AugElasticTransform(alpha=(20, 20), sigma=(5, 5))
+    out, _, rec = aug.apply_replay(img, rng=1)
+    seed = rec["params"]["seed"]
+    ref = ecvl.elastic_transform(img, 20.0, 5.0, seed=seed)
+    assert np.array_equal(out.to_numpy(), ref.to_numpy())
 
 
 def test_coarse_elastic_kernel_matches_a_numpy_reference():

@@ -10,17 +10,62 @@ from ecvl.imgproc import geometric as g
 cv2 = pytest.importorskip("cv2")
 
 
-def test_elastic_maps_match_opencv_blur_of_the_same_noise():
-    h, w, alpha, sigma = 40, 50, 30.0, 5.0
-    mx, my = d.elastic_maps((h, w), alpha, sigma, seed=3)
-    rng = np.random.default_rng(3)
-    ref = []
+def full_resolution_elastic(h, w, alpha, sigma, seed):
+    """ECVL's elastic field in float64 (scipy): the same noise (two uniform (h, w) draws in
+    [-1, 1]) smoothed at every pixel by the 17-tap Gaussian, borders reflected (101)."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    x = np.arange(-8, 9, dtype=np.float64)
+    k = np.exp(-x * x / (2 * sigma * sigma))
+    k /= k.sum()
+    out = []
     for _ in range(2):
-        n = rng.random((h, w), dtype=np.float32) * 2 - 1
-        ref.append(cv2.GaussianBlur(n, (17, 17), sigma) * alpha)
+        n = rng.random((h, w), dtype=np.float32).astype(np.float64) * 2 - 1
+        for ax in (0, 1):
+            if n.shape[ax] > 1:
+                n = ndimage.correlate1d(n, k, axis=ax, mode="mirror")
+        out.append(alpha * n)
     yy, xx = np.mgrid[0:h, 0:w]
-    np.testing.assert_allclose(mx - xx, ref[0], atol=1e-4)
-    np.testing.assert_allclose(my - yy, ref[1], atol=1e-4)
+    return xx + out[0], yy + out[1]
+
+
+@pytest.mark.parametrize("h, w, sigma", [(40, 50, 1.0), (33, 47, 2.9), (1, 9, 2.0), (7, 1, 1.5)])
+def test_elastic_maps_match_the_full_resolution_field_below_sigma_3(h, w, sigma):
+    alpha = 30.0
+    mx, my = d.elastic_maps((h, w), alpha, sigma, seed=3)
+    assert mx.dtype == my.dtype == np.float32 and mx.shape == (h, w)
+    rx, ry = full_resolution_elastic(h, w, alpha, sigma, 3)
+    np.testing.assert_allclose(mx, rx, atol=2e-4 * alpha)
+    np.testing.assert_allclose(my, ry, atol=2e-4 * alpha)
+    if h >= 17 and w >= 17:  # OpenCV's blur of the same noise (its reflect_101 needs room)
+        n = np.random.default_rng(3).random((2, h, w), dtype=np.float32) * 2 - 1
+        ref = cv2.GaussianBlur(n[0], (17, 17), sigma, borderType=cv2.BORDER_REFLECT_101) * alpha
+        np.testing.assert_allclose(mx - np.arange(w), ref, atol=2e-4 * alpha)
+
+
+@pytest.mark.parametrize("sigma", [3.0, 4.5, 6.0])
+def test_smooth_elastic_field_has_the_full_resolution_statistics(sigma):
+    """From sigma 3 the field is computed on a coarser grid: not the same values as the
+    full-resolution field of the same seed, but the same per-pixel spread and correlation
+    length, along both axes."""
+    ours, ref = [], []
+    for seed in range(30):
+        mx, my = d.elastic_maps((100, 100), 10.0, sigma, seed)
+        rx, ry = full_resolution_elastic(100, 100, 10.0, sigma, seed)
+        yy, xx = np.mgrid[0:100, 0:100]
+        ours += [mx - xx, (my - yy).T]
+        ref += [rx - xx, (ry - yy).T]
+    ours, ref = np.array(ours), np.array(ref)
+
+    def corr(f, lag):
+        return np.mean(f[..., lag:] * f[..., :-lag]) / np.mean(f * f)
+    assert abs(ours.mean()) < 0.1 * ref.std()
+    assert ours.std() == pytest.approx(ref.std(), rel=0.15)
+    for lag in (1, 3, 6):
+        assert corr(ours, lag) == pytest.approx(corr(ref, lag), abs=0.08)
+        assert corr(ours.transpose(0, 2, 1), lag) == pytest.approx(
+            corr(ref.transpose(0, 2, 1), lag), abs=0.08)
 
 
 def test_elastic_transform_is_remap_with_its_maps(rng):

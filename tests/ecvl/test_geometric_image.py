@@ -69,7 +69,7 @@ def test_other_channel_orders(rng):
     cxy = make(rng, (3, 9, 6), "cxy")
     out = ecvl.resize_dim(cxy, [3, 2], ecvl.InterpolationType.nearest)
     assert out.dims_ == [3, 3, 2] and out.channels_ == "cxy"
-    yxc = make(rng, (6, 9, 1), "yxc")  # canonical (x, y, c): the op permutes around the kernel
+    yxc = make(rng, (6, 9, 1), "yxc")  # canonical (y, x, c), as for "xyc"
     out = ecvl.mirror2d(yxc)
     assert np.array_equal(np.asarray(out), np.asarray(yxc)[:, ::-1])
     out = ecvl.resize_dim(yxc, [3, 2])

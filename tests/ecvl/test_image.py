@@ -20,7 +20,10 @@ DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.int64, np.float32
     ("xyzc", [5, 4, 2, 3], (2, 4, 5, 3)),
     ("xyo", [5, 4, 7], (4, 5, 7)),
     ("xyzt", [5, 4, 2, 6], (6, 2, 4, 5, 1)),
-    ("yxc", [4, 5, 3], (5, 4, 3)),
+    ("yxc", [4, 5, 3], (4, 5, 3)),
+    ("cyx", [3, 4, 5], (4, 5, 3)),
+    ("xzyc", [5, 2, 4, 3], (2, 4, 5, 3)),
+    ("yxt", [4, 5, 6], (6, 4, 5, 1)),
 ])
 def test_layout_contract(channels, dims, canon):
     img = Image(dims, DataType.uint8, channels)
@@ -29,7 +32,8 @@ def test_layout_contract(channels, dims, canon):
     assert c.shape == canon and c.flags.c_contiguous
     assert np.shares_memory(c, np.asarray(img))
     assert img.IsOwner() and img.contiguous_
-    # element mapping: canonical index (reversed non-channel axes, channel) == public index
+    # element mapping: canonical index (non-channel axes reversed, spatial ones as z, y, x;
+    # then the channel) == public index
     a = np.asarray(img)
     a[...] = np.arange(a.size, dtype=np.uint64).reshape(a.shape) % 251
     idx = tuple(d - 1 for d in dims)

@@ -4,6 +4,7 @@ import numpy as np
 from cython.parallel cimport prange
 from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t
 from libc.math cimport floor
+from ecvl._pixel cimport pixel_t, sat_u8
 
 cdef extern from "_color_u8.h" nogil:
     void col_perm3_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int i0, int i1, int i2,
@@ -23,16 +24,6 @@ def _simd_level(cap=None):
     return col_simd_get()
 
 
-ctypedef fused T:
-    uint8_t
-    int8_t
-    uint16_t
-    int16_t
-    int32_t
-    int64_t
-    float
-    double
-
 DEF SHIFT = 14
 DEF HALF = 8192
 # ITU-R BT.601 in 14-bit fixed point (OpenCV's values)
@@ -49,10 +40,6 @@ DEF CB2G = -5636
 DEF GR = 9798
 DEF GG = 19235
 DEF GB = 3735
-
-cdef inline uint8_t _sat8(int v) noexcept nogil:
-    return <uint8_t>(0 if v < 0 else (255 if v > 255 else v))
-
 
 def _check(src, dst, int cs, int cd):
     if src.ndim != 2 or dst.ndim != 2 or src.shape[0] != dst.shape[0] or src.shape[1] != cs \
@@ -104,8 +91,8 @@ cdef void _run_packed(int kind, const uint8_t *s, uint8_t *d, Py_ssize_t n, Py_s
                 min(n, (blk + 1) * BLOCK) - blk * BLOCK, a, b, c, stream)
 
 
-cdef void _shuffle_block(const T *s, T *d, Py_ssize_t n, Py_ssize_t cs, Py_ssize_t cd,
-                         const int *ix, T fill) noexcept nogil:
+cdef void _shuffle_block(const pixel_t *s, pixel_t *d, Py_ssize_t n, Py_ssize_t cs, Py_ssize_t cd,
+                         const int *ix, pixel_t fill) noexcept nogil:
     cdef Py_ssize_t i, k
     if cs == 3 and cd == 3:
         for i in range(n):
@@ -118,7 +105,7 @@ cdef void _shuffle_block(const T *s, T *d, Py_ssize_t n, Py_ssize_t cs, Py_ssize
             d[i * cd + k] = s[i * cs + ix[k]] if ix[k] >= 0 else fill
 
 
-def shuffle(const T[:, ::1] src, T[:, ::1] dst, idx, T fill, int nthreads):
+def shuffle(const pixel_t[:, ::1] src, pixel_t[:, ::1] dst, idx, pixel_t fill, int nthreads):
     """dst[:, k] = src[:, idx[k]] (idx[k] < 0: fill)."""
     cdef Py_ssize_t n = src.shape[0], cs = src.shape[1], cd = dst.shape[1], b, nb, e
     if dst.shape[0] != n or len(idx) != cd or cd > 4 or any(j >= cs for j in idx):
@@ -131,7 +118,7 @@ def shuffle(const T[:, ::1] src, T[:, ::1] dst, idx, T fill, int nthreads):
         raise ValueError("shuffle: fill needs a channel-count change")
     if n == 0:
         return
-    if T is uint8_t:
+    if pixel_t is uint8_t:
         if cs == 3 and cd == 3:
             with nogil:
                 _run_packed(K_PERM, &src[0, 0], &dst[0, 0], n, 3, ix[0], ix[1], ix[2],
@@ -206,8 +193,8 @@ def rgb_to_ycbcr_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int 
                 b = sp[i * cs + bi]
                 y = (r * R2Y + g * G2Y + b * B2Y + HALF) >> SHIFT
                 dp[i * cd + 0] = <uint8_t>y
-                dp[i * cd + 1] = _sat8(((b - y) * B2CB + (128 << SHIFT) + HALF) >> SHIFT)
-                dp[i * cd + 2] = _sat8(((r - y) * R2CR + (128 << SHIFT) + HALF) >> SHIFT)
+                dp[i * cd + 1] = sat_u8(((b - y) * B2CB + (128 << SHIFT) + HALF) >> SHIFT)
+                dp[i * cd + 2] = sat_u8(((r - y) * R2CR + (128 << SHIFT) + HALF) >> SHIFT)
 
 
 def ycbcr_to_rgb_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi, int bi,
@@ -232,9 +219,9 @@ def ycbcr_to_rgb_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int 
                 y = sp[i * cs + 0]
                 cb = sp[i * cs + 1] - 128
                 cr = sp[i * cs + 2] - 128
-                dp[i * cd + ri] = _sat8(y + ((cr * CR2R + HALF) >> SHIFT))
-                dp[i * cd + gi] = _sat8(y + ((cr * CR2G + cb * CB2G + HALF) >> SHIFT))
-                dp[i * cd + bi] = _sat8(y + ((cb * CB2B + HALF) >> SHIFT))
+                dp[i * cd + ri] = sat_u8(y + ((cr * CR2R + HALF) >> SHIFT))
+                dp[i * cd + gi] = sat_u8(y + ((cr * CR2G + cb * CB2G + HALF) >> SHIFT))
+                dp[i * cd + bi] = sat_u8(y + ((cb * CB2B + HALF) >> SHIFT))
 
 
 cdef extern from *:
@@ -326,6 +313,6 @@ def hsv_to_rgb_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi
                     r = t; g = p; b = v
                 else:
                     r = v; g = p; b = q
-                dp[i * cd + ri] = _sat8(<int>(r * 255.0 + 0.5))
-                dp[i * cd + gi] = _sat8(<int>(g * 255.0 + 0.5))
-                dp[i * cd + bi] = _sat8(<int>(b * 255.0 + 0.5))
+                dp[i * cd + ri] = sat_u8(<int>(r * 255.0 + 0.5))
+                dp[i * cd + gi] = sat_u8(<int>(g * 255.0 + 0.5))
+                dp[i * cd + bi] = sat_u8(<int>(b * 255.0 + 0.5))

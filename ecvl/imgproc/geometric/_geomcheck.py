@@ -8,8 +8,8 @@ import numbers
 
 import numpy as np
 
-from _deephealth.runtime import get_num_threads
-from ...core.enums import BorderType, InterpolationType
+from ..._kernels import parse_border, threads as _threads
+from ...core.enums import InterpolationType
 from ...core.errors import EcvlTypeError, EcvlValueError
 
 SUPPORTED_DTYPES = tuple(np.dtype(t) for t in (
@@ -54,24 +54,8 @@ def interpolation(value, op):
             f"{', '.join(m.name for m in InterpolationType)}") from None
 
 
-def border(value, op, allow_transparent=True):
-    """Parse a BorderType (member, int or name such as 'reflect_101')."""
-    if type(value) is BorderType and (allow_transparent
-                                      or value is not BorderType.BORDER_TRANSPARENT):
-        return value
-    try:
-        if isinstance(value, str):
-            name = value.upper()
-            bt = BorderType[name if name.startswith("BORDER_") else "BORDER_" + name]
-        else:
-            bt = BorderType(value)
-    except (KeyError, ValueError):
-        raise EcvlValueError(
-            f"{op}: unknown border type {value!r}; use one of "
-            f"{', '.join(m.name for m in BorderType)}") from None
-    if bt is BorderType.BORDER_TRANSPARENT and not allow_transparent:
-        raise EcvlValueError(f"{op}: BORDER_TRANSPARENT is not supported here")
-    return bt
+# Parse a BorderType (member, int or name such as 'reflect_101'): the one border parser.
+border = parse_border
 
 
 def border_values(value, nchan, op):
@@ -114,18 +98,13 @@ def sizes(values, n, op, what):
 
 
 # Below this many output elements per thread, waking a thread team (OpenMP threads sleep
-# between regions) costs more than the work it takes over.
+# between regions) costs more than the work it takes over (the rule: ecvl._kernels.threads).
 GRAIN = 1 << 18
 
 
 def threads(work=None):
     """Thread count for a kernel producing `work` elements (all configured threads if None)."""
-    if work is not None and work < 2 * GRAIN:  # one thread whatever the setting
-        return 1
-    n = int(get_num_threads())
-    if work is not None:
-        n = max(1, min(n, int(work) // GRAIN))
-    return n
+    return _threads(work, GRAIN)
 
 
 def acc_dtype(dtype):

@@ -17,6 +17,7 @@ from libc.stdlib cimport malloc, free
 
 from ecvl.core.enums import InterpolationType as _IT
 from ecvl.imgproc.geometric._geomcheck import GRAIN, threads as _threads
+from ecvl._pixel cimport clamp, geom_floor, geom_round, geom_round64, pixel_t, store_sat
 from ecvl.imgproc.geometric._geomfast cimport plain_array
 
 cnp.import_array()
@@ -28,61 +29,19 @@ cdef Py_ssize_t _SERIAL = 2 * GRAIN
 cdef object _LINEAR = _IT.linear
 cdef object _AREA = _IT.area
 
-cdef extern from "_geommath.h" nogil:
-    int geom_round(double v)
-    int64_t geom_round64(double v)
-    int64_t geom_floor(double v)
-
-ctypedef fused pix_t:
-    uint8_t
-    int8_t
-    uint16_t
-    int16_t
-    int32_t
-    int64_t
-    float
-    double
-
 ctypedef fused acc_t:
     float
     double
 
 
-cdef inline double _clamp(double v, double lo, double hi) noexcept nogil:
-    return lo if v < lo else (hi if v > hi else v)
-
-
-cdef inline void _store(pix_t* p, double v) noexcept nogil:
-    # Saturate, then round half to even (OpenCV's saturate_cast); NaN stores 0 or INT_MIN.
-    if pix_t is float or pix_t is double:
-        p[0] = <pix_t>v
-    elif pix_t is uint8_t:
-        p[0] = <uint8_t>geom_round(_clamp(v, 0.0, 255.0))
-    elif pix_t is int8_t:
-        p[0] = <int8_t>geom_round(_clamp(v, -128.0, 127.0))
-    elif pix_t is uint16_t:
-        p[0] = <uint16_t>geom_round(_clamp(v, 0.0, 65535.0))
-    elif pix_t is int16_t:
-        p[0] = <int16_t>geom_round(_clamp(v, -32768.0, 32767.0))
-    elif pix_t is int32_t:
-        p[0] = <int32_t>geom_round(_clamp(v, -2147483648.0, 2147483647.0))
-    else:
-        if v >= 9.223372036854775807e18:
-            p[0] = <pix_t>0x7FFFFFFFFFFFFFFF
-        elif v <= -9.223372036854775808e18:
-            p[0] = <pix_t>(-0x7FFFFFFFFFFFFFFF - 1)
-        else:
-            p[0] = <pix_t>geom_round64(v)
-
-
-def hpass(const pix_t[:, :, ::1] src, acc_t[:, ::1] tmp, const int32_t[::1] xofs,
+def hpass(const pixel_t[:, :, ::1] src, acc_t[:, ::1] tmp, const int32_t[::1] xofs,
           const acc_t[::1] xw, int ksize, const uint8_t[::1] rows, int nthreads):
     """tmp[y, dx*C + c] = sum_k xw[dx*K + k] * src[y, xofs[dx*K + k], c] for rows[y] != 0."""
     cdef Py_ssize_t h = src.shape[0], C = src.shape[2]
     cdef Py_ssize_t dw = tmp.shape[1] // C
     cdef Py_ssize_t y, dx, c, k
-    cdef const pix_t* srow
-    cdef const pix_t* p
+    cdef const pixel_t* srow
+    cdef const pixel_t* p
     cdef acc_t* trow
     cdef acc_t s
     cdef acc_t w0, w1
@@ -113,7 +72,7 @@ def hpass(const pix_t[:, :, ::1] src, acc_t[:, ::1] tmp, const int32_t[::1] xofs
                         trow[dx * C + c] = s
 
 
-def vpass(const acc_t[:, ::1] tmp, pix_t[:, ::1] out, const int32_t[::1] yofs,
+def vpass(const acc_t[:, ::1] tmp, pixel_t[:, ::1] out, const int32_t[::1] yofs,
           const acc_t[::1] yw, int ksize, int nthreads):
     """out[dy, i] = saturate(sum_k yw[dy*K + k] * tmp[yofs[dy*K + k], i])."""
     cdef Py_ssize_t dh = out.shape[0], n = out.shape[1]
@@ -135,15 +94,15 @@ def vpass(const acc_t[:, ::1] tmp, pix_t[:, ::1] out, const int32_t[::1] yofs,
                     for i in range(n):
                         buf[i] = buf[i] + w * t[i]
             for i in range(n):
-                _store(&out[dy, i], buf[i])
+                store_sat(&out[dy, i], buf[i])
         free(buf)
 
 
-cdef void _hrow(const pix_t* srow, acc_t* trow, Py_ssize_t dw, Py_ssize_t C,
+cdef void _hrow(const pixel_t* srow, acc_t* trow, Py_ssize_t dw, Py_ssize_t C,
                const int32_t* xofs, const acc_t* xw, int ksize) noexcept nogil:
     """One row of the horizontal pass: trow[dx*C + c] = sum_k xw * srow[xofs*C + c]."""
     cdef Py_ssize_t dx, c, k, d
-    cdef const pix_t* p
+    cdef const pixel_t* p
     cdef acc_t s, w0, w1
     if ksize == 2 and C == 3:
         for dx in range(dw):
@@ -171,7 +130,7 @@ cdef void _hrow(const pix_t* srow, acc_t* trow, Py_ssize_t dw, Py_ssize_t C,
                 trow[dx * C + c] = s
 
 
-def resize2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1] xofs,
+def resize2d(const pixel_t[:, :, ::1] src, pixel_t[:, :, ::1] out, const int32_t[::1] xofs,
              const acc_t[::1] xw, int kx, const int32_t[::1] yofs, const acc_t[::1] yw, int ky,
              int nthreads):
     """Separable resize with the horizontal pass of each needed source row kept per thread.
@@ -187,7 +146,7 @@ def resize2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1
     cdef Py_ssize_t* rowid
     cdef const acc_t* t
     cdef acc_t w
-    cdef pix_t* o
+    cdef pixel_t* o
     with nogil, parallel(num_threads=nthreads):
         bufs = <acc_t*>malloc((ky + 1) * n * sizeof(acc_t))
         rowid = <Py_ssize_t*>malloc(ky * sizeof(Py_ssize_t))
@@ -213,7 +172,7 @@ def resize2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1
                         acc[i] = acc[i] + w * t[i]
             o = &out[dy, 0, 0]
             for i in range(n):
-                _store(&o[i], acc[i])
+                store_sat(&o[i], acc[i])
         free(rowid)
         free(bufs)
 
@@ -287,34 +246,34 @@ def resize2d_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] out, const int3
         free(bufs)
 
 
-def half2x2(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, int nthreads):
+def half2x2(const pixel_t[:, :, ::1] src, pixel_t[:, :, ::1] out, int nthreads):
     """Exact 2x2 box average (the shape of bilinear and area resize at an exact factor of 2)."""
     cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1], C = out.shape[2]
     cdef Py_ssize_t dy, dx, c, rs = src.shape[1] * C
-    cdef const pix_t* a
-    cdef pix_t* o
+    cdef const pixel_t* a
+    cdef pixel_t* o
     cdef int32_t s
     if src.shape[0] < 2 * dh or src.shape[1] < 2 * dw or src.shape[2] != C:
         raise ValueError(f"half2x2: a {src.shape[0]} x {src.shape[1]} x {src.shape[2]} source "
                          f"does not cover a {dh} x {dw} x {C} output twice")
-    if pix_t is uint8_t:
+    if pixel_t is uint8_t:
         _half_u8(&src[0, 0, 0], &out[0, 0, 0], dh, dw, C, rs, nthreads)
     else:
         with nogil:
             for dy in prange(dh, num_threads=nthreads, schedule='dynamic', chunksize=16):
                 a = &src[2 * dy, 0, 0]
                 o = &out[dy, 0, 0]
-                if pix_t is uint16_t or pix_t is int8_t or pix_t is int16_t:
+                if pixel_t is uint16_t or pixel_t is int8_t or pixel_t is int16_t:
                     for dx in range(dw):
                         for c in range(C):
                             s = (<int32_t>a[2 * dx * C + c] + <int32_t>a[(2 * dx + 1) * C + c]
                                  + <int32_t>a[rs + 2 * dx * C + c]
                                  + <int32_t>a[rs + (2 * dx + 1) * C + c])
-                            o[dx * C + c] = <pix_t>((s + 2) >> 2)
+                            o[dx * C + c] = <pixel_t>((s + 2) >> 2)
                 else:
                     for dx in range(dw):
                         for c in range(C):
-                            _store(&o[dx * C + c],
+                            store_sat(&o[dx * C + c],
                                    0.25 * (<double>a[2 * dx * C + c]
                                            + <double>a[(2 * dx + 1) * C + c]
                                            + <double>a[rs + 2 * dx * C + c]
@@ -378,13 +337,13 @@ def half_fast(arr, size, interp):
     return out
 
 
-def gather2d(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const int32_t[::1] yofs,
+def gather2d(const pixel_t[:, :, ::1] src, pixel_t[:, :, ::1] out, const int32_t[::1] yofs,
              const int32_t[::1] xofs, int nthreads):
     """out[dy, dx, :] = src[yofs[dy], xofs[dx], :] (nearest-neighbour resampling)."""
     cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1], C = out.shape[2]
     cdef Py_ssize_t dy, dx, c
-    cdef const pix_t* srow
-    cdef pix_t* o
+    cdef const pixel_t* srow
+    cdef pixel_t* o
     with nogil:
         for dy in prange(dh, num_threads=nthreads, schedule='dynamic', chunksize=16):
             srow = &src[yofs[dy], 0, 0]

@@ -21,6 +21,7 @@ from libc.stdlib cimport malloc, free
 
 from ecvl.core.enums import BorderType as _BT
 from ecvl.core.enums import InterpolationType as _IT
+from ecvl._pixel cimport clamp, geom_floor, geom_round, geom_round64, pixel_t, store_sat
 from ecvl.imgproc.geometric._geomfast cimport plain_array
 
 cnp.import_array()
@@ -30,11 +31,6 @@ cdef object _AREA = _IT.area
 # The borders affine_fast takes, in the order of their codes (B_CONSTANT ... B_REFLECT101).
 cdef tuple _BORDERS = (_BT.BORDER_CONSTANT, _BT.BORDER_REPLICATE, _BT.BORDER_REFLECT,
                        _BT.BORDER_WRAP, _BT.BORDER_REFLECT_101)
-
-cdef extern from "_geommath.h" nogil:
-    int geom_round(double v)
-    int64_t geom_round64(double v)
-    int64_t geom_floor(double v)
 
 cdef extern from "_warp_u8.h" nogil:
     Py_ssize_t wpu8_bilinear_row(const uint8_t* src, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t C,
@@ -58,16 +54,6 @@ def set_simd(bint enabled):
     _simd = wpu8_simd_level() if enabled else 0
     return bool(_simd)
 
-ctypedef fused pix_t:
-    uint8_t
-    int8_t
-    uint16_t
-    int16_t
-    int32_t
-    int64_t
-    float
-    double
-
 cdef enum:
     TAB = 32
     # border modes (values of ecvl.BorderType)
@@ -80,33 +66,6 @@ cdef enum:
 
 # |coordinate| clamp, in pixels, so that integer conversions never overflow.
 cdef double MAXC = 1073741824.0
-
-
-cdef inline double _clamp(double v, double lo, double hi) noexcept nogil:
-    return lo if v < lo else (hi if v > hi else v)
-
-
-cdef inline void _store(pix_t* p, double v) noexcept nogil:
-    # Saturate, then round half to even (OpenCV's saturate_cast); NaN stores 0 or INT_MIN.
-    if pix_t is float or pix_t is double:
-        p[0] = <pix_t>v
-    elif pix_t is uint8_t:
-        p[0] = <uint8_t>geom_round(_clamp(v, 0.0, 255.0))
-    elif pix_t is int8_t:
-        p[0] = <int8_t>geom_round(_clamp(v, -128.0, 127.0))
-    elif pix_t is uint16_t:
-        p[0] = <uint16_t>geom_round(_clamp(v, 0.0, 65535.0))
-    elif pix_t is int16_t:
-        p[0] = <int16_t>geom_round(_clamp(v, -32768.0, 32767.0))
-    elif pix_t is int32_t:
-        p[0] = <int32_t>geom_round(_clamp(v, -2147483648.0, 2147483647.0))
-    else:
-        if v >= 9.223372036854775807e18:
-            p[0] = <pix_t>0x7FFFFFFFFFFFFFFF
-        elif v <= -9.223372036854775808e18:
-            p[0] = <pix_t>(-0x7FFFFFFFFFFFFFFF - 1)
-        else:
-            p[0] = <pix_t>geom_round64(v)
 
 
 cdef inline Py_ssize_t _border(Py_ssize_t p, Py_ssize_t n, int mode) noexcept nogil:
@@ -137,7 +96,7 @@ cdef inline Py_ssize_t _border(Py_ssize_t p, Py_ssize_t n, int mode) noexcept no
 
 
 cdef inline int64_t _fix(double v) noexcept nogil:
-    return geom_round64(_clamp(v, -MAXC * 1024.0, MAXC * 1024.0))
+    return geom_round64(clamp(v, -MAXC * 1024.0, MAXC * 1024.0))
 
 
 cdef inline void _weights(double f, int ksize, const double* wtab, double* w) noexcept nogil:
@@ -161,7 +120,7 @@ cdef inline void _weights(double f, int ksize, const double* wtab, double* w) no
             w[k] = wtab[q * 8 + k]
 
 
-cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
+cdef void _sample_row(const pixel_t[:, :, ::1] src, pixel_t* out, const double* X,
                       const double* Y, Py_ssize_t w, int ksize, const double* wtab,
                       int border, const double* bval) noexcept nogil:
     """Interpolate one output row at the source coordinates X, Y (pixels)."""
@@ -171,8 +130,8 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
     cdef Py_ssize_t yi[8]
     cdef double wx[8]
     cdef double wy[8]
-    cdef const pix_t* p
-    cdef const pix_t* p1
+    cdef const pixel_t* p
+    cdef const pixel_t* p1
     cdef double s, wyk, fx, fy, xf, yf
     cdef float f00, f01, f10, f11
     cdef bint outside
@@ -185,8 +144,8 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
         if not (xf == xf and yf == yf):  # NaN: outside
             xf = -MAXC
             yf = -MAXC
-        xf = _clamp(xf, -MAXC, MAXC)
-        yf = _clamp(yf, -MAXC, MAXC)
+        xf = clamp(xf, -MAXC, MAXC)
+        yf = clamp(yf, -MAXC, MAXC)
         if ksize == 1:
             ix = <Py_ssize_t>geom_floor(xf + 0.5)
             iy = <Py_ssize_t>geom_floor(yf + 0.5)
@@ -201,7 +160,7 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
             iy = _border(iy, sh, border)
             if ix < 0 or iy < 0:
                 for c in range(C):
-                    _store(&out[x * C + c], bval[c])
+                    store_sat(&out[x * C + c], bval[c])
             else:
                 p = &src[iy, ix, 0]
                 for c in range(C):
@@ -226,7 +185,7 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
             if ksize == 2:
                 p = &src[y0, x0, 0]
                 p1 = &src[y0 + 1, x0, 0]
-                if pix_t is uint8_t:
+                if pixel_t is uint8_t:
                     # 11-bit fixed-point weights per axis: integer math, |error| < 0.07 level.
                     wx1 = geom_round(fx * 2048.0)
                     wy1 = geom_round(fy * 2048.0)
@@ -250,13 +209,13 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
                 f01 = <float>(fx * (1.0 - fy))
                 f10 = <float>((1.0 - fx) * fy)
                 f11 = <float>(fx * fy)
-                if pix_t is uint8_t or pix_t is int8_t or pix_t is uint16_t or pix_t is int16_t or pix_t is float:
+                if pixel_t is uint8_t or pixel_t is int8_t or pixel_t is uint16_t or pixel_t is int16_t or pixel_t is float:
                     for c in range(C):
-                        _store(&out[x * C + c], <double>(f00 * <float>p[c] + f01 * <float>p[C + c]
+                        store_sat(&out[x * C + c], <double>(f00 * <float>p[c] + f01 * <float>p[C + c]
                                                          + f10 * <float>p1[c] + f11 * <float>p1[C + c]))
                 else:
                     for c in range(C):
-                        _store(&out[x * C + c],
+                        store_sat(&out[x * C + c],
                                (1.0 - fy) * ((1.0 - fx) * <double>p[c] + fx * <double>p[C + c])
                                + fy * ((1.0 - fx) * <double>p1[c] + fx * <double>p1[C + c]))
                 continue
@@ -270,7 +229,7 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
                     for kx in range(ksize):
                         wyk = wyk + wx[kx] * <double>p[kx * C]
                     s = s + wy[ky] * wyk
-                _store(&out[x * C + c], s)
+                store_sat(&out[x * C + c], s)
             continue
         # Near or past the edge: resolve every tap through the border rule.
         if border == B_TRANSPARENT:
@@ -289,7 +248,7 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
                     outside = False
         for c in range(C):
             if outside:
-                _store(&out[x * C + c], bval[c])
+                store_sat(&out[x * C + c], bval[c])
                 continue
             s = 0
             for ky in range(ksize):
@@ -300,7 +259,7 @@ cdef void _sample_row(const pix_t[:, :, ::1] src, pix_t* out, const double* X,
                     else:
                         wyk = wyk + wx[kx] * <double>src[yi[ky], xi[kx], c]
                 s = s + wy[ky] * wyk
-            _store(&out[x * C + c], s)
+            store_sat(&out[x * C + c], s)
 
 
 cdef void _const_u8(Py_ssize_t C, int border, const double* bval,
@@ -308,16 +267,16 @@ cdef void _const_u8(Py_ssize_t C, int border, const double* bval,
     cdef Py_ssize_t i
     if border == B_CONSTANT and C <= 64:
         for i in range(C):
-            _store(&cval[i], bval[i])
+            store_sat(&cval[i], bval[i])
 
 
-cdef void _sample(const pix_t[:, :, ::1] src, pix_t* out, const double* X, const double* Y,
+cdef void _sample(const pixel_t[:, :, ::1] src, pixel_t* out, const double* X, const double* Y,
                   Py_ssize_t w, int ksize, const double* wtab, int border, const double* bval,
                   Py_ssize_t* edge) noexcept nogil:
     """_sample_row, with uint8 bilinear interiors taken by the fixed-point row kernel."""
     cdef Py_ssize_t ne, i, x, C = src.shape[2]
     cdef uint8_t cval[64]
-    if pix_t is uint8_t:
+    if pixel_t is uint8_t:
         if ksize == 2:
             _const_u8(C, border, bval, cval)
             ne = wpu8_bilinear_row(&src[0, 0, 0], src.shape[0], src.shape[1], C, out, X, Y, w,
@@ -333,7 +292,7 @@ cdef void _sample(const pix_t[:, :, ::1] src, pix_t* out, const double* X, const
 include "_warp_affine_u8.pxi"
 
 
-def warp_affine(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const double[::1] m,
+def warp_affine(const pixel_t[:, :, ::1] src, pixel_t[:, :, ::1] out, const double[::1] m,
                 int ksize, const double[::1] wtab, int border, const double[::1] bval,
                 int nthreads):
     """out[y, x] = src(m[0]*x + m[1]*y + m[2], m[3]*x + m[4]*y + m[5]) (m maps dst -> src).
@@ -350,7 +309,7 @@ def warp_affine(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const double[:
     cdef double x0, y0
     cdef int64_t qx0, qy0
     cdef int fb
-    if pix_t is uint8_t:
+    if pixel_t is uint8_t:
         if ksize == 2:
             fb = wpu8_affine_bits(&m[0], dh, dw)
             if fb:
@@ -384,7 +343,7 @@ def warp_affine(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const double[:
         free(X)
 
 
-def remap(const pix_t[:, :, ::1] src, pix_t[:, :, ::1] out, const float[:, ::1] mapx,
+def remap(const pixel_t[:, :, ::1] src, pixel_t[:, :, ::1] out, const float[:, ::1] mapx,
           const float[:, ::1] mapy, int ksize, const double[::1] wtab, int border,
           const double[::1] bval, int nthreads):
     """out[y, x] = src(mapx[y, x], mapy[y, x]) with interpolation and border rule."""

@@ -74,9 +74,9 @@ def label2d(const uint8_t[:, ::1] mask, int32_t[:, ::1] out, int connectivity, i
         return 0
     cdef bint conn8 = connectivity == 8
     cdef Py_ssize_t half = (W + 1) // 2, nlab = H * half + 1
-    # small images are not worth waking a thread team; large ones get strips of >= 64 rows,
-    # two per thread for balance (even-aligned for the 2x2 blocks)
-    cdef int nt = max(1, nthreads) if H * W >= 65536 else 1
+    # the caller sizes nthreads to the image; strips of >= 64 rows, two per thread for
+    # balance (even-aligned for the 2x2 blocks)
+    cdef int nt = max(1, nthreads)
     cdef int ns = 1 if nt == 1 else <int>max(1, min(2 * nt, H // 64, MAX_STRIPS))
     cdef Py_ssize_t st[MAX_STRIPS + 1]
     cdef int32_t base[MAX_STRIPS]

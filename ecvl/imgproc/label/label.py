@@ -10,6 +10,7 @@ from ...core.enums import ColorType
 from ...core.errors import EcvlValueError
 from ...core._twins import pyecvl_twin
 from . import _label
+from ..._kernels import threads
 from .._kernutil import as_image_array, deliver, image_canonical, nthreads
 
 __all__ = [
@@ -80,7 +81,8 @@ def label_array(mask, connectivity=8):
         raise EcvlValueError(f"{op}: connectivity must be 4 or 8, got {connectivity!r}")
     m = _mask(mask, op)
     out = np.empty(m.shape, np.int32)
-    n = _label.label2d(m, out, int(connectivity), nthreads())
+    # small images are not worth waking a thread team (strips of 32768 pixels at least)
+    n = _label.label2d(m, out, int(connectivity), threads(m.size, 1 << 15))
     return out, int(n)
 
 

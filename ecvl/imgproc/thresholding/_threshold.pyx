@@ -5,16 +5,7 @@ from cython.parallel cimport prange, threadid
 from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t, uint32_t
 from libc.string cimport memset
 from libc.stdlib cimport calloc, free
-
-ctypedef fused T:
-    uint8_t
-    int8_t
-    uint16_t
-    int16_t
-    int32_t
-    int64_t
-    float
-    double
+from ecvl._pixel cimport pixel_t
 
 ctypedef fused U:
     uint8_t
@@ -23,22 +14,22 @@ ctypedef fused U:
 DEF BLOCK = 32768
 
 
-cdef void _thr_block(const T *s, T *d, Py_ssize_t n, T th, T hi, T lo) noexcept nogil:
+cdef void _thr_block(const pixel_t *s, pixel_t *d, Py_ssize_t n, pixel_t th, pixel_t hi, pixel_t lo) noexcept nogil:
     # plain pointers and locals so the compiler sees a simple, vectorisable loop
     cdef Py_ssize_t i
     for i in range(n):
         d[i] = hi if s[i] > th else lo
 
 
-def threshold(const T[::1] src, T[::1] dst, T th, T hi, T lo, int nthreads):
+def threshold(const pixel_t[::1] src, pixel_t[::1] dst, pixel_t th, pixel_t hi, pixel_t lo, int nthreads):
     """dst[i] = hi if src[i] > th else lo."""
     cdef Py_ssize_t n = src.shape[0], nb, b
     if dst.shape[0] != n:
         raise ValueError("threshold: src/dst sizes differ")
     if n == 0:
         return
-    cdef const T *sp = &src[0]
-    cdef T *dp = &dst[0]
+    cdef const pixel_t *sp = &src[0]
+    cdef pixel_t *dp = &dst[0]
     nb = (n + BLOCK - 1) // BLOCK
     with nogil:
         for b in prange(nb, num_threads=max(1, nthreads), schedule='dynamic'):

@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""Compiled part of the coarse elastic field (see ``fields.py``, which validates inputs)."""
+"""Compiled part of the coarse elastic field (see ``distortion.py``, which validates inputs)."""
 
 from libc.math cimport exp
 from libc.stdlib cimport malloc, free
