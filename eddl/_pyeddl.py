@@ -11,18 +11,24 @@ from .compserv import CS_COMPSS, CS_CPU, CS_FPGA, CS_GPU, CompServ
 from .layers import TRMODE, TSMODE, Layer
 from .layers.factories import *  # noqa: F401,F403
 from .layers.factories import __all__ as _layer_names
-from .losses import Loss, get_loss
 from .layers.registry import forwarder
-from .model.netloss import NetLoss, compute_loss, compute_metric, newloss, newmetric, optimize
+from .losses import Loss, get_loss
 from .metrics import Metric, get_metric
-from .model import Model as _Model, NonFiniteLossError
-from .model import evaluate as _evaluate, fit as _fit, plot as _plot, predict as _predict
-from .model import load as _load, random_indices as _random_indices, save as _save
+from .model import Model as _Model
+from .model import NonFiniteLossError
+from .model import evaluate as _evaluate
+from .model import fit as _fit
+from .model import load as _load
+from .model import plot as _plot
+from .model import predict as _predict
+from .model import random_indices as _random_indices
+from .model import save as _save
 from .model import summary as _summary
 from .model.accessors import *  # noqa: F401,F403
 from .model.accessors import __all__ as _accessor_names
 from .model.accessors import as_tensor as _as_tensor
 from .model.model import model_from_json
+from .model.netloss import NetLoss, compute_loss, compute_metric, newloss, newmetric, optimize
 
 __all__ = list(_layer_names) + list(_accessor_names) + [
     "Model", "build", "fit", "evaluate", "predict", "summary", "plot", "save", "load",

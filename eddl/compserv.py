@@ -5,6 +5,7 @@ import sys
 import warnings
 
 from _deephealth.runtime import get_num_threads, set_num_threads
+
 from .backend import registry
 
 __all__ = ["CompServ", "CS_CPU", "CS_GPU", "CS_FPGA", "CS_COMPSS"]
@@ -124,7 +125,8 @@ class CompServ:
     @property
     def backend(self):
         """The backend module (:attr:`backend_name` of :mod:`eddl.backend`), imported on first
-        use; it provides :mod:`eddl.backend.contract`."""
+        use; it provides :mod:`eddl.backend.contract`.
+        """
         if self._backend is None:
             self._backend = registry.get(self.backend_name)
         return self._backend

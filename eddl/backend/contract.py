@@ -106,7 +106,8 @@ class Pool(Protocol):
     """``be.pool``: max and average pooling; windows are clipped to the input (padding never
     wins a max and is not counted in an average) and the output size says how far the last
     window reaches. ``indices`` is an int32 buffer shaped like the output whose encoding only
-    the same backend's ``max_pool_backward`` reads."""
+    the same backend's ``max_pool_backward`` reads.
+    """
 
     def max_pool_forward(self, x, out, indices, size, stride, pad): """Window maxima."""
     def max_pool_backward(self, dy, indices, dx, accumulate=False): """Route ``dy`` to maxima."""
@@ -118,7 +119,8 @@ class Pool(Protocol):
 @runtime_checkable
 class Norm(Protocol):
     """``be.norm``: statistics and affine maps over ``A x C x L`` arrays, one statistic per
-    ``C`` index (batch normalization passes ``N x C x spatial``)."""
+    ``C`` index (batch normalization passes ``N x C x spatial``).
+    """
 
     def stats(self, x, mean, var, invstd, eps): """Per-``c`` mean, biased variance, 1/std."""
     def affine(self, x, out, scale, shift): """``out = x * scale[c] + shift[c]``."""
@@ -129,7 +131,8 @@ class Norm(Protocol):
 @runtime_checkable
 class Resample(Protocol):
     """``be.resample``: separable nearest/linear resampling, one ``out x in`` matrix per
-    spatial axis (ONNX ``Resize`` coordinate transformations)."""
+    spatial axis (ONNX ``Resize`` coordinate transformations).
+    """
 
     def resample_matrix(self, n_in, n_out, mode="nearest", transform="asymmetric",
                         dtype="float32"): """The matrix resampling one axis."""
@@ -175,7 +178,8 @@ class Backend(Protocol):
     def to_host(self, a): """``a`` as a NumPy array (no copy where the memory is shared)."""
     def from_host(self, a, dtype=None, out=None, rows=None):
         """Host array ``a`` (its rows ``rows`` when given) as a device array, or copied and cast
-        into the device buffer ``out``."""
+        into the device buffer ``out``.
+        """
     def scalar(self, value, dtype): """``value`` as a 0-d device array of ``dtype``."""
     def gemm(self, a, b, out=None, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
         """``out = alpha * op(a) @ op(b) + beta * out``."""

@@ -58,26 +58,31 @@ class GlorotNormal(_Scaled):
 
 class GlorotUniform(_Scaled):
     """Uniform in ``+-sqrt(6 / (fan_in + fan_out))``."""
+
     normal = False
 
 
 class HeNormal(_Scaled):
     """Normal with variance ``2 / fan_in``."""
+
     mode, gain = "in", 2.0
 
 
 class HeUniform(_Scaled):
     """Uniform in ``+-sqrt(6 / fan_in)``."""
+
     mode, gain, normal = "in", 2.0, False
 
 
 class LeCunNormal(_Scaled):
     """Normal with variance ``1 / fan_in``."""
+
     mode = "in"
 
 
 class LeCunUniform(_Scaled):
     """Uniform in ``+-sqrt(3 / fan_in)``."""
+
     mode, normal = "in", False
 
 
@@ -129,7 +134,8 @@ class Zeros(Constant):
 
 class Orthogonal(Initializer):
     """(Semi-)orthogonal matrix times ``gain`` (Saxe et al. 2014), over the flattened
-    ``fan_in x rest`` view of the weight."""
+    ``fan_in x rest`` view of the weight.
+    """
 
     def __init__(self, gain=1.0, seed=None):
         super().__init__(seed)

@@ -41,7 +41,8 @@ def _auto_name(prefix):
 
 def _snapshot(value):
     """Copies of the containers in constructor arguments, so that a list the caller changes
-    later does not change the layer's configuration (layers and other values are shared)."""
+    later does not change the layer's configuration (layers and other values are shared).
+    """
     if type(value) in (list, tuple):
         return type(value)(_snapshot(v) for v in value)
     if type(value) is dict:

@@ -15,8 +15,8 @@ are differentiable and share one implementation.
 
 from .base import TRMODE
 from .conv import int_tuple
-from .remap import Affine, Remap, check_mode, finite, range2
 from .registry import register_factory, register_layer
+from .remap import Affine, Remap, check_mode, finite, range2
 
 __all__ = ["CenteredCrop", "Crop", "CropScale", "Cutout", "Flip", "RandomCrop", "RandomCropScale",
            "RandomCutout", "RandomFlip", "RandomRotation", "RandomScale", "RandomShift", "Rotate",

@@ -7,8 +7,20 @@ choose between layer classes (a merge of two layers or an operator with a consta
 an argument from the parent's shape; they are registered in the same table.
 """
 
-from . import activations, conv, core, da, merge, noise, normalization  # noqa: F401
-from . import operators, pool, reductions, reshape, upsampling  # noqa: F401
+from . import (  # noqa: F401
+    activations,
+    conv,
+    core,
+    da,
+    merge,
+    noise,
+    normalization,
+    operators,
+    pool,
+    reductions,
+    reshape,
+    upsampling,
+)
 from .activations import Activation
 from .base import Layer
 from .registry import PYEDDL, factory_function, register_factory

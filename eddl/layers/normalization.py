@@ -344,7 +344,8 @@ class LayerNormalization(_SampleNorm):
     " The variance is the biased one (divided by the number of values)."))
 class Norm(_SampleNorm):
     """Standardize each sample: ``(x - mean) / sqrt(var + epsilon)``, with the mean and the
-    (biased) variance of all the sample's values; no scale or shift."""
+    (biased) variance of all the sample's values; no scale or shift.
+    """
 
     prefix = "norm"
 
@@ -420,7 +421,8 @@ class _ExtremaNorm(Layer):
     "    position."))
 class NormMax(_ExtremaNorm):
     """Divide each sample by its maximum: ``x / (max + epsilon)`` (meant for non-negative
-    inputs: a maximum near ``-epsilon`` makes the result blow up, as in EDDL)."""
+    inputs: a maximum near ``-epsilon`` makes the result blow up, as in EDDL).
+    """
 
     prefix = "normmax"
 

@@ -63,7 +63,8 @@ def _parse_params(text, where):
 
 def constructor_parameters(cls):
     """The parameters of ``cls.__init__`` without ``self`` (a list of ``inspect.Parameter``);
-    for a function, its parameters."""
+    for a function, its parameters.
+    """
     if not isinstance(cls, type):
         return list(inspect.signature(cls).parameters.values())
     return list(inspect.signature(cls.__init__).parameters.values())[1:]
@@ -243,10 +244,11 @@ def layer_class(name):
                      f"{hint}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def factory_function(name):
     """The function ``eddl.<name>``: the :class:`Factory` wrapped with its own name,
-    signature and docstring (built once per name)."""
+    signature and docstring (built once per name).
+    """
     f = PYEDDL.get(name)
     return f.func if f.func is not None else _function(f, "eddl.layers.factories")
 

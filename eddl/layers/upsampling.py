@@ -15,8 +15,8 @@ forward and backward passes.
 
 from .base import Layer
 from .conv import int_tuple
-from .remap import reflect_index
 from .registry import register_layer
+from .remap import reflect_index
 
 __all__ = ["Resample", "UpSampling2D", "UpSampling3D", "Resize", "Scale", "Pad"]
 

@@ -20,7 +20,8 @@ __all__ = ["train_batch", "eval_batch", "next_batch", "set_mode", "reset_loss", 
 
 def as_tensor(a, be=None):
     """Wrap array ``a`` of backend ``be`` (the CPU when None) in an :class:`eddl.Tensor`
-    without copying; the tensor's device is the backend's."""
+    without copying; the tensor's device is the backend's.
+    """
     from ..tensor import Tensor
     return Tensor._wrap(a, 0 if be is None else be.device)
 

@@ -8,7 +8,7 @@ over the fine-grained steps defined here: :meth:`Model.forward`, :meth:`Model.co
 import json
 import math
 
-from ..compserv import CompServ, CS_CPU
+from ..compserv import CS_CPU, CompServ
 from ..initializers import fans_of, get_initializer
 from ..layers.activations import Activation
 from ..layers.base import TRMODE, TSMODE
@@ -270,7 +270,8 @@ class Model:
 
     def backward_from(self, layers, deltas):
         """Back-propagate given output gradients: ``deltas[i]`` is d(objective)/d(output of
-        ``layers[i]``) for the current batch (graph-defined losses use this)."""
+        ``layers[i]``) for the current batch (graph-defined losses use this).
+        """
         for l in self.layers:
             l._delta_set = False
         for l, d in zip(layers, deltas):
@@ -393,7 +394,8 @@ class Model:
 
     def get_parameters(self, deepcopy=False):
         """Per layer, its parameter arrays followed by its states (e.g. BatchNormalization's
-        moving ``mean`` and ``variance``), as live references unless ``deepcopy``."""
+        moving ``mean`` and ``variance``), as live references unless ``deepcopy``.
+        """
         return [[p.copy() if deepcopy else p for p in list(l.params) + list(l.states)]
                 for l in self.layers]
 
@@ -458,7 +460,8 @@ class Model:
 
     def to_json(self, **kwargs):
         """:meth:`get_config` as JSON text (``kwargs`` go to :func:`json.dumps`, e.g.
-        ``indent=2``); read it back with :func:`eddl.model_from_json`."""
+        ``indent=2``); read it back with :func:`eddl.model_from_json`.
+        """
         return json.dumps(self.get_config(), **kwargs)
 
     def __repr__(self):

@@ -11,7 +11,8 @@ __all__ = ["Schedule", "StepDecay", "ExponentialDecay", "CosineDecay", "ReduceLR
 
 class Schedule:
     """Base class: ``rate(epoch)`` gives the learning rate for the next epoch (0-based count
-    of finished epochs)."""
+    of finished epochs).
+    """
 
     def attach(self, opt):
         self.opt = opt
@@ -76,7 +77,8 @@ class CosineDecay(Schedule):
 
 class ReduceLROnPlateau(Schedule):
     """Multiply the rate by ``factor`` when the epoch loss has not improved by ``min_delta``
-    for ``patience`` epochs (never below ``min_lr``)."""
+    for ``patience`` epochs (never below ``min_lr``).
+    """
 
     _state_names = ("base_lr", "best", "wait")
 

@@ -116,7 +116,8 @@ class CompareMixin(TensorBase):
     @staticmethod
     def equivalent(A, B, atol=1e-08, rtol=1e-05, equal_nan=False, verbose=True):
         """1 when ``A`` and ``B`` have the same shape and close values, else 0 (PyEDDL order
-        of tolerances: ``atol`` first)."""
+        of tolerances: ``atol`` first).
+        """
         if A.shape != B.shape:
             if verbose:
                 print(f"equivalent: shapes differ: {A.shape} vs {B.shape}")

@@ -10,7 +10,7 @@ import numpy as np
 
 from ._base import TensorBase
 from ._checks import as_dtype, is_scalar, norm_shape
-from .device import DEV_CPU, device_kind, backend_for
+from .device import DEV_CPU, backend_for, device_kind
 
 __all__ = ["CreationMixin"]
 
@@ -125,7 +125,8 @@ class CreationMixin(TensorBase):
     @classmethod
     def range(cls, start, end, step=1.0, dev=DEV_CPU, dtype="float32"):
         """Like :meth:`arange` but ``end`` is included: ``floor((end - start) / step) + 1``
-        elements."""
+        elements.
+        """
         n = cls._count(start, end, step, "range", lambda q: math.floor(q + 1e-9) + 1)
         return cls._seq(start, step, n, dev, dtype, "range")
 

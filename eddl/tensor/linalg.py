@@ -10,7 +10,8 @@ __all__ = ["LinalgMixin"]
 
 def _gemm_operand(x):
     """Return ``(array, transposed)`` so BLAS sees a C-contiguous matrix without a copy when
-    ``x`` is a transposed view."""
+    ``x`` is a transposed view.
+    """
     if x.flags.c_contiguous:
         return x, False
     if x.flags.f_contiguous:

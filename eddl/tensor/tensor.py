@@ -14,8 +14,8 @@ from .device import DEV_CPU, DEV_FPGA, DEV_GPU, backend_for, check_device, devic
 from .elementwise import ElementwiseMixin
 from .indexing import IndexingMixin
 from .io import IOMixin
-from .operators import OperatorMixin
 from .linalg import LinalgMixin
+from .operators import OperatorMixin
 from .random import RandomMixin, manual_seed
 from .reduce import ReduceMixin
 from .shape import ShapeMixin

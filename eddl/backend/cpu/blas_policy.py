@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 from _deephealth.runtime import get_num_threads
+
 from . import _dense
 from .blas import gemm as _gemm
 
@@ -31,7 +32,8 @@ _HOOKS = []  # [(set_num_threads, get_num_threads)] once looked up; [None] when 
 
 def blas_thread_hooks():
     """``(set, get)`` ctypes functions of the loaded OpenBLAS, or None (other BLAS, or
-    threadpoolctl missing): then every product uses BLAS's own threading."""
+    threadpoolctl missing): then every product uses BLAS's own threading.
+    """
     if not _HOOKS:
         _HOOKS.append(_find_hooks())
     return _HOOKS[0]

@@ -165,13 +165,15 @@ def _dispatch(fn, x5, w5, y5, s3, p3, d3, groups, col, bg, acc, nt, gnt, wrt):
 
 def _tiled(out_spatial, w):
     """Whether a convolution with these output sizes and weights takes the tiled kernels:
-    tiles wide enough and weights that stay in cache while every tile streams past them."""
+    tiles wide enough and weights that stay in cache while every tile streams past them.
+    """
     return int(np.prod(out_spatial)) >= TILED_MIN_PIXELS and w.size <= TILED_MAX_WEIGHTS
 
 
 def _flipped_padding(dy, w, dx, stride, pad, dil):
     """Padding of the stride-1 convolution of ``dy`` that gives the input gradient, or None
-    when the convolution is strided or the flipped padding would be negative."""
+    when the convolution is strided or the flipped padding would be negative.
+    """
     nsp = dx.ndim - 2
     s3, p3, d3 = _geometry(nsp, stride, pad, dil)
     if any(v != 1 for v in s3):
@@ -188,7 +190,8 @@ def _flipped_padding(dy, w, dx, stride, pad, dil):
 
 def _tile_width(n, spatial, ck, nt, minimum):
     """Output pixels per task: a cache-sized tile, split further when the batch gives fewer
-    tasks than threads (batch 1 still uses every core)."""
+    tasks than threads (batch 1 still uses every core).
+    """
     L = int(np.prod(spatial))
     tw = min(L, max(TILE_ELEMENTS // max(ck, 1), minimum))
     ntile = -(-L // tw)

@@ -95,7 +95,8 @@ def _product(a, b, out, trans_a, trans_b, alpha, beta, batched):
 
 def gemm(a, b, out=None, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
     """``out = alpha * op(a) @ op(b) + beta * out`` for 2-D arrays (``beta`` ignored without
-    ``out``; with ``beta == 0`` the previous content of ``out`` is not read)."""
+    ``out``; with ``beta == 0`` the previous content of ``out`` is not read).
+    """
     return _product(a, b, out, trans_a, trans_b, alpha, beta, False)
 
 
@@ -148,7 +149,8 @@ def numpy_unary(name, x, out, params):
 
 def binary(name, a, b, out=None):
     """Apply the broadcasting op ``name`` (:data:`~eddl.backend.contract.BINARY`) to ``a``
-    and ``b`` with NumPy's dtype rules; ``out`` may alias either operand."""
+    and ``b`` with NumPy's dtype rules; ``out`` may alias either operand.
+    """
     try:
         fn = NUMPY_BINARY[name]
     except KeyError:
@@ -158,7 +160,8 @@ def binary(name, a, b, out=None):
 
 def reduce(name, x, axis=None, keepdims=False):
     """Reduce ``x`` with ``name`` (:data:`~eddl.backend.contract.REDUCTIONS`) over ``axis``
-    (None, an int or a tuple), as NumPy's function of that name does."""
+    (None, an int or a tuple), as NumPy's function of that name does.
+    """
     try:
         fn = NUMPY_REDUCTIONS[name]
     except KeyError:
