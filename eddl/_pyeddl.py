@@ -70,8 +70,9 @@ Model.from_config = _Model.from_config
 
 
 def build(net, o=None, lo=None, me=None, cs=None, init_weights=True, dtype="float32"):
-    """Configure ``net`` for training: optimizer, one loss and metric per output, computing
-    service; allocate and initialise the weights.
+    """Configure ``net`` for training and allocate and initialise its weights.
+
+    Sets the optimizer, one loss and metric per output, and the computing service.
 
     Parameters
     ----------
@@ -136,7 +137,7 @@ Mean losses and metrics on ``(in_, out)`` in inference mode (printed when verbos
 
 
 def predict(m, in_, bs=-1):
-    """Outputs of ``m`` for inputs ``in_``, one Tensor per output layer.
+    """Return the outputs of ``m`` for inputs ``in_``, one Tensor per output layer.
 
     Parameters
     ----------

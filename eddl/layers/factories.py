@@ -27,7 +27,7 @@ from .registry import PYEDDL, factory_function, register_factory
 
 
 def _binary(what, a, b, merge_cls, op, rop, name):
-    """A layer-layer merge, or a layer-constant operator (either side)."""
+    """Return a layer-layer merge, or a layer-constant operator (either side)."""
     if isinstance(a, Layer) and isinstance(b, Layer):
         return merge_cls([a, b], name)
     if isinstance(a, Layer):

@@ -9,8 +9,10 @@ __all__ = ["LinalgMixin"]
 
 
 def _gemm_operand(x):
-    """Return ``(array, transposed)`` so BLAS sees a C-contiguous matrix without a copy when
-    ``x`` is a transposed view.
+    """Return ``(array, transposed)``, with ``array`` a C-contiguous matrix for BLAS.
+
+    When ``x`` is a transposed view, ``array`` is its transpose (no copy) and ``transposed`` is
+    True.
     """
     if x.flags.c_contiguous:
         return x, False
@@ -153,7 +155,7 @@ class LinalgMixin(TensorBase):
 
     @staticmethod
     def isSquared(A):
-        """True when every dimension of ``A`` has the same size."""
+        """Return True when every dimension of ``A`` has the same size."""
         return len(set(A.shape)) <= 1
 
     @staticmethod
