@@ -407,7 +407,7 @@ def _wrap_init(cls, doc):
         if not isinstance(l, Layer):
             raise TypeError(f"{cls.__name__}: first argument must be a layer, got {type(l).__name__}")
         init = cls(*args, **kwargs)
-        for pname, _, default in l.param_specs():
+        for pname, _shape, _default in l.param_specs():
             if pname != "bias":
                 l.initializers[pname] = init
         return l

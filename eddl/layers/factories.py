@@ -81,8 +81,10 @@ def Div(l1, l2, name=""):
     return _binary("Div", l1, l2, merge.Div, "div", "rdiv", name)
 
 
-def DepthwiseConv2D(parent, kernel_size, strides=[1, 1], padding="same", use_bias=True,
-                    dilation_rate=[1, 1], name=""):
+# PyEDDL's signature (list defaults, as every generated factory shows); the defaults are never
+# mutated or kept: Conv2D turns them into tuples and its configuration snapshots a copy
+def DepthwiseConv2D(parent, kernel_size, strides=[1, 1], padding="same", use_bias=True,  # noqa: B006
+                    dilation_rate=[1, 1], name=""):  # noqa: B006
     """Per-channel 2-D convolution (``groups`` = channels, one filter per channel).
 
     Parameters

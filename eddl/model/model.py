@@ -210,7 +210,7 @@ class Model:
         if n != self.batch_size:
             raise ValueError(f"targets hold {n} samples but the inputs hold {self.batch_size}")
         out = []
-        for k, (l, y) in enumerate(zip(self.lout, ys)):
+        for k, y in enumerate(ys):  # as_arrays made one per output
             key = (k, tuple(y.shape[1:]))
             buf = self._targets.get(key)
             if buf is None:
