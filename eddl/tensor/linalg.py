@@ -11,8 +11,8 @@ __all__ = ["LinalgMixin"]
 def _gemm_operand(x):
     """Return ``(array, transposed)``, with ``array`` a C-contiguous matrix for BLAS.
 
-    When ``x`` is a transposed view, ``array`` is its transpose (no copy) and ``transposed`` is
-    True.
+    When ``x`` is a transposed (F-contiguous) view, ``array`` is its transpose (no copy) and
+    ``transposed`` is True; otherwise ``array`` is ``x`` itself or a C-contiguous copy of it.
     """
     if x.flags.c_contiguous:
         return x, False
