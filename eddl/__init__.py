@@ -8,12 +8,12 @@ PyEDDL scripts port by changing their import lines::
 
 # First, before any compiled kernel loads OpenMP: the shared runtime sets the OpenMP wait policy.
 import _deephealth  # noqa: F401
-
-from ._config import config, cuda_status, openmp_enabled, show_config  # noqa: E402
 from _deephealth.runtime import get_num_threads, set_num_threads  # noqa: E402
-from .tensor import *  # noqa: E402,F401,F403
-from ._pyeddl import *  # noqa: E402,F401,F403
+
 from . import _pyeddl, tensor, zoo  # noqa: E402
+from ._config import config, cuda_status, openmp_enabled, show_config  # noqa: E402
+from ._pyeddl import *  # noqa: E402,F401,F403
+from .tensor import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
 

@@ -11,18 +11,24 @@ from .compserv import CS_COMPSS, CS_CPU, CS_FPGA, CS_GPU, CompServ
 from .layers import TRMODE, TSMODE, Layer
 from .layers.factories import *  # noqa: F401,F403
 from .layers.factories import __all__ as _layer_names
-from .losses import Loss, get_loss
 from .layers.registry import forwarder
-from .model.netloss import NetLoss, compute_loss, compute_metric, newloss, newmetric, optimize
+from .losses import Loss, get_loss
 from .metrics import Metric, get_metric
-from .model import Model as _Model, NonFiniteLossError
-from .model import evaluate as _evaluate, fit as _fit, plot as _plot, predict as _predict
-from .model import load as _load, random_indices as _random_indices, save as _save
+from .model import Model as _Model
+from .model import NonFiniteLossError
+from .model import evaluate as _evaluate
+from .model import fit as _fit
+from .model import load as _load
+from .model import plot as _plot
+from .model import predict as _predict
+from .model import random_indices as _random_indices
+from .model import save as _save
 from .model import summary as _summary
 from .model.accessors import *  # noqa: F401,F403
 from .model.accessors import __all__ as _accessor_names
 from .model.accessors import as_tensor as _as_tensor
 from .model.model import model_from_json
+from .model.netloss import NetLoss, compute_loss, compute_metric, newloss, newmetric, optimize
 
 __all__ = list(_layer_names) + list(_accessor_names) + [
     "Model", "build", "fit", "evaluate", "predict", "summary", "plot", "save", "load",
@@ -64,8 +70,9 @@ Model.from_config = _Model.from_config
 
 
 def build(net, o=None, lo=None, me=None, cs=None, init_weights=True, dtype="float32"):
-    """Configure ``net`` for training: optimizer, one loss and metric per output, computing
-    service; allocate and initialise the weights.
+    """Configure ``net`` for training and allocate and initialise its weights.
+
+    Sets the optimizer, one loss and metric per output, and the computing service.
 
     Parameters
     ----------
@@ -130,7 +137,7 @@ Mean losses and metrics on ``(in_, out)`` in inference mode (printed when verbos
 
 
 def predict(m, in_, bs=-1):
-    """Outputs of ``m`` for inputs ``in_``, one Tensor per output layer.
+    """Return the outputs of ``m`` for inputs ``in_``, one Tensor per output layer.
 
     Parameters
     ----------
@@ -400,7 +407,7 @@ def _wrap_init(cls, doc):
         if not isinstance(l, Layer):
             raise TypeError(f"{cls.__name__}: first argument must be a layer, got {type(l).__name__}")
         init = cls(*args, **kwargs)
-        for pname, _, default in l.param_specs():
+        for pname, _shape, _default in l.param_specs():
             if pname != "bias":
                 l.initializers[pname] = init
         return l

@@ -5,6 +5,7 @@ import sys
 import warnings
 
 from _deephealth.runtime import get_num_threads, set_num_threads
+
 from .backend import registry
 
 __all__ = ["CompServ", "CS_CPU", "CS_GPU", "CS_FPGA", "CS_COMPSS"]
@@ -16,7 +17,7 @@ _blas_limit = [None]  # the active threadpoolctl limiter, kept alive
 
 
 def _mask(values, what):
-    """An on/off device mask as a list of 0/1 ints, or ValueError naming what is wrong."""
+    """Return an on/off device mask as a list of 0/1 ints, or raise ValueError naming what is wrong."""
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise ValueError(f"CompServ: {what} must be a list of 0/1 flags, got {values!r}")
     out = list(values)
@@ -123,8 +124,10 @@ class CompServ:
 
     @property
     def backend(self):
-        """The backend module (:attr:`backend_name` of :mod:`eddl.backend`), imported on first
-        use; it provides :mod:`eddl.backend.contract`."""
+        """The backend module (:attr:`backend_name` of :mod:`eddl.backend`).
+
+        It is imported on first use and provides :mod:`eddl.backend.contract`.
+        """
         if self._backend is None:
             self._backend = registry.get(self.backend_name)
         return self._backend

@@ -74,7 +74,7 @@ class NN(Protocol):
     def softmax_forward(self, x, out, axis=-1): """Stable softmax along ``axis``."""
     def softmax_backward(self, y, dy, out, axis=-1): """``out = y * (dy - sum(dy * y))``."""
     def softmax_ce_delta(self, y, t, out, scale): """``out = (y - t) * scale``."""
-    def nonfinite(self, x): """True when ``x`` holds a NaN or an infinity (a Python bool)."""
+    def nonfinite(self, x): """Return True when ``x`` holds a NaN or an infinity (a Python bool)."""
     def sgd_update(self, p, g, v, lr, momentum, nesterov): """SGD (momentum, Nesterov) step."""
     def adam_update(self, p, g, m, v, vmax, lr, beta_1, beta_2, eps, step, amsgrad):
         """Adam step with bias correction (AMSGrad maximum in ``vmax``)."""
@@ -103,10 +103,13 @@ class Conv(Protocol):
 
 @runtime_checkable
 class Pool(Protocol):
-    """``be.pool``: max and average pooling; windows are clipped to the input (padding never
-    wins a max and is not counted in an average) and the output size says how far the last
-    window reaches. ``indices`` is an int32 buffer shaped like the output whose encoding only
-    the same backend's ``max_pool_backward`` reads."""
+    """``be.pool``: max and average pooling.
+
+    Windows are clipped to the input (padding never wins a max and is not counted in an
+    average) and the output size says how far the last window reaches. ``indices`` is an int32
+    buffer shaped like the output whose encoding only the same backend's ``max_pool_backward``
+    reads.
+    """
 
     def max_pool_forward(self, x, out, indices, size, stride, pad): """Window maxima."""
     def max_pool_backward(self, dy, indices, dx, accumulate=False): """Route ``dy`` to maxima."""
@@ -117,8 +120,10 @@ class Pool(Protocol):
 
 @runtime_checkable
 class Norm(Protocol):
-    """``be.norm``: statistics and affine maps over ``A x C x L`` arrays, one statistic per
-    ``C`` index (batch normalization passes ``N x C x spatial``)."""
+    """``be.norm``: statistics and affine maps over ``A x C x L`` arrays.
+
+    One statistic per ``C`` index (batch normalization passes ``N x C x spatial``).
+    """
 
     def stats(self, x, mean, var, invstd, eps): """Per-``c`` mean, biased variance, 1/std."""
     def affine(self, x, out, scale, shift): """``out = x * scale[c] + shift[c]``."""
@@ -128,13 +133,15 @@ class Norm(Protocol):
 
 @runtime_checkable
 class Resample(Protocol):
-    """``be.resample``: separable nearest/linear resampling, one ``out x in`` matrix per
-    spatial axis (ONNX ``Resize`` coordinate transformations)."""
+    """``be.resample``: separable nearest/linear resampling.
+
+    One ``out x in`` matrix per spatial axis (ONNX ``Resize`` coordinate transformations).
+    """
 
     def resample_matrix(self, n_in, n_out, mode="nearest", transform="asymmetric",
-                        dtype="float32"): """The matrix resampling one axis."""
+                        dtype="float32"): """Return the matrix resampling one axis."""
     def resample(self, x, out, mats): """Resample every spatial axis of ``x`` into ``out``."""
-    def resample_backward(self, dy, dx, mats, accumulate=False): """The transposed maps."""
+    def resample_backward(self, dy, dx, mats, accumulate=False): """Apply the transposed maps."""
 
 
 @runtime_checkable
@@ -171,11 +178,13 @@ class Backend(Protocol):
 
     def empty(self, shape, dtype): """Uninitialised device buffer."""
     def zeros(self, shape, dtype): """Zero-filled device buffer."""
-    def rng(self, seed=None): """A random generator whose draws are device arrays."""
-    def to_host(self, a): """``a`` as a NumPy array (no copy where the memory is shared)."""
+    def rng(self, seed=None): """Return a random generator whose draws are device arrays."""
+    def to_host(self, a): """Return ``a`` as a NumPy array (no copy where the memory is shared)."""
     def from_host(self, a, dtype=None, out=None, rows=None):
-        """Host array ``a`` (its rows ``rows`` when given) as a device array, or copied and cast
-        into the device buffer ``out``."""
+        """Return host array ``a`` (its rows ``rows`` when given) as a device array.
+
+        With ``out``, copy and cast it into that device buffer instead.
+        """
     def scalar(self, value, dtype): """``value`` as a 0-d device array of ``dtype``."""
     def gemm(self, a, b, out=None, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
         """``out = alpha * op(a) @ op(b) + beta * out``."""

@@ -85,7 +85,7 @@ def get(name):
 
 
 def namespace_of(a):
-    """The array namespace of a loaded backend whose arrays have the type of ``a``, or None.
+    """Return the array namespace of a loaded backend whose arrays have the type of ``a``, or None.
 
     Host data (NumPy arrays and scalars, Python numbers) belongs to NumPy; other types are
     looked up among the backends imported so far, so no optional backend is loaded here.

@@ -29,9 +29,38 @@ class Initializer:
         self.seed = seed
 
     def generator(self, rng, be):
+        """Return the generator to draw from: ``rng``, or ``be.rng(seed)`` with a ``seed``.
+
+        Parameters
+        ----------
+        rng : generator
+            The model's random generator.
+        be : module
+            The backend, whose ``rng`` makes a generator of its own arrays.
+        """
         return rng if self.seed is None else be.rng(self.seed)
 
     def __call__(self, rng, shape, fans, dtype, be):
+        """Return new initial weights; subclasses implement it.
+
+        Parameters
+        ----------
+        rng : generator
+            The model's random generator (see :meth:`generator`).
+        shape : tuple of int
+            Shape of the weight.
+        fans : tuple of int
+            ``(fan_in, fan_out)`` as the layer defines them (see :func:`fans_of`).
+        dtype : str or numpy.dtype
+            Data type of the result.
+        be : module
+            The backend the result belongs to.
+
+        Returns
+        -------
+        array
+            An array of ``be`` with ``shape`` and ``dtype``.
+        """
         raise NotImplementedError
 
 
@@ -58,26 +87,31 @@ class GlorotNormal(_Scaled):
 
 class GlorotUniform(_Scaled):
     """Uniform in ``+-sqrt(6 / (fan_in + fan_out))``."""
+
     normal = False
 
 
 class HeNormal(_Scaled):
     """Normal with variance ``2 / fan_in``."""
+
     mode, gain = "in", 2.0
 
 
 class HeUniform(_Scaled):
     """Uniform in ``+-sqrt(6 / fan_in)``."""
+
     mode, gain, normal = "in", 2.0, False
 
 
 class LeCunNormal(_Scaled):
     """Normal with variance ``1 / fan_in``."""
+
     mode = "in"
 
 
 class LeCunUniform(_Scaled):
     """Uniform in ``+-sqrt(3 / fan_in)``."""
+
     mode, normal = "in", False
 
 
@@ -91,6 +125,7 @@ class RandomNormal(Initializer):
         self.m, self.s = float(m), float(s)
 
     def __call__(self, rng, shape, fans, dtype, be):
+        """Draw the weights (see :meth:`Initializer.__call__`)."""
         return self.generator(rng, be).normal(self.m, self.s, size=shape).astype(dtype)
 
 
@@ -104,6 +139,7 @@ class RandomUniform(Initializer):
         self.lo, self.hi = float(min), float(max)
 
     def __call__(self, rng, shape, fans, dtype, be):
+        """Draw the weights (see :meth:`Initializer.__call__`)."""
         return self.generator(rng, be).uniform(self.lo, self.hi, size=shape).astype(dtype)
 
 
@@ -115,6 +151,7 @@ class Constant(Initializer):
         self.v = float(v)
 
     def __call__(self, rng, shape, fans, dtype, be):
+        """Return an array of ``shape`` filled with ``v`` (see :meth:`Initializer.__call__`)."""
         a = be.empty(shape, dtype)
         a.fill(self.v)
         return a
@@ -128,14 +165,17 @@ class Zeros(Constant):
 
 
 class Orthogonal(Initializer):
-    """(Semi-)orthogonal matrix times ``gain`` (Saxe et al. 2014), over the flattened
-    ``fan_in x rest`` view of the weight."""
+    """(Semi-)orthogonal matrix times ``gain`` (Saxe et al. 2014).
+
+    It is drawn over the flattened ``shape[0] x rest`` view of the weight.
+    """
 
     def __init__(self, gain=1.0, seed=None):
         super().__init__(seed)
         self.gain = float(gain)
 
     def __call__(self, rng, shape, fans, dtype, be):
+        """Draw the weights (see :meth:`Initializer.__call__`)."""
         xp = be.xp
         rows = shape[0]
         cols = math.prod(shape[1:]) if len(shape) > 1 else 1
@@ -154,7 +194,7 @@ _NAMES = {"glorot_normal": GlorotNormal, "glorot_uniform": GlorotUniform, "he_no
 
 
 def get_initializer(name):
-    """Initializer object for ``name`` (an Initializer passes through)."""
+    """Return the initializer object for ``name`` (an Initializer passes through)."""
     if isinstance(name, Initializer):
         return name
     if name not in _NAMES:

@@ -23,8 +23,14 @@ __all__ = ["ACTIVATIONS", "Activation", "Add", "Average", "Clamp", "Concat", "De
 
 # convolutional stack
 from .conv import Conv, Conv1D, Conv2D, Conv3D, ConvT, ConvT1D, ConvT2D, ConvT3D  # noqa: E402
-from .normalization import (BatchNormalization, GroupNormalization, LayerNormalization,  # noqa: E402
-                            Norm, NormMax, NormMinMax)
+from .normalization import (  # noqa: E402
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    Norm,
+    NormMax,
+    NormMinMax,
+)
 from .pool import AveragePool, GlobalAveragePool, GlobalMaxPool, MaxPool, Pool  # noqa: E402
 from .upsampling import Pad, Resample, Resize, Scale, UpSampling2D, UpSampling3D  # noqa: E402
 
@@ -35,9 +41,22 @@ __all__ += ["AveragePool", "BatchNormalization", "Conv", "Conv1D", "Conv2D", "Co
             "UpSampling3D"]
 
 # data augmentation
-from .da import (CenteredCrop, Crop, CropScale, Cutout, Flip, RandomCrop,  # noqa: E402
-                 RandomCropScale, RandomCutout, RandomFlip, RandomRotation, RandomScale,
-                 RandomShift, Rotate, Shift)
+from .da import (  # noqa: E402
+    CenteredCrop,
+    Crop,
+    CropScale,
+    Cutout,
+    Flip,
+    RandomCrop,
+    RandomCropScale,
+    RandomCutout,
+    RandomFlip,
+    RandomRotation,
+    RandomScale,
+    RandomShift,
+    Rotate,
+    Shift,
+)
 
 __all__ += ["CenteredCrop", "Crop", "CropScale", "Cutout", "Flip", "RandomCrop",
             "RandomCropScale", "RandomCutout", "RandomFlip", "RandomRotation", "RandomScale",

@@ -40,8 +40,11 @@ def _auto_name(prefix):
 
 
 def _snapshot(value):
-    """Copies of the containers in constructor arguments, so that a list the caller changes
-    later does not change the layer's configuration (layers and other values are shared)."""
+    """Copy the containers (lists, tuples, dicts) in a constructor argument, recursively.
+
+    A list the caller changes later then does not change the layer's configuration; layers and
+    other values are shared, not copied.
+    """
     if type(value) in (list, tuple):
         return type(value)(_snapshot(v) for v in value)
     if type(value) is dict:
@@ -50,6 +53,7 @@ def _snapshot(value):
 
 
 def layer_type_name(layer):
+    """Return the class name of ``layer`` (e.g. ``"Dense"``)."""
     return type(layer).__name__
 
 
@@ -135,7 +139,7 @@ class Layer:
         return []
 
     def shape_error(self, msg):
-        """A ValueError naming this layer, its parents and their shapes."""
+        """Return a ValueError with ``msg`` naming this layer, its parents and their shapes."""
         parents = ", ".join(f"{p.name} {list(p.shape)}" for p in self.parents)
         return ValueError(f"{type(self).__name__} layer {self.name!r}: {msg} (input: {parents})")
 
@@ -177,14 +181,17 @@ class Layer:
         self.delta = self._delta_full[:batch] if self._delta_full is not None else None
 
     def output_is_view(self):
-        """True when ``forward`` makes ``self.output`` a view of a parent (no buffer)."""
+        """Return True when ``forward`` makes ``self.output`` a view of a parent (no buffer)."""
         return False
 
     def on_capacity(self, capacity):
-        """Hook for subclasses that keep extra per-batch buffers."""
+        """Allocate extra per-batch buffers for ``capacity`` samples (a hook for subclasses).
+
+        :meth:`resize` calls it when the buffers grow; the base class keeps no extra buffers.
+        """
 
     def buffer(self, key, shape):
-        """A scratch buffer of ``shape`` reused across batches (keyed per layer)."""
+        """Return a scratch buffer of ``shape`` reused across batches (keyed per layer)."""
         buf = self._buffers.get(key)
         if buf is None or buf.shape != tuple(shape):
             buf = self.be.empty(tuple(shape), self.dtype)
@@ -224,7 +231,7 @@ class Layer:
             p.delta += tmp
 
     def scratch(self):
-        """A buffer shaped like this layer's delta, for accumulating branch gradients."""
+        """Return a buffer shaped like this layer's delta, for accumulating branch gradients."""
         if self._scratch_full is None:
             self._scratch_full = self.be.empty((self._capacity,) + self.shape, self.dtype)
         return self._scratch_full[: self.batch]
@@ -239,7 +246,7 @@ class Layer:
         return params[1] if len(params) > 1 else None
 
     def get_config(self):
-        """The constructor arguments that rebuild this layer, as JSON-able values.
+        """Return the constructor arguments that rebuild this layer, as JSON-able values.
 
         The parents are not included (a model configuration links layers by name); ``name``
         is the layer's actual name.

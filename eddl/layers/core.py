@@ -22,8 +22,9 @@ def as_shape(shape, what):
 
 @register_layer("Input")
 class Input(Layer):
-    """Input layer for samples of ``shape`` (without the batch dimension); the model copies
-    each batch into it.
+    """Input layer for samples of ``shape`` (without the batch dimension).
+
+    The model copies each batch into it.
 
     Parameters
     ----------
@@ -60,8 +61,9 @@ class Input(Layer):
 
 @register_layer("Dense")
 class Dense(Layer):
-    """Fully connected layer with ``ndim`` units over the last axis: ``y = x W + b`` (``W`` is
-    ``in x ndim``).
+    """Fully connected layer with ``ndim`` units over the last axis.
+
+    It computes ``y = x W + b`` (``W`` is ``in x ndim``).
 
     Parameters
     ----------

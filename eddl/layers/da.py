@@ -15,8 +15,8 @@ are differentiable and share one implementation.
 
 from .base import TRMODE
 from .conv import int_tuple
-from .remap import Affine, Remap, check_mode, finite, range2
 from .registry import register_factory, register_layer
+from .remap import Affine, Remap, check_mode, finite, range2
 
 __all__ = ["CenteredCrop", "Crop", "CropScale", "Cutout", "Flip", "RandomCrop", "RandomCropScale",
            "RandomCutout", "RandomFlip", "RandomRotation", "RandomScale", "RandomShift", "Rotate",
@@ -25,8 +25,9 @@ __all__ = ["CenteredCrop", "Crop", "CropScale", "Cutout", "Flip", "RandomCrop", 
 
 @register_layer("Flip")
 class Flip(Remap):
-    """Mirror every sample along ``axis`` (0: vertical, rows reversed; 1: horizontal, columns
-    reversed), in training and inference alike.
+    """Mirror every sample along ``axis``, in training and inference alike.
+
+    ``axis`` 0 is vertical (rows reversed), 1 horizontal (columns reversed).
 
     Parameters
     ----------
@@ -171,8 +172,10 @@ class Crop(Remap):
 
 @register_layer("CenteredCrop")
 class CenteredCrop(Crop):
-    """Central ``size = [h, w]`` crop of every sample, placed as EDDL does: the region starts
-    at ``H // 2 - h // 2`` (and ``W // 2 - w // 2``); ``reshape`` as in :class:`Crop`.
+    """Central ``size = [h, w]`` crop of every sample, placed as EDDL does.
+
+    The region starts at ``H // 2 - h // 2`` (and ``W // 2 - w // 2``); ``reshape`` as in
+    :class:`Crop`.
 
     Parameters
     ----------
@@ -233,8 +236,10 @@ class RandomCrop(Crop):
 
 @register_layer("Cutout")
 class Cutout(Remap):
-    """Set the inclusive region ``[from_coords, to_coords]`` (``[y, x]``) of every sample to
-    ``constant``, in training and inference alike; the region must lie inside the input.
+    """Set the inclusive region ``[from_coords, to_coords]`` of every sample to ``constant``.
+
+    Coordinates are ``[y, x]``. It applies in training and inference alike; the region must lie
+    inside the input.
 
     Parameters
     ----------
@@ -322,10 +327,11 @@ class RandomCutout(Cutout):
 
 @register_layer("CropScale")
 class CropScale(Remap):
-    """Crop the inclusive region ``[from_coords, to_coords]`` (``[y, x]``) of every sample and
-    scale it back to the input size by nearest neighbour: output pixel ``i`` of an axis of
-    length ``n`` copies region pixel ``floor(i * m / n)`` (``m`` the region length). Parts of
-    the region outside the input are filled by ``da_mode``.
+    """Crop the inclusive region ``[from_coords, to_coords]`` and scale it back to the input size.
+
+    Coordinates are ``[y, x]``. The scaling is by nearest neighbour: output pixel ``i`` of an
+    axis of length ``n`` copies region pixel ``floor(i * m / n)`` (``m`` the region length).
+    Parts of the region outside the input are filled by ``da_mode``.
 
     Parameters
     ----------
@@ -377,8 +383,10 @@ class CropScale(Remap):
 
 @register_layer("RandomCropScale")
 class RandomCropScale(CropScale):
-    """Crop a random region of ``factor = [min, max]`` of each side (the same factor for both,
-    the region inside the input) and scale it back to the full size.
+    """Crop a random region and scale it back to the full size.
+
+    Each side of the region is a random ``factor = [min, max]`` of the input's side (the same
+    factor for both); the region lies inside the input.
 
     Parameters
     ----------
@@ -413,11 +421,12 @@ class RandomCropScale(CropScale):
 @register_layer("Rotate", params="parent, angle, offset_center=[0, 0], da_mode='original', "
                           "constant=0.0, name=''")
 class Rotate(Affine):
-    """Rotate every sample by ``angle`` degrees about its centre (``(H - 1) / 2``,
-    ``(W - 1) / 2``) moved by ``offset_center = [y, x]``, in training and inference alike. A
-    positive angle turns the image clockwise as displayed (row 0 at the top), as EDDL does:
-    the result is ``scipy.ndimage.rotate(x, -angle, reshape=False, order=0)`` with the
-    matching border mode.
+    """Rotate every sample by ``angle`` degrees, in training and inference alike.
+
+    The rotation is about the sample's centre (``(H - 1) / 2``, ``(W - 1) / 2``) moved by
+    ``offset_center = [y, x]``. A positive angle turns the image clockwise as displayed (row 0
+    at the top), as EDDL does: the result is
+    ``scipy.ndimage.rotate(x, -angle, reshape=False, order=0)`` with the matching border mode.
 
     Parameters
     ----------
@@ -534,8 +543,9 @@ class RandomScale(Affine):
 
 @register_layer("Shift")
 class Shift(Affine):
-    """Translate every sample by ``shift = [y, x]`` pixels (positive: down and right), in
-    training and inference alike; uncovered pixels are filled by ``da_mode``.
+    """Translate every sample by ``shift = [y, x]`` pixels, in training and inference alike.
+
+    Positive shifts move down and right; uncovered pixels are filled by ``da_mode``.
 
     Parameters
     ----------

@@ -7,15 +7,27 @@ choose between layer classes (a merge of two layers or an operator with a consta
 an argument from the parent's shape; they are registered in the same table.
 """
 
-from . import activations, conv, core, da, merge, noise, normalization  # noqa: F401
-from . import operators, pool, reductions, reshape, upsampling  # noqa: F401
+from . import (  # noqa: F401
+    activations,
+    conv,
+    core,
+    da,
+    merge,
+    noise,
+    normalization,
+    operators,
+    pool,
+    reductions,
+    reshape,
+    upsampling,
+)
 from .activations import Activation
 from .base import Layer
 from .registry import PYEDDL, factory_function, register_factory
 
 
 def _binary(what, a, b, merge_cls, op, rop, name):
-    """A layer-layer merge, or a layer-constant operator (either side)."""
+    """Return a layer-layer merge, or a layer-constant operator (either side)."""
     if isinstance(a, Layer) and isinstance(b, Layer):
         return merge_cls([a, b], name)
     if isinstance(a, Layer):
@@ -69,8 +81,10 @@ def Div(l1, l2, name=""):
     return _binary("Div", l1, l2, merge.Div, "div", "rdiv", name)
 
 
-def DepthwiseConv2D(parent, kernel_size, strides=[1, 1], padding="same", use_bias=True,
-                    dilation_rate=[1, 1], name=""):
+# PyEDDL's signature (list defaults, as every generated factory shows); the defaults are never
+# mutated or kept: Conv2D turns them into tuples and its configuration snapshots a copy
+def DepthwiseConv2D(parent, kernel_size, strides=[1, 1], padding="same", use_bias=True,  # noqa: B006
+                    dilation_rate=[1, 1], name=""):  # noqa: B006
     """Per-channel 2-D convolution (``groups`` = channels, one filter per channel).
 
     Parameters

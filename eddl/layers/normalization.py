@@ -1,5 +1,7 @@
-"""Normalization layers: batch, group and layer normalization, and EDDL's parameter-free
-per-sample normalizations (Norm, NormMax, NormMinMax).
+"""Normalization layers.
+
+Batch, group and layer normalization, and EDDL's parameter-free per-sample normalizations
+(Norm, NormMax, NormMinMax).
 
 BatchNormalization normalizes each channel with the batch statistics in training mode and with
 moving statistics in inference mode; the moving statistics are updated as
@@ -30,8 +32,9 @@ def _check_eps(eps, what):
 
 @register_layer("BatchNormalization")
 class BatchNormalization(Layer):
-    """Batch normalization over the batch and spatial axes of each channel (of ``C x *spatial``
-    or ``features`` inputs).
+    """Batch normalization over the batch and spatial axes of each channel.
+
+    Inputs are ``C x *spatial`` or ``features``.
 
     Parameters
     ----------
@@ -285,8 +288,9 @@ class _SampleNorm(Layer):
 
 @register_layer("GroupNormalization")
 class GroupNormalization(_SampleNorm):
-    """Normalization over ``groups`` groups of channels of each sample; per-channel scale and
-    shift.
+    """Normalization over ``groups`` groups of channels of each sample.
+
+    Scale and shift are per channel.
 
     Parameters
     ----------
@@ -343,8 +347,11 @@ class LayerNormalization(_SampleNorm):
     "Norm", "``(x - mean) / sqrt(var + epsilon)``",
     " The variance is the biased one (divided by the number of values)."))
 class Norm(_SampleNorm):
-    """Standardize each sample: ``(x - mean) / sqrt(var + epsilon)``, with the mean and the
-    (biased) variance of all the sample's values; no scale or shift."""
+    """Standardize each sample: ``(x - mean) / sqrt(var + epsilon)``.
+
+    The mean and the (biased) variance are those of all the sample's values; there is no scale
+    or shift.
+    """
 
     prefix = "norm"
 
@@ -356,8 +363,9 @@ class Norm(_SampleNorm):
 
 
 class _ExtremaNorm(Layer):
-    """``(x - low) / (max - low + epsilon)`` per sample, with ``low`` the sample's minimum
-    (``use_min``) or 0.
+    """``(x - low) / (max - low + epsilon)`` per sample.
+
+    ``low`` is the sample's minimum (``use_min``) or 0.
 
     The maximum and minimum are differentiated as selections of one element: the gradient
     reaching them goes to the first position holding the extreme value (a subgradient where
@@ -419,8 +427,11 @@ class _ExtremaNorm(Layer):
     " Meant for non-negative inputs. The gradient through the maximum goes to its first\n"
     "    position."))
 class NormMax(_ExtremaNorm):
-    """Divide each sample by its maximum: ``x / (max + epsilon)`` (meant for non-negative
-    inputs: a maximum near ``-epsilon`` makes the result blow up, as in EDDL)."""
+    """Divide each sample by its maximum: ``x / (max + epsilon)``.
+
+    Meant for non-negative inputs: a maximum near ``-epsilon`` makes the result blow up, as in
+    EDDL.
+    """
 
     prefix = "normmax"
 

@@ -62,8 +62,10 @@ def _parse_params(text, where):
 
 
 def constructor_parameters(cls):
-    """The parameters of ``cls.__init__`` without ``self`` (a list of ``inspect.Parameter``);
-    for a function, its parameters."""
+    """Return the parameters of ``cls.__init__`` without ``self``.
+
+    The result is a list of ``inspect.Parameter``; for a function, its parameters.
+    """
     if not isinstance(cls, type):
         return list(inspect.signature(cls).parameters.values())
     return list(inspect.signature(cls.__init__).parameters.values())[1:]
@@ -145,7 +147,7 @@ class Factory:
                                 f"has no value")
 
     def constructor_arguments(self, *args, **kwargs):
-        """The keyword arguments of ``cls`` for the factory call ``name(*args, **kwargs)``."""
+        """Return the keyword arguments of ``cls`` for the factory call ``name(*args, **kwargs)``."""
         try:
             bound = self.signature.bind(*args, **kwargs)
         except TypeError as exc:
@@ -226,7 +228,7 @@ def register_factory(name, cls, **options):
 
 
 def layer_class(name):
-    """The layer class for a PyEDDL name (``"ReLu"`` -> Activation) or a class name.
+    """Return the layer class for a PyEDDL name (``"ReLu"`` -> Activation) or a class name.
 
     Raises
     ------
@@ -243,10 +245,13 @@ def layer_class(name):
                      f"{hint}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def factory_function(name):
-    """The function ``eddl.<name>``: the :class:`Factory` wrapped with its own name,
-    signature and docstring (built once per name)."""
+    """Return the function ``eddl.<name>``.
+
+    It is the :class:`Factory` wrapped with its own name, signature and docstring (built once
+    per name).
+    """
     f = PYEDDL.get(name)
     return f.func if f.func is not None else _function(f, "eddl.layers.factories")
 
@@ -264,7 +269,7 @@ def _function(f, module):
 
 
 def forwarder(name, target, params, module, doc, check=None):
-    """A public function ``name(params)`` that calls ``target`` with its arguments in order.
+    """Make a public function ``name(params)`` that calls ``target`` with its arguments in order.
 
     The one way the PyEDDL-named functions that only pass their arguments on (``fit``,
     ``train_batch``, ``sgd``, ...) are made: ``params`` is the public signature written as

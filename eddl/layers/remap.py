@@ -16,6 +16,22 @@ MODES = ("constant", "nearest", "reflect", "mirror", "wrap", "original")
 
 
 def range2(v, what, lo=None, hi=None):
+    """Return ``v`` as a ``(min, max)`` pair of floats within ``[lo, hi]``.
+
+    Parameters
+    ----------
+    v : sequence of two numbers
+        The ``[min, max]`` pair; ``min`` must not exceed ``max``.
+    what : str
+        What ``v`` is, for the error message.
+    lo, hi : float, optional
+        Bounds of the allowed range (None: unbounded).
+
+    Raises
+    ------
+    ValueError
+        When ``v`` is not a pair of numbers or the range is invalid.
+    """
     try:
         a, b = (float(t) for t in v)
     except (TypeError, ValueError):
@@ -175,6 +191,13 @@ class Affine(Remap):
 
 
 def finite(v, what, layer):
+    """Return ``v`` as a float, or raise ValueError naming ``layer`` and ``what``.
+
+    Raises
+    ------
+    ValueError
+        When ``v`` is not a number or not finite.
+    """
     try:
         f = float(v)
     except (TypeError, ValueError):
@@ -185,6 +208,7 @@ def finite(v, what, layer):
 
 
 def check_mode(m, what):
+    """Return the border mode ``m``, or raise ValueError when it is not one of :data:`MODES`."""
     if m not in MODES:
         raise ValueError(f"{what}: da_mode must be one of {MODES}, got {m!r}")
     return m

@@ -233,8 +233,9 @@ def parse_select(indices, shape, what):
 
 @register_layer("Select", "Slice", params="l, indices, name=''", rename={"l": "parent"})
 class Select(Layer):
-    """Region of each sample given by EDDL index strings such as ``["0:2", ":"]``; single
-    indices keep their dimension with size 1 (``Slice`` is the same).
+    """Region of each sample given by EDDL index strings such as ``["0:2", ":"]``.
+
+    Single indices keep their dimension with size 1 (``Slice`` is the same).
 
     Parameters
     ----------

@@ -15,8 +15,8 @@ forward and backward passes.
 
 from .base import Layer
 from .conv import int_tuple
-from .remap import reflect_index
 from .registry import register_layer
+from .remap import reflect_index
 
 __all__ = ["Resample", "UpSampling2D", "UpSampling3D", "Resize", "Scale", "Pad"]
 
@@ -275,7 +275,8 @@ class Resize(Resample):
 
 @register_layer("UpSampling3D", hidden=("interpolation",))
 class UpSampling3D(Resize):
-    """Resize ``C x D x H x W`` inputs to ``new_shape = [D', H', W']`` (trilinear);
+    """Resize ``C x D x H x W`` inputs to ``new_shape = [D', H', W']`` (trilinear).
+
     ``reshape=False`` as in :class:`Resize`.
 
     Parameters
@@ -312,8 +313,9 @@ class UpSampling3D(Resize):
 
 @register_layer("Scale")
 class Scale(Resize):
-    """Nearest-neighbour resize of ``C x H x W`` inputs to ``new_shape = [h, w]`` (EDDL's Scale
-    layer); ``reshape=False`` as in :class:`Resize`.
+    """Nearest-neighbour resize of ``C x H x W`` inputs to ``new_shape = [h, w]``.
+
+    This is EDDL's Scale layer; ``reshape=False`` as in :class:`Resize`.
 
     Parameters
     ----------
@@ -359,8 +361,10 @@ class Scale(Resize):
 
 @register_layer("Pad")
 class Pad(Layer):
-    """Constant padding of the last two axes: ``padding`` is ``[top, right, bottom, left]``
-    (or ``[vertical, horizontal]``, applied on both sides).
+    """Constant padding of the last two axes.
+
+    ``padding`` is ``[top, right, bottom, left]`` (or ``[vertical, horizontal]``, applied on
+    both sides).
 
     Parameters
     ----------

@@ -19,8 +19,10 @@ __all__ = ["train_batch", "eval_batch", "next_batch", "set_mode", "reset_loss", 
 
 
 def as_tensor(a, be=None):
-    """Wrap array ``a`` of backend ``be`` (the CPU when None) in an :class:`eddl.Tensor`
-    without copying; the tensor's device is the backend's."""
+    """Wrap array ``a`` of backend ``be`` (the CPU when None) in an :class:`eddl.Tensor`.
+
+    Nothing is copied; the tensor's device is the backend's.
+    """
     from ..tensor import Tensor
     return Tensor._wrap(a, 0 if be is None else be.device)
 
@@ -226,7 +228,7 @@ def clamp(m, min, max):  # noqa: A002 - PyEDDL's names
 
 
 def getOut(net):
-    """The output layers of ``net``.
+    """Return the output layers of ``net``.
 
     Parameters
     ----------
@@ -382,8 +384,10 @@ def copyDelta(l1, l2):
 
 
 def copyParam(l1, l2, p=-1):
-    """Copy parameter ``p`` of ``l1`` into ``l2`` (e.g. between two nets); with ``p=-1`` all
-    parameters and states (BatchNormalization's moving statistics) are copied.
+    """Copy parameter ``p`` of ``l1`` into ``l2`` (e.g. between two nets).
+
+    With ``p=-1`` all parameters and states (BatchNormalization's moving statistics) are
+    copied.
 
     Parameters
     ----------
@@ -408,8 +412,9 @@ def copyParam(l1, l2, p=-1):
 
 
 def getState(l, p):
-    """State ``p`` of layer ``l`` (live), e.g. BatchNormalization's moving mean (0) or
-    variance (1).
+    """Return state ``p`` of layer ``l`` (live).
+
+    For example BatchNormalization's moving mean (0) or variance (1).
 
     Parameters
     ----------
@@ -453,8 +458,9 @@ def copyGradient(l1, l2, p):
 
 
 def get_parameters(net, deepcopy=False):
-    """Per layer, the list of its parameter Tensors followed by its states (BatchNormalization:
-    ``bn_g, bn_b, mean, variance``, EDDL's order).
+    """Return, per layer, the list of its parameter Tensors followed by its states.
+
+    For BatchNormalization: ``bn_g, bn_b, mean, variance`` (EDDL's order).
 
     Parameters
     ----------

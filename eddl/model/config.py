@@ -24,7 +24,7 @@ _LAYER_KEYS = {"class_name", "config", "inbound", "trainable", "detached"}
 
 
 def model_config(net):
-    """The configuration dict of ``net`` (see the module documentation)."""
+    """Return the configuration dict of ``net`` (see the module documentation)."""
     layers = []
     for l in net.layers:
         if type(l).__name__ not in LAYERS or LAYERS.get(type(l).__name__) is not type(l):
@@ -63,8 +63,12 @@ def _names(d, key, where):
 
 
 def layers_from_config(config):
-    """The layers described by :func:`model_config`'s dict: ``(inputs, outputs, name)``, the
-    arguments of :class:`~eddl.model.Model`.
+    """Build the layers described by :func:`model_config`'s dict.
+
+    Returns
+    -------
+    tuple
+        ``(inputs, outputs, name)``, the arguments of :class:`~eddl.model.Model`.
 
     Raises
     ------

@@ -10,7 +10,7 @@ __all__ = ["as_array", "as_arrays", "check_arrays", "batch_count", "gather"]
 
 
 def as_array(x, what):
-    """A NumPy view (or, for other containers, a copy) of ``x``."""
+    """Return a NumPy view (or, for other containers, a copy) of ``x``."""
     if isinstance(x, np.ndarray):
         return x
     for attr in ("getdata", "numpy"):  # eddl Tensor and array-like objects
@@ -54,7 +54,7 @@ def check_arrays(xs, layers, what):
 
 
 def batch_count(arrays, indices, what):
-    """Number of samples in this batch; all arrays must agree on their sample count."""
+    """Return the number of samples in this batch; all arrays must agree on their sample count."""
     counts = {a.shape[0] for a in arrays}
     if len(counts) != 1:
         raise ValueError(f"{what}: arrays hold different numbers of samples {[a.shape[0] for a in arrays]}")

@@ -64,9 +64,12 @@ def topological_order(inputs, outputs):
 
 
 def forward_closure(inputs):
-    """Layers reachable from ``inputs`` whose every source is among ``inputs``, with the sinks
-    of that set: the graph of a model declared without outputs (``Model([in_], [])``), whose
-    objective is given later by graph-defined losses."""
+    """Return the layers reachable from ``inputs`` whose every source is among ``inputs``.
+
+    They come in topological order, up to the sinks of that set: the graph of a model declared
+    without outputs (``Model([in_], [])``), whose objective is given later by graph-defined
+    losses.
+    """
     ids, reach, stack = {id(l) for l in inputs}, {}, list(inputs)
     while stack:
         l = stack.pop()

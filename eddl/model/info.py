@@ -37,7 +37,7 @@ def summary(net):
 
 
 def to_dot(net, rankdir="LR"):
-    """The model graph in Graphviz's dot language."""
+    """Return the model graph in Graphviz's dot language."""
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"plot: rankdir must be 'LR' or 'TB', got {rankdir!r}")
     ids = {id(l): f"n{i}" for i, l in enumerate(net.layers)}

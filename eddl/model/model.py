@@ -8,7 +8,7 @@ over the fine-grained steps defined here: :meth:`Model.forward`, :meth:`Model.co
 import json
 import math
 
-from ..compserv import CompServ, CS_CPU
+from ..compserv import CS_CPU, CompServ
 from ..initializers import fans_of, get_initializer
 from ..layers.activations import Activation
 from ..layers.base import TRMODE, TSMODE
@@ -210,7 +210,7 @@ class Model:
         if n != self.batch_size:
             raise ValueError(f"targets hold {n} samples but the inputs hold {self.batch_size}")
         out = []
-        for k, (l, y) in enumerate(zip(self.lout, ys)):
+        for k, y in enumerate(ys):  # as_arrays made one per output
             key = (k, tuple(y.shape[1:]))
             buf = self._targets.get(key)
             if buf is None:
@@ -269,8 +269,10 @@ class Model:
         self._propagate()
 
     def backward_from(self, layers, deltas):
-        """Back-propagate given output gradients: ``deltas[i]`` is d(objective)/d(output of
-        ``layers[i]``) for the current batch (graph-defined losses use this)."""
+        """Back-propagate given output gradients (graph-defined losses use this).
+
+        ``deltas[i]`` is d(objective)/d(output of ``layers[i]``) for the current batch.
+        """
         for l in self.layers:
             l._delta_set = False
         for l, d in zip(layers, deltas):
@@ -346,6 +348,7 @@ class Model:
         self.inferenced_samples = 0
 
     def zero_grads(self):
+        """Set the gradients of every layer with weights to zero."""
         for l in self._weighted:
             for g in l.gradients:
                 g[...] = 0
@@ -379,7 +382,7 @@ class Model:
 
     # --- lookup and parameter access ------------------------------------------------------
     def get_layer(self, name):
-        """The layer called ``name``."""
+        """Return the layer called ``name``."""
         try:
             return self._by_name[name]
         except KeyError:
@@ -392,8 +395,11 @@ class Model:
             self._plan()
 
     def get_parameters(self, deepcopy=False):
-        """Per layer, its parameter arrays followed by its states (e.g. BatchNormalization's
-        moving ``mean`` and ``variance``), as live references unless ``deepcopy``."""
+        """Return, per layer, its parameter arrays followed by its states.
+
+        States are e.g. BatchNormalization's moving ``mean`` and ``variance``. The arrays are
+        live references unless ``deepcopy``.
+        """
         return [[p.copy() if deepcopy else p for p in list(l.params) + list(l.states)]
                 for l in self.layers]
 
@@ -426,7 +432,7 @@ class Model:
 
     # --- architecture as data ------------------------------------------------------------
     def get_config(self):
-        """The architecture as a dict of plain values (layers, their arguments and links).
+        """Return the architecture as a dict of plain values (layers, their arguments and links).
 
         No weights, optimizer or losses: build the rebuilt model and copy or load its
         weights. The format is described in :mod:`eddl.model.config`.
@@ -447,7 +453,7 @@ class Model:
 
     @classmethod
     def from_config(cls, config):
-        """A new, unbuilt model from :meth:`get_config`'s dict.
+        """Return a new, unbuilt model from :meth:`get_config`'s dict.
 
         Raises
         ------
@@ -457,8 +463,11 @@ class Model:
         return cls(*_config.layers_from_config(config))
 
     def to_json(self, **kwargs):
-        """:meth:`get_config` as JSON text (``kwargs`` go to :func:`json.dumps`, e.g.
-        ``indent=2``); read it back with :func:`eddl.model_from_json`."""
+        """Return :meth:`get_config` as JSON text.
+
+        ``kwargs`` go to :func:`json.dumps` (e.g. ``indent=2``); read it back with
+        :func:`eddl.model_from_json`.
+        """
         return json.dumps(self.get_config(), **kwargs)
 
     def __repr__(self):

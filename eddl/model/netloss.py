@@ -141,6 +141,7 @@ class NetMetric(NetLoss):
     kind = "newmetric"
 
     def backward(self):
+        """Raise TypeError: a metric has no gradient to back-propagate."""
         raise TypeError(f"newmetric {self.name!r} is a metric; it cannot be back-propagated")
 
     input_deltas = backward
@@ -218,8 +219,9 @@ compute_metric = compute_loss
 
 
 def optimize(L):
-    """Back-propagate graph-defined loss(es) ``L`` into the model's gradients (their sum when a
-    list); apply them with ``eddl.update(net)``.
+    """Back-propagate graph-defined loss(es) ``L`` into the model's gradients.
+
+    With a list, the gradient is that of their sum; apply it with ``eddl.update(net)``.
 
     Parameters
     ----------

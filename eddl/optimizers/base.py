@@ -104,7 +104,7 @@ class Optimizer:
         pass
 
     def get_state(self):
-        """The optimizer's training state as plain NumPy arrays (for ``np.savez``).
+        """Return the optimizer's training state as plain NumPy arrays (for ``np.savez``).
 
         Together with the weights, this is what makes a stopped training continue exactly:
         the step count (bias corrections), the learning rate (schedules change it), every
@@ -193,7 +193,7 @@ class Optimizer:
             self.schedule.set_state(sched)
 
     def clone(self):
-        """A fresh optimizer with the same hyper-parameters and no state."""
+        """Return a fresh optimizer with the same hyper-parameters and no state."""
         new = type(self).__new__(type(self))
         new.__dict__.update({k: v for k, v in self.__dict__.items()
                              if k not in ("pairs", "states", "be")})

@@ -10,8 +10,11 @@ __all__ = ["Schedule", "StepDecay", "ExponentialDecay", "CosineDecay", "ReduceLR
 
 
 class Schedule:
-    """Base class: ``rate(epoch)`` gives the learning rate for the next epoch (0-based count
-    of finished epochs)."""
+    """Base class of the learning-rate schedules.
+
+    ``rate(epoch)`` gives the learning rate for the next epoch (0-based count of finished
+    epochs).
+    """
 
     def attach(self, opt):
         self.opt = opt
@@ -33,7 +36,10 @@ class Schedule:
                 setattr(self, k, type(getattr(self, k, 0.0))(values[k]))
 
     def on_epoch_end(self, epoch, loss):
-        """Called by ``fit`` with the finished epoch (1-based) and its mean loss."""
+        """Set the optimizer's learning rate for the next epoch.
+
+        ``fit`` calls it with the finished epoch (1-based) and its mean loss.
+        """
         self.opt.lr = self.rate(epoch)
 
 
@@ -75,8 +81,11 @@ class CosineDecay(Schedule):
 
 
 class ReduceLROnPlateau(Schedule):
-    """Multiply the rate by ``factor`` when the epoch loss has not improved by ``min_delta``
-    for ``patience`` epochs (never below ``min_lr``)."""
+    """Multiply the rate by ``factor`` when the epoch loss stops improving.
+
+    That is when it has not improved by ``min_delta`` for ``patience`` epochs; the rate never
+    goes below ``min_lr``.
+    """
 
     _state_names = ("base_lr", "best", "wait")
 

@@ -17,7 +17,7 @@ class Regularizer:
         self.l1, self.l2 = float(l1), float(l2)
 
     def value(self, w):
-        """The penalty of weight array ``w``."""
+        """Return the penalty of weight array ``w``."""
         return float(self.l1 * abs(w).sum() + self.l2 * (w * w).sum())
 
     def add_grad(self, w, g, xp):
@@ -32,15 +32,39 @@ class Regularizer:
 
 
 class L1(Regularizer):
+    """``l1 * sum(|W|)``.
+
+    Parameters
+    ----------
+    l1 : float
+        Penalty factor, ``>= 0``.
+    """
+
     def __init__(self, l1=0.01):
         super().__init__(l1=l1)
 
 
 class L2(Regularizer):
+    """``l2 * sum(W^2)``.
+
+    Parameters
+    ----------
+    l2 : float
+        Penalty factor, ``>= 0``.
+    """
+
     def __init__(self, l2=0.01):
         super().__init__(l2=l2)
 
 
 class L1L2(Regularizer):
+    """``l1 * sum(|W|) + l2 * sum(W^2)``.
+
+    Parameters
+    ----------
+    l1, l2 : float
+        Penalty factors, ``>= 0``.
+    """
+
     def __init__(self, l1=0.01, l2=0.01):
         super().__init__(l1=l1, l2=l2)

@@ -6,8 +6,16 @@ device code. Everything it computes goes through that backend's ``unary``, ``bin
 """
 
 from ._checks import TensorFormatError
-from .device import (DEV_CPU, DEV_FPGA, DEV_GPU, MAX_FPGAS, MAX_GPUS, getDeviceID,
-                     hardware_supported, is_hardware_supported)
+from .device import (
+    DEV_CPU,
+    DEV_FPGA,
+    DEV_GPU,
+    MAX_FPGAS,
+    MAX_GPUS,
+    getDeviceID,
+    hardware_supported,
+    is_hardware_supported,
+)
 from .random import get_generator, manual_seed, set_seed
 from .tensor import Tensor
 

@@ -114,7 +114,7 @@ def norm_axes(axis, ndim, what="axis"):
 
 
 def is_scalar(v):
-    """True for Python/NumPy numbers (including bool)."""
+    """Return True for Python/NumPy numbers (including bool)."""
     return isinstance(v, (numbers.Number, np.generic)) and not isinstance(v, (str, bytes))
 
 

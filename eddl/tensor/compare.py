@@ -110,13 +110,15 @@ class CompareMixin(TensorBase):
                              "broadcast together") from None
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        """True when :meth:`isclose` holds for every element."""
+        """Return True when :meth:`isclose` holds for every element."""
         return bool(self.isclose(other, rtol, atol, equal_nan)._data.all())
 
     @staticmethod
     def equivalent(A, B, atol=1e-08, rtol=1e-05, equal_nan=False, verbose=True):
-        """1 when ``A`` and ``B`` have the same shape and close values, else 0 (PyEDDL order
-        of tolerances: ``atol`` first)."""
+        """Return 1 when ``A`` and ``B`` have the same shape and close values, else 0.
+
+        The tolerances come in PyEDDL's order: ``atol`` first.
+        """
         if A.shape != B.shape:
             if verbose:
                 print(f"equivalent: shapes differ: {A.shape} vs {B.shape}")
@@ -135,12 +137,12 @@ class CompareMixin(TensorBase):
 
     @staticmethod
     def sameSize(A, B):
-        """True when ``A`` and ``B`` hold the same number of elements."""
+        """Return True when ``A`` and ``B`` hold the same number of elements."""
         return A.size == B.size
 
     @staticmethod
     def sameDevice(A, B):
-        """True when ``A`` and ``B`` are on the same device."""
+        """Return True when ``A`` and ``B`` are on the same device."""
         return A.device == B.device
 
     @staticmethod
@@ -187,7 +189,7 @@ class CompareMixin(TensorBase):
         return self
 
     def argsort(self, descending=False, stable=True):
-        """Indices (int64 tensor) that sort the last axis."""
+        """Return the indices (int64 tensor) that sort the last axis."""
         x = -self._data if descending and self.dtype.kind in "fi" else self._data
         if descending and self.dtype.kind not in "fi":
             idx = np.argsort(self._data, axis=-1, kind="stable")[..., ::-1].copy()

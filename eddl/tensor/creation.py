@@ -10,7 +10,7 @@ import numpy as np
 
 from ._base import TensorBase
 from ._checks import as_dtype, is_scalar, norm_shape
-from .device import DEV_CPU, device_kind, backend_for
+from .device import DEV_CPU, backend_for, device_kind
 
 __all__ = ["CreationMixin"]
 
@@ -124,8 +124,10 @@ class CreationMixin(TensorBase):
 
     @classmethod
     def range(cls, start, end, step=1.0, dev=DEV_CPU, dtype="float32"):
-        """Like :meth:`arange` but ``end`` is included: ``floor((end - start) / step) + 1``
-        elements."""
+        """Like :meth:`arange` but with ``end`` included.
+
+        The result has ``floor((end - start) / step) + 1`` elements.
+        """
         n = cls._count(start, end, step, "range", lambda q: math.floor(q + 1e-9) + 1)
         return cls._seq(start, step, n, dev, dtype, "range")
 
@@ -145,14 +147,14 @@ class CreationMixin(TensorBase):
 
     @classmethod
     def linspace(cls, start, end, steps=100, dev=DEV_CPU, dtype="float32"):
-        """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
+        """Return ``steps`` evenly spaced values from ``start`` to ``end``, both included."""
         n = cls._steps(steps, "linspace")
         vals = np.linspace(_number(start, "linspace: start"), _number(end, "linspace: end"), n)
         return _placed(cls, vals.astype(as_dtype(dtype, "linspace: dtype")), dev)
 
     @classmethod
     def logspace(cls, start, end, steps=100, base=10.0, dev=DEV_CPU, dtype="float32"):
-        """``base ** linspace(start, end, steps)``."""
+        """Return ``base ** linspace(start, end, steps)``."""
         n = cls._steps(steps, "logspace")
         vals = np.logspace(_number(start, "logspace: start"), _number(end, "logspace: end"), n,
                            base=_number(base, "logspace: base"))
@@ -160,7 +162,7 @@ class CreationMixin(TensorBase):
 
     @classmethod
     def geomspace(cls, start, end, steps=100, dev=DEV_CPU, dtype="float32"):
-        """``steps`` values from ``start`` to ``end`` in geometric progression."""
+        """Return ``steps`` values from ``start`` to ``end`` in geometric progression."""
         n = cls._steps(steps, "geomspace")
         start, end = _number(start, "geomspace: start"), _number(end, "geomspace: end")
         if start == 0 or end == 0 or (start < 0) != (end < 0):

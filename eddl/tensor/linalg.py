@@ -9,8 +9,11 @@ __all__ = ["LinalgMixin"]
 
 
 def _gemm_operand(x):
-    """Return ``(array, transposed)`` so BLAS sees a C-contiguous matrix without a copy when
-    ``x`` is a transposed view."""
+    """Return ``(array, transposed)``, with ``array`` a C-contiguous matrix for BLAS.
+
+    When ``x`` is a transposed (F-contiguous) view, ``array`` is its transpose (no copy) and
+    ``transposed`` is True; otherwise ``array`` is ``x`` itself or a C-contiguous copy of it.
+    """
     if x.flags.c_contiguous:
         return x, False
     if x.flags.f_contiguous:
@@ -152,7 +155,7 @@ class LinalgMixin(TensorBase):
 
     @staticmethod
     def isSquared(A):
-        """True when every dimension of ``A`` has the same size."""
+        """Return True when every dimension of ``A`` has the same size."""
         return len(set(A.shape)) <= 1
 
     @staticmethod

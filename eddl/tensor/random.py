@@ -85,7 +85,7 @@ class RandomMixin(TensorBase):
 
     @classmethod
     def randn(cls, shape, dev=0, dtype="float32"):
-        """Standard normal random values (see :meth:`randu` for the parameters)."""
+        """Return standard normal random values (see :meth:`randu` for the parameters)."""
         return cls._random(shape, dev, dtype, "randn",
                            lambda g, s, d: g.standard_normal(s, dtype=d))
 
@@ -100,7 +100,7 @@ class RandomMixin(TensorBase):
 
     @classmethod
     def rand_normal(cls, shape, mean=0.0, std=1.0, dev=0, dtype="float32"):
-        """Normal random values with the given mean and standard deviation."""
+        """Return normal random values with the given mean and standard deviation."""
         if std < 0:
             raise ValueError(f"rand_normal: std must be non-negative, got {std}")
         return cls._random(shape, dev, dtype, "rand_normal",

@@ -13,8 +13,8 @@ __all__ = ["ReduceMixin"]
 
 _NEEDS_ELEMENTS = frozenset({"max", "min", "argmax", "argmin", "mode"})
 
-_DOC = """{what} over ``axis``.
-
+# the sections every plain reduction shares, appended to its one-line summary below
+_SECTIONS = """
 Parameters
 ----------
 axis : int or sequence of int, optional
@@ -63,27 +63,35 @@ class ReduceMixin(TensorBase):
         return self._finish(r, axis, keepdims)
 
     def sum(self, axis=None, keepdims=False):
+        """Return the sum over ``axis``."""
         return self._reduce("sum", axis, keepdims)
 
     def mean(self, axis=None, keepdims=False):
+        """Return the mean over ``axis``."""
         return self._reduce("mean", axis, keepdims)
 
     def max(self, axis=None, keepdims=False):
+        """Return the maximum over ``axis``."""
         return self._reduce("max", axis, keepdims)
 
     def min(self, axis=None, keepdims=False):
+        """Return the minimum over ``axis``."""
         return self._reduce("min", axis, keepdims)
 
     def prod(self, axis=None, keepdims=False):
+        """Return the product over ``axis``."""
         return self._reduce("prod", axis, keepdims)
 
     def median(self, axis=None, keepdims=False):
+        """Return the median over ``axis``."""
         return self._reduce("median", axis, keepdims)
 
     def all(self, axis=None, keepdims=False):
+        """Return True when every element is non-zero, over ``axis``."""
         return self._reduce("all", axis, keepdims)
 
     def any(self, axis=None, keepdims=False):
+        """Return True when some element is non-zero, over ``axis``."""
         return self._reduce("any", axis, keepdims)
 
     def sum_abs(self, axis=None, keepdims=False):
@@ -163,7 +171,7 @@ class ReduceMixin(TensorBase):
         return self._moment("var", axis, keepdims, unbiased)
 
     def std(self, axis=None, keepdims=False, unbiased=True):
-        """Standard deviation over ``axis``; ``unbiased`` as in :meth:`var`."""
+        """Return the standard deviation over ``axis``; ``unbiased`` as in :meth:`var`."""
         return self._moment("std", axis, keepdims, unbiased)
 
     def norm(self, ord="fro", axis=None, keepdims=False):
@@ -229,11 +237,9 @@ class ReduceMixin(TensorBase):
         return self._finish(r, axis, keepdims)
 
 
-for _name, _what in (("sum", "Sum"), ("mean", "Mean"), ("max", "Maximum"), ("min", "Minimum"),
-                     ("prod", "Product"), ("median", "Median"),
-                     ("all", "True when every element is non-zero,"),
-                     ("any", "True when some element is non-zero,")):
-    getattr(ReduceMixin, _name).__doc__ = _DOC.format(what=_what)
+for _name in ("sum", "mean", "max", "min", "prod", "median", "all", "any"):
+    _f = getattr(ReduceMixin, _name)
+    _f.__doc__ = (_f.__doc__ or "") + "\n" + _SECTIONS  # None under ``python -OO``
 
 for _name in ("max", "min", "argmax", "argmin", "sum", "sum_abs", "prod", "mean", "median",
               "std", "var", "mode", "all", "any", "norm"):
@@ -242,4 +248,4 @@ for _name in ("max", "min", "argmax", "argmin", "sum", "sum_abs", "prod", "mean"
     _static.__name__ = f"static_{_name}"
     _static.__doc__ = f"``A.{_name}(...)`` (PyEDDL static form)."
     setattr(ReduceMixin, f"static_{_name}", staticmethod(_static))
-del _name, _what, _static
+del _name, _f, _static

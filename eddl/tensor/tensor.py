@@ -14,8 +14,8 @@ from .device import DEV_CPU, DEV_FPGA, DEV_GPU, backend_for, check_device, devic
 from .elementwise import ElementwiseMixin
 from .indexing import IndexingMixin
 from .io import IOMixin
-from .operators import OperatorMixin
 from .linalg import LinalgMixin
+from .operators import OperatorMixin
 from .random import RandomMixin, manual_seed
 from .reduce import ReduceMixin
 from .shape import ShapeMixin
@@ -24,7 +24,7 @@ __all__ = ["Tensor"]
 
 
 def _host(t):
-    """The tensor's data as a NumPy array (a view on the CPU, a copy from other devices)."""
+    """Return the tensor's data as a NumPy array (a view on the CPU, a copy from other devices)."""
     if t._device == DEV_CPU:
         return t._data
     return backend_for(t._device).to_host(t._data)
@@ -146,7 +146,7 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
         return self._data.base is not None
 
     def numel(self):
-        """Number of elements (PyEDDL)."""
+        """Return the number of elements (PyEDDL)."""
         return self.size
 
     def getShape(self):
@@ -154,11 +154,11 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
         return list(self._data.shape)
 
     def is_contiguous(self):
-        """True when the elements are stored in C order without gaps."""
+        """Return True when the elements are stored in C order without gaps."""
         return bool(self._data.flags.c_contiguous)
 
     def contiguous(self):
-        """This tensor if C-contiguous, else a C-contiguous copy."""
+        """Return this tensor if C-contiguous, else a C-contiguous copy."""
         return self if self.is_contiguous() else self._new(np.ascontiguousarray(self._data))
 
     def astype(self, dtype):
@@ -167,11 +167,11 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
 
     # --- NumPy interop ----------------------------------------------------------------
     def numpy(self):
-        """The data as a NumPy array, sharing memory on the CPU."""
+        """Return the data as a NumPy array, sharing memory on the CPU."""
         return _host(self)
 
     def getdata(self):
-        """A new NumPy array holding a copy of the data (PyEDDL)."""
+        """Return a new NumPy array holding a copy of the data (PyEDDL)."""
         return np.array(_host(self), copy=True)
 
     def __array__(self, dtype=None, copy=None):
@@ -188,11 +188,11 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
         return _host(self).tolist()
 
     def to_std(self):
-        """The values, flattened in C order, as a list of Python floats (EDDL)."""
+        """Return the values, flattened in C order, as a list of Python floats (EDDL)."""
         return [float(v) for v in _host(self).reshape(-1)]
 
     def item(self):
-        """The single value of a one-element tensor as a Python number."""
+        """Return the single value of a one-element tensor as a Python number."""
         if self.size != 1:
             raise ValueError(f"item: the tensor has {self.size} elements, not 1")
         return _host(self).reshape(-1)[0].item()
@@ -221,16 +221,18 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
 
     # --- copies and devices -----------------------------------------------------------
     def clone(self):
-        """A new tensor with a copy of the data, on the same device."""
+        """Return a new tensor with a copy of the data, on the same device."""
         return self._new(self._data.copy())
 
     def copy(self, B=None):
-        """``t.copy()`` returns a clone; ``Tensor.copy(A, B)`` copies ``A`` into ``B`` (PyEDDL),
-        which must have the same number of elements, across devices if needed.
+        """Return a clone (``t.copy()``), or copy ``A`` into ``B`` (``Tensor.copy(A, B)``, PyEDDL).
+
+        ``B`` must have the same number of elements as ``A``; the copy crosses devices if needed.
 
         Returns
         -------
         Tensor
+            The clone, or ``B``.
         """
         if B is None:
             return self.clone()
@@ -300,7 +302,7 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
 
     @staticmethod
     def is_hardware_supported(hardware):
-        """True when ``hardware`` (``"cpu"``, ``"gpu"``, ``"cuda"``, ``"fpga"``) is usable."""
+        """Return True when ``hardware`` (``"cpu"``, ``"gpu"``, ``"cuda"``, ``"fpga"``) is usable."""
         from .device import is_hardware_supported
         return is_hardware_supported(hardware)
 

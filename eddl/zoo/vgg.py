@@ -29,9 +29,8 @@ def _vgg(input_shape, num_classes, depth, bn, dense_units, what):
     return Model([inp], [_api.Softmax(_api.Dense(x, num_classes))], name=what)
 
 
-def _doc(depth, bn):
-    return f"""VGG-{depth}{' with batch normalization' if bn else ''}.
-
+# the sections the four builders share, appended to their one-line summaries below
+_SECTIONS = """
     Parameters
     ----------
     input_shape : list of int
@@ -48,21 +47,25 @@ def _doc(depth, bn):
 
 
 def vgg16(input_shape, num_classes, dense_units=4096):
+    """VGG-16."""
     return _vgg(input_shape, num_classes, 16, False, dense_units, "vgg16")
 
 
 def vgg16_bn(input_shape, num_classes, dense_units=4096):
+    """VGG-16 with batch normalization."""
     return _vgg(input_shape, num_classes, 16, True, dense_units, "vgg16_bn")
 
 
 def vgg19(input_shape, num_classes, dense_units=4096):
+    """VGG-19."""
     return _vgg(input_shape, num_classes, 19, False, dense_units, "vgg19")
 
 
 def vgg19_bn(input_shape, num_classes, dense_units=4096):
+    """VGG-19 with batch normalization."""
     return _vgg(input_shape, num_classes, 19, True, dense_units, "vgg19_bn")
 
 
-for _f, _d, _b in ((vgg16, 16, False), (vgg16_bn, 16, True), (vgg19, 19, False),
-                   (vgg19_bn, 19, True)):
-    _f.__doc__ = _doc(_d, _b)
+for _f in (vgg16, vgg16_bn, vgg19, vgg19_bn):
+    _f.__doc__ = (_f.__doc__ or "") + "\n" + _SECTIONS  # None under ``python -OO``
+del _f

@@ -8,14 +8,13 @@ computes the result.
 
 import numpy as np
 
-from ._alloc import cached_bytes, set_cache_limit
 from ..reference.core import empty, from_host, rng, scalar, to_host, zeros  # NumPy storage
+from . import conv, nn, norm, pool, resample  # convolution, normalization, pooling, resizing
+from ._alloc import cached_bytes, set_cache_limit
 from .blas import gemm_batched
 from .blas_policy import gemm
 from .elementwise import BINARY, UNARY, binary, unary
 from .reduce import REDUCTIONS, reduce
-from . import nn
-from . import conv, norm, pool, resample  # convolution, normalization, pooling, resizing
 
 name = "cpu"
 device = 0  # DEV_CPU

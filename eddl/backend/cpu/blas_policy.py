@@ -1,5 +1,6 @@
-"""The CPU backend's ``gemm``: BLAS with a thread policy. One BLAS thread below
-:data:`SERIAL_MACS`, OpenMP column split above.
+"""The CPU backend's ``gemm``: BLAS with a thread policy.
+
+One BLAS thread below :data:`SERIAL_MACS`, OpenMP column split above.
 
 OpenBLAS splits any sgemm above ~262k multiply-adds across its whole pool. For the small
 products of a network head (e.g. ``100x576 @ 576x10``) waking the pool costs more than the
@@ -14,6 +15,7 @@ import os
 import numpy as np
 
 from _deephealth.runtime import get_num_threads
+
 from . import _dense
 from .blas import gemm as _gemm
 
@@ -30,8 +32,11 @@ _HOOKS = []  # [(set_num_threads, get_num_threads)] once looked up; [None] when 
 
 
 def blas_thread_hooks():
-    """``(set, get)`` ctypes functions of the loaded OpenBLAS, or None (other BLAS, or
-    threadpoolctl missing): then every product uses BLAS's own threading."""
+    """Return the ``(set, get)`` ctypes functions of the loaded OpenBLAS, or None.
+
+    None means another BLAS, or threadpoolctl missing: then every product uses BLAS's own
+    threading.
+    """
     if not _HOOKS:
         _HOOKS.append(_find_hooks())
     return _HOOKS[0]

@@ -131,7 +131,7 @@ def _sizes(x5, y5, w5):
 
 
 def _validate(x, w, y, groups):
-    """Number of spatial axes of a convolution ``y = conv(x, w)``, after checking every array."""
+    """Check every array of a convolution ``y = conv(x, w)``; return its number of spatial axes."""
     nsp = x.ndim - 2 if isinstance(x, np.ndarray) else 0
     if not 1 <= nsp <= 3:
         raise ValueError(f"conv: expects 1 to 3 spatial axes, got input shape {np.shape(x)}")
@@ -164,14 +164,19 @@ def _dispatch(fn, x5, w5, y5, s3, p3, d3, groups, col, bg, acc, nt, gnt, wrt):
 
 
 def _tiled(out_spatial, w):
-    """Whether a convolution with these output sizes and weights takes the tiled kernels:
-    tiles wide enough and weights that stay in cache while every tile streams past them."""
+    """Whether a convolution with these output sizes and weights takes the tiled kernels.
+
+    It does when tiles are wide enough and the weights stay in cache while every tile
+    streams past them.
+    """
     return int(np.prod(out_spatial)) >= TILED_MIN_PIXELS and w.size <= TILED_MAX_WEIGHTS
 
 
 def _flipped_padding(dy, w, dx, stride, pad, dil):
-    """Padding of the stride-1 convolution of ``dy`` that gives the input gradient, or None
-    when the convolution is strided or the flipped padding would be negative."""
+    """Return the padding of the stride-1 convolution of ``dy`` giving the input gradient.
+
+    None when the convolution is strided or the flipped padding would be negative.
+    """
     nsp = dx.ndim - 2
     s3, p3, d3 = _geometry(nsp, stride, pad, dil)
     if any(v != 1 for v in s3):
@@ -187,8 +192,11 @@ def _flipped_padding(dy, w, dx, stride, pad, dil):
 
 
 def _tile_width(n, spatial, ck, nt, minimum):
-    """Output pixels per task: a cache-sized tile, split further when the batch gives fewer
-    tasks than threads (batch 1 still uses every core)."""
+    """Output pixels per task: a cache-sized tile.
+
+    The tile is split further when the batch gives fewer tasks than threads (batch 1 still
+    uses every core).
+    """
     L = int(np.prod(spatial))
     tw = min(L, max(TILE_ELEMENTS // max(ck, 1), minimum))
     ntile = -(-L // tw)

@@ -27,7 +27,7 @@ nonfinite = _ref.nonfinite
 
 
 def _fast(*arrays):
-    """True when the compiled kernels can take these arrays (C-contiguous float32/64, 2-D+)."""
+    """Return True when the compiled kernels can take these arrays (C-contiguous float32/64, 2-D+)."""
     if _nn is None:
         return False
     dt = arrays[0].dtype

@@ -41,8 +41,10 @@ def _args(x, y, size, stride, pad):
 
 
 def max_pool_forward(x, out, indices, size, stride, pad, _fast=True):
-    """``out`` = window maxima of ``x``; ``indices`` (int32, shaped like ``out``) records
-    where each maximum was, for :func:`max_pool_backward`.
+    """Write the window maxima of ``x`` into ``out``.
+
+    ``indices`` (int32, shaped like ``out``) records where each maximum was, for
+    :func:`max_pool_backward`.
 
     In-bounds 2x2 windows at stride 2 take a branch-free loop; ``_fast=False`` forces the
     generic loop (used to test it).

@@ -17,9 +17,8 @@ array([[2., 2., 2.],
 
 import numpy as np
 
-from .core import (binary, empty, from_host, gemm, gemm_batched, reduce, rng, scalar, to_host,
-                   unary, zeros)
 from . import conv, nn, norm, pool, resample
+from .core import binary, empty, from_host, gemm, gemm_batched, reduce, rng, scalar, to_host, unary, zeros
 
 name = "reference"
 device = 0  # DEV_CPU: its arrays are host NumPy arrays

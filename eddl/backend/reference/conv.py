@@ -40,7 +40,7 @@ def _geometry(x, w, y, stride, pad, dilation, groups):
 
 
 def _taps(k, s, p, d, in_sp, out_sp):
-    """Padded input sizes, and per kernel tap its index and the slices of its window."""
+    """Return the padded input sizes, and per kernel tap its index and the slices of its window."""
     sizes = tuple(max(pi + n, (o - 1) * si + di * (ki - 1) + 1)
                   for n, o, ki, si, pi, di in zip(in_sp, out_sp, k, s, p, d))
     taps = []

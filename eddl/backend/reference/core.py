@@ -24,7 +24,7 @@ def zeros(shape, dtype):
 
 
 def rng(seed=None):
-    """A random generator (NumPy's PCG64) drawing arrays of this backend."""
+    """Return a random generator (NumPy's PCG64) drawing arrays of this backend."""
     return np.random.default_rng(seed)
 
 
@@ -94,8 +94,11 @@ def _product(a, b, out, trans_a, trans_b, alpha, beta, batched):
 
 
 def gemm(a, b, out=None, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
-    """``out = alpha * op(a) @ op(b) + beta * out`` for 2-D arrays (``beta`` ignored without
-    ``out``; with ``beta == 0`` the previous content of ``out`` is not read)."""
+    """``out = alpha * op(a) @ op(b) + beta * out`` for 2-D arrays.
+
+    ``beta`` is ignored without ``out``; with ``beta == 0`` the previous content of ``out`` is
+    not read.
+    """
     return _product(a, b, out, trans_a, trans_b, alpha, beta, False)
 
 
@@ -115,8 +118,10 @@ def _sigmoid(x, out):
 
 
 def unary(name, x, out=None, **params):
-    """Apply the element-wise op ``name`` (:data:`~eddl.backend.contract.UNARY` or
-    :data:`~eddl.backend.contract.UNARY_EXTRA`, with its parameters) to ``x``.
+    """Apply the element-wise op ``name`` to ``x``.
+
+    ``name`` is one of :data:`~eddl.backend.contract.UNARY` or
+    :data:`~eddl.backend.contract.UNARY_EXTRA`, with its parameters.
 
     Returns
     -------
@@ -147,8 +152,10 @@ def numpy_unary(name, x, out, params):
 
 
 def binary(name, a, b, out=None):
-    """Apply the broadcasting op ``name`` (:data:`~eddl.backend.contract.BINARY`) to ``a``
-    and ``b`` with NumPy's dtype rules; ``out`` may alias either operand."""
+    """Apply the broadcasting op ``name`` to ``a`` and ``b`` with NumPy's dtype rules.
+
+    ``name`` is one of :data:`~eddl.backend.contract.BINARY`; ``out`` may alias either operand.
+    """
     try:
         fn = NUMPY_BINARY[name]
     except KeyError:
@@ -157,8 +164,11 @@ def binary(name, a, b, out=None):
 
 
 def reduce(name, x, axis=None, keepdims=False):
-    """Reduce ``x`` with ``name`` (:data:`~eddl.backend.contract.REDUCTIONS`) over ``axis``
-    (None, an int or a tuple), as NumPy's function of that name does."""
+    """Reduce ``x`` with ``name`` over ``axis``, as NumPy's function of that name does.
+
+    ``name`` is one of :data:`~eddl.backend.contract.REDUCTIONS`; ``axis`` is None, an int or a
+    tuple.
+    """
     try:
         fn = NUMPY_REDUCTIONS[name]
     except KeyError:

@@ -56,7 +56,7 @@ def softmax_ce_delta(y, t, out, scale):
 
 
 def nonfinite(x):
-    """True when ``x`` holds a NaN or an infinity."""
+    """Return True when ``x`` holds a NaN or an infinity."""
     return not np.isfinite(np.sum(x))
 
 

@@ -44,9 +44,12 @@ def affine(x, out, scale, shift):
 
 
 def backward(xhat, dy, gamma, invstd, dx, sum_dy, sum_dy_xhat, accumulate=False):
-    """Gradient through ``gamma[c] * xhat`` with batch statistics: ``sum_dy``, ``sum_dy_xhat``
-    get the per-``c`` sums and ``dx (=|+=) gamma invstd (dy - mean(dy) - xhat mean(dy xhat))``
-    (skipped when ``dx`` is None)."""
+    """Gradient through ``gamma[c] * xhat`` with batch statistics.
+
+    ``sum_dy``, ``sum_dy_xhat`` get the per-``c`` sums and
+    ``dx (=|+=) gamma invstd (dy - mean(dy) - xhat mean(dy xhat))`` (skipped when ``dx`` is
+    None).
+    """
     xhat, dy = _v3(xhat, "xhat"), _v3(dy, "dy")
     if dy.shape != xhat.shape:
         raise ValueError(f"backward: xhat {xhat.shape} and dy {dy.shape} shapes differ")

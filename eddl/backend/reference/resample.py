@@ -28,7 +28,7 @@ def _source(n_in, n_out, transform):
 
 
 def resample_matrix(n_in, n_out, mode="nearest", transform="asymmetric", dtype=np.float32):
-    """The ``n_out x n_in`` matrix resampling one axis.
+    """Return the ``n_out x n_in`` matrix resampling one axis.
 
     Parameters
     ----------
