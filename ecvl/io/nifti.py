@@ -5,6 +5,7 @@ and RGB data adds a ``c`` axis. Spacings are the voxel sizes (zooms); the affine
 its codes and the units are kept in ``meta_`` and written back by :func:`nifti_write`.
 """
 
+import math
 import os
 
 import numpy as np
@@ -14,6 +15,7 @@ from ..core.errors import ImageIOError
 from ..core.image import Image
 from ..core.metadata import MetaData
 from ._common import atomic_path, check_readable, lower_ext, reading
+from .limits import MAX_DEFLATE_RATIO, check_size
 
 __all__ = ["nifti_read", "nifti_write", "NiftiRead", "NiftiWrite"]
 
@@ -56,6 +58,7 @@ def nifti_read(filename):
         if not isinstance(nimg, (nib.Nifti1Image, nib.Nifti2Image)):
             raise ImageIOError(path, f"not a NIfTI file (nibabel opened it as {type(nimg).__name__})")
         hdr = nimg.header
+        _check_declared(nimg, path)
         data = np.asanyarray(nimg.dataobj)
         if data.dtype.fields is not None:  # RGB24 / RGBA32 voxels
             names = list(data.dtype.names)
@@ -85,7 +88,36 @@ def nifti_read(filename):
             "xyzt_units": MetaData(f"{units[0]},{units[1]}"),
             "descrip": MetaData(hdr["descrip"].item().decode("latin-1").rstrip("\0")),
         }
-    return Image.fromarray(data, channels, colortype, zooms, meta, copy=True)
+        return Image.fromarray(data, channels, colortype, zooms, meta, copy=True)
+
+
+def _check_declared(nimg, path):
+    """Shape and type the header announces, against the limits and the file's size."""
+    shape = tuple(int(d) for d in nimg.shape)
+    dtype = nimg.header.get_data_dtype()
+    if dtype.kind == "c":
+        raise ImageIOError(path, f"complex NIfTI data ({dtype}) is not supported")
+    if any(d <= 0 for d in shape) or not shape:
+        raise ImageIOError(path, f"NIfTI header announces the shape {shape}; every dimension "
+                                 "must be positive")
+    nbytes = math.prod(shape) * dtype.itemsize
+    check_size(path, shape[0] * (shape[1] if len(shape) > 1 else 1), nbytes,
+               f"NIfTI header (shape {shape}, {dtype})")
+    size = os.path.getsize(path)
+    if lower_ext(path) == ".nii.gz" or _gzipped(path):
+        if nbytes > MAX_DEFLATE_RATIO * size + 2 ** 16:
+            raise ImageIOError(path, f"NIfTI header announces {nbytes} bytes of data, more than "
+                                     f"the {size}-byte compressed file can hold")
+    else:
+        offset = int(nimg.header.get_data_offset())
+        if offset + nbytes > size:
+            raise ImageIOError(path, f"truncated NIfTI file: the header announces {nbytes} bytes "
+                                     f"of data from offset {offset}, the file has {size} bytes")
+
+
+def _gzipped(path):
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
 
 
 def NiftiRead(filename):
