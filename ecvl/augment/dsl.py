@@ -40,6 +40,10 @@ class AugmentationSyntaxError(ValueError, RuntimeError):
         super().__init__(text)
 
 
+#: Deepest nesting of containers the parser accepts; real pipelines nest two or three deep,
+#: and the bound keeps hostile text from exhausting the interpreter's stack.
+MAX_NESTING = 64
+
 _NUM = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PUNCT = "=[](),"
@@ -115,6 +119,7 @@ class _Parser:
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         self.toks = _tokenize(text, self.lines)
         self.i = 0
+        self.depth = 0
 
     # -- token helpers ----------------------------------------------------------------
     def peek(self, k=0):
@@ -170,6 +175,9 @@ class _Parser:
         return self.build(cls, kwargs, name_tok)
 
     def container(self, cls, name_tok):
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            self.error(name_tok, f"containers nested more than {MAX_NESTING} deep")
         kwargs = self.params(cls, name_tok)
         children = []
         while True:
@@ -183,6 +191,7 @@ class _Parser:
                 break
             children.append(self.entry(t))
         kwargs["augs"] = children
+        self.depth -= 1
         return self.build(cls, kwargs, name_tok)
 
     def params(self, cls, name_tok):
