@@ -7,6 +7,7 @@ its codes and the units are kept in ``meta_`` and written back by :func:`nifti_w
 
 import math
 import os
+import struct
 
 import numpy as np
 
@@ -54,6 +55,7 @@ def nifti_read(filename):
 
     path = check_readable(filename)
     with reading(path, "reading NIfTI"):
+        _check_extensions(path)
         nimg = nib.load(path)
         if not isinstance(nimg, (nib.Nifti1Image, nib.Nifti2Image)):
             raise ImageIOError(path, f"not a NIfTI file (nibabel opened it as {type(nimg).__name__})")
@@ -113,6 +115,48 @@ def _check_declared(nimg, path):
         if offset + nbytes > size:
             raise ImageIOError(path, f"truncated NIfTI file: the header announces {nbytes} bytes "
                                      f"of data from offset {offset}, the file has {size} bytes")
+
+
+def _check_extensions(path):
+    """Walk the header extensions as nibabel will, refusing sizes the file cannot hold.
+
+    nibabel reads each extension with ``read(size)``, and Python allocates ``size`` bytes
+    before reading: a corrupt size field would allocate up to 2 GiB. Skipping forward keeps
+    nothing in memory, and compressed files cannot hold more than the deflate ratio allows.
+    """
+    import gzip
+
+    size = os.path.getsize(path)
+    gz = _gzipped(path)
+    with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
+        head = fh.read(544)
+        if len(head) < 352:
+            return  # nibabel reports the truncated header
+        for order in "<>":
+            n = struct.unpack(order + "i", head[:4])[0]
+            if n in (348, 540):
+                break
+        else:
+            return  # not NIfTI: nibabel says what it is
+        if len(head) < n + 4 or head[n:n + 1] == b"\x00":
+            return
+        vox = (struct.unpack(order + "f", head[108:112])[0] if n == 348
+               else struct.unpack(order + "q", head[168:176])[0])
+        room = MAX_DEFLATE_RATIO * size if gz else size
+        if not vox <= room:  # also NaN
+            raise ImageIOError(path, f"NIfTI vox_offset {vox} lies beyond the end of the file")
+        left = int(vox) - (n + 4)
+        fh.seek(n + 4)
+        while left >= 16:
+            ext = fh.read(8)
+            if len(ext) < 8:
+                return  # nibabel reports the truncated extension
+            esize = struct.unpack(order + "i", ext[:4])[0]
+            if esize < 8 or esize > left:
+                raise ImageIOError(path, f"corrupt NIfTI header extension: size {esize} with "
+                                         f"{left} bytes left before the data")
+            fh.seek(esize - 8, os.SEEK_CUR)
+            left -= esize
 
 
 def _gzipped(path):

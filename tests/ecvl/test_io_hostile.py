@@ -282,3 +282,22 @@ def test_error_messages_of_readers_are_one_line(tmp_path):
     with pytest.raises(ecvl.ImageIOError) as info:
         ecvl.imread(path)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("ext", [".nii", ".nii.gz"])
+def test_nifti_extension_size_lie_is_refused_before_reading_it(tmp_path, ext):
+    import nibabel as nib
+
+    img = nib.Nifti1Image(np.zeros((4, 3, 2), np.int16), np.eye(4))
+    img.header.extensions.append(nib.nifti1.Nifti1Extension("comment", b"hello world" * 3))
+    good = tmp_path / "good.nii"
+    nib.save(img, good)
+    data = bytearray(good.read_bytes())
+    assert struct.unpack("<i", data[352:356])[0] == 48  # the extension's size field
+    data[352:356] = struct.pack("<i", 2 ** 31 - 1)  # nibabel would read(2 GiB)
+    bad = tmp_path / f"bad{ext}"
+    bad.write_bytes(gzip.compress(bytes(data)) if ext == ".nii.gz" else bytes(data))
+    with pytest.raises(ecvl.ImageIOError, match=r"bad.nii(.gz)?: corrupt NIfTI header extension: "
+                                                r"size 2147483647"):
+        ecvl.nifti_read(bad)
+    assert ecvl.nifti_read(good).dims_ == [4, 3, 2]
