@@ -16,7 +16,7 @@ from bridge import checkpoint
 from bridge._isolated import IsolatedReader
 from bridge.cli import main, os_error_message
 from bridge.experiment import ExperimentError
-from bridge.loader import DLDataset
+from bridge.loader import DLDataset, SampleError
 
 
 def _train(lesions, out, *extra):
@@ -165,3 +165,27 @@ def test_loader_with_read_timeout_gives_the_same_batches(lesions):
     np.testing.assert_array_equal(y0.numpy(), y1.numpy())
     isolated._reader.close()
     assert not [t for t in threading.enumerate() if t.name.startswith("DLDataset")]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_stop_iteration_in_a_sample_is_an_error_not_the_end_of_the_epoch(lesions, monkeypatch,
+                                                                         workers):
+    import bridge._produce as produce
+
+    real, calls = ecvl.imread, [0]
+
+    def flaky(path):
+        calls[0] += 1
+        if calls[0] == 3:
+            raise StopIteration  # what a decoder raised on a damaged file
+        return real(path)
+
+    loader = DLDataset(lesions["classification"], 4, num_workers=max(workers, 1))
+    monkeypatch.setattr(produce.ecvl, "imread", flaky)
+    with pytest.raises(SampleError, match=r"\.png: StopIteration"):
+        if workers:
+            for _ in loader:
+                pass
+        else:
+            while True:
+                loader.LoadBatch()

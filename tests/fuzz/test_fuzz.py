@@ -7,7 +7,7 @@ that is not the library's own, an error not naming the file, a ``StopIteration``
 the caller's iteration, or an allocation past the cap. A crashed or hung worker is
 restarted and the campaign goes on, so one run reports every failing case.
 
-``DH_FUZZ_CASES`` sets the cases per target (default 150, for CI); ``DH_FUZZ_SEED`` another
+``DH_FUZZ_CASES`` sets the cases per target (default 300, for CI); ``DH_FUZZ_SEED`` another
 campaign. A failure names the target, case number and mutation, and keeps the input under
 the test's temporary folder.
 """
@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the suite's he
 from _fuzz_mutate import mutate  # noqa: E402
 from _fuzz_targets import TARGETS  # noqa: E402
 
-CASES = int(os.environ.get("DH_FUZZ_CASES", "150"))
+CASES = int(os.environ.get("DH_FUZZ_CASES", "300"))
 SEED = int(os.environ.get("DH_FUZZ_SEED", "0"))
 TIME_LIMIT = float(os.environ.get("DH_FUZZ_TIME_LIMIT", "10"))  # seconds per input
 MEMORY_MIB = 1024  # address space a worker may add after its imports
