@@ -18,6 +18,7 @@ Containers (``SequentialAugmentationContainer``, ``OneOfAugmentationContainer p=
 import difflib
 import re
 
+from ..core.errors import short
 from . import base
 
 __all__ = ["AugmentationFactory", "AugmentationSyntaxError", "parse", "parse_params_text",
@@ -33,11 +34,17 @@ class AugmentationSyntaxError(ValueError, RuntimeError):
     def __init__(self, message, line, column, source_line=""):
         self.line = line
         self.column = column
-        self.reason = message
+        self.reason = message = short(message, 300)
         text = f"line {line}, column {column}: {message}"
         if source_line.strip():
-            text += f"\n    {source_line.rstrip()}\n    {' ' * (column - 1)}^"
+            # a window of the line around the column: hostile text may hold megabyte lines
+            start = max(0, column - 1 - _CONTEXT)
+            shown = source_line.rstrip()[start:column - 1 + _CONTEXT]
+            text += f"\n    {shown}\n    {' ' * (column - 1 - start)}^"
         super().__init__(text)
+
+
+_CONTEXT = 80
 
 
 #: Deepest nesting of containers the parser accepts; real pipelines nest two or three deep,

@@ -14,10 +14,10 @@ import zlib
 import numpy as np
 
 from ..core.enums import ColorType
-from ..core.errors import ImageIOError
+from ..core.errors import ImageIOError, short
 from ..core.image import Image
 from ..core.metadata import MetaData
-from ._common import check_readable, reading, short
+from ._common import check_readable, reading
 from .limits import check_size, get_limits
 
 __all__ = ["dicom_read", "dicom_read_series", "DicomRead"]
@@ -150,7 +150,7 @@ def _pixels(ds, path, rescale):
             raise ImageIOError(path, f"cannot decode transfer syntax {getattr(ts, 'name', ts)}: no decoder "
                                      f"is installed; install {_decoder_hint(ts)} ({needs})") from None
         raise ImageIOError(path, f"decoding {getattr(ts, 'name', ts)} pixel data failed: "
-                                 + " ".join(msg.split())) from None
+                                 + short(" ".join(msg.split()))) from e
     photometric = str(getattr(ds, "PhotometricInterpretation", "MONOCHROME2")).strip()
     if photometric == "PALETTE COLOR":
         from pydicom.pixels import apply_color_lut
@@ -367,6 +367,8 @@ def dicom_read_series(folder, pattern=None):
         if img.dims_ != first.dims_ or img.elemtype_ != first.elemtype_:
             raise ImageIOError(folder, f"slice {s} is {img.dims_} {img.elemtype_.name}, slice 0 is "
                                        f"{first.dims_} {first.elemtype_.name}")
+    check_size(folder, first.dims_[0] * first.dims_[1],
+               sum(np.asarray(img).nbytes for img in slices), f"series of {len(slices)} slices")
     keys = [_slice_key(img, i) for i, img in enumerate(slices)]
     order = sorted(range(len(slices)), key=lambda i: keys[i])
     vol = np.stack([slices[i].canonical() for i in order])

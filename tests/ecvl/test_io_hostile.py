@@ -301,3 +301,14 @@ def test_nifti_extension_size_lie_is_refused_before_reading_it(tmp_path, ext):
                                                 r"size 2147483647"):
         ecvl.nifti_read(bad)
     assert ecvl.nifti_read(good).dims_ == [4, 3, 2]
+
+
+def test_dicom_series_total_size_honours_the_limit(tmp_path):
+    for i in range(3):
+        shutil.copy(get_testdata_file("MR_small.dcm"), tmp_path / f"s{i}.dcm")
+    assert ecvl.dicom_read_series(tmp_path).dims_[:3] == [64, 64, 3]
+    one = np.asarray(ecvl.dicom_read(tmp_path / "s0.dcm")).nbytes
+    with limits.limits(max_bytes=2 * one):
+        ecvl.dicom_read(tmp_path / "s0.dcm")  # one slice fits, three do not
+        with pytest.raises(ecvl.ImageIOError, match=r"series of 3 slices announces .*max_bytes"):
+            ecvl.dicom_read_series(tmp_path)

@@ -96,3 +96,12 @@ def test_dsl_numbers_are_range_checked_at_parse_time(text, column, words):
 def test_dsl_values_at_the_limits_still_parse():
     aug = AugmentationFactory.create(f"AugGaussianBlur sigma=[0,{MAX_SIGMA}]")
     assert aug.sigma == (0, MAX_SIGMA)
+
+
+def test_dsl_errors_show_a_window_of_a_long_line():
+    text = "AugMirror p=" + "x" * 1_000_000
+    with pytest.raises(AugmentationSyntaxError, match="expected a value") as info:
+        AugmentationFactory.create(text)
+    assert len(str(info.value)) < 1000 and info.value.column == 13
+    lines = str(info.value).split("\n")
+    assert lines[2].index("^") == lines[1].index("x")  # the caret still points at the column
