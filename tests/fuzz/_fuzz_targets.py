@@ -69,13 +69,9 @@ def _size_fields(fmt, data):
 
 
 def _png16_seeds():
-    import ecvl
+    from ecvl.io import _png  # 16-bit colour PNG, decoded by ecvl's own PNG path
 
-    path = io.BytesIO()
-    from ecvl.io import _png
-
-    data = _png.encode((_hwc(3).astype(np.uint16) * 257))
-    del ecvl, path
+    data = _png.encode(_hwc(3).astype(np.uint16) * 257)
     return [("a16.png", data, _size_fields("PNG", data))]
 
 
