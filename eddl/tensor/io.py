@@ -37,8 +37,12 @@ def read_bin(filename, start_row=0, end_row=-1):
     TensorFormatError
         If the header is invalid or the data is shorter or longer than it announces.
     """
-    with safeload.reading(filename, "unreadable .bin tensor file"):
+    with safeload.reading(filename, "unreadable .bin tensor file", (_RowRangeError,)):
         return _read_bin(os.fspath(filename), start_row, end_row)
+
+
+class _RowRangeError(ValueError):
+    """Rows asked of :func:`read_bin` outside the file's: the caller's error, not the file's."""
 
 
 def _read_bin(filename, start_row, end_row):
@@ -70,7 +74,7 @@ def _read_bin(filename, start_row, end_row):
         rows = shape[0]
         stop = rows if end_row == -1 else end_row
         if not 0 <= start_row < stop <= rows:
-            raise ValueError(f"{filename}: rows [{start_row}, {end_row}) out of range for "
+            raise _RowRangeError(f"{filename}: rows [{start_row}, {end_row}) out of range for "
                              f"{rows} rows")
         stride = count // rows if rows else 0
         f.seek(offset + 4 * stride * start_row)
@@ -155,6 +159,8 @@ class IOMixin(TensorBase):
         """
         from .creation import _placed
         fmt = _format(filename, format, "load")
+        if fmt not in ("bin", "npy", "npz"):
+            raise ValueError(f"load: unsupported format {fmt!r}; valid: bin, npy, npz")
         with safeload.reading(filename, "unreadable tensor file"):
             if fmt == "bin":
                 arr = read_bin(filename)
@@ -168,8 +174,6 @@ class IOMixin(TensorBase):
                     raise TensorFormatError(f"{filename}: .npz holds {len(keys)} arrays "
                                             f"{keys[:10]}; expected one or one named 'data'")
                 arr = arrays[key]
-            else:
-                raise ValueError(f"load: unsupported format {fmt!r}; valid: bin, npy, npz")
         arr = native(arr)
         try:
             as_dtype(arr.dtype)

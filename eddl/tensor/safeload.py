@@ -73,20 +73,22 @@ def _short(text):
 class reading:
     """Context manager: any failure inside becomes a TensorFormatError naming ``filename``.
 
-    A missing file stays :class:`FileNotFoundError`; interrupts pass through.
+    A missing file stays :class:`FileNotFoundError`, and exceptions of the ``passthrough``
+    types (errors in the caller's arguments) stay as they are; interrupts pass through.
     """
 
-    __slots__ = ("filename", "what")
+    __slots__ = ("filename", "what", "passthrough")
 
-    def __init__(self, filename, what):
+    def __init__(self, filename, what, passthrough=()):
         self.filename = os.fspath(filename)
         self.what = what
+        self.passthrough = (FileNotFoundError,) + tuple(passthrough)
 
     def __enter__(self):
         return self
 
     def __exit__(self, kind, e, tb):
-        if e is None or not isinstance(e, Exception) or isinstance(e, FileNotFoundError):
+        if e is None or not isinstance(e, Exception) or isinstance(e, self.passthrough):
             return False
         if isinstance(e, TensorFormatError):
             if self.filename in str(e):

@@ -114,3 +114,14 @@ def test_damaged_weights_raise_tensor_format_error_naming_the_file(tmp_path, mut
 def test_missing_file_stays_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         Tensor.load(str(tmp_path / "none.npy"))
+
+
+def test_argument_errors_are_not_reported_as_damaged_files(tmp_path):
+    path = tmp_path / "a.bin"
+    Tensor(np.zeros((5, 3), np.float32)).save(str(path))
+    with pytest.raises(ValueError, match=r"rows \[3, 9\) out of range for 5 rows") as info:
+        Tensor.load_partial(str(path), 3, 9)
+    assert not isinstance(info.value, TensorFormatError)
+    with pytest.raises(ValueError, match="unsupported format 'xyz'") as info:
+        Tensor.load(str(path), "xyz")
+    assert not isinstance(info.value, TensorFormatError)
