@@ -16,13 +16,13 @@ class SampleError(RuntimeError):
     """A sample could not be loaded, augmented or converted; the message names its file."""
 
 
-def _read(sample, ctype, is_gt):
+def _read(sample, ctype, is_gt, reader=None):
     """Sample.LoadImage without PyECVL's BGR round trip for single files (same pixels)."""
     path = sample.label_path_ if is_gt else (sample.location_[0] if len(sample.location_) == 1
                                              else None)
     if path is None or not os.path.isfile(path):
         return sample.LoadImage(ctype, is_gt=is_gt)  # stacking, and its error messages
-    img = ecvl.imread(path)
+    img = (reader or ecvl.imread)(path)
     if ctype is not None and ctype != ColorType.none and img.colortype_ != ctype:
         out = ecvl.Image.empty()
         ecvl.ChangeColorSpace(img, out, ctype)
@@ -42,8 +42,9 @@ class Producer:
     """
 
     def __init__(self, ds, augs, ctype, ctype_gt, seed, scale, gt_scale, label_mode,
-                 mask_values):
+                 mask_values, reader=None):
         self.ds, self.augs, self.ctype, self.ctype_gt = ds, augs, ctype, ctype_gt
+        self.reader = reader  # None: ecvl.imread in the calling thread
         self.seed, self.scale, self.gt_scale = int(seed), scale, gt_scale
         self.label_mode = label_mode
         self.mask_values = None if mask_values is None else np.asarray(sorted(mask_values))
@@ -72,10 +73,10 @@ class Producer:
     def load(self, split, index, epoch):
         """``(image, gt)`` of sample ``index`` after the split's augmentations."""
         sample = self.ds.samples_[index]
-        img = _read(sample, self.ctype, False)
+        img = _read(sample, self.ctype, False, self.reader)
         gt = None
         if sample.label_path_ is not None and self.target_kind(split) == "mask":
-            gt = _read(sample, self.ctype_gt, True)
+            gt = _read(sample, self.ctype_gt, True, self.reader)
         if self.augs is not None and len(self.augs) > split:
             rng = sample_rng(self.seed, index, epoch, out=self._thread_rng())
             if gt is None:

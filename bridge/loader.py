@@ -20,6 +20,7 @@ from ecvl import ColorType, Dataset
 from ecvl.augment import DatasetAugmentations
 from eddl import Tensor
 
+from ._isolated import IsolatedReader
 from ._produce import Producer, SampleError, probe, sample_name
 
 __all__ = ["DLDataset", "SampleError"]
@@ -88,6 +89,11 @@ class DLDataset(Dataset):
         Allowed values of (scaled) masks; others raise naming the file.
     skip_bad : bool, optional
         Log and leave out samples that fail to load instead of raising.
+    read_timeout : float, optional
+        Seconds one image file may take to read. When given, files are decoded in child
+        processes (one per worker thread) that are killed past the limit, so a damaged file
+        that makes a third-party decoder spin raises SampleError naming it instead of
+        blocking training. Off by default: the child processes cost memory and start-up time.
 
     Attributes
     ----------
@@ -106,7 +112,7 @@ class DLDataset(Dataset):
     def __init__(self, filename, batch_size, augs=None, ctype=ColorType.RGB,
                  ctype_gt=ColorType.GRAY, num_workers=1, queue_ratio_size=1, drop_last=None,
                  verify=False, *, seed=0, scale=None, gt_scale=None, label_mode="onehot",
-                 mask_values=None, skip_bad=False):
+                 mask_values=None, skip_bad=False, read_timeout=None):
         if isinstance(filename, Dataset):
             self.__dict__.update({k: v for k, v in vars(filename).items()})
         else:
@@ -129,8 +135,9 @@ class DLDataset(Dataset):
         self.ctype_, self.ctype_gt_ = ctype, ctype_gt
         self.augs_ = augs
         self.skip_bad = bool(skip_bad)
+        self._reader = None if read_timeout is None else IsolatedReader(read_timeout)
         self._producer = Producer(self, augs, ctype, ctype_gt, seed, scale, gt_scale,
-                                  label_mode, mask_values)
+                                  label_mode, mask_values, reader=self._reader)
         self.seed_ = int(seed)
         if drop_last is not None:
             names = {s.split_name_ for s in self.split_}

@@ -8,16 +8,22 @@ here is pickled: both files are read with ``allow_pickle=False``.
 
 import json
 import os
+import re
 import shutil
 
 import numpy as np
 
 import eddl
 from _deephealth.atomic import atomic_path
+from eddl.tensor import TensorFormatError
+from eddl.tensor.safeload import load_npz
 
 from .experiment import ExperimentError
 
-__all__ = ["rng_state", "save_checkpoint", "publish_last", "restore", "write_json_atomic"]
+__all__ = ["rng_state", "save_checkpoint", "publish_last", "restore", "read_state",
+           "write_json_atomic"]
+
+_STEM = re.compile(r"checkpoints[/\\]epoch-\d{4,}")
 
 
 def write_json_atomic(obj, path):
@@ -64,6 +70,41 @@ def publish_last(out, stem):
             os.remove(os.path.join(folder, name))
 
 
+def read_state(path):
+    """Read and check ``state.json``; any damage becomes one ExperimentError naming the file."""
+    try:
+        with open(path, "rb") as f:
+            state = json.loads(f.read().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:  # JSONDecodeError is a ValueError
+        raise ExperimentError(f"{path}: unreadable resume state ({_short(e)}); start the run "
+                              "again without --resume") from e
+    problems = []
+    if not isinstance(state, dict):
+        problems.append(f"expected a JSON object, got {type(state).__name__}")
+    else:
+        epoch, history, best = state.get("epoch"), state.get("history"), state.get("best")
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+            problems.append(f"'epoch' must be a non-negative integer, got {_short(repr(epoch))}")
+        if not isinstance(history, list) or not all(isinstance(r, dict) for r in history):
+            problems.append("'history' must be a list of objects")
+        if best is not None and not (isinstance(best, dict) and isinstance(best.get("epoch"), int)
+                                     and isinstance(best.get("metric"), (int, float))):
+            problems.append(f"'best' must be null or an object with 'epoch' and 'metric', got "
+                            f"{_short(repr(best))}")
+        stem = state.get("checkpoint")
+        if stem is not None and not (isinstance(stem, str) and _STEM.fullmatch(stem)):
+            problems.append(f"'checkpoint' must name a file under checkpoints/, got "
+                            f"{_short(repr(stem))}")
+    if problems:
+        raise ExperimentError(f"{path}: corrupt resume state: {'; '.join(problems)}")
+    return state
+
+
+def _short(value, limit=200):
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def restore(net, out, state, verbose):
     """Load a checkpoint named by ``state.json`` (weights, optimizer state, random stream)."""
     stem = state.get("checkpoint")
@@ -79,13 +120,16 @@ def restore(net, out, state, verbose):
             raise ExperimentError(f"{out}: the checkpoint file {f} is missing")
     eddl.load(net, weights, "npz")
     try:
-        with np.load(opt, allow_pickle=False) as z:
-            saved = {k: z[k] for k in z.files}
-    except Exception as e:  # zip, npy-header and I/O errors of a damaged file
-        raise ExperimentError(f"{opt}: unreadable optimizer state ({e})") from None
+        saved = load_npz(opt)
+    except TensorFormatError as e:
+        raise ExperimentError(f"{opt}: unreadable optimizer state ({e})") from e
     try:
         net.optimizer.set_state(saved)
-    except ValueError as e:
-        raise ExperimentError(f"{opt}: {e}") from None
+    except (ValueError, TypeError, KeyError, IndexError) as e:
+        raise ExperimentError(f"{opt}: optimizer state does not fit the model ({_short(e)})") from e
     if state.get("rng") is not None and rng_state(net) is not None:
-        net.rng.bit_generator.state = state["rng"]
+        try:
+            net.rng.bit_generator.state = state["rng"]
+        except (ValueError, TypeError, KeyError) as e:
+            raise ExperimentError(f"{os.path.join(out, 'state.json')}: corrupt random-stream state "
+                                  f"({_short(e)})") from e

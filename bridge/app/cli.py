@@ -2,6 +2,8 @@
 ``deephealth-predict``."""
 
 import argparse
+import errno
+import os
 import sys
 
 from .experiment import ExperimentError, load_yaml, resolve
@@ -62,7 +64,8 @@ def main(argv=None):
     Returns
     -------
     int
-        0 on success, 2 for invalid settings or data, 130 when interrupted.
+        0 on success, 2 for invalid settings or data, 1 when a file cannot be written or
+        read (read-only folder, full disk), 130 when interrupted.
     """
     args = train_parser().parse_args(argv)
     from .train import run_experiment  # imports eddl; keep --help fast
@@ -80,9 +83,36 @@ def main(argv=None):
     except (ValueError, SampleError, RuntimeError) as e:  # user-facing setting or data errors
         print(f"deephealth-train: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # read-only output folder, full disk...: files are written atomically
+        print(f"deephealth-train: error: {os_error_message(e)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def os_error_message(e):
+    """One line for an operating-system error: what failed, on which file, and why.
+
+    Parameters
+    ----------
+    e : OSError
+        The error.
+
+    Returns
+    -------
+    str
+        E.g. ``cannot write runs/a/state.json: No space left on device``.
+    """
+    reason = e.strerror or str(e) or type(e).__name__
+    if e.filename is None:
+        return f"{reason}"
+    what = "cannot write" if e.errno in (errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS,
+                                          errno.EDQUOT, errno.EFBIG) else "cannot access"
+    name = os.fspath(e.filename)
+    if os.path.basename(name).startswith(".") and ".tmp" in name:
+        name = os.path.dirname(name) or "."  # our temporary's name means nothing to the user
+    return f"{what} {name}: {reason}"
 
 
 def predict_main(argv=None):
@@ -129,5 +159,8 @@ def predict_main(argv=None):
     except (ValueError, RuntimeError) as e:
         print(f"deephealth-predict: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:
+        print(f"deephealth-predict: error: {os_error_message(e)}", file=sys.stderr)
+        return 1
     print(f"Predictions written to {csv_path}")
     return 0

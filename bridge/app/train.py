@@ -1,7 +1,6 @@
 """The training loop behind ``deephealth-train``: data, model, epochs, checkpoints, reports."""
 
 import csv
-import json
 import os
 import re
 import sys
@@ -10,13 +9,14 @@ import time
 import numpy as np
 
 import eddl
-from _deephealth.atomic import atomic_path
+from _deephealth.atomic import atomic_path, remove_stale
 from eddl.tensor import manual_seed
 from ecvl import Dataset, Task
 from ecvl.augment import (AugmentationFactory, AugResizeDim, DatasetAugmentations,
                           SequentialAugmentationContainer)
 
-from .checkpoint import publish_last, restore, rng_state, save_checkpoint, write_json_atomic
+from .checkpoint import (publish_last, read_state, restore, rng_state, save_checkpoint,
+                         write_json_atomic)
 from .experiment import ExperimentError, dump_experiment
 from ..loader import DLDataset
 from .models import make_model, make_optimizer
@@ -216,14 +216,15 @@ def run_experiment(cfg, resume=False, verbose=True):
     cfg, loader, net, train_split, names = _prepare(cfg, resume)
     out = cfg["out"]
     os.makedirs(out, exist_ok=True)
+    for folder in (out, os.path.join(out, "checkpoints")):
+        remove_stale(folder)  # left by a run killed while writing; this run owns the folder
     state_path = os.path.join(out, "state.json")
     best_path = os.path.join(out, "best.npz")
     history, best, start = [], None, 0
     if resume:
         if not os.path.isfile(state_path):
             raise ExperimentError(f"{out}: no checkpoint to resume from (no state.json)")
-        with open(state_path, encoding="utf-8") as f:
-            state = json.load(f)
+        state = read_state(state_path)
         restore(net, out, state, verbose)
         history, best, start = state["history"], state["best"], state["epoch"]
         if verbose:

@@ -18,6 +18,7 @@ Containers (``SequentialAugmentationContainer``, ``OneOfAugmentationContainer p=
 import difflib
 import re
 
+from ..core.errors import short
 from .catalog import REGISTRY, get_augmentation_class
 from .params import DSL_KIND_WORDS
 
@@ -34,12 +35,22 @@ class AugmentationSyntaxError(ValueError, RuntimeError):
     def __init__(self, message, line, column, source_line=""):
         self.line = line
         self.column = column
-        self.reason = message
+        self.reason = message = short(message, 300)
         text = f"line {line}, column {column}: {message}"
         if source_line.strip():
-            text += f"\n    {source_line.rstrip()}\n    {' ' * (column - 1)}^"
+            # a window of the line around the column: hostile text may hold megabyte lines
+            start = max(0, column - 1 - _CONTEXT)
+            shown = source_line.rstrip()[start:column - 1 + _CONTEXT]
+            text += f"\n    {shown}\n    {' ' * (column - 1 - start)}^"
         super().__init__(text)
 
+
+_CONTEXT = 80
+
+
+#: Deepest nesting of containers the parser accepts; real pipelines nest two or three deep,
+#: and the bound keeps hostile text from exhausting the interpreter's stack.
+MAX_NESTING = 64
 
 _NUM = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -116,6 +127,7 @@ class _Parser:
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         self.toks = _tokenize(text, self.lines)
         self.i = 0
+        self.depth = 0
 
     # -- token helpers ----------------------------------------------------------------
     def peek(self, k=0):
@@ -170,6 +182,9 @@ class _Parser:
         return self.build(cls, kwargs, name_tok)
 
     def container(self, cls, name_tok):
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            self.error(name_tok, f"containers nested more than {MAX_NESTING} deep")
         kwargs = self.params(cls, name_tok)
         children = []
         while True:
@@ -183,6 +198,7 @@ class _Parser:
                 break
             children.append(self.entry(t))
         kwargs["augs"] = children
+        self.depth -= 1
         return self.build(cls, kwargs, name_tok)
 
     def params(self, cls, name_tok):

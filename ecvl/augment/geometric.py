@@ -10,7 +10,7 @@ import numpy as np
 from . import functional as F
 from .._kernels import border_choices
 from .base import Augmentation
-from .params import Param
+from .params import MAX_SIDE, MAX_SIGMA, Param
 
 __all__ = [
     "AugRotate", "AugResizeDim", "AugResizeScale", "AugFlip", "AugMirror", "AugTranspose",
@@ -135,7 +135,7 @@ class AugResizeDim(_Resample):
     [1.0, 0.5, 1.0]
     """
 
-    params = (Param("dims", "vector", length=(2, 3), integer=True, bounds=(1, None),
+    params = (Param("dims", "vector", length=(2, 3), integer=True, bounds=(1, MAX_SIDE),
                     doc="new size, x first"),
               _interp(), _interp("gt_interp", "nearest"))
 
@@ -195,7 +195,7 @@ class _Warp(Augmentation, register=False):
 class AugGridDistortion(_Warp):
     """Grid distortion: each of ``num_steps`` cells per axis stretched by 1 + U(distort_limit)."""
 
-    params = (Param("num_steps", "range", integer=True, bounds=(1, None), doc="cells per axis"),
+    params = (Param("num_steps", "range", integer=True, bounds=(1, 1024), doc="cells per axis"),
               Param("distort_limit", "range", bounds=(-1, None), sampled=False,
                     doc="limits of the stretch of each cell"),
               _interp(), _border(), _BORDER_VALUE)
@@ -213,7 +213,7 @@ class AugElasticTransform(_Warp):
     """
 
     params = (Param("alpha", "range", bounds=(0, None), doc="displacement scale (pixels)"),
-              Param("sigma", "range", bounds=(1e-3, None), doc="Gaussian smoothing (pixels)"),
+              Param("sigma", "range", bounds=(1e-3, MAX_SIGMA), doc="Gaussian smoothing (pixels)"),
               _interp(), _border(), _BORDER_VALUE)
 
     def maps(self, hw, params):
@@ -252,7 +252,7 @@ class AugCenterCrop(Augmentation):
 
     geometric = True
     params = (Param("size", "vector", default=None, length=(2, 3), integer=True,
-                    bounds=(1, None), doc="crop size, x first"),)
+                    bounds=(1, MAX_SIDE), doc="crop size, x first"),)
 
     def transform(self, a, params, is_mask):
         owner = type(self).__name__
@@ -271,7 +271,7 @@ class AugRandomCrop(Augmentation):
     """Crop ``size`` = (w, h[, d]) at a random position, padding first when needed."""
 
     geometric = True
-    params = (Param("size", "vector", length=(2, 3), integer=True, bounds=(1, None),
+    params = (Param("size", "vector", length=(2, 3), integer=True, bounds=(1, MAX_SIDE),
                     doc="crop size, x first"),
               _border("constant"), _BORDER_VALUE)
 
@@ -337,7 +337,7 @@ class AugRandomResizedCrop(_Resample):
     (8, 16, 16, 1)
     """
 
-    params = (Param("size", "vector", length=(2, 3), integer=True, bounds=(1, None),
+    params = (Param("size", "vector", length=(2, 3), integer=True, bounds=(1, MAX_SIDE),
                     doc="output size (w, h) or (w, h, d)"),
               Param("scale", "range", default=(0.08, 1.0), bounds=(1e-6, 1), sampled=False,
                     doc="area (volume) fraction"),

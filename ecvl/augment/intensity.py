@@ -8,7 +8,7 @@ import numpy as np
 
 from . import functional_intensity as FI
 from .base import Augmentation
-from .params import Param
+from .params import MAX_SIGMA, Param
 
 __all__ = [
     "AugGaussianBlur", "AugAdditiveLaplaceNoise", "AugAdditivePoissonNoise",
@@ -40,7 +40,7 @@ class AugGaussianBlur(_Simple):
     (9, 9, 3)
     """
 
-    params = (Param("sigma", "range", bounds=(0, None), doc="standard deviation"),)
+    params = (Param("sigma", "range", bounds=(0, MAX_SIGMA), doc="standard deviation"),)
     fn, arg = staticmethod(FI.gaussian_blur), "sigma"
 
 

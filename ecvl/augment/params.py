@@ -11,7 +11,8 @@ import threading
 
 import numpy as np
 
-__all__ = ["Param", "REQUIRED", "AugmentationParam", "set_seed", "global_rng"]
+__all__ = ["Param", "REQUIRED", "AugmentationParam", "set_seed", "global_rng", "MAX_MAGNITUDE",
+           "MAX_SIGMA", "MAX_SIDE"]
 
 
 class _Required:
@@ -21,6 +22,15 @@ class _Required:
 
 #: Sentinel default of a parameter that must be given.
 REQUIRED = _Required()
+
+#: Largest magnitude of any number a parameter takes: bigger ones are typing slips or hostile
+#: text, and would only fail (or overflow) when the augmentation runs.
+MAX_MAGNITUDE = 1e9
+#: Largest Gaussian sigma (pixels) of the smoothing augmentations: run time grows with it, and
+#: larger values are indistinguishable from a constant on any image the library reads.
+MAX_SIGMA = 256
+#: Largest output side (pixels) of the resizing and cropping augmentations.
+MAX_SIDE = 65536
 
 # Kinds a parameter can take, with the DSL value syntax each accepts.
 NUMBER = "number"  # 0.5
@@ -107,6 +117,9 @@ class Param:
             x = x.item()
         if not math.isfinite(x):
             raise ValueError(f"{owner}: {self.name} must be finite, got {x!r}")
+        if abs(x) > MAX_MAGNITUDE:
+            raise ValueError(f"{owner}: {self.name}={format_number(x)} is outside "
+                             f"[-{MAX_MAGNITUDE:g}, {MAX_MAGNITUDE:g}], the most any parameter takes")
         if self.integer:
             if float(x) != int(x):
                 raise ValueError(f"{owner}: {self.name} must be an integer, got {x!r}")

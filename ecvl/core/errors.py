@@ -43,3 +43,13 @@ class ImageIOError(EcvlError, OSError):
 
     def __reduce__(self):
         return (type(self), (self.filename, self.reason))
+
+
+def short(value, limit=200):
+    """``str(value)`` cut to ``limit`` characters, for values echoed in error messages.
+
+    Values come from files that may be corrupt or hostile: a message must stay one readable
+    line, however large the value.
+    """
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text) - limit} more characters)"

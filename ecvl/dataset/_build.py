@@ -2,9 +2,15 @@
 
 import os
 
+from ..core.errors import short
 from .samples import _URL, Sample, Split
 
 _MAX_LISTED = 20
+
+
+def _r(value):
+    """``repr`` of a value from the file, cut short: the message must stay readable."""
+    return short(repr(value))
 
 
 class DatasetError(ValueError, RuntimeError):
@@ -35,15 +41,15 @@ def _looks_like_path(s):
 class _Builder:
     """Turns loaded YAML data into samples and splits, collecting problems."""
 
-    def __init__(self, data, root, verify):
+    def __init__(self, data, root, verify, source="dataset"):
         self.problems = []
         self.root = root
         self.verify = verify
         if not isinstance(data, dict):
-            raise DatasetError("dataset", ["the document must be a mapping with an 'images' key"])
+            raise DatasetError(source, ["the document must be a mapping with an 'images' key"])
         unknown = set(data) - {"name", "description", "classes", "features", "images", "split"}
         for k in sorted(unknown, key=str):
-            self.problems.append(f"unknown top-level key {k!r}")
+            self.problems.append(f"unknown top-level key {_r(k)}")
         self.name = str(data.get("name") or "DeepHealth dataset")
         self.description = str(data.get("description") or "")
         self.classes = self._names(data.get("classes"), "classes")
@@ -70,16 +76,16 @@ class _Builder:
             loc = [loc]
         if not isinstance(loc, list) or not loc or not all(isinstance(x, str) for x in loc):
             self.problems.append(f"images[{i}]: location must be a path or a list of paths, "
-                                 f"got {loc!r}")
+                                 f"got {_r(loc)}")
             return []
         out = []
         for x in loc:
             if "://" in x and _URL.match(x):
-                self.problems.append(f"images[{i}]: location {x!r} is a URL; URLs are never "
+                self.problems.append(f"images[{i}]: location {_r(x)} is a URL; URLs are never "
                                      "fetched, download the file and give its path")
             p = _resolve(self.root, x)
             if self.verify and not _URL.match(x) and not os.path.exists(p):
-                self.problems.append(f"images[{i}]: file {p!r} does not exist")
+                self.problems.append(f"images[{i}]: file {_r(p)} does not exist")
             out.append(p)
         return out
 
@@ -90,22 +96,22 @@ class _Builder:
         if isinstance(lab, str) and lab not in self.class_index and (
                 not self.classes or _looks_like_path(lab)):
             if _URL.match(lab):
-                self.problems.append(f"images[{i}]: label {lab!r} is a URL; URLs are never "
+                self.problems.append(f"images[{i}]: label {_r(lab)} is a URL; URLs are never "
                                      "fetched")
             p = _resolve(self.root, lab)
             if self.verify and not os.path.exists(p):
-                self.problems.append(f"images[{i}]: ground truth {p!r} does not exist")
+                self.problems.append(f"images[{i}]: ground truth {_r(p)} does not exist")
             return None, p
         items = lab if isinstance(lab, list) else [lab]
         out = []
         for x in items:
             if isinstance(x, bool) or not isinstance(x, (int, str)):
-                self.problems.append(f"images[{i}]: label {x!r} must be a class index or name")
+                self.problems.append(f"images[{i}]: label {_r(x)} must be a class index or name")
             elif isinstance(x, str):
                 if x in self.class_index:
                     out.append(self.class_index[x])
                 else:
-                    self.problems.append(f"images[{i}]: label {x!r} is not one of the classes")
+                    self.problems.append(f"images[{i}]: label {_r(x)} is not one of the classes")
             elif self.classes and not 0 <= x < len(self.classes):
                 self.problems.append(f"images[{i}]: label {x} is out of range for "
                                      f"{len(self.classes)} classes")
@@ -127,7 +133,7 @@ class _Builder:
             out = {}
             for k, v in vals.items():
                 if str(k) not in self.feature_index:
-                    self.problems.append(f"images[{i}]: value for unknown feature {k!r}")
+                    self.problems.append(f"images[{i}]: value for unknown feature {_r(k)}")
                 elif v is not None:
                     out[self.feature_index[str(k)]] = v
             return out
@@ -170,18 +176,18 @@ class _Builder:
             if idx is None:
                 idx = []
             if not isinstance(idx, list):
-                self.problems.append(f"split {name!r}: must be a list of indices")
+                self.problems.append(f"split {_r(name)}: must be a list of indices")
                 continue
             good = []
             for j in idx:
                 if isinstance(j, bool) or not isinstance(j, int):
-                    self.problems.append(f"split {name!r}: index {j!r} is not an integer")
+                    self.problems.append(f"split {_r(name)}: index {_r(j)} is not an integer")
                 elif not 0 <= j < n:
-                    self.problems.append(f"split {name!r}: index {j} out of range "
+                    self.problems.append(f"split {_r(name)}: index {j} out of range "
                                          f"(there are {n} images)")
                 elif j in owner:
-                    self.problems.append(f"split {name!r}: index {j} already in split "
-                                         f"{owner[j]!r}")
+                    self.problems.append(f"split {_r(name)}: index {j} already in split "
+                                         f"{_r(owner[j])}")
                 else:
                     owner[j] = name
                     good.append(j)

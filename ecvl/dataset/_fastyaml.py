@@ -45,6 +45,31 @@ def load(text):
         return safe_load(text)
 
 
+def check_expansion(data, text_length, source):
+    """Refuse YAML whose aliases expand it far beyond its text ("billion laughs").
+
+    Aliases let a few hundred bytes name a structure of billions of nodes, which PyYAML
+    shares but every walk over the data expands. A document without aliases has fewer
+    nodes than characters, so the budget below only stops alias bombs; it is counted
+    without expanding anything into memory.
+    """
+    from ._build import DatasetError
+
+    budget = 10 * text_length + 100_000
+    stack, seen = [data], 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > budget:
+            raise DatasetError(source, [f"the YAML aliases expand to more than {budget} values "
+                                        f"from {text_length} characters (an alias bomb?)"])
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
 _cache = {}
 
 

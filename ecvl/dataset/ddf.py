@@ -9,6 +9,7 @@ import os
 import warnings
 
 from ..core.enums import SplitType, Task
+from ..core.errors import short
 from . import _fastyaml
 from ._build import DatasetError, _Builder
 from .samples import Sample, Split
@@ -62,12 +63,19 @@ class Dataset:
             filename = os.fspath(filename)
             if not os.path.isfile(filename):
                 raise RuntimeError(f"{filename}: dataset file does not exist")
-            with open(filename, encoding="utf-8") as f:
-                text = f.read()
+            with open(filename, "rb") as f:
+                raw = f.read()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise DatasetError(filename, [f"not UTF-8 text: byte 0x{raw[e.start]:02x} at offset "
+                                              f"{e.start}"]) from e
             try:
                 data = _fastyaml.load(text)
-            except Exception as e:  # yaml.YAMLError and friends
-                raise DatasetError(filename, [f"YAML syntax error: {e}"]) from None
+            except Exception as e:  # yaml.YAMLError, and RecursionError/MemoryError of hostile input
+                raise DatasetError(filename, [f"YAML syntax error: {short(' '.join(str(e).split()))}"]
+                                   ) from e
+            _fastyaml.check_expansion(data, len(text), filename)
             self._fill(data, os.path.dirname(os.path.abspath(filename)), verify, strict,
                        filename)
 
@@ -79,7 +87,7 @@ class Dataset:
         return d
 
     def _fill(self, data, root, verify, strict, source):
-        b = _Builder(data, root, verify)
+        b = _Builder(data, root, verify, source)
         self.source = source
         self.name_, self.description_ = b.name, b.description
         self.classes_, self.features_ = b.classes, b.features

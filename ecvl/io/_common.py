@@ -5,9 +5,9 @@ import os
 import stat
 
 from _deephealth import atomic as _atomic
-from ..core.errors import EcvlError, ImageIOError
+from ..core.errors import EcvlError, ImageIOError, short
 
-__all__ = ["atomic_path", "reading", "check_readable", "lower_ext"]
+__all__ = ["atomic_path", "reading", "check_readable", "lower_ext", "short"]
 
 
 def lower_ext(filename):
@@ -30,20 +30,34 @@ def check_readable(filename):
     return path
 
 
-@contextlib.contextmanager
-def reading(filename, what):
-    """Turn any failure inside the block into an ImageIOError naming `filename`."""
-    try:
-        yield
-    except ImageIOError:
-        raise
-    except EcvlError as e:
-        raise ImageIOError(filename, f"{what}: {e}") from e
-    except MemoryError as e:
-        raise ImageIOError(filename, f"{what}: not enough memory (corrupt size fields?)") from e
-    except Exception as e:  # the decoders raise many unrelated types on corrupt input
-        msg = str(e) or type(e).__name__
-        raise ImageIOError(filename, f"{what} failed ({type(e).__name__}: {msg})") from e
+class reading:
+    """Context manager turning any failure inside its block into an ImageIOError naming the file.
+
+    A class rather than a ``@contextmanager`` generator: a ``StopIteration`` raised by a decoder
+    must become an ImageIOError too, and contextlib re-raises it as itself (PEP 479 handling),
+    where it would silently end any ``map`` or generator the read runs in.
+    """
+
+    __slots__ = ("filename", "what")
+
+    def __init__(self, filename, what):
+        self.filename = filename
+        self.what = what
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, e, tb):
+        if e is None or isinstance(e, ImageIOError) or not isinstance(e, Exception):
+            return False  # KeyboardInterrupt and SystemExit pass through unchanged
+        if isinstance(e, EcvlError):
+            raise ImageIOError(self.filename, f"{self.what}: {short(e)}") from e
+        if isinstance(e, MemoryError):
+            raise ImageIOError(self.filename, f"{self.what}: not enough memory (corrupt size "
+                                              "fields?)") from e
+        msg = str(e) or type(e).__name__  # the decoders raise many unrelated types
+        raise ImageIOError(self.filename, f"{self.what} failed ({type(e).__name__}: "
+                                          f"{short(' '.join(msg.split()))})") from e
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core.errors import ImageIOError
 from . import _unfilter
+from .limits import MAX_DEFLATE_RATIO, check_size
 
 _SIG = b"\x89PNG\r\n\x1a\n"
 _CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}
@@ -63,17 +64,18 @@ def decode(data, filename):
         raise ImageIOError(filename, "only non-interlaced 8/16-bit gray, gray+alpha, RGB and "
                                      "RGBA PNG are decoded here")
     w, h, depth, ctype, _ = hdr
-    if w * h > 2 ** 31:
-        raise ImageIOError(filename, f"PNG size {w}x{h} is not plausible")
     c = _CHANNELS[ctype]
     bpp = c * depth // 8
     stride = w * bpp
-    try:
-        raw = zlib.decompress(_image_data(data, filename))
-    except zlib.error as e:
-        raise ImageIOError(filename, f"corrupt PNG image data ({e})") from None
-    if len(raw) != h * (stride + 1):
-        raise ImageIOError(filename, f"PNG image data has {len(raw)} bytes, expected {h * (stride + 1)}")
+    expected = h * (stride + 1)
+    check_size(filename, w * h, h * stride, f"PNG header ({w}x{h})")
+    compressed = _image_data(data, filename)
+    if expected > MAX_DEFLATE_RATIO * len(compressed) + 1024:
+        raise ImageIOError(filename, f"PNG header announces {w}x{h} pixels ({expected} bytes) but "
+                                     f"{len(compressed)} bytes of image data cannot inflate to that")
+    raw = _inflate(compressed, expected, filename)
+    if len(raw) != expected:
+        raise ImageIOError(filename, f"PNG image data has {len(raw)} bytes, expected {expected}")
     rows = np.frombuffer(raw, np.uint8).reshape(h, stride + 1)
     bad = np.flatnonzero(rows[:, 0] > 4)
     if bad.size:
@@ -84,6 +86,21 @@ def decode(data, filename):
         return out.reshape(h, w, c)
     out = out.view(">u2").reshape(h, w, c)
     return out.byteswap().view(np.uint16) if _LITTLE else out.view(np.uint16)
+
+
+def _inflate(compressed, expected, filename):
+    """Inflate at most ``expected + 1`` bytes: a stream that would give more stops there."""
+    d = zlib.decompressobj()
+    try:
+        raw = d.decompress(compressed, expected + 1)
+    except zlib.error as e:
+        raise ImageIOError(filename, f"corrupt PNG image data ({e})") from None
+    if len(raw) > expected:
+        raise ImageIOError(filename, f"PNG image data inflates to more than the {expected} bytes "
+                                     "its header announces")
+    if not d.eof:
+        raise ImageIOError(filename, "corrupt PNG image data (incomplete or truncated stream)")
+    return raw
 
 
 def _image_data(data, filename):

@@ -6,16 +6,20 @@ RGB; multi-frame files become ``"xyzc"`` volumes. The modality rescale
 so that higher values are always brighter.
 """
 
+import io
+import math
 import os
+import zlib
 
 import numpy as np
 
 from _deephealth.registry import alias
 from ..core.enums import ColorType
-from ..core.errors import ImageIOError
+from ..core.errors import ImageIOError, short
 from ..core.image import Image
 from ..core.metadata import MetaData
 from ._common import check_readable, reading
+from .limits import check_size, get_limits
 
 __all__ = ["dicom_read", "dicom_read_series", "DicomRead"]
 
@@ -77,9 +81,66 @@ def _rescale_dtype(lo, hi, slope, intercept):
     return np.dtype(np.float32)
 
 
+def _int_tag(ds, keyword, default, path):
+    v = getattr(ds, keyword, None)
+    if v is None or v == "":
+        return default
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        raise ImageIOError(path, f"DICOM tag {keyword} is not an integer ({short(repr(v))})") from None
+
+
+def _check_declared(ds, path):
+    """Rows, Columns, NumberOfFrames... against the limits and, uncompressed, the pixel data length.
+
+    Returns the number of frames the header announces.
+    """
+    rows, cols = _int_tag(ds, "Rows", 0, path), _int_tag(ds, "Columns", 0, path)
+    frames = _int_tag(ds, "NumberOfFrames", 1, path) or 1
+    spp = _int_tag(ds, "SamplesPerPixel", 1, path)
+    bits = _int_tag(ds, "BitsAllocated", 8, path)
+    for kw, v in (("Rows", rows), ("Columns", cols), ("NumberOfFrames", frames),
+                  ("SamplesPerPixel", spp), ("BitsAllocated", bits)):
+        if v < 1:
+            raise ImageIOError(path, f"DICOM tag {kw} is {v}; it must be positive")
+    check_size(path, rows * cols, rows * cols * frames * spp * max(8, bits) // 8,
+               f"DICOM header ({cols}x{rows}, {frames} frame(s))")
+    ts = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if "PixelData" in ds and ts is not None and not ts.is_compressed:
+        photometric = str(getattr(ds, "PhotometricInterpretation", "")).strip()
+        if spp == 3 and photometric in ("YBR_FULL_422", "YBR_PARTIAL_422"):
+            spp = 2  # chroma stored for every other pixel: 2 samples per pixel on average
+        expected = (rows * cols * frames * spp * bits + 7) // 8
+        got = len(ds.PixelData)
+        if got < expected or got > expected + (expected & 1) + 1:
+            raise ImageIOError(path, f"DICOM PixelData holds {got} bytes, but Rows {rows} x Columns "
+                                     f"{cols} x NumberOfFrames {frames} x SamplesPerPixel {spp} x "
+                                     f"BitsAllocated {bits} need {expected}: inconsistent header")
+    return frames
+
+
+def _rescale_params(ds, path):
+    out = []
+    for kw, default in (("RescaleSlope", 1.0), ("RescaleIntercept", 0.0)):
+        v = getattr(ds, kw, None)
+        try:
+            v = default if v is None or v == "" else float(v)
+        except (TypeError, ValueError):
+            raise ImageIOError(path, f"DICOM tag {kw} is not a number ({short(repr(v))})") from None
+        if not math.isfinite(v):
+            raise ImageIOError(path, f"DICOM tag {kw} is {v}; pass rescale=False to read the "
+                                     "stored values")
+        out.append(v)
+    if out[0] == 0:
+        out[0] = 1.0  # an empty slope written as 0 by some writers: read as 1, as before
+    return out
+
+
 def _pixels(ds, path, rescale):
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
         raise ImageIOError(path, "DICOM file has no pixel data")
+    declared_frames = _check_declared(ds, path)
     try:
         arr = ds.pixel_array
     except (NotImplementedError, RuntimeError) as e:
@@ -90,7 +151,7 @@ def _pixels(ds, path, rescale):
             raise ImageIOError(path, f"cannot decode transfer syntax {getattr(ts, 'name', ts)}: no decoder "
                                      f"is installed; install {_decoder_hint(ts)} ({needs})") from None
         raise ImageIOError(path, f"decoding {getattr(ts, 'name', ts)} pixel data failed: "
-                                 + " ".join(msg.split())) from None
+                                 + short(" ".join(msg.split()))) from e
     photometric = str(getattr(ds, "PhotometricInterpretation", "MONOCHROME2")).strip()
     if photometric == "PALETTE COLOR":
         from pydicom.pixels import apply_color_lut
@@ -103,12 +164,11 @@ def _pixels(ds, path, rescale):
         arr = arr[..., None]
     if frames == 1:
         arr = arr[None]
-    if arr.shape[-1] != spp or arr.ndim != 4:
-        raise ImageIOError(path, f"pixel array of shape {arr.shape} does not match {frames} frame(s) "
-                                 f"of {spp} sample(s)")
+    if arr.shape[-1] != spp or arr.ndim != 4 or arr.shape[0] != declared_frames:
+        raise ImageIOError(path, f"pixel array of shape {arr.shape} does not match NumberOfFrames "
+                                 f"{declared_frames} of {spp} sample(s)")
     if spp == 1 and rescale and arr.dtype.kind in "iu":
-        slope = float(getattr(ds, "RescaleSlope", 1) or 1)
-        intercept = float(getattr(ds, "RescaleIntercept", 0) or 0)
+        slope, intercept = _rescale_params(ds, path)
         bits = int(getattr(ds, "BitsStored", arr.dtype.itemsize * 8))
         signed = int(getattr(ds, "PixelRepresentation", 0)) == 1
         smin, smax = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2 ** bits - 1)
@@ -139,6 +199,58 @@ def _spacings(ds, nz):
     sy, sx = (float(ps[0]), float(ps[1])) if ps is not None and len(ps) >= 2 else (1.0, 1.0)
     sz = getattr(ds, "SpacingBetweenSlices", None) or getattr(ds, "SliceThickness", None) or 1.0
     return sx, sy, float(sz)
+
+
+_DEFLATED = b"1.2.840.10008.1.2.1.99"
+
+
+class _CappedFile(io.BufferedReader):
+    """A file whose ``read(n)`` never asks for more than what is left in it.
+
+    pydicom reads each element with ``read(length)``, and Python allocates the whole
+    ``length`` before reading: a corrupt length field would allocate gigabytes.
+    """
+
+    def __init__(self, path):
+        super().__init__(io.FileIO(path, "rb"))
+        self._size = os.fstat(self.fileno()).st_size
+
+    def read(self, n=-1):
+        if n is not None and n > 0:
+            n = min(n, max(0, self._size - self.tell()))
+        return super().read(n)
+
+
+def _check_deflated(path):
+    """Inflate a deflated-syntax dataset chunk by chunk, keeping nothing, to bound its size.
+
+    pydicom inflates the whole dataset in memory before reading any of it; this pass costs
+    time only for the (rare) deflated files and never holds more than one chunk.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(144)
+        if len(head) < 144 or head[128:132] != b"DICM" or head[132:136] != b"\x02\x00\x00\x00":
+            return
+        meta_end = 144 + int.from_bytes(head[140:144], "little")
+        fh.seek(132)
+        meta = fh.read(min(meta_end - 132, 1 << 16))  # the file meta group is small; its length may lie
+        if _DEFLATED not in meta:
+            return
+        fh.seek(meta_end)
+        limit = get_limits()["max_bytes"]
+        d, total = zlib.decompressobj(-zlib.MAX_WBITS), 0
+        while not d.eof:
+            chunk = d.unconsumed_tail or fh.read(1 << 20)
+            if not chunk:
+                break
+            try:
+                total += len(d.decompress(chunk, 1 << 24))
+            except zlib.error:
+                return  # pydicom reports the corrupt stream
+            if total > limit:
+                raise ImageIOError(path, f"deflated DICOM dataset inflates to more than {limit} "
+                                         "bytes, over the limit (raise it with ecvl.io.limits."
+                                         "set_limits(max_bytes=...) for trusted files)")
 
 
 def dicom_read(filename, rescale=True):
@@ -176,8 +288,10 @@ def dicom_read(filename, rescale=True):
     path = check_readable(filename)
     pydicom = _pydicom()
     with reading(path, "reading DICOM"):
+        _check_deflated(path)
         try:
-            ds = pydicom.dcmread(path)
+            with _CappedFile(path) as fh:
+                ds = pydicom.dcmread(fh)
         except pydicom.errors.InvalidDicomError as e:
             raise ImageIOError(path, f"not a DICOM file ({e})") from None
         arr, colortype = _pixels(ds, path, rescale)
@@ -241,6 +355,8 @@ def dicom_read_series(folder, pattern=None):
         if img.dims_ != first.dims_ or img.elemtype_ != first.elemtype_:
             raise ImageIOError(folder, f"slice {s} is {img.dims_} {img.elemtype_.name}, slice 0 is "
                                        f"{first.dims_} {first.elemtype_.name}")
+    check_size(folder, first.dims_[0] * first.dims_[1],
+               sum(np.asarray(img).nbytes for img in slices), f"series of {len(slices)} slices")
     keys = [_slice_key(img, i) for i, img in enumerate(slices)]
     order = sorted(range(len(slices)), key=lambda i: keys[i])
     vol = np.stack([slices[i].canonical() for i in order])

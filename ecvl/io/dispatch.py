@@ -45,11 +45,13 @@ def sniff_format(filename):
 
 
 def _sniff(head, path):
+    # DICOM first: its 128-byte preamble is free-form, and dual-personality files start it
+    # with a TIFF header (so TIFF viewers open them too)
+    if head[128:132] == b"DICM":
+        return "dicom"
     if head.startswith(_RASTER_MAGIC) or (len(head) > 2 and head[:1] == b"P" and head[1:2] in b"1234567"
                                           and head[2:3].isspace()):
         return "raster"
-    if head[128:132] == b"DICM":
-        return "dicom"
     if _is_nifti_header(head):
         return "nifti"
     if head[:2] == b"\x1f\x8b":

@@ -5,7 +5,9 @@ and RGB data adds a ``c`` axis. Spacings are the voxel sizes (zooms); the affine
 its codes and the units are kept in ``meta_`` and written back by :func:`nifti_write`.
 """
 
+import math
 import os
+import struct
 
 import numpy as np
 
@@ -15,6 +17,7 @@ from ..core.errors import ImageIOError
 from ..core.image import Image
 from ..core.metadata import MetaData
 from ._common import atomic_path, check_readable, lower_ext, reading
+from .limits import MAX_DEFLATE_RATIO, check_size
 
 __all__ = ["nifti_read", "nifti_write", "NiftiRead", "NiftiWrite"]
 
@@ -53,10 +56,12 @@ def nifti_read(filename):
 
     path = check_readable(filename)
     with reading(path, "reading NIfTI"):
+        _check_extensions(path)
         nimg = nib.load(path)
         if not isinstance(nimg, (nib.Nifti1Image, nib.Nifti2Image)):
             raise ImageIOError(path, f"not a NIfTI file (nibabel opened it as {type(nimg).__name__})")
         hdr = nimg.header
+        _check_declared(nimg, path)
         data = np.asanyarray(nimg.dataobj)
         if data.dtype.fields is not None:  # RGB24 / RGBA32 voxels
             names = list(data.dtype.names)
@@ -86,7 +91,78 @@ def nifti_read(filename):
             "xyzt_units": MetaData(f"{units[0]},{units[1]}"),
             "descrip": MetaData(hdr["descrip"].item().decode("latin-1").rstrip("\0")),
         }
-    return Image.fromarray(data, channels, colortype, zooms, meta, copy=True)
+        return Image.fromarray(data, channels, colortype, zooms, meta, copy=True)
+
+
+def _check_declared(nimg, path):
+    """Shape and type the header announces, against the limits and the file's size."""
+    shape = tuple(int(d) for d in nimg.shape)
+    dtype = nimg.header.get_data_dtype()
+    if dtype.kind == "c":
+        raise ImageIOError(path, f"complex NIfTI data ({dtype}) is not supported")
+    if any(d <= 0 for d in shape) or not shape:
+        raise ImageIOError(path, f"NIfTI header announces the shape {shape}; every dimension "
+                                 "must be positive")
+    nbytes = math.prod(shape) * dtype.itemsize
+    check_size(path, shape[0] * (shape[1] if len(shape) > 1 else 1), nbytes,
+               f"NIfTI header (shape {shape}, {dtype})")
+    size = os.path.getsize(path)
+    if lower_ext(path) == ".nii.gz" or _gzipped(path):
+        if nbytes > MAX_DEFLATE_RATIO * size + 2 ** 16:
+            raise ImageIOError(path, f"NIfTI header announces {nbytes} bytes of data, more than "
+                                     f"the {size}-byte compressed file can hold")
+    else:
+        offset = int(nimg.header.get_data_offset())
+        if offset + nbytes > size:
+            raise ImageIOError(path, f"truncated NIfTI file: the header announces {nbytes} bytes "
+                                     f"of data from offset {offset}, the file has {size} bytes")
+
+
+def _check_extensions(path):
+    """Walk the header extensions as nibabel will, refusing sizes the file cannot hold.
+
+    nibabel reads each extension with ``read(size)``, and Python allocates ``size`` bytes
+    before reading: a corrupt size field would allocate up to 2 GiB. Skipping forward keeps
+    nothing in memory, and compressed files cannot hold more than the deflate ratio allows.
+    """
+    import gzip
+
+    size = os.path.getsize(path)
+    gz = _gzipped(path)
+    with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
+        head = fh.read(544)
+        if len(head) < 352:
+            return  # nibabel reports the truncated header
+        for order in "<>":
+            n = struct.unpack(order + "i", head[:4])[0]
+            if n in (348, 540):
+                break
+        else:
+            return  # not NIfTI: nibabel says what it is
+        if len(head) < n + 4 or head[n:n + 1] == b"\x00":
+            return
+        vox = (struct.unpack(order + "f", head[108:112])[0] if n == 348
+               else struct.unpack(order + "q", head[168:176])[0])
+        room = MAX_DEFLATE_RATIO * size if gz else size
+        if not vox <= room:  # also NaN
+            raise ImageIOError(path, f"NIfTI vox_offset {vox} lies beyond the end of the file")
+        left = int(vox) - (n + 4)
+        fh.seek(n + 4)
+        while left >= 16:
+            ext = fh.read(8)
+            if len(ext) < 8:
+                return  # nibabel reports the truncated extension
+            esize = struct.unpack(order + "i", ext[:4])[0]
+            if esize < 8 or esize > left:
+                raise ImageIOError(path, f"corrupt NIfTI header extension: size {esize} with "
+                                         f"{left} bytes left before the data")
+            fh.seek(esize - 8, os.SEEK_CUR)
+            left -= esize
+
+
+def _gzipped(path):
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
 
 
 NiftiRead = alias(nifti_read, "NiftiRead")

@@ -13,8 +13,9 @@ from ..core.enums import ColorType, ImReadMode
 from ..core.errors import ImageIOError
 from ..core.image import Image
 from . import _png
-from ._pillow import decode_direct, decode_jpeg, packed_array
+from ._pillow import decode_direct, decode_jpeg, jpeg_frame, packed_array
 from ._common import atomic_path, check_readable, lower_ext, reading
+from .limits import check_size
 
 __all__ = ["read_raster", "read_raster_multi", "write_raster", "RASTER_EXTENSIONS"]
 
@@ -76,6 +77,15 @@ def _open(path):
     return PILImage.open(path)
 
 
+def _check_pil(pil, path, frames):
+    """The size an opened (not yet decoded) Pillow image announces, against the limits."""
+    w, h = pil.size
+    itemsize = 4 if pil.mode in ("I", "F") else 2 if pil.mode.startswith("I;16") else 1
+    bands = max(len(pil.getbands()), 3 if pil.mode in ("P", "PA") else 1)
+    check_size(path, w * h, w * h * frames * bands * itemsize, f"{pil.format or 'image'} header "
+               f"({w}x{h}{f' x {frames} pages' if frames > 1 else ''})")
+
+
 def read_raster(filename, flags=ImReadMode.ANYCOLOR, colortype=ColorType.RGB):
     """Read a PNG, JPEG, BMP, TIFF or PNM file into an ``"xyc"`` image.
 
@@ -110,7 +120,12 @@ def read_raster_file(fh, path, flags=ImReadMode.ANYCOLOR, colortype=ColorType.RG
         head = fh.read(64)
         a = None
         if head.startswith(b"\xff\xd8\xff"):
-            a = decode_jpeg(head + fh.read())
+            data = head + fh.read()
+            frame = jpeg_frame(data)
+            if frame is not None:
+                check_size(path, frame[0] * frame[1], frame[0] * frame[1] * frame[2],
+                           f"JPEG header ({frame[1]}x{frame[0]})")
+            a = decode_jpeg(data)
         elif _png.decodable(_png.header(head)):
             a = _png.decode(head + fh.read(), path)
             if a.shape[2] == 2:  # gray + alpha, as Pillow's LA frames are read
@@ -120,6 +135,7 @@ def read_raster_file(fh, path, flags=ImReadMode.ANYCOLOR, colortype=ColorType.RG
             ct = _DIRECT_COLOR[a.shape[2]]
         else:
             with _open(fh) as pil:
+                _check_pil(pil, path, 1)
                 a = decode_direct(pil)
                 if a is None:
                     pil.load()
@@ -151,6 +167,7 @@ def read_raster_multi(filename, flags=ImReadMode.ANYCOLOR, colortype=ColorType.R
     pages = []
     with reading(path, "reading multi-page image"):
         with _open(path) as pil:
+            _check_pil(pil, path, getattr(pil, "n_frames", 1))
             for i in range(getattr(pil, "n_frames", 1)):
                 pil.seek(i)
                 pil.load()

@@ -2,14 +2,18 @@
 
 Neither format can run code when read: ``.npz`` files are opened with ``allow_pickle=False``
 and ``.bin`` files are parsed field by field (``int32`` ndim, ``int32`` shape, ``float32`` data
-per parameter, in layer order; no header, no names).
+per parameter, in layer order; no header, no names). A file that does not fit the model
+raises :class:`~eddl.TensorFormatError` (a ``ValueError``) naming it.
 """
 
+import os
 import struct
 
 import numpy as np
 
 from _deephealth.atomic import atomic_path
+from ..tensor import safeload
+from ..tensor._checks import TensorFormatError
 
 __all__ = ["save", "load", "save_npz", "load_npz", "save_bin", "load_bin"]
 
@@ -46,28 +50,20 @@ def save_npz(net, fname):
 def load_npz(net, fname):
     """Read weights written by :func:`save_npz` into a model of the same architecture."""
     net._require_built("load")
-    try:
-        z = np.load(fname, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
-        raise ValueError(f"load: {fname!r} is not a readable .npz weights file ({exc})") from None
-    if not hasattr(z, "files"):
-        raise ValueError(f"load: {fname!r} holds a single array, not an .npz weights file")
+    arrays = safeload.load_npz(fname)  # TensorFormatError naming the file when unreadable
     expected = _npz_keys(net)
-    with z:
-        keys = sorted(z.files)
-        if len(keys) != len(expected):
-            raise ValueError(f"load: {fname!r} holds {len(keys)} parameters, the model has "
-                             f"{len(expected)} (a different architecture?)")
-        values = []
-        for fkey, (key, l, name, p) in zip(keys, expected):
-            try:
-                v = z[fkey]
-            except Exception as exc:
-                raise ValueError(f"load: {fname!r}: parameter {fkey!r} is corrupt ({exc})") from None
-            if v.shape != p.shape or v.dtype.kind != "f":
-                raise ValueError(f"load: parameter {key!r} of the model is {list(p.shape)} but the "
-                                 f"file's {fkey!r} is {list(v.shape)} of {v.dtype}")
-            values.append(v)
+    keys = sorted(arrays)
+    if len(keys) != len(expected):
+        raise TensorFormatError(f"load: {fname!r} holds {len(keys)} parameters, the model has "
+                                f"{len(expected)} (a different architecture?)")
+    values = []
+    for fkey, (key, l, name, p) in zip(keys, expected):
+        v = arrays[fkey]
+        if v.shape != p.shape or v.dtype.kind != "f":
+            raise TensorFormatError(f"load: parameter {key!r} of the model is {list(p.shape)} but "
+                                    f"the file {fname!r} has {list(v.shape)} of {v.dtype} in "
+                                    f"{fkey[:200]!r}")
+        values.append(v)
     for (_, _, _, p), v in zip(expected, values):
         p[...] = net.be.from_host(v)
 
@@ -88,33 +84,32 @@ def save_bin(net, fname):
 def load_bin(net, fname):
     """Read an EDDL ``.bin`` weights file into a model of the same architecture."""
     net._require_built("load")
-    try:
+    with safeload.reading(fname, "unreadable .bin weights file"):
+        safeload.check_load_size(fname, os.path.getsize(fname), os.path.getsize(fname), "weights file")
         with open(fname, "rb") as f:
             raw = f.read()
-    except OSError as exc:
-        raise ValueError(f"load: cannot read {fname!r} ({exc})") from None
     pos, values = 0, []
     for l, name, p in _named_params(net):
         key = f"{l.name}/{name}"
         if pos + 4 > len(raw):
-            raise ValueError(f"load: {fname!r} ends before parameter {key!r} (truncated or a "
+            raise TensorFormatError(f"load: {fname!r} ends before parameter {key!r} (truncated or a "
                              f"different architecture)")
         ndim = struct.unpack_from("<i", raw, pos)[0]
         pos += 4
         if not 0 <= ndim <= 8 or pos + 4 * ndim > len(raw):
-            raise ValueError(f"load: {fname!r} is corrupt at parameter {key!r} (ndim {ndim})")
+            raise TensorFormatError(f"load: {fname!r} is corrupt at parameter {key!r} (ndim {ndim})")
         shape = struct.unpack_from(f"<{ndim}i", raw, pos)
         pos += 4 * ndim
         if tuple(shape) != tuple(p.shape):
-            raise ValueError(f"load: parameter {key!r} has shape {list(shape)} in {fname!r} but "
+            raise TensorFormatError(f"load: parameter {key!r} has shape {list(shape)} in {fname!r} but "
                              f"{list(p.shape)} in the model")
         size = 4 * int(np.prod(shape))
         if pos + size > len(raw):
-            raise ValueError(f"load: {fname!r} is truncated inside parameter {key!r}")
+            raise TensorFormatError(f"load: {fname!r} is truncated inside parameter {key!r}")
         values.append(np.frombuffer(raw, dtype="<f4", count=size // 4, offset=pos).reshape(shape))
         pos += size
     if pos != len(raw):
-        raise ValueError(f"load: {fname!r} has {len(raw) - pos} bytes after the last parameter "
+        raise TensorFormatError(f"load: {fname!r} has {len(raw) - pos} bytes after the last parameter "
                          f"(a different architecture?)")
     for (_, _, p), v in zip(_named_params(net), values):
         p[...] = net.be.from_host(v)

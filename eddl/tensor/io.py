@@ -13,6 +13,7 @@ import numpy as np
 
 from _deephealth.atomic import atomic_path
 from ._base import TensorBase
+from . import safeload
 from ._checks import TensorFormatError, as_dtype, native
 
 __all__ = ["IOMixin", "read_bin", "write_bin"]
@@ -36,6 +37,15 @@ def read_bin(filename, start_row=0, end_row=-1):
     TensorFormatError
         If the header is invalid or the data is shorter or longer than it announces.
     """
+    with safeload.reading(filename, "unreadable .bin tensor file", (_RowRangeError,)):
+        return _read_bin(os.fspath(filename), start_row, end_row)
+
+
+class _RowRangeError(ValueError):
+    """Rows asked of :func:`read_bin` outside the file's: the caller's error, not the file's."""
+
+
+def _read_bin(filename, start_row, end_row):
     size = os.path.getsize(filename)
     with open(filename, "rb") as f:
         head = f.read(4)
@@ -58,12 +68,13 @@ def read_bin(filename, start_row=0, end_row=-1):
             raise TensorFormatError(
                 f"{filename}: {kind} .bin file: header says shape {tuple(shape)} = {4 * count} "
                 f"bytes of float32 data, found {size - offset}")
+        safeload.check_load_size(filename, 4 * count, 4 * count, ".bin data")
         if ndim == 0 or (start_row == 0 and end_row in (-1, shape[0])):
             return np.fromfile(f, "<f4", count).astype(np.float32, copy=False).reshape(shape)
         rows = shape[0]
         stop = rows if end_row == -1 else end_row
         if not 0 <= start_row < stop <= rows:
-            raise ValueError(f"{filename}: rows [{start_row}, {end_row}) out of range for "
+            raise _RowRangeError(f"{filename}: rows [{start_row}, {end_row}) out of range for "
                              f"{rows} rows")
         stride = count // rows if rows else 0
         f.seek(offset + 4 * stride * start_row)
@@ -84,16 +95,6 @@ def write_bin(f, arr):
         raise ValueError(f"save: shape {arr.shape} does not fit the .bin int32 header")
     f.write(np.asarray([arr.ndim, *arr.shape], "<i4").tobytes())
     f.write(np.ascontiguousarray(arr, "<f4").tobytes())
-
-
-def _load_npy(filename):
-    try:
-        arr = np.load(filename, allow_pickle=False)
-    except (ValueError, EOFError, OSError) as e:
-        if isinstance(e, FileNotFoundError):
-            raise
-        raise TensorFormatError(f"{filename}: not a readable .npy file: {e}") from None
-    return arr
 
 
 def _onnx():
@@ -158,25 +159,21 @@ class IOMixin(TensorBase):
         """
         from .creation import _placed
         fmt = _format(filename, format, "load")
-        if fmt == "bin":
-            arr = read_bin(filename)
-        elif fmt == "npy":
-            arr = _load_npy(filename)
-        elif fmt == "npz":
-            try:
-                with np.load(filename, allow_pickle=False) as z:
-                    keys = list(z.keys())
-                    key = "data" if "data" in keys else (keys[0] if len(keys) == 1 else None)
-                    if key is None:
-                        raise TensorFormatError(f"{filename}: .npz holds {len(keys)} arrays "
-                                                f"{keys}; expected one or one named 'data'")
-                    arr = z[key]
-            except (ValueError, EOFError, OSError) as e:
-                if isinstance(e, (FileNotFoundError, TensorFormatError)):
-                    raise
-                raise TensorFormatError(f"{filename}: not a readable .npz file: {e}") from None
-        else:
+        if fmt not in ("bin", "npy", "npz"):
             raise ValueError(f"load: unsupported format {fmt!r}; valid: bin, npy, npz")
+        with safeload.reading(filename, "unreadable tensor file"):
+            if fmt == "bin":
+                arr = read_bin(filename)
+            elif fmt == "npy":
+                arr = safeload.load_npy(filename)
+            elif fmt == "npz":
+                arrays = safeload.load_npz(filename)
+                keys = list(arrays)
+                key = "data" if "data" in keys else (keys[0] if len(keys) == 1 else None)
+                if key is None:
+                    raise TensorFormatError(f"{filename}: .npz holds {len(keys)} arrays "
+                                            f"{keys[:10]}; expected one or one named 'data'")
+                arr = arrays[key]
         arr = native(arr)
         try:
             as_dtype(arr.dtype)
