@@ -14,6 +14,7 @@ from _deephealth.runtime import get_num_threads, set_num_threads  # noqa: E402
 from .tensor import *  # noqa: E402,F401,F403
 from ._pyeddl import *  # noqa: E402,F401,F403
 from . import _pyeddl, tensor, zoo  # noqa: E402
+from . import callbacks  # noqa: E402,F401
 
 __version__ = "0.1.0.dev0"
 
