@@ -88,19 +88,21 @@ class Monitor:
     min_delta : float
         An improvement must exceed this.
     tiebreak : str, optional
-        Another logged quantity (mode by the same ``"auto"`` rule) that decides when the
-        monitored value equals the best exactly: an accuracy stuck at 1.0 is then still
-        improved by a lower ``val_loss``.
+        Another logged quantity that decides when the monitored value equals the best
+        exactly: an accuracy stuck at 1.0 is then still improved by a lower ``val_loss``.
+    tie_mode : {"auto", "min", "max"}
+        Whether lower or higher ``tiebreak`` values are better (``"auto"`` as for ``mode``).
     """
 
-    def __init__(self, monitor, mode="auto", min_delta=0.0, tiebreak=None):
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+    def __init__(self, monitor, mode="auto", min_delta=0.0, tiebreak=None, tie_mode="auto"):
+        for m in (mode, tie_mode):
+            if m not in ("auto", "min", "max"):
+                raise ValueError(f"mode must be 'auto', 'min' or 'max', got {m!r}")
         if not min_delta >= 0:
             raise ValueError(f"min_delta must be >= 0, got {min_delta!r}")
         self.monitor, self.tiebreak = monitor, tiebreak
         self.sign = self._sign(monitor, mode)
-        self.tie_sign = self._sign(tiebreak, "auto") if tiebreak else None
+        self.tie_sign = self._sign(tiebreak, tie_mode) if tiebreak else None
         self.min_delta = float(min_delta)
         self.reset()
 
