@@ -6,6 +6,8 @@ a sample like :mod:`eddl.losses.crossentropy`, and clip probabilities to ``[EPS,
 inside logarithms. The class axis is the last one (where eddl's softmax normalises).
 """
 
+import numpy as np
+
 from .base import Loss, register_loss
 from .crossentropy import EPS
 
@@ -29,7 +31,7 @@ def _weights(xp, w, y, what):
 
 
 def _check_weights(w, what):
-    import numpy as np
+    # constructor arguments are validated on the host; _weights moves them to the backend
     a = np.asarray(w, dtype=np.float64)
     if a.ndim > 1 or not np.all(np.isfinite(a)) or (a < 0).any():
         raise ValueError(f"{what} must be a non-negative finite scalar or 1-D sequence, got {w!r}")

@@ -8,7 +8,8 @@ those returns divided by the samples seen) is then the exact score over the epoc
 same number :mod:`eddl.metrics.functional` gives on the collected predictions.
 
 Outputs are read as in :func:`eddl.metrics.functional.to_labels`: ``[N, C]`` rows are
-arg-maxed (one-hot targets), and any other shape (``[N]``, ``[N, 1]``, masks ``[N, 1, H, W]``)
+arg-maxed (targets one-hot, or integer labels ``[N]`` / ``[N, 1]`` as for the sparse
+cross-entropy), and any other shape (``[N]``, ``[N, 1]``, masks ``[N, 1, H, W]``)
 is a binary problem with every position thresholded at 0.5.
 """
 
@@ -26,6 +27,13 @@ def _host(a):
 
 def _multiclass(y):
     return y.ndim == 2 and y.shape[1] > 1
+
+
+def _class_labels(t):
+    # one-hot rows, or the integer labels of the sparse cross-entropy ([N] or [N, 1])
+    if t.ndim == 2 and t.shape[1] > 1:
+        return t.argmax(axis=1)
+    return t.reshape(-1).astype(np.int64)
 
 
 class _Cumulative(Metric):
@@ -58,7 +66,7 @@ class _ConfusionBased(_Cumulative):
     def _update(self, t, y):
         if _multiclass(y):
             c = y.shape[1]
-            cm = F.confusion_matrix(t.argmax(axis=1), y.argmax(axis=1), n_classes=c)
+            cm = F.confusion_matrix(_class_labels(t), y.argmax(axis=1), n_classes=c)
         else:
             cm = F.confusion_matrix((t > 0.5).ravel().astype(np.int64),
                                     (y > 0.5).ravel().astype(np.int64), n_classes=2)
@@ -123,7 +131,7 @@ class AUC(_Cumulative):
 
     def _update(self, t, y):
         if _multiclass(y):
-            self._t.append(t.argmax(axis=1))
+            self._t.append(_class_labels(t))
             self._y.append(y.astype(np.float64))
         else:
             self._t.append((t > 0.5).ravel().astype(np.int64))

@@ -22,6 +22,9 @@ import os
 
 from _deephealth.atomic import atomic_path
 
+from ..optimizers.schedules import Schedule
+from .io import save
+
 __all__ = ["Callback", "CallbackList", "Monitor", "EarlyStopping", "ModelCheckpoint",
            "CSVLogger", "LearningRateScheduler"]
 
@@ -32,25 +35,26 @@ class Callback:
     model = None
 
     def set_model(self, net):
+        """Remember the model being trained (``self.model``)."""
         self.model = net
 
     def on_train_begin(self, logs=None):
-        pass
+        """Before the first epoch."""
 
     def on_train_end(self, logs=None):
-        pass
+        """After the last epoch (``logs``: the last epoch's)."""
 
     def on_epoch_begin(self, epoch, logs=None):
-        pass
+        """Before the first batch of ``epoch``."""
 
     def on_epoch_end(self, epoch, logs=None):
-        pass
+        """After ``epoch`` and its validation pass."""
 
     def on_batch_begin(self, batch, logs=None):
-        pass
+        """Before training on ``batch``."""
 
     def on_batch_end(self, batch, logs=None):
-        pass
+        """After the optimizer step of ``batch``."""
 
 
 class CallbackList:
@@ -113,6 +117,7 @@ class Monitor:
         return 1.0 if mode == "min" else -1.0
 
     def reset(self):
+        """Forget the best value (a new training run)."""
         self.best = math.inf
         self.best_tie = math.inf
         self.best_epoch = None
@@ -244,7 +249,6 @@ class ModelCheckpoint(Callback):
         improved = self.monitor.update(epoch, logs)
         if self.save_best_only and not improved:
             return
-        from .io import save
         save(self.model, self.filepath.format(**dict(logs, epoch=epoch)), self.format)
 
 
@@ -297,7 +301,6 @@ class LearningRateScheduler(Callback):
     """
 
     def __init__(self, schedule, monitor="loss"):
-        from ..optimizers.schedules import Schedule
         if not (isinstance(schedule, Schedule) or callable(schedule)):
             raise TypeError(f"schedule must be a Schedule or a function, got {type(schedule).__name__}")
         self.schedule, self.monitor = schedule, monitor

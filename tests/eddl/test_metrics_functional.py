@@ -225,3 +225,13 @@ def test_epoch_metrics_multiclass_and_training_build():
     eddl.build(net, eddl.sgd(0.01), ["cross_entropy"], ["auc"], init_weights=False)
     _, mets = eddl.evaluate(net, [x], [y], bs=7, verbose=0)
     assert mets[0] == pytest.approx(skm.roc_auc_score(lab, p, multi_class="ovr"), rel=1e-6)
+
+
+def test_epoch_metrics_accept_sparse_labels():
+    rng = np.random.default_rng(7)
+    lab = np.r_[0, 1, 2, rng.integers(0, 3, 27)]
+    s = rng.random((30, 3))
+    for name in ("f1", "auc", "balanced_accuracy"):
+        dense, sparse = eddl.getMetric(name), eddl.getMetric(name)
+        assert sparse.value(lab.astype(float), s) == pytest.approx(dense.value(np.eye(3)[lab], s), rel=1e-12)
+        assert sparse.value(lab[:, None].astype(float), s) != 0.0
