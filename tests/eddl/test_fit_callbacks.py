@@ -155,3 +155,11 @@ def test_hooks_order_and_stopping_from_a_batch():
     assert len(h) == 1
     assert seen == ["train_begin", "epoch_begin 1", "batch_end 1 20", "batch_end 2 20", "epoch_end 1",
                     "train_end"]
+
+
+def test_validation_data_as_tensors_and_lists():
+    h_arr = eddl.fit(make(), [X], [Y], 8, 1, verbose=0, shuffle=False, validation_data=(XV, YV))
+    h_t = eddl.fit(make(), [eddl.Tensor.fromarray(X)], [eddl.Tensor.fromarray(Y)], 8, 1, verbose=0,
+                   shuffle=False, validation_data=([eddl.Tensor.fromarray(XV)], [eddl.Tensor.fromarray(YV)]))
+    assert h_t[0]["val_loss"] == pytest.approx(h_arr[0]["val_loss"], rel=1e-7)
+    assert h_t[0]["val_metric"] == h_arr[0]["val_metric"]
