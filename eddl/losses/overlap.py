@@ -9,16 +9,12 @@ The smoothing terms are MONAI's ``smooth_nr = smooth_dr = 1e-5``.
 """
 
 from .base import Loss, register_loss
-from .crossentropy import EPS
+from .crossentropy import EPS, _xp  # one helper for the arrays' namespace
 
 __all__ = ["Tversky", "FocalTversky", "GeneralizedDice", "DiceCE"]
 
 #: MONAI's smooth_nr and smooth_dr
 SMOOTH = 1e-5
-
-
-def _xp(a):
-    return __import__(type(a).__module__.split(".")[0])
 
 
 def _ncx(a):

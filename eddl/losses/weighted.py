@@ -9,14 +9,10 @@ inside logarithms. The class axis is the last one (where eddl's softmax normalis
 import numpy as np
 
 from .base import Loss, register_loss
-from .crossentropy import EPS
+from .crossentropy import EPS, _xp  # one helper for the arrays' namespace
 
 __all__ = ["WeightedCrossEntropy", "LabelSmoothingCrossEntropy", "WeightedBinaryCrossEntropy",
            "FocalLoss", "BinaryFocalLoss"]
-
-
-def _xp(a):
-    return __import__(type(a).__module__.split(".")[0])
 
 
 def _weights(xp, w, y, what):
