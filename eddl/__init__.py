@@ -10,7 +10,7 @@ PyEDDL scripts port by changing their import lines::
 import _deephealth  # noqa: F401
 from _deephealth.runtime import get_num_threads, set_num_threads  # noqa: E402
 
-from . import _pyeddl, tensor, zoo  # noqa: E402
+from . import _pyeddl, callbacks, tensor, zoo  # noqa: E402
 from ._config import config, cuda_status, openmp_enabled, show_config  # noqa: E402
 from ._pyeddl import *  # noqa: E402,F401,F403
 from .tensor import *  # noqa: E402,F401,F403

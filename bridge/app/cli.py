@@ -6,7 +6,7 @@ import errno
 import os
 import sys
 
-from .experiment import ExperimentError, load_yaml, resolve
+from .experiment import MONITORS, ExperimentError, load_yaml, resolve
 
 __all__ = ["main", "predict_main", "train_parser"]
 
@@ -37,6 +37,11 @@ def train_parser():
     p.add_argument("--name", help="run name (default: dataset name and task)")
     p.add_argument("--out", help="output folder (default ./runs/<name>)")
     p.add_argument("--overlays", type=int, help="segmentation overlay PNGs to write")
+    p.add_argument("--monitor", choices=MONITORS,
+                   help="what best.npz follows (default val_metric; exact ties break on the "
+                        "split's loss, or on its metric when monitoring a loss)")
+    p.add_argument("--early-stop", type=int, metavar="N",
+                   help="stop after N epochs without a better monitored value (default 0: never)")
     p.add_argument("--resume", action="store_true",
                    help="continue from the last checkpoint in the output folder")
     p.add_argument("--quiet", action="store_true", help="no progress or per-epoch output")
@@ -76,7 +81,7 @@ def main(argv=None):
         flags = {k: getattr(args, k) for k in ("dataset", "task", "model", "optimizer", "lr",
                                                "loss", "metric", "batch_size", "epochs",
                                                "input_size", "seed", "workers", "name", "out",
-                                               "overlays")}
+                                               "overlays", "monitor", "early_stop")}
         flags["augmentations"] = _augs_flags(args.augs) or None
         cfg = resolve(file_cfg, flags)
         run_experiment(cfg, resume=args.resume, verbose=not args.quiet)

@@ -31,7 +31,12 @@ DEFAULTS = {
     "workers": 2,
     "out": None,               # default ./runs/<name>
     "overlays": 8,             # segmentation: validation overlays written per run
+    "monitor": "val_metric",   # best.npz: val_metric | val_loss | train_metric | train_loss
+    "early_stop": 0,           # stop after this many epochs without a better best (0: never)
 }
+
+#: quantities the best checkpoint can follow; each breaks exact ties on its partner
+MONITORS = ("val_metric", "val_loss", "train_metric", "train_loss")
 
 _KNOWN_TASKS = ("auto", "classification", "segmentation")
 
@@ -66,6 +71,11 @@ def _check(cfg):
                 or not all(isinstance(s, int) and s > 0 for s in size)):
             raise ExperimentError(f"input_size must be [H, W] positive integers, got {size!r}")
         cfg["input_size"] = list(size)
+    if cfg["monitor"] not in MONITORS:
+        raise ExperimentError(f"monitor must be one of {MONITORS}, got {cfg['monitor']!r}")
+    if isinstance(cfg["early_stop"], bool) or not isinstance(cfg["early_stop"], int) \
+            or cfg["early_stop"] < 0:
+        raise ExperimentError(f"early_stop must be an integer >= 0, got {cfg['early_stop']!r}")
     if not isinstance(cfg["augmentations"], dict):
         raise ExperimentError("augmentations must map split names to DSL files or text")
     if cfg["name"] is not None and not re.fullmatch(r"[\w.\-]+", str(cfg["name"])):

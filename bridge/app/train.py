@@ -10,6 +10,7 @@ import numpy as np
 
 import eddl
 from _deephealth.atomic import atomic_path, remove_stale
+from eddl.callbacks import Monitor
 from eddl.tensor import manual_seed
 from ecvl import Dataset, Task
 from ecvl.augment import (AugmentationFactory, AugResizeDim, DatasetAugmentations,
@@ -28,6 +29,34 @@ __all__ = ["run_experiment", "load_run_model"]
 
 _DEFAULT_LOSS = {"classification": "softmax_cross_entropy", "segmentation": "binary_cross_entropy"}
 _DEFAULT_METRIC = {"classification": "categorical_accuracy", "segmentation": "dice"}
+#: metrics where lower is better (every other one is maximised)
+_LOWER_IS_BETTER = {"mse", "mae", "mre", "mean_squared_error", "mean_absolute_error",
+                    "mean_relative_error"}
+
+
+def _monitored(row):
+    """The quantities a best checkpoint can follow, from a history row; without a validation
+    split the ``val_`` ones are the training ones."""
+    vl = row["val_loss"] if row["val_loss"] is not None else row["train_loss"]
+    vm = row["val_metric"] if row["val_metric"] is not None else row["train_metric"]
+    return {"train_loss": row["train_loss"], "train_metric": row["train_metric"],
+            "val_loss": vl, "val_metric": vm}
+
+
+def best_monitor(cfg, history=()):
+    """The rule that picks ``best.npz``: the monitored quantity of ``cfg["monitor"]``, exact
+    ties broken on the same split's loss (on its metric when a loss is monitored), so an
+    accuracy that saturates early does not pin the best epoch while the loss still falls.
+    ``history`` rows already run are replayed into it (a resumed run)."""
+    mon = cfg["monitor"]
+    split, what = mon.split("_")
+    metric_mode = "min" if cfg["metric"] in _LOWER_IS_BETTER else "max"
+    tie = f"{split}_{'metric' if what == 'loss' else 'loss'}"
+    m = Monitor(mon, mode="min" if what == "loss" else metric_mode, tiebreak=tie,
+                tie_mode=metric_mode if what == "loss" else "min")
+    for row in history:
+        m.update(row["epoch"], _monitored(row))
+    return m
 
 
 def _augs_for(cfg, ds):
@@ -230,6 +259,7 @@ def run_experiment(cfg, resume=False, verbose=True):
         if verbose:
             print(f"Resuming {out} after epoch {start}", flush=True)
     dump_experiment(cfg, os.path.join(out, "experiment.yml"))
+    monitor = best_monitor(cfg, history)
     val_split = "validation" if "validation" in names else None
     if verbose:
         print(f"Training {cfg['model']} on {cfg['dataset']} ({cfg['task']}): "
@@ -237,6 +267,12 @@ def run_experiment(cfg, resume=False, verbose=True):
               f"batches/epoch, output {out}", flush=True)
     try:
         for epoch in range(start, cfg["epochs"]):
+            if cfg["early_stop"] and monitor.best_epoch is not None \
+                    and epoch - monitor.best_epoch >= cfg["early_stop"]:
+                if verbose:
+                    print(f"Early stop: {cfg['monitor']} has not improved for "
+                          f"{epoch - monitor.best_epoch} epochs", flush=True)
+                break
             t0 = time.time()
             tl, tm, wait, train_s = _run_split(net, loader, train_split, True, epoch, verbose,
                                                f"epoch {epoch + 1}/{cfg['epochs']} train")
@@ -249,10 +285,10 @@ def run_experiment(cfg, resume=False, verbose=True):
                    "train_seconds": round(train_s, 4), "loader_wait": round(wait, 4),
                    "loader_wait_fraction": round(wait / max(train_s, 1e-9), 4)}
             history.append(row)
-            score = vm if vm is not None else tm
             stem = save_checkpoint(net, out, epoch + 1)
-            if best is None or score > best["metric"]:
-                best = {"epoch": epoch + 1, "metric": score}
+            if monitor.update(epoch + 1, _monitored(row)):
+                best = {"epoch": epoch + 1, "metric": vm if vm is not None else tm,
+                        "monitor": cfg["monitor"], "value": monitor.best_value}
                 eddl.save(net, best_path, "npz")
             write_json_atomic({"epoch": epoch + 1, "history": history, "best": best,
                                 "checkpoint": stem, "rng": rng_state(net)}, state_path)

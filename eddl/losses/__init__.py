@@ -4,12 +4,17 @@ from .base import Loss, get_loss, loss_names, register_loss
 from .crossentropy import (BinaryCrossEntropy, CategoricalCrossEntropy, SoftCrossEntropy,
                            SparseCategoricalCrossEntropy)
 from .dice import BinaryCrossEntropyWithLogits, Dice, Jaccard
+from .overlap import DiceCE, FocalTversky, GeneralizedDice, Tversky
 from .regression import MeanAbsoluteError, MeanSquaredError
+from .weighted import (BinaryFocalLoss, FocalLoss, LabelSmoothingCrossEntropy,
+                       WeightedBinaryCrossEntropy, WeightedCrossEntropy)
 
 __all__ = ["Loss", "get_loss", "loss_names", "register_loss", "BinaryCrossEntropy",
            "CategoricalCrossEntropy", "SoftCrossEntropy", "SparseCategoricalCrossEntropy",
            "Dice", "Jaccard", "BinaryCrossEntropyWithLogits", "MeanAbsoluteError",
-           "MeanSquaredError", "NetLoss", "NetMetric", "compute_loss", "compute_metric", "newloss", "newmetric", "optimize"]
+           "MeanSquaredError", "WeightedCrossEntropy", "LabelSmoothingCrossEntropy",
+           "WeightedBinaryCrossEntropy", "FocalLoss", "BinaryFocalLoss", "Tversky", "FocalTversky",
+           "GeneralizedDice", "DiceCE", "NetLoss", "NetMetric", "compute_loss", "compute_metric", "newloss", "newmetric", "optimize"]
 
 _NETLOSS = ("NetLoss", "NetMetric", "compute_loss", "compute_metric", "newloss", "newmetric",
             "optimize")

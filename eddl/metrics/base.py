@@ -27,6 +27,9 @@ class Metric:
         """Metric summed over the batch (a Python float)."""
         raise NotImplementedError(f"metric {self.name!r} does not implement value(t, y)")
 
+    def reset(self):
+        """Forget any state kept across batches; the model calls it from ``reset_loss``."""
+
     def __repr__(self):
         return f"<{type(self).__name__} {self.name!r}>"
 

@@ -346,6 +346,9 @@ class Model:
         self.total_loss = [0.0] * len(self.lout)
         self.total_metric = [0.0] * len(self.lout)
         self.inferenced_samples = 0
+        for met in self.metrics:
+            if met is not None and hasattr(met, "reset"):
+                met.reset()
 
     def zero_grads(self):
         """Set the gradients of every layer with weights to zero."""

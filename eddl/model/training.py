@@ -8,6 +8,7 @@ import numpy as np
 
 from ..layers.base import TRMODE, TSMODE
 from . import data
+from .callbacks import CallbackList
 from .model import NonFiniteLossError
 
 __all__ = ["fit", "evaluate", "predict", "random_indices", "progress_line"]
@@ -67,7 +68,36 @@ def _batch_size(batch, n):
     return int(min(batch, n))
 
 
-def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop_last=False):
+def _as_list(v):
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
+def _validation_pairs(net, validation_data):
+    if not (isinstance(validation_data, (list, tuple)) and len(validation_data) == 2):
+        raise ValueError("fit: validation_data must be a pair (inputs, targets) of arrays or "
+                         "Tensors (or of lists of them, one per input / output)")
+    vx, vy = (_as_list(v) for v in validation_data)
+    vx, vy, _ = _check_pairs(net, vx, vy)
+    return vx, vy
+
+
+def _epoch_logs(net, prefix=""):
+    """Flat per-epoch values for callbacks: summed loss, first metric, metrics by name."""
+    losses, metrics = net.get_losses(), net.get_metrics()
+    logs = {prefix + "loss": float(sum(losses))}
+    named = [(k, m) for k, m in enumerate(net.metrics) if m is not None]
+    if named:
+        logs[prefix + "metric"] = float(metrics[named[0][0]])
+    for k, m in named:
+        key = prefix + m.name
+        if key in logs and key != prefix + "metric":
+            key = f"{prefix}{net.lout[k].name}_{m.name}"
+        logs.setdefault(key, float(metrics[k]))
+    return logs
+
+
+def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop_last=False, *,
+        validation_data=None, validation_batch_size=None, callbacks=None):
     """Train ``net`` for ``epochs`` epochs of mini-batches.
 
     Parameters
@@ -89,11 +119,21 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
         print a warning and stop, or carry on.
     drop_last : bool
         Skip the last partial batch of an epoch.
+    validation_data : tuple, optional
+        ``(inputs, targets)``, each an array or Tensor or a list of them (one per input /
+        output): evaluated in inference mode after every epoch.
+    validation_batch_size : int, optional
+        Batch size of the validation pass (default ``batch``).
+    callbacks : list of Callback, optional
+        Objects of :mod:`eddl.model.callbacks` (early stopping, checkpoints, CSV logs,
+        learning-rate schedules) or your own :class:`~eddl.model.callbacks.Callback`.
 
     Returns
     -------
     list of dict
-        Per epoch: ``{"epoch", "loss", "metric", "seconds"}`` (lists per output).
+        Per epoch: ``{"epoch", "loss", "metric", "seconds", "lr"}`` (lists per output), plus
+        ``"val_loss"`` and ``"val_metric"`` with validation data, and ``"logs"``: the flat
+        values the callbacks saw (see :mod:`eddl.model.callbacks`).
     """
     net._require_built("fit")
     if on_nan not in ("stop", "warn", "ignore"):
@@ -103,8 +143,16 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
     xs, ys, n = _check_pairs(net, xs, ys)
     bs = _batch_size(batch, n)
     nb = n // bs if drop_last else math.ceil(n / bs)
+    val = None if validation_data is None else _validation_pairs(net, validation_data)
+    vbs = bs if validation_batch_size is None else validation_batch_size
+    if val is not None:
+        _batch_size(vbs, 1)  # validated now, not after the first epoch
+    cbs = CallbackList(callbacks, net)
+    net.stop_training = False
     history = []
+    cbs.on_train_begin({})
     for epoch in range(1, int(epochs) + 1):
+        cbs.on_epoch_begin(epoch, {})
         net.reset_loss()
         order = net.rng.permutation(n) if shuffle else np.arange(n)
         t0 = time.perf_counter()
@@ -112,6 +160,7 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
             _log(net, f"Epoch {epoch}/{epochs}")
         for b in range(nb):
             idx = order[b * bs:(b + 1) * bs]
+            cbs.on_batch_begin(b + 1, {"batch": b + 1, "size": len(idx)})
             try:
                 net.set_mode(TRMODE)
                 net.set_inputs(xs, idx)
@@ -123,6 +172,7 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
                 if on_nan == "stop":
                     raise NonFiniteLossError(msg) from None
                 _log(net, "WARNING: " + msg + "; training stopped", stream=sys.stderr)
+                cbs.on_train_end({})
                 return history
             net.backward()
             net.update()
@@ -131,16 +181,33 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
                 dt = (time.perf_counter() - t0) / (b + 1)
                 _log(net, f"\rbatch {b + 1}/{nb} {progress_line(net)} -- {dt:.4f} secs/batch",
                      end="")
+            if cbs.callbacks:
+                cbs.on_batch_end(b + 1, dict(_epoch_logs(net), batch=b + 1, size=len(idx)))
+            if net.stop_training:
+                break
         secs = time.perf_counter() - t0
         rec = {"epoch": epoch, "loss": net.get_losses(), "metric": net.get_metrics(), "seconds": secs}
+        logs = _epoch_logs(net)
         history.append(rec)
         if verbose:
             if verbose == 1:
                 sys.stdout.write("\n")
             _log(net, f"Epoch {epoch}/{epochs} {progress_line(net)} -- {secs:.3f} secs")
+        if val is not None:
+            rec["val_loss"], rec["val_metric"] = evaluate(net, val[0], val[1], vbs, verbose=0)
+            logs.update(_epoch_logs(net, "val_"))
+            if verbose:
+                _log(net, f"Validation {progress_line(net)}")
+        rec["lr"] = logs["lr"] = float(net.optimizer.lr)
+        logs["seconds"] = secs
+        rec["logs"] = logs
         sched = net.optimizer.schedule
         if sched is not None:
             sched.on_epoch_end(epoch, sum(rec["loss"]))
+        cbs.on_epoch_end(epoch, logs)
+        if net.stop_training:
+            break
+    cbs.on_train_end(history[-1]["logs"] if history else {})
     return history
 
 
