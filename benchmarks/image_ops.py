@@ -13,8 +13,8 @@ import argparse
 import json
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 import numpy as np
 
@@ -24,8 +24,8 @@ class Case:
     name: str
     image: str
     ours: Callable
-    opencv: Optional[Callable] = None
-    skimage: Optional[Callable] = None
+    opencv: Callable | None = None
+    skimage: Callable | None = None
 
 
 CASES = []
@@ -243,7 +243,7 @@ def main():
 
     print(f"threads={args.threads} repeat={args.repeat} opencv={cv2.__version__} "
           f"skimage={skimage.__version__} numpy={np.__version__} cpu={platform.processor() or '?'}")
-    print(f"| op | image | ecvl ms | OpenCV ms | scikit-image ms | ecvl/OpenCV | ecvl/skimage |")
+    print("| op | image | ecvl ms | OpenCV ms | scikit-image ms | ecvl/OpenCV | ecvl/skimage |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['op']} | {r['image']} | {fmt(r.get('ours_ms'))} | {fmt(r.get('opencv_ms'))} | "

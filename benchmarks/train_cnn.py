@@ -289,6 +289,7 @@ def main():
                     help="1->2 thread scaling of the conv stack at batch 1 and 8 (instead of --work)")
     args = ap.parse_args()
     import torch
+
     from eddl.backend.cpu import conv as cpu_conv
     cpu_conv.BLAS_THREADED_GEMM = args.blas_gemm
     info = {"benchmark": "train_cnn", "machine": platform.processor() or platform.machine(),

@@ -9,9 +9,16 @@ Examples
 (3, 4, 5)
 """
 
-from .convert import (ImageToTensor, TensorToImage, TensorToView, chw_shape, image_to_array,
-                      image_to_tensor, tensor_to_image, tensor_to_view)
-
+from .convert import (
+    ImageToTensor,
+    TensorToImage,
+    TensorToView,
+    chw_shape,
+    image_to_array,
+    image_to_tensor,
+    tensor_to_image,
+    tensor_to_view,
+)
 from .loader import DLDataset, SampleError
 
 __version__ = "0.1.0.dev0"

@@ -12,8 +12,8 @@ import os
 
 import numpy as np
 
-import eddl
 import ecvl
+import eddl
 from ecvl import ColorType, Image
 
 __all__ = ["read_volume", "volume_to_unit", "predict_volume", "is_volume_path"]

@@ -18,8 +18,8 @@ import time
 import numpy as np
 from PIL import Image as PILImage
 
-import eddl
 import ecvl
+import eddl
 from bridge.app.models import small_unet
 from bridge.app.report import contact_sheet
 from bridge.volume import predict_volume, volume_to_unit

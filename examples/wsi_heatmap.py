@@ -19,8 +19,8 @@ import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
-import eddl
 import ecvl
+import eddl
 from bridge.app.models import small_cnn
 
 

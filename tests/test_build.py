@@ -8,8 +8,8 @@ import io
 import json
 import os
 import subprocess
-import tempfile
 import sys
+import tempfile
 
 import pytest
 

@@ -1,5 +1,6 @@
 """Command-line entry points: ``deephealth-train`` (also ``python -m bridge``) and
-``deephealth-predict``."""
+``deephealth-predict``.
+"""
 
 import argparse
 import errno
@@ -73,8 +74,8 @@ def main(argv=None):
         read (read-only folder, full disk), 130 when interrupted.
     """
     args = train_parser().parse_args(argv)
-    from .train import run_experiment  # imports eddl; keep --help fast
     from ..loader import SampleError
+    from .train import run_experiment  # imports eddl; keep --help fast
 
     try:
         file_cfg = load_yaml(args.config) if args.config else {}

@@ -10,15 +10,15 @@ import os
 
 import numpy as np
 
-import eddl
 import ecvl
-from ecvl import ColorType
+import eddl
 from _deephealth.atomic import atomic_path
+from ecvl import ColorType
 
 from ..convert import image_to_array
+from ..volume import is_volume_path, predict_volume, read_volume
 from .report import contact_sheet, overlay_png
 from .train import load_run_model
-from ..volume import is_volume_path, predict_volume, read_volume
 
 __all__ = ["predict_folder", "predict_path", "predict_volume_file"]
 
@@ -127,6 +127,7 @@ def _stem(path):
 def _write_nifti_mask(img, mask, path):
     """Write a ``(D, H, W)`` mask as NIfTI with the affine and codes of the source volume."""
     import nibabel as nib
+
     from ecvl.io._common import atomic_path
 
     data = mask.transpose(2, 1, 0)  # nibabel's (x, y, z) from the canonical (z, y, x)

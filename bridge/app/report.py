@@ -4,8 +4,8 @@ import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
-from ecvl.imgproc.draw import overlay_mask_array
 from _deephealth.atomic import atomic_path
+from ecvl.imgproc.draw import overlay_mask_array
 
 __all__ = ["plot_curves", "overlay_png", "contact_sheet", "save_png_atomic"]
 

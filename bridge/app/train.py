@@ -10,16 +10,19 @@ import numpy as np
 
 import eddl
 from _deephealth.atomic import atomic_path, remove_stale
+from ecvl import Dataset, Task
+from ecvl.augment import (
+    AugmentationFactory,
+    AugResizeDim,
+    DatasetAugmentations,
+    SequentialAugmentationContainer,
+)
 from eddl.callbacks import Monitor
 from eddl.tensor import manual_seed
-from ecvl import Dataset, Task
-from ecvl.augment import (AugmentationFactory, AugResizeDim, DatasetAugmentations,
-                          SequentialAugmentationContainer)
 
-from .checkpoint import (publish_last, read_state, restore, rng_state, save_checkpoint,
-                         write_json_atomic)
-from .experiment import ExperimentError, dump_experiment
 from ..loader import DLDataset
+from .checkpoint import publish_last, read_state, restore, rng_state, save_checkpoint, write_json_atomic
+from .experiment import ExperimentError, dump_experiment
 from .models import make_model, make_optimizer
 from .report import overlay_png, plot_curves
 from .synth import default_dataset
@@ -36,7 +39,8 @@ _LOWER_IS_BETTER = {"mse", "mae", "mre", "mean_squared_error", "mean_absolute_er
 
 def _monitored(row):
     """The quantities a best checkpoint can follow, from a history row; without a validation
-    split the ``val_`` ones are the training ones."""
+    split the ``val_`` ones are the training ones.
+    """
     vl = row["val_loss"] if row["val_loss"] is not None else row["train_loss"]
     vm = row["val_metric"] if row["val_metric"] is not None else row["train_metric"]
     return {"train_loss": row["train_loss"], "train_metric": row["train_metric"],
@@ -47,7 +51,8 @@ def best_monitor(cfg, history=()):
     """The rule that picks ``best.npz``: the monitored quantity of ``cfg["monitor"]``, exact
     ties broken on the same split's loss (on its metric when a loss is monitored), so an
     accuracy that saturates early does not pin the best epoch while the loss still falls.
-    ``history`` rows already run are replayed into it (a resumed run)."""
+    ``history`` rows already run are replayed into it (a resumed run).
+    """
     mon = cfg["monitor"]
     split, what = mon.split("_")
     metric_mode = "min" if cfg["metric"] in _LOWER_IS_BETTER else "max"

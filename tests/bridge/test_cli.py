@@ -4,7 +4,6 @@ import os
 import shutil
 import threading
 
-import pytest
 import yaml
 
 from bridge.app.cli import main, predict_main

@@ -12,8 +12,8 @@ import pytest
 
 import ecvl
 from _deephealth import atomic
-from bridge.app import checkpoint
 from bridge._isolated import IsolatedReader
+from bridge.app import checkpoint
 from bridge.app.cli import main, os_error_message
 from bridge.app.experiment import ExperimentError
 from bridge.loader import DLDataset, SampleError

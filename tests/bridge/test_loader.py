@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import ecvl
-from bridge import DLDataset, SampleError
 import ecvl.augment as A
+from bridge import DLDataset, SampleError
 from ecvl.augment import AugmentationFactory, DatasetAugmentations
 
 

@@ -10,8 +10,8 @@ import pytest
 from pydicom.dataset import FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-import eddl
 import ecvl
+import eddl
 from bridge.app.cli import predict_main
 from bridge.app.experiment import resolve
 from bridge.app.train import load_run_model, run_experiment

@@ -9,9 +9,17 @@ import pytest
 import yaml
 
 from ecvl import SplitType, Task
-from ecvl.dataset import (Dataset, DatasetError, GenerateClassificationDataset,
-                          GenerateSegmentationDataset, Sample, Split, _fastyaml,
-                          generate_classification_dataset, generate_segmentation_dataset)
+from ecvl.dataset import (
+    Dataset,
+    DatasetError,
+    GenerateClassificationDataset,
+    GenerateSegmentationDataset,
+    Sample,
+    Split,
+    _fastyaml,
+    generate_classification_dataset,
+    generate_segmentation_dataset,
+)
 
 # Listing 2 of the toolkit paper, verbatim.
 LISTING_2 = """\

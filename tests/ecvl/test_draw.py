@@ -5,8 +5,8 @@ import pytest
 
 import ecvl
 from ecvl.imgproc.draw import draw_contours_array, draw_ellipse_array, overlay_mask_array
-from ecvl.imgproc.restoration import inpaint_array
 from ecvl.imgproc.label import find_contours_array
+from ecvl.imgproc.restoration import inpaint_array
 
 cv2 = pytest.importorskip("cv2")
 

@@ -6,12 +6,10 @@ import numpy as np
 import pytest
 
 import ecvl
-from ecvl.imgproc.filters import blur
-from ecvl.imgproc.thresholding import _threshold
 from ecvl.imgproc._kernutil import nthreads
 from ecvl.imgproc.color import change_color_space_array
-from ecvl.imgproc.filters import average_blur_array, gaussian_blur_array
-from ecvl.imgproc.thresholding import otsu_threshold_array
+from ecvl.imgproc.filters import average_blur_array, blur, gaussian_blur_array
+from ecvl.imgproc.thresholding import _threshold, otsu_threshold_array
 
 cv2 = pytest.importorskip("cv2")
 

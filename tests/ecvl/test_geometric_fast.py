@@ -13,9 +13,8 @@ import pytest
 from ecvl.core.enums import BorderType as BT
 from ecvl.core.enums import InterpolationType as IT
 from ecvl.core.errors import EcvlError
-from ecvl.imgproc.geometric import _resize, _warp
 from ecvl.imgproc import geometric as g
-from ecvl.imgproc.geometric import warp
+from ecvl.imgproc.geometric import _resize, _warp, warp
 
 cv2 = pytest.importorskip("cv2")
 

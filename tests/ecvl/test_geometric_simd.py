@@ -10,8 +10,8 @@ agreement with it within one intensity level). Sizes straddle the group widths (
 import numpy as np
 import pytest
 
-from ecvl.imgproc.geometric import _flip, _resize, _warp
 from ecvl.imgproc import geometric as g
+from ecvl.imgproc.geometric import _flip, _resize, _warp
 from ecvl.imgproc.geometric import resize as rs
 
 cv2 = pytest.importorskip("cv2")

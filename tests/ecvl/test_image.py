@@ -5,6 +5,8 @@ import pickle
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import ecvl
 from ecvl import ColorType, DataType, Image
@@ -243,9 +245,6 @@ def test_pyecvl_views():
     assert v[2, 1, 0] == -7 and np.asarray(img)[2, 1, 0] == -7
     with pytest.raises(ecvl.EcvlTypeError, match="needs a uint8 image, got int16"):
         ecvl.View_uint8(img)
-
-
-from hypothesis import given, strategies as st  # noqa: E402
 
 
 @given(st.permutations("xyzc"), st.lists(st.integers(1, 5), min_size=4, max_size=4),

@@ -1,7 +1,6 @@
 """DICOM reading compared with pydicom's own arrays, writing, series folders and windows."""
 
 import os
-import shutil
 
 import numpy as np
 import pydicom

@@ -6,8 +6,7 @@ import pytest
 
 import ecvl
 from ecvl import BorderType as BT
-from ecvl._kernels import (CanonicalImage, border_choices, border_name, parse_border,
-                           threads)
+from ecvl._kernels import CanonicalImage, border_choices, border_name, parse_border, threads
 from ecvl.core.errors import EcvlError
 
 

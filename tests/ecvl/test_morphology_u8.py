@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import ecvl
-from ecvl.imgproc.morph import _morphology
-from ecvl.imgproc.morph import dilate_array, erode_array, structuring_element
+from ecvl.imgproc.morph import _morphology, dilate_array, erode_array, structuring_element
 
 _CV_BORDER = {"constant": cv2.BORDER_CONSTANT, "replicate": cv2.BORDER_REPLICATE,
               "reflect": cv2.BORDER_REFLECT, "reflect_101": cv2.BORDER_REFLECT_101}

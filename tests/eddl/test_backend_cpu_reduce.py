@@ -1,13 +1,12 @@
 """Reductions of the CPU backend against float64 NumPy references."""
 
+import importlib
+
 import numpy as np
 import pytest
 
 import eddl
-from eddl.backend.cpu import reduce
-from eddl.backend.cpu import _kernels
-
-import importlib
+from eddl.backend.cpu import _kernels, reduce
 
 reduce_mod = importlib.import_module("eddl.backend.cpu.reduce")
 

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 import eddl
-from eddl.callbacks import (Callback, CSVLogger, EarlyStopping, LearningRateScheduler,
-                            ModelCheckpoint, Monitor)
+from eddl.callbacks import Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, Monitor
 from eddl.optimizers.schedules import StepDecay
 
 RNG = np.random.default_rng(4)

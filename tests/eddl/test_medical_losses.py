@@ -11,8 +11,13 @@ import pytest
 import eddl
 from eddl.losses import get_loss
 from eddl.losses.overlap import DiceCE, FocalTversky, GeneralizedDice, Tversky
-from eddl.losses.weighted import (BinaryFocalLoss, FocalLoss, LabelSmoothingCrossEntropy,
-                                  WeightedBinaryCrossEntropy, WeightedCrossEntropy)
+from eddl.losses.weighted import (
+    BinaryFocalLoss,
+    FocalLoss,
+    LabelSmoothingCrossEntropy,
+    WeightedBinaryCrossEntropy,
+    WeightedCrossEntropy,
+)
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _oracle import check_gradients  # noqa: E402

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import eddl
-from eddl.optimizers import (AdaDelta, Adagrad, Adam, Adamax, AdamW, Nadam, ReduceLROnPlateau,
-                             RMSProp, SGD)
+from eddl.optimizers import SGD, AdaDelta, Adagrad, Adam, Adamax, AdamW, Nadam, ReduceLROnPlateau, RMSProp
 
 MAKERS = {
     "sgd": lambda: SGD(0.05, momentum=0.9),

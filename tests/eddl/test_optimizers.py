@@ -7,8 +7,20 @@ import pytest
 
 import eddl
 from eddl.backend import registry
-from eddl.optimizers import (AdaDelta, Adagrad, Adam, Adamax, AdamW, CosineDecay, ExponentialDecay,
-                             Nadam, ReduceLROnPlateau, RMSProp, SGD, StepDecay)
+from eddl.optimizers import (
+    SGD,
+    AdaDelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    CosineDecay,
+    ExponentialDecay,
+    Nadam,
+    ReduceLROnPlateau,
+    RMSProp,
+    StepDecay,
+)
 
 BE = registry.get("cpu")
 

@@ -12,7 +12,7 @@ import eddl
 from eddl.layers.upsampling import canvas_rows
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _oracle import build_net, check_gradients  # noqa: E402
+from _oracle import check_gradients  # noqa: E402
 
 
 def run(make, x, dtype="float64"):

@@ -7,7 +7,7 @@ import pytest
 
 import eddl
 from eddl import Tensor
-from eddl.tensor import DEV_CPU, DEV_FPGA, DEV_GPU, manual_seed
+from eddl.tensor import DEV_CPU, DEV_GPU, manual_seed
 
 
 def test_constructors():
