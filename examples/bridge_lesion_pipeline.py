@@ -88,7 +88,7 @@ def main(argv=None):
     pred = eddl.predict(unet, [x])[0].numpy()
     out = args.out
     os.makedirs(out, exist_ok=True)
-    for k, smp in enumerate(samples):
+    for k in range(len(samples)):
         rgb = (x.numpy()[k].transpose(1, 2, 0) * 255).astype(np.uint8)
         overlay_png(rgb, pred[k, 0] > 0.5, os.path.join(out, f"{k:02d}.png"),
                     gt_mask=y.numpy()[k, 0] > 0.5)

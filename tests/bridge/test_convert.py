@@ -106,4 +106,4 @@ def test_lazy_names_in_ecvl():
     assert ecvl.DLDataset.__name__ == "DLDataset"
     assert ecvl.TensorToImage is TensorToImage and ecvl.TensorToView is TensorToView
     with pytest.raises(AttributeError):
-        ecvl.NotAName
+        _ = ecvl.NotAName

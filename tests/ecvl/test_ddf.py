@@ -215,7 +215,7 @@ def test_split_batches():
 def _random_doc(rng):
     lines = ["name: t", "classes: [a, b, 'c d', 3]", "images:"]
     scalars = ['"q.png"', "p.png", "'s''q.png'", "dir/x.png", "1.png", "yes.png", "null.png"]
-    for i in range(40):
+    for _ in range(40):
         loc = rng.choice(scalars + ['["a.png", b.png]'])
         lines.append(f"  - location: {loc}")
         lab = rng.choice(["0", "1", "a", "'c d'", "[0, 1]", "masks/m.png", None])

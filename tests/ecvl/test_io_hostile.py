@@ -12,6 +12,7 @@ import struct
 import time
 import tracemalloc
 import zlib
+from io import BytesIO
 
 import numpy as np
 import pytest
@@ -83,9 +84,7 @@ def test_corrupt_rle_dicom_from_the_fuzz_campaign_raises_image_io_error(tmp_path
     # StopIteration escaped dicom_read
     data[data.find(b"\xe0\x7f\x10\x00") + 24] ^= 1
     with pytest.raises(StopIteration):
-        from io import BytesIO
-
-        pydicom.dcmread(BytesIO(bytes(data))).pixel_array
+        _ = pydicom.dcmread(BytesIO(bytes(data))).pixel_array
     path = tmp_path / "bad.dcm"
     path.write_bytes(bytes(data))
     good = get_testdata_file("SC_rgb_rle_2frame.dcm")

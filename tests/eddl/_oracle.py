@@ -36,7 +36,7 @@ def build_net(make, input_shapes, losses="mse", optimizer=None):
 
 def random_targets(net, batch, rng, kind="real"):
     ts = []
-    for l, loss in zip(net.lout, net.losses):
+    for l, _loss in zip(net.lout, net.losses):  # one target per loss
         shape = (batch,) + l.shape
         if kind == "onehot":
             t = np.eye(l.shape[-1])[rng.integers(0, l.shape[-1], shape[:-1])]

@@ -105,7 +105,7 @@ def test_upstream_training_loop_reduces_the_loss():
     L = eddl.newloss(mse_loss, [out, target], "mse_loss")
     x = np.random.default_rng(3).standard_normal((64, 6)).astype(np.float32)
     losses = []
-    for epoch in range(30):
+    for _ in range(30):
         total = 0.0
         for j in range(4):
             eddl.zeroGrads(net)

@@ -35,7 +35,9 @@ def ref_sgd(p, gs, lr, mu, wd, nesterov):
 
 
 def ref_adam(p, gs, lr, b1, b2, eps, wd, ams, decoupled=False):
-    m = np.zeros_like(p); v = np.zeros_like(p); vmax = np.zeros_like(p)
+    m = np.zeros_like(p)
+    v = np.zeros_like(p)
+    vmax = np.zeros_like(p)
     for t, g in enumerate(gs, 1):
         if decoupled:
             p = p * (1 - lr * wd)
@@ -67,7 +69,8 @@ def ref_adagrad(p, gs, lr, eps):
 
 
 def ref_adadelta(p, gs, lr, rho, eps):
-    eg = np.zeros_like(p); ed = np.zeros_like(p)
+    eg = np.zeros_like(p)
+    ed = np.zeros_like(p)
     for g in gs:
         eg = rho * eg + (1 - rho) * g * g
         u = np.sqrt(ed + eps) / np.sqrt(eg + eps) * g
@@ -77,7 +80,8 @@ def ref_adadelta(p, gs, lr, rho, eps):
 
 
 def ref_adamax(p, gs, lr, b1, b2, eps):
-    m = np.zeros_like(p); u = np.zeros_like(p)
+    m = np.zeros_like(p)
+    u = np.zeros_like(p)
     for t, g in enumerate(gs, 1):
         m = b1 * m + (1 - b1) * g
         u = np.maximum(b2 * u, np.abs(g))
@@ -86,7 +90,9 @@ def ref_adamax(p, gs, lr, b1, b2, eps):
 
 
 def ref_nadam(p, gs, lr, b1, b2, eps, sd):
-    m = np.zeros_like(p); v = np.zeros_like(p); prod = 1.0
+    m = np.zeros_like(p)
+    v = np.zeros_like(p)
+    prod = 1.0
     mu = lambda t: b1 * (1 - 0.5 * 0.96 ** (t * sd))  # noqa: E731
     for t, g in enumerate(gs, 1):
         prod *= mu(t)
@@ -136,13 +142,15 @@ def test_update_matches_reference(make, ref, dtype):
 
 
 def test_clip_val_and_clip_norm():
-    p = np.zeros(4); g = np.array([3.0, -4.0, 0.5, 0.0])
+    p = np.zeros(4)
+    g = np.array([3.0, -4.0, 0.5, 0.0])
     opt = SGD(1.0)
     opt.set_clip_val(1.0)
     opt.setup([(p, g)], BE)
     opt.step()
     np.testing.assert_allclose(p, [-1.0, 1.0, -0.5, 0.0])
-    p2 = np.zeros(2); g2 = np.array([3.0, 4.0])
+    p2 = np.zeros(2)
+    g2 = np.array([3.0, 4.0])
     opt = SGD(1.0)
     opt.set_clip_norm(1.0)
     opt.setup([(p2, g2)], BE)
