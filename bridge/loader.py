@@ -193,6 +193,7 @@ class DLDataset(Dataset):
 
     @property
     def tensors_shape_(self):
+        """Shapes of a batch of the current split: ``(x, y)``, ``y`` None when it has no targets."""
         x = (self.batch_size_,) + self._sample_shape
         t = self._producer.target_shape(self.current_split_, self.n_channels_gt_,
                                         self.resize_dims_)
@@ -203,7 +204,7 @@ class DLDataset(Dataset):
         return self._split_index(split) if split != -1 else self.current_split_
 
     def GetNumBatches(self, split=-1):
-        """Number of batches of a split (the current one by default)."""
+        """Return the number of batches of a split (the current one by default)."""
         return self.split_[self._split(split)].num_batches_
 
     def ResetBatch(self, split=-1, shuffle=False, epoch=None):
@@ -326,11 +327,11 @@ class DLDataset(Dataset):
         run.buffers.clear()
 
     def IsStarted(self):
-        """True between Start() and Stop()."""
+        """Tell whether the loader runs: True between Start() and Stop()."""
         return self._run is not None
 
     def GetQueueSize(self):
-        """Number of samples prepared and waiting for the consumer."""
+        """Return the number of samples prepared and waiting for the consumer."""
         run = self._run
         if run is None:
             return 0

@@ -1,5 +1,6 @@
-"""Sliding-window inference: predict an image or volume larger than the network's input by
-overlapping windows, blended back into one output.
+"""Sliding-window inference: predict an input larger than the network's by overlapping windows.
+
+An image or volume is cut into windows whose predictions are blended back into one output.
 
 The semantics are MONAI's ``sliding_window_inference``: windows of ``roi_size`` step by
 ``roi_size * (1 - overlap)`` (the last window of an axis is shifted back to end at the border),

@@ -20,7 +20,7 @@ __all__ = ["read_volume", "volume_to_unit", "predict_volume", "is_volume_path"]
 
 
 def is_volume_path(path):
-    """True for a NIfTI file, a DICOM file or a DICOM series folder.
+    """Tell whether ``path`` is a NIfTI file, a DICOM file or a DICOM series folder.
 
     A folder is a series when it holds DICOM files and no raster images (other files, such
     as notes or DICOMDIR indexes, are ignored).
@@ -86,7 +86,7 @@ def read_volume(path):
 
 
 def volume_to_unit(img, window=None):
-    """The voxels of a volume as ``(D, H, W, C)`` float32 in ``[0, 1]``.
+    """Return the voxels of a volume as ``(D, H, W, C)`` float32 in ``[0, 1]``.
 
     Parameters
     ----------

@@ -33,7 +33,7 @@ def write_json_atomic(obj, path):
 
 
 def rng_state(net):
-    """The state of the model's random stream (JSON-friendly), or None."""
+    """Return the state of the model's random stream (JSON-friendly), or None."""
     bg = getattr(getattr(net, "rng", None), "bit_generator", None)
     return bg.state if bg is not None else None
 

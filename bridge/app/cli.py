@@ -1,5 +1,6 @@
-"""Command-line entry points: ``deephealth-train`` (also ``python -m bridge``) and
-``deephealth-predict``.
+"""Command-line entry points: ``deephealth-train`` and ``deephealth-predict``.
+
+``deephealth-train`` also runs as ``python -m bridge``.
 """
 
 import argparse
@@ -13,7 +14,7 @@ __all__ = ["main", "predict_main", "train_parser"]
 
 
 def train_parser():
-    """The argument parser of ``deephealth-train``."""
+    """Build the argument parser of ``deephealth-train``."""
     p = argparse.ArgumentParser(
         prog="deephealth-train",
         description="Train a classification or segmentation model on a DeepHealth dataset. "

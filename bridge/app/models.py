@@ -7,7 +7,7 @@ __all__ = ["small_cnn", "small_unet", "make_model", "make_optimizer", "MODEL_NAM
 
 
 def small_cnn(input_shape, num_classes):
-    """A three-block convolutional classifier, quick to train on small images.
+    """Build a three-block convolutional classifier, quick to train on small images.
 
     Parameters
     ----------
@@ -36,7 +36,7 @@ def small_cnn(input_shape, num_classes):
 
 
 def small_unet(input_shape, num_classes=1):
-    """A two-level U-Net with 8 base filters (sizes multiple of 4).
+    """Build a two-level U-Net with 8 base filters (sizes multiple of 4).
 
     Parameters
     ----------
@@ -97,7 +97,7 @@ def make_model(name, input_shape, num_outputs, task):
 
 
 def make_optimizer(name, lr):
-    """An eddl optimizer by name with learning rate ``lr``.
+    """Make an eddl optimizer by name with learning rate ``lr``.
 
     Parameters
     ----------

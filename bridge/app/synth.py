@@ -21,7 +21,7 @@ _VERSION = 1
 
 
 def default_cache():
-    """The cache folder: ``$DEEPHEALTH_CACHE``, else ``~/.cache/deephealth``.
+    """Return the cache folder: ``$DEEPHEALTH_CACHE``, else ``~/.cache/deephealth``.
 
     Returns
     -------

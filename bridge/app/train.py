@@ -38,8 +38,9 @@ _LOWER_IS_BETTER = {"mse", "mae", "mre", "mean_squared_error", "mean_absolute_er
 
 
 def _monitored(row):
-    """The quantities a best checkpoint can follow, from a history row; without a validation
-    split the ``val_`` ones are the training ones.
+    """Return the quantities a best checkpoint can follow, from a history row.
+
+    Without a validation split the ``val_`` ones are the training ones.
     """
     vl = row["val_loss"] if row["val_loss"] is not None else row["train_loss"]
     vm = row["val_metric"] if row["val_metric"] is not None else row["train_metric"]
@@ -48,10 +49,12 @@ def _monitored(row):
 
 
 def best_monitor(cfg, history=()):
-    """The rule that picks ``best.npz``: the monitored quantity of ``cfg["monitor"]``, exact
-    ties broken on the same split's loss (on its metric when a loss is monitored), so an
-    accuracy that saturates early does not pin the best epoch while the loss still falls.
-    ``history`` rows already run are replayed into it (a resumed run).
+    """Make the rule that picks ``best.npz``.
+
+    It follows the monitored quantity of ``cfg["monitor"]``, exact ties broken on the same
+    split's loss (on its metric when a loss is monitored), so an accuracy that saturates early
+    does not pin the best epoch while the loss still falls. ``history`` rows already run are
+    replayed into it (a resumed run).
     """
     mon = cfg["monitor"]
     split, what = mon.split("_")
@@ -330,7 +333,7 @@ def run_experiment(cfg, resume=False, verbose=True):
 
 
 def load_run_model(run_dir):
-    """The experiment and best model of a finished run folder.
+    """Load the experiment and best model of a finished run folder.
 
     Parameters
     ----------
