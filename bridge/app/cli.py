@@ -66,7 +66,7 @@ def main(argv=None):
     Parameters
     ----------
     argv : list of str, optional
-        Arguments (default ``sys.argv[1:]``).
+        The options of :func:`train_parser` (default ``sys.argv[1:]``).
 
     Returns
     -------
@@ -78,24 +78,51 @@ def main(argv=None):
     from ..loader import SampleError
     from .train import run_experiment  # imports eddl; keep --help fast
 
-    try:
+    def train():
         file_cfg = load_yaml(args.config) if args.config else {}
         flags = {k: getattr(args, k) for k in ("dataset", "task", "model", "optimizer", "lr",
                                                "loss", "metric", "batch_size", "epochs",
                                                "input_size", "seed", "workers", "name", "out",
                                                "overlays", "monitor", "early_stop")}
         flags["augmentations"] = _augs_flags(args.augs) or None
-        cfg = resolve(file_cfg, flags)
-        run_experiment(cfg, resume=args.resume, verbose=not args.quiet)
-    except (ValueError, SampleError, RuntimeError) as e:  # user-facing setting or data errors
-        print(f"deephealth-train: error: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:  # read-only output folder, full disk...: files are written atomically
-        print(f"deephealth-train: error: {os_error_message(e)}", file=sys.stderr)
-        return 1
+        run_experiment(resolve(file_cfg, flags), resume=args.resume, verbose=not args.quiet)
+
+    try:
+        status, _ = _guarded("deephealth-train", (ValueError, SampleError, RuntimeError), train)
     except KeyboardInterrupt:
         return 130
-    return 0
+    return status
+
+
+def _guarded(prog, user_errors, fn, *args):
+    """Call ``fn(*args)``, turning its expected errors into one line on stderr and a status.
+
+    Parameters
+    ----------
+    prog : str
+        Program name that starts the error line.
+    user_errors : tuple of type
+        Errors in the user's settings or data: exit status 2.
+    fn : callable
+        The work.
+    *args
+        Its arguments.
+
+    Returns
+    -------
+    tuple
+        ``(0, fn's result)``; ``(2, None)`` after a user error; ``(1, None)`` after an
+        :class:`OSError` (read-only output folder, full disk...: files are written atomically,
+        so nothing is left half-written).
+    """
+    try:
+        return 0, fn(*args)
+    except user_errors as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2, None
+    except OSError as e:
+        print(f"{prog}: error: {os_error_message(e)}", file=sys.stderr)
+        return 1, None
 
 
 def os_error_message(e):
@@ -128,12 +155,13 @@ def predict_main(argv=None):
     Parameters
     ----------
     argv : list of str, optional
-        Arguments (default ``sys.argv[1:]``).
+        The run folder, the input and the options (default ``sys.argv[1:]``).
 
     Returns
     -------
     int
-        Exit status.
+        0 on success, 2 for an invalid run, input or option value, 1 when a file cannot be
+        read or written.
     """
     p = argparse.ArgumentParser(
         prog="deephealth-predict",
@@ -160,14 +188,10 @@ def predict_main(argv=None):
         p.error(f"--batch-size must be >= 1, got {args.batch_size}")
     if args.window is not None and not args.window[1] >= 1:
         p.error(f"--window WIDTH must be >= 1, got {args.window[1]}")
-    try:
-        csv_path = predict_path(args.run, args.images, args.out, args.batch_size, args.kind,
+    status, csv_path = _guarded("deephealth-predict", (ValueError, RuntimeError), predict_path,
+                                args.run, args.images, args.out, args.batch_size, args.kind,
                                 args.window, args.max_overlays)
-    except (ValueError, RuntimeError) as e:
-        print(f"deephealth-predict: error: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"deephealth-predict: error: {os_error_message(e)}", file=sys.stderr)
-        return 1
+    if status:
+        return status
     print(f"Predictions written to {csv_path}")
     return 0
