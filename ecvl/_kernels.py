@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from _deephealth.runtime import get_num_threads
+
 from .core.enums import BorderType
 from .core.errors import EcvlTypeError, EcvlValueError
 from .core.layout import canonical_order
@@ -29,7 +30,8 @@ _BORDER_ALIASES = {
 
 def parse_border(value, op, allow_transparent=True):
     """A :class:`BorderType` from a member, its value or a name (``"reflect_101"``,
-    ``"BORDER_WRAP"``, ``"edge"``, ...); a clear error naming `op` otherwise."""
+    ``"BORDER_WRAP"``, ``"edge"``, ...); a clear error naming `op` otherwise.
+    """
     if type(value) is BorderType:
         bt = value
     else:
@@ -53,7 +55,8 @@ def parse_border(value, op, allow_transparent=True):
 
 def border_choices():
     """Every border name :func:`parse_border` accepts, lower-case, mapped to the kernels'
-    name (``{"border_reflect101": "reflect_101", ...}``): the choices of a parameter."""
+    name (``{"border_reflect101": "reflect_101", ...}``): the choices of a parameter.
+    """
     names = {m.name[len("BORDER_"):]: m for m in BorderType}
     names.update(_BORDER_ALIASES)
     out = {}
@@ -88,7 +91,8 @@ def spatial_letters(ndim):
 
 def canonical_array(img, op, exc=None):
     """The canonical array of a non-empty :class:`~ecvl.core.image.Image` (a view of its
-    storage for images ecvl made); a clear error naming `op` for anything else."""
+    storage for images ecvl made); a clear error naming `op` for anything else.
+    """
     from .core.image import Image
 
     if not isinstance(img, Image):

@@ -7,8 +7,8 @@ their label values are kept. Sizes are written x-first as in PyECVL: ``dims=(w, 
 
 import numpy as np
 
-from . import functional as F
 from .._kernels import border_choices
+from . import functional as F
 from .base import Augmentation
 from .params import MAX_SIDE, MAX_SIGMA, Param
 
@@ -87,7 +87,8 @@ class AugMirror(_Flip):
 
 class AugTranspose(_Flip):
     """Swap the x and y axes with probability ``p`` (every slice of a volume; the x and y
-    spacings of an Image are swapped too)."""
+    spacings of an Image are swapped too).
+    """
 
     op = staticmethod(F.transpose)
 
@@ -146,7 +147,8 @@ class AugResizeDim(_Resample):
 
 class AugResizeScale(_Resample):
     """Resize by the factors ``scale`` = (sx, sy) or (sx, sy, sz) (sz = 1 when a volume gets
-    two); spacings of Images scale by ``old size / new size``."""
+    two); spacings of Images scale by ``old size / new size``.
+    """
 
     params = (Param("scale", "vector", length=(2, 3), bounds=(1e-6, None),
                     doc="scale per axis, x first"),
@@ -222,7 +224,8 @@ class AugElasticTransform(_Warp):
 
 class AugOpticalDistortion(_Warp):
     """Barrel/pincushion distortion with coefficient in ``distort_limit``, centre shift in
-    ``shift_limit`` (fractions of the size)."""
+    ``shift_limit`` (fractions of the size).
+    """
 
     params = (Param("distort_limit", "range", sampled=False, doc="distortion coefficient"),
               Param("shift_limit", "range", sampled=False, doc="centre shift, fraction"),

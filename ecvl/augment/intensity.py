@@ -186,7 +186,8 @@ class AugScaleFromTo(Augmentation):
 
 class AugCTWindow(Augmentation):
     """CT windowing: clip to ``center +- width/2`` (both drawn from ranges), map to
-    [``out_min``, ``out_max``] as float32."""
+    [``out_min``, ``out_max``] as float32.
+    """
 
     params = (Param("center", "range", doc="window level (e.g. HU)"),
               Param("width", "range", bounds=(1e-9, None), doc="window width"),

@@ -50,7 +50,8 @@ def typecode(arr, op):
 
 def as_image_array(arr, op, allow_volume=True):
     """Return ``(array_view, squeeze)``: a C-contiguous canonical array and whether a 2-D input
-    was given (the result is then squeezed back)."""
+    was given (the result is then squeezed back).
+    """
     a = np.asarray(arr)
     typecode(a, op)
     if a.ndim == 2:
@@ -102,7 +103,7 @@ def dtype_limits(dtype):
     return _dtype_limits(np.dtype(dtype))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _dtype_limits(dtype):
     if dtype.kind == "f":
         return -np.inf, np.inf

@@ -12,6 +12,7 @@ import struct
 import numpy as np
 
 from _deephealth.registry import alias
+
 from ..core.enums import ColorType
 from ..core.errors import ImageIOError
 from ..core.image import Image

@@ -13,8 +13,8 @@ from ..core.enums import ColorType, ImReadMode
 from ..core.errors import ImageIOError
 from ..core.image import Image
 from . import _png
-from ._pillow import decode_direct, decode_jpeg, jpeg_frame, packed_array
 from ._common import atomic_path, check_readable, lower_ext, reading
+from ._pillow import decode_direct, decode_jpeg, jpeg_frame, packed_array
 from .limits import check_size
 
 __all__ = ["read_raster", "read_raster_multi", "write_raster", "RASTER_EXTENSIONS"]

@@ -29,12 +29,12 @@ import threading
 import numpy as np
 from scipy import ndimage
 
-from . import _fields
-from ..geometric import _geomcheck as chk
-from ..geometric.warp import remap_array
 from ...core.enums import BorderType as BT
 from ...core.enums import InterpolationType as IT
 from ...core.errors import EcvlValueError
+from ..geometric import _geomcheck as chk
+from ..geometric.warp import remap_array
+from . import _fields
 
 __all__ = [
     "pixel_grid", "coarse_step", "elastic_maps", "elastic_transform_array",
@@ -81,7 +81,8 @@ def pixel_grid(h, w):
 def coarse_step(sigma, h, w):
     """Grid step of the elastic field: 2 for smooth fields on images of 8 pixels or more
     per side, else 1. (Steps must divide the kernel's half-width; at 4 the five taps left
-    no longer describe the truncated Gaussian and the field comes out too smooth.)"""
+    no longer describe the truncated Gaussian and the field comes out too smooth.)
+    """
     return 2 if sigma >= 3 and min(h, w) >= 8 else 1
 
 
@@ -160,7 +161,8 @@ def elastic_maps(shape, alpha=34.0, sigma=4.0, seed=None):
 
 def _ramp(n, num_steps, steps):
     """One axis of the grid distortion: cell ``i`` spans ``n // num_steps`` pixels (the last
-    one what is left) and its coordinates run linearly over ``step * steps[i]``."""
+    one what is left) and its coordinates run linearly over ``step * steps[i]``.
+    """
     step = n // num_steps
     out = np.empty(n, np.float32)
     prev = 0.0

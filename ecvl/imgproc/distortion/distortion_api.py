@@ -4,11 +4,11 @@ Thin entry points over :mod:`ecvl.imgproc.distortion`; see :mod:`ecvl.imgproc.ge
 for the conventions shared by all Image-level geometric functions.
 """
 
-from . import distortion as _d
-from ..geometric._geomimage import _View
+from ...core._twins import pyecvl_twin
 from ...core.enums import BorderType as BT
 from ...core.enums import InterpolationType as IT
-from ...core._twins import pyecvl_twin
+from ..geometric._geomimage import _View
+from . import distortion as _d
 
 __all__ = [
     "ElasticTransform", "elastic_transform", "GridDistortion", "grid_distortion",

@@ -9,8 +9,8 @@ rounded to nearest with saturation; 2-D uint8 Gaussian blurs equal OpenCV's exac
 integer results are within one intensity level of its fixed-point arithmetic.
 """
 
-from ...core.errors import EcvlValueError
 from ...core._twins import pyecvl_twin
+from ...core.errors import EcvlValueError
 from .._kernutil import deliver, image_canonical
 from .blur import average_blur_array, gaussian_blur_array, gaussian_kernel
 from .linear import filter2d_array, separable_filter_array

@@ -8,7 +8,8 @@ import numbers
 
 import numpy as np
 
-from ..._kernels import parse_border, threads as _threads
+from ..._kernels import parse_border
+from ..._kernels import threads as _threads
 from ...core.enums import InterpolationType
 from ...core.errors import EcvlTypeError, EcvlValueError
 

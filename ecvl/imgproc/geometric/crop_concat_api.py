@@ -3,12 +3,12 @@
 See :mod:`ecvl.imgproc.geometric.geometric_api`.
 """
 
-from . import geometric as _g
-from ._geomimage import _View, _xy_list
+from ...core._twins import pyecvl_twin
 from ...core.enums import BorderType as BT
 from ...core.errors import EcvlTypeError, EcvlValueError
 from ...core.image import Image
-from ...core._twins import pyecvl_twin
+from . import geometric as _g
+from ._geomimage import _View, _xy_list
 
 __all__ = [
     "center_crop", "CenterCrop", "pad", "Pad", "hconcat", "HConcat", "vconcat", "VConcat",

@@ -3,9 +3,9 @@
 A transpose swaps the x and y spacings; flips keep them. See :mod:`ecvl.imgproc.geometric.geometric_api`.
 """
 
+from ...core._twins import pyecvl_twin
 from . import geometric as _g
 from ._geomimage import _View
-from ...core._twins import pyecvl_twin
 
 __all__ = [
     "flip", "flip2d", "Flip2D", "mirror2d", "Mirror2D", "transpose", "Transpose",

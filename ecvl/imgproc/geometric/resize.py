@@ -25,9 +25,9 @@ import math
 
 import numpy as np
 
-from . import _resize
-from . import _geomcheck as chk
 from ...core.enums import InterpolationType as IT
+from . import _geomcheck as chk
+from . import _resize
 
 __all__ = ["resize_array", "resize_tables"]
 

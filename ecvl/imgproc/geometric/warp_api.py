@@ -3,12 +3,12 @@
 Points and sizes are x-first (``[x, y]``, ``[w, h]``); see :mod:`ecvl.imgproc.geometric.geometric_api`.
 """
 
-from . import geometric as _g
-from ._geomimage import _View, _xy_list
+from ...core._twins import pyecvl_twin
 from ...core.enums import BorderType as BT
 from ...core.enums import InterpolationType as IT
 from ...core.errors import EcvlValueError
-from ...core._twins import pyecvl_twin
+from . import geometric as _g
+from ._geomimage import _View, _xy_list
 
 __all__ = [
     "rotate2d", "Rotate2D", "rotate3d", "rotate_full_image2d", "RotateFullImage2D",

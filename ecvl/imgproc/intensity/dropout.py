@@ -6,10 +6,10 @@ fresh entropy.
 
 import numpy as np
 
-from ...core.errors import EcvlValueError
 from ...core._twins import pyecvl_twin
-from ._intensity_util import _rng, _img
+from ...core.errors import EcvlValueError
 from .._kernutil import as_image_array, restore
+from ._intensity_util import _img, _rng
 
 __all__ = [
     "coarse_dropout_array",

@@ -8,11 +8,11 @@ for floats.
 
 import numpy as np
 
-from ...core.errors import EcvlValueError
 from ...core._twins import pyecvl_twin
+from ...core.errors import EcvlValueError
+from .._kernutil import as_image_array, nthreads, restore, saturate_cast
 from ..thresholding import _threshold
 from ._intensity_util import _finish, _full_scale, _img, _per_channel, _wide
-from .._kernutil import as_image_array, nthreads, restore, saturate_cast
 from .dropout import CoarseDropout, coarse_dropout, coarse_dropout_array
 from .noise import (
     AdditiveLaplaceNoise,

@@ -7,10 +7,10 @@ float images are not clipped. "Full scale" is the dtype maximum for integers and
 
 import numpy as np
 
-from ...core.errors import EcvlValueError
 from ...core._twins import pyecvl_twin
-from ._intensity_util import _finish, _full_scale, _img, _rng, _wide
+from ...core.errors import EcvlValueError
 from .._kernutil import as_image_array, deliver, image_canonical, restore
+from ._intensity_util import _finish, _full_scale, _img, _rng, _wide
 
 __all__ = [
     "gaussian_noise_array",

@@ -6,12 +6,12 @@ foreground.
 
 import numpy as np
 
+from ..._kernels import threads
+from ...core._twins import pyecvl_twin
 from ...core.enums import ColorType
 from ...core.errors import EcvlValueError
-from ...core._twins import pyecvl_twin
-from . import _label
-from ..._kernels import threads
 from .._kernutil import as_image_array, deliver, image_canonical, nthreads
+from . import _label
 
 __all__ = [
     "label_array",
@@ -119,7 +119,8 @@ def find_contours_array(mask, mode="external"):
 
 def _guo_hall_luts():
     """Deletion tables of Guo & Hall's two subiterations, indexed by the 8-neighbour code
-    (bit k = neighbour k counter-clockwise from East)."""
+    (bit k = neighbour k counter-clockwise from East).
+    """
     codes = np.arange(256)
     b = [(codes >> k) & 1 for k in range(8)]
     # C(p): number of distinct 8-connected components of foreground touching p

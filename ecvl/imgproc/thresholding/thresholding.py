@@ -10,10 +10,9 @@ import math
 
 import numpy as np
 
+from ...core._twins import pyecvl_twin
 from ...core.enums import ColorType, ThresholdingType
 from ...core.errors import EcvlValueError
-from ...core._twins import pyecvl_twin
-from . import _threshold
 from .._kernutil import (
     as_image_array,
     deliver,
@@ -23,6 +22,7 @@ from .._kernutil import (
     restore,
     saturate_cast,
 )
+from . import _threshold
 
 __all__ = [
     "threshold_array",
@@ -176,7 +176,8 @@ def multi_threshold_array(src, thresholds, minval=0, maxval=255):
 
 def _histogram(a, op):
     """(hist, bin value of each index) of a one-channel array; 256 bins over the data range
-    for dtypes other than uint8/uint16, whose histograms are exact."""
+    for dtypes other than uint8/uint16, whose histograms are exact.
+    """
     if a.ndim != 3 and a.ndim != 4 or a.shape[-1] != 1:
         raise EcvlValueError(f"{op}: needs a single-channel (GRAY) image, got shape {a.shape}")
     flat = a.reshape(-1)
