@@ -107,8 +107,9 @@ class AugGaussianNoise(_Seeded):
 
 
 class AugCoarseDropout(_Seeded):
-    """Zero rectangles of side ``drop_size`` (fraction), each with probability ``p``
-    (cuboids on volumes).
+    """Zero rectangles of side ``drop_size`` (fraction), each with probability ``p``.
+
+    Volumes get cuboids.
 
     ``per_channel`` is the probability of deciding per channel.
     """
@@ -185,7 +186,9 @@ class AugScaleFromTo(Augmentation):
 
 
 class AugCTWindow(Augmentation):
-    """CT windowing: clip to ``center +- width/2`` (both drawn from ranges), map to
+    """Apply CT windowing.
+
+    Clip to ``center +- width/2`` (both drawn from ranges) and map to
     [``out_min``, ``out_max``] as float32.
     """
 

@@ -49,7 +49,9 @@ def typecode(arr, op):
 
 
 def as_image_array(arr, op, allow_volume=True):
-    """Return ``(array_view, squeeze)``: a C-contiguous canonical array and whether a 2-D input
+    """Return ``(array_view, squeeze)`` for an array given to a kernel.
+
+    ``array_view`` is a C-contiguous canonical array and ``squeeze`` tells whether a 2-D input
     was given (the result is then squeezed back).
     """
     a = np.asarray(arr)
@@ -135,7 +137,7 @@ def _saturate_scalar(value, dtype):
 
 
 def constant_row(dtype, length, value):
-    """A read-only row of ``length`` elements filled with ``value`` saturated to ``dtype``."""
+    """Return a read-only row of ``length`` elements filled with ``value`` saturated to ``dtype``."""
     return _constant_row(np.dtype(dtype), int(length), float(value))
 
 
@@ -163,7 +165,7 @@ def per_axis(value, n, op, name):
 
 
 def image_canonical(img, op):
-    """The canonical array of a non-empty :class:`~ecvl.Image` (a clear error otherwise)."""
+    """Return the canonical array of a non-empty :class:`~ecvl.Image` (a clear error otherwise)."""
     a = canonical_array(img, op)
     if a.ndim not in (3, 4):
         raise EcvlValueError(

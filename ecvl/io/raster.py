@@ -78,7 +78,7 @@ def _open(path):
 
 
 def _check_pil(pil, path, frames):
-    """The size an opened (not yet decoded) Pillow image announces, against the limits."""
+    """Check the size an opened (not yet decoded) Pillow image announces against the limits."""
     w, h = pil.size
     itemsize = 4 if pil.mode in ("I", "F") else 2 if pil.mode.startswith("I;16") else 1
     bands = max(len(pil.getbands()), 3 if pil.mode in ("P", "PA") else 1)

@@ -77,8 +77,10 @@ def _gaussian_kernel(ksize, sigma):
 
 @functools.lru_cache(maxsize=64)
 def _gaussian_kernel_q8(ksize, sigma):
-    """OpenCV's 8.8 fixed-point kernel: taps rounded with error diffusion from the outside in,
-    the centre tap taking what is left of 256.
+    """Return OpenCV's 8.8 fixed-point Gaussian kernel.
+
+    The taps are rounded with error diffusion from the outside in, the centre tap taking
+    what is left of 256.
     """
     if sigma <= 0 and ksize in _SMALL_GAUSSIAN_Q8:
         return np.array(_SMALL_GAUSSIAN_Q8[ksize], np.uint16)
@@ -99,8 +101,10 @@ def _gaussian_kernel_q8(ksize, sigma):
 
 @functools.lru_cache(maxsize=64)
 def _box_divider(n):
-    """(mul, add, shift) with ((s * mul + add) >> shift) == round_half_up(s / n) for every
-    window sum 0 <= s <= 255 * n, all in uint32; None when no such triple exists.
+    """Return the integer divider of a box of `n` pixels, or None.
+
+    The divider is (mul, add, shift) with ((s * mul + add) >> shift) == round_half_up(s / n)
+    for every window sum 0 <= s <= 255 * n, all in uint32; None when no such triple exists.
     """
     s = np.arange(255 * n + 1, dtype=np.uint64)
     want = (s + n // 2) // n
@@ -127,8 +131,9 @@ def _box_taps(nx, ny):
 
 
 def _sep_u8(a, kx, ky, ax, ay, border, border_value, mul, add, shift, sym=None):
-    """Integer separable filter of a contiguous (H, W, C) uint8 array (see _sepu8.h); sym:
-    the (x, y) symmetry flags when the caller knows them.
+    """Apply an integer separable filter to a contiguous (H, W, C) uint8 array (see _sepu8.h).
+
+    ``sym`` holds the (x, y) symmetry flags when the caller knows them.
     """
     H, W, C = a.shape
     nkx, nky = len(kx), len(ky)

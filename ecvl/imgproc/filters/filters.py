@@ -84,8 +84,10 @@ def gaussian_blur(src, sigma, ksize=0, border_type="reflect_101"):
 
 
 def GaussianBlur(src, dst, sizeX, sizeY, sigmaX, sigmaY=0):
-    """PyECVL ``GaussianBlur``: 2-D blur with odd sizes (0 = from sigma) written into ``dst``;
-    ``sigmaY = 0`` means ``sigmaX``. Volumes are blurred slice by slice.
+    """Blur with a Gaussian into ``dst`` (PyECVL ``GaussianBlur``).
+
+    A 2-D blur with odd sizes (0 = from sigma); ``sigmaY = 0`` means ``sigmaX``. Volumes are
+    blurred slice by slice.
 
     Parameters
     ----------

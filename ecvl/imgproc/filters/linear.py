@@ -58,8 +58,10 @@ _U8_COST = 32
 
 
 def _small_int_kernel(k):
-    """The kernel as int16 when its taps are integers with absolute sum <= 128: uint8 sums then
-    fit 16 bits and are exact (as they are in OpenCV's float arithmetic); None otherwise.
+    """Return the kernel as int16 when its taps are integers with absolute sum <= 128.
+
+    uint8 sums then fit 16 bits and are exact (as they are in OpenCV's float arithmetic);
+    None otherwise.
     """
     if k.size > 4096 or not np.array_equal(k, np.round(k)) or np.abs(k).sum() > 128:
         return None

@@ -30,7 +30,7 @@ __all__ = [
 
 
 def _byte_rows(a):
-    """The rows of a C-contiguous canonical array as a 2-D uint8 view (no copy)."""
+    """Return the rows of a C-contiguous canonical array as a 2-D uint8 view (no copy)."""
     rows = a.reshape(-1, a.shape[-2] * a.shape[-1])
     return rows if a.dtype.char == "B" else rows.view(np.uint8)
 

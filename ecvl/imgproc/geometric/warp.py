@@ -63,8 +63,9 @@ def _prepare(arr, op, interp, border, value, out_shape, out):
 
 
 def _invert_affine(m, op):
-    """Inverse of an affine map given as six floats (closed form, on Python floats: per-call
-    cost matters for small images).
+    """Return the inverse of an affine map given as six floats.
+
+    Closed form, on Python floats: per-call cost matters for small images.
     """
     a, b, c, d, e, f = m
     det = a * e - b * d

@@ -19,8 +19,10 @@ __all__ = [
 
 
 def coarse_dropout_array(src, p, drop_size, per_channel=False, rng=None):
-    """Zero rectangles: the image is tiled into cells of ``drop_size`` times its width and
-    height, and each cell is dropped with probability ``p``.
+    """Zero random rectangles of an array.
+
+    The image is tiled into cells of ``drop_size`` times its width and height, and each cell
+    is dropped with probability ``p``.
 
     Parameters
     ----------

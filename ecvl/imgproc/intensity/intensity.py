@@ -131,8 +131,9 @@ def gamma_contrast_array(src, gamma):
 
 
 def brightness_contrast_array(src, alpha=1.0, beta=0.0):
-    """Linear intensity change ``alpha * src + beta`` (brightness = ``beta``, contrast =
-    ``alpha``), saturated for integer dtypes.
+    """Change intensities linearly to ``alpha * src + beta``.
+
+    Brightness is ``beta``, contrast ``alpha``; the result is saturated for integer dtypes.
 
     Parameters
     ----------

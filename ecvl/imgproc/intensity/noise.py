@@ -70,8 +70,9 @@ def gaussian_noise_array(src, std_dev, mean=0.0, rng=None):
 
 
 def additive_laplace_noise_array(src, std_dev, rng=None):
-    """Add zero-mean Laplace noise of standard deviation ``std_dev`` (scale
-    ``std_dev / sqrt(2)``) to every element.
+    """Add zero-mean Laplace noise of standard deviation ``std_dev`` to every element.
+
+    The Laplace scale is ``std_dev / sqrt(2)``.
 
     Parameters
     ----------

@@ -175,8 +175,10 @@ def multi_threshold_array(src, thresholds, minval=0, maxval=255):
 
 
 def _histogram(a, op):
-    """(hist, bin value of each index) of a one-channel array; 256 bins over the data range
-    for dtypes other than uint8/uint16, whose histograms are exact.
+    """Return (hist, bin value of each index) of a one-channel array.
+
+    256 bins over the data range for dtypes other than uint8/uint16, whose histograms are
+    exact.
     """
     if a.ndim != 3 and a.ndim != 4 or a.shape[-1] != 1:
         raise EcvlValueError(f"{op}: needs a single-channel (GRAY) image, got shape {a.shape}")
@@ -225,9 +227,10 @@ def otsu_threshold_array(src):
 
 
 def otsu_multi_threshold_array(src, n_thresholds=2):
-    """Multi-level Otsu: ``n_thresholds`` values splitting the histogram into classes of
-    maximal between-class variance (exhaustive search, as scikit-image's
-    ``threshold_multiotsu``).
+    """Compute multi-level Otsu thresholds.
+
+    ``n_thresholds`` values split the histogram into classes of maximal between-class
+    variance (exhaustive search, as scikit-image's ``threshold_multiotsu``).
 
     Parameters
     ----------
