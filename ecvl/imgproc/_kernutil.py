@@ -173,6 +173,11 @@ def image_canonical(img, op):
     return a
 
 
+def apply_to_image(src, op, fn, *args, **kw):
+    """Run the array function ``fn(canonical, *args, **kw)`` on `src`; wrap the result like `src`."""
+    return deliver(src, fn(image_canonical(src, op), *args, **kw))
+
+
 def deliver(src, out, dst=None, colortype=None):
     """Wrap the canonical result ``out`` like ``src``; write it into ``dst`` when given."""
     result = src.new_like(out, colortype=colortype)

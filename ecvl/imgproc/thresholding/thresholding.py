@@ -14,8 +14,8 @@ from ...core._twins import pyecvl_twin
 from ...core.enums import ColorType, ThresholdingType
 from ...core.errors import EcvlValueError
 from .._kernutil import (
+    apply_to_image,
     as_image_array,
-    deliver,
     dtype_limits,
     image_canonical,
     nthreads,
@@ -294,8 +294,7 @@ def threshold(src, thresh, maxval, thresh_type=ThresholdingType.BINARY):
     >>> np.asarray(ecvl.threshold(img, 100, 1)).ravel().tolist()
     [0, 1]
     """
-    a = image_canonical(src, "Threshold")
-    return deliver(src, threshold_array(a, thresh, maxval, thresh_type))
+    return apply_to_image(src, "Threshold", threshold_array, thresh, maxval, thresh_type)
 
 
 Threshold = pyecvl_twin(threshold, "Threshold")
@@ -316,8 +315,7 @@ def multi_threshold(src, thresholds, minval=0, maxval=255):
     Image
         Quantised image.
     """
-    a = image_canonical(src, "MultiThreshold")
-    return deliver(src, multi_threshold_array(a, thresholds, minval, maxval))
+    return apply_to_image(src, "MultiThreshold", multi_threshold_array, thresholds, minval, maxval)
 
 
 MultiThreshold = pyecvl_twin(multi_threshold, "MultiThreshold")
