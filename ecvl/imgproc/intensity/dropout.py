@@ -8,8 +8,8 @@ import numpy as np
 
 from ...core._twins import pyecvl_twin
 from ...core.errors import EcvlValueError
-from .._kernutil import as_image_array, restore
-from ._intensity_util import _img, _rng
+from .._kernutil import apply_to_image, as_image_array, restore
+from ._intensity_util import _rng
 
 __all__ = [
     "coarse_dropout_array",
@@ -84,7 +84,7 @@ def coarse_dropout(src, p, drop_size, per_channel=False, rng=None):
     Image
         Result.
     """
-    return _img(src, "CoarseDropout", coarse_dropout_array, p, drop_size, per_channel, rng)
+    return apply_to_image(src, "CoarseDropout", coarse_dropout_array, p, drop_size, per_channel, rng)
 
 
 CoarseDropout = pyecvl_twin(coarse_dropout, "CoarseDropout", renamed={"seed": "rng"})
