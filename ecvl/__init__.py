@@ -9,16 +9,16 @@ Importing ecvl never imports eddl.
 
 # First, before any compiled kernel loads OpenMP: the shared runtime sets the OpenMP wait policy.
 import _deephealth  # noqa: F401
-
-from ._config import config, openmp_enabled, show_config  # noqa: E402
 from _deephealth.runtime import get_num_threads, set_num_threads  # noqa: E402
-from .core import *  # noqa: E402,F401,F403
-from .io import *  # noqa: E402,F401,F403
-from .imgproc import *  # noqa: E402,F401,F403
-from .augment import *  # noqa: E402,F401,F403
-from .dataset import *  # noqa: E402,F401,F403
-from .viz import *  # noqa: E402,F401,F403
+
 from . import augment, core, dataset, imgproc, io, viz  # noqa: E402
+from ._config import config, openmp_enabled, show_config  # noqa: E402
+from .augment import *  # noqa: E402,F401,F403
+from .core import *  # noqa: E402,F401,F403
+from .dataset import *  # noqa: E402,F401,F403
+from .imgproc import *  # noqa: E402,F401,F403
+from .io import *  # noqa: E402,F401,F403
+from .viz import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
 

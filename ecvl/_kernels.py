@@ -1,4 +1,6 @@
-"""What every compiled ecvl kernel's Python wrapper shares: the border-mode parser, the
+"""Shared helpers of the Python wrappers of ecvl's compiled kernels.
+
+What every compiled ecvl kernel's Python wrapper shares: the border-mode parser, the
 thread-grain rule and the adapter between an :class:`~ecvl.core.image.Image` and the
 canonical array the kernels read.
 
@@ -11,6 +13,7 @@ import numbers
 import numpy as np
 
 from _deephealth.runtime import get_num_threads
+
 from .core.enums import BorderType
 from .core.errors import EcvlTypeError, EcvlValueError
 from .core.layout import canonical_order
@@ -28,8 +31,11 @@ _BORDER_ALIASES = {
 
 
 def parse_border(value, op, allow_transparent=True):
-    """A :class:`BorderType` from a member, its value or a name (``"reflect_101"``,
-    ``"BORDER_WRAP"``, ``"edge"``, ...); a clear error naming `op` otherwise."""
+    """Parse a border into a :class:`BorderType`.
+
+    Accepts a member, its value or a name (``"reflect_101"``, ``"BORDER_WRAP"``,
+    ``"edge"``, ...); anything else raises a clear error naming `op`.
+    """
     if type(value) is BorderType:
         bt = value
     else:
@@ -52,8 +58,11 @@ def parse_border(value, op, allow_transparent=True):
 
 
 def border_choices():
-    """Every border name :func:`parse_border` accepts, lower-case, mapped to the kernels'
-    name (``{"border_reflect101": "reflect_101", ...}``): the choices of a parameter."""
+    """Return every border name :func:`parse_border` accepts: the choices of a parameter.
+
+    The names are lower-case and map to the kernels' name
+    (``{"border_reflect101": "reflect_101", ...}``).
+    """
     names = {m.name[len("BORDER_"):]: m for m in BorderType}
     names.update(_BORDER_ALIASES)
     out = {}
@@ -64,13 +73,14 @@ def border_choices():
 
 
 def border_name(value, op):
-    """The kernels' lower-case name of a border (``"reflect_101"``); transparent is refused."""
+    """Return the kernels' lower-case name of a border (``"reflect_101"``); transparent is refused."""
     return parse_border(value, op, allow_transparent=False).name[len("BORDER_"):].lower()
 
 
 def threads(work=None, grain=1):
-    """Threads for a kernel doing `work` units: every configured thread, but no more than one
-    per `grain` units (at least one).
+    """Return the number of threads for a kernel doing `work` units.
+
+    That is every configured thread, but no more than one per `grain` units (at least one).
 
     A grain is about a millisecond of kernel time: below it, waking a sleeping OpenMP worker
     (and, on a busy machine, waiting for one the OS has paused) costs more than it saves.
@@ -87,8 +97,11 @@ def spatial_letters(ndim):
 
 
 def canonical_array(img, op, exc=None):
-    """The canonical array of a non-empty :class:`~ecvl.core.image.Image` (a view of its
-    storage for images ecvl made); a clear error naming `op` for anything else."""
+    """Return the canonical array of a non-empty :class:`~ecvl.core.image.Image`.
+
+    It is a view of the image's storage for images ecvl made; anything else raises a clear
+    error naming `op`.
+    """
     from .core.image import Image
 
     if not isinstance(img, Image):
@@ -99,8 +112,10 @@ def canonical_array(img, op, exc=None):
 
 
 class CanonicalImage:
-    """An :class:`~ecvl.core.image.Image` as the canonical ``(H, W, C)`` or ``(D, H, W, C)``
-    array the kernels read, and the way back to an image like it.
+    """An :class:`~ecvl.core.image.Image` seen as the canonical array the kernels read.
+
+    The canonical array is ``(H, W, C)`` or ``(D, H, W, C)``; :meth:`result` is the way back
+    to an image like the source.
 
     Whatever order the image declares its axes in, its canonical array has them in
     ``(z,) y, x, c`` order (:mod:`ecvl.core.layout`), so this is a view of its storage.
@@ -134,7 +149,7 @@ class CanonicalImage:
         return self.arr.shape[spatial_letters(self.arr.ndim).index(letter)]
 
     def spacings(self):
-        """The source's spacings in canonical spatial order, or None."""
+        """Return the source's spacings in canonical spatial order, or None."""
         sp, ch = self.img.spacings_, self.img.channels_
         if not sp:
             return None

@@ -19,7 +19,6 @@ Examples
 (64, 64, 3)
 """
 
-from .params import AugmentationParam, Param, set_seed
 from .base import REGISTRY, Augmentation, as_rng, get_augmentation_class, sample_rng
 from .containers import (
     DatasetAugmentations,
@@ -27,11 +26,12 @@ from .containers import (
     SequentialAugmentationContainer,
     SomeOfAugmentationContainer,
 )
+from .dsl import AugmentationFactory, AugmentationSyntaxError, parse
 from .geometric import *  # noqa: F401,F403
 from .geometric import __all__ as _geometric_all
 from .intensity import *  # noqa: F401,F403
 from .intensity import __all__ as _intensity_all
-from .dsl import AugmentationFactory, AugmentationSyntaxError, parse
+from .params import AugmentationParam, Param, set_seed
 from .serialize import from_dict, from_json, from_yaml, load, save, to_json, to_yaml
 
 #: Pythonic aliases of the containers.

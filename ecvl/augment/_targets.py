@@ -48,7 +48,7 @@ class Geometry:
                     sp[i] *= in_shape[i] / out_shape[i]
 
     def swap_xy(self):
-        """The x and y axes were exchanged."""
+        """Record that the x and y axes were exchanged: swap the x and y spacings."""
         for sp in self.spacings:
             if sp is not None:
                 sp[-1], sp[-2] = sp[-2], sp[-1]

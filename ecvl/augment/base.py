@@ -19,7 +19,7 @@ from .params import REQUIRED, global_rng
 __all__ = ["Augmentation", "REGISTRY", "get_augmentation_class", "sample_rng", "as_rng"]
 
 def sample_rng(seed, index, epoch=0, out=None):
-    """Generator for one sample, derived from ``(seed, epoch, index)``.
+    """Return the generator for one sample, derived from ``(seed, epoch, index)``.
 
     Streams for different samples are statistically independent, and the stream of a
     sample does not depend on which worker thread processes it or in which order, so an
@@ -147,7 +147,10 @@ class Augmentation:
         self._check()
 
     def _check(self):
-        """Hook for checks across parameters; raise ValueError naming the class."""
+        """Check the parameters against each other; raise ValueError naming the class.
+
+        A hook: the base class accepts every combination.
+        """
 
     def __getattr__(self, key):
         values = self.__dict__.get("_values")
@@ -318,7 +321,7 @@ class Augmentation:
 
     @classmethod
     def describe_params(cls):
-        """The declared parameters, in positional order."""
+        """Return the declared parameters, in positional order."""
         return cls.params
 
 

@@ -240,7 +240,7 @@ class DatasetAugmentations:
         return aug.apply(image, gt, rng=rng)
 
     def IsEmpty(self):
-        """True when no split has augmentations."""
+        """Return True when no split has augmentations."""
         return all(a is None for a in self.augs_)
 
     def __len__(self):

@@ -80,8 +80,11 @@ def rotate(a, angle, center=None, scale=1.0, interp="linear", border="constant",
 
 
 def affine_matrix(angle, center, scale=1.0, shift=(0.0, 0.0), shear=0.0):
-    """Output->input 2x3 matrix of a clockwise rotation (degrees), isotropic scale, x-shear
-    (degrees) and shift (pixels) about ``center`` (x, y)."""
+    """Return the output->input 2x3 matrix of a rotation, scale, shear and shift.
+
+    The rotation is clockwise (degrees), the scale isotropic, the shear along x (degrees) and
+    the shift in pixels, all about ``center`` (x, y).
+    """
     t = math.radians(angle)
     c, s = math.cos(t), math.sin(t)
     # forward map on (x, y) with y pointing down: clockwise on screen

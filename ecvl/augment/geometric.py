@@ -7,8 +7,8 @@ their label values are kept. Sizes are written x-first as in PyECVL: ``dims=(w, 
 
 import numpy as np
 
-from . import functional as F
 from .._kernels import border_choices
+from . import functional as F
 from .base import Augmentation
 from .params import MAX_SIDE, MAX_SIGMA, Param
 
@@ -86,8 +86,10 @@ class AugMirror(_Flip):
 
 
 class AugTranspose(_Flip):
-    """Swap the x and y axes with probability ``p`` (every slice of a volume; the x and y
-    spacings of an Image are swapped too)."""
+    """Swap the x and y axes with probability ``p``.
+
+    Every slice of a volume is transposed; the x and y spacings of an Image are swapped too.
+    """
 
     op = staticmethod(F.transpose)
 
@@ -123,8 +125,10 @@ class AugRotate(Augmentation):
 
 
 class AugResizeDim(_Resample):
-    """Resize to ``dims`` = (w, h), or (w, h, d) for volumes (a 2-value size resizes every
-    slice of a volume). Spacings of Images scale by ``old size / new size``.
+    """Resize to ``dims`` = (w, h), or (w, h, d) for volumes.
+
+    A 2-value size resizes every slice of a volume. Spacings of Images scale by
+    ``old size / new size``.
 
     Examples
     --------
@@ -145,8 +149,11 @@ class AugResizeDim(_Resample):
 
 
 class AugResizeScale(_Resample):
-    """Resize by the factors ``scale`` = (sx, sy) or (sx, sy, sz) (sz = 1 when a volume gets
-    two); spacings of Images scale by ``old size / new size``."""
+    """Resize by the factors ``scale`` = (sx, sy) or (sx, sy, sz).
+
+    sz = 1 when a volume gets two factors; spacings of Images scale by
+    ``old size / new size``.
+    """
 
     params = (Param("scale", "vector", length=(2, 3), bounds=(1e-6, None),
                     doc="scale per axis, x first"),
@@ -221,8 +228,11 @@ class AugElasticTransform(_Warp):
 
 
 class AugOpticalDistortion(_Warp):
-    """Barrel/pincushion distortion with coefficient in ``distort_limit``, centre shift in
-    ``shift_limit`` (fractions of the size)."""
+    """Apply a barrel/pincushion distortion.
+
+    Its coefficient is drawn from ``distort_limit``, its centre shift from ``shift_limit``
+    (fractions of the size).
+    """
 
     params = (Param("distort_limit", "range", sampled=False, doc="distortion coefficient"),
               Param("shift_limit", "range", sampled=False, doc="centre shift, fraction"),
@@ -319,8 +329,9 @@ class AugAffine(Augmentation):
 
 
 class AugRandomResizedCrop(_Resample):
-    """Crop a random box of ``scale`` (fraction of the area) and aspect ``ratio`` (w/h),
-    resized to ``size``.
+    """Crop a random box and resize it to ``size``.
+
+    The box covers ``scale`` (a fraction of the area) with aspect ``ratio`` (w/h).
 
     On a volume a 3-value ``size`` = (w, h, d) crops a box in 3-D: ``scale`` is then the
     fraction of the volume, the depth side takes its cube root (``d / D = scale ** (1/3)``)

@@ -107,8 +107,9 @@ class AugGaussianNoise(_Seeded):
 
 
 class AugCoarseDropout(_Seeded):
-    """Zero rectangles of side ``drop_size`` (fraction), each with probability ``p``
-    (cuboids on volumes).
+    """Zero rectangles of side ``drop_size`` (fraction), each with probability ``p``.
+
+    Volumes get cuboids.
 
     ``per_channel`` is the probability of deciding per channel.
     """
@@ -185,8 +186,11 @@ class AugScaleFromTo(Augmentation):
 
 
 class AugCTWindow(Augmentation):
-    """CT windowing: clip to ``center +- width/2`` (both drawn from ranges), map to
-    [``out_min``, ``out_max``] as float32."""
+    """Apply CT windowing.
+
+    Clip to ``center +- width/2`` (both drawn from ranges) and map to
+    [``out_min``, ``out_max``] as float32.
+    """
 
     params = (Param("center", "range", doc="window level (e.g. HU)"),
               Param("width", "range", bounds=(1e-9, None), doc="window width"),

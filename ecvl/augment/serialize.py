@@ -4,6 +4,7 @@ import json
 import os
 
 from _deephealth import atomic as _atomic
+
 from .catalog import from_dict
 from .dsl import parse
 

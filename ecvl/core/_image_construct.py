@@ -20,7 +20,6 @@ __all__ = []
 def empty(cls):
     """Return an empty image (no data), PyECVL's placeholder for a destination.
 
-
     Returns
     -------
     Image
@@ -38,7 +37,6 @@ def empty(cls):
 
 def fromarray(cls, array, channels, colortype=ColorType.none, spacings=None, meta=None, copy=True):
     """Make an image from an array whose axes follow `channels` (x-first rule).
-
 
     Parameters
     ----------
@@ -92,7 +90,6 @@ def fromarray(cls, array, channels, colortype=ColorType.none, spacings=None, met
 
 def from_canonical(cls, array, channels="xyc", colortype=ColorType.none, spacings=None, meta=None):
     """Wrap a canonical array (e.g. ``(H, W, C)``) without copying.
-
 
     Parameters
     ----------
@@ -152,7 +149,6 @@ def from_canonical(cls, array, channels="xyc", colortype=ColorType.none, spacing
 def new_like(self, canonical, channels=None, colortype=None, spacings=None, meta=None):
     """Wrap a canonical array as an image carrying this image's attributes.
 
-
     Attributes not given are taken from `self`: channels, colortype, spacings
     (kept only when the number of axes is unchanged) and a copy of the metadata.
 
@@ -188,7 +184,6 @@ def set_storage(self, canonical, channels):
 
 def assign(self, other):
     """Make this image hold `other`'s result (the ``dst`` of PyECVL-style functions).
-
 
     When this image already has the same dims, channels and type its memory is
     reused (so a ``dst`` that is a view into a larger image is written through);

@@ -1,5 +1,7 @@
-"""PyECVL's accessor methods of :class:`~ecvl.core.image.Image` (``IsEmpty``, ``Width``,
-``GetMeta``, ...), bound in its class body beside the pythonic properties that share them.
+"""PyECVL's accessor methods of :class:`~ecvl.core.image.Image`.
+
+The accessors (``IsEmpty``, ``Width``, ``GetMeta``, ...) are bound in its class body beside
+the pythonic properties that share them.
 """
 
 from .metadata import MetaData

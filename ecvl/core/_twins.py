@@ -6,6 +6,7 @@ written into ``dst`` instead of returned.
 """
 
 from _deephealth.registry import output_alias
+
 from .errors import EcvlTypeError
 from .image import Image
 

@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 from _deephealth.runtime import get_num_threads
+
 from . import _arith
 from .convert import KERNEL_TYPES, saturate_cast
 from .enums import DataType

@@ -3,6 +3,7 @@
 import numpy as np
 
 from _deephealth.runtime import get_num_threads
+
 from . import _arith
 from . import layout as _layout
 from .enums import DataType

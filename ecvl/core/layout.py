@@ -71,7 +71,7 @@ def canonical_order(channels):
 
 
 def has_channel_axis(channels):
-    """True when the channels string has a ``c`` or ``o`` axis."""
+    """Return True when the channels string has a ``c`` or ``o`` axis."""
     return canonical_order(channels)[1] is not None
 
 

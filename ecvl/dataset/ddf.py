@@ -23,7 +23,7 @@ def load_dataset(path, verify=False, strict=True):
 
 
 class Dataset:
-    """A dataset described in the DeepHealth Dataset Format.
+    r"""A dataset described in the DeepHealth Dataset Format.
 
     Parameters
     ----------
@@ -41,8 +41,8 @@ class Dataset:
     >>> from ecvl.dataset import Dataset
     >>> path = os.path.join(tempfile.mkdtemp(), "mnist.yml")
     >>> with open(path, "w") as f:
-    ...     _ = f.write('name: MNIST\\nclasses: [0, 1]\\nimages:\\n  - location: "a.png"\\n'
-    ...                 '    label: 1\\nsplit:\\n  training: [0]\\n')
+    ...     _ = f.write('name: MNIST\nclasses: [0, 1]\nimages:\n  - location: "a.png"\n'
+    ...                 '    label: 1\nsplit:\n  training: [0]\n')
     >>> d = Dataset(path)
     >>> d.name_, d.classes_, d.samples_[0].label_, d.GetSplit("training")
     ('MNIST', ['0', '1'], [1], [0])
@@ -122,7 +122,7 @@ class Dataset:
         return self.current_split_
 
     def GetSplit(self, split=-1):
-        """Indices of a split given by index, name or SplitType (-1: the current one)."""
+        """Return the indices of a split given by index, name or SplitType (-1: the current one)."""
         return list(self.split_[self._split_index(split)].samples_indices_)
 
     def SetSplit(self, split):
@@ -144,14 +144,17 @@ class Dataset:
 
     @property
     def name(self):
+        """The dataset's name (``name_``)."""
         return self.name_
 
     @property
     def classes(self):
+        """The class names (``classes_``), empty for segmentation."""
         return self.classes_
 
     @property
     def samples(self):
+        """Every sample, in file order (``samples_``)."""
         return self.samples_
 
     @property

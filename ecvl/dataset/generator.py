@@ -201,7 +201,7 @@ class GenerateClassificationDataset:
         self.num_samples_ = [len(s.samples_indices_) for s in self.d_.split_]
 
     def GetDataset(self):
-        """The generated Dataset."""
+        """Return the generated Dataset."""
         return self.d_
 
 

@@ -112,7 +112,7 @@ class Split:
         self.last_batch_ = 0
 
     def SetNumBatches(self, batch_size):
-        """Number of batches: ceil (floor with ``drop_last``) of size / batch size."""
+        """Set the number of batches: ceil (floor with ``drop_last``) of size / batch size."""
         n = len(self.samples_indices_)
         self.num_batches_ = n // batch_size if self.drop_last_ else -(-n // batch_size)
 

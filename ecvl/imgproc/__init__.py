@@ -4,18 +4,17 @@ Each family folder holds the array-level functions, the Image-level pythonic and
 forms, and the compiled kernels they call.
 """
 
-from . import color, distortion, draw, filters, geometric, intensity, label, morph
-from . import restoration, thresholding
+from . import color, distortion, draw, filters, geometric, intensity, label, morph, restoration, thresholding
 from .color import *  # noqa: F401,F403
+from .distortion import *  # noqa: F401,F403
 from .draw import *  # noqa: F401,F403
 from .filters import *  # noqa: F401,F403
-from .restoration import *  # noqa: F401,F403
+from .geometric import *  # noqa: F401,F403
 from .intensity import *  # noqa: F401,F403
 from .label import *  # noqa: F401,F403
 from .morph import *  # noqa: F401,F403
+from .restoration import *  # noqa: F401,F403
 from .thresholding import *  # noqa: F401,F403
-from .distortion import *  # noqa: F401,F403
-from .geometric import *  # noqa: F401,F403
 
 __all__ = [
     name

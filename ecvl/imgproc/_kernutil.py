@@ -49,8 +49,11 @@ def typecode(arr, op):
 
 
 def as_image_array(arr, op, allow_volume=True):
-    """Return ``(array_view, squeeze)``: a C-contiguous canonical array and whether a 2-D input
-    was given (the result is then squeezed back)."""
+    """Return ``(array_view, squeeze)`` for an array given to a kernel.
+
+    ``array_view`` is a C-contiguous canonical array and ``squeeze`` tells whether a 2-D input
+    was given (the result is then squeezed back).
+    """
     a = np.asarray(arr)
     typecode(a, op)
     if a.ndim == 2:
@@ -102,7 +105,7 @@ def dtype_limits(dtype):
     return _dtype_limits(np.dtype(dtype))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _dtype_limits(dtype):
     if dtype.kind == "f":
         return -np.inf, np.inf
@@ -134,7 +137,7 @@ def _saturate_scalar(value, dtype):
 
 
 def constant_row(dtype, length, value):
-    """A read-only row of ``length`` elements filled with ``value`` saturated to ``dtype``."""
+    """Return a read-only row of ``length`` elements filled with ``value`` saturated to ``dtype``."""
     return _constant_row(np.dtype(dtype), int(length), float(value))
 
 
@@ -162,12 +165,17 @@ def per_axis(value, n, op, name):
 
 
 def image_canonical(img, op):
-    """The canonical array of a non-empty :class:`~ecvl.Image` (a clear error otherwise)."""
+    """Return the canonical array of a non-empty :class:`~ecvl.Image` (a clear error otherwise)."""
     a = canonical_array(img, op)
     if a.ndim not in (3, 4):
         raise EcvlValueError(
             f"{op}: image with channels {img.channels_!r} is neither 2-D nor a 3-D volume")
     return a
+
+
+def apply_to_image(src, op, fn, *args, **kw):
+    """Run the array function ``fn(canonical, *args, **kw)`` on `src`; wrap the result like `src`."""
+    return deliver(src, fn(image_canonical(src, op), *args, **kw))
 
 
 def deliver(src, out, dst=None, colortype=None):

@@ -5,6 +5,7 @@ import os
 import stat
 
 from _deephealth import atomic as _atomic
+
 from ..core.errors import EcvlError, ImageIOError, short
 
 __all__ = ["atomic_path", "reading", "check_readable", "lower_ext", "short"]

@@ -13,6 +13,7 @@ from PIL import Image as PILImage
 from PIL import ImageFile
 
 from _deephealth.runtime import get_num_threads
+
 from . import _pack
 
 __all__ = ["decode_direct", "decode_jpeg", "packed_array"]

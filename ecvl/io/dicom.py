@@ -14,6 +14,7 @@ import zlib
 import numpy as np
 
 from _deephealth.registry import alias
+
 from ..core.enums import ColorType
 from ..core.errors import ImageIOError, short
 from ..core.image import Image

@@ -11,8 +11,7 @@ from ._common import check_readable, lower_ext, reading
 from .dicom import dicom_read
 from .dicom_writer import dicom_write
 from .nifti import nifti_read, nifti_write
-from .raster import (RASTER_EXTENSIONS, read_raster, read_raster_file, read_raster_multi,
-                     write_raster)
+from .raster import RASTER_EXTENSIONS, read_raster, read_raster_file, read_raster_multi, write_raster
 
 __all__ = ["sniff_format", "imread", "imwrite", "ImRead", "ImWrite", "ImReadMulti", "imread_multi"]
 

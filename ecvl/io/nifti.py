@@ -12,6 +12,7 @@ import struct
 import numpy as np
 
 from _deephealth.registry import alias
+
 from ..core.enums import ColorType
 from ..core.errors import ImageIOError
 from ..core.image import Image
@@ -169,7 +170,7 @@ NiftiRead = alias(nifti_read, "NiftiRead")
 
 
 def _affine(img, order):
-    """The stored affine with its columns rescaled to the current spacings."""
+    """Return the stored affine with its columns rescaled to the current spacings."""
     sp = img.spacings_
     spatial = [sp[img.channels_.index(a)] if sp else 1.0 for a in order if a in "xyz"]
     spatial += [1.0] * (3 - len(spatial))

@@ -13,8 +13,8 @@ from ..core.enums import ColorType, ImReadMode
 from ..core.errors import ImageIOError
 from ..core.image import Image
 from . import _png
-from ._pillow import decode_direct, decode_jpeg, jpeg_frame, packed_array
 from ._common import atomic_path, check_readable, lower_ext, reading
+from ._pillow import decode_direct, decode_jpeg, jpeg_frame, packed_array
 from .limits import check_size
 
 __all__ = ["read_raster", "read_raster_multi", "write_raster", "RASTER_EXTENSIONS"]
@@ -78,7 +78,7 @@ def _open(path):
 
 
 def _check_pil(pil, path, frames):
-    """The size an opened (not yet decoded) Pillow image announces, against the limits."""
+    """Check the size an opened (not yet decoded) Pillow image announces against the limits."""
     w, h = pil.size
     itemsize = 4 if pil.mode in ("I", "F") else 2 if pil.mode.startswith("I;16") else 1
     bands = max(len(pil.getbands()), 3 if pil.mode in ("P", "PA") else 1)

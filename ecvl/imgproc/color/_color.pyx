@@ -1,8 +1,7 @@
 # cython: language_level=3
 """Pixel-parallel colour conversion kernels (uint8 fixed point follows OpenCV's constants)."""
-import numpy as np
 from cython.parallel cimport prange
-from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t
+from libc.stdint cimport uint8_t
 from libc.math cimport floor
 from ecvl._pixel cimport pixel_t, sat_u8
 
@@ -16,6 +15,7 @@ cdef extern from "_color_u8.h" nogil:
     void col_hsv_init()
     int col_simd_get()
     void col_simd_cap(int level)
+
 
 def _simd_level(cap=None):
     """Shuffle kernel level in use (0 plain C, 1 SSSE3, 2 AVX2); ``cap`` lowers it (tests)."""
@@ -40,6 +40,7 @@ DEF CB2G = -5636
 DEF GR = 9798
 DEF GG = 19235
 DEF GB = 3735
+
 
 def _check(src, dst, int cs, int cd):
     if src.ndim != 2 or dst.ndim != 2 or src.shape[0] != dst.shape[0] or src.shape[1] != cs \
@@ -302,17 +303,29 @@ def hsv_to_rgb_u8(const uint8_t[:, ::1] src, uint8_t[:, ::1] dst, int ri, int gi
                 q = v * (1 - s * f)
                 t = v * (1 - s * (1 - f))
                 if sector == 0:
-                    r = v; g = t; b = p
+                    r = v
+                    g = t
+                    b = p
                 elif sector == 1:
-                    r = q; g = v; b = p
+                    r = q
+                    g = v
+                    b = p
                 elif sector == 2:
-                    r = p; g = v; b = t
+                    r = p
+                    g = v
+                    b = t
                 elif sector == 3:
-                    r = p; g = q; b = v
+                    r = p
+                    g = q
+                    b = v
                 elif sector == 4:
-                    r = t; g = p; b = v
+                    r = t
+                    g = p
+                    b = v
                 else:
-                    r = v; g = p; b = q
+                    r = v
+                    g = p
+                    b = q
                 dp[i * cd + ri] = sat_u8(<int>(r * 255.0 + 0.5))
                 dp[i * cd + gi] = sat_u8(<int>(g * 255.0 + 0.5))
                 dp[i * cd + bi] = sat_u8(<int>(b * 255.0 + 0.5))

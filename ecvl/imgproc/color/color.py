@@ -12,10 +12,9 @@ Conventions (those of OpenCV, so results can be compared with it):
 
 import numpy as np
 
+from ...core._twins import pyecvl_twin
 from ...core.enums import ColorType
 from ...core.errors import EcvlValueError
-from ...core._twins import pyecvl_twin
-from . import _color
 from .._kernutil import (
     as_image_array,
     deliver,
@@ -23,6 +22,7 @@ from .._kernutil import (
     nthreads,
     saturate_cast,
 )
+from . import _color
 
 __all__ = ["change_color_space_array", "ChangeColorSpace", "change_color_space"]
 

@@ -29,12 +29,12 @@ import threading
 import numpy as np
 from scipy import ndimage
 
-from . import _fields
-from ..geometric import _geomcheck as chk
-from ..geometric.warp import remap_array
 from ...core.enums import BorderType as BT
 from ...core.enums import InterpolationType as IT
 from ...core.errors import EcvlValueError
+from ..geometric import _geomcheck as chk
+from ..geometric.warp import remap_array
+from . import _fields
 
 __all__ = [
     "pixel_grid", "coarse_step", "elastic_maps", "elastic_transform_array",
@@ -53,7 +53,7 @@ def _rng(seed):
 
 
 def _limits(value, op, what):
-    """A ``[low, high]`` pair; a scalar ``v`` means ``[-v, v]``."""
+    """Return a ``[low, high]`` pair; a scalar ``v`` means ``[-v, v]``."""
     v = np.atleast_1d(np.asarray(value, dtype=np.float64)).ravel()
     if v.size == 1:
         v = np.array([-abs(v[0]), abs(v[0])])
@@ -79,9 +79,12 @@ def pixel_grid(h, w):
 
 
 def coarse_step(sigma, h, w):
-    """Grid step of the elastic field: 2 for smooth fields on images of 8 pixels or more
-    per side, else 1. (Steps must divide the kernel's half-width; at 4 the five taps left
-    no longer describe the truncated Gaussian and the field comes out too smooth.)"""
+    """Return the grid step of the elastic field.
+
+    The step is 2 for smooth fields on images of 8 pixels or more per side, else 1. (Steps
+    must divide the kernel's half-width; at 4 the five taps left no longer describe the
+    truncated Gaussian and the field comes out too smooth.)
+    """
     return 2 if sigma >= 3 and min(h, w) >= 8 else 1
 
 
@@ -93,7 +96,7 @@ def _taps(sigma):
 
 
 def elastic_maps(shape, alpha=34.0, sigma=4.0, seed=None):
-    """Sampling maps of a random elastic deformation.
+    """Return the sampling maps of a random elastic deformation.
 
     Uniform noise in [-1, 1] per pixel and axis is smoothed by a 17x17 Gaussian of
     standard deviation `sigma` (borders reflected as ``BORDER_REFLECT_101``) and scaled
@@ -159,8 +162,11 @@ def elastic_maps(shape, alpha=34.0, sigma=4.0, seed=None):
 
 
 def _ramp(n, num_steps, steps):
-    """One axis of the grid distortion: cell ``i`` spans ``n // num_steps`` pixels (the last
-    one what is left) and its coordinates run linearly over ``step * steps[i]``."""
+    """Return one axis of the grid distortion.
+
+    Cell ``i`` spans ``n // num_steps`` pixels (the last one what is left) and its
+    coordinates run linearly over ``step * steps[i]``.
+    """
     step = n // num_steps
     out = np.empty(n, np.float32)
     prev = 0.0
@@ -184,7 +190,7 @@ def _ramp(n, num_steps, steps):
 
 
 def grid_distortion_maps(shape, num_steps=5, distort_limit=(-0.3, 0.3), seed=None):
-    """Sampling maps of a random grid distortion.
+    """Return the sampling maps of a random grid distortion.
 
     The image is cut into `num_steps` cells per axis; each cell is stretched by a factor
     ``1 + u``, ``u`` uniform in `distort_limit`, and the coordinates are linearly
@@ -230,7 +236,7 @@ def grid_distortion_maps(shape, num_steps=5, distort_limit=(-0.3, 0.3), seed=Non
 
 def optical_distortion_maps(shape, distort_limit=(-0.3, 0.3), shift_limit=(-0.1, 0.1), seed=None,
                             k=None, dx=None, dy=None):
-    """Sampling maps of a barrel (k < 0) or pincushion (k > 0) lens distortion.
+    """Return the sampling maps of a barrel (k < 0) or pincushion (k > 0) lens distortion.
 
     A camera of focal lengths ``f = (W, H)`` and principal point ``c = (W/2 + dx, H/2 + dy)``
     with radial coefficients ``k1 = k2 = k``: destination pixel ``u`` samples the source at

@@ -4,11 +4,11 @@ Thin entry points over :mod:`ecvl.imgproc.distortion`; see :mod:`ecvl.imgproc.ge
 for the conventions shared by all Image-level geometric functions.
 """
 
-from . import distortion as _d
-from ..geometric._geomimage import _View
+from ...core._twins import pyecvl_twin
 from ...core.enums import BorderType as BT
 from ...core.enums import InterpolationType as IT
-from ...core._twins import pyecvl_twin
+from ..geometric._geomimage import _apply
+from . import distortion as _d
 
 __all__ = [
     "ElasticTransform", "elastic_transform", "GridDistortion", "grid_distortion",
@@ -32,9 +32,8 @@ def elastic_transform(src, alpha=34.0, sigma=4.0, interp=IT.linear,
     Image
         The deformed image.
     """
-    v = _View(src, "ElasticTransform", volumes=False)
-    return v.result(_d.elastic_transform_array(v.arr, alpha, sigma, interp, border_type,
-                                               border_value, seed))
+    return _apply(src, "ElasticTransform", _d.elastic_transform_array, alpha, sigma, interp,
+                  border_type, border_value, seed, volumes=False)
 
 
 ElasticTransform = pyecvl_twin(elastic_transform, "ElasticTransform")
@@ -56,9 +55,8 @@ def grid_distortion(src, num_steps=5, distort_limit=(-0.3, 0.3), interp=IT.linea
     Image
         The distorted image.
     """
-    v = _View(src, "GridDistortion", volumes=False)
-    return v.result(_d.grid_distortion_array(v.arr, num_steps, distort_limit, interp, border_type,
-                                             border_value, seed))
+    return _apply(src, "GridDistortion", _d.grid_distortion_array, num_steps, distort_limit, interp,
+                  border_type, border_value, seed, volumes=False)
 
 
 GridDistortion = pyecvl_twin(grid_distortion, "GridDistortion")
@@ -80,9 +78,8 @@ def optical_distortion(src, distort_limit=(-0.3, 0.3), shift_limit=(-0.1, 0.1), 
     Image
         The distorted image.
     """
-    v = _View(src, "OpticalDistortion", volumes=False)
-    return v.result(_d.optical_distortion_array(v.arr, distort_limit, shift_limit, interp,
-                                                border_type, border_value, seed))
+    return _apply(src, "OpticalDistortion", _d.optical_distortion_array, distort_limit, shift_limit,
+                  interp, border_type, border_value, seed, volumes=False)
 
 
 OpticalDistortion = pyecvl_twin(optical_distortion, "OpticalDistortion")

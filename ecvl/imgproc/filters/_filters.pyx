@@ -48,7 +48,7 @@ def sep_filter(src, dst, kx, ky, bint xsym, bint ysym, rowmap, cmap, int ax, cvr
     if not (0 <= ax < nkx) or nkx < 1 or nky < 1:
         raise ValueError("sep_filter: bad kernel or anchor")
     cdef Py_ssize_t H = src.shape[0], W = src.shape[1], C = src.shape[2]
-    cdef Py_ssize_t isz = src.dtype.itemsize, asz = np.dtype(acc_dt).itemsize
+    cdef Py_ssize_t asz = np.dtype(acc_dt).itemsize
     cdef const unsigned char[:, ::1] s = src.reshape(H, -1).view(np.uint8)
     cdef unsigned char[:, ::1] d = dst.reshape(H, -1).view(np.uint8)
     cdef const Py_ssize_t[::1] rm = np.ascontiguousarray(rowmap, dtype=np.intp)

@@ -12,7 +12,6 @@ import math
 import numpy as np
 
 from ...core.errors import EcvlValueError
-from . import _filters
 from .._kernutil import (
     as_image_array,
     border_map,
@@ -23,6 +22,7 @@ from .._kernutil import (
     per_axis,
     restore,
 )
+from . import _filters
 from .linear import separable_filter_array
 
 __all__ = ["average_blur_array", "gaussian_blur_array", "gaussian_kernel"]
@@ -77,8 +77,11 @@ def _gaussian_kernel(ksize, sigma):
 
 @functools.lru_cache(maxsize=64)
 def _gaussian_kernel_q8(ksize, sigma):
-    """OpenCV's 8.8 fixed-point kernel: taps rounded with error diffusion from the outside in,
-    the centre tap taking what is left of 256."""
+    """Return OpenCV's 8.8 fixed-point Gaussian kernel.
+
+    The taps are rounded with error diffusion from the outside in, the centre tap taking
+    what is left of 256.
+    """
     if sigma <= 0 and ksize in _SMALL_GAUSSIAN_Q8:
         return np.array(_SMALL_GAUSSIAN_Q8[ksize], np.uint16)
     k = _gaussian_kernel(ksize, sigma)
@@ -98,8 +101,11 @@ def _gaussian_kernel_q8(ksize, sigma):
 
 @functools.lru_cache(maxsize=64)
 def _box_divider(n):
-    """(mul, add, shift) with ((s * mul + add) >> shift) == round_half_up(s / n) for every
-    window sum 0 <= s <= 255 * n, all in uint32; None when no such triple exists."""
+    """Return the integer divider of a box of `n` pixels, or None.
+
+    The divider is (mul, add, shift) with ((s * mul + add) >> shift) == round_half_up(s / n)
+    for every window sum 0 <= s <= 255 * n, all in uint32; None when no such triple exists.
+    """
     s = np.arange(255 * n + 1, dtype=np.uint64)
     want = (s + n // 2) // n
     for shift in range(31, -1, -1):
@@ -125,8 +131,10 @@ def _box_taps(nx, ny):
 
 
 def _sep_u8(a, kx, ky, ax, ay, border, border_value, mul, add, shift, sym=None):
-    """Integer separable filter of a contiguous (H, W, C) uint8 array (see _sepu8.h); sym:
-    the (x, y) symmetry flags when the caller knows them."""
+    """Apply an integer separable filter to a contiguous (H, W, C) uint8 array (see _sepu8.h).
+
+    ``sym`` holds the (x, y) symmetry flags when the caller knows them.
+    """
     H, W, C = a.shape
     nkx, nky = len(kx), len(ky)
     rows = border_map(H, ay, nky - 1 - ay, border)

@@ -9,9 +9,9 @@ rounded to nearest with saturation; 2-D uint8 Gaussian blurs equal OpenCV's exac
 integer results are within one intensity level of its fixed-point arithmetic.
 """
 
-from ...core.errors import EcvlValueError
 from ...core._twins import pyecvl_twin
-from .._kernutil import deliver, image_canonical
+from ...core.errors import EcvlValueError
+from .._kernutil import apply_to_image, deliver, image_canonical
 from .blur import average_blur_array, gaussian_blur_array, gaussian_kernel
 from .linear import filter2d_array, separable_filter_array
 
@@ -79,13 +79,14 @@ def gaussian_blur(src, sigma, ksize=0, border_type="reflect_101"):
     >>> int(np.asarray(ecvl.gaussian_blur(img, 1.5)).max())
     7
     """
-    a = image_canonical(src, "GaussianBlur")
-    return deliver(src, gaussian_blur_array(a, ksize, sigma, border_type))
+    return apply_to_image(src, "GaussianBlur", gaussian_blur_array, ksize, sigma, border_type)
 
 
 def GaussianBlur(src, dst, sizeX, sizeY, sigmaX, sigmaY=0):
-    """PyECVL ``GaussianBlur``: 2-D blur with odd sizes (0 = from sigma) written into ``dst``;
-    ``sigmaY = 0`` means ``sigmaX``. Volumes are blurred slice by slice.
+    """Blur with a Gaussian into ``dst`` (PyECVL ``GaussianBlur``).
+
+    A 2-D blur with odd sizes (0 = from sigma); ``sigmaY = 0`` means ``sigmaX``. Volumes are
+    blurred slice by slice.
 
     Parameters
     ----------
@@ -134,8 +135,7 @@ def average_blur(src, ksize=3, border_type="reflect_101"):
     Image
         Filtered image.
     """
-    a = image_canonical(src, "AverageBlur")
-    return deliver(src, average_blur_array(a, ksize, border_type))
+    return apply_to_image(src, "AverageBlur", average_blur_array, ksize, border_type)
 
 
 def AverageBlur(src, dst, size):
@@ -172,8 +172,8 @@ def filter2d(src, kernel, dtype=None, border_type="reflect_101"):
     Image
         Filtered image.
     """
-    a = image_canonical(src, "Filter2D")
-    return deliver(src, filter2d_array(a, _kernel_array(kernel), _out_dtype(dtype), border_type))
+    return apply_to_image(src, "Filter2D", filter2d_array, _kernel_array(kernel), _out_dtype(dtype),
+                          border_type)
 
 
 Filter2D = pyecvl_twin(filter2d, "Filter2D", renamed={"ker": "kernel", "type": "dtype"})
@@ -198,9 +198,8 @@ def separable_filter2d(src, kernel_x, kernel_y, dtype=None, border_type="reflect
     Image
         Filtered image.
     """
-    a = image_canonical(src, "SeparableFilter2D")
-    return deliver(src, separable_filter_array(a, kernel_x, kernel_y, dtype=_out_dtype(dtype),
-                                               border=border_type))
+    return apply_to_image(src, "SeparableFilter2D", separable_filter_array, kernel_x, kernel_y,
+                          dtype=_out_dtype(dtype), border=border_type)
 
 
 SeparableFilter2D = pyecvl_twin(separable_filter2d, "SeparableFilter2D",

@@ -11,7 +11,6 @@ an exact integer path and equals OpenCV's ``filter2D``. The blurs built on these
 import numpy as np
 
 from ...core.errors import EcvlValueError
-from . import _filters
 from .._kernutil import (
     as_image_array,
     border_map,
@@ -22,6 +21,7 @@ from .._kernutil import (
     saturate_cast,
     typecode,
 )
+from . import _filters
 
 __all__ = ["filter2d_array", "separable_filter_array"]
 
@@ -58,8 +58,11 @@ _U8_COST = 32
 
 
 def _small_int_kernel(k):
-    """The kernel as int16 when its taps are integers with absolute sum <= 128: uint8 sums then
-    fit 16 bits and are exact (as they are in OpenCV's float arithmetic); None otherwise."""
+    """Return the kernel as int16 when its taps are integers with absolute sum <= 128.
+
+    uint8 sums then fit 16 bits and are exact (as they are in OpenCV's float arithmetic);
+    None otherwise.
+    """
     if k.size > 4096 or not np.array_equal(k, np.round(k)) or np.abs(k).sum() > 128:
         return None
     return k.astype(np.int16)

@@ -8,7 +8,8 @@ import numbers
 
 import numpy as np
 
-from ..._kernels import parse_border, threads as _threads
+from ..._kernels import parse_border
+from ..._kernels import threads as _threads
 from ...core.enums import InterpolationType
 from ...core.errors import EcvlTypeError, EcvlValueError
 
@@ -72,7 +73,7 @@ def border_values(value, nchan, op):
 
 
 def positive_int(value, op, what):
-    """An integer >= 1, or raise naming `what`."""
+    """Return `value` as an integer >= 1, or raise naming `what`."""
     if type(value) is int and value > 0:  # the common case, without the checks below
         return value
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
@@ -87,7 +88,7 @@ def positive_int(value, op, what):
 
 
 def sizes(values, n, op, what):
-    """A list of `n` positive integers."""
+    """Return `values` as a list of `n` positive integers, or raise naming `what`."""
     try:
         vals = list(values)
     except TypeError:

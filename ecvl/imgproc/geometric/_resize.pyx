@@ -12,12 +12,12 @@ The uint8 paths have SSE4.1/AVX2 versions chosen at run time (see :func:`set_sim
 
 cimport numpy as cnp
 from cython.parallel cimport prange, parallel
-from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t
+from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t
 from libc.stdlib cimport malloc, free
 
 from ecvl.core.enums import InterpolationType as _IT
 from ecvl.imgproc.geometric._geomcheck import GRAIN, threads as _threads
-from ecvl._pixel cimport clamp, geom_floor, geom_round, geom_round64, pixel_t, store_sat
+from ecvl._pixel cimport pixel_t, store_sat
 from ecvl.imgproc.geometric._geomfast cimport plain_array
 
 cnp.import_array()
@@ -99,7 +99,7 @@ def vpass(const acc_t[:, ::1] tmp, pixel_t[:, ::1] out, const int32_t[::1] yofs,
 
 
 cdef void _hrow(const pixel_t* srow, acc_t* trow, Py_ssize_t dw, Py_ssize_t C,
-               const int32_t* xofs, const acc_t* xw, int ksize) noexcept nogil:
+                const int32_t* xofs, const acc_t* xw, int ksize) noexcept nogil:
     """One row of the horizontal pass: trow[dx*C + c] = sum_k xw * srow[xofs*C + c]."""
     cdef Py_ssize_t dx, c, k, d
     cdef const pixel_t* p
@@ -274,10 +274,10 @@ def half2x2(const pixel_t[:, :, ::1] src, pixel_t[:, :, ::1] out, int nthreads):
                     for dx in range(dw):
                         for c in range(C):
                             store_sat(&o[dx * C + c],
-                                   0.25 * (<double>a[2 * dx * C + c]
-                                           + <double>a[(2 * dx + 1) * C + c]
-                                           + <double>a[rs + 2 * dx * C + c]
-                                           + <double>a[rs + (2 * dx + 1) * C + c]))
+                                      0.25 * (<double>a[2 * dx * C + c]
+                                              + <double>a[(2 * dx + 1) * C + c]
+                                              + <double>a[rs + 2 * dx * C + c]
+                                              + <double>a[rs + (2 * dx + 1) * C + c]))
 
 
 cdef int _half_u8(const uint8_t* src, uint8_t* out, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t C,

@@ -54,6 +54,7 @@ def set_simd(bint enabled):
     _simd = wpu8_simd_level() if enabled else 0
     return bool(_simd)
 
+
 cdef enum:
     TAB = 32
     # border modes (values of ecvl.BorderType)
@@ -209,15 +210,16 @@ cdef void _sample_row(const pixel_t[:, :, ::1] src, pixel_t* out, const double* 
                 f01 = <float>(fx * (1.0 - fy))
                 f10 = <float>((1.0 - fx) * fy)
                 f11 = <float>(fx * fy)
-                if pixel_t is uint8_t or pixel_t is int8_t or pixel_t is uint16_t or pixel_t is int16_t or pixel_t is float:
+                if (pixel_t is uint8_t or pixel_t is int8_t or pixel_t is uint16_t
+                        or pixel_t is int16_t or pixel_t is float):
                     for c in range(C):
                         store_sat(&out[x * C + c], <double>(f00 * <float>p[c] + f01 * <float>p[C + c]
-                                                         + f10 * <float>p1[c] + f11 * <float>p1[C + c]))
+                                                            + f10 * <float>p1[c] + f11 * <float>p1[C + c]))
                 else:
                     for c in range(C):
                         store_sat(&out[x * C + c],
-                               (1.0 - fy) * ((1.0 - fx) * <double>p[c] + fx * <double>p[C + c])
-                               + fy * ((1.0 - fx) * <double>p1[c] + fx * <double>p1[C + c]))
+                                  (1.0 - fy) * ((1.0 - fx) * <double>p[c] + fx * <double>p[C + c])
+                                  + fy * ((1.0 - fx) * <double>p1[c] + fx * <double>p1[C + c]))
                 continue
             _weights(fx, ksize, wtab, wx)
             _weights(fy, ksize, wtab, wy)
@@ -300,7 +302,7 @@ def warp_affine(const pixel_t[:, :, ::1] src, pixel_t[:, :, ::1] out, const doub
     The output is walked in tiles of TH x TW pixels. uint8 bilinear warps step their
     coordinates in fixed point (_affine_u8) unless they are too large for 32 bits.
     """
-    cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1], C = out.shape[2]
+    cdef Py_ssize_t dh = out.shape[0], dw = out.shape[1]
     cdef Py_ssize_t nty = (dh + TH - 1) // TH, ntx = (dw + TW - 1) // TW
     cdef Py_ssize_t ty, bx, tx, y, x, y1, x1, n
     cdef double* X

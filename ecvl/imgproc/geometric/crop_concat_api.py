@@ -3,12 +3,12 @@
 See :mod:`ecvl.imgproc.geometric.geometric_api`.
 """
 
-from . import geometric as _g
-from ._geomimage import _View, _xy_list
+from ...core._twins import pyecvl_twin
 from ...core.enums import BorderType as BT
 from ...core.errors import EcvlTypeError, EcvlValueError
 from ...core.image import Image
-from ...core._twins import pyecvl_twin
+from . import geometric as _g
+from ._geomimage import _apply, _View, _xy_list
 
 __all__ = [
     "center_crop", "CenterCrop", "pad", "Pad", "hconcat", "HConcat", "vconcat", "VConcat",
@@ -58,8 +58,7 @@ def pad(src, padding, border_type=BT.BORDER_CONSTANT, border_value=0):
     Image
         The padded image.
     """
-    v = _View(src, "Pad")
-    return v.result(_g.pad_array(v.arr, padding, border_type, border_value))
+    return _apply(src, "Pad", _g.pad_array, padding, border_type, border_value)
 
 
 Pad = pyecvl_twin(pad, "Pad")

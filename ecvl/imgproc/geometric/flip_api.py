@@ -3,9 +3,9 @@
 A transpose swaps the x and y spacings; flips keep them. See :mod:`ecvl.imgproc.geometric.geometric_api`.
 """
 
-from . import geometric as _g
-from ._geomimage import _View
 from ...core._twins import pyecvl_twin
+from . import geometric as _g
+from ._geomimage import _apply
 
 __all__ = [
     "flip", "flip2d", "Flip2D", "mirror2d", "Mirror2D", "transpose", "Transpose",
@@ -34,8 +34,7 @@ def flip(src, axes):
     >>> ecvl.flip(vol, "z").dims_
     [4, 4, 3]
     """
-    v = _View(src, "flip")
-    return v.result(_g.flip_axes_array(v.arr, axes))
+    return _apply(src, "flip", _g.flip_axes_array, axes)
 
 
 def flip2d(src):
@@ -51,8 +50,7 @@ def flip2d(src):
     Image
         The flipped image.
     """
-    v = _View(src, "Flip2D")
-    return v.result(_g.flip_array(v.arr))
+    return _apply(src, "Flip2D", _g.flip_array)
 
 
 Flip2D = pyecvl_twin(flip2d, "Flip2D")
@@ -71,8 +69,7 @@ def mirror2d(src):
     Image
         The mirrored image.
     """
-    v = _View(src, "Mirror2D")
-    return v.result(_g.mirror_array(v.arr))
+    return _apply(src, "Mirror2D", _g.mirror_array)
 
 
 Mirror2D = pyecvl_twin(mirror2d, "Mirror2D")
@@ -91,8 +88,7 @@ def transpose(src):
     Image
         The transposed image, dims ``[h, w, ...]``.
     """
-    v = _View(src, "Transpose")
-    return v.result(_g.transpose_array(v.arr), swap_xy=True)
+    return _apply(src, "Transpose", _g.transpose_array, swap_xy=True)
 
 
 Transpose = pyecvl_twin(transpose, "Transpose")

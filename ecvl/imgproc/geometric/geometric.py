@@ -14,12 +14,12 @@ Array-level functions: :func:`resize_array`, :func:`flip_array`, :func:`mirror_a
 
 import numpy as np
 
+from ...core.enums import BorderType as BT
+from ...core.errors import EcvlValueError
 from . import _flip
 from . import _geomcheck as chk
 from .resize import resize_array, resize_tables
 from .warp import remap_array, rotate_array, rotate_full_array, rotation_matrix, warp_affine_array
-from ...core.enums import BorderType as BT
-from ...core.errors import EcvlValueError
 
 __all__ = [
     "resize_array", "resize_tables", "flip_array", "mirror_array", "flip_axes_array",
@@ -30,7 +30,7 @@ __all__ = [
 
 
 def _byte_rows(a):
-    """The rows of a C-contiguous canonical array as a 2-D uint8 view (no copy)."""
+    """Return the rows of a C-contiguous canonical array as a 2-D uint8 view (no copy)."""
     rows = a.reshape(-1, a.shape[-2] * a.shape[-1])
     return rows if a.dtype.char == "B" else rows.view(np.uint8)
 

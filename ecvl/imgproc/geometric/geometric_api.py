@@ -7,12 +7,29 @@ transpose swaps x and y, the rest keep them. Images whose canonical spatial axes
 ``z, y, x`` order (e.g. ``"yxc"``) are handled by permuting around the kernel.
 """
 
-from .crop_concat_api import (CenterCrop, HConcat, Pad, Stack, VConcat, center_crop, hconcat,
-                              pad, stack, vconcat)
+from .crop_concat_api import (
+    CenterCrop,
+    HConcat,
+    Pad,
+    Stack,
+    VConcat,
+    center_crop,
+    hconcat,
+    pad,
+    stack,
+    vconcat,
+)
 from .flip_api import Flip2D, Mirror2D, Transpose, flip, flip2d, mirror2d, transpose
 from .resize_api import ResizeDim, ResizeScale, resize_dim, resize_scale
-from .warp_api import (Rotate2D, RotateFullImage2D, WarpAffine, rotate2d, rotate3d,
-                       rotate_full_image2d, warp_affine)
+from .warp_api import (
+    Rotate2D,
+    RotateFullImage2D,
+    WarpAffine,
+    rotate2d,
+    rotate3d,
+    rotate_full_image2d,
+    warp_affine,
+)
 
 __all__ = [
     "ResizeDim", "resize_dim", "ResizeScale", "resize_scale", "Flip2D", "flip2d", "Mirror2D",

@@ -25,9 +25,9 @@ import math
 
 import numpy as np
 
-from . import _resize
-from . import _geomcheck as chk
 from ...core.enums import InterpolationType as IT
+from . import _geomcheck as chk
+from . import _resize
 
 __all__ = ["resize_array", "resize_tables"]
 
@@ -106,7 +106,7 @@ def resize_tables(ssize, dsize, interp, area_shrink=None):
 
 @functools.lru_cache(maxsize=256)
 def _tables(ssize, dsize, interp, area_shrink=None):
-    """Cached, read-only :func:`resize_tables` (`interp` already parsed)."""
+    """Compute :func:`resize_tables`, cached and read-only (`interp` already parsed)."""
     # 1 / (dst/src), not src/dst: the same double rounding as OpenCV's tables.
     scale = 1.0 / (dsize / ssize)
     d = np.arange(dsize, dtype=np.float64)
@@ -139,7 +139,7 @@ def _tables(ssize, dsize, interp, area_shrink=None):
 
 
 def _frozen(idx, w):
-    """Cached tables are shared between calls: contiguous and read-only."""
+    """Make tables contiguous and read-only: cached tables are shared between calls."""
     idx, w = np.ascontiguousarray(idx), np.ascontiguousarray(w)
     idx.flags.writeable = False
     w.flags.writeable = False

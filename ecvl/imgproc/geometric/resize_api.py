@@ -5,12 +5,12 @@ Spacings are scaled by ``old size / new size``; see :mod:`ecvl.imgproc.geometric
 
 import numpy as np
 
+from ...core._twins import pyecvl_twin
+from ...core.enums import InterpolationType as IT
+from ...core.errors import EcvlValueError
 from . import _geomcheck as chk
 from . import geometric as _g
 from ._geomimage import _View, _xy_list
-from ...core.enums import InterpolationType as IT
-from ...core.errors import EcvlValueError
-from ...core._twins import pyecvl_twin
 
 __all__ = [
     "resize_dim", "ResizeDim", "resize_scale", "ResizeScale",

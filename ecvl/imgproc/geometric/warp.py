@@ -14,12 +14,12 @@ import math
 
 import numpy as np
 
-from . import _warp
-from . import _geomcheck as chk
-from .resize import _cubic_weights, _lanczos4_weights
 from ...core.enums import BorderType as BT
 from ...core.enums import InterpolationType as IT
 from ...core.errors import EcvlValueError
+from . import _geomcheck as chk
+from . import _warp
+from .resize import _cubic_weights, _lanczos4_weights
 
 __all__ = [
     "warp_affine_array",
@@ -63,8 +63,10 @@ def _prepare(arr, op, interp, border, value, out_shape, out):
 
 
 def _invert_affine(m, op):
-    """Inverse of an affine map given as six floats (closed form, on Python floats: per-call
-    cost matters for small images)."""
+    """Return the inverse of an affine map given as six floats.
+
+    Closed form, on Python floats: per-call cost matters for small images.
+    """
     a, b, c, d, e, f = m
     det = a * e - b * d
     if abs(det) < 1e-12:

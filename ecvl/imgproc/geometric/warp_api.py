@@ -3,12 +3,12 @@
 Points and sizes are x-first (``[x, y]``, ``[w, h]``); see :mod:`ecvl.imgproc.geometric.geometric_api`.
 """
 
-from . import geometric as _g
-from ._geomimage import _View, _xy_list
+from ...core._twins import pyecvl_twin
 from ...core.enums import BorderType as BT
 from ...core.enums import InterpolationType as IT
 from ...core.errors import EcvlValueError
-from ...core._twins import pyecvl_twin
+from . import geometric as _g
+from ._geomimage import _apply, _View, _xy_list
 
 __all__ = [
     "rotate2d", "Rotate2D", "rotate3d", "rotate_full_image2d", "RotateFullImage2D",
@@ -49,8 +49,8 @@ def rotate2d(src, angle, center=None, scale=1.0, interp=IT.linear,
     >>> ecvl.rotate2d(img, 60).dims_
     [40, 30, 3]
     """
-    v = _View(src, "Rotate2D")
-    return v.result(_g.rotate_array(v.arr, angle, center, scale, interp, border_type, border_value))
+    return _apply(src, "Rotate2D", _g.rotate_array, angle, center, scale, interp, border_type,
+                  border_value)
 
 
 Rotate2D = pyecvl_twin(rotate2d, "Rotate2D")
@@ -99,8 +99,8 @@ def rotate_full_image2d(src, angle, scale=1.0, interp=IT.linear, border_type=BT.
     Image
         The rotated image, dims grown to the rotated bounding box.
     """
-    v = _View(src, "RotateFullImage2D")
-    return v.result(_g.rotate_full_array(v.arr, angle, scale, interp, border_type, border_value))
+    return _apply(src, "RotateFullImage2D", _g.rotate_full_array, angle, scale, interp, border_type,
+                  border_value)
 
 
 RotateFullImage2D = pyecvl_twin(rotate_full_image2d, "RotateFullImage2D")

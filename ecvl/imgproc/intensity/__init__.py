@@ -1,4 +1,8 @@
 """Intensity operations: normalisation, contrast, noise and coarse dropout."""
 
+from . import dropout, intensity, noise
+from .dropout import *  # noqa: F401,F403
 from .intensity import *  # noqa: F401,F403
-from .intensity import __all__  # noqa: F401
+from .noise import *  # noqa: F401,F403
+
+__all__ = intensity.__all__ + noise.__all__ + dropout.__all__

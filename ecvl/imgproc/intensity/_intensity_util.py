@@ -3,7 +3,7 @@
 import numpy as np
 
 from ...core.errors import EcvlValueError
-from .._kernutil import deliver, image_canonical, saturate_cast
+from .._kernutil import saturate_cast
 
 __all__ = []
 
@@ -31,6 +31,3 @@ def _per_channel(value, nch, op, name):
         raise EcvlValueError(f"{op}: {name} needs 1 or {nch} values, got {value!r}")
     return v
 
-
-def _img(src, op, fn, *args, **kw):
-    return deliver(src, fn(image_canonical(src, op), *args, **kw))

@@ -6,10 +6,10 @@ fresh entropy.
 
 import numpy as np
 
-from ...core.errors import EcvlValueError
 from ...core._twins import pyecvl_twin
-from ._intensity_util import _rng, _img
-from .._kernutil import as_image_array, restore
+from ...core.errors import EcvlValueError
+from .._kernutil import apply_to_image, as_image_array, restore
+from ._intensity_util import _rng
 
 __all__ = [
     "coarse_dropout_array",
@@ -19,8 +19,10 @@ __all__ = [
 
 
 def coarse_dropout_array(src, p, drop_size, per_channel=False, rng=None):
-    """Zero rectangles: the image is tiled into cells of ``drop_size`` times its width and
-    height, and each cell is dropped with probability ``p``.
+    """Zero random rectangles of an array.
+
+    The image is tiled into cells of ``drop_size`` times its width and height, and each cell
+    is dropped with probability ``p``.
 
     Parameters
     ----------
@@ -82,7 +84,7 @@ def coarse_dropout(src, p, drop_size, per_channel=False, rng=None):
     Image
         Result.
     """
-    return _img(src, "CoarseDropout", coarse_dropout_array, p, drop_size, per_channel, rng)
+    return apply_to_image(src, "CoarseDropout", coarse_dropout_array, p, drop_size, per_channel, rng)
 
 
 CoarseDropout = pyecvl_twin(coarse_dropout, "CoarseDropout", renamed={"seed": "rng"})

@@ -1,64 +1,44 @@
-"""Intensity operations: normalisation, gamma, brightness/contrast; noise and dropout.
+"""Intensity point operations: normalisation, gamma, brightness/contrast.
 
-The point operations are defined here; the random ones live in :mod:`ecvl.imgproc.intensity.noise` and
-:mod:`ecvl.imgproc.intensity.dropout` and are re-exported. Integer results are rounded and saturated to
-the dtype; float images are not clipped. "Full scale" is the dtype maximum for integers and 1.0
-for floats.
+The random ones live in :mod:`ecvl.imgproc.intensity.noise` and
+:mod:`ecvl.imgproc.intensity.dropout`; the package re-exports all three. Integer results are
+rounded and saturated to the dtype; float images are not clipped. "Full scale" is the dtype
+maximum for integers and 1.0 for floats.
 """
 
 import numpy as np
 
-from ...core.errors import EcvlValueError
 from ...core._twins import pyecvl_twin
+from ...core.errors import EcvlValueError
+from .._kernutil import apply_to_image, as_image_array, nthreads, restore, saturate_cast
 from ..thresholding import _threshold
-from ._intensity_util import _finish, _full_scale, _img, _per_channel, _wide
-from .._kernutil import as_image_array, nthreads, restore, saturate_cast
-from .dropout import CoarseDropout, coarse_dropout, coarse_dropout_array
-from .noise import (
-    AdditiveLaplaceNoise,
-    AdditivePoissonNoise,
-    GaussianNoise,
-    Pepper,
-    Salt,
-    SaltAndPepper,
-    additive_laplace_noise,
-    additive_laplace_noise_array,
-    additive_poisson_noise,
-    additive_poisson_noise_array,
-    gaussian_noise,
-    gaussian_noise_array,
-    salt_pepper,
-    salt_pepper_array,
-)
+from ._intensity_util import _finish, _full_scale, _per_channel, _wide
 
 __all__ = [
     "normalize_array",
     "gamma_contrast_array",
     "brightness_contrast_array",
-    "gaussian_noise_array",
-    "additive_laplace_noise_array",
-    "additive_poisson_noise_array",
-    "salt_pepper_array",
-    "coarse_dropout_array",
     "Normalize",
     "normalize",
     "GammaContrast",
     "gamma_contrast",
     "BrightnessContrast",
     "brightness_contrast",
-    "GaussianNoise",
-    "gaussian_noise",
-    "AdditiveLaplaceNoise",
-    "additive_laplace_noise",
-    "AdditivePoissonNoise",
-    "additive_poisson_noise",
-    "Salt",
-    "Pepper",
-    "SaltAndPepper",
-    "salt_pepper",
-    "CoarseDropout",
-    "coarse_dropout",
 ]
+
+
+def _point_op(a, f):
+    """Apply the element-wise function `f` to `a`, saturating integer results.
+
+    uint8 goes through a 256-entry look-up table of `f` (one compiled pass); other dtypes
+    compute `f` in floating point.
+    """
+    if a.dtype == np.uint8:
+        lut = saturate_cast(f(np.arange(256.0)), np.uint8)
+        out = np.empty_like(a)
+        _threshold.lut_u8(a.reshape(-1), out.reshape(-1), lut, nthreads())
+        return out
+    return _finish(f(_wide(a)), a)
 
 
 def normalize_array(src, mean, std):
@@ -121,18 +101,13 @@ def gamma_contrast_array(src, gamma):
         raise EcvlValueError(f"{op}: gamma must be positive, got {gamma!r}")
     a, squeeze = as_image_array(src, op)
     full = _full_scale(a.dtype)
-    if a.dtype == np.uint8:
-        lut = saturate_cast(full * (np.arange(256) / full) ** gamma, np.uint8)
-        out = np.empty_like(a)
-        _threshold.lut_u8(a.reshape(-1), out.reshape(-1), lut, nthreads())
-    else:
-        out = _finish(full * (np.clip(_wide(a), 0, None) / full) ** gamma, a)
-    return restore(out, squeeze)
+    return restore(_point_op(a, lambda x: full * (np.clip(x, 0, None) / full) ** gamma), squeeze)
 
 
 def brightness_contrast_array(src, alpha=1.0, beta=0.0):
-    """Linear intensity change ``alpha * src + beta`` (brightness = ``beta``, contrast =
-    ``alpha``), saturated for integer dtypes.
+    """Change intensities linearly to ``alpha * src + beta``.
+
+    Brightness is ``beta``, contrast ``alpha``; the result is saturated for integer dtypes.
 
     Parameters
     ----------
@@ -159,13 +134,7 @@ def brightness_contrast_array(src, alpha=1.0, beta=0.0):
     if not (np.isfinite(alpha) and np.isfinite(beta)):
         raise EcvlValueError(f"BrightnessContrast: alpha and beta must be finite, got "
                              f"{alpha!r}, {beta!r}")
-    if a.dtype == np.uint8:
-        lut = saturate_cast(alpha * np.arange(256.0) + beta, np.uint8)
-        out = np.empty_like(a)
-        _threshold.lut_u8(a.reshape(-1), out.reshape(-1), lut, nthreads())
-    else:
-        out = _finish(_wide(a) * alpha + beta, a)
-    return restore(out, squeeze)
+    return restore(_point_op(a, lambda x: alpha * x + beta), squeeze)
 
 
 
@@ -185,7 +154,7 @@ def normalize(src, mean, std):
     Image
         float32 (or float64) image.
     """
-    return _img(src, "Normalize", normalize_array, mean, std)
+    return apply_to_image(src, "Normalize", normalize_array, mean, std)
 
 
 Normalize = pyecvl_twin(normalize, "Normalize")
@@ -206,7 +175,7 @@ def gamma_contrast(src, gamma):
     Image
         Result.
     """
-    return _img(src, "GammaContrast", gamma_contrast_array, gamma)
+    return apply_to_image(src, "GammaContrast", gamma_contrast_array, gamma)
 
 
 GammaContrast = pyecvl_twin(gamma_contrast, "GammaContrast")
@@ -227,7 +196,7 @@ def brightness_contrast(src, alpha=1.0, beta=0.0):
     Image
         Result.
     """
-    return _img(src, "BrightnessContrast", brightness_contrast_array, alpha, beta)
+    return apply_to_image(src, "BrightnessContrast", brightness_contrast_array, alpha, beta)
 
 
 BrightnessContrast = pyecvl_twin(brightness_contrast, "BrightnessContrast")

@@ -7,10 +7,10 @@ float images are not clipped. "Full scale" is the dtype maximum for integers and
 
 import numpy as np
 
-from ...core.errors import EcvlValueError
 from ...core._twins import pyecvl_twin
-from ._intensity_util import _finish, _full_scale, _img, _rng, _wide
-from .._kernutil import as_image_array, deliver, image_canonical, restore
+from ...core.errors import EcvlValueError
+from .._kernutil import apply_to_image, as_image_array, deliver, image_canonical, restore
+from ._intensity_util import _finish, _full_scale, _rng, _wide
 
 __all__ = [
     "gaussian_noise_array",
@@ -30,10 +30,13 @@ __all__ = [
 ]
 
 
-def _add_noise(src, op, draw):
+def _add_noise(src, op, name, value, rng, draw):
+    """Add ``draw(generator, shape)`` to `src` once the noise parameter `value` is checked >= 0."""
+    if not np.isfinite(value) or value < 0:
+        raise EcvlValueError(f"{op}: {name} must be >= 0, got {value!r}")
+    g = _rng(rng)
     a, squeeze = as_image_array(src, op)
-    noise = draw(a.shape)
-    return restore(_finish(_wide(a) + noise, a), squeeze)
+    return restore(_finish(_wide(a) + draw(g, a.shape), a), squeeze)
 
 
 def gaussian_noise_array(src, std_dev, mean=0.0, rng=None):
@@ -63,15 +66,14 @@ def gaussian_noise_array(src, std_dev, mean=0.0, rng=None):
     >>> bool((gaussian_noise_array(img, 5, rng=0) == gaussian_noise_array(img, 5, rng=0)).all())
     True
     """
-    if not np.isfinite(std_dev) or std_dev < 0:
-        raise EcvlValueError(f"GaussianNoise: std_dev must be >= 0, got {std_dev!r}")
-    g = _rng(rng)
-    return _add_noise(src, "GaussianNoise", lambda shp: g.normal(mean, std_dev, shp))
+    return _add_noise(src, "GaussianNoise", "std_dev", std_dev, rng,
+                      lambda g, shp: g.normal(mean, std_dev, shp))
 
 
 def additive_laplace_noise_array(src, std_dev, rng=None):
-    """Add zero-mean Laplace noise of standard deviation ``std_dev`` (scale
-    ``std_dev / sqrt(2)``) to every element.
+    """Add zero-mean Laplace noise of standard deviation ``std_dev`` to every element.
+
+    The Laplace scale is ``std_dev / sqrt(2)``.
 
     Parameters
     ----------
@@ -87,11 +89,8 @@ def additive_laplace_noise_array(src, std_dev, rng=None):
     numpy.ndarray
         Noisy array.
     """
-    if not np.isfinite(std_dev) or std_dev < 0:
-        raise EcvlValueError(f"AdditiveLaplaceNoise: std_dev must be >= 0, got {std_dev!r}")
-    g = _rng(rng)
-    return _add_noise(src, "AdditiveLaplaceNoise",
-                      lambda shp: g.laplace(0.0, std_dev / np.sqrt(2.0), shp))
+    return _add_noise(src, "AdditiveLaplaceNoise", "std_dev", std_dev, rng,
+                      lambda g, shp: g.laplace(0.0, std_dev / np.sqrt(2.0), shp))
 
 
 def additive_poisson_noise_array(src, lam, rng=None):
@@ -111,10 +110,8 @@ def additive_poisson_noise_array(src, lam, rng=None):
     numpy.ndarray
         Noisy array.
     """
-    if not np.isfinite(lam) or lam < 0:
-        raise EcvlValueError(f"AdditivePoissonNoise: lambda must be >= 0, got {lam!r}")
-    g = _rng(rng)
-    return _add_noise(src, "AdditivePoissonNoise", lambda shp: g.poisson(lam, shp))
+    return _add_noise(src, "AdditivePoissonNoise", "lambda", lam, rng,
+                      lambda g, shp: g.poisson(lam, shp))
 
 
 def salt_pepper_array(src, p, salt=True, pepper=True, per_channel=False, rng=None):
@@ -185,7 +182,7 @@ def gaussian_noise(src, std_dev, mean=0.0, rng=None):
     Image
         Noisy image.
     """
-    return _img(src, "GaussianNoise", gaussian_noise_array, std_dev, mean, rng)
+    return apply_to_image(src, "GaussianNoise", gaussian_noise_array, std_dev, mean, rng)
 
 
 GaussianNoise = pyecvl_twin(gaussian_noise, "GaussianNoise", renamed={"seed": "rng"})
@@ -208,7 +205,7 @@ def additive_laplace_noise(src, std_dev, rng=None):
     Image
         Noisy image.
     """
-    return _img(src, "AdditiveLaplaceNoise", additive_laplace_noise_array, std_dev, rng)
+    return apply_to_image(src, "AdditiveLaplaceNoise", additive_laplace_noise_array, std_dev, rng)
 
 
 AdditiveLaplaceNoise = pyecvl_twin(additive_laplace_noise, "AdditiveLaplaceNoise",
@@ -232,7 +229,7 @@ def additive_poisson_noise(src, lam, rng=None):
     Image
         Noisy image.
     """
-    return _img(src, "AdditivePoissonNoise", additive_poisson_noise_array, lam, rng)
+    return apply_to_image(src, "AdditivePoissonNoise", additive_poisson_noise_array, lam, rng)
 
 
 AdditivePoissonNoise = pyecvl_twin(additive_poisson_noise, "AdditivePoissonNoise",
@@ -258,33 +255,18 @@ def salt_pepper(src, p, salt=True, pepper=True, per_channel=False, rng=None):
     Image
         Noisy image.
     """
-    return _img(src, "SaltAndPepper", salt_pepper_array, p, salt, pepper, per_channel, rng)
+    return apply_to_image(src, "SaltAndPepper", salt_pepper_array, p, salt, pepper, per_channel, rng)
 
 
-def _sp(src, dst, p, per_channel, seed, salt, pepper):
-    deliver(src, salt_pepper_array(image_canonical(src, "SaltAndPepper"), p, salt, pepper,
-                                   per_channel, seed), dst)
+def _salt_pepper_pyecvl(name, salt, pepper, summary):
+    """Build PyECVL's ``name(src, dst, p, per_channel=False, seed=None)`` over :func:`salt_pepper_array`."""
 
+    def pyecvl(src, dst, p, per_channel=False, seed=None):
+        deliver(src, salt_pepper_array(image_canonical(src, "SaltAndPepper"), p, salt, pepper,
+                                       per_channel, seed), dst)
 
-def Salt(src, dst, p, per_channel=False, seed=None):
-    """PyECVL ``Salt``: pixels set to full scale with probability ``p``, into ``dst``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    p : float
-        Probability.
-    per_channel : bool, optional
-        Decide per channel.
-    seed : int or numpy.random.Generator, optional
-        Random seed.
-    """
-    _sp(src, dst, p, per_channel, seed, True, False)
-
-
-def Pepper(src, dst, p, per_channel=False, seed=None):
-    """PyECVL ``Pepper``: pixels set to 0 with probability ``p``, into ``dst``.
+    pyecvl.__name__ = pyecvl.__qualname__ = name
+    pyecvl.__doc__ = f"""PyECVL ``{name}``: {summary}.
 
     Parameters
     ----------
@@ -297,21 +279,11 @@ def Pepper(src, dst, p, per_channel=False, seed=None):
     seed : int or numpy.random.Generator, optional
         Random seed.
     """
-    _sp(src, dst, p, per_channel, seed, False, True)
+    return pyecvl
 
 
-def SaltAndPepper(src, dst, p, per_channel=False, seed=None):
-    """PyECVL ``SaltAndPepper``: salt or pepper (equal odds) with probability ``p``.
-
-    Parameters
-    ----------
-    src, dst : Image
-        Source and destination.
-    p : float
-        Probability.
-    per_channel : bool, optional
-        Decide per channel.
-    seed : int or numpy.random.Generator, optional
-        Random seed.
-    """
-    _sp(src, dst, p, per_channel, seed, True, True)
+Salt = _salt_pepper_pyecvl("Salt", True, False,
+                           "pixels set to full scale with probability ``p``, into ``dst``")
+Pepper = _salt_pepper_pyecvl("Pepper", False, True, "pixels set to 0 with probability ``p``, into ``dst``")
+SaltAndPepper = _salt_pepper_pyecvl("SaltAndPepper", True, True,
+                                    "salt or pepper (equal odds) with probability ``p``")

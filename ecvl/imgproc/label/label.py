@@ -6,12 +6,12 @@ foreground.
 
 import numpy as np
 
+from ..._kernels import threads
+from ...core._twins import pyecvl_twin
 from ...core.enums import ColorType
 from ...core.errors import EcvlValueError
-from ...core._twins import pyecvl_twin
-from . import _label
-from ..._kernels import threads
 from .._kernutil import as_image_array, deliver, image_canonical, nthreads
+from . import _label
 
 __all__ = [
     "label_array",
@@ -87,8 +87,10 @@ def label_array(mask, connectivity=8):
 
 
 def find_contours_array(mask, mode="external"):
-    """Trace the borders of the foreground of a binary mask (Suzuki & Abe border following,
-    8-connected foreground, every border pixel kept, as OpenCV's ``CHAIN_APPROX_NONE``).
+    """Trace the borders of the foreground of a binary mask.
+
+    Suzuki & Abe border following, 8-connected foreground, every border pixel kept, as
+    OpenCV's ``CHAIN_APPROX_NONE``.
 
     Parameters
     ----------
@@ -118,8 +120,11 @@ def find_contours_array(mask, mode="external"):
 
 
 def _guo_hall_luts():
-    """Deletion tables of Guo & Hall's two subiterations, indexed by the 8-neighbour code
-    (bit k = neighbour k counter-clockwise from East)."""
+    """Return the deletion tables of Guo & Hall's two subiterations.
+
+    They are indexed by the 8-neighbour code (bit k = neighbour k counter-clockwise from
+    East).
+    """
     codes = np.arange(256)
     b = [(codes >> k) & 1 for k in range(8)]
     # C(p): number of distinct 8-connected components of foreground touching p
@@ -137,8 +142,9 @@ _LUTS = _guo_hall_luts()
 
 
 def skeletonize_array(mask, max_iter=-1):
-    """Thin a binary mask to a one-pixel-wide, 8-connected skeleton (Guo & Hall's parallel
-    thinning; identical to ``skimage.morphology.thin``).
+    """Thin a binary mask to a one-pixel-wide, 8-connected skeleton.
+
+    Guo & Hall's parallel thinning; identical to ``skimage.morphology.thin``.
 
     Parameters
     ----------

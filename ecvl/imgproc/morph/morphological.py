@@ -13,10 +13,9 @@ import functools
 
 import numpy as np
 
+from ...core._twins import pyecvl_twin
 from ...core.enums import MorphType
 from ...core.errors import EcvlValueError
-from ...core._twins import pyecvl_twin
-from . import _morphology
 from .._kernutil import (
     as_image_array,
     border_map,
@@ -29,6 +28,7 @@ from .._kernutil import (
     restore,
     typecode,
 )
+from . import _morphology
 
 __all__ = [
     "structuring_element",

@@ -11,9 +11,9 @@ stand-in for OpenCV's Navier-Stokes method, not the same algorithm.
 import numpy as np
 from scipy import ndimage
 
+from ...core._twins import pyecvl_twin
 from ...core.enums import InpaintType
 from ...core.errors import EcvlValueError
-from ...core._twins import pyecvl_twin
 from .._kernutil import as_image_array, deliver, image_canonical, restore, saturate_cast
 
 __all__ = ["inpaint_array", "Inpaint", "inpaint"]

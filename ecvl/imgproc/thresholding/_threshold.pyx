@@ -2,8 +2,7 @@
 """Threshold, look-up table and histogram kernels; Otsu searches on histograms."""
 import numpy as np
 from cython.parallel cimport prange, threadid
-from libc.stdint cimport uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t, uint32_t
-from libc.string cimport memset
+from libc.stdint cimport uint8_t, uint16_t, int64_t, uint32_t
 from libc.stdlib cimport calloc, free
 from ecvl._pixel cimport pixel_t
 
@@ -14,7 +13,8 @@ ctypedef fused U:
 DEF BLOCK = 32768
 
 
-cdef void _thr_block(const pixel_t *s, pixel_t *d, Py_ssize_t n, pixel_t th, pixel_t hi, pixel_t lo) noexcept nogil:
+cdef void _thr_block(const pixel_t *s, pixel_t *d, Py_ssize_t n, pixel_t th, pixel_t hi,
+                     pixel_t lo) noexcept nogil:
     # plain pointers and locals so the compiler sees a simple, vectorisable loop
     cdef Py_ssize_t i
     for i in range(n):
@@ -152,7 +152,7 @@ cdef double _seg(const double *P, const double *S, Py_ssize_t a, Py_ssize_t b) n
 def multiotsu_indices(const int64_t[::1] hist, int nthresh):
     """Exhaustive multi-level Otsu on a histogram: ``nthresh`` last-bin indices of the lower
     classes, maximising the between-class variance (sum of S_k^2 / P_k)."""
-    cdef Py_ssize_t n = hist.shape[0], i, t1, t2, t3
+    cdef Py_ssize_t n = hist.shape[0], i
     if nthresh < 1 or nthresh >= n:
         raise ValueError("multiotsu: bad number of thresholds")
     P_arr = np.zeros(n + 1)

@@ -10,19 +10,19 @@ import math
 
 import numpy as np
 
+from ...core._twins import pyecvl_twin
 from ...core.enums import ColorType, ThresholdingType
 from ...core.errors import EcvlValueError
-from ...core._twins import pyecvl_twin
-from . import _threshold
 from .._kernutil import (
+    apply_to_image,
     as_image_array,
-    deliver,
     dtype_limits,
     image_canonical,
     nthreads,
     restore,
     saturate_cast,
 )
+from . import _threshold
 
 __all__ = [
     "threshold_array",
@@ -175,8 +175,11 @@ def multi_threshold_array(src, thresholds, minval=0, maxval=255):
 
 
 def _histogram(a, op):
-    """(hist, bin value of each index) of a one-channel array; 256 bins over the data range
-    for dtypes other than uint8/uint16, whose histograms are exact."""
+    """Return (hist, bin value of each index) of a one-channel array.
+
+    256 bins over the data range for dtypes other than uint8/uint16, whose histograms are
+    exact.
+    """
     if a.ndim != 3 and a.ndim != 4 or a.shape[-1] != 1:
         raise EcvlValueError(f"{op}: needs a single-channel (GRAY) image, got shape {a.shape}")
     flat = a.reshape(-1)
@@ -224,9 +227,10 @@ def otsu_threshold_array(src):
 
 
 def otsu_multi_threshold_array(src, n_thresholds=2):
-    """Multi-level Otsu: ``n_thresholds`` values splitting the histogram into classes of
-    maximal between-class variance (exhaustive search, as scikit-image's
-    ``threshold_multiotsu``).
+    """Compute multi-level Otsu thresholds.
+
+    ``n_thresholds`` values split the histogram into classes of maximal between-class
+    variance (exhaustive search, as scikit-image's ``threshold_multiotsu``).
 
     Parameters
     ----------
@@ -290,8 +294,7 @@ def threshold(src, thresh, maxval, thresh_type=ThresholdingType.BINARY):
     >>> np.asarray(ecvl.threshold(img, 100, 1)).ravel().tolist()
     [0, 1]
     """
-    a = image_canonical(src, "Threshold")
-    return deliver(src, threshold_array(a, thresh, maxval, thresh_type))
+    return apply_to_image(src, "Threshold", threshold_array, thresh, maxval, thresh_type)
 
 
 Threshold = pyecvl_twin(threshold, "Threshold")
@@ -312,8 +315,7 @@ def multi_threshold(src, thresholds, minval=0, maxval=255):
     Image
         Quantised image.
     """
-    a = image_canonical(src, "MultiThreshold")
-    return deliver(src, multi_threshold_array(a, thresholds, minval, maxval))
+    return apply_to_image(src, "MultiThreshold", multi_threshold_array, thresholds, minval, maxval)
 
 
 MultiThreshold = pyecvl_twin(multi_threshold, "MultiThreshold")
