@@ -1,5 +1,6 @@
 """Overlap and logit losses for segmentation outputs: soft Dice, soft Jaccard (IoU) and binary
-cross-entropy on logits."""
+cross-entropy on logits.
+"""
 
 from ..backend.registry import array_namespace as _xp  # the namespace of the arrays' backend
 from .base import Loss, register_loss
@@ -13,7 +14,8 @@ SMOOTH = 1.0
 class _Overlap(Loss):
     """Per-sample overlap score ``s(inter, union)`` with loss ``1 - s``; subclasses give the
     score and its partial derivatives with respect to ``inter = sum(y t)`` and
-    ``total = sum(y) + sum(t)``."""
+    ``total = sum(y) + sum(t)``.
+    """
 
     def _terms(self, t, y):
         n = y.shape[0]
@@ -44,7 +46,8 @@ class Dice(_Overlap):
 
 class Jaccard(_Overlap):
     """Soft Jaccard (IoU) loss: per sample ``1 - (I + s) / (sum(y) + sum(t) - I + s)`` with
-    ``I = sum(y t)`` and ``s`` = :data:`SMOOTH`."""
+    ``I = sum(y t)`` and ``s`` = :data:`SMOOTH`.
+    """
 
     def _score(self, inter, total):
         den = total - inter + SMOOTH
@@ -56,7 +59,8 @@ class Jaccard(_Overlap):
 class BinaryCrossEntropyWithLogits(Loss):
     """Binary cross-entropy of ``sigmoid(z)`` computed from the logits ``z`` of a linear output:
     per sample ``sum(max(z, 0) - z t + log(1 + exp(-|z|)))``, exact for any ``z`` (no clipping,
-    no overflow)."""
+    no overflow).
+    """
 
     def value(self, t, z):
         xp = _xp(z)

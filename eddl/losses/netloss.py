@@ -1,8 +1,16 @@
 """Old import path of the graph-defined losses, which live in :mod:`eddl.model.netloss`
-(they build and run a model, so they sit beside it)."""
+(they build and run a model, so they sit beside it).
+"""
 
-from ..model.netloss import (NetLoss, NetMetric, compute_loss, compute_metric, newloss,  # noqa: F401
-                             newmetric, optimize)
+from ..model.netloss import (  # noqa: F401
+    NetLoss,
+    NetMetric,
+    compute_loss,
+    compute_metric,
+    newloss,
+    newmetric,
+    optimize,
+)
 
 __all__ = ["NetLoss", "NetMetric", "newloss", "newmetric", "compute_loss", "compute_metric",
            "optimize"]

@@ -91,7 +91,8 @@ class GeneralizedDice(_PerClass):
     """Generalized Dice loss (Sudre et al., 2017), MONAI's ``GeneralizedDiceLoss``: per sample
     ``1 - (2 sum_c w_c I_c + s) / (sum_c w_c (|y_c| + |t_c|) + s)`` with ``w_c = 1 / |t_c|^2``;
     the weight of a class absent from the target is the sample's largest finite weight (0 when
-    every class is absent), as in MONAI."""
+    every class is absent), as in MONAI.
+    """
 
     def _terms(self, t, y):
         xp = _xp(y)

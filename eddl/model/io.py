@@ -12,6 +12,7 @@ import struct
 import numpy as np
 
 from _deephealth.atomic import atomic_path
+
 from ..tensor import safeload
 from ..tensor._checks import TensorFormatError
 
