@@ -1,5 +1,7 @@
-"""Callbacks of :func:`eddl.fit` (the protocol and the built-in ones are documented in
-:mod:`eddl.model.callbacks`, where they live).
+"""Callbacks of :func:`eddl.fit`.
+
+The protocol and the built-in ones are documented in :mod:`eddl.model.callbacks`, where they
+live.
 """
 
 from .model.callbacks import (

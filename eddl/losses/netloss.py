@@ -1,5 +1,6 @@
-"""Old import path of the graph-defined losses, which live in :mod:`eddl.model.netloss`
-(they build and run a model, so they sit beside it).
+"""Old import path of the graph-defined losses.
+
+They live in :mod:`eddl.model.netloss` (they build and run a model, so they sit beside it).
 """
 
 from ..model.netloss import (  # noqa: F401

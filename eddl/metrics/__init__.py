@@ -1,5 +1,8 @@
-"""Metrics: built-in ones by name (``get_metric("accuracy")``), the :class:`Metric` base, and
-functions on whole prediction sets (:mod:`eddl.metrics.functional`, re-exported here).
+"""Metrics: built-in ones by name, the base class, and functions on whole prediction sets.
+
+Built-in metrics are found by name (``get_metric("accuracy")``); :class:`Metric` is their base;
+the functions on whole prediction sets live in :mod:`eddl.metrics.functional` and are
+re-exported here.
 """
 
 from . import functional
