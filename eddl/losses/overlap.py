@@ -127,7 +127,7 @@ class GeneralizedDice(_PerClass):
 class DiceCE(_PerClass):
     """Dice plus cross-entropy of logits, MONAI's ``DiceCELoss(softmax=True)``.
 
-    ``DiceCELoss(sigmoid=True)`` for one channel; the output is the linear logits ``z``.
+    For one channel it is ``DiceCELoss(sigmoid=True)``. The output is the linear logits ``z``.
 
     Per sample ``ld * mean_c(1 - (2 I_c + s) / (|p_c| + |t_c| + s)) + lce * CE`` with
     ``p = softmax(z)`` over axis 1 and ``CE`` the mean over positions of ``-sum_c t_c log p_c``
