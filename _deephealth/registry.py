@@ -95,6 +95,36 @@ class Registry:
         except (KeyError, TypeError):
             raise ValueError(self._unknown(name)) from None
 
+    def create(self, name, *args, passthrough=None, unknown=None, **kwargs):
+        """Return a new object of the class registered as ``name``, ``cls(*args, **kwargs)``.
+
+        The one lookup behind ``get_loss``-style functions: ``name`` may already be an instance
+        of ``passthrough`` (a class or tuple of classes), returned as is, and a name registered
+        for None (a "none" choice) gives None.
+
+        Parameters
+        ----------
+        name : str or object
+        *args, **kwargs
+            Passed to the class.
+        passthrough : type or tuple of type, optional
+        unknown : str, optional
+            Message of the error for an unknown name, a ``str.format`` template with the fields
+            ``name`` (the name given) and ``valid`` (the list of names); the message of
+            :meth:`get` when omitted.
+
+        Raises
+        ------
+        ValueError
+            For an unknown name.
+        """
+        if passthrough is not None and isinstance(name, passthrough):
+            return name
+        if unknown is not None and name not in self:
+            raise ValueError(unknown.format(name=name, valid=self.names()))
+        cls = self.get(name)
+        return None if cls is None else cls(*args, **kwargs)
+
     def canonical(self, name):
         """Return the canonical name of ``name`` (itself when it is not an alias)."""
         self.get(name)

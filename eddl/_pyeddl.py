@@ -260,16 +260,15 @@ def toCPU(net, th=-1):
 
 # --- optimizers ------------------------------------------------------------------------------
 
-sgd = forwarder(
-    "sgd", _opt.SGD,
-    "lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False",
-    module=__name__, doc="""\
-Stochastic gradient descent (see :class:`eddl.optimizers.SGD`).
+def _optimizer(name, cls, params, title, floats, flags=None):
+    """Make the PyEDDL optimizer factory ``name(params)`` over ``cls``, documented from a row."""
+    bools = f"\n    {flags} : bool" if flags else ""
+    return forwarder(name, cls, params, module=__name__, doc=f"""\
+{title} (see :class:`eddl.optimizers.{cls.__name__}`).
 
     Parameters
     ----------
-    lr, momentum, weight_decay : float
-    nesterov : bool
+    {floats} : float{bools}
 
     Returns
     -------
@@ -277,115 +276,26 @@ Stochastic gradient descent (see :class:`eddl.optimizers.SGD`).
     """)
 
 
-adam = forwarder(
+sgd = _optimizer("sgd", _opt.SGD, "lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False",
+                 "Stochastic gradient descent", "lr, momentum, weight_decay", "nesterov")
+adam = _optimizer(
     "adam", _opt.Adam,
     "lr=0.01, beta_1=0.9, beta_2=0.999, epsilon=0.000001, weight_decay=0, amsgrad=False",
-    module=__name__, doc="""\
-Adam (see :class:`eddl.optimizers.Adam`).
-
-    Parameters
-    ----------
-    lr, beta_1, beta_2, epsilon, weight_decay : float
-    amsgrad : bool
-
-    Returns
-    -------
-    Optimizer
-    """)
-
-
-adamw = forwarder(
+    "Adam", "lr, beta_1, beta_2, epsilon, weight_decay", "amsgrad")
+adamw = _optimizer(
     "adamw", _opt.AdamW,
     "lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01, amsgrad=False",
-    module=__name__, doc="""\
-Adam with decoupled weight decay (see :class:`eddl.optimizers.AdamW`).
-
-    Parameters
-    ----------
-    lr, beta_1, beta_2, epsilon, weight_decay : float
-    amsgrad : bool
-
-    Returns
-    -------
-    Optimizer
-    """)
-
-
-rmsprop = forwarder(
-    "rmsprop", _opt.RMSProp,
-    "lr=0.01, rho=0.9, epsilon=0.00001, weight_decay=0.0",
-    module=__name__, doc="""\
-RMSprop (see :class:`eddl.optimizers.RMSProp`).
-
-    Parameters
-    ----------
-    lr, rho, epsilon, weight_decay : float
-
-    Returns
-    -------
-    Optimizer
-    """)
-
-
-adagrad = forwarder("adagrad", _opt.Adagrad, "lr, epsilon, weight_decay", module=__name__, doc="""\
-Adagrad (see :class:`eddl.optimizers.Adagrad`).
-
-    Parameters
-    ----------
-    lr, epsilon, weight_decay : float
-
-    Returns
-    -------
-    Optimizer
-    """)
-
-
-adadelta = forwarder(
-    "adadelta", _opt.AdaDelta,
-    "lr, rho, epsilon, weight_decay",
-    module=__name__, doc="""\
-AdaDelta (see :class:`eddl.optimizers.AdaDelta`).
-
-    Parameters
-    ----------
-    lr, rho, epsilon, weight_decay : float
-
-    Returns
-    -------
-    Optimizer
-    """)
-
-
-adamax = forwarder(
-    "adamax", _opt.Adamax,
-    "lr, beta_1, beta_2, epsilon, weight_decay",
-    module=__name__, doc="""\
-Adamax (see :class:`eddl.optimizers.Adamax`).
-
-    Parameters
-    ----------
-    lr, beta_1, beta_2, epsilon, weight_decay : float
-
-    Returns
-    -------
-    Optimizer
-    """)
-
-
-nadam = forwarder(
-    "nadam", _opt.Nadam,
-    "lr, beta_1, beta_2, epsilon, schedule_decay",
-    module=__name__, doc="""\
-Nadam (see :class:`eddl.optimizers.Nadam`).
-
-    Parameters
-    ----------
-    lr, beta_1, beta_2, epsilon, schedule_decay : float
-
-    Returns
-    -------
-    Optimizer
-    """)
+    "Adam with decoupled weight decay", "lr, beta_1, beta_2, epsilon, weight_decay", "amsgrad")
+rmsprop = _optimizer("rmsprop", _opt.RMSProp, "lr=0.01, rho=0.9, epsilon=0.00001, weight_decay=0.0",
+                     "RMSprop", "lr, rho, epsilon, weight_decay")
+adagrad = _optimizer("adagrad", _opt.Adagrad, "lr, epsilon, weight_decay",
+                     "Adagrad", "lr, epsilon, weight_decay")
+adadelta = _optimizer("adadelta", _opt.AdaDelta, "lr, rho, epsilon, weight_decay",
+                      "AdaDelta", "lr, rho, epsilon, weight_decay")
+adamax = _optimizer("adamax", _opt.Adamax, "lr, beta_1, beta_2, epsilon, weight_decay",
+                    "Adamax", "lr, beta_1, beta_2, epsilon, weight_decay")
+nadam = _optimizer("nadam", _opt.Nadam, "lr, beta_1, beta_2, epsilon, schedule_decay",
+                   "Nadam", "lr, beta_1, beta_2, epsilon, schedule_decay")
 
 
 def setlr(net, p):

@@ -1,8 +1,18 @@
-"""Callbacks of :func:`eddl.fit` (the protocol and the built-in ones are documented in
-:mod:`eddl.model.callbacks`, where they live)."""
+"""Callbacks of :func:`eddl.fit`.
 
-from .model.callbacks import (Callback, CallbackList, CSVLogger, EarlyStopping,
-                              LearningRateScheduler, ModelCheckpoint, Monitor)
+The protocol and the built-in ones are documented in :mod:`eddl.model.callbacks`, where they
+live.
+"""
+
+from .model.callbacks import (
+    Callback,
+    CallbackList,
+    CSVLogger,
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    Monitor,
+)
 
 __all__ = ["Callback", "CallbackList", "Monitor", "EarlyStopping", "ModelCheckpoint", "CSVLogger",
            "LearningRateScheduler"]

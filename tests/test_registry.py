@@ -69,3 +69,29 @@ def test_unregister_removes_an_entry_with_its_aliases():
     # the name is free again
     reg.register("mse", obj=mae)
     assert reg.canonical("mse") == "mse"
+
+
+def test_create_makes_a_new_instance_passes_instances_and_none_through():
+    reg = Registry("loss")
+
+    @reg.register("mean_squared_error", "mse")
+    class MSE:
+        def __init__(self, name, scale=1.0):
+            self.name, self.scale = name, scale
+
+    reg.register("none")(None)  # a "none" choice
+    a, b = reg.create("mse", "mse"), reg.create("mse", "mse", scale=2.0)
+    assert type(a) is MSE and a is not reg.create("mse", "mse")
+    assert (a.name, a.scale, b.scale) == ("mse", 1.0, 2.0)
+    assert reg.create(a, "x", passthrough=MSE) is a
+    assert reg.create("none") is None
+    with pytest.raises(ValueError, match="unknown loss 'mes'; did you mean 'mse'"):
+        reg.create("mes")
+    with pytest.raises(ValueError, match=r"no such loss: 'mes' in \['mean_squared_error', 'mse', 'none'\]"):
+        reg.create("mes", unknown="no such loss: {name!r} in {valid}")
+    # an unhashable name is an unknown name, not a TypeError
+    with pytest.raises(ValueError, match=r"no such loss: \['mse'\]"):
+        reg.create(["mse"], unknown="no such loss: {name!r} in {valid}")
+    # without passthrough an instance is looked up as a name
+    with pytest.raises(ValueError, match="unknown loss"):
+        reg.create(a)

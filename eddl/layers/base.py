@@ -198,6 +198,18 @@ class Layer:
             self._buffers[key] = buf
         return buf
 
+    def _input(self, key="x"):
+        """Return the first parent's output, C-contiguous (the compiled kernels' layout).
+
+        A strided output is copied into the scratch buffer ``key``, reused across batches.
+        """
+        x = self.parents[0].output
+        if not x.flags.c_contiguous:
+            buf = self.buffer(key, x.shape)
+            buf[...] = x
+            x = buf
+        return x
+
     # --- run-time ----------------------------------------------------------------------------
     def forward(self):
         raise NotImplementedError

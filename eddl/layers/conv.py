@@ -76,6 +76,8 @@ def resolve_padding(padding, in_sizes, kernel, strides, dilation, layer):
 class _ConvBase(Layer):
     nsp = 2
     transposed = False
+    # backend kernels of the forward pass and of the input gradient (ConvT swaps them)
+    _forward_kernel, _data_kernel = "conv_forward", "conv_backward_data"
 
     def __init__(self, parent, filters, kernel_size, strides=1, padding="same", use_bias=True,
                  groups=1, dilation_rate=1, name="", output_padding=0):
@@ -161,16 +163,29 @@ class _ConvBase(Layer):
             specs.append(("bias", (self.filters,), "zeros"))
         return specs
 
-    def _input(self):
-        x = self.parents[0].output
-        if not x.flags.c_contiguous:
-            buf = self.buffer("x", x.shape)
-            buf[...] = x
-            x = buf
-        return x
-
     def _geo(self):
         return self.strides, self.pad_before, self.dilation_rate, self.groups
+
+    def forward(self):
+        conv = self.be.conv
+        getattr(conv, self._forward_kernel)(self._input(), self.params[0], self.output, *self._geo())
+        if self.use_bias:
+            conv.bias_add(self.output, self.params[1])
+
+    def backward(self):
+        conv = self.be.conv
+        dy = self.delta
+        if self.trainable:
+            # the weights map the convolution's input side to its output side, which for a
+            # transposed convolution are this layer's output and input
+            x = self._input()
+            ins, outs = (dy, x) if self.transposed else (x, dy)
+            conv.conv_backward_weights(ins, outs, self.gradients[0], *self._geo())
+            if self.use_bias:
+                conv.bias_grad(dy, self.gradients[1])
+        out, acc = self.delta_target(0)
+        if out is not None:
+            getattr(conv, self._data_kernel)(dy, self.params[0], out, *self._geo(), accumulate=acc)
 
 
 class Conv(_ConvBase):
@@ -178,47 +193,13 @@ class Conv(_ConvBase):
 
     prefix = "conv"
 
-    def forward(self):
-        conv = self.be.conv
-        conv.conv_forward(self._input(), self.params[0], self.output, *self._geo())
-        if self.use_bias:
-            conv.bias_add(self.output, self.params[1])
-
-    def backward(self):
-        conv = self.be.conv
-        dy = self.delta
-        if self.trainable:
-            conv.conv_backward_weights(self._input(), dy, self.gradients[0], *self._geo())
-            if self.use_bias:
-                conv.bias_grad(dy, self.gradients[1])
-        out, acc = self.delta_target(0)
-        if out is not None:
-            conv.conv_backward_data(dy, self.params[0], out, *self._geo(), accumulate=acc)
-
 
 class ConvT(_ConvBase):
     """N-D transposed convolution (the adjoint of :class:`Conv` in its input)."""
 
     prefix = "convt"
     transposed = True
-
-    def forward(self):
-        conv = self.be.conv
-        conv.conv_backward_data(self._input(), self.params[0], self.output, *self._geo())
-        if self.use_bias:
-            conv.bias_add(self.output, self.params[1])
-
-    def backward(self):
-        conv = self.be.conv
-        dy = self.delta
-        if self.trainable:
-            # the weights map this layer's output side to its input side
-            conv.conv_backward_weights(dy, self._input(), self.gradients[0], *self._geo())
-            if self.use_bias:
-                conv.bias_grad(dy, self.gradients[1])
-        out, acc = self.delta_target(0)
-        if out is not None:
-            conv.conv_forward(dy, self.params[0], out, *self._geo(), accumulate=acc)
+    _forward_kernel, _data_kernel = "conv_backward_data", "conv_forward"
 
 
 def _variant(base, nsp, prefix):

@@ -22,6 +22,15 @@ __all__ = ["CenteredCrop", "Crop", "CropScale", "Cutout", "Flip", "RandomCrop", 
            "RandomCutout", "RandomFlip", "RandomRotation", "RandomScale", "RandomShift", "Rotate",
            "Shift"]
 
+#: coordinates and shifts may be negative (regions reaching past the input); int32 bounds them
+_INT_MIN = -(2 ** 31)
+
+
+def _region(from_coords, to_coords, what):
+    """Return the ``[y, x]`` corners of an inclusive region as two int pairs."""
+    return (int_tuple(from_coords, 2, "from_coords", what, minimum=_INT_MIN),
+            int_tuple(to_coords, 2, "to_coords", what, minimum=_INT_MIN))
+
 
 @register_layer("Flip")
 class Flip(Remap):
@@ -139,8 +148,7 @@ class Crop(Remap):
 
     def __init__(self, parent, from_coords, to_coords, reshape=True, constant=0.0, name=""):
         what = type(self).__name__
-        self.c0 = int_tuple(from_coords, 2, "from_coords", what, minimum=-(2 ** 31))
-        self.c1 = int_tuple(to_coords, 2, "to_coords", what, minimum=-(2 ** 31))
+        self.c0, self.c1 = _region(from_coords, to_coords, what)
         if reshape not in (True, False):
             raise TypeError(f"{what}: reshape must be a bool, got {reshape!r}")
         self.reshape = bool(reshape)
@@ -265,8 +273,7 @@ class Cutout(Remap):
 
     def __init__(self, parent, from_coords, to_coords, constant=0.0, name=""):
         what = type(self).__name__
-        self.c0 = int_tuple(from_coords, 2, "from_coords", what, minimum=-(2 ** 31))
-        self.c1 = int_tuple(to_coords, 2, "to_coords", what, minimum=-(2 ** 31))
+        self.c0, self.c1 = _region(from_coords, to_coords, what)
         self.constant = float(constant)
         super().__init__([parent], name)
 
@@ -360,8 +367,7 @@ class CropScale(Remap):
 
     def __init__(self, parent, from_coords, to_coords, da_mode="constant", constant=0.0, name=""):
         what = type(self).__name__
-        self.c0 = int_tuple(from_coords, 2, "from_coords", what, minimum=-(2 ** 31))
-        self.c1 = int_tuple(to_coords, 2, "to_coords", what, minimum=-(2 ** 31))
+        self.c0, self.c1 = _region(from_coords, to_coords, what)
         if self.c1[0] < self.c0[0] or self.c1[1] < self.c0[1]:
             raise ValueError(f"{what}: region [{list(self.c0)}, {list(self.c1)}] is empty")
         self.da_mode = check_mode(da_mode, what)
@@ -572,7 +578,7 @@ class Shift(Affine):
 
     def __init__(self, parent, shift, da_mode="nearest", constant=0.0, name=""):
         what = type(self).__name__
-        self.shift = int_tuple(shift, 2, "shift", what, minimum=-(2 ** 31))
+        self.shift = int_tuple(shift, 2, "shift", what, minimum=_INT_MIN)
         self.da_mode = check_mode(da_mode, what)
         self.constant = float(constant)
         super().__init__([parent], name)

@@ -26,6 +26,13 @@ class _Merge(Layer):
             raise self.shape_error("inputs must all have the same shape")
         return shapes[0]
 
+    def _fold(self, f):
+        # output = f(...f(f(x0, x1), x2)..., xn), in place after the first pair
+        xs = [p.output for p in self.parents]
+        f(xs[0], xs[1], out=self.output)
+        for x in xs[2:]:
+            f(self.output, x, out=self.output)
+
 
 @register_layer()
 class Add(_Merge):
@@ -34,11 +41,7 @@ class Add(_Merge):
     prefix = "add"
 
     def forward(self):
-        xp = self.be.xp
-        xs = [p.output for p in self.parents]
-        xp.add(xs[0], xs[1], out=self.output)
-        for x in xs[2:]:
-            self.output += x
+        self._fold(self.be.xp.add)
 
     def backward(self):
         for i in range(len(self.parents)):
@@ -94,11 +97,7 @@ class Mult(_Merge):
     prefix = "mult"
 
     def forward(self):
-        xp = self.be.xp
-        xs = [p.output for p in self.parents]
-        xp.multiply(xs[0], xs[1], out=self.output)
-        for x in xs[2:]:
-            self.output *= x
+        self._fold(self.be.xp.multiply)
 
     def backward(self):
         xp = self.be.xp
@@ -133,12 +132,7 @@ class _Extreme(_Merge):
     pick = None
 
     def forward(self):
-        xp = self.be.xp
-        f = getattr(xp, self.pick)
-        xs = [p.output for p in self.parents]
-        f(xs[0], xs[1], out=self.output)
-        for x in xs[2:]:
-            f(self.output, x, out=self.output)
+        self._fold(getattr(self.be.xp, self.pick))
 
     def backward(self):
         # the gradient goes to the first input holding the extreme value (ties: lowest index)

@@ -30,8 +30,17 @@ def _check_eps(eps, what):
     return eps
 
 
+class _Normalizer(Layer):
+    """A normalization layer: the output has the input's shape, of at least one axis."""
+
+    def compute_shape(self, s):
+        if len(s) < 1:
+            raise self.shape_error("needs at least a 1-D input")
+        return s
+
+
 @register_layer("BatchNormalization")
-class BatchNormalization(Layer):
+class BatchNormalization(_Normalizer):
     """Batch normalization over the batch and spatial axes of each channel.
 
     Inputs are ``C x *spatial`` or ``features``.
@@ -69,11 +78,6 @@ class BatchNormalization(Layer):
         self.states = []
         super().__init__([parent], name)
 
-    def compute_shape(self, s):
-        if len(s) < 1:
-            raise self.shape_error("needs at least a 1-D input")
-        return s
-
     def param_specs(self):
         if not self.affine:
             return []
@@ -102,11 +106,7 @@ class BatchNormalization(Layer):
 
     def forward(self):
         xp, norm = self.be.xp, self.be.norm
-        x = self.parents[0].output
-        if not x.flags.c_contiguous:
-            buf = self.buffer("xc", x.shape)
-            buf[...] = x
-            x = buf
+        x = self._input("xc")
         x3, y3 = self._x3(x), self._x3(self.output)
         mean, var = self.states
         if self.mode == TRMODE:
@@ -201,7 +201,7 @@ def _sample_norm_doc(name, formula, extra):
     """
 
 
-class _SampleNorm(Layer):
+class _SampleNorm(_Normalizer):
     """Normalization per sample and channel group (statistics never mix samples)."""
 
     groups = 1
@@ -212,8 +212,7 @@ class _SampleNorm(Layer):
         super().__init__([parent], name)
 
     def compute_shape(self, s):
-        if len(s) < 1:
-            raise self.shape_error("needs at least a 1-D input")
+        s = super().compute_shape(s)
         if s[0] % self.groups:
             raise self.shape_error(f"groups={self.groups} must divide the {s[0]} channels")
         return s
@@ -238,11 +237,7 @@ class _SampleNorm(Layer):
 
     def forward(self):
         xp, norm = self.be.xp, self.be.norm
-        x = self.parents[0].output
-        if not x.flags.c_contiguous:
-            buf = self.buffer("xc", x.shape)
-            buf[...] = x
-            x = buf
+        x = self._input("xc")
         n = x.shape[0]
         g = n * self.groups
         mean, var, inv = (self.buffer(k, (g,)) for k in ("mean", "var", "inv"))
@@ -362,7 +357,7 @@ class Norm(_SampleNorm):
         return tuple(self.shape)
 
 
-class _ExtremaNorm(Layer):
+class _ExtremaNorm(_Normalizer):
     """``(x - low) / (max - low + epsilon)`` per sample.
 
     ``low`` is the sample's minimum (``use_min``) or 0.
@@ -377,11 +372,6 @@ class _ExtremaNorm(Layer):
     def __init__(self, parent, epsilon=1e-3, name=""):
         self.epsilon = _check_eps(epsilon, type(self).__name__)
         super().__init__([parent], name)
-
-    def compute_shape(self, s):
-        if len(s) < 1:
-            raise self.shape_error("needs at least a 1-D input")
-        return s
 
     def forward(self):
         xp = self.be.xp

@@ -62,14 +62,6 @@ class Pool(Layer):
     def _args(self):
         return self.pool_size, self.strides, tuple(p[0] for p in self.pads)
 
-    def _input(self):
-        x = self.parents[0].output
-        if not x.flags.c_contiguous:
-            buf = self.buffer("x", x.shape)
-            buf[...] = x
-            x = buf
-        return x
-
     def _indices(self):
         shape = self.output.shape
         idx = getattr(self, "_idx", None)

@@ -72,11 +72,7 @@ class Resample(Layer):
                 for i, o in zip(ins, self.resized_shape[1:])]
 
     def forward(self):
-        x = self.parents[0].output
-        if not x.flags.c_contiguous:
-            buf = self.buffer("x", x.shape)
-            buf[...] = x
-            x = buf
+        x = self._input()
         self.be.resample.resample(x, self.output, self._matrices())
 
     def backward(self):

@@ -1,13 +1,22 @@
 """Losses: built-in ones by name (``get_loss("mse")``) and the :class:`Loss` base class."""
 
 from .base import Loss, get_loss, loss_names, register_loss
-from .crossentropy import (BinaryCrossEntropy, CategoricalCrossEntropy, SoftCrossEntropy,
-                           SparseCategoricalCrossEntropy)
+from .crossentropy import (
+    BinaryCrossEntropy,
+    CategoricalCrossEntropy,
+    SoftCrossEntropy,
+    SparseCategoricalCrossEntropy,
+)
 from .dice import BinaryCrossEntropyWithLogits, Dice, Jaccard
 from .overlap import DiceCE, FocalTversky, GeneralizedDice, Tversky
 from .regression import MeanAbsoluteError, MeanSquaredError
-from .weighted import (BinaryFocalLoss, FocalLoss, LabelSmoothingCrossEntropy,
-                       WeightedBinaryCrossEntropy, WeightedCrossEntropy)
+from .weighted import (
+    BinaryFocalLoss,
+    FocalLoss,
+    LabelSmoothingCrossEntropy,
+    WeightedBinaryCrossEntropy,
+    WeightedCrossEntropy,
+)
 
 __all__ = ["Loss", "get_loss", "loss_names", "register_loss", "BinaryCrossEntropy",
            "CategoricalCrossEntropy", "SoftCrossEntropy", "SparseCategoricalCrossEntropy",

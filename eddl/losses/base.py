@@ -63,8 +63,7 @@ class Loss:
 
 def register_loss(cls, *names):
     """Make ``cls`` available to :func:`get_loss` under ``names`` (the first is canonical)."""
-    _REGISTRY.register(*names)(cls)
-    return cls
+    return _REGISTRY.register(*names)(cls)
 
 
 def loss_names():
@@ -80,12 +79,8 @@ def get_loss(name):
     ValueError
         For an unknown name; the message lists the valid ones.
     """
-    if isinstance(name, Loss):
-        return name
-    if name not in _REGISTRY:
-        raise ValueError(f"unknown loss {name!r}; valid: {loss_names()}")
-    cls = _REGISTRY.get(name)
-    return None if cls is None else cls(name)
+    return _REGISTRY.create(name, name, passthrough=Loss,
+                            unknown="unknown loss {name!r}; valid: {valid}")
 
 
 register_loss(None, "none")

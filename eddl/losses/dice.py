@@ -1,5 +1,7 @@
-"""Overlap and logit losses for segmentation outputs: soft Dice, soft Jaccard (IoU) and binary
-cross-entropy on logits."""
+"""Overlap and logit losses for segmentation outputs.
+
+Soft Dice, soft Jaccard (IoU) and binary cross-entropy on logits.
+"""
 
 from ..backend.registry import array_namespace as _xp  # the namespace of the arrays' backend
 from .base import Loss, register_loss
@@ -11,9 +13,11 @@ SMOOTH = 1.0
 
 
 class _Overlap(Loss):
-    """Per-sample overlap score ``s(inter, union)`` with loss ``1 - s``; subclasses give the
-    score and its partial derivatives with respect to ``inter = sum(y t)`` and
-    ``total = sum(y) + sum(t)``."""
+    """Per-sample overlap score ``s(inter, union)`` with loss ``1 - s``.
+
+    Subclasses give the score and its partial derivatives with respect to
+    ``inter = sum(y t)`` and ``total = sum(y) + sum(t)``.
+    """
 
     def _terms(self, t, y):
         n = y.shape[0]
@@ -43,8 +47,11 @@ class Dice(_Overlap):
 
 
 class Jaccard(_Overlap):
-    """Soft Jaccard (IoU) loss: per sample ``1 - (I + s) / (sum(y) + sum(t) - I + s)`` with
-    ``I = sum(y t)`` and ``s`` = :data:`SMOOTH`."""
+    """Soft Jaccard (IoU) loss.
+
+    Per sample ``1 - (I + s) / (sum(y) + sum(t) - I + s)`` with ``I = sum(y t)`` and
+    ``s`` = :data:`SMOOTH`.
+    """
 
     def _score(self, inter, total):
         den = total - inter + SMOOTH
@@ -54,9 +61,11 @@ class Jaccard(_Overlap):
 
 
 class BinaryCrossEntropyWithLogits(Loss):
-    """Binary cross-entropy of ``sigmoid(z)`` computed from the logits ``z`` of a linear output:
-    per sample ``sum(max(z, 0) - z t + log(1 + exp(-|z|)))``, exact for any ``z`` (no clipping,
-    no overflow)."""
+    """Binary cross-entropy of ``sigmoid(z)`` computed from the logits ``z`` of a linear output.
+
+    Per sample ``sum(max(z, 0) - z t + log(1 + exp(-|z|)))``, exact for any ``z`` (no clipping,
+    no overflow).
+    """
 
     def value(self, t, z):
         xp = _xp(z)

@@ -1,5 +1,7 @@
-"""Per-class overlap losses for segmentation, following MONAI: Tversky, focal Tversky,
-generalized Dice, and Dice plus cross-entropy on logits (``DiceCELoss``).
+"""Per-class overlap losses for segmentation, following MONAI.
+
+Tversky, focal Tversky, generalized Dice, and Dice plus cross-entropy on logits
+(``DiceCELoss``).
 
 Predictions and targets are batch first with the class (channel) axis 1, ``[N, C, ...]``
 (``[N, C]`` works too, one position per sample). Scores are computed per sample and class
@@ -32,8 +34,9 @@ class _PerClass(Loss):
 
 
 class Tversky(_PerClass):
-    """Tversky loss: per sample the class mean of ``(1 - TI)^g`` with
-    ``TI = (TP + s) / (TP + a FP + b FN + s)``, ``TP = sum(y t)``, ``FP = sum(y (1 - t))``,
+    """Tversky loss.
+
+    Per sample the class mean of ``(1 - TI)^g`` with ``TI = (TP + s) / (TP + a FP + b FN + s)``, ``TP = sum(y t)``, ``FP = sum(y (1 - t))``,
     ``FN = sum((1 - y) t)`` over the positions of one class.
 
     Parameters
@@ -88,10 +91,12 @@ class FocalTversky(Tversky):
 
 
 class GeneralizedDice(_PerClass):
-    """Generalized Dice loss (Sudre et al., 2017), MONAI's ``GeneralizedDiceLoss``: per sample
-    ``1 - (2 sum_c w_c I_c + s) / (sum_c w_c (|y_c| + |t_c|) + s)`` with ``w_c = 1 / |t_c|^2``;
+    """Generalized Dice loss (Sudre et al., 2017), MONAI's ``GeneralizedDiceLoss``.
+
+    Per sample ``1 - (2 sum_c w_c I_c + s) / (sum_c w_c (|y_c| + |t_c|) + s)`` with ``w_c = 1 / |t_c|^2``;
     the weight of a class absent from the target is the sample's largest finite weight (0 when
-    every class is absent), as in MONAI."""
+    every class is absent), as in MONAI.
+    """
 
     def _terms(self, t, y):
         xp = _xp(y)
@@ -120,8 +125,9 @@ class GeneralizedDice(_PerClass):
 
 
 class DiceCE(_PerClass):
-    """Dice plus cross-entropy of logits, MONAI's ``DiceCELoss(softmax=True)`` (or
-    ``sigmoid=True`` for one channel): the output is the linear logits ``z``.
+    """Dice plus cross-entropy of logits, MONAI's ``DiceCELoss(softmax=True)``.
+
+    For one channel it is ``DiceCELoss(sigmoid=True)``. The output is the linear logits ``z``.
 
     Per sample ``ld * mean_c(1 - (2 I_c + s) / (|p_c| + |t_c| + s)) + lce * CE`` with
     ``p = softmax(z)`` over axis 1 and ``CE`` the mean over positions of ``-sum_c t_c log p_c``

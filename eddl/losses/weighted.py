@@ -1,5 +1,7 @@
-"""Cross-entropies for imbalanced classes: class-weighted and label-smoothed categorical
-cross-entropy, ``pos_weight`` binary cross-entropy, and focal losses (binary and multi-class).
+"""Cross-entropies for imbalanced classes.
+
+Class-weighted and label-smoothed categorical cross-entropy, ``pos_weight`` binary
+cross-entropy, and focal losses (binary and multi-class).
 
 All take probabilities (the output of a softmax or sigmoid layer), sum over every position of
 a sample like :mod:`eddl.losses.crossentropy`, and clip probabilities to ``[EPS, 1 - EPS]``
@@ -172,8 +174,9 @@ class BinaryFocalLoss(Loss):
 
 
 class FocalLoss(Loss):
-    """Multi-class focal loss for softmax outputs: per sample
-    ``-sum(a_c t_c (1 - y_c)^g log y_c)`` over the class axis (the last one) and positions.
+    """Multi-class focal loss for softmax outputs.
+
+    Per sample ``-sum(a_c t_c (1 - y_c)^g log y_c)`` over the class axis (the last one) and positions.
 
     Parameters
     ----------

@@ -1,15 +1,42 @@
-"""Metrics: built-in ones by name (``get_metric("accuracy")``), the :class:`Metric` base, and
-functions on whole prediction sets (:mod:`eddl.metrics.functional`, re-exported here)."""
+"""Metrics: built-in ones by name, the base class, and functions on whole prediction sets.
+
+Built-in metrics are found by name (``get_metric("accuracy")``); :class:`Metric` is their base;
+the functions on whole prediction sets live in :mod:`eddl.metrics.functional` and are
+re-exported here.
+"""
 
 from . import functional
 from .base import Metric, get_metric, metric_names, register_metric
 from .epoch import AUC, F1, BalancedAccuracy, CohenKappa, Precision, Recall, Specificity
-from .functional import (average_precision, average_surface_distance, balanced_accuracy,
-                         cohen_kappa, confusion_matrix, dice_per_class, f1_score,
-                         hausdorff_distance, hausdorff_distance_95, iou_per_class, pr_auc,
-                         precision, recall, roc_auc, sensitivity, specificity)
-from .standard import (MAE, MRE, MSE, BinaryAccuracy, CategoricalAccuracy, DiceMetric, IoU,
-                       PixelAccuracy, Sum)
+from .functional import (
+    average_precision,
+    average_surface_distance,
+    balanced_accuracy,
+    cohen_kappa,
+    confusion_matrix,
+    dice_per_class,
+    f1_score,
+    hausdorff_distance,
+    hausdorff_distance_95,
+    iou_per_class,
+    pr_auc,
+    precision,
+    recall,
+    roc_auc,
+    sensitivity,
+    specificity,
+)
+from .standard import (
+    MAE,
+    MRE,
+    MSE,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    DiceMetric,
+    IoU,
+    PixelAccuracy,
+    Sum,
+)
 
 __all__ = ["Metric", "get_metric", "metric_names", "register_metric", "MAE", "MRE", "MSE",
            "BinaryAccuracy", "CategoricalAccuracy", "DiceMetric", "IoU", "PixelAccuracy", "Sum",

@@ -36,8 +36,7 @@ class Metric:
 
 def register_metric(cls, *names):
     """Make ``cls`` available to :func:`get_metric` under ``names`` (the first is canonical)."""
-    _REGISTRY.register(*names)(cls)
-    return cls
+    return _REGISTRY.register(*names)(cls)
 
 
 def metric_names():
@@ -53,12 +52,8 @@ def get_metric(name):
     ValueError
         For an unknown name; the message lists the valid ones.
     """
-    if isinstance(name, Metric):
-        return name
-    if name not in _REGISTRY:
-        raise ValueError(f"unsupported metric: {name!r}; valid: {metric_names()}")
-    cls = _REGISTRY.get(name)
-    return None if cls is None else cls(name)
+    return _REGISTRY.create(name, name, passthrough=Metric,
+                            unknown="unsupported metric: {name!r}; valid: {valid}")
 
 
 register_metric(None, "none")

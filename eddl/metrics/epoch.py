@@ -123,8 +123,10 @@ class CohenKappa(_ConfusionBased):
 
 
 class AUC(_Cumulative):
-    """ROC AUC over the epoch: binary, or one-vs-rest macro for ``[N, C]`` outputs. It keeps
-    every score of the epoch and reads 0 until both classes have been seen."""
+    """ROC AUC over the epoch: binary, or one-vs-rest macro for ``[N, C]`` outputs.
+
+    It keeps every score of the epoch and reads 0 until both classes have been seen.
+    """
 
     def _reset_state(self):
         self._t, self._y = [], []

@@ -81,7 +81,7 @@ def _pair(y_true, y_pred, n_classes):
 
 
 def confusion_matrix(y_true, y_pred, n_classes=None):
-    """Counts ``C[i, j]`` of samples of true class ``i`` predicted as ``j``.
+    """Count the samples ``C[i, j]`` of true class ``i`` predicted as ``j``.
 
     Parameters
     ----------
@@ -138,8 +138,11 @@ RATIOS = {
 
 
 def ratio_from_confusion(cm, kind, average="binary", pos_label=1):
-    """A ratio metric (``kind`` in :data:`RATIOS`) from a confusion matrix; what
-    :func:`precision`, :func:`recall`, :func:`specificity` and :func:`f1_score` compute."""
+    """Compute a ratio metric (``kind`` in :data:`RATIOS`) from a confusion matrix.
+
+    This is what :func:`precision`, :func:`recall`, :func:`specificity` and :func:`f1_score`
+    compute.
+    """
     tp, fp, fn, tn, support = _counts(np.asarray(cm))
     num, den = RATIOS[kind](tp, fp, fn, tn)
     return _average(_div(num, den), num, den, support, average, pos_label)
@@ -182,15 +185,19 @@ sensitivity = recall
 
 
 def specificity(y_true, y_pred, average="binary", pos_label=1, n_classes=None):
-    """Specificity ``tn / (tn + fp)`` (the recall of the negatives, one-vs-rest per class);
-    parameters as :func:`precision`."""
+    """Specificity ``tn / (tn + fp)`` (the recall of the negatives, one-vs-rest per class).
+
+    Parameters as :func:`precision`.
+    """
     return _ratio_metric(y_true, y_pred, average, pos_label, n_classes, "specificity")
 
 
 def f1_score(y_true, y_pred, average="binary", pos_label=1, n_classes=None):
-    """F1 score ``2 tp / (2 tp + fn + fp)``; parameters as :func:`precision`. The ``"macro"``
-    average is the mean of the per-class scores (scikit-learn's definition), not the score of
-    the mean precision and recall."""
+    """F1 score ``2 tp / (2 tp + fn + fp)``.
+
+    Parameters as :func:`precision`. The ``"macro"`` average is the mean of the per-class
+    scores (scikit-learn's definition), not the score of the mean precision and recall.
+    """
     return _ratio_metric(y_true, y_pred, average, pos_label, n_classes, "f1")
 
 
@@ -370,10 +377,12 @@ def roc_auc(y_true, y_score, average="macro"):
 
 
 def average_precision(y_true, y_score, average="macro"):
-    """Area under the precision-recall curve as average precision ``sum_n (R_n - R_{n-1}) P_n``
-    over the distinct score thresholds (no interpolation; scikit-learn's
-    ``average_precision_score``). Inputs and averaging as :func:`roc_auc`; a class is undefined
-    when it has no positive sample."""
+    """Area under the precision-recall curve as average precision.
+
+    Average precision is ``sum_n (R_n - R_{n-1}) P_n`` over the distinct score thresholds (no
+    interpolation; scikit-learn's ``average_precision_score``). Inputs and averaging as
+    :func:`roc_auc`; a class is undefined when it has no positive sample.
+    """
     return _ranking(y_true, y_score, average, "average_precision", _ap_binary)
 
 
@@ -425,8 +434,10 @@ def dice_per_class(y_true, y_pred, n_classes=None):
 
 
 def iou_per_class(y_true, y_pred, n_classes=None):
-    """Intersection over union ``|T_c & P_c| / |T_c | P_c|`` of each class; as
-    :func:`dice_per_class` (NaN for a class absent from both maps)."""
+    """Intersection over union ``|T_c & P_c| / |T_c | P_c|`` of each class.
+
+    Inputs and result as :func:`dice_per_class` (NaN for a class absent from both maps).
+    """
     inter, nt, npred = _overlap(y_true, y_pred, n_classes)
     den = nt + npred - inter
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -13,8 +13,10 @@ def _flat(a):
 
 
 class CategoricalAccuracy(Metric):
-    """1 per sample whose arg-max over the last axis matches the target's (averaged over any
-    other non-batch positions)."""
+    """Categorical accuracy: 1 per sample whose arg-max over the last axis matches the target's.
+
+    Averaged over any other non-batch positions.
+    """
 
     def value(self, t, y):
         ok = y.argmax(axis=-1) == t.argmax(axis=-1)
@@ -78,9 +80,12 @@ class IoU(Metric):
 
 
 class PixelAccuracy(Metric):
-    """Per sample, the fraction of pixels whose class is right: the arg-max over the channel
-    axis (axis 1 of a batch-first ``[N, C, ...]`` output) for several channels, the output
-    thresholded at 0.5 for one channel (or for ``[N, H, W]`` maps)."""
+    """Per sample, the fraction of pixels whose class is right.
+
+    The class is the arg-max over the channel axis (axis 1 of a batch-first ``[N, C, ...]``
+    output) for several channels, the output thresholded at 0.5 for one channel (or for
+    ``[N, H, W]`` maps).
+    """
 
     def value(self, t, y):
         if y.ndim >= 3 and y.shape[1] > 1:

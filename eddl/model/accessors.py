@@ -290,6 +290,12 @@ def getDelta(l):
     return _live(l, "delta", "getDelta")
 
 
+def _live_list(l, attr, what):
+    # live Tensors over every array of the list ``l.<attr>`` (params, gradients, states)
+    l = _layer(l, what)
+    return [as_tensor(a, l.be) for a in getattr(l, attr)]
+
+
 def _index(l, p, what):
     _layer(l, what)
     if not l.params:
@@ -340,7 +346,7 @@ def getParams(l):
     -------
     list of Tensor
     """
-    return [as_tensor(p, l.be) for p in _layer(l, "getParams").params]
+    return _live_list(l, "params", "getParams")
 
 
 def getGradients(l):
@@ -354,7 +360,7 @@ def getGradients(l):
     -------
     list of Tensor
     """
-    return [as_tensor(g, l.be) for g in _layer(l, "getGradients").gradients]
+    return _live_list(l, "gradients", "getGradients")
 
 
 def _copy(src, dst, what):
@@ -442,7 +448,7 @@ def getStates(l):
     -------
     list of Tensor
     """
-    return [as_tensor(s, l.be) for s in _layer(l, "getStates").states]
+    return _live_list(l, "states", "getStates")
 
 
 def copyGradient(l1, l2, p):

@@ -1,5 +1,6 @@
-"""Callbacks of :func:`eddl.model.fit`: early stopping, checkpoints, CSV logs, learning-rate
-schedules.
+"""Callbacks of :func:`eddl.model.fit`.
+
+Early stopping, checkpoints, CSV logs, learning-rate schedules.
 
 The protocol is Keras's, small and explicit. ``fit`` calls :meth:`Callback.set_model` with the
 model, then ``on_train_begin(logs)``; per epoch ``on_epoch_begin(epoch, logs)``, per batch
@@ -187,13 +188,19 @@ class EarlyStopping(Callback):
 
     @property
     def best_epoch(self):
+        """The epoch with the best monitored value so far (None before any)."""
         return self.monitor.best_epoch
 
     def on_train_begin(self, logs=None):
+        """Forget the best value, the patience count and any kept weights of a previous run."""
         self.monitor.reset()
         self.wait, self.stopped_epoch, self._best_params = 0, None, None
 
     def on_epoch_end(self, epoch, logs=None):
+        """Count an epoch without improvement, or keep the weights of an improved one.
+
+        Sets ``model.stop_training`` once the patience is used up.
+        """
         if self.monitor.update(epoch, logs):
             self.wait = 0
             if self.restore_best:
@@ -205,6 +212,7 @@ class EarlyStopping(Callback):
             self.stopped_epoch = epoch
 
     def on_train_end(self, logs=None):
+        """Put back the weights of the best epoch when ``restore_best`` is set."""
         if self.restore_best and self._best_params is not None:
             self.model.set_parameters(self._best_params)
 
@@ -240,12 +248,15 @@ class ModelCheckpoint(Callback):
 
     @property
     def best_epoch(self):
+        """The epoch with the best monitored value so far (None before any)."""
         return self.monitor.best_epoch
 
     def on_train_begin(self, logs=None):
+        """Forget the best value of a previous run."""
         self.monitor.reset()
 
     def on_epoch_end(self, epoch, logs=None):
+        """Save the weights, unless ``save_best_only`` is set and the epoch is not the best."""
         improved = self.monitor.update(epoch, logs)
         if self.save_best_only and not improved:
             return
@@ -253,8 +264,9 @@ class ModelCheckpoint(Callback):
 
 
 class CSVLogger(Callback):
-    """Write the epoch logs as CSV, one row per epoch (the file is rewritten atomically each
-    epoch, so a reader never sees a partial row).
+    """Write the epoch logs as CSV, one row per epoch.
+
+    The file is rewritten atomically each epoch, so a reader never sees a partial row.
 
     Parameters
     ----------
@@ -268,6 +280,7 @@ class CSVLogger(Callback):
         self.filename, self.append, self.separator = os.fspath(filename), append, separator
 
     def on_train_begin(self, logs=None):
+        """Start the table, with the rows of the existing file when ``append`` is set."""
         self.rows, self.keys = [], []
         if self.append and os.path.isfile(self.filename):
             with open(self.filename, newline="", encoding="utf-8") as f:
@@ -276,6 +289,7 @@ class CSVLogger(Callback):
                 self.rows = list(reader)
 
     def on_epoch_end(self, epoch, logs=None):
+        """Add the epoch's row (new log keys become new columns) and rewrite the file."""
         row = dict(logs, epoch=epoch)
         self.keys += [k for k in (["epoch"] + list(row)) if k not in self.keys]
         self.rows.append(row)
@@ -286,8 +300,7 @@ class CSVLogger(Callback):
 
 
 class LearningRateScheduler(Callback):
-    """Drive the learning rate from a schedule of :mod:`eddl.optimizers.schedules` or a
-    function.
+    """Drive the learning rate from a schedule of :mod:`eddl.optimizers.schedules` or a function.
 
     Parameters
     ----------
@@ -307,10 +320,18 @@ class LearningRateScheduler(Callback):
         self._is_schedule = isinstance(schedule, Schedule)
 
     def on_train_begin(self, logs=None):
+        """Attach a schedule to the model's optimizer (its base rate is the rate now)."""
         if self._is_schedule:
             self.schedule.attach(self.model.optimizer)
 
     def on_epoch_begin(self, epoch, logs=None):
+        """Set the rate that a schedule function gives for ``epoch``.
+
+        Raises
+        ------
+        ValueError
+            When the function returns a negative or non-finite rate.
+        """
         if not self._is_schedule:
             opt = self.model.optimizer
             lr = float(self.schedule(epoch, opt.lr))
@@ -319,5 +340,6 @@ class LearningRateScheduler(Callback):
             opt.lr = lr
 
     def on_epoch_end(self, epoch, logs=None):
+        """Step a schedule with the monitored value of the epoch."""
         if self._is_schedule:
             self.schedule.on_epoch_end(epoch, Monitor._get(logs, self.monitor))

@@ -12,6 +12,7 @@ import struct
 import numpy as np
 
 from _deephealth.atomic import atomic_path
+
 from ..tensor import safeload
 from ..tensor._checks import TensorFormatError
 
@@ -57,7 +58,7 @@ def load_npz(net, fname):
         raise TensorFormatError(f"load: {fname!r} holds {len(keys)} parameters, the model has "
                                 f"{len(expected)} (a different architecture?)")
     values = []
-    for fkey, (key, l, name, p) in zip(keys, expected):
+    for fkey, (key, _, _, p) in zip(keys, expected):
         v = arrays[fkey]
         if v.shape != p.shape or v.dtype.kind != "f":
             raise TensorFormatError(f"load: parameter {key!r} of the model is {list(p.shape)} but "

@@ -243,7 +243,7 @@ def evaluate(net, xs, ys, bs=-1, verbose=1):
 
 
 def predict(net, xs, bs=-1):
-    """Outputs of ``net`` for inputs ``xs`` (inference mode), one host array per output.
+    """Compute the outputs of ``net`` for inputs ``xs`` (inference mode), one host array each.
 
     Parameters
     ----------

@@ -64,15 +64,9 @@ class TensorBase:
         if isinstance(other, TensorBase):
             self._same_device(other, op)
             return other._data
-        if type(other) is float or type(other) is int:
-            # Fast path for the common ``t * 2.0``; bool and NumPy scalars take the general one.
-            dt = np.result_type(self._data.dtype, other)
-            try:
-                return self._backend.scalar(other, dt)
-            except OverflowError:
-                raise ValueError(f"{op}: scalar {other!r} does not fit in a "
-                                 f"{self._data.dtype.name} tensor") from None
-        if is_scalar(other):
+        # ``type(...) is`` first: a fast path for the common ``t * 2.0`` (bool and NumPy
+        # scalars take the general is_scalar check)
+        if type(other) is float or type(other) is int or is_scalar(other):
             if isinstance(other, (complex, np.complexfloating)):
                 raise TypeError(f"{op}: complex operands are not supported")
             dt = np.result_type(self._data.dtype, other)

@@ -12,8 +12,9 @@ import os
 import numpy as np
 
 from _deephealth.atomic import atomic_path
-from ._base import TensorBase
+
 from . import safeload
+from ._base import TensorBase
 from ._checks import TensorFormatError, as_dtype, native
 
 __all__ = ["IOMixin", "read_bin", "write_bin"]

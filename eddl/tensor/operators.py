@@ -8,22 +8,17 @@ from ._checks import is_scalar
 __all__ = ["OperatorMixin"]
 
 
-def _binop(op, name, reverse=False):
+def _binop(op, name, reverse=False, inplace=False):
     def method(self, other):
         if not (isinstance(other, (TensorBase, np.ndarray)) or is_scalar(other)):
             return NotImplemented
-        return self._binary(op, other, name, reverse=reverse)
-    method.__name__ = f"__{'r' if reverse else ''}{name}__"
+        return self._binary(op, other, name, inplace=inplace, reverse=reverse)
+    method.__name__ = f"__{'r' if reverse else 'i' if inplace else ''}{name}__"
     return method
 
 
 def _ibinop(op, name):
-    def method(self, other):
-        if not (isinstance(other, (TensorBase, np.ndarray)) or is_scalar(other)):
-            return NotImplemented
-        return self._binary(op, other, name, inplace=True)
-    method.__name__ = f"__i{name}__"
-    return method
+    return _binop(op, name, inplace=True)
 
 
 class OperatorMixin(TensorBase):

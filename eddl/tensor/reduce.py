@@ -13,7 +13,7 @@ __all__ = ["ReduceMixin"]
 
 _NEEDS_ELEMENTS = frozenset({"max", "min", "argmax", "argmin", "mode"})
 
-# the sections every plain reduction shares, appended to its one-line summary below
+# the sections every plain reduction shares, appended to its one-line summary by _plain
 _SECTIONS = """
 Parameters
 ----------
@@ -34,6 +34,16 @@ def _merge_axes_last(x, axes):
     keep = [a for a in range(x.ndim) if a not in axes]
     moved = np.transpose(x, keep + list(axes))
     return moved.reshape(moved.shape[:len(keep)] + (-1,))
+
+
+def _plain(op, summary):
+    """Make the method ``op(axis=None, keepdims=False)`` of a plain backend reduction."""
+    def method(self, axis=None, keepdims=False):
+        return self._reduce(op, axis, keepdims)
+    method.__name__ = op
+    method.__qualname__ = f"ReduceMixin.{op}"
+    method.__doc__ = f"{summary}\n{_SECTIONS}"
+    return method
 
 
 class ReduceMixin(TensorBase):
@@ -62,37 +72,14 @@ class ReduceMixin(TensorBase):
             r = self._backend.reduce(op, self._data, axis=axes, keepdims=bool(keepdims))
         return self._finish(r, axis, keepdims)
 
-    def sum(self, axis=None, keepdims=False):
-        """Return the sum over ``axis``."""
-        return self._reduce("sum", axis, keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        """Return the mean over ``axis``."""
-        return self._reduce("mean", axis, keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        """Return the maximum over ``axis``."""
-        return self._reduce("max", axis, keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        """Return the minimum over ``axis``."""
-        return self._reduce("min", axis, keepdims)
-
-    def prod(self, axis=None, keepdims=False):
-        """Return the product over ``axis``."""
-        return self._reduce("prod", axis, keepdims)
-
-    def median(self, axis=None, keepdims=False):
-        """Return the median over ``axis``."""
-        return self._reduce("median", axis, keepdims)
-
-    def all(self, axis=None, keepdims=False):
-        """Return True when every element is non-zero, over ``axis``."""
-        return self._reduce("all", axis, keepdims)
-
-    def any(self, axis=None, keepdims=False):
-        """Return True when some element is non-zero, over ``axis``."""
-        return self._reduce("any", axis, keepdims)
+    sum = _plain("sum", "Return the sum over ``axis``.")
+    mean = _plain("mean", "Return the mean over ``axis``.")
+    max = _plain("max", "Return the maximum over ``axis``.")
+    min = _plain("min", "Return the minimum over ``axis``.")
+    prod = _plain("prod", "Return the product over ``axis``.")
+    median = _plain("median", "Return the median over ``axis``.")
+    all = _plain("all", "Return True when every element is non-zero, over ``axis``.")
+    any = _plain("any", "Return True when some element is non-zero, over ``axis``.")
 
     def sum_abs(self, axis=None, keepdims=False):
         """Sum of absolute values over ``axis`` (see :meth:`sum`)."""
@@ -237,10 +224,6 @@ class ReduceMixin(TensorBase):
         return self._finish(r, axis, keepdims)
 
 
-for _name in ("sum", "mean", "max", "min", "prod", "median", "all", "any"):
-    _f = getattr(ReduceMixin, _name)
-    _f.__doc__ = (_f.__doc__ or "") + "\n" + _SECTIONS  # None under ``python -OO``
-
 for _name in ("max", "min", "argmax", "argmin", "sum", "sum_abs", "prod", "mean", "median",
               "std", "var", "mode", "all", "any", "norm"):
     def _static(A, *args, _n=_name, **kwargs):
@@ -248,4 +231,4 @@ for _name in ("max", "min", "argmax", "argmin", "sum", "sum_abs", "prod", "mean"
     _static.__name__ = f"static_{_name}"
     _static.__doc__ = f"``A.{_name}(...)`` (PyEDDL static form)."
     setattr(ReduceMixin, f"static_{_name}", staticmethod(_static))
-del _name, _f, _static
+del _name, _static

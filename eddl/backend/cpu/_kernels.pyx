@@ -18,7 +18,8 @@ cdef extern from "dh_kernels.h" nogil:
     ctypedef void (*dh_unary_f32)(const float*, float*, dh_int, float, float) noexcept nogil
     ctypedef void (*dh_unary_f64)(const double*, double*, dh_int, double, double) noexcept nogil
     ctypedef void (*dh_binary_f32)(const float*, dh_int, const float*, dh_int, float*, dh_int) noexcept nogil
-    ctypedef void (*dh_binary_f64)(const double*, dh_int, const double*, dh_int, double*, dh_int) noexcept nogil
+    ctypedef void (*dh_binary_f64)(const double*, dh_int, const double*, dh_int,
+                                   double*, dh_int) noexcept nogil
     int DH_N_VM, DH_N_UNARY, DH_POW, DH_N_BINARY
     dh_unary_f32 dh_vm_unary_f32[16]
     dh_unary_f64 dh_vm_unary_f64[16]

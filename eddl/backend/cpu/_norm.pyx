@@ -78,7 +78,7 @@ def stats(real[:, :, ::1] x, real[::1] mean, real[::1] var, real[::1] invstd, do
     _check(x, mean.shape[0], "stats")
     _check(x, var.shape[0], "stats")
     _check(x, invstd.shape[0], "stats")
-    cdef Py_ssize_t A = x.shape[0], C = x.shape[1], L = x.shape[2], c, a, l
+    cdef Py_ssize_t A = x.shape[0], C = x.shape[1], L = x.shape[2], c, a
     cdef double s, m, d, cnt = <double>(A * L)
     if cnt == 0:
         raise ValueError("stats: empty reduction")

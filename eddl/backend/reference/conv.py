@@ -7,6 +7,8 @@ spatial axis; the padding after it is implied by the output size.
 
 import numpy as np
 
+from .core import store as _store
+
 __all__ = ["out_size", "conv_forward", "conv_backward_data", "conv_backward_weights",
            "bias_add", "bias_grad"]
 
@@ -55,12 +57,11 @@ def _inner(p, in_sp):
     return tuple(slice(pi, pi + n) for pi, n in zip(p, in_sp))
 
 
-def _store(out, value, accumulate):
-    if accumulate:
-        out += value.astype(out.dtype)
-    else:
-        out[...] = value
-    return out
+def _padded(x, sizes, p):
+    """``x`` zero-padded (float64) to the spatial ``sizes``, ``p`` values before each axis."""
+    xp = np.zeros(x.shape[:2] + sizes)
+    xp[(slice(None), slice(None)) + _inner(p, x.shape[2:])] = x
+    return xp
 
 
 def _group_slices(groups, per_in, per_out):
@@ -73,8 +74,7 @@ def conv_forward(x, w, out, stride, pad, dilation, groups=1, accumulate=False):
     groups, s, p, d = _geometry(x, w, out, stride, pad, dilation, groups)
     in_sp, out_sp, k = x.shape[2:], out.shape[2:], w.shape[2:]
     sizes, taps = _taps(k, s, p, d, in_sp, out_sp)
-    xp = np.zeros(x.shape[:2] + sizes)
-    xp[(slice(None), slice(None)) + _inner(p, in_sp)] = x
+    xp = _padded(x, sizes, p)
     acc = np.zeros(out.shape)
     w64 = w.astype(np.float64)
     for off, sl in taps:
@@ -103,8 +103,7 @@ def conv_backward_weights(x, dy, dw, stride, pad, dilation, groups=1, accumulate
     groups, s, p, d = _geometry(x, dw, dy, stride, pad, dilation, groups)
     in_sp, out_sp, k = x.shape[2:], dy.shape[2:], dw.shape[2:]
     sizes, taps = _taps(k, s, p, d, in_sp, out_sp)
-    xp = np.zeros(x.shape[:2] + sizes)
-    xp[(slice(None), slice(None)) + _inner(p, in_sp)] = x
+    xp = _padded(x, sizes, p)
     acc = np.zeros(dw.shape)
     dy64 = dy.astype(np.float64)
     for off, sl in taps:

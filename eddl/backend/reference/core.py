@@ -13,6 +13,18 @@ NUMPY_BINARY = {k: getattr(np, v) for k, v in contract.BINARY.items()}
 NUMPY_REDUCTIONS = {k: getattr(np, v) for k, v in contract.REDUCTIONS.items()}
 
 
+def store(out, value, accumulate):
+    """Write ``value`` into ``out``, or add it (cast to ``out``'s dtype first) when ``accumulate``.
+
+    The float64 results of the reference kernels reach their destination this one way.
+    """
+    if accumulate:
+        out += value.astype(out.dtype)
+    else:
+        out[...] = value
+    return out
+
+
 def empty(shape, dtype):
     """Uninitialised buffer of ``shape`` and ``dtype``."""
     return np.empty(shape, dtype=dtype)

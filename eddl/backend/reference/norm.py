@@ -5,6 +5,8 @@ Arrays are viewed as ``A x C x L`` with one statistic per ``C`` index; sums run 
 
 import numpy as np
 
+from .core import store
+
 __all__ = ["stats", "affine", "backward"]
 
 
@@ -64,8 +66,5 @@ def backward(xhat, dy, gamma, invstd, dx, sum_dy, sum_dy_xhat, accumulate=False)
         cnt = xhat.shape[0] * xhat.shape[2]
         k = (gamma.astype(np.float64) * invstd)[None, :, None]
         g = k * (d - (s1 / cnt)[None, :, None] - xh * (s2 / cnt)[None, :, None])
-        if accumulate:
-            dx += g.astype(dx.dtype)
-        else:
-            dx[...] = g
+        store(dx, g, accumulate)
     return dx

@@ -7,6 +7,8 @@ of each maximum (the first one in window order on ties).
 
 import numpy as np
 
+from .core import store as _store
+
 __all__ = ["max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_pool_backward"]
 
 
@@ -38,14 +40,6 @@ def _taps(in_sp, out_sp, k, s, p):
 
 def _planes(a):
     return a.reshape(a.shape[0] * a.shape[1], -1)
-
-
-def _store(out, value, accumulate):
-    if accumulate:
-        out += value.astype(out.dtype)
-    else:
-        out[...] = value
-    return out
 
 
 def max_pool_forward(x, out, indices, size, stride, pad):
