@@ -5,6 +5,7 @@ pipeline gets the library without the commands' dependencies and side effects.""
 import ast
 import pathlib
 import subprocess
+import tempfile
 import sys
 
 import pytest
@@ -80,8 +81,10 @@ def test_import_bridge_loads_no_application_module():
             "from bridge import volume, DLDataset, ImageToTensor\n"
             "print(sorted(m for m in sys.modules if m == 'bridge.app' "
             "or m.startswith('bridge.app.')))")
+    # run outside the checkout: `python -c` puts the working folder first on sys.path, where
+    # the sources (without their compiled modules) would shadow the installed package
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+                         check=True, cwd=tempfile.gettempdir()).stdout
     assert out.strip() == "[]"
 
 
