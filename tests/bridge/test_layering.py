@@ -5,8 +5,8 @@ pipeline gets the library without the commands' dependencies and side effects.""
 import ast
 import pathlib
 import subprocess
-import tempfile
 import sys
+import tempfile
 
 import pytest
 
