@@ -59,10 +59,15 @@ def _groups_for(data, groups, pool):
     return [groups[i] for i in pool]
 
 
-def _codes(values):
+def _codes(values, what):
     """Integer codes of hashable values, in order of first appearance (seed-independent)."""
     index = {}
-    return np.asarray([index.setdefault(v, len(index)) for v in values], dtype=np.int64), len(index)
+    try:
+        codes = [index.setdefault(v, len(index)) for v in values]
+    except TypeError:
+        raise TypeError(f"{what} must be one hashable value per sample (e.g. a class index or a "
+                        f"patient id), got {type(next(iter(values))).__name__}") from None
+    return np.asarray(codes, dtype=np.int64), len(index)
 
 
 def kfold_splits(dataset_or_labels, k, stratify=True, groups=None, seed=0):
@@ -113,11 +118,11 @@ def kfold_splits(dataset_or_labels, k, stratify=True, groups=None, seed=0):
     rng = np.random.default_rng(seed)
     y = None
     if stratify and labels is not None:
-        y, n_classes = _codes(labels)
+        y, _ = _codes(labels, "labels")
     if groups is None:
         fold = _deal(rng, y, n, k)
     else:
-        g, n_groups = _codes(_groups_for(dataset_or_labels, groups, pool))
+        g, n_groups = _codes(_groups_for(dataset_or_labels, groups, pool), "groups")
         if k > n_groups:
             raise ValueError(f"k={k} folds need at least {k} groups, there are {n_groups}")
         fold = _deal_groups(rng, y, g, n_groups, k)

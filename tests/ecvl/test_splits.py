@@ -175,6 +175,10 @@ def test_bad_arguments():
         kfold_splits(y, 3, groups=[0, 0, 1, 1, 1])
     with pytest.raises(ValueError, match="not a feature"):
         kfold_splits(_dataset(), 2, groups="site")
+    with pytest.raises(TypeError, match="labels must be one hashable value per sample"):
+        kfold_splits(np.eye(3)[[0, 1, 2, 0]], 2)
+    with pytest.raises(TypeError, match="groups must be one hashable value per sample"):
+        kfold_splits(y, 2, groups=[[0], [0], [1], [1], [1]])
     with pytest.raises(TypeError, match="dataset_or_labels"):
         kfold_splits("abc", 2)
     with pytest.raises(ValueError, match=r"fold must be in \[0, 4\)"):
