@@ -51,13 +51,22 @@ def _doc(text, params):
     return f"{text}\n\n    Parameters\n    ----------\n{params}{_RET}"
 
 
+def _list_name(layers, other, name):
+    """Read PyEDDL's list form ``Add([a, b], "name")``: a string second argument is the name."""
+    if isinstance(other, str) and not isinstance(layers, Layer) and not name:
+        return None, other
+    return other, name
+
+
 def Add(layers, other=None, name=""):
+    other, name = _list_name(layers, other, name)
     if other is None:
         return merge.Add(list(layers), name) if not isinstance(layers, Layer) else merge.Add([layers], name)
     return _binary("Add", layers, other, merge.Add, "add", "add", name)
 
 
 def Subtract(layers, other=None, name=""):
+    other, name = _list_name(layers, other, name)
     if other is None:
         return merge.Subtract(list(layers), name)
     return _binary("Subtract", layers, other, merge.Subtract, "sub", "rsub", name)
@@ -72,6 +81,7 @@ def Diff(l1, l2, name=""):
 
 
 def Mult(l1, l2=None, name=""):
+    l2, name = _list_name(l1, l2, name)
     if l2 is None:
         return merge.Mult(list(l1), name)
     return _binary("Mult", l1, l2, merge.Mult, "mul", "mul", name)

@@ -25,3 +25,24 @@ def test_merge_of_n_layers_matches_numpy(name, n):
     out = eddl.predict(net, xs)[0].numpy()
     ref = REFERENCES[name](np.array(xs, dtype=np.float64))
     np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("fn, ref", [(eddl.Add, np.add), (eddl.Subtract, np.subtract),
+                                     (eddl.Mult, np.multiply)])
+def test_list_form_takes_the_name_second_as_pyeddl_does(fn, ref):
+    a, b = eddl.Input([4]), eddl.Input([4])
+    out = fn([a, b], "merged")
+    assert out.name == "merged"
+    net = eddl.Model([a, b], [out])
+    eddl.build(net, eddl.sgd(), ["mse"], ["mse"], eddl.CS_CPU(), init_weights=False)
+    rng = np.random.default_rng(0)
+    xa, xb = rng.random((3, 4), np.float32), rng.random((3, 4), np.float32)
+    got = eddl.predict(net, [eddl.Tensor(xa), eddl.Tensor(xb)])[0].getdata()
+    np.testing.assert_allclose(got, ref(xa.astype(np.float64), xb), rtol=1e-6)
+
+
+def test_layer_and_constant_forms_keep_their_meaning():
+    a = eddl.Input([4])
+    assert eddl.Add(a, 2.0, "plus").name == "plus"
+    with pytest.raises(TypeError, match="at least one operand must be a layer"):
+        eddl.Add(1.0, 2.0)
