@@ -15,6 +15,7 @@ import numpy as np
 
 import eddl
 from _deephealth.atomic import atomic_path
+from _deephealth.messages import one_line
 from eddl.tensor import TensorFormatError
 from eddl.tensor.safeload import load_npz
 
@@ -76,7 +77,7 @@ def read_state(path):
         with open(path, "rb") as f:
             state = json.loads(f.read().decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:  # JSONDecodeError is a ValueError
-        raise ExperimentError(f"{path}: unreadable resume state ({_short(e)}); start the run "
+        raise ExperimentError(f"{path}: unreadable resume state ({one_line(e)}); start the run "
                               "again without --resume") from e
     problems = []
     if not isinstance(state, dict):
@@ -84,25 +85,21 @@ def read_state(path):
     else:
         epoch, history, best = state.get("epoch"), state.get("history"), state.get("best")
         if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-            problems.append(f"'epoch' must be a non-negative integer, got {_short(repr(epoch))}")
+            problems.append(f"'epoch' must be a non-negative integer, got {one_line(repr(epoch))}")
         if not isinstance(history, list) or not all(isinstance(r, dict) for r in history):
             problems.append("'history' must be a list of objects")
         if best is not None and not (isinstance(best, dict) and isinstance(best.get("epoch"), int)
                                      and isinstance(best.get("metric"), (int, float))):
             problems.append(f"'best' must be null or an object with 'epoch' and 'metric', got "
-                            f"{_short(repr(best))}")
+                            f"{one_line(repr(best))}")
         stem = state.get("checkpoint")
         if stem is not None and not (isinstance(stem, str) and _STEM.fullmatch(stem)):
             problems.append(f"'checkpoint' must name a file under checkpoints/, got "
-                            f"{_short(repr(stem))}")
+                            f"{one_line(repr(stem))}")
     if problems:
         raise ExperimentError(f"{path}: corrupt resume state: {'; '.join(problems)}")
     return state
 
-
-def _short(value, limit=200):
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def restore(net, out, state, verbose):
@@ -126,10 +123,10 @@ def restore(net, out, state, verbose):
     try:
         net.optimizer.set_state(saved)
     except (ValueError, TypeError, KeyError, IndexError) as e:
-        raise ExperimentError(f"{opt}: optimizer state does not fit the model ({_short(e)})") from e
+        raise ExperimentError(f"{opt}: optimizer state does not fit the model ({one_line(e)})") from e
     if state.get("rng") is not None and rng_state(net) is not None:
         try:
             net.rng.bit_generator.state = state["rng"]
         except (ValueError, TypeError, KeyError) as e:
             raise ExperimentError(f"{os.path.join(out, 'state.json')}: corrupt random-stream state "
-                                  f"({_short(e)})") from e
+                                  f"({one_line(e)})") from e

@@ -15,6 +15,8 @@ import zipfile
 
 import numpy as np
 
+from _deephealth.messages import one_line
+
 from ._checks import TensorFormatError
 
 __all__ = ["get_max_load_bytes", "set_max_load_bytes", "load_npy", "load_npz", "reading",
@@ -22,7 +24,6 @@ __all__ = ["get_max_load_bytes", "set_max_load_bytes", "load_npy", "load_npz", "
 
 # zip members are deflated at most: 258-byte matches in >= 2 bits give 1032:1
 _MAX_DEFLATE_RATIO = 1032
-_MAX_ECHO = 200
 _lock = threading.Lock()
 _max_bytes = [16 * 2 ** 30]
 
@@ -65,10 +66,6 @@ def set_max_load_bytes(nbytes):
     return old
 
 
-def _short(text):
-    text = " ".join(str(text).split())
-    return text if len(text) <= _MAX_ECHO else text[:_MAX_ECHO] + "..."
-
 
 class reading:
     """Context manager: any failure inside becomes a TensorFormatError naming ``filename``.
@@ -93,11 +90,11 @@ class reading:
         if isinstance(e, TensorFormatError):
             if self.filename in str(e):
                 return False
-            raise TensorFormatError(f"{self.filename}: {_short(e)}") from e
+            raise TensorFormatError(f"{self.filename}: {one_line(e)}") from e
         if isinstance(e, MemoryError):
             raise TensorFormatError(f"{self.filename}: {self.what}: not enough memory") from e
         raise TensorFormatError(f"{self.filename}: {self.what} ({type(e).__name__}: "
-                                f"{_short(e) or 'no detail'})") from e
+                                f"{one_line(e) or 'no detail'})") from e
 
 
 def check_load_size(filename, nbytes, available, what="array", kind=""):
@@ -152,13 +149,13 @@ def load_npz(filename):
             for info in zf.infolist():
                 name = info.filename
                 if not name.endswith(".npy"):
-                    raise TensorFormatError(f"{filename}: member {_short(repr(name))} is not an "
+                    raise TensorFormatError(f"{filename}: member {one_line(repr(name))} is not an "
                                             ".npy array")
                 if info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + 1024:
-                    raise TensorFormatError(f"{filename}: member {_short(repr(name))} claims "
+                    raise TensorFormatError(f"{filename}: member {one_line(repr(name))} claims "
                                             f"{info.file_size} bytes from {info.compress_size}")
                 with zf.open(info) as m:
-                    _check_npy_header(m, filename, info.file_size, f"member {_short(repr(name))}",
+                    _check_npy_header(m, filename, info.file_size, f"member {one_line(repr(name))}",
                                       ".npz")
                 with zf.open(info) as m:
                     out[name[:-4]] = np.lib.format.read_array(m, allow_pickle=False)
