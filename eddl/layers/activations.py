@@ -166,6 +166,16 @@ def _softmax_b(xp, x, y, dy, out, p, be):
     be.nn.softmax_backward(y, dy, out, axis=p["axis"])
 
 
+def _log_softmax_f(xp, x, out, p, be):
+    ax = p["axis"]
+    shifted = x - x.max(axis=ax, keepdims=True)
+    xp.subtract(shifted, xp.log(xp.exp(shifted).sum(axis=ax, keepdims=True)), out=out)
+
+
+def _log_softmax_b(xp, x, y, dy, out, p, be):
+    xp.subtract(dy, xp.exp(y) * dy.sum(axis=p["axis"], keepdims=True), out=out)
+
+
 #: name -> (forward, backward, default params)
 ACTIVATIONS = {
     "relu": (_relu_f, _relu_b, {}),
@@ -183,6 +193,7 @@ ACTIVATIONS = {
     "gelu": (_gelu_f, _gelu_b, {}),
     "swish": (_swish_f, _swish_b, {}),
     "softmax": (_softmax_f, _softmax_b, {"axis": -1}),
+    "log_softmax": (_log_softmax_f, _log_softmax_b, {"axis": -1}),
 }
 _ALIASES = {"swish": ("silu",), "softmax": ("softmax_deprecated",), "exp": ("exponential",)}
 #: activation names (aliases included) -> canonical name
@@ -217,7 +228,7 @@ class Activation(Layer):
         self.p = dict(defaults)
         params = list(params or [])
         if params:
-            k = "axis" if key == "softmax" else "alpha"
+            k = "axis" if "axis" in self.p else "alpha"
             if k not in self.p:
                 raise ValueError(f"Activation {activation!r} takes no parameters, got {params}")
             self.p[k] = int(params[0]) if k == "axis" else float(params[0])

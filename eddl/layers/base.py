@@ -149,7 +149,7 @@ class Layer:
         if self.be is be and self.dtype == dtype and self.params:
             return
         # weights set before a (re)build, e.g. loaded or imported, survive it
-        old = [self.be.to_host(p) for p in self.params] if self.params else None
+        old = self._host(self.params) if self.params else None
         self.be, self.dtype = be, dtype
         specs = self.param_specs()
         self.param_names = [s[0] for s in specs]
@@ -161,6 +161,26 @@ class Layer:
                     p[...] = be.from_host(o)
         self._capacity = 0
         self._buffers = {}
+
+    def _host(self, arrays):
+        # weights given before the first build (imported) are host arrays already
+        return [a if self.be is None else self.be.to_host(a) for a in arrays]
+
+    def preset_weights(self, params, states=()):
+        """Give this layer weights before it is built (host arrays, in :meth:`param_specs` order).
+
+        ``Model.build(init_weights=False)`` keeps them; an importer uses this. ``states`` are
+        the values of :attr:`state_names` (e.g. running statistics).
+        """
+        specs = self.param_specs()
+        if len(params) != len(specs):
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: {len(params)} weights "
+                             f"given, it has {len(specs)}")
+        self.param_names = [s[0] for s in specs]
+        self.params = list(params)
+        self.gradients = []
+        self.states = list(states)
+        self.be = None
 
     def default_initializer(self, index):
         return self.param_specs()[index][2]

@@ -1,7 +1,8 @@
 """Merge layers: Add, Subtract, Mult, Div, Average, Maximum, Minimum, Concat.
 
-Element-wise merges take two or more parents of the same shape (a layer can also be combined
-with a constant through the operator layers in :mod:`eddl.layers.operators`).
+Element-wise merges take two or more parents of the same shape, or of the same rank with
+sizes that broadcast as in NumPy (size-1 axes stretch; their gradient is summed back). A layer
+can also be combined with a constant through the operator layers in :mod:`eddl.layers.operators`.
 """
 
 from .base import Layer
@@ -22,9 +23,31 @@ class _Merge(Layer):
         super().__init__(layers, name)
 
     def compute_shape(self, *shapes):
-        if len(set(shapes)) != 1:
-            raise self.shape_error("inputs must all have the same shape")
-        return shapes[0]
+        if len(set(shapes)) == 1:
+            return shapes[0]
+        # NumPy/ONNX broadcasting of samples of the same rank (size-1 axes stretch)
+        if len({len(s) for s in shapes}) != 1:
+            raise self.shape_error("inputs must have the same shape, or the same rank and "
+                                   "broadcastable sizes")
+        out = []
+        for sizes in zip(*shapes):
+            big = {d for d in sizes if d != 1}
+            if len(big) > 1:
+                raise self.shape_error("inputs must have the same shape, or the same rank and "
+                                       "broadcastable sizes")
+            out.append(big.pop() if big else 1)
+        return tuple(out)
+
+    def put_delta(self, i, fn):
+        p = self.parents[i]
+        if p.shape == self.shape or not p.needs_delta:
+            return super().put_delta(i, fn)
+        # a broadcast input: its gradient is the full-size one summed over the stretched axes
+        full = self.buffer(("broadcast", i), self.delta.shape)
+        fn(full)
+        axes = tuple(k + 1 for k, (a, b) in enumerate(zip(p.shape, self.shape)) if a != b)
+        red = full.sum(axis=axes, keepdims=True)
+        super().put_delta(i, lambda out: out.__setitem__(Ellipsis, red))
 
     def _fold(self, f):
         # output = f(...f(f(x0, x1), x2)..., xn), in place after the first pair
