@@ -8,6 +8,8 @@ The forward pass is one broadcasting copy and the backward pass one sum over the
 axes, both written into the layers' own buffers.
 """
 
+import numbers
+
 from .._broadcast import aligned_shape
 from .base import Layer
 from .registry import register_layer
@@ -23,22 +25,24 @@ def normalize_axis(layer, axis, nd, arg="axis"):
     ValueError
         Naming ``layer``, the argument and the valid range.
     """
-    if isinstance(axis, bool) or not isinstance(axis, int) or not -nd <= axis < nd:
+    if (isinstance(axis, bool) or not isinstance(axis, numbers.Integral)
+            or not -nd <= axis < nd):
         raise layer.shape_error(f"{arg}={axis!r} is out of range; valid: an int in "
                                 f"[{-nd}, {nd - 1}] for a {nd}-D sample (batch excluded)")
-    return axis % nd
+    return int(axis) % nd
 
 
 def int_list(layer_cls, value, arg):
     """``value`` (an int or a sequence of ints) as a list of ints; TypeError otherwise."""
-    seq = [value] if isinstance(value, int) else value
+    seq = [value] if isinstance(value, numbers.Integral) else value
     try:
         out = list(seq)
     except TypeError:
         out = None
-    if out is None or any(isinstance(v, bool) or not isinstance(v, int) for v in out):
+    if out is None or any(isinstance(v, bool) or not isinstance(v, numbers.Integral)
+                          for v in out):
         raise TypeError(f"{layer_cls}: {arg} must be an int or a list of ints, got {value!r}")
-    return out
+    return [int(v) for v in out]
 
 
 class _Broadcasting(Layer):
@@ -246,7 +250,8 @@ class Broadcast(_Broadcasting):
 class Expand(_Broadcasting):
     """Broadcast the samples to a larger shape.
 
-    With an int ``size`` (EDDL's form) every axis of length 1 becomes ``size`` long. With a
+    With an int ``size`` (EDDL's form) every axis of length 1 becomes ``size`` long (there
+    must be one). With a
     list (ONNX ``Expand``, per-sample dims) the output is the NumPy broadcast of the sample
     shape and ``size`` (each axis: equal, or 1 on either side); ``-1`` keeps the input's
     length as in ``torch.Tensor.expand``.
@@ -273,11 +278,10 @@ class Expand(_Broadcasting):
     prefix = "expand"
 
     def __init__(self, parent, size, name=""):
-        if not isinstance(size, int):
-            size = int_list("Expand", size, "size")
-        elif isinstance(size, bool):
+        if isinstance(size, bool):
             raise TypeError(f"Expand: size must be an int or a list of ints, got {size!r}")
-        self.size = size
+        self.size = int(size) if isinstance(size, numbers.Integral) else int_list(
+            "Expand", size, "size")
         super().__init__([parent], name)
 
     def compute_shape(self, s):
@@ -285,6 +289,9 @@ class Expand(_Broadcasting):
         if isinstance(size, int):
             if size < 1:
                 raise self.shape_error(f"size={size!r} is invalid; valid: an int >= 1")
+            if 1 not in s:
+                raise self.shape_error(f"size={size!r}: the sample has no axis of length 1 to "
+                                       f"expand; valid: an input with a length-1 axis")
             out = tuple(size if d == 1 else d for d in s)
             self.set_views(s, out)
             return out

@@ -294,3 +294,25 @@ def test_tensor_scale_rejects_bad_arguments():
         t.scale([2, 2], coordinate_transformation_mode="tf_crop_and_resize")
     with pytest.raises(ValueError, match=r"at least 2 axes"):
         Tensor.zeros([4]).scale([2, 2])
+
+
+def test_a_model_without_outputs_holds_layers_fed_by_a_source():
+    x = eddl.Input([3])
+    noise = eddl.UniformGenerator(0.0, 1.0, [3])
+    mixed = eddl.Add([x, noise])
+    net = eddl.Model([x], [])
+    assert noise in net.layers and mixed in net.layers
+    assert net.layers.index(noise) < net.layers.index(mixed)
+
+
+def test_numpy_integers_are_accepted_and_configs_hold_plain_ints():
+    layer = eddl.Repeat(eddl.Input([2, 3]), np.int64(2), np.int32(1))
+    assert layer.shape == (2, 6)
+    assert eddl.Expand(eddl.Input([3, 1]), np.int64(4)).shape == (3, 4)
+    assert eddl.Tile(eddl.Input([2]), np.array([3])).get_config()["repeats"] == [3]
+
+
+def test_expand_needs_an_axis_of_length_one():
+    with pytest.raises(ValueError, match=r"Expand layer .*size=4: the sample has no axis of "
+                                         r"length 1"):
+        eddl.Expand(eddl.Input([2, 3]), 4)
