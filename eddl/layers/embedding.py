@@ -67,7 +67,7 @@ class Embedding(Layer):
         return [("E", (self.vocsize, self.output_dim), "glorot_uniform")]
 
     def _ids(self):
-        """The batch's ids as int64 (validated), in a buffer reused across batches."""
+        """Return the batch's ids as int64 (validated), in a buffer reused across batches."""
         xp = self.be.xp
         x = self.parents[0].output
         lo, hi = float(xp.min(x)), float(xp.max(x))

@@ -23,7 +23,7 @@ _TRANSFORMS = ("half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"
 
 
 def _mode_name(value, valid, arg):
-    """A PyEDDL enum member (``WrappingMode.Constant``) or string as its snake-case name."""
+    """Return a PyEDDL enum member (``WrappingMode.Constant``) or string as a snake-case name."""
     name = getattr(value, "name", value)
     if isinstance(name, str):
         name = "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
