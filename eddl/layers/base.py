@@ -72,6 +72,8 @@ class Layer:
     prefix = "layer"
     #: True for layers whose output must be copied from user data (Input)
     is_input = False
+    #: True for layers without parents that compute their own output (generators, constants)
+    is_source = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -210,11 +212,15 @@ class Layer:
         :meth:`resize` calls it when the buffers grow; the base class keeps no extra buffers.
         """
 
-    def buffer(self, key, shape):
-        """Return a scratch buffer of ``shape`` reused across batches (keyed per layer)."""
+    def buffer(self, key, shape, dtype=None):
+        """Return a scratch buffer of ``shape`` reused across batches (keyed per layer).
+
+        ``dtype`` defaults to the layer's dtype (masks and indices use ``bool`` or ``int64``).
+        """
+        dtype = self.dtype if dtype is None else dtype
         buf = self._buffers.get(key)
-        if buf is None or buf.shape != tuple(shape):
-            buf = self.be.empty(tuple(shape), self.dtype)
+        if buf is None or buf.shape != tuple(shape) or buf.dtype != dtype:
+            buf = self.be.empty(tuple(shape), dtype)
             self._buffers[key] = buf
         return buf
 
@@ -271,8 +277,8 @@ class Layer:
     # --- configuration --------------------------------------------------------------------
     @classmethod
     def _parents_parameter(cls):
-        """Name of the constructor parameter that receives the parents (None for inputs)."""
-        if cls.is_input:
+        """Name of the constructor parameter that receives the parents (None for sources)."""
+        if cls.is_input or cls.is_source:
             return None
         params = list(inspect.signature(cls.__init__).parameters)
         return params[1] if len(params) > 1 else None
