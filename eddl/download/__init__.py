@@ -21,7 +21,7 @@ from .datasets import (
     load_dataset,
 )
 from .errors import ChecksumError, DownloadError
-from .fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, fetch
+from .fetcher import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, fetch
 from .local import exist
 from .models import download_hlsinf, download_model, fetch_model
 

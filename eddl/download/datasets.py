@@ -8,7 +8,7 @@ well-formed ``.bin`` file before it is kept (a web page instead of the data is r
 from ..tensor import Tensor
 from ..tensor.io import read_bin_header
 from . import sources
-from .fetch import fetch
+from .fetcher import fetch
 from .local import place_in_cwd
 
 __all__ = ["fetch_dataset", "load_dataset", "download_mnist", "download_cifar10",

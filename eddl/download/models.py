@@ -5,7 +5,7 @@ Only the files: turning an ONNX file into a network is the ONNX importer's job
 """
 
 from . import sources
-from .fetch import fetch
+from .fetcher import fetch
 from .local import place_in_cwd
 
 __all__ = ["fetch_model", "download_model", "download_hlsinf"]

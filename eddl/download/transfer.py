@@ -82,8 +82,8 @@ def _open(url, offset, timeout):
     except urllib.error.URLError as e:
         reason = e.reason
         if isinstance(reason, TimeoutError):
-            raise TransferError(f"no connection within {timeout:g} s (offline?)") from e
-        raise TransferError(f"no connection ({reason}); offline?") from e
+            raise TransferError(f"no connection within {timeout:g} s") from e
+        raise TransferError(f"no connection ({reason})") from e
     except TimeoutError as e:
         raise TransferError(f"no answer within {timeout:g} s", retriable=True) from e
     except (http.client.HTTPException, OSError) as e:

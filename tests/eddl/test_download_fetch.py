@@ -309,3 +309,16 @@ def test_no_warning_on_a_good_cache(cache):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             fetch(srv.url("/f.bin"), cache_dir=cache, **Q)
+
+
+def test_docstring_examples_run(cache):
+    import doctest
+    import importlib
+
+    runner = doctest.DocTestRunner()
+    for name in ("cache", "datasets", "fetcher", "local", "models", "sources"):
+        module = importlib.import_module(f"eddl.download.{name}")
+        for test in doctest.DocTestFinder().find(module, module.__name__):
+            runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted >= 8 and result.failed == 0
