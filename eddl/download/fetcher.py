@@ -105,19 +105,20 @@ def fetch(url, name=None, *, sha256=None, cache_dir=None, progress=True, timeout
         _transfer(url, part, target, cwd_name, timeout, max_bytes, retries, progress, name)
         digest = file_sha256(part)
         if sha256 is not None and digest != sha256:
-            os.remove(part)
+            transfer.discard(part)
             raise ChecksumError(url, target, f"its SHA-256 is {digest}, expected {sha256}; the "
                                 "download was discarded", cwd_name=cwd_name)
         if validate is not None:
             try:
                 validate(part)
             except Exception as e:
-                os.remove(part)
+                transfer.discard(part)
                 raise DownloadError(url, target, f"the server sent something else than the file "
                                     f"({one_line(e)})", cwd_name=cwd_name) from e
         # the record first: a crash before the rename leaves a record and no file, harmless
         write_record(target, url, digest, os.path.getsize(part))
         os.replace(part, target)
+        transfer.discard(part)
     return target
 
 

@@ -3,6 +3,11 @@
 Only this module talks to the network. It knows nothing of caches or checksums: it appends
 the bytes of ``url`` to ``part`` and says, with a :class:`TransferError`, why it stopped
 early and whether trying again (which resumes) may help.
+
+A resumed part must belong to the same version of the file: the server's validator (a strong
+``ETag``, else ``Last-Modified``) is kept in ``<part>.validator`` when a transfer starts and
+sent back as ``If-Range`` when it resumes, so a file changed meanwhile comes back whole
+(status 200) instead of being spliced onto the old bytes.
 """
 
 import http.client
@@ -11,10 +16,11 @@ import re
 import urllib.error
 import urllib.request
 
-__all__ = ["TransferError", "download"]
+__all__ = ["TransferError", "download", "discard"]
 
 _CHUNK = 1 << 16
 _USER_AGENT = "deephealth-toolkit (eddl.download)"
+_VALIDATOR = ".validator"
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)\s*\Z")
 
 
@@ -50,15 +56,17 @@ def download(url, part, *, timeout, max_bytes, progress, label):
     """
     offset = os.path.getsize(part) if os.path.exists(part) else 0
     try:
-        resp = _open(url, offset, timeout)
+        resp = _open(url, offset, _read_validator(part) if offset else None, timeout)
     except _RangeNotSatisfiable:
         # the part is as long as the file, or longer (the file changed): start over
-        os.remove(part)
-        offset, resp = 0, _open(url, 0, timeout)
+        discard(part)
+        offset, resp = 0, _open(url, 0, None, timeout)
     with resp:
         offset, total, length = _plan(resp, offset, part)
+        if offset == 0:
+            _write_validator(part, resp.headers)
         if max_bytes is not None and total is not None and total > max_bytes:
-            _remove(part)
+            discard(part)
             raise TransferError(f"the file is {total} bytes, more than the limit of {max_bytes} "
                                 "bytes (max_bytes=)")
         _stream(resp, part, offset, total, length, max_bytes, progress, label)
@@ -68,10 +76,37 @@ class _RangeNotSatisfiable(Exception):
     pass
 
 
-def _open(url, offset, timeout):
+def discard(part):
+    """Remove the partial file ``part`` and its validator, if there."""
+    for path in (part, part + _VALIDATOR):
+        _remove(path)
+
+
+def _read_validator(part):
+    try:
+        with open(part + _VALIDATOR, encoding="utf-8") as f:
+            value = f.read(1024).strip()
+    except (OSError, ValueError):
+        return None
+    return value if value and value.isprintable() else None
+
+
+def _write_validator(part, headers):
+    etag = headers.get("ETag")
+    value = etag if etag and not etag.startswith("W/") else headers.get("Last-Modified")
+    if value:
+        with open(part + _VALIDATOR, "w", encoding="utf-8") as f:
+            f.write(value)
+    else:
+        _remove(part + _VALIDATOR)
+
+
+def _open(url, offset, validator, timeout):
     headers = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
     if offset:
         headers["Range"] = f"bytes={offset}-"
+        if validator:
+            headers["If-Range"] = validator
     try:
         return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
     except urllib.error.HTTPError as e:
@@ -97,7 +132,7 @@ def _plan(resp, offset, part):
     if offset and resp.status == 206:
         m = _CONTENT_RANGE.match(resp.headers.get("Content-Range") or "")
         if not m or int(m.group(1)) != offset:
-            _remove(part)
+            discard(part)
             raise TransferError("the server answered the resume request with the wrong range "
                                 f"({resp.headers.get('Content-Range')!r}); starting over",
                                 retriable=True)
@@ -126,7 +161,7 @@ def _stream(resp, part, offset, total, length, max_bytes, progress, label):
             f.write(chunk)
             bar.update(len(chunk))
     if too_large:
-        _remove(part)
+        discard(part)
         raise TransferError(f"the file is more than the limit of {max_bytes} bytes (max_bytes=)")
     if length is not None and got < length:
         raise TransferError(_interrupted(offset + got, total, part, None), retriable=True)

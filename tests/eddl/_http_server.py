@@ -6,6 +6,7 @@ ignore ``Range``, cut the connection after some bytes, omit ``Content-Length``, 
 before answering.
 """
 
+import hashlib
 import http.server
 import re
 import socket
@@ -23,6 +24,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         srv = self.server.owner
         with srv.lock:
             srv.requests.append((self.path, self.headers.get("Range")))
+            srv.if_ranges.append(self.headers.get("If-Range"))
             cut = srv.cut_after if srv.cuts_left != 0 else None
             if cut is not None and srv.cuts_left > 0:
                 srv.cuts_left -= 1
@@ -33,8 +35,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(404, "Not Found")
             return
         start = 0
+        etag = f'"{hashlib.sha256(data).hexdigest()[:16]}"' if srv.etag else None
         m = _RANGE.match(self.headers.get("Range") or "")
-        if m and srv.ranges:
+        if_range = self.headers.get("If-Range")
+        if m and srv.ranges and (if_range is None or if_range == etag):
             start = int(m.group(1))
             if start >= len(data):
                 self.send_response(416)
@@ -47,6 +51,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.send_response(200)
         body = data[start:]
+        if etag:
+            self.send_header("ETag", etag)
         if srv.send_length:
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -75,13 +81,18 @@ class FileServer:
         Send ``Content-Length``; False ends the body by closing the connection.
     delay : float
         Seconds to wait before answering.
+    etag : bool
+        Send a strong ``ETag`` (from the content) and honour ``If-Range`` with it.
     """
 
-    def __init__(self, files, *, ranges=True, cut_after=None, cuts=-1, send_length=True, delay=0.0):
+    def __init__(self, files, *, ranges=True, cut_after=None, cuts=-1, send_length=True, delay=0.0,
+                 etag=False):
         self.files = dict(files)
+        self.etag = etag
         self.ranges, self.cut_after, self.cuts_left = ranges, cut_after, cuts
         self.send_length, self.delay = send_length, delay
         self.requests = []
+        self.if_ranges = []
         self.lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self

@@ -322,3 +322,27 @@ def test_docstring_examples_run(cache):
             runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.attempted >= 8 and result.failed == 0
+
+
+def test_resume_sends_if_range_and_a_changed_file_comes_back_whole(cache):
+    new = DATA[::-1]
+    with FileServer({"/f.bin": DATA}, etag=True, cut_after=50_000) as srv:
+        with pytest.raises(DownloadError, match="interrupted"):
+            fetch(srv.url("/f.bin"), cache_dir=cache, retries=0, **Q)
+    validator = (cache / "f.bin.part.validator").read_text()
+    assert validator.startswith('"')
+    # the same version: resumed with If-Range
+    with FileServer({"/f.bin": DATA}, etag=True) as srv:
+        fetch(srv.url("/f.bin"), "same.bin", cache_dir=cache, **Q)   # fills another name
+    (cache / "g.bin.part").write_bytes(DATA[:50_000])
+    (cache / "g.bin.part.validator").write_text(validator)
+    with FileServer({"/g.bin": DATA}, etag=True) as srv:
+        path = fetch(srv.url("/g.bin"), cache_dir=cache, **Q)
+        assert srv.requests == [("/g.bin", "bytes=50000-")] and srv.if_ranges == [validator]
+    assert open(path, "rb").read() == DATA
+    # the file changed on the server: it answers 200 and the old bytes are not kept
+    with FileServer({"/f.bin": new}, etag=True) as srv:
+        path = fetch(srv.url("/f.bin"), cache_dir=cache, **Q)
+        assert srv.if_ranges == [validator]
+    assert open(path, "rb").read() == new
+    assert sorted(p for p in os.listdir(cache) if "part" in p) == []
