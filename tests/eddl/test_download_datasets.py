@@ -228,3 +228,28 @@ def test_import_touches_no_network(tmp_path):
                          cwd=tmp_path, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_copied_into_cwd_when_links_are_impossible(env, monkeypatch, rng):
+    arrays = _dataset_files("flickr", rng)
+
+    def no_link(src, dst):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_link)
+    with FileServer(_served("flickr", arrays)) as srv:
+        eddl.download_flickr(base_url=srv.url(), **Q)
+    for file, arr in arrays.items():
+        assert os.stat(file).st_ino != os.stat(env / "cache" / file).st_ino
+        np.testing.assert_array_equal(Tensor.load(file).numpy(), arr)
+    assert sorted(os.listdir(".")) == sorted(arrays)      # no temporary left behind
+
+
+def test_cache_in_the_current_folder(env, rng):
+    arrays = _dataset_files("drive", rng)
+    with FileServer(_served("drive", arrays)) as srv:
+        eddl.download_drive(cache_dir=".", base_url=srv.url(), **Q)
+    assert sorted(os.listdir(".")) == sorted(
+        [*arrays, *(f + ".sha256.json" for f in arrays), *(f + ".lock" for f in arrays)])
+    for file, arr in arrays.items():
+        np.testing.assert_array_equal(Tensor.load(file).numpy(), arr)
