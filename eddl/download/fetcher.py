@@ -113,7 +113,7 @@ def fetch(url, name=None, *, sha256=None, cache_dir=None, progress=True, timeout
                 validate(part)
             except Exception as e:
                 transfer.discard(part)
-                raise DownloadError(url, target, f"the server sent something else than the file "
+                raise DownloadError(url, target, f"the server sent something other than the file "
                                     f"({one_line(e)})", cwd_name=cwd_name) from e
         # the record first: a crash before the rename leaves a record and no file, harmless
         write_record(target, url, digest, os.path.getsize(part))

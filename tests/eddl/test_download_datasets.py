@@ -151,7 +151,7 @@ def test_a_web_page_instead_of_a_tensor_is_refused(env, monkeypatch, rng):
     files[first] = b"<!DOCTYPE html><html><body>Sign in to Dropbox</body></html>\n"
     with FileServer(files) as srv:
         monkeypatch.setattr(sources, "BASE_URL", srv.url())
-        with pytest.raises(DownloadError, match="something else than the file.*invalid .bin header"):
+        with pytest.raises(DownloadError, match="something other than the file.*invalid .bin header"):
             eddl.download_drive(**Q)
     assert not os.path.exists("drive_trX.bin") and not (env / "cache" / "drive_trX.bin").exists()
 

@@ -215,7 +215,7 @@ def test_final_name_appears_only_after_checks(cache):
         raise ValueError("not what was asked for")
 
     with FileServer({"/f.bin": DATA}) as srv:
-        with pytest.raises(DownloadError, match="something else than the file .not what was asked for"):
+        with pytest.raises(DownloadError, match="something other than the file .not what was asked for"):
             fetch(srv.url("/f.bin"), cache_dir=cache, validate=validate, **Q)
         assert seen == [(False, True)]
         assert sorted(os.listdir(cache)) == ["f.bin.lock"]
