@@ -282,8 +282,33 @@ TorchScript file's has `training_mode=1` (batch statistics, three outputs). Smal
 weights and have a `.npz` with `input` and the `output` PyTorch computed for the semantics of the
 file. Stripped files (`stripped` below) have no data for float weights of rank >= 2 with more than
 {threshold} elements (listed in the `{key}` metadata entry); `load_fixture` refills them.
-The torchvision-sized models take {size}x{size} inputs: VGG16's adaptive 7x7 pooling is exported
-as plain pooling only when its input is a multiple of 7, and the TorchScript exporter refuses the rest.
+The torchvision-sized models take {size}x{size} inputs: VGG16's adaptive 7x7 pooling becomes a plain
+AveragePool only when its input is a multiple of 7 (smaller inputs: the TorchScript exporter refuses,
+the dynamo one writes a GatherND/ReduceMean/Where sub-graph). Node stack traces (`pkg.torch.onnx.stack_trace`,
+with the generating machine's paths) are dropped; other node metadata is as exported.
+
+What the exporters write (PyTorch 2.13, onnxscript 0.7):
+
+- BatchNorm, eval mode: folded into the Conv by both. dynamo keeps the state_dict names on the
+  *folded* values (`conv1.weight` is not PyTorch's `conv1.weight`) and adds `conv1.weight_bias`;
+  TorchScript renames them `onnx::Conv_N`. The folding is onnxscript's rewrite rule, run by
+  `optimize=True` whatever the model's mode.
+- BatchNorm, training mode: dynamo (`model.train()`, `optimize=False`) writes an inference
+  BatchNormalization; TorchScript (`training=TrainingMode.TRAINING`, `do_constant_folding=False`)
+  writes `training_mode=1`, and its tracing pass updates the running statistics, which the
+  generator puts back. Both keep every parameter and buffer under its state_dict key (except
+  `num_batches_tracked`): `resnet18_*_train` are the files to load pretrained weights by name.
+- Unoptimised dynamo graphs give a bias-free Conv a zero bias computed at run time
+  (Shape, Expand, CastLike, Expand) and flatten through Shape/Squeeze/Concat/Reshape.
+- Flatten: dynamo `Reshape(allowzero=1)` to `[-1, C]`; TorchScript `Flatten`. Global average
+  pooling: dynamo `ReduceMean(axes=[-1, -2], keepdims=1)`; TorchScript `GlobalAveragePool`.
+- Linear on a 3-D input: `MatMul` with a transposed weight under a new name (`val_N`,
+  `onnx::MatMul_N`) then `Add`; on 2-D input `Gemm(transB=1)` with the state_dict names.
+- GELU: dynamo `Gelu(approximate="none")` (opset 20); TorchScript Div/Erf/Add/Mul/Mul.
+  LayerNorm: `LayerNormalization` in both (dynamo adds `stash_type=1`). Embedding: `Gather` on
+  the table `embed.weight`. Upsample: `Resize` with constant `scales`, `linear`/`half_pixel` for
+  bilinear and `nearest`/`asymmetric`/`floor` for nearest. ReduceMean axes: an input (dynamo,
+  opset 18+), an attribute (TorchScript, opset 17).
 
 | file | exporter | opset | mode | input | stripped | KiB | op types |
 |---|---|---|---|---|---|---|---|

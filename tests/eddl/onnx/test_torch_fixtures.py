@@ -141,6 +141,15 @@ def test_dynamo_train_batchnorm_uses_running_statistics():
     _close(_run("resnet_small_dynamo_train", {"input": data["input"]}), data["output"])
 
 
+def test_eval_files_are_no_source_of_pretrained_weights_by_name():
+    """Quirk recorded for the importer: folded Conv weights keep (dynamo) or lose (TorchScript) the
+    state_dict name, so only the train files map names to PyTorch's values."""
+    dyn = {t.name for t in _model("resnet18_dynamo_eval").graph.initializer}
+    ts = {t.name for t in _model("resnet18_torchscript_eval").graph.initializer}
+    assert {"conv1.weight", "conv1.weight_bias"} <= dyn and not any(".bn" in n or "bn1" in n for n in dyn)
+    assert "conv1.weight" not in ts and any(n.startswith("onnx::Conv_") for n in ts)
+
+
 @pytest.mark.parametrize("name", STRIPPED)
 def test_stored_file_is_stripped(name):
     raw = onnx.load_model(fixtures.fixture_path(name))
