@@ -169,6 +169,8 @@ def refill(model, seed=0):
     Each tensor draws from its own generator seeded by ``seed`` and its name, so the values do
     not depend on the order of the initializers.
     """
+    if _prop(model, REFILLED_KEY) is not None:
+        raise ValueError("model was already refilled: load it again with load_fixture(name, seed)")
     names = set(stripped_names(model))
     for t in model.graph.initializer:
         if t.name not in names:

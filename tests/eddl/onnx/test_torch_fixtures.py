@@ -180,6 +180,12 @@ def test_refill_is_deterministic_and_he_scaled(name):
         assert abs(w.mean()) < 0.05 * w.std()
 
 
+def test_refill_twice_is_refused():
+    model = fixtures.load_fixture("resnet18_torchscript_eval")
+    with pytest.raises(ValueError, match="already refilled"):
+        fixtures.refill(model, seed=1)
+
+
 def test_unknown_fixture_is_named():
     with pytest.raises(ValueError, match="unknown ONNX fixture 'resnet_tiny'"):
         fixtures.load_fixture("resnet_tiny")
