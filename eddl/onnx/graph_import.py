@@ -33,6 +33,8 @@ __all__ = ["ONNXImportError", "Act", "Batched", "ImportContext", "import_model",
            "set_max_tensor_elements"]
 
 _PROBES = (11, 13)
+#: inputs that only give an element type (CastLike's target): a constant stays constant
+_TYPE_ONLY = {"CastLike": (1,)}
 _limits = {"elements": 1 << 30}
 
 
@@ -214,9 +216,23 @@ def _check_sizes(graph):
                                   f"are negative or larger than the limit of {limit} elements")
 
 
-def _unsupported(graph, opset):
+def _constant_nodes(order, constants):
+    """Ids of the nodes computed from constants only (``Shape`` counts as constant): folded."""
+    known = set(constants)
+    out = set()
+    for n in order:
+        skip = _TYPE_ONLY.get(n.op_type, ())
+        if n.op_type == "Shape" or all(not i or i in known or k in skip for k, i in enumerate(n.input)):
+            out.add(id(n))
+            known.update(o for o in n.output if o)
+    return out
+
+
+def _unsupported(order, opset, constant):
     bad = []
-    for n in graph.node:
+    for n in order:
+        if id(n) in constant and n.domain in ("", "ai.onnx"):
+            continue  # evaluated at import by the reference runtime
         if n.domain not in ("", "ai.onnx"):
             bad.append(f"({n.op_type}, {_short(n.name)!r}, domain {_short(n.domain)!r})")
         elif resolve(n.op_type, opset) is None:
@@ -348,7 +364,9 @@ def import_model(model, input_shape=None):
     graph = model.graph
     opset = _opset(model)
     _check_sizes(graph)
-    bad = _unsupported(graph, opset)
+    init_names = {t.name for t in graph.initializer}
+    order = _topological(graph, init_names | {vi.name for vi in graph.input})
+    bad = _unsupported(order, opset, _constant_nodes(order, init_names))
     if bad:
         raise ONNXImportError(f"ONNX model has {len(bad)} unsupported node(s): "
                               + "; ".join(bad[:50]) + (" ..." if len(bad) > 50 else ""))
@@ -387,7 +405,7 @@ def import_model(model, input_shape=None):
         layer = Input(shape, name=vi.name)
         lin.append(layer)
         ctx.values[vi.name] = Act(layer)
-    for node in _topological(graph, set(ctx.values)):
+    for node in order:
         ctx.node = node
         _import_node(ctx, node, opset)
     lout = []

@@ -310,3 +310,20 @@ def import_cast(node, ctx):
     if ctx.attr("to") not in (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16):
         raise ctx.unsupported("a cast of an activation to a non-floating type")
     return Act(ctx.act(0))
+
+
+@importer("CastLike")
+def import_castlike(node, ctx):
+    """no layer (a constant becomes floating point; activations stay as they are)"""
+    if not ctx.is_act(0):
+        target = ctx.value(1)
+        v = ctx.const(0)
+        if isinstance(target, Act):
+            return np.asarray(v, dtype=np.float32)
+        return np.asarray(v, dtype=np.asarray(target).dtype)
+    if isinstance(ctx.value(1), Act):
+        return Act(ctx.act(0))
+    dtype = np.asarray(ctx.value(1)).dtype
+    if dtype.kind != "f":
+        raise ctx.unsupported(f"a cast of an activation to {dtype}")
+    return Act(ctx.act(0))
