@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ecvl import ColorType, Image
+from ecvl import ColorType, Image, View_float32
 from eddl import Tensor
 
 __all__ = ["ImageToTensor", "TensorToImage", "TensorToView", "image_to_array",
@@ -235,7 +235,8 @@ def TensorToView(t):
     """Image aliasing the memory of a ``[C, H, W]`` / ``[N, C, H, W]`` float tensor (no copy).
 
     Writes to the image change the tensor and vice versa. The image is ``"xyo"`` with dims
-    ``[W, H, N*C]``; wrap it in ``ecvl.View_float32`` for PyECVL-style element access.
+    ``[W, H, N*C]``, an ``ecvl.View_float32`` as in PyECVL: an Image (``IsOwner()`` False)
+    that also gets and sets single elements, ``v[x, y, o]``.
 
     Parameters
     ----------
@@ -244,7 +245,7 @@ def TensorToView(t):
 
     Returns
     -------
-    ecvl.Image
+    ecvl.View_float32
 
     Examples
     --------
@@ -260,7 +261,8 @@ def TensorToView(t):
     if not np.shares_memory(planes, t.numpy()):
         raise ValueError("TensorToView: the tensor is not contiguous, so no view is possible; "
                          "use TensorToImage")
-    return Image.fromarray(planes.transpose(2, 1, 0), "xyo", ColorType.none, copy=False)
+    return View_float32(Image.fromarray(planes.transpose(2, 1, 0), "xyo", ColorType.none,
+                                        copy=False))
 
 
 image_to_tensor = ImageToTensor

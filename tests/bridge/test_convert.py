@@ -99,6 +99,8 @@ def test_tensor_to_view_aliases_memory():
     t.numpy()[0, 0, 0] = -1.0
     assert np.asarray(v)[0, 0, 0] == -1.0
     assert ecvl.View_float32(v)[3, 2, 1] == 7.0
+    # PyECVL: TensorToView returns a View_float32 (ECVL support_eddl.cpp TensorToView)
+    assert type(v) is ecvl.View_float32 and not v.IsOwner() and v[3, 2, 1] == 7.0
 
 
 def test_lazy_names_in_ecvl():
