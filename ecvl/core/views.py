@@ -120,8 +120,8 @@ def _make(name, dtype):
     >>> img = ecvl.Image([3, 2, 1], ecvl.DataType.{np.dtype(dtype).name}, "xyc")
     >>> v = ecvl.{name}(img)
     >>> v[2, 1, 0] = 7
-    >>> v[2, 1, 0], v.IsOwner(), v.Width()
-    (7, False, 3)
+    >>> v[2, 1, 0] == 7, v.IsOwner(), v.Width()
+    (True, False, 3)
     """
     return cls
 
