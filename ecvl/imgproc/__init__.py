@@ -5,7 +5,7 @@ forms, and the compiled kernels they call.
 """
 
 from . import (color, distortion, draw, filters, geometric, intensity, label, measure, morph,
-               restoration, thresholding)
+               restoration, thresholding, volume)
 from .color import *  # noqa: F401,F403
 from .distortion import *  # noqa: F401,F403
 from .draw import *  # noqa: F401,F403
@@ -17,10 +17,11 @@ from .measure import *  # noqa: F401,F403
 from .morph import *  # noqa: F401,F403
 from .restoration import *  # noqa: F401,F403
 from .thresholding import *  # noqa: F401,F403
+from .volume import *  # noqa: F401,F403
 
 __all__ = [
     name
     for family in (color, draw, filters, restoration, intensity, label, measure, morph,
-                   thresholding, geometric, distortion)
+                   thresholding, geometric, distortion, volume)
     for name in family.__all__
 ]
