@@ -95,7 +95,7 @@ class _View(Image):
 
 
 def _as_image(view):
-    """A plain Image sharing the view's memory and attributes."""
+    """Return a plain Image sharing the view's memory and attributes."""
     out = Image()
     out._data, out._owner, out._channels = view._data, False, view._channels
     out._colortype, out._spacings, out.meta_ = view._colortype, view._spacings, view.meta_

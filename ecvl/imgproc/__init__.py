@@ -4,8 +4,20 @@ Each family folder holds the array-level functions, the Image-level pythonic and
 forms, and the compiled kernels they call.
 """
 
-from . import (color, distortion, draw, filters, geometric, intensity, label, measure, morph,
-               restoration, thresholding, volume)
+from . import (
+               color,
+               distortion,
+               draw,
+               filters,
+               geometric,
+               intensity,
+               label,
+               measure,
+               morph,
+               restoration,
+               thresholding,
+               volume,
+)
 from .color import *  # noqa: F401,F403
 from .distortion import *  # noqa: F401,F403
 from .draw import *  # noqa: F401,F403

@@ -172,5 +172,5 @@ def test_get_max_n_positions():
     flat = Image.from_canonical(np.ones((2, 3, 1), np.int32), "xyc", ColorType.GRAY)
     assert ecvl.get_max_n(flat, 4) == [[0, 0], [1, 0], [2, 0], [0, 1]]
     for bad in (0, 7, 2.0, True):
-        with pytest.raises(EcvlValueError, match=f"n must be an int from 1 to the 6 pixels"):
+        with pytest.raises(EcvlValueError, match="n must be an int from 1 to the 6 pixels"):
             ecvl.get_max_n(flat, bad)

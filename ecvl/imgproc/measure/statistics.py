@@ -55,7 +55,7 @@ MeanStdDev = mean_std_dev
 
 
 def _moment_source(src, op, dtype):
-    """The image data without its colour axis (x-first), its channels and the result type."""
+    """Return the data without its colour axis (x-first), its channels and the result type."""
     a = _need_image(src, op)
     if src.colortype_ not in (ColorType.GRAY, ColorType.none):
         raise EcvlValueError(

@@ -36,7 +36,7 @@ _TABLE = _sinc_table()
 
 
 def _kernel(x):
-    """The tabulated kernel at `x` (in samples), linearly interpolated; 0 beyond the table."""
+    """Return the tabulated kernel at `x` (in samples), interpolated linearly; 0 off the table."""
     x = np.asarray(x, np.float64)
     half = (_TABLE_SIZE - 1) / 2.0
     dn = x / _HALF_WIDTH * half + half + 1.0
