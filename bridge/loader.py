@@ -211,6 +211,13 @@ class DLDataset(Dataset):
             Channels of the images.
         n_channels_gt : int, optional
             Channels of the ground-truth masks (default 1).
+
+        Examples
+        --------
+        >>> loader = DLDataset("data.yml", 8, ctype=ecvl.ColorType.GRAY)  # doctest: +SKIP
+        >>> loader.SetNumChannels(1)                                      # doctest: +SKIP
+        >>> loader.tensors_shape_[0]                                      # doctest: +SKIP
+        [8, 1, 224, 224]
         """
         for name, v in (("n_channels", n_channels), ("n_channels_gt", n_channels_gt)):
             if isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer)) or v < 1:
