@@ -19,5 +19,8 @@ from .resnet import resnet18, resnet34, resnet50, resnet101
 from .unet import unet, unet3d
 from .vgg import vgg16, vgg16_bn, vgg19, vgg19_bn
 
-__all__ = ["load_onnx_weights", "mobilenet", "resnet18", "resnet34", "resnet50", "resnet101", "unet", "unet3d",
-           "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"] + list(_download_names)
+#: names of the architecture builders
+BUILDERS = ("mobilenet", "resnet18", "resnet34", "resnet50", "resnet101", "unet", "unet3d",
+            "vgg16", "vgg16_bn", "vgg19", "vgg19_bn")
+
+__all__ = ["BUILDERS", "load_onnx_weights", *BUILDERS] + list(_download_names)
