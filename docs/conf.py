@@ -21,7 +21,7 @@ extensions = [
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "generated"]
 master_doc = "index"
 
 autodoc_default_options = {"members": True, "undoc-members": False}
@@ -35,3 +35,19 @@ intersphinx_mapping = {}
 
 html_theme = "alabaster"
 html_static_path = []
+
+
+def _write_onnx_table(app):
+    # the table of supported ONNX operators comes from the importer's own op table
+    import os
+
+    import eddl.onnx
+
+    folder = os.path.join(app.srcdir, "generated")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "onnx_operators.md"), "w") as f:
+        f.write(eddl.onnx.support_table() + "\n")
+
+
+def setup(app):
+    app.connect("builder-inited", _write_onnx_table)
