@@ -24,6 +24,7 @@ import functools
 import inspect
 import itertools
 
+from .attributes import LayerAttributes
 from .registry import plain_value
 
 __all__ = ["Layer", "TRMODE", "TSMODE", "layer_type_name"]
@@ -57,7 +58,7 @@ def layer_type_name(layer):
     return type(layer).__name__
 
 
-class Layer:
+class Layer(LayerAttributes):
     """Base class of every layer.
 
     Parameters
@@ -335,20 +336,3 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name!r} shape={list(self.shape)}>"
-
-    # PyEDDL attribute names
-    @property
-    def input(self):
-        return self.parents[0].output if self.parents else self.output
-
-    @property
-    def parent(self):
-        return self.parents
-
-    @property
-    def child(self):
-        return self.children
-
-    @property
-    def reg(self):
-        return self.regularizer

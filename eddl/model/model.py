@@ -18,6 +18,7 @@ from ..optimizers import SGD, Optimizer
 from ..tensor.random import get_generator
 from . import config as _config
 from . import data
+from .attributes import NetAttributes
 from .graph import check_layer_list, forward_closure, topological_order
 
 __all__ = ["Model", "NonFiniteLossError", "model_from_json"]
@@ -27,7 +28,7 @@ class NonFiniteLossError(FloatingPointError):
     """A loss became NaN or infinite during training."""
 
 
-class Model:
+class Model(NetAttributes):
     """A network: the layers from ``inputs`` to ``outputs`` in topological order.
 
     Parameters
@@ -124,6 +125,7 @@ class Model:
         self.optimizer = optimizer
         self._plan()
         optimizer.setup([(p, g) for l in self._weighted for p, g in zip(l.params, l.gradients)], be)
+        optimizer._layers = list(self.layers)
         self._owners = [l for l in self._weighted for _ in l.params]
         self.batch_size = 0
         self.isbuild = True
