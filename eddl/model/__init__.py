@@ -1,10 +1,10 @@
 """Models: the layer graph, training loops, persistence and description."""
 
 from . import callbacks
-from .info import plot, summary, to_dot
+from .info import get_topk_predictions, plot, summary, to_dot
 from .io import load, save
 from .model import Model, NonFiniteLossError
 from .training import evaluate, fit, predict, random_indices
 
-__all__ = ["Model", "callbacks", "NonFiniteLossError", "evaluate", "fit", "load", "plot",
+__all__ = ["Model", "callbacks", "NonFiniteLossError", "evaluate", "fit", "get_topk_predictions", "load", "plot",
            "predict", "random_indices", "save", "summary", "to_dot"]

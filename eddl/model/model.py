@@ -7,6 +7,7 @@ over the fine-grained steps defined here: :meth:`Model.forward`, :meth:`Model.co
 
 import json
 import math
+import warnings
 
 from ..compserv import CS_CPU, CompServ
 from ..initializers import fans_of, get_initializer
@@ -392,6 +393,50 @@ class Model(NetAttributes):
             return self._by_name[name]
         except KeyError:
             raise KeyError(f"model {self.name!r} has no layer {name!r}; layers: {list(self._by_name)}") from None
+
+    def remove_layer(self, name):
+        """Remove the layer called ``name`` from this model (PyEDDL's ``removeLayer``).
+
+        As EDDL's ``Net::removeLayer`` (``src/net/net_build.cpp``): the layer is unlinked from
+        its parents' children and dropped from the layers and, with a warning, from the outputs.
+        It is how the head of a pretrained net is cut: remove the trailing layers, connect new
+        ones to the last that remains, and build a new ``Model`` over the same input layers
+        (``init_weights=False`` keeps the remaining weights).
+
+        Unlike EDDL, a built model may be cut too (its weights are what one wants to keep); it
+        becomes unbuilt. A layer whose output still feeds another layer of the model is refused,
+        where EDDL would leave that child without an input.
+
+        Raises
+        ------
+        KeyError
+            No layer is called ``name``; the message lists the layers.
+        ValueError
+            The layer still feeds other layers of the model; they must be removed first.
+        """
+        layer = self.get_layer(name)
+        mine = set(map(id, self.layers))
+        users = [c.name for c in layer.children if id(c) in mine]
+        if users:
+            raise ValueError(f"removeLayer: name={name!r} still feeds {users} in model "
+                             f"{self.name!r}; remove those layers first (trailing layers go "
+                             f"last first)")
+        for p in layer.parents:
+            p.children[:] = [c for c in p.children if c is not layer]
+        self.layers = [l for l in self.layers if l is not layer]
+        del self._by_name[name]
+        if any(l is layer for l in self.lout):
+            k = next(i for i, l in enumerate(self.lout) if l is layer)
+            del self.lout[k]
+            for per_output in (self.total_loss, self.total_metric, self.losses, self.metrics):
+                if len(per_output) > k:
+                    del per_output[k]
+            warnings.warn(f"removeLayer: {name!r} was an output of model {self.name!r}; it has "
+                          f"been removed from the outputs", stacklevel=3)
+        layer.net = None
+        if self.isbuild:
+            self.isbuild = False
+            self.optimizer = None
 
     def set_trainable(self, name, value):
         """Freeze (False) or unfreeze (True) the layer called ``name``."""
