@@ -17,7 +17,7 @@ from .metrics import Metric, get_metric
 from .model import Model as _Model
 from .model import NonFiniteLossError
 from .model import evaluate as _evaluate
-from .model import get_topk_predictions
+from .model import get_topk_predictions, reset_profile, set_profiling, show_profile
 from .model import fit as _fit
 from .model import load as _load
 from .model import plot as _plot
@@ -40,6 +40,7 @@ __all__ = list(_layer_names) + list(_accessor_names) + [
     "RandomNormal", "RandomUniform", "Constant", "Orthogonal", "L1", "L2", "L1L2",
     "random_indices", "toCPU", "NetLoss", "newloss", "newmetric", "compute_loss",
     "compute_metric", "optimize", "model_from_json", "get_topk_predictions",
+    "show_profile", "reset_profile", "set_profiling",
 ]
 
 
