@@ -356,7 +356,9 @@ def _wrap_reg(cls):
         if not isinstance(l, Layer):
             raise TypeError(f"{cls.__name__}: first argument must be a layer, got {type(l).__name__}")
         if not l.param_specs():
-            raise ValueError(f"{cls.__name__}: layer {l.name!r} ({type(l).__name__}) has no weights")
+            raise ValueError(f"{cls.__name__}: l={l.name!r} ({type(l).__name__}) has no weights "
+                             f"to regularize; give a layer with weights (Dense, "
+                             f"Conv, BatchNormalization, ...)")
         l.regularizer = cls(*args)
         return l
     f.__name__ = f.__qualname__ = cls.__name__

@@ -144,6 +144,17 @@ class Layer(LayerAttributes):
         parents = ", ".join(f"{p.name} {list(p.shape)}" for p in self.parents)
         return ValueError(f"{type(self).__name__} layer {self.name!r}: {msg} (input: {parents})")
 
+    def rank_error(self, s, expected, example):
+        """ValueError for a parent whose sample shape ``s`` has the wrong number of axes.
+
+        EDDL accepts such inputs and fails (or computes nonsense) later; the message names the
+        argument, its value, what is valid and how to get there.
+        """
+        parent = self.parents[0].name if self.parents else "?"
+        return self.shape_error(f"expects {expected}, but parent={parent!r} gives samples of "
+                                f"shape {list(s)}; reshape it first, e.g. "
+                                f"eddl.Reshape(parent, {example})")
+
     # --- build-time -------------------------------------------------------------------------
     def setup(self, be, dtype):
         """Attach the backend and allocate parameters and gradients (values set by init)."""
