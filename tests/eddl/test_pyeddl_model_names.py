@@ -165,3 +165,23 @@ def test_get_topk_predictions_ties_shapes_and_errors():
         eddl.get_topk_predictions(probs, list("abcd"), k=0)
     with pytest.raises(ValueError, match="empty"):
         eddl.get_topk_predictions(Tensor([0]), [], k=1)
+
+
+def test_cut_the_head_of_a_zoo_net_as_pyeddl_does_with_downloaded_models():
+    # PyEDDL's download_resnet18(top=True) removes the classifier and renames the last layer
+    # "top" (eddl src/apis/eddl.cpp); the same steps with removeLayer on a zoo ResNet-18
+    eddl.set_seed(0)
+    net = eddl.zoo.resnet18([3, 32, 32], 10)
+    head = [l.name for l in net.layers[-2:]]                 # Dense then Softmax
+    with pytest.warns(UserWarning, match="was an output"):
+        eddl.removeLayer(net, head[1])
+    eddl.removeLayer(net, head[0])
+    top = net.layers[-1]
+    assert top.shape == (512,) and top.child == []
+    inp = net.lin[0]
+    out = eddl.Softmax(eddl.Dense(top, 4, name="new_dense"))
+    new = eddl.Model([inp], [out])
+    assert len(new.layers) == len(net.layers) + 2
+    eddl.build(new, eddl.sgd(0.01), ["soft_cross_entropy"], ["accuracy"], eddl.CS_CPU())
+    (p,) = eddl.predict(new, [np.random.default_rng(0).normal(size=(2, 3, 32, 32)).astype(np.float32)])
+    assert p.shape == [2, 4]

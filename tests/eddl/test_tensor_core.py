@@ -14,9 +14,9 @@ def test_constructors():
     t = Tensor([2, 3])                                  # a list is a shape, as in PyEDDL
     assert t.shape == (2, 3) and t.dtype == np.float32 and t.device == DEV_CPU
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
-    # PyEDDL copies: Tensor(array) and Tensor.fromarray(array) are pybind11 constructors over
-    # py::array_t<float, c_style | forcecast> that allocate a new tensor and copy
-    # (pyeddl/codegen tensor bindings; /work/shared/api/pyeddl.md section 2.1)
+    # PyEDDL copies: its Tensor(array) constructor takes a pybind11
+    # array_t<float, c_style | forcecast>, allocates a new Tensor and std::copy's the values
+    # (pyeddl src/tensor_addons.hpp); Tensor.fromarray calls that constructor
     assert not np.shares_memory(Tensor(a).numpy(), a)
     assert not np.shares_memory(Tensor.fromarray(a).numpy(), a)
     strided = a[:, ::2]
@@ -295,3 +295,20 @@ def test_fromarray_copy_false_refuses_to_copy():
     d = np.ones(3)                                       # copy=None converts only when needed
     assert Tensor.fromarray(d, copy=None).dtype == np.float32
     assert np.shares_memory(Tensor.fromarray(d, dtype="float64", copy=None).numpy(), d)
+
+
+def test_shape_is_a_list_as_pyeddl():
+    # PyEDDL binds Tensor::shape (vector<int>) with def_readwrite (pyeddl src/_core.cpp), so
+    # t.shape is a new Python list on each access
+    t = Tensor.zeros([2, 3])
+    assert isinstance(t.shape, list) and t.shape + [5] == [2, 3, 5]
+    assert t.shape == [2, 3] and t.shape == (2, 3) and t.shape != (3, 2) and t.shape != [2]
+    s = t.shape
+    s.append(7)                                  # a new list each time: the tensor is unchanged
+    assert t.shape == [2, 3] and t.getShape() == [2, 3]
+    assert {tuple(t.shape): 1}[(2, 3)] == 1      # tuple(t.shape) is the hashable form
+    with pytest.raises(TypeError):
+        hash(t.shape)
+    with pytest.raises(AttributeError):
+        t.shape = [3, 2]
+    assert repr(t.shape) == "[2, 3]" and Tensor([0]).shape == [0]
