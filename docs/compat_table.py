@@ -7,7 +7,8 @@ pages list the names concerned on ``Names:`` lines), or whether it is not applic
 only upstream, or declared there and never implemented). Nothing in the table is written by
 hand, so names added by any branch show up as soon as the packages have them.
 
-Run as ``python docs/compat_table.py [OUT.md]``; the Sphinx build runs it (``docs/conf.py``)
+Run as ``python docs/compat_table.py [OUT.md]``; the Sphinx build (``docs/conf.py``) and
+``tests/test_compat_table.py`` run it; the build
 and writes ``docs/_generated/compat_table.md``, which ``docs/compat.md`` includes.
 """
 
@@ -78,7 +79,8 @@ def _eddl_samples():
     eddl.build(nl_net, eddl.adam(0.01), [], [], eddl.CS_CPU())
     netloss = eddl.newloss(lambda ins: eddl.Mult(ins[0], ins[0]), [nl_in], "sq")
     return {"Tensor": eddl.Tensor([2, 2]), "Layer": dense, "Net": net, "Optimizer": opt,
-            "NetLoss": netloss, "CompServ": eddl.CS_CPU()}
+            "NetLoss": netloss, "CompServ": eddl.CS_CPU(), "Loss": eddl.getLoss("mse"),
+            "Metric": eddl.getMetric("mse")}
 
 
 def _ecvl_samples():
