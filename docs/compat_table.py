@@ -8,8 +8,8 @@ only upstream, or declared there and never implemented). Nothing in the table is
 hand, so names added by any branch show up as soon as the packages have them.
 
 Run as ``python docs/compat_table.py [OUT.md]``; the Sphinx build (``docs/conf.py``) and
-``tests/test_compat_table.py`` run it; the build
-and writes ``docs/_generated/compat_table.md``, which ``docs/compat.md`` includes.
+``tests/test_compat_table.py`` run it; the build writes ``docs/_generated/compat_table.md``,
+which ``docs/compat.md`` includes.
 """
 
 import argparse
