@@ -144,6 +144,9 @@ class Layer(LayerAttributes):
         parents = ", ".join(f"{p.name} {list(p.shape)}" for p in self.parents)
         return ValueError(f"{type(self).__name__} layer {self.name!r}: {msg} (input: {parents})")
 
+    #: example sample shapes for 1, 2 and 3 spatial axes (channels first, as EDDL)
+    SPATIAL_EXAMPLES = {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}
+
     def rank_error(self, s, expected, example):
         """ValueError for a parent whose sample shape ``s`` has the wrong number of axes.
 

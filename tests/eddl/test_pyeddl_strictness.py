@@ -1,6 +1,8 @@
 """Inputs PyEDDL accepts silently and we reject: each error names the argument, its value and
 what would be valid (the list is docs/porting_pyeddl.md)."""
 
+import re
+
 import pytest
 
 import eddl
@@ -32,3 +34,18 @@ def test_pad_on_1d_samples():
     with pytest.raises(ValueError, match=r"at least 2 axes to pad \(H x W\), but parent='v' gives "
                                          r"samples of shape \[5\]"):
         eddl.Pad(eddl.Input([5], name="v"), [1, 1])
+
+
+@pytest.mark.parametrize("make,expected,example", [
+    (lambda p: eddl.Conv1D(p, 4, [3]), "a 2-D input \\(channels x 1 spatial axes\\)", "[C, L]"),
+    (lambda p: eddl.Conv(p, 4, [3, 3]), "a 3-D input \\(channels x 2 spatial axes\\)", "[C, H, W]"),
+    (lambda p: eddl.Conv3D(p, 4, [3, 3, 3]), "a 4-D input \\(channels x 3 spatial axes\\)",
+     "[C, D, H, W]"),
+    (lambda p: eddl.MaxPool(p), "a 3-D input \\(channels x 2 spatial axes\\)", "[C, H, W]"),
+    (lambda p: eddl.MaxPool3D(p), "a 4-D input \\(channels x 3 spatial axes\\)", "[C, D, H, W]")])
+def test_conv_and_pool_on_samples_of_the_wrong_rank(make, expected, example):
+    with pytest.raises(ValueError) as e:
+        make(eddl.Input([10], name="v"))
+    msg = str(e.value)
+    assert re.search(rf"expects {expected}, but parent='v' gives samples of shape \[10\]", msg)
+    assert f"eddl.Reshape(parent, {example})" in msg
