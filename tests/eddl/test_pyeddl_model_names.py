@@ -112,7 +112,9 @@ def test_new_head_on_a_trained_net_after_removing_trailing_layers():
         warnings.simplefilter("ignore")
         eddl.removeLayer(net, "probs")
     eddl.removeLayer(net, "head")
-    assert not net.isbuild
+    assert not net.isbuild              # the cut model must be built again before training
+    with pytest.raises(RuntimeError, match="not built"):
+        eddl.predict(net, [x])
     top = eddl.getLayer(net, "top")
     out = eddl.Softmax(eddl.Dense(top, 5, name="new_dense"))
     new = eddl.Model([eddl.getLayer(net, "input")], [out])
