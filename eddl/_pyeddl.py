@@ -15,9 +15,8 @@ from .layers.registry import forwarder
 from .losses import Loss, get_loss
 from .metrics import Metric, get_metric
 from .model import Model as _Model
-from .model import NonFiniteLossError
+from .model import NonFiniteLossError, get_topk_predictions, reset_profile, set_profiling, show_profile
 from .model import evaluate as _evaluate
-from .model import get_topk_predictions, reset_profile, set_profiling, show_profile
 from .model import fit as _fit
 from .model import load as _load
 from .model import plot as _plot

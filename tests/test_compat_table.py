@@ -48,7 +48,7 @@ def test_statuses_match_the_live_packages(generated):
     rows = _rows(text)
     differences = compat.documented_differences()
     checked = 0
-    for sec, name, scope in compat.read_names(compat.NAME_FILES["PyEDDL"]):
+    for _, name, scope in compat.read_names(compat.NAME_FILES["PyEDDL"]):
         if not re.fullmatch(r"eddl\.[A-Za-z_0-9]+", name):
             continue
         live = hasattr(eddl, name.split(".")[1])     # independent of the script's resolver

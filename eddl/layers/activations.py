@@ -268,7 +268,7 @@ def _read_params(activation, key, defaults, params):
                         f"{type(params).__name__} {params!r}")
     params = list(params)
     names = list(defaults)
-    for n, v in zip(names + ["extra"] * len(params), params):
+    for v in params:
         if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
             raise ValueError(f"Activation {activation!r}: params {params} holds {v!r}; "
                              f"expected finite numbers ({', '.join(names) or 'none'})")

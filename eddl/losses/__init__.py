@@ -9,8 +9,7 @@ from .crossentropy import (
 )
 from .dice import BinaryCrossEntropyWithLogits, Dice, Jaccard
 from .overlap import DiceCE, FocalTversky, GeneralizedDice, Tversky
-from .regression import (MeanAbsoluteError, MeanAbsoluteErrorMean, MeanSquaredError,
-                         MeanSquaredErrorMean)
+from .regression import MeanAbsoluteError, MeanAbsoluteErrorMean, MeanSquaredError, MeanSquaredErrorMean
 from .weighted import (
     BinaryFocalLoss,
     FocalLoss,

@@ -16,7 +16,7 @@ __all__ = ["MeanSquaredError", "MeanAbsoluteError", "MeanSquaredErrorMean",
 
 
 def per_sample_size(y):
-    """Number of values in one sample of the batch-first array ``y`` (EDDL's ``size``)."""
+    """Return the number of values in one sample of the batch-first ``y`` (EDDL's ``size``)."""
     return y.size // y.shape[0] if y.shape[0] else 1
 
 

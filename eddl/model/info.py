@@ -89,7 +89,7 @@ def plot(net, fname="model.pdf", string="LR"):
 
 
 def get_topk_predictions(class_probs, class_names, k=5, decimals=2):
-    """The ``k`` most probable classes as text, one numbered line each (PyEDDL).
+    """Return the ``k`` most probable classes as text, one numbered line each (PyEDDL).
 
     The format is EDDL's (``src/apis/eddl.cpp``): ``"<rank>. <name> (<prob*100>%)"`` with
     ``decimals`` fixed decimals, each line ending in a newline; ties keep the class order.

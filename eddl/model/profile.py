@@ -92,8 +92,10 @@ def _nbytes(arrays):
 
 
 def _memory(layer):
-    """Bytes held by ``layer``: activations (output, delta), weights (params, gradients, states),
-    scratch buffers."""
+    """Return the bytes ``layer`` holds in activations, weights and scratch buffers.
+
+    Activations are the output and delta, weights the params, gradients and states.
+    """
     act = _nbytes([layer.output, layer.delta])
     weights = _nbytes(list(layer.params) + list(layer.gradients) + list(layer.states))
     scratch = _nbytes(list(layer._buffers.values()) + [layer._scratch_full])

@@ -142,7 +142,7 @@ def _eddl_topk(probs, names, k, decimals):
     order = sorted(range(p.size), key=lambda i: -float(p[i]))   # sorted() is stable
     lines = []
     for rank, i in enumerate(order[:k]):
-        lines.append("%d. %s (%.*f%%)\n" % (rank + 1, names[i], decimals, float(p[i] * np.float32(100))))
+        lines.append(f"{rank + 1}. {names[i]} ({float(p[i] * np.float32(100)):.{decimals}f}%)\n")
     return "".join(lines)
 
 
