@@ -17,6 +17,19 @@ from .tensor import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
 
+# ONNX support loads the onnx package, which takes a while: only when first used
+_ONNX_NAMES = ("save_net_to_onnx_file", "serialize_net_to_onnx_string", "import_net_from_onnx_file",
+               "import_net_from_onnx_string", "set_weights_from_onnx", "apply_grads_from_onnx")
+
+
+def __getattr__(name):
+    if name in _ONNX_NAMES or name == "onnx":
+        import importlib
+
+        mod = importlib.import_module(".onnx", __name__)
+        return mod if name == "onnx" else getattr(mod, name)
+    raise AttributeError(f"module 'eddl' has no attribute {name!r}")
+
 __all__ = [
     "config",
     "cuda_status",
@@ -24,4 +37,4 @@ __all__ = [
     "openmp_enabled",
     "set_num_threads",
     "show_config",
-] + tensor.__all__ + _pyeddl.__all__
+] + list(_ONNX_NAMES) + tensor.__all__ + _pyeddl.__all__

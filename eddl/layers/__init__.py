@@ -9,17 +9,35 @@ itself and its PyEDDL names in :mod:`.registry`; :mod:`.factories` generates the
 from .activations import ACTIVATIONS, Activation
 from .base import TRMODE, TSMODE, Layer
 from .core import Dense, Dropout, Input
-from .merge import Add, Average, Concat, Div, Maximum, Minimum, Mult, Subtract
+from .merge import Add, Average, Concat, Div, MatMul, Maximum, Minimum, Mult, Subtract, Where
 from .noise import GaussianNoise
 from .operators import SCALAR_OPS, UNARY_OPS, Clamp, Scalar, Unary
 from .reductions import REDUCE_OPS, Reduce
-from .reshape import Flatten, Permute, Reshape, Select, Squeeze, Transpose, Unsqueeze
+from .reshape import (
+    Bypass,
+    Flatten,
+    Permute,
+    Reshape,
+    Select,
+    Split,
+    Squeeze,
+    Transpose,
+    Unsqueeze,
+)
 
 __all__ = ["ACTIVATIONS", "Activation", "Add", "Average", "Clamp", "Concat", "Dense", "Div",
            "Dropout", "Flatten", "GaussianNoise", "Input", "Layer", "Maximum", "Minimum", "Mult",
            "Permute", "REDUCE_OPS", "Reduce", "Reshape", "SCALAR_OPS", "Scalar", "Select",
            "Squeeze", "Subtract", "TRMODE", "TSMODE", "Transpose", "UNARY_OPS", "Unary",
            "Unsqueeze"]
+
+# ONNX-style operators: broadcasting, generators and constants, embeddings
+from .broadcasting import Broadcast, Expand, Repeat, Tile  # noqa: E402
+from .embedding import Embedding  # noqa: E402
+from .generators import ConstOfTensor, GaussGenerator, Shape, UniformGenerator  # noqa: E402
+
+__all__ += ["Broadcast", "Bypass", "ConstOfTensor", "Embedding", "Expand", "GaussGenerator",
+            "MatMul", "Repeat", "Shape", "Split", "Tile", "UniformGenerator", "Where"]
 
 # convolutional stack
 from .conv import Conv, Conv1D, Conv2D, Conv3D, ConvT, ConvT1D, ConvT2D, ConvT3D  # noqa: E402

@@ -168,6 +168,16 @@ def _softmax_b(xp, x, y, dy, out, p, be):
     be.nn.softmax_backward(y, dy, out, axis=p["axis"])
 
 
+def _log_softmax_f(xp, x, out, p, be):
+    ax = p["axis"]
+    shifted = x - x.max(axis=ax, keepdims=True)
+    xp.subtract(shifted, xp.log(xp.exp(shifted).sum(axis=ax, keepdims=True)), out=out)
+
+
+def _log_softmax_b(xp, x, y, dy, out, p, be):
+    xp.subtract(dy, xp.exp(y) * dy.sum(axis=p["axis"], keepdims=True), out=out)
+
+
 #: name -> (forward, backward, default params); the params' order is the order of EDDL's
 #: ``Activation(parent, name, params)`` list (src/layers/core/layer_activation.cpp)
 ACTIVATIONS = {
@@ -186,6 +196,7 @@ ACTIVATIONS = {
     "gelu": (_gelu_f, _gelu_b, {}),
     "swish": (_swish_f, _swish_b, {}),
     "softmax": (_softmax_f, _softmax_b, {"axis": -1}),
+    "log_softmax": (_log_softmax_f, _log_softmax_b, {"axis": -1}),
 }
 _ALIASES = {"swish": ("silu",), "softmax": ("softmax_deprecated",), "exp": ("exponential",)}
 #: activation names (aliases included) -> canonical name
@@ -273,7 +284,7 @@ def _read_params(activation, key, defaults, params):
             raise ValueError(f"Activation {activation!r}: params {params} holds {v!r}; "
                              f"expected finite numbers ({', '.join(names) or 'none'})")
     if len(params) > len(names):
-        if key == "softmax":
+        if "axis" in defaults:
             # EDDL: "Only one axis is supported" (LActivation::Softmax)
             raise ValueError(f"Activation {activation!r}: params={params}; only one axis is "
                              f"supported, e.g. [-1]")

@@ -73,6 +73,8 @@ class Layer(LayerAttributes):
     prefix = "layer"
     #: True for layers whose output must be copied from user data (Input)
     is_input = False
+    #: True for layers without parents that compute their own output (generators, constants)
+    is_source = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -164,7 +166,7 @@ class Layer(LayerAttributes):
         if self.be is be and self.dtype == dtype and self.params:
             return
         # weights set before a (re)build, e.g. loaded or imported, survive it
-        old = [self.be.to_host(p) for p in self.params] if self.params else None
+        old = self._host(self.params) if self.params else None
         self.be, self.dtype = be, dtype
         specs = self.param_specs()
         self.param_names = [s[0] for s in specs]
@@ -176,6 +178,26 @@ class Layer(LayerAttributes):
                     p[...] = be.from_host(o)
         self._capacity = 0
         self._buffers = {}
+
+    def _host(self, arrays):
+        # weights given before the first build (imported) are host arrays already
+        return [a if self.be is None else self.be.to_host(a) for a in arrays]
+
+    def preset_weights(self, params, states=()):
+        """Give this layer weights before it is built (host arrays, in :meth:`param_specs` order).
+
+        ``Model.build(init_weights=False)`` keeps them; an importer uses this. ``states`` are
+        the values of :attr:`state_names` (e.g. running statistics).
+        """
+        specs = self.param_specs()
+        if len(params) != len(specs):
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: {len(params)} weights "
+                             f"given, it has {len(specs)}")
+        self.param_names = [s[0] for s in specs]
+        self.params = list(params)
+        self.gradients = []
+        self.states = list(states)
+        self.be = None
 
     def default_initializer(self, index):
         return self.param_specs()[index][2]
@@ -205,11 +227,15 @@ class Layer(LayerAttributes):
         :meth:`resize` calls it when the buffers grow; the base class keeps no extra buffers.
         """
 
-    def buffer(self, key, shape):
-        """Return a scratch buffer of ``shape`` reused across batches (keyed per layer)."""
+    def buffer(self, key, shape, dtype=None):
+        """Return a scratch buffer of ``shape`` reused across batches (keyed per layer).
+
+        ``dtype`` defaults to the layer's dtype (masks and indices use ``bool`` or ``int64``).
+        """
+        dtype = self.dtype if dtype is None else dtype
         buf = self._buffers.get(key)
-        if buf is None or buf.shape != tuple(shape):
-            buf = self.be.empty(tuple(shape), self.dtype)
+        if buf is None or buf.shape != tuple(shape) or buf.dtype != dtype:
+            buf = self.be.empty(tuple(shape), dtype)
             self._buffers[key] = buf
         return buf
 
@@ -266,8 +292,8 @@ class Layer(LayerAttributes):
     # --- configuration --------------------------------------------------------------------
     @classmethod
     def _parents_parameter(cls):
-        """Name of the constructor parameter that receives the parents (None for inputs)."""
-        if cls.is_input:
+        """Name of the constructor parameter that receives the parents (None for sources)."""
+        if cls.is_input or cls.is_source:
             return None
         params = list(inspect.signature(cls.__init__).parameters)
         return params[1] if len(params) > 1 else None

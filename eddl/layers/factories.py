@@ -9,9 +9,12 @@ an argument from the parent's shape; they are registered in the same table.
 
 from . import (  # noqa: F401
     activations,
+    broadcasting,
     conv,
     core,
     da,
+    embedding,
+    generators,
     merge,
     noise,
     normalization,
@@ -116,6 +119,40 @@ def DepthwiseConv2D(parent, kernel_size, strides=[1, 1], padding="same", use_bia
     return conv.Conv2D(parent, c, kernel_size, strides, padding, use_bias, c, dilation_rate, name)
 
 
+def Split(l, indexes, axis=-1, merge_sublayers=False, name=""):  # noqa: E741 - PyEDDL's name
+    """Split the samples along ``axis`` at the points ``indexes``; returns one layer per part.
+
+    Parameters
+    ----------
+    l : Layer
+    indexes : list of int
+        Strictly increasing split points, each in ``1 .. n - 1`` for an axis of length ``n``.
+    axis : int
+        Sample axis (batch excluded; -1 is the last).
+    merge_sublayers : bool
+        Kept for export (EDDL's flag); it does not change the computation.
+    name : str
+        Parts are named ``name_0``, ``name_1``, ... (automatic names when empty).
+
+    Returns
+    -------
+    list of Layer
+        ``len(indexes) + 1`` :class:`~eddl.layers.Split` layers.
+
+    Examples
+    --------
+    >>> import eddl
+    >>> [p.shape for p in eddl.Split(eddl.Input([2, 10]), [3, 7])]
+    [(2, 3), (2, 4), (2, 3)]
+    """
+    first = reshape.Split(l, indexes, axis, 0, merge_sublayers, f"{name}_0" if name else "")
+    parts = [first]
+    for i in range(1, len(first.indexes) + 1):
+        parts.append(reshape.Split(l, indexes, axis, i, merge_sublayers,
+                                   f"{name}_{i}" if name else ""))
+    return parts
+
+
 Add.__doc__ = _doc("Sum of layers (``Add([a, b])``), or ``Add(a, b)`` with layers or a constant.",
                    _L + "    other : Layer or float, optional\n" + _N)
 Subtract.__doc__ = _doc("``a - b`` (``Subtract([a, b])`` or ``Subtract(a, b)``).",
@@ -127,7 +164,7 @@ Div.__doc__ = _doc("``l1 / l2``.", _AB + _N)
 
 for _f, _cls in [(Add, merge.Add), (Subtract, merge.Subtract), (Sum, merge.Add),
                  (Diff, merge.Subtract), (Mult, merge.Mult), (Div, merge.Div),
-                 (DepthwiseConv2D, conv.Conv2D)]:
+                 (DepthwiseConv2D, conv.Conv2D), (Split, reshape.Split)]:
     register_factory(_f.__name__, _cls, func=_f)
 register_factory("Sub", merge.Subtract, func=Diff)
 

@@ -1,13 +1,15 @@
-"""Merge layers: Add, Subtract, Mult, Div, Average, Maximum, Minimum, Concat.
+"""Merge layers: Add, Subtract, Mult, Div, Average, Maximum, Minimum, Concat, MatMul, Where.
 
-Element-wise merges take two or more parents of the same shape (a layer can also be combined
-with a constant through the operator layers in :mod:`eddl.layers.operators`).
+Element-wise merges take two or more parents of the same shape, or of the same rank with
+sizes that broadcast as in NumPy (size-1 axes stretch; their gradient is summed back). A layer
+can also be combined with a constant through the operator layers in :mod:`eddl.layers.operators`.
 """
 
 from .base import Layer
 from .registry import register_layer
 
-__all__ = ["Add", "Subtract", "Mult", "Div", "Average", "Maximum", "Minimum", "Concat"]
+__all__ = ["Add", "Subtract", "Mult", "Div", "Average", "Maximum", "Minimum", "Concat", "MatMul",
+           "Where"]
 
 
 class _Merge(Layer):
@@ -22,9 +24,31 @@ class _Merge(Layer):
         super().__init__(layers, name)
 
     def compute_shape(self, *shapes):
-        if len(set(shapes)) != 1:
-            raise self.shape_error("inputs must all have the same shape")
-        return shapes[0]
+        if len(set(shapes)) == 1:
+            return shapes[0]
+        # NumPy/ONNX broadcasting of samples of the same rank (size-1 axes stretch)
+        if len({len(s) for s in shapes}) != 1:
+            raise self.shape_error("inputs must have the same shape, or the same rank and "
+                                   "broadcastable sizes")
+        out = []
+        for sizes in zip(*shapes):
+            big = {d for d in sizes if d != 1}
+            if len(big) > 1:
+                raise self.shape_error("inputs must have the same shape, or the same rank and "
+                                       "broadcastable sizes")
+            out.append(big.pop() if big else 1)
+        return tuple(out)
+
+    def put_delta(self, i, fn):
+        p = self.parents[i]
+        if p.shape == self.shape or not p.needs_delta:
+            return super().put_delta(i, fn)
+        # a broadcast input: its gradient is the full-size one summed over the stretched axes
+        full = self.buffer(("broadcast", i), self.delta.shape)
+        fn(full)
+        axes = tuple(k + 1 for k, (a, b) in enumerate(zip(p.shape, self.shape)) if a != b)
+        red = full.sum(axis=axes, keepdims=True)
+        super().put_delta(i, lambda out: out.__setitem__(Ellipsis, red))
 
     def _fold(self, f):
         # output = f(...f(f(x0, x1), x2)..., xn), in place after the first pair
@@ -231,3 +255,145 @@ class Concat(Layer):
     def backward(self):
         for i in range(len(self.parents)):
             self.put_delta(i, lambda out, i=i: out.__setitem__(Ellipsis, self.delta[self._key(i)]))
+
+
+def _batch_broadcast(a, b):
+    """NumPy broadcast of two batch shapes, or None when they are incompatible."""
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    if any(x != y and 1 not in (x, y) for x, y in zip(a, b)):
+        return None
+    return tuple(max(x, y) for x, y in zip(a, b))
+
+
+@register_layer("MatMul")
+class MatMul(_Merge):
+    """Matrix product of two layers, sample by sample (``numpy.matmul`` on the sample dims).
+
+    The last two axes of each sample are matrices and the leading ones broadcast; a 1-D sample
+    is a row vector on the left and a column vector on the right, and that axis is dropped
+    from the output, as in NumPy.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        Two layers ``[a, b]`` with samples ``[..., m, k]`` and ``[..., k, n]``.
+    name : str
+
+    Returns
+    -------
+    Layer
+        Samples ``[broadcast(...), m, n]``.
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.MatMul([eddl.Input([2, 3, 4]), eddl.Input([4, 5])]).shape
+    (2, 3, 5)
+    """
+
+    prefix = "matmul"
+    max_parents = 2
+
+    def compute_shape(self, sa, sb):
+        if not sa or not sb:
+            raise self.shape_error("inputs must have at least one sample axis")
+        a = sa if len(sa) > 1 else (1,) + sa
+        b = sb if len(sb) > 1 else sb + (1,)
+        if a[-1] != b[-2]:
+            raise self.shape_error(f"inner dimensions differ: {a[-1]} (last axis of the first) "
+                                   f"!= {b[-2]} (second-to-last of the second); valid: equal")
+        batch = _batch_broadcast(a[:-2], b[:-2])
+        if batch is None:
+            raise self.shape_error(f"leading axes {list(a[:-2])} and {list(b[:-2])} do not "
+                                   "broadcast; valid: equal or 1 axis by axis")
+        k = len(batch)
+        self._av = (1,) * (k - len(a) + 2) + a
+        self._bv = (1,) * (k - len(b) + 2) + b
+        self._yv = batch + (a[-2], b[-1])
+        # batch axes (with the batch dim first) over which each gradient is summed
+        self._sum = [tuple(i + 1 for i in range(k) if v[i] == 1 and batch[i] != 1)
+                     for v in (self._av, self._bv)]
+        out = batch + ((a[-2],) if len(sa) > 1 else ()) + ((b[-1],) if len(sb) > 1 else ())
+        return out
+
+    def _views(self):
+        n = self.batch
+        pa, pb = self.parents
+        return pa.output.reshape((n,) + self._av), pb.output.reshape((n,) + self._bv)
+
+    def forward(self):
+        a, b = self._views()
+        self.be.xp.matmul(a, b, out=self.output.reshape((self.batch,) + self._yv))
+
+    def backward(self):
+        xp = self.be.xp
+        n = self.batch
+        a, b = self._views()
+        dy = self.delta.reshape((n,) + self._yv)
+        batch = self._yv[:-2]
+        terms = [(dy, b.swapaxes(-1, -2), self._av, batch + self._av[-2:]),
+                 (a.swapaxes(-1, -2), dy, self._bv, batch + self._bv[-2:])]
+        for i, (left, right, view, full) in enumerate(terms):
+            def write(out, left=left, right=right, view=view, full=full, i=i):
+                o = out.reshape((n,) + view)
+                if not self._sum[i]:
+                    xp.matmul(left, right, out=o)
+                    return
+                tmp = self.buffer(f"grad{i}", (n,) + full)
+                xp.matmul(left, right, out=tmp)
+                xp.sum(tmp, axis=self._sum[i], keepdims=True, out=o)
+            self.put_delta(i, write)
+
+
+@register_layer("Where", params="parent1, parent2, condition, name=''",
+                pack={"layers": ["parent1", "parent2", "condition"]})
+class Where(Layer):
+    """Element-wise choice: ``parent1`` where ``condition`` is non-zero, else ``parent2``.
+
+    The three layers have the same shape. The gradient goes to the chosen input; the
+    condition gets none (a zero gradient).
+
+    Parameters
+    ----------
+    parent1 : Layer
+    parent2 : Layer
+    condition : Layer
+    name : str
+
+    Returns
+    -------
+    Layer
+        The common shape.
+    """
+
+    prefix = "where"
+
+    def __init__(self, layers, name=""):
+        layers = list(layers)
+        if len(layers) != 3:
+            raise ValueError(f"Where: needs 3 layers (parent1, parent2, condition), got "
+                             f"{len(layers)}")
+        super().__init__(layers, name)
+
+    def compute_shape(self, s1, s2, sc):
+        if not s1 == s2 == sc:
+            raise self.shape_error("parent1, parent2 and condition must have the same shape")
+        return s1
+
+    def forward(self):
+        xp = self.be.xp
+        a, b, c = (p.output for p in self.parents)
+        mask = self.buffer("mask", c.shape, bool)
+        xp.not_equal(c, 0, out=mask)
+        xp.copyto(self.output, b)
+        xp.copyto(self.output, a, where=mask)
+
+    def backward(self):
+        xp = self.be.xp
+        mask = self.buffer("mask", self.delta.shape, bool)
+        other = self.buffer("other", self.delta.shape, bool)
+        xp.logical_not(mask, out=other)
+        self.put_delta(0, lambda out: xp.multiply(self.delta, mask, out=out))
+        self.put_delta(1, lambda out: xp.multiply(self.delta, other, out=out))
+        self.put_delta(2, lambda out: out.fill(0))

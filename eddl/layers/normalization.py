@@ -87,7 +87,7 @@ class BatchNormalization(_Normalizer):
         return [("bn_g", (c,), "ones"), ("bn_b", (c,), "zeros")]
 
     def setup(self, be, dtype):
-        old = [self.be.to_host(a) for a in self.states] if self.states and self.be is not None else None
+        old = self._host(self.states) if self.states else None
         super().setup(be, dtype)
         c = self.shape[0]
         self.states = [be.zeros((c,), dtype), be.zeros((c,), dtype)]
@@ -207,6 +207,8 @@ class _SampleNorm(_Normalizer):
     """Normalization per sample and channel group (statistics never mix samples)."""
 
     groups = 1
+    #: scale and shift are per channel (else they have the shape of the normalized axes)
+    per_channel = False
 
     def __init__(self, parent, epsilon, affine, name):
         self.epsilon = _check_eps(epsilon, type(self).__name__)
@@ -231,9 +233,13 @@ class _SampleNorm(_Normalizer):
         n = a.shape[0]
         return a.reshape(1, n * self.groups, -1)
 
+    def _pview(self, n):
+        # the view of a batch the parameters broadcast against: N x C x rest for per-channel
+        # parameters, rows x parameter shape for parameters over the trailing axes
+        return (n, self.shape[0], -1) if self.per_channel else (-1,) + self._pshape()
+
     def _bcast(self, p):
-        # parameters broadcast against the N x C x rest view of a batch
-        if len(self._pshape()) == 1:
+        if self.per_channel:
             return p.reshape(1, -1, 1)
         return p.reshape((1,) + p.shape)
 
@@ -250,7 +256,7 @@ class _SampleNorm(_Normalizer):
         xhat = self.buffer("xhat", x.shape)
         norm.affine(self._views(x), self._views(xhat), inv, shift)
         if self.affine:
-            shape3 = (n, self.shape[0], -1) if len(self._pshape()) == 1 else x.shape
+            shape3 = self._pview(n)
             y = self.output.reshape(shape3)
             xp.multiply(xhat.reshape(shape3), self._bcast(self.params[0]), out=y)
             y += self._bcast(self.params[1])
@@ -263,8 +269,8 @@ class _SampleNorm(_Normalizer):
         n = dy.shape[0]
         xhat = self._buffers["xhat"]
         if self.affine:
-            shape3 = (n, self.shape[0], -1) if len(self._pshape()) == 1 else dy.shape
-            axes = (0, 2) if len(self._pshape()) == 1 else 0
+            shape3 = self._pview(n)
+            axes = (0, 2) if self.per_channel else 0
             if self.trainable:
                 self.gradients[0][...] = (dy * xhat).reshape(shape3).sum(axis=axes).reshape(self._pshape())
                 self.gradients[1][...] = dy.reshape(shape3).sum(axis=axes).reshape(self._pshape())
@@ -311,13 +317,19 @@ class GroupNormalization(_SampleNorm):
         self.groups = groups
         super().__init__(parent, epsilon, affine, name)
 
+    per_channel = True
+
     def _pshape(self):
         return (self.shape[0],)
 
 
 @register_layer("LayerNormalization")
 class LayerNormalization(_SampleNorm):
-    """Normalization over all values of each sample, with element-wise scale and shift.
+    """Normalization over the axes of each sample from ``axis`` on, with element-wise scale and shift.
+
+    By default (``axis=0``) over all values of each sample; ``axis=-1`` normalizes each
+    vector of the last axis (a transformer's layer norm, ONNX ``LayerNormalization`` with
+    ``axis=-1``). Scale and shift have the shape of the normalized axes.
 
     Parameters
     ----------
@@ -325,6 +337,8 @@ class LayerNormalization(_SampleNorm):
     affine : bool
     epsilon : float
     name : str
+    axis : int
+        First normalized axis of the sample (batch excluded).
 
     Returns
     -------
@@ -333,11 +347,23 @@ class LayerNormalization(_SampleNorm):
 
     prefix = "layernorm"
 
-    def __init__(self, parent, affine=True, epsilon=1e-5, name=""):
+    def __init__(self, parent, affine=True, epsilon=1e-5, name="", axis=0):
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ValueError(f"LayerNormalization: axis must be an int, got {axis!r}")
+        self.axis = axis
         super().__init__(parent, epsilon, affine, name)
 
+    def compute_shape(self, s):
+        s = tuple(s)
+        if not -len(s) <= self.axis < len(s):
+            raise self.shape_error(f"axis {self.axis} out of range for a {len(s)}-D sample")
+        self._axis = self.axis % len(s)
+        # one normalization group per position of the leading axes
+        self.groups = math.prod(s[:self._axis])
+        return s
+
     def _pshape(self):
-        return tuple(self.shape)
+        return tuple(self.shape[self._axis:])
 
 
 @register_layer("Norm", doc=_sample_norm_doc(

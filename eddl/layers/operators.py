@@ -6,12 +6,14 @@
 
 import math
 
+from .activations import _erf
 from .base import Layer
 from .registry import register_factory, register_layer
 
 __all__ = ["Unary", "Scalar", "Clamp", "UNARY_OPS", "SCALAR_OPS"]
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 #: name -> (forward(xp, x, out), d/dx as a function of (xp, x, y))
 UNARY_OPS = {
@@ -21,6 +23,8 @@ UNARY_OPS = {
     "log2": (lambda xp, x, out: xp.log2(x, out=out), lambda xp, x, y: 1.0 / (x * _LN2)),
     "log10": (lambda xp, x, out: xp.log10(x, out=out), lambda xp, x, y: 1.0 / (x * _LN10)),
     "sqrt": (lambda xp, x, out: xp.sqrt(x, out=out), lambda xp, x, y: 0.5 / y),
+    "erf": (lambda xp, x, out: xp.copyto(out, _erf(xp, x)),
+            lambda xp, x, y: _TWO_OVER_SQRT_PI * xp.exp(-x * x)),
 }
 
 #: name -> (forward(xp, x, k, out), d/dx as a function of (xp, x, k))
@@ -37,7 +41,7 @@ SCALAR_OPS = {
 
 @register_layer()
 class Unary(Layer):
-    """Element-wise ``op`` of the parent (abs, exp, log, log2, log10, sqrt)."""
+    """Element-wise ``op`` of the parent (abs, exp, log, log2, log10, sqrt, erf)."""
 
     prefix = "op"
 

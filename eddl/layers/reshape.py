@@ -1,4 +1,4 @@
-"""Shape layers: Reshape, Flatten, Squeeze, Unsqueeze, Permute, Transpose, Select.
+"""Shape layers: Reshape, Flatten, Squeeze, Unsqueeze, Permute, Transpose, Select, Split, Bypass.
 
 Reshape-like layers make their output a view of the parent's output (no copy); layers that
 reorder memory (Permute, Select) copy into their own contiguous buffer so the layers after them
@@ -8,10 +8,11 @@ get contiguous data.
 import math
 
 from .base import Layer
+from .broadcasting import int_list, normalize_axis
 from .registry import register_layer
 
 __all__ = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Permute", "Transpose", "Select",
-           "parse_select"]
+           "Split", "Bypass", "parse_select"]
 
 
 class _View(Layer):
@@ -267,3 +268,84 @@ class Select(Layer):
             out[...] = 0
             out[self._key] = self.delta
         self.put_delta(0, write)
+
+
+@register_layer()
+class Split(Select):
+    """Part ``part`` of the samples split along ``axis`` at ``indexes`` (see :func:`eddl.Split`).
+
+    ``eddl.Split`` returns every part; each part is one of these layers, and the parts of one
+    split share ``indexes``, ``axis`` and ``merge_sublayers`` (an exporter may write them as
+    one ONNX ``Split`` node).
+
+    Parameters
+    ----------
+    parent : Layer
+    indexes : list of int
+        Increasing split points, each in ``1 .. n - 1`` for an axis of length ``n``.
+    axis : int
+        Sample axis (batch excluded; -1 is the last).
+    part : int
+        Which part, from 0 to ``len(indexes)``.
+    merge_sublayers : bool
+        Kept for export (EDDL's flag); it does not change the computation.
+    name : str
+
+    Returns
+    -------
+    Layer
+        The parent's shape with ``axis`` of length ``bounds[part + 1] - bounds[part]``, where
+        ``bounds = [0] + indexes + [n]``.
+    """
+
+    prefix = "split"
+
+    def __init__(self, parent, indexes, axis=-1, part=0, merge_sublayers=False, name=""):
+        self.indexes = int_list("Split", indexes, "indexes")
+        self.axis = axis
+        self.part = part
+        self.merge_sublayers = bool(merge_sublayers)
+        Layer.__init__(self, [parent], name)
+
+    def compute_shape(self, s):
+        ax = normalize_axis(self, self.axis, len(s))
+        bounds = [0] + self.indexes + [s[ax]]
+        if not self.indexes or any(b <= a for a, b in zip(bounds, bounds[1:])):
+            raise self.shape_error(f"indexes={self.indexes!r} is invalid; valid: a non-empty "
+                                   f"strictly increasing list of split points in 1..{s[ax] - 1} "
+                                   f"(axis {self.axis} has length {s[ax]})")
+        p = self.part
+        if isinstance(p, bool) or not isinstance(p, int) or not 0 <= p < len(bounds) - 1:
+            raise self.shape_error(f"part={p!r} is out of range; valid: 0..{len(bounds) - 2}")
+        self.indices = [":"] * len(s)
+        self.indices[ax] = f"{bounds[p]}:{bounds[p + 1]}"
+        return super().compute_shape(s)
+
+
+@register_layer("Bypass")
+class Bypass(_View):
+    """Identity layer (EDDL keeps it to mark a node it passes through, e.g. on ONNX import).
+
+    Parameters
+    ----------
+    parent : Layer
+    bypass_name : str
+        Name of what is bypassed (informative only).
+    name : str
+
+    Returns
+    -------
+    Layer
+        The parent's shape and values.
+    """
+
+    prefix = "bypass"
+
+    def __init__(self, parent, bypass_name="", name=""):
+        if not isinstance(bypass_name, str):
+            raise TypeError(f"Bypass: bypass_name must be a str, got {bypass_name!r}")
+        self.bypass_name = bypass_name
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        return s

@@ -162,6 +162,46 @@ def canvas_rows(n, m, da_mode):
     return rows, inside
 
 
+def window_matrices(mats, ins, da_mode, xp):
+    """Per-axis matrices of the input-sized window on resized axes (``reshape=False``).
+
+    Parameters
+    ----------
+    mats : list of arrays
+        One ``m x n`` resampling matrix per spatial axis (resized length ``m``).
+    ins : sequence of int
+        Input (canvas) length ``n`` of each axis.
+    da_mode : str
+        Fill beyond the resized image (see :class:`Resize`).
+    xp : module
+        The array namespace of ``mats``.
+
+    Returns
+    -------
+    canvas : list of arrays
+        One ``n x n`` matrix per axis (rows of ``mats``, zero rows where nothing is copied).
+    fill : bool array or None
+        Spatial positions outside the resized image that ``"constant"`` or ``"original"``
+        fill (None when there are none or the mode fills by rows).
+    """
+    canvas, masks = [], []
+    for m, n in zip(mats, ins):
+        rows, inside = canvas_rows(n, m.shape[0], da_mode)
+        c = xp.zeros((n, m.shape[1]), dtype=m.dtype)
+        sel = [i for i, r in enumerate(rows) if r >= 0]
+        c[sel] = m[[rows[i] for i in sel]]
+        canvas.append(c)
+        masks.append(inside)
+    fill = None
+    if da_mode in ("constant", "original") and not all(all(k) for k in masks):
+        # outside the window along any axis: the outer product of the per-axis masks
+        keep = xp.ones((), dtype=bool)
+        for k in masks:
+            keep = keep[..., None] & xp.asarray(k, dtype=bool)
+        fill = ~keep
+    return canvas, fill
+
+
 @register_layer("Resize", hidden=("interpolation",))
 class Resize(Resample):
     """Resize the spatial axes to ``new_shape`` (linear interpolation by default).
@@ -231,22 +271,8 @@ class Resize(Resample):
         self._fill = None
         if self.reshape:
             return mats
-        xp = self.be.xp
-        ins = self.parents[0].shape[1:]
-        canvas, masks = [], []
-        for m, n in zip(mats, ins):
-            rows, inside = canvas_rows(n, m.shape[0], self.da_mode)
-            c = xp.zeros((n, m.shape[1]), dtype=m.dtype)
-            sel = [i for i, r in enumerate(rows) if r >= 0]
-            c[sel] = m[[rows[i] for i in sel]]
-            canvas.append(c)
-            masks.append(inside)
-        if self.da_mode in ("constant", "original") and not all(all(k) for k in masks):
-            # outside the window along any axis: the outer product of the per-axis masks
-            keep = xp.ones((), dtype=bool)
-            for k in masks:
-                keep = keep[..., None] & xp.asarray(k, dtype=bool)
-            self._fill = ~keep
+        canvas, self._fill = window_matrices(mats, self.parents[0].shape[1:], self.da_mode,
+                                             self.be.xp)
         return canvas
 
     def forward(self):

@@ -79,7 +79,7 @@ def forward_closure(inputs):
         stack.extend(l.children)
 
     def complete(l, seen):
-        if id(l) in ids:
+        if id(l) in ids or getattr(l, "is_source", False):
             return True
         if id(l) not in reach or not l.parents:
             return False

@@ -7,6 +7,7 @@ as in PyEDDL. The ``_`` forms change the tensor object itself.
 
 import numpy as np
 
+from .._broadcast import aligned_shape
 from ._base import TensorBase
 from ._checks import norm_axis, norm_shape
 
@@ -15,6 +16,20 @@ __all__ = ["ShapeMixin"]
 # PyEDDL's WrappingMode names -> np.pad modes (scipy.ndimage conventions).
 _PAD_MODES = {"constant": "constant", "reflect": "symmetric", "mirror": "reflect",
               "nearest": "edge", "wrap": "wrap"}
+
+
+_SCALE_MODES = ("constant", "reflect", "nearest", "mirror", "wrap", "original")
+_TRANSFORMS = ("half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric")
+
+
+def _mode_name(value, valid, arg):
+    """Return a PyEDDL enum member (``WrappingMode.Constant``) or string as a snake-case name."""
+    name = getattr(value, "name", value)
+    if isinstance(name, str):
+        name = "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+    if name not in valid:
+        raise ValueError(f"scale: {arg}={value!r} is invalid; valid: {list(valid)}")
+    return name
 
 
 def _shape_args(args, op):
@@ -239,12 +254,35 @@ class ShapeMixin(TensorBase):
     def broadcast(self, B, output=None):
         """Broadcast this tensor to the shape of ``B`` (PyEDDL: ``Tensor.broadcast(A, B)``).
 
+        NumPy's rule aligns the last axes; as in EDDL, a 1-D tensor whose length is not that
+        of ``B``'s last axis is placed along the one axis of ``B`` with its length.
+
+        Parameters
+        ----------
+        B : Tensor
+            Gives the shape.
+        output : Tensor, optional
+            Written in place when given.
+
+        Raises
+        ------
+        ValueError
+            When the shapes do not broadcast (or a 1-D tensor matches several axes of ``B``,
+            none of them the last).
+
+        Examples
+        --------
+        >>> from eddl import Tensor
+        >>> Tensor.broadcast(Tensor.fromarray([1.0, 2.0, 3.0]), Tensor.zeros([3, 2])).getShape()
+        [3, 2]
+
         Returns
         -------
         Tensor
             ``output`` when given, else a new contiguous tensor.
         """
-        r = self.broadcast_to(B.shape)._data
+        shape = aligned_shape(self._data.shape, B.shape, "broadcast")
+        r = np.broadcast_to(self._data.reshape(shape), B.shape)
         return _into(output, r, "broadcast", self, np.ascontiguousarray(r))
 
     def expand(self, size):
@@ -395,6 +433,70 @@ class ShapeMixin(TensorBase):
                                            for i, w in enumerate(width)):
             raise ValueError(f"pad: mode {mode_name!r} cannot pad an empty axis")
         return self._new(np.pad(self._data, width, mode=_PAD_MODES[mode_name], **kw))
+
+    def scale(self, new_shape, mode="constant", cval=0.0,
+              coordinate_transformation_mode="asymmetric", keep_size=False):
+        """Resize the last two axes to ``new_shape`` with nearest interpolation (EDDL's scale).
+
+        Parameters
+        ----------
+        new_shape : list of int
+            ``[height, width]``, both >= 1.
+        mode : WrappingMode or str, default "constant"
+            With ``keep_size``, how positions beyond the resized image are filled:
+            ``"constant"`` (``cval``), ``"original"``, ``"nearest"``, ``"reflect"``,
+            ``"mirror"`` or ``"wrap"`` (as the Resize layer's ``da_mode``).
+        cval : float, default 0.0
+        coordinate_transformation_mode : TransformationMode or str, default "asymmetric"
+            ``"asymmetric"``, ``"half_pixel"``, ``"pytorch_half_pixel"`` or
+            ``"align_corners"`` (ONNX ``Resize``).
+        keep_size : bool, default False
+            False: the result's last two axes are ``new_shape``. True: the result keeps this
+            tensor's shape and shows the centred window of the resized image (cropped when
+            larger, padded when smaller).
+
+        Returns
+        -------
+        Tensor
+
+        Raises
+        ------
+        ValueError
+            For a tensor with fewer than 2 axes, a bad ``new_shape`` or an unknown mode.
+
+        Examples
+        --------
+        >>> from eddl import Tensor
+        >>> Tensor.ones([1, 3, 4, 4]).scale([8, 6]).getShape()
+        [1, 3, 8, 6]
+        """
+        from ..layers.upsampling import window_matrices  # the Scale layer's window, shared
+
+        if self._data.ndim < 2:
+            raise ValueError(f"scale: needs a tensor with at least 2 axes (..., H, W), got shape "
+                             f"{self.shape}")
+        new = norm_shape(new_shape, "scale: new_shape")
+        if len(new) != 2 or min(new) < 1:
+            raise ValueError(f"scale: new_shape={list(new)} is invalid; valid: [height, width] "
+                             f"with both >= 1")
+        fill_mode = _mode_name(mode, _SCALE_MODES, "mode")
+        transform = _mode_name(coordinate_transformation_mode, _TRANSFORMS,
+                               "coordinate_transformation_mode")
+        be, data = self._backend, self._data
+        dtype = data.dtype if data.dtype.kind == "f" else np.float64
+        h, w = data.shape[-2:]
+        mats = [be.resample.resample_matrix(n, m, "nearest", transform, dtype)
+                for n, m in zip((h, w), new)]
+        fill = None
+        if keep_size:
+            mats, fill = window_matrices(mats, (h, w), fill_mode, be.xp)
+        x = be.xp.ascontiguousarray(data.reshape(-1, 1, h, w), dtype=dtype)
+        out = be.empty((x.shape[0], 1, mats[0].shape[0], mats[1].shape[0]), dtype)
+        be.resample.resample(x, out, mats)
+        if fill is not None:
+            out[:, :, fill] = float(cval) if fill_mode == "constant" else x[:, :, fill]
+        out = out.reshape(data.shape[:-2] + out.shape[-2:])
+        return self._new(out.astype(data.dtype, copy=False))
 
     def flip(self, axis=0):
         """Reverse the order of elements along ``axis``; returns a copy."""

@@ -77,11 +77,24 @@ CASES = {
     "RandomScale": ([[1, 6, 6]], lambda x: eddl.RandomScale(x, [0.8, 1.2])),
     "Shift": ([[1, 6, 6]], lambda x: eddl.Shift(x, [2, -1], "mirror")),
     "RandomShift": ([[1, 6, 6]], lambda x: eddl.RandomShift(x, [-0.2, 0.2], [0.0, 0.3])),
+    "MatMul": ([[2, 3], [3, 4]], lambda a, b: eddl.MatMul([a, b])),
+    "Where": ([[3], [3], [3]], lambda a, b, c: eddl.Where(a, b, c)),
+    "Repeat": ([[2, 3]], lambda x: eddl.Repeat(x, [1, 0, 2], 1)),
+    "Tile": ([[2, 3]], lambda x: eddl.Tile(x, [2, 1])),
+    "Broadcast": ([[3], [3, 4]], lambda a, b: eddl.Broadcast(a, b)),
+    "Expand": ([[3, 1]], lambda x: eddl.Expand(x, [2, -1, 4])),
+    "Split": ([[2, 6]], lambda x: eddl.Split(x, [2, 5], 1, True)[1]),
+    "Bypass": ([[3]], lambda x: eddl.Bypass(x, "identity")),
+    "Shape": ([[2, 3]], lambda x: eddl.Shape(x, False)),
+    "ConstOfTensor": ([[2]], lambda x: eddl.ConstOfTensor([[1.0, 2.0], [3.0, 4.5]])),
+    "GaussGenerator": ([[2]], lambda x: eddl.GaussGenerator(0.5, 2.0, [3, 2])),
+    "UniformGenerator": ([[2]], lambda x: eddl.UniformGenerator(-1.0, 3.0, [4])),
+    "Embedding": ([[4]], lambda x: eddl.Embedding(x, 5, 4, 3, True)),
 }
 
 
-# layers whose inputs must stay positive (logarithms, divisions)
-POSITIVE = {"Unary", "Div"}
+# layers whose inputs must stay positive (logarithms, divisions, embedding ids)
+POSITIVE = {"Unary", "Div", "Embedding"}
 
 
 def _inputs(net, rng, low=-2.0, batch=3):
@@ -137,7 +150,12 @@ def test_layer_round_trips_through_config_and_json(class_name):
     twin = cls.from_config({**cfg, "name": layer.name + "_twin"}, layer.parents)
     assert twin.shape == layer.shape
     assert {**twin.get_config(), "name": layer.name} == cfg
-    net = eddl.Model(ins, [layer]) if not layer.is_input else eddl.Model([layer], [layer])
+    if layer.is_input:
+        net = eddl.Model([layer], [layer])
+    else:
+        # a source (generator, constant) is computed without inputs: the model's inputs are
+        # also outputs, so they give the batch size
+        net = eddl.Model(ins, [layer] + (ins if layer.is_source else []))
     _assert_round_trip(net, np.random.default_rng(0), 0.5 if class_name in POSITIVE else -2.0)
 
 

@@ -1,0 +1,480 @@
+"""Read an ONNX model into a net: validation, constant folding and the op-by-op build.
+
+The importer never runs the model to import it. It
+
+1. checks the file (``onnx.checker``, opset range, graph inputs and initializers, a bound on
+   the size of every tensor) and resolves every node to an import function of
+   :data:`~eddl.onnx.optable.IMPORTERS`, refusing the model with one error that lists every
+   unsupported ``(op type, node, opset)``;
+2. walks the nodes in topological order (a cycle or a value used before it is produced is an
+   error naming the node). A node whose inputs are all constants is evaluated right away with
+   ``onnx.reference`` (constant folding: the shape sub-graphs exporters write for
+   ``Flatten``/``view``). ``Shape`` of an activation gives a value that depends on the batch
+   size only through its batch entry; it is evaluated for two probe batch sizes and
+   entries that differ are batch entries (a reshape target ``[batch, -1]``);
+3. gives every other node to its import function, which builds layers.
+
+Activations carry the batch axis first (ONNX axis 0); a node that mixes samples (an axis-0
+reduction, a reshape that merges the batch axis) is refused with a message naming it.
+"""
+
+import math
+from collections import Counter
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from . import ops  # noqa: F401  (fills the tables)
+from .optable import IMPORTERS, MAX_OPSET, MIN_OPSET, resolve
+
+__all__ = ["ONNXImportError", "Act", "Batched", "ImportContext", "import_model",
+           "set_max_tensor_elements"]
+
+_PROBES = (11, 13)
+_limits = {"elements": 1 << 30}
+
+
+class ONNXImportError(ValueError):
+    """The ONNX model cannot be imported; the message names the node, op and input."""
+
+
+def set_max_tensor_elements(n):
+    """Set the largest tensor (in elements) an ONNX import may create; return the old value.
+
+    A constant folded at import time, an initializer or a layer output larger than this is
+    refused, so a hostile file cannot make the importer allocate without bound.
+    """
+    old = _limits["elements"]
+    _limits["elements"] = int(n)
+    return old
+
+
+class Act:
+    """An activation: the output of ``layer``, batch axis first."""
+
+    __slots__ = ("layer",)
+
+    def __init__(self, layer):
+        self.layer = layer
+
+    @property
+    def shape(self):
+        return (None,) + tuple(self.layer.shape)
+
+    @property
+    def rank(self):
+        return len(self.layer.shape) + 1
+
+
+class Batched:
+    """An integer value that depends on the batch size (``values[i]`` for probe batch ``i``)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values):
+        self.values = tuple(np.asarray(v) for v in values)
+
+    def batch_mask(self):
+        """True where the entry follows the batch size."""
+        return self.values[0] != self.values[1]
+
+
+def _short(text, limit=80):
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+class ImportContext:
+    """What an import function sees: the current node, its values, and the layers built so far.
+
+    Import functions read inputs with :meth:`act` (an activation's layer), :meth:`const`
+    (a constant array), :meth:`attr`; they return one entry per node output: a layer or a
+    constant array.
+    """
+
+    def __init__(self, opset, consumers):
+        self.opset = opset
+        self.values = {}
+        self.node = None
+        self.consumers = consumers
+        self.weights = {}
+        self._layer_names = set()
+
+    # -- errors ---------------------------------------------------------------------------
+    def where(self):
+        n = self.node
+        return f"node {_short(n.name or n.output[0])!r} ({n.op_type}, opset {self.opset})"
+
+    def error(self, msg):
+        """Return an :class:`ONNXImportError` naming the current node."""
+        return ONNXImportError(f"ONNX {self.where()}: {msg}")
+
+    # -- inputs -----------------------------------------------------------------------------
+    def has(self, i):
+        return i < len(self.node.input) and self.node.input[i] != ""
+
+    def value(self, i):
+        name = self.node.input[i]
+        if name not in self.values:
+            raise self.error(f"input {i} {_short(name)!r} is not produced by any earlier node")
+        return self.values[name]
+
+    def act(self, i):
+        """The layer whose output is input ``i`` (which must be an activation)."""
+        v = self.value(i)
+        if not isinstance(v, Act):
+            raise self.error(f"input {i} must be computed from the model input, but it is a "
+                             f"constant; this placement is not supported")
+        return v.layer
+
+    def const(self, i, default=None):
+        """Input ``i`` as a constant array (None/``default`` when the optional input is absent)."""
+        if not self.has(i):
+            return default
+        v = self.value(i)
+        if isinstance(v, Batched):
+            raise self.error(f"input {i} depends on the batch size; only constant values are "
+                             f"supported there")
+        if isinstance(v, Act):
+            raise self.error(f"input {i} must be a constant (an initializer or a value computed "
+                             f"from constants), but it depends on the model input")
+        return v
+
+    def ints(self, i, default=None):
+        v = self.const(i, None)
+        return default if v is None else [int(x) for x in np.asarray(v).reshape(-1)]
+
+    def is_act(self, i):
+        return self.has(i) and isinstance(self.value(i), Act)
+
+    def attr(self, name, default=None):
+        for a in self.node.attribute:
+            if a.name == name:
+                return helper.get_attribute_value(a)
+        return default
+
+    def str_attr(self, name, default=None):
+        v = self.attr(name, default)
+        return v.decode() if isinstance(v, bytes) else v
+
+    def sample_axis(self, axis, rank, what="axis"):
+        """ONNX ``axis`` of a batched value of ``rank`` as a per-sample axis (batch refused)."""
+        a = int(axis)
+        if not -rank <= a < rank:
+            raise self.error(f"{what} {a} out of range for a {rank}-D value")
+        a = a + rank if a < 0 else a
+        if a == 0:
+            raise self.error(f"{what} 0 is the batch axis; operations across samples are not "
+                             f"supported")
+        return a - 1
+
+    def unsupported(self, what):
+        return self.error(f"unsupported {what}")
+
+    # -- outputs ----------------------------------------------------------------------------
+    def layer_name(self, suffix=""):
+        """A unique layer name for the current node (its name, else its first output)."""
+        base = self.node.name or self.node.output[0] or self.node.op_type.lower()
+        base = base + suffix
+        name, i = base, 1
+        while name in self._layer_names:
+            i += 1
+            name = f"{base}_{i}"
+        self._layer_names.add(name)
+        return name
+
+    def set_weights(self, layer, **arrays):
+        """Give ``layer`` imported parameter/state values (by parameter or state name)."""
+        names = [s[0] for s in layer.param_specs()]
+        shapes = {s[0]: tuple(s[1]) for s in layer.param_specs()}
+        params, states = [], dict(zip(layer.state_names, getattr(layer, "_import_states", [])))
+        for n in names:
+            if n not in arrays:
+                raise self.error(f"no value for parameter {n!r} of layer {layer.name!r}")
+            a = np.asarray(arrays.pop(n), dtype=np.float32)
+            if a.shape != shapes[n]:
+                raise self.error(f"parameter {n!r} of layer {layer.name!r} has shape "
+                                 f"{list(a.shape)}, the layer needs {list(shapes[n])}")
+            params.append(np.ascontiguousarray(a))
+        for n in list(arrays):
+            if n not in layer.state_names:
+                raise self.error(f"layer {layer.name!r} has no parameter or state {n!r}")
+            states[n] = np.ascontiguousarray(np.asarray(arrays.pop(n), dtype=np.float32))
+        layer.preset_weights(params, [states[n] for n in layer.state_names if n in states])
+
+    def n_consumers(self, value_name):
+        return self.consumers.get(value_name, 0)
+
+
+# --- loading and validation ------------------------------------------------------------------
+
+def _opset(model):
+    opset = None
+    for o in model.opset_import:
+        if o.domain in ("", "ai.onnx"):
+            opset = o.version
+    if opset is None:
+        raise ONNXImportError("ONNX model declares no opset of the default domain")
+    if not MIN_OPSET <= opset <= MAX_OPSET:
+        raise ONNXImportError(f"ONNX model opset {opset} is outside the supported range "
+                              f"{MIN_OPSET}-{MAX_OPSET}; convert it with "
+                              f"onnx.version_converter.convert_version(model, {MAX_OPSET if opset > MAX_OPSET else MIN_OPSET})")
+    return opset
+
+
+def _check_sizes(graph):
+    limit = _limits["elements"]
+    for t in graph.initializer:
+        n = math.prod(t.dims) if t.dims else 1
+        if any(d < 0 for d in t.dims) or n > limit:
+            raise ONNXImportError(f"ONNX initializer {_short(t.name)!r}: dims {list(t.dims)[:8]} "
+                                  f"are negative or larger than the limit of {limit} elements")
+
+
+def _unsupported(graph, opset):
+    bad = []
+    for n in graph.node:
+        if n.domain not in ("", "ai.onnx"):
+            bad.append(f"({n.op_type}, {_short(n.name)!r}, domain {_short(n.domain)!r})")
+        elif resolve(n.op_type, opset) is None:
+            known = n.op_type in IMPORTERS
+            why = f"opset {opset}" + ("" if not known else " (this op's schema at this opset is not supported)")
+            bad.append(f"({_short(n.op_type)}, {_short(n.name)!r}, {why})")
+    return bad
+
+
+def _topological(graph, known):
+    """Nodes in an order where every input is produced before use (cycles are errors)."""
+    producers = {}
+    for n in graph.node:
+        for o in n.output:
+            if o:
+                if o in producers or o in known:
+                    raise ONNXImportError(f"ONNX value {_short(o)!r} is produced twice "
+                                          f"(node {_short(n.name)!r})")
+                producers[o] = n
+    order, state = [], {}
+    for root in graph.node:
+        if id(root) in state:
+            continue
+        stack = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                state[id(node)] = 2
+                order.append(node)
+                continue
+            s = state.get(id(node))
+            if s == 2:
+                continue
+            if s == 1:
+                continue
+            state[id(node)] = 1
+            stack.append((node, True))
+            for i in node.input:
+                if not i or i in known:
+                    continue
+                p = producers.get(i)
+                if p is None:
+                    raise ONNXImportError(f"ONNX node {_short(node.name)!r} ({node.op_type}): "
+                                          f"input {_short(i)!r} is neither a graph input, an "
+                                          f"initializer nor the output of a node")
+                ps = state.get(id(p))
+                if ps == 1:
+                    raise ONNXImportError(f"ONNX graph has a cycle through node "
+                                          f"{_short(p.name)!r} ({p.op_type})")
+                if ps is None:
+                    stack.append((p, False))
+    return order
+
+
+def _input_shape(vi, override):
+    t = vi.type.tensor_type
+    if not vi.type.HasField("tensor_type"):
+        raise ONNXImportError(f"ONNX graph input {_short(vi.name)!r} is not a tensor")
+    dims = []
+    for i, d in enumerate(t.shape.dim):
+        dims.append(d.dim_value if d.HasField("dim_value") else None)
+    if override is not None:
+        return [int(s) for s in override]
+    if len(dims) < 1:
+        raise ONNXImportError(f"ONNX graph input {_short(vi.name)!r} has no batch axis; give "
+                              f"input_shape=")
+    sample = dims[1:]
+    if any(d is None or d < 1 for d in sample):
+        raise ONNXImportError(f"ONNX graph input {_short(vi.name)!r} has symbolic or invalid "
+                              f"sample dims {dims}; give input_shape= (without the batch axis)")
+    return sample
+
+
+def _fold(node, inputs, opset):
+    """Evaluate ``node`` on constant ``inputs`` with onnx.reference; return its outputs."""
+    from onnx.reference import ReferenceEvaluator
+
+    names = [f"i{k}" for k in range(len(inputs))]
+    ins = [names[k] if node.input[k] else "" for k in range(len(inputs))]
+    n = helper.make_node(node.op_type, ins, [f"o{k}" for k in range(len(node.output))])
+    n.attribute.extend(node.attribute)
+    g = helper.make_graph(
+        [n], "fold",
+        [helper.make_tensor_value_info(names[k], helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
+         for k, v in enumerate(inputs) if node.input[k]],
+        [helper.make_empty_tensor_value_info(f"o{k}") for k in range(len(node.output))])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    feeds = {names[k]: v for k, v in enumerate(inputs) if node.input[k]}
+    return ReferenceEvaluator(m).run(None, feeds)
+
+
+def _fold_guard(ctx, node, consts):
+    """Refuse folding ops whose output size would exceed the element limit."""
+    limit = _limits["elements"]
+    op = node.op_type
+    size = None
+    try:
+        if op == "ConstantOfShape":
+            size = math.prod(int(x) for x in consts[0].reshape(-1))
+        elif op == "Expand":
+            size = math.prod(np.broadcast_shapes(consts[0].shape, tuple(int(x) for x in consts[1])))
+        elif op == "Tile":
+            size = consts[0].size * math.prod(int(x) for x in consts[1])
+        elif op == "Range":
+            start, stop, step = (float(np.asarray(c).reshape(-1)[0]) for c in consts[:3])
+            size = math.ceil((stop - start) / step) if step else math.inf
+    except (ValueError, TypeError, IndexError, OverflowError):
+        raise ctx.error("invalid constant shape inputs") from None
+    if size is not None and (size < 0 or size > limit):
+        raise ctx.error(f"would create {size} elements, more than the limit of {limit}")
+
+
+def import_model(model, input_shape=None):
+    """Build the layers of an ONNX ``ModelProto``; return ``(inputs, outputs, name)``.
+
+    Parameters
+    ----------
+    model : onnx.ModelProto
+    input_shape : list of int, optional
+        Per-sample shape replacing the declared one of a single-input model.
+
+    Raises
+    ------
+    ONNXImportError
+        For an invalid, unsupported or hostile model.
+    """
+    from ..layers.core import Input
+
+    graph = model.graph
+    opset = _opset(model)
+    _check_sizes(graph)
+    bad = _unsupported(graph, opset)
+    if bad:
+        raise ONNXImportError(f"ONNX model has {len(bad)} unsupported node(s): "
+                              + "; ".join(bad[:50]) + (" ..." if len(bad) > 50 else ""))
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as exc:
+        raise ONNXImportError(f"invalid ONNX model: {_short(str(exc).splitlines()[0], 300)}") from None
+
+    consumers = Counter(i for n in graph.node for i in n.input if i)
+    consumers.update(o.name for o in graph.output)
+    ctx = ImportContext(opset, consumers)
+    inits = {}
+    for t in graph.initializer:
+        try:
+            inits[t.name] = numpy_helper.to_array(t)
+        except Exception as exc:  # noqa: BLE001 - protobuf/numpy raise many types for bad data
+            raise ONNXImportError(f"ONNX initializer {_short(t.name)!r}: unreadable data "
+                                  f"({_short(exc)})") from None
+    ctx.values.update(inits)
+    real_inputs = [vi for vi in graph.input if vi.name not in inits]
+    if not real_inputs:
+        raise ONNXImportError("ONNX graph has no input that is not an initializer")
+    if input_shape is not None and len(real_inputs) != 1:
+        raise ONNXImportError(f"input_shape= needs a single-input model; this one has "
+                              f"{len(real_inputs)} inputs")
+    lin = []
+    for vi in real_inputs:
+        shape = _input_shape(vi, input_shape)
+        if math.prod(shape) > _limits["elements"]:
+            raise ONNXImportError(f"ONNX graph input {_short(vi.name)!r}: shape {shape} too large")
+        ctx._layer_names.add(vi.name)
+        layer = Input(shape, name=vi.name)
+        lin.append(layer)
+        ctx.values[vi.name] = Act(layer)
+    for node in _topological(graph, set(ctx.values)):
+        ctx.node = node
+        _import_node(ctx, node, opset)
+    lout = []
+    for vo in graph.output:
+        v = ctx.values.get(vo.name)
+        if not isinstance(v, Act):
+            raise ONNXImportError(f"ONNX graph output {_short(vo.name)!r} does not depend on the "
+                                  f"model input")
+        lout.append(v.layer)
+    return lin, lout, graph.name or "onnx_model"
+
+
+def _import_node(ctx, node, opset):
+    ins = []
+    for k, name in enumerate(node.input):
+        if not name:
+            ins.append(None)
+            continue
+        if name not in ctx.values:
+            raise ctx.error(f"input {k} {_short(name)!r} is not available")
+        ins.append(ctx.values[name])
+    live = [v for v in ins if v is not None]
+    fn = resolve(node.op_type, opset)
+    if node.op_type == "Shape" and live and isinstance(live[0], Act):
+        out = [_shape_of(ctx, live[0])]
+    elif all(not isinstance(v, Act) for v in live) and not getattr(fn, "no_fold", False):
+        out = _fold_values(ctx, node, ins, opset)
+    else:
+        out = fn(node, ctx)
+        if not isinstance(out, (list, tuple)):
+            out = [out]
+    if len(out) < len([o for o in node.output if o]):
+        raise ctx.error(f"produces {len(out)} outputs, the node names {len(node.output)}")
+    from ..layers.base import Layer
+
+    for name, v in zip(node.output, out):
+        if not name:
+            continue
+        if isinstance(v, Layer):
+            if math.prod(v.shape) > _limits["elements"]:
+                raise ctx.error(f"output shape {list(v.shape)} is larger than the element limit")
+            v = Act(v)
+        elif not isinstance(v, (Act, Batched)):
+            v = np.asarray(v)
+        ctx.values[name] = v
+
+
+def _shape_of(ctx, act):
+    start = ctx.attr("start", 0)
+    end = ctx.attr("end", None)
+    shapes = [np.array([b] + list(act.layer.shape), dtype=np.int64)[start:end] for b in _PROBES]
+    if np.array_equal(shapes[0], shapes[1]):
+        return shapes[0]
+    return Batched(shapes)
+
+
+def _fold_values(ctx, node, ins, opset):
+    batched = any(isinstance(v, Batched) for v in ins)
+    runs = []
+    for p in range(2 if batched else 1):
+        arrays = [None if v is None else (v.values[p] if isinstance(v, Batched) else v) for v in ins]
+        _fold_guard(ctx, node, arrays)
+        try:
+            runs.append(_fold(node, [a for a in arrays if a is not None] if False else
+                              [np.zeros(0, np.float32) if a is None else a for a in arrays], opset))
+        except ONNXImportError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the reference runtime raises many types
+            raise ctx.error(f"cannot evaluate on its constant inputs: {_short(exc, 200)}") from None
+    out = []
+    for k in range(len(runs[0])):
+        if len(runs) == 1 or np.array_equal(runs[0][k], runs[1][k]):
+            out.append(np.asarray(runs[0][k]))
+        else:
+            out.append(Batched([runs[0][k], runs[1][k]]))
+    return out
