@@ -69,11 +69,16 @@ class NetAttributes:
         """True: the model owns its computing service."""
         return True
 
-    # --- machinery that does not exist here: EDDL's values when it is unused --------------
     @property
     def onnx_pretrained(self):
-        """False: ONNX import is not available yet, so no model was imported."""
-        return False
+        """True when the net was imported from ONNX (set by the importer)."""
+        return getattr(self, "_onnx_pretrained", False)
+
+    @onnx_pretrained.setter
+    def onnx_pretrained(self, value):
+        self._onnx_pretrained = bool(value)
+
+    # --- machinery that does not exist here: EDDL's values when it is unused --------------
 
     @property
     def isdecoder(self):

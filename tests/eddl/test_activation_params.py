@@ -94,3 +94,18 @@ def test_bad_params_name_the_value():
         eddl.Activation(x, "elu", ["a"])
     with pytest.raises(TypeError, match="params must be a list of numbers, got float 0.1"):
         eddl.Activation(x, "elu", 0.1)
+
+
+def test_selu_params_survive_onnx_export_and_import():
+    from eddl.onnx.api import from_onnx, to_onnx
+    inp = eddl.Input([6])
+    net = eddl.Model([inp], [eddl.Activation(inp, "selu", [1.5, 2.0])])
+    model = to_onnx(net)
+    (node,) = [n for n in model.graph.node if n.op_type == "Selu"]
+    attrs = {a.name: a.f for a in node.attribute}
+    assert attrs == pytest.approx({"alpha": 1.5, "gamma": 2.0})
+    back = from_onnx(model)
+    eddl.build(back, eddl.sgd(0.0), ["mse"], ["none"], eddl.CS_CPU(), dtype="float64")
+    (out,) = eddl.predict(back, [X])
+    np.testing.assert_allclose(np.asarray(out), REFS["selu"][1](X), rtol=1e-6)
+    assert back.onnx_pretrained and not net.onnx_pretrained
