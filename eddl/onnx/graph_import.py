@@ -27,16 +27,13 @@ from onnx import helper, numpy_helper
 
 from . import ops  # noqa: F401  (fills the tables)
 from .optable import IMPORTERS, MAX_OPSET, MIN_OPSET, resolve
+from .values import Act, Batched, ONNXImportError, node_key
 
 __all__ = ["ONNXImportError", "Act", "Batched", "ImportContext", "import_model",
            "set_max_tensor_elements"]
 
 _PROBES = (11, 13)
 _limits = {"elements": 1 << 30}
-
-
-class ONNXImportError(ValueError):
-    """The ONNX model cannot be imported; the message names the node, op and input."""
 
 
 def set_max_tensor_elements(n):
@@ -48,36 +45,6 @@ def set_max_tensor_elements(n):
     old = _limits["elements"]
     _limits["elements"] = int(n)
     return old
-
-
-class Act:
-    """An activation: the output of ``layer``, batch axis first."""
-
-    __slots__ = ("layer",)
-
-    def __init__(self, layer):
-        self.layer = layer
-
-    @property
-    def shape(self):
-        return (None,) + tuple(self.layer.shape)
-
-    @property
-    def rank(self):
-        return len(self.layer.shape) + 1
-
-
-class Batched:
-    """An integer value that depends on the batch size (``values[i]`` for probe batch ``i``)."""
-
-    __slots__ = ("values",)
-
-    def __init__(self, values):
-        self.values = tuple(np.asarray(v) for v in values)
-
-    def batch_mask(self):
-        """True where the entry follows the batch size."""
-        return self.values[0] != self.values[1]
 
 
 def _short(text, limit=80):
@@ -100,9 +67,16 @@ class ImportContext:
         self.consumers = consumers
         self.weights = {}
         self._layer_names = set()
+        #: value name -> the node reading it, for values read by exactly one node
+        self.next_nodes = {}
+        #: nodes folded into the layer of an earlier node (e.g. the bias Add after a MatMul),
+        #: and the value each one's output stands for
+        self.fused = set()
+        self.alias = {}
 
     # -- errors ---------------------------------------------------------------------------
     def where(self):
+        """Describe the current node for messages."""
         n = self.node
         return f"node {_short(n.name or n.output[0])!r} ({n.op_type}, opset {self.opset})"
 
@@ -112,16 +86,18 @@ class ImportContext:
 
     # -- inputs -----------------------------------------------------------------------------
     def has(self, i):
+        """Whether the node has a (non-empty) input ``i``."""
         return i < len(self.node.input) and self.node.input[i] != ""
 
     def value(self, i):
+        """Return input ``i`` as an :class:`Act`, a :class:`Batched` or an array."""
         name = self.node.input[i]
         if name not in self.values:
             raise self.error(f"input {i} {_short(name)!r} is not produced by any earlier node")
         return self.values[name]
 
     def act(self, i):
-        """The layer whose output is input ``i`` (which must be an activation)."""
+        """Return the layer whose output is input ``i`` (which must be an activation)."""
         v = self.value(i)
         if not isinstance(v, Act):
             raise self.error(f"input {i} must be computed from the model input, but it is a "
@@ -142,19 +118,23 @@ class ImportContext:
         return v
 
     def ints(self, i, default=None):
+        """Return constant input ``i`` as a list of ints (``default`` when absent)."""
         v = self.const(i, None)
         return default if v is None else [int(x) for x in np.asarray(v).reshape(-1)]
 
     def is_act(self, i):
+        """Whether input ``i`` is an activation."""
         return self.has(i) and isinstance(self.value(i), Act)
 
     def attr(self, name, default=None):
+        """Return the node attribute ``name`` as a Python value (``default`` when absent)."""
         for a in self.node.attribute:
             if a.name == name:
                 return helper.get_attribute_value(a)
         return default
 
     def str_attr(self, name, default=None):
+        """Return a string attribute as ``str``."""
         v = self.attr(name, default)
         return v.decode() if isinstance(v, bytes) else v
 
@@ -170,11 +150,12 @@ class ImportContext:
         return a - 1
 
     def unsupported(self, what):
+        """Return the error for an unsupported feature ``what`` of the current node."""
         return self.error(f"unsupported {what}")
 
     # -- outputs ----------------------------------------------------------------------------
     def layer_name(self, suffix=""):
-        """A unique layer name for the current node (its name, else its first output)."""
+        """Return a unique layer name for the current node (its name, else its first output)."""
         base = self.node.name or self.node.output[0] or self.node.op_type.lower()
         base = base + suffix
         name, i = base, 1
@@ -204,6 +185,7 @@ class ImportContext:
         layer.preset_weights(params, [states[n] for n in layer.state_names if n in states])
 
     def n_consumers(self, value_name):
+        """Return how many nodes (and graph outputs) read ``value_name``."""
         return self.consumers.get(value_name, 0)
 
 
@@ -294,7 +276,7 @@ def _input_shape(vi, override):
     if not vi.type.HasField("tensor_type"):
         raise ONNXImportError(f"ONNX graph input {_short(vi.name)!r} is not a tensor")
     dims = []
-    for i, d in enumerate(t.shape.dim):
+    for d in t.shape.dim:
         dims.append(d.dim_value if d.HasField("dim_value") else None)
     if override is not None:
         return [int(s) for s in override]
@@ -378,6 +360,10 @@ def import_model(model, input_shape=None):
     consumers = Counter(i for n in graph.node for i in n.input if i)
     consumers.update(o.name for o in graph.output)
     ctx = ImportContext(opset, consumers)
+    for n in graph.node:
+        for i in n.input:
+            if i and consumers[i] == 1:
+                ctx.next_nodes[i] = n
     inits = {}
     for t in graph.initializer:
         try:
@@ -415,6 +401,9 @@ def import_model(model, input_shape=None):
 
 
 def _import_node(ctx, node, opset):
+    if node_key(node) in ctx.fused:
+        ctx.values[node.output[0]] = ctx.values[ctx.alias[node.output[0]]]
+        return
     ins = []
     for k, name in enumerate(node.input):
         if not name:

@@ -4,6 +4,7 @@ import numpy as np
 
 from ...layers.core import Dense, Dropout
 from ..optable import exporter, importer
+from ..values import Act, node_key
 
 
 @exporter("Dense")
@@ -91,14 +92,14 @@ def import_matmul(node, ctx):
 def _fused_bias(ctx, node, units):
     """A following ``Add`` of a constant vector becomes the Dense bias (the pair torch writes)."""
     out = node.output[0]
-    nxt = ctx.next_nodes.get(out) if hasattr(ctx, "next_nodes") else None
+    nxt = ctx.next_nodes.get(out)
     if ctx.n_consumers(out) != 1 or nxt is None or nxt.op_type != "Add":
         return None
     other = nxt.input[1] if nxt.input[0] == out else nxt.input[0]
     b = ctx.values.get(other)
     if not isinstance(b, np.ndarray) or b.size != units or b.shape[-1] != units:
         return None
-    ctx.fused.add(nxt.name or nxt.output[0])
+    ctx.fused.add(node_key(nxt))
     ctx.alias[nxt.output[0]] = out
     return b.reshape(-1)
 
@@ -114,6 +115,4 @@ def import_dropout(node, ctx):
 @importer("Identity")
 def import_identity(node, ctx):
     """no layer (the input passes through)"""
-    from ..graph_import import Act
-
     return Act(ctx.act(0))

@@ -1,5 +1,7 @@
-"""Shapes and indexing: Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice,
-Split, Gather, Pad, Cast (folded when constant)."""
+"""Shapes and indexing.
+
+Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Split, Gather, Pad, Cast.
+"""
 
 import math
 
@@ -9,6 +11,7 @@ from ...layers import reshape as _reshape
 from ...layers.merge import Concat
 from ...layers.upsampling import Pad
 from ..optable import exporter, importer
+from ..values import Act, Batched
 
 
 @exporter("Reshape", "Squeeze", "Unsqueeze")
@@ -59,7 +62,6 @@ def export_pad(layer, g):
 def _reshape_to(ctx, x, shape, suffix=""):
     shape = tuple(int(s) for s in shape)
     if shape == tuple(x.shape):
-        from ..graph_import import Act
         return Act(x)
     return _reshape.Reshape(x, list(shape), name=ctx.layer_name(suffix))
 
@@ -67,8 +69,6 @@ def _reshape_to(ctx, x, shape, suffix=""):
 @importer("Reshape")
 def import_reshape(node, ctx):
     """Reshape (the batch axis must stay first)"""
-    from ..graph_import import Batched
-
     x = ctx.act(0)
     v = ctx.value(1)
     allowzero = ctx.attr("allowzero", 0)
@@ -77,8 +77,8 @@ def import_reshape(node, ctx):
         target = [int(t) for t in v.values[0]]
         mask = v.batch_mask()
         if not mask[0] or mask[1:].any():
-            raise ctx.unsupported(f"a target shape whose batch-dependent entries are not just "
-                                  f"the first one")
+            raise ctx.unsupported("a target shape whose batch-dependent entries are not just "
+                                  "the first one")
         target[0] = None
     else:
         target = [int(t) for t in np.asarray(ctx.const(1)).reshape(-1)]
@@ -159,7 +159,6 @@ def import_transpose(node, ctx):
     if perm[0] != 0:
         raise ctx.unsupported(f"perm {perm}, which moves the batch axis")
     if perm == list(range(rank)):
-        from ..graph_import import Act
         return Act(x)
     return _reshape.Permute(x, [p - 1 for p in perm[1:]], name=ctx.layer_name())
 
@@ -171,7 +170,6 @@ def import_concat(node, ctx):
     rank = len(xs[0].shape) + 1
     axis = ctx.sample_axis(ctx.attr("axis"), rank)
     if len(xs) == 1:
-        from ..graph_import import Act
         return Act(xs[0])
     return Concat(xs, axis, name=ctx.layer_name())
 
@@ -179,7 +177,6 @@ def import_concat(node, ctx):
 def _select(ctx, x, ranges, suffix=""):
     """Select the per-sample ``ranges`` (list of (start, stop)) of ``x``."""
     if all(a == 0 and b == d for (a, b), d in zip(ranges, x.shape)):
-        from ..graph_import import Act
         return Act(x)
     for (a, b), d in zip(ranges, x.shape):
         if not 0 <= a < b <= d:
@@ -309,8 +306,6 @@ def import_pad(node, ctx):
 def import_cast(node, ctx):
     """no layer (activations stay floating point)"""
     from onnx import TensorProto
-
-    from ..graph_import import Act
 
     if ctx.attr("to") not in (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16):
         raise ctx.unsupported("a cast of an activation to a non-floating type")
