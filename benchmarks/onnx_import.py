@@ -58,7 +58,7 @@ def run_eddl(paths, threads, reps):
         for batch in (1, 8):
             x = rng.standard_normal((batch, 3, 224, 224)).astype(np.float32)
             times = []
-            for r in range(reps + 1):
+            for _ in range(reps + 1):
                 t = time.perf_counter()
                 net.set_inputs([x])
                 net.forward()
@@ -87,7 +87,7 @@ def run_ort(paths, threads, reps):
         for batch in (1, 8):
             x = rng.standard_normal((batch, 3, 224, 224)).astype(np.float32)
             times = []
-            for r in range(reps + 1):
+            for _ in range(reps + 1):
                 t = time.perf_counter()
                 sess.run(None, {"input": x})
                 times.append(time.perf_counter() - t)
