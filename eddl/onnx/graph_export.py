@@ -46,6 +46,8 @@ class ExportGraph:
         self.initializers = []
         self._names = set()
         self._layer = None
+        self.batch_source = None
+        self._batch = None
 
     # -- names ----------------------------------------------------------------------------
     def unique(self, hint):
@@ -68,6 +70,22 @@ class ExportGraph:
     def output(self, layer):
         """Value name of ``layer``'s output."""
         return layer.name
+
+    def batch(self):
+        """A 1-D int64 value ``[batch]`` read from the first graph input (for layers without
+        parents, whose outputs still have one row per sample)."""
+        if self._batch is None:
+            if self.batch_source is None:
+                raise ExportError(f"layer {self._layer.name!r}: the net has no input to take "
+                                  f"the batch size from")
+            layer, self._layer = self._layer, _Named("batch")
+            try:
+                shape = self.node("Shape", [self.batch_source])
+                self._batch = self.node("Slice", [shape, self.ints([0], "start"),
+                                                  self.ints([1], "end")])
+            finally:
+                self._layer = layer
+        return self._batch
 
     # -- content --------------------------------------------------------------------------
     def node(self, op_type, inputs, outputs=None, **attrs):
@@ -115,6 +133,13 @@ class ExportGraph:
         self.initializers.append(numpy_helper.from_array(
             np.ascontiguousarray(a.astype(self.dtype)), name))
         return name
+
+
+class _Named:
+    """Stands for a layer when naming values shared by several layers."""
+
+    def __init__(self, name):
+        self.name = name
 
 
 def _param_array(layer, pname, gradients=False):
@@ -180,6 +205,7 @@ def net_to_model(net, training=False, gradients=False, opset=EXPORT_OPSET, dtype
     for l in net.layers:
         g._names.add(l.name)
     inputs = []
+    g.batch_source = net.lin[0].name if net.lin else None
     for l in net.layers:
         g._layer = l
         cls = type(l).__name__

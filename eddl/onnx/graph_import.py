@@ -93,13 +93,21 @@ class ImportContext:
     constant array.
     """
 
-    def __init__(self, opset, consumers):
+    def __init__(self, opset, consumers, users=None):
         self.opset = opset
         self.values = {}
         self.node = None
         self.consumers = consumers
+        self._users = users or {}
+        #: value name -> the node reading it, for values with exactly one reader
+        self.next_nodes = {v: us[0][0] for v, us in self._users.items()
+                           if len(us) == 1 and us[0][0] is not None}
         self.weights = {}
         self._layer_names = set()
+        #: nodes folded into an earlier layer (the Add of a MatMul+Add pair), by name
+        self.fused = set()
+        #: output of a fused node -> the value it stands for
+        self.alias = {}
 
     # -- errors ---------------------------------------------------------------------------
     def where(self):
@@ -205,6 +213,11 @@ class ImportContext:
 
     def n_consumers(self, value_name):
         return self.consumers.get(value_name, 0)
+
+    def users(self, value_name):
+        """``[(node, input index)]`` reading ``value_name`` (``(None, -1)``: a graph output)."""
+        return list(self._users.get(value_name, ()))
+
 
 
 # --- loading and validation ------------------------------------------------------------------
@@ -377,7 +390,14 @@ def import_model(model, input_shape=None):
 
     consumers = Counter(i for n in graph.node for i in n.input if i)
     consumers.update(o.name for o in graph.output)
-    ctx = ImportContext(opset, consumers)
+    users = {}
+    for n in graph.node:
+        for k, i in enumerate(n.input):
+            if i:
+                users.setdefault(i, []).append((n, k))
+    for o in graph.output:
+        users.setdefault(o.name, []).append((None, -1))
+    ctx = ImportContext(opset, consumers, users)
     inits = {}
     for t in graph.initializer:
         try:
@@ -415,6 +435,9 @@ def import_model(model, input_shape=None):
 
 
 def _import_node(ctx, node, opset):
+    if (node.name or node.output[0]) in ctx.fused:
+        ctx.values[node.output[0]] = ctx.values[ctx.alias[node.output[0]]]
+        return
     ins = []
     for k, name in enumerate(node.input):
         if not name:
