@@ -257,6 +257,15 @@ def _unsupported(graph, opset):
     return bad
 
 
+def _deprecated_but_supported(message, opset):
+    """True when the checker refused only a deprecated schema that an import function reads
+    (GroupNormalization 18, which onnxruntime still runs); the walk validates the rest."""
+    import re
+
+    m = re.search(r"Op registered for (\w+) is deprecated in domain_version of (\d+)", message)
+    return bool(m) and resolve(m.group(1), opset) is not None
+
+
 def _topological(graph, known):
     """Nodes in an order where every input is produced before use (cycles are errors)."""
     producers = {}
@@ -386,7 +395,8 @@ def import_model(model, input_shape=None):
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as exc:
-        raise ONNXImportError(f"invalid ONNX model: {_short(str(exc).splitlines()[0], 300)}") from None
+        if not _deprecated_but_supported(str(exc), opset):
+            raise ONNXImportError(f"invalid ONNX model: {_short(str(exc).splitlines()[0], 300)}") from None
 
     consumers = Counter(i for n in graph.node for i in n.input if i)
     consumers.update(o.name for o in graph.output)
