@@ -90,10 +90,20 @@ def make_model(nodes, in_shapes, out_names=("y",), inits=(), opset=13, in_names=
     items = inits.items() if isinstance(inits, dict) else inits
     graph = helper.make_graph(
         nodes, "g", [tensor_input(n, s) for n, s in zip(in_names, in_shapes)],
-        [helper.make_empty_tensor_value_info(n) for n in out_names],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in out_names],
         [numpy_helper.from_array(np.asarray(a), n) for n, a in items])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = min(model.ir_version, 9)
+    # the checker wants typed outputs with shapes: let shape inference write them, and where
+    # it cannot, give the output the rank onnxruntime computes, with symbolic dims
+    model = onnx.shape_inference.infer_shapes(model)
+    missing = [o for o in model.graph.output if not o.type.tensor_type.HasField("shape")]
+    if missing:
+        feeds = {i.name: np.zeros([1] + list(s), np.float32) for i, s in zip(model.graph.input, in_shapes)}
+        ranks = {o.name: np.ndim(v) for o, v in zip(model.graph.output, ort_run(model, feeds))}
+        for o in missing:
+            o.type.tensor_type.shape.dim.extend(
+                [onnx.TensorShapeProto.Dimension(dim_param=f"{o.name}_{k}") for k in range(ranks[o.name])])
     return model
 
 
