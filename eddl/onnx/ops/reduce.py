@@ -15,6 +15,9 @@ def export_reduce(layer, g):
     natural = layer._kept if keep else tuple(d for i, d in enumerate(layer._kept) if i + 1 not in axes)
     squeeze_to = None if tuple(natural) == tuple(layer.shape) else layer.shape
     target = g.tmp("reduced") if squeeze_to is not None else out
+    if squeeze_to is not None:
+        # keep the reduced axes and reshape after: the intermediate is never a 1-D batch
+        keep = 1
     if layer.op == "argmax":
         y = g.node("ArgMax", [x], axis=axes[0], keepdims=keep)
         g.node("Cast", [y], target, to=1)
