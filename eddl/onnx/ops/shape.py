@@ -312,12 +312,20 @@ def import_gather(node, ctx):
     flat = [int(i) + d if int(i) < 0 else int(i) for i in idx.reshape(-1)]
     if any(not 0 <= i < d for i in flat):
         raise ctx.error(f"index out of range for an axis of size {d}")
-    if not flat or flat != list(range(flat[0], flat[0] + len(flat))):
-        raise ctx.unsupported("Gather of non-contiguous indices from an activation")
+    if not flat:
+        raise ctx.unsupported("Gather of no indices")
+    lo, hi = min(flat), max(flat) + 1
+    counts = np.bincount(np.asarray(flat) - lo, minlength=hi - lo)
+    if sorted(flat) != flat:
+        # a general gather has no layer: non-decreasing indices are a Select and a Repeat
+        raise ctx.unsupported("Gather of indices that are not non-decreasing (e.g. a "
+                              "permutation) from an activation")
     ranges = [(0, dd) for dd in x.shape]
-    ranges[ax] = (flat[0], flat[0] + len(flat))
+    ranges[ax] = (lo, hi)
     sel = _select(ctx, x, ranges, "_select")
     sel_layer = sel.layer if hasattr(sel, "layer") else sel
+    if (counts != 1).any():
+        sel_layer = _bc.Repeat(sel_layer, [int(c) for c in counts], ax, name=ctx.layer_name("_repeat"))
     shape = list(x.shape[:ax]) + list(idx.shape) + list(x.shape[ax + 1:])
     return _reshape_to(ctx, sel_layer, shape)
 
