@@ -441,7 +441,23 @@ def import_model(model, input_shape=None):
             raise ONNXImportError(f"ONNX graph output {_short(vo.name)!r} does not depend on the "
                                   f"model input")
         lout.append(v.layer)
+    reached = _ancestors(lout)
+    unused = [l.name for l in lin if id(l) not in reached]
+    if unused:
+        raise ONNXImportError(f"ONNX graph input(s) {[_short(n) for n in unused]} reach no output "
+                              f"(only their shape is used, or nothing); a net's inputs must feed "
+                              f"its outputs")
     return lin, lout, graph.name or "onnx_model"
+
+
+def _ancestors(layers):
+    seen, stack = set(), list(layers)
+    while stack:
+        l = stack.pop()
+        if id(l) not in seen:
+            seen.add(id(l))
+            stack.extend(l.parents)
+    return seen
 
 
 def _import_node(ctx, node, opset):
