@@ -396,7 +396,8 @@ def import_model(model, input_shape=None):
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as exc:
         if not _deprecated_but_supported(str(exc), opset):
-            raise ONNXImportError(f"invalid ONNX model: {_short(str(exc).splitlines()[0], 300)}") from None
+            # the checker's message continues on further lines (the node it names): keep them
+            raise ONNXImportError(f"invalid ONNX model: {_short(' '.join(str(exc).split()), 300)}") from None
 
     consumers = Counter(i for n in graph.node for i in n.input if i)
     consumers.update(o.name for o in graph.output)
