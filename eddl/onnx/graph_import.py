@@ -394,7 +394,7 @@ def import_model(model, input_shape=None):
                               + "; ".join(bad[:50]) + (" ..." if len(bad) > 50 else ""))
     try:
         onnx.checker.check_model(model)
-    except onnx.checker.ValidationError as exc:
+    except Exception as exc:  # noqa: BLE001 - a garbled name makes the checker raise UnicodeDecodeError
         if not _deprecated_but_supported(str(exc), opset):
             # the checker's message continues on further lines (the node it names): keep them
             raise ONNXImportError(f"invalid ONNX model: {_short(' '.join(str(exc).split()), 300)}") from None
@@ -480,7 +480,13 @@ def _import_node(ctx, node, opset):
     elif all(not isinstance(v, Act) for v in live) and not getattr(fn, "no_fold", False):
         out = _fold_values(ctx, node, ins, opset)
     else:
-        out = fn(node, ctx)
+        try:
+            out = fn(node, ctx)
+        except ONNXImportError:
+            raise
+        except (ValueError, TypeError) as exc:
+            # a layer refusing the arguments the node gave it (its message says which)
+            raise ctx.error(_short(" ".join(str(exc).split()), 300)) from None
         if not isinstance(out, (list, tuple)):
             out = [out]
     if len(out) < len([o for o in node.output if o]):
