@@ -345,6 +345,8 @@ def import_pad(node, ctx):
         raise ctx.error(f"{len(pads)} pads for {len(axes)} axes")
     full = [0] * (2 * rank)
     for k, a in enumerate(axes):
+        if not -rank <= a < rank:
+            raise ctx.error(f"axis {a} out of range for a {rank}-D value")
         a = a + rank if a < 0 else a
         full[a], full[rank + a] = pads[k], pads[len(axes) + k]
     if any(p < 0 for p in full):
