@@ -216,3 +216,70 @@ def test_not_bytes():
         eddl.import_net_from_onnx_string(3.5)
     with pytest.raises(ONNXImportError):
         eddl.import_net_from_onnx_string(b"\x00\x01garbage" * 10)
+
+
+def test_zero_stride_is_refused_by_name():
+    m = _raw_model([N("Conv", ["x", "w"], ["y"], auto_pad="SAME_UPPER", strides=[0, 1], name="c0")],
+                   [_vi("x", ["N", 1, 5, 5])], [_vi("y", ["N", 1, 5, 5])],
+                   [numpy_helper.from_array(np.ones((1, 1, 3, 3), np.float32), "w")])
+    with pytest.raises(ONNXImportError, match="c0.*strides"):
+        eddl.onnx.from_onnx(m)
+
+
+def test_pad_axis_out_of_range_is_refused_by_name():
+    m = _raw_model([N("Pad", ["x", "p", "", "a"], ["y"], name="p0")], [_vi("x", ["N", 3, 4])],
+                   [_vi("y", ["N", 3, 6])],
+                   [numpy_helper.from_array(np.asarray([1, 1], np.int64), "p"),
+                    numpy_helper.from_array(np.asarray([5], np.int64), "a")], opset=18)
+    with pytest.raises(ONNXImportError, match="p0.*axis 5 out of range"):
+        eddl.onnx.from_onnx(m)
+
+
+def _mutate(model, rng):
+    """A copy of ``model`` with one attribute, int64 initializer entry or input dim changed."""
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    kind = rng.integers(3)
+    if kind == 0:
+        attrs = [a for n in m.graph.node for a in n.attribute
+                 if a.type in (onnx.AttributeProto.INT, onnx.AttributeProto.INTS)]
+        if attrs:
+            a = attrs[rng.integers(len(attrs))]
+            values = [-3, -1, 0, 1, 2, 5, 100, 2**40]
+            if a.type == onnx.AttributeProto.INT:
+                a.i = int(rng.choice(values))
+            else:
+                a.ints[:] = [int(rng.choice(values[:-1])) for _ in range(rng.integers(len(a.ints) + 2))]
+    elif kind == 1:
+        ints = [t for t in m.graph.initializer if t.data_type == TensorProto.INT64]
+        if ints:
+            t = ints[rng.integers(len(ints))]
+            a = numpy_helper.to_array(t).copy()
+            if a.size:
+                a.reshape(-1)[rng.integers(a.size)] = rng.choice([-5, -1, 0, 1, 3, 1000, 2**31])
+                t.CopyFrom(numpy_helper.from_array(a, t.name))
+    else:
+        dims = m.graph.input[0].type.tensor_type.shape.dim
+        if len(dims) > 1:
+            dims[int(rng.integers(1, len(dims)))].dim_value = int(rng.choice([0, 1, 2, 3, 7]))
+    return m
+
+
+def test_mutated_models_raise_only_import_errors(small_limit):
+    """Valid hand-built models with one attribute, shape entry or input dim changed: import,
+    build and a forward pass succeed, or an ONNXImportError is raised."""
+    import test_onnx_import as cases
+
+    rng = np.random.default_rng(0)
+    picked = [cases.CASES[i] for i in rng.choice(len(cases.CASES), 60, replace=False)]
+    for p in picked:
+        base = cases._model(*p.values)
+        for _ in range(5):
+            m = _mutate(base, rng)
+            try:
+                net = eddl.onnx.from_onnx(m)
+                eddl.build(net, init_weights=False)
+                with np.errstate(all="ignore"):
+                    eddl.predict(net, [np.zeros((2,) + l.shape, np.float32) for l in net.lin])
+            except ONNXImportError:
+                pass
