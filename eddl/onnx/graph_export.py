@@ -38,7 +38,8 @@ class ExportGraph:
         Write each parameter's gradient instead of its value.
     """
 
-    def __init__(self, training=False, gradients=False, dtype=np.float32):
+    def __init__(self, training=False, gradients=False, dtype=np.float32, opset=EXPORT_OPSET):
+        self.opset = opset
         self.training = training
         self.gradients = gradients
         self.dtype = np.dtype(dtype)
@@ -111,6 +112,13 @@ class ExportGraph:
         name = self.tmp(hint)
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(a), name))
         return name
+
+    def reduce(self, op_type, x, axes, outputs=None, keepdims=1):
+        """A ``Reduce*`` node over ``axes``: an input from opset 18 (13 for ``ReduceSum``), an
+        attribute before."""
+        if self.opset >= (13 if op_type == "ReduceSum" else 18):
+            return self.node(op_type, [x, self.ints(axes, "axes")], outputs, keepdims=keepdims)
+        return self.node(op_type, [x], outputs, axes=[int(a) for a in axes], keepdims=keepdims)
 
     def ints(self, values, hint="shape"):
         """An int64 constant (shapes, axes, pads)."""
@@ -200,7 +208,7 @@ def net_to_model(net, training=False, gradients=False, opset=EXPORT_OPSET, dtype
     """
     if opset < 17:
         raise ValueError(f"ONNX export writes opset 17 or newer, got opset {opset}")
-    g = ExportGraph(training=training, gradients=gradients, dtype=dtype)
+    g = ExportGraph(training=training, gradients=gradients, dtype=dtype, opset=opset)
     elem = _DT[np.dtype(dtype)]
     for l in net.layers:
         g._names.add(l.name)
