@@ -312,3 +312,27 @@ def test_support_table_lists_every_layer():
     for name in _covered():
         assert f"| `{name}` |" in table
     assert "not exportable" in table  # Input
+
+
+@pytest.mark.parametrize("opset", [17, 23])
+@pytest.mark.parametrize("cls, shapes, make, opts", CASES)
+def test_export_at_other_opsets(cls, shapes, make, opts, opset):
+    """The lowest opset written and the newest one read: full check and onnxruntime."""
+    from _onnx_util import assert_close, inputs
+
+    rng = np.random.default_rng(4)
+    ins = [eddl.Input(s) for s in shapes]
+    out = make(*ins)
+    net = build(ins, list(out) if isinstance(out, (list, tuple)) else [out])
+    model = eddl.onnx.to_onnx(net, opset=opset)
+    assert model.opset_import[0].version == opset
+    onnx.checker.check_model(model, full_check=True)
+    xs = opts["inputs"](rng, 2) if "inputs" in opts else inputs(net, rng, 2, opts.get("low", -2.0))
+    for g, w in zip(ort_run(model, feeds_of(net, xs)), ours(net, xs)):
+        assert_close(g, w, what=f"opset {opset}")
+
+
+def test_export_refuses_old_opsets():
+    x = eddl.Input([3])
+    with pytest.raises(ValueError, match="opset 17 or newer"):
+        eddl.onnx.to_onnx(build([x], [eddl.ReLu(x)]), opset=16)
