@@ -336,3 +336,39 @@ def test_export_refuses_old_opsets():
     x = eddl.Input([3])
     with pytest.raises(ValueError, match="opset 17 or newer"):
         eddl.onnx.to_onnx(build([x], [eddl.ReLu(x)]), opset=16)
+
+
+def test_batch_axis_is_dynamic_and_weights_are_named_by_layer():
+    x = eddl.Input([2, 5, 5], name="img")
+    h = eddl.BatchNormalization(eddl.Conv2D(x, 3, [3, 3], name="conv"), name="bn")
+    net = build([x], [eddl.Dense(eddl.Flatten(h), 4, name="fc")])
+    model = eddl.onnx.to_onnx(net)
+    for v in list(model.graph.input) + list(model.graph.output):
+        assert v.type.tensor_type.shape.dim[0].dim_param == "batch"
+    names = {t.name for t in model.graph.initializer}
+    assert {"conv.K", "conv.bias", "bn.bn_g", "bn.bn_b", "bn.mean", "bn.variance", "fc.W",
+            "fc.bias"} <= names
+    np.testing.assert_array_equal(
+        onnx.numpy_helper.to_array(next(t for t in model.graph.initializer if t.name == "fc.W")),
+        np.asarray(net.be.to_host(net.get_layer("fc").params[0])))
+
+
+def test_training_form_batch_norm_matches_training_mode():
+    rng = np.random.default_rng(8)
+    x = eddl.Input([3, 4, 4], name="x")
+    net = build([x], [eddl.BatchNormalization(x, True, 0.9, 1e-3, name="bn")])
+    model = eddl.onnx.to_onnx(net, training=True)
+    onnx.checker.check_model(model, full_check=True)
+    assert [n.op_type for n in model.graph.node] == ["BatchNormalization"]
+    xs = rng.normal(1.0, 2.0, (5, 3, 4, 4)).astype(np.float32)
+    eddl.set_mode(net, eddl.TRMODE)
+    eddl.forward(net, [eddl.Tensor.fromarray(xs)])
+    want = np.array(eddl.getOutput(net.lout[0]))
+    from _onnx_util import assert_close
+
+    # onnxruntime's CPU kernel normalizes with the running statistics even in training mode;
+    # the reference evaluator follows the operator's definition
+    assert_close(ref_run(model, {"x": xs})[0], want, 1e-4)
+    mean, var = xs.mean((0, 2, 3), keepdims=True), xs.var((0, 2, 3), keepdims=True)
+    gamma, beta = (np.asarray(net.be.to_host(p)).reshape(1, -1, 1, 1) for p in net.lout[0].params)
+    assert_close(want, (xs - mean) / np.sqrt(var + 1e-3) * gamma + beta, 1e-4)
