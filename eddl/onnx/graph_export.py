@@ -73,8 +73,10 @@ class ExportGraph:
         return layer.name
 
     def batch(self):
-        """A 1-D int64 value ``[batch]`` read from the first graph input (for layers without
-        parents, whose outputs still have one row per sample)."""
+        """Return a 1-D int64 value ``[batch]`` read from the first graph input.
+
+        Layers without parents use it: their outputs still have one row per sample.
+        """
         if self._batch is None:
             if self.batch_source is None:
                 raise ExportError(f"layer {self._layer.name!r}: the net has no input to take "
@@ -114,8 +116,10 @@ class ExportGraph:
         return name
 
     def reduce(self, op_type, x, axes, outputs=None, keepdims=1):
-        """A ``Reduce*`` node over ``axes``: an input from opset 18 (13 for ``ReduceSum``), an
-        attribute before."""
+        """Append a ``Reduce*`` node over ``axes``; return its output name.
+
+        The axes are an input from opset 18 (13 for ``ReduceSum``), an attribute before.
+        """
         if self.opset >= (13 if op_type == "ReduceSum" else 18):
             return self.node(op_type, [x, self.ints(axes, "axes")], outputs, keepdims=keepdims)
         return self.node(op_type, [x], outputs, axes=[int(a) for a in axes], keepdims=keepdims)

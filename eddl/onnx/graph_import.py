@@ -258,8 +258,10 @@ def _unsupported(graph, opset):
 
 
 def _deprecated_but_supported(message, opset):
-    """True when the checker refused only a deprecated schema that an import function reads
-    (GroupNormalization 18, which onnxruntime still runs); the walk validates the rest."""
+    """Tell whether the checker refused only a deprecated schema that an import function reads.
+
+    GroupNormalization 18 is deprecated, yet onnxruntime runs it; the walk validates the rest.
+    """
     import re
 
     m = re.search(r"Op registered for (\w+) is deprecated in domain_version of (\d+)", message)
@@ -316,7 +318,7 @@ def _input_shape(vi, override):
     if not vi.type.HasField("tensor_type"):
         raise ONNXImportError(f"ONNX graph input {_short(vi.name)!r} is not a tensor")
     dims = []
-    for i, d in enumerate(t.shape.dim):
+    for d in t.shape.dim:
         dims.append(d.dim_value if d.HasField("dim_value") else None)
     if override is not None:
         return [int(s) for s in override]

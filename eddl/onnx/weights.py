@@ -63,7 +63,7 @@ def assign(net, arrays, gradients=False, what="set_weights_from_onnx", require_a
     if not net.isbuild:
         raise RuntimeError(f"{what}: build the net first (eddl.build)")
     pending = []
-    for name, layer, i, a in net_arrays(net, gradients):
+    for name, layer, _, a in net_arrays(net, gradients):
         if name not in arrays:
             if require_all:
                 raise ONNXImportError(f"{what}: the ONNX data has no tensor {name!r} for layer "

@@ -34,8 +34,7 @@ def export_matmul(layer, g):
 
 @exporter("Dropout")
 def export_dropout(layer, g):
-    """``Dropout`` in training form, ``Identity`` in inference form (``Mul`` by ``1 - rate``
-    without inverted scaling)"""
+    """``Dropout`` in training form, ``Identity`` (or ``Mul`` by ``1 - rate`` if not inverted) at inference"""
     x, out = g.inputs(layer)[0], g.output(layer)
     keep = None if layer.iw else g.const(np.float32(1.0 - layer.rate), "keep")
     if g.training:

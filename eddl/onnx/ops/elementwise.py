@@ -4,7 +4,6 @@ Sqrt/Exp/Log/Abs/Neg/Reciprocal/Erf, Clip, Where."""
 import math
 
 import numpy as np
-
 from onnx import TensorProto
 
 from ...layers import merge as _merge

@@ -1,5 +1,4 @@
-"""Values that do not depend on the input's values: Shape, Constant, ConstantOfShape, the
-random generators and constant tensors.
+"""Values that do not depend on the input's values: Shape, constants and random generators.
 
 A graph input gives the batch size of layers without parents (``ExportGraph.batch``); on
 import, a constant whose shape follows the batch size (``[batch, ...]``, found by the
@@ -57,7 +56,7 @@ for _op in ("Constant", "Shape", "Range", "Equal", "Not", "Greater", "Less"):
 
 
 def per_sample_constant(ctx, value, what="shape"):
-    """A ConstOfTensor layer for ``value``, a Batched shape's array with the batch axis first."""
+    """Return a ConstOfTensor layer for ``value``, an array with a batch axis of length 1 first."""
     a = np.asarray(value, dtype=np.float32)
     if a.ndim < 2:
         raise ctx.unsupported(f"a {what} that is one value per sample (a 1-D batch)")
@@ -65,8 +64,10 @@ def per_sample_constant(ctx, value, what="shape"):
 
 
 def batched_shape(ctx, i):
-    """Input ``i``, a shape whose first entry is the batch size, as the shape at the first
-    probe batch size (others are refused)."""
+    """Return input ``i``, a shape whose first entry is the batch size, at the first probe.
+
+    A shape with other batch-dependent entries is refused.
+    """
     v = ctx.value(i)
     mask = v.batch_mask()
     if not mask[0] or mask[1:].any():

@@ -4,7 +4,6 @@ Split, Gather (and Embedding), Pad, Expand, Tile, Cast (folded when constant).""
 import math
 
 import numpy as np
-
 from onnx import TensorProto
 
 from ...layers import broadcasting as _bc
@@ -123,8 +122,8 @@ def import_reshape(node, ctx):
         target = [int(t) for t in v.values[0]]
         mask = v.batch_mask()
         if not mask[0] or mask[1:].any():
-            raise ctx.unsupported(f"a target shape whose batch-dependent entries are not just "
-                                  f"the first one")
+            raise ctx.unsupported("a target shape whose batch-dependent entries are not just "
+                                  "the first one")
         target[0] = None
     else:
         target = [int(t) for t in np.asarray(ctx.const(1)).reshape(-1)]
@@ -383,8 +382,10 @@ def import_cast(node, ctx):
 
 
 def _target_shape(ctx, i, x):
-    """Input ``i``, a shape of the ONNX broadcasting rules, as per-sample dims (the batch
-    entry, if there, must be 1 or the batch size)."""
+    """Return input ``i``, a shape of the ONNX broadcasting rules, as per-sample dims.
+
+    The batch entry, if there, must be 1 or the batch size.
+    """
     from ..graph_import import Batched
 
     v = ctx.value(i)

@@ -15,9 +15,9 @@ import pytest
 
 import eddl
 from eddl.layers import conv as _conv
-from eddl.layers.upsampling import Resize as _resize
 from eddl.layers.activations import ACTIVATIONS, Activation
 from eddl.layers.registry import LAYERS
+from eddl.layers.upsampling import Resize as _resize
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _onnx_util import BATCHES, build, check_export, feeds_of, ort_run, ours, ref_run  # noqa: E402
@@ -223,7 +223,13 @@ case("Where", "", [[3, 2], [3, 2], [3, 2]], lambda a, b, c: eddl.Where(a, b, c),
                             rng.integers(0, 2, (n, 3, 2)).astype(np.float32)])
 case("ConstOfTensor", "", [[2]], lambda x: [eddl.ConstOfTensor([[1.0, 2.0], [3.0, 4.5]]), x])
 case("Bypass", "", [[3]], lambda x: eddl.Bypass(x, "identity"))
-_ids = (lambda rng, n: [rng.integers(0, 5, (n, 4)).astype(np.float32)])
+
+
+def _ids(rng, n):
+    return [rng.integers(0, 5, (n, 4)).astype(np.float32)]
+
+
+
 case("Embedding", "", [[4]], lambda x: eddl.Embedding(x, 5, 4, 3), inputs=_ids)
 case("Embedding", "mask-zeros", [[4]], lambda x: eddl.Embedding(x, 5, 4, 3, True), inputs=_ids)
 

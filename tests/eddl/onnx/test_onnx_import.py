@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-import eddl
 from eddl.onnx.optable import IMPORTERS, MAX_OPSET, MIN_OPSET, schema_version
 
 sys.path.insert(0, os.path.dirname(__file__))
