@@ -30,6 +30,23 @@ def _read(sample, ctype, is_gt, reader=None):
     return img
 
 
+def one_hot(labels, num_classes, out):
+    """Write the (multi-)hot row of class indices `labels` into the float row `out`.
+
+    ValueError names a label outside ``0 .. num_classes - 1``; an empty list is refused too.
+    """
+    labels = list(labels or [])
+    if not labels:
+        raise ValueError("the sample has no label")
+    bad = [c for c in labels if isinstance(c, bool) or not isinstance(c, (int, np.integer))
+           or not 0 <= c < num_classes]
+    if bad:
+        raise ValueError(f"label {bad[0]!r} is not one of the {num_classes} classes")
+    out[...] = 0
+    out[labels] = 1
+    return out
+
+
 def sample_name(sample):
     return ", ".join(sample.location_) if sample.location_ else "<no location>"
 
@@ -108,17 +125,15 @@ class Producer:
     def _target(self, split, sample, gt, y, slot):
         kind = self.target_kind(split)
         if kind == "class":
-            labels = sample.label_ or []
-            if not labels:
-                raise SampleError("the sample has no label")
-            bad = [c for c in labels if not 0 <= c < self.num_classes]
-            if bad:
-                raise SampleError(f"label {bad[0]} is not one of the {self.num_classes} classes")
+            try:
+                row = one_hot(sample.label_, self.num_classes,
+                              np.empty(self.num_classes, np.float32))
+            except ValueError as e:
+                raise SampleError(str(e)) from None
             if self.label_mode == "index":
-                y[slot, 0] = labels[0]
+                y[slot, 0] = sample.label_[0]
             else:
-                y[slot] = 0
-                y[slot, labels] = 1
+                y[slot] = row
         elif kind == "values":
             vals = sample.values_ or {}
             missing = [self.ds.features_[i] for i in range(self.num_features) if i not in vals]

@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ecvl import ColorType, Image
+from ecvl import ColorType, Image, View_float32
 from eddl import Tensor
 
 __all__ = ["ImageToTensor", "TensorToImage", "TensorToView", "image_to_array",
@@ -133,21 +133,26 @@ def image_to_array(img, out=None, scale=None, mean=None, std=None):
 
 
 def ImageToTensor(img, t=None, offset=None, scale=None, mean=None, std=None):
-    """Copy an Image into a new ``[C, H, W]`` tensor, or into slot ``offset`` of ``t``.
+    """Copy an Image into a new ``[C, H, W]`` tensor, or into ``t`` after ``offset`` images.
 
     The image is read channels-first (``"xyc"``, ``"xyo"``, ``"xyz"`` -> ``[C, H, W]``;
     ``"xyzc"`` volumes -> ``[C, D, H, W]``; ``"xy"`` -> ``[1, H, W]``) and converted to
     float32.
+
+    With ``t`` and ``offset`` the copy goes into the tensor's memory the way ECVL does it
+    (``support_eddl.cpp``, ``ImageToTensor(img, t, offset)``): the ``n = C*H*W`` values land at
+    flat positions ``offset*n`` to ``(offset+1)*n`` of ``t``, whatever ``t``'s shape. For a
+    batch ``[N, C, H, W]`` of the image's sample shape that is sample slot ``offset``.
 
     Parameters
     ----------
     img : ecvl.Image
         Source image (any element type, any stored axis order).
     t : eddl.Tensor, optional
-        Destination batch tensor ``[N, C, H, W]``; ``offset`` is the sample slot. Both or
-        neither must be given.
+        Destination float32 tensor holding at least ``(offset + 1) * n`` values. Both ``t``
+        and ``offset`` or neither must be given.
     offset : int, optional
-        Sample index in ``t``.
+        How many images of this size are already stored in ``t``.
     scale : float, optional
         Multiply values by this (e.g. ``1/255``).
     mean, std : float or sequence of float, optional
@@ -169,6 +174,8 @@ def ImageToTensor(img, t=None, offset=None, scale=None, mean=None, std=None):
     ((3, 4, 5), 1.0)
     >>> batch = eddl.Tensor([2, 3, 4, 5])
     >>> _ = ImageToTensor(img, batch, 1)
+    >>> flat = eddl.Tensor([2 * 60])          # any shape with room for two images
+    >>> _ = ImageToTensor(img, flat, 1)
     """
     if (t is None) != (offset is None):
         raise ValueError("ImageToTensor: give both the tensor t and the offset, or neither")
@@ -179,16 +186,23 @@ def ImageToTensor(img, t=None, offset=None, scale=None, mean=None, std=None):
     arr = t.numpy()
     if arr.dtype != np.float32:
         raise ValueError(f"ImageToTensor: t must be float32, got {arr.dtype}")
-    offset = int(offset)
-    if not 0 <= offset < arr.shape[0]:
-        raise ValueError(f"ImageToTensor: offset {offset} is outside the batch of "
-                         f"{arr.shape[0]} samples (tensor shape {arr.shape})")
+    if isinstance(offset, bool) or not isinstance(offset, (numbers.Integral, np.integer)) \
+            or offset < 0:
+        raise ValueError(f"ImageToTensor: offset must be an int >= 0 (images already in t), "
+                         f"got {offset!r}")
     _check_image(img, "ImageToTensor")
     shape = _channels_first(img).shape
-    if arr.shape[1:] != shape:
-        raise ValueError(f"ImageToTensor: image gives a sample of shape {shape} but tensor "
-                         f"{arr.shape} holds samples of shape {arr.shape[1:]}")
-    image_to_array(img, arr[offset], scale, mean, std)
+    n = int(np.prod(shape))
+    end = (int(offset) + 1) * n
+    if end > arr.size:
+        raise ValueError(f"ImageToTensor: offset {offset} needs room for {end} values "
+                         f"({int(offset) + 1} images of {n} = {shape}) but tensor {arr.shape} "
+                         f"holds {arr.size}")
+    flat = arr.reshape(-1)
+    if not np.shares_memory(flat, arr):
+        raise ValueError(f"ImageToTensor: tensor {arr.shape} is not contiguous, so it has no "
+                         "flat layout to write into")
+    image_to_array(img, flat[end - n:end].reshape(shape), scale, mean, std)
     return t
 
 
@@ -235,7 +249,8 @@ def TensorToView(t):
     """Image aliasing the memory of a ``[C, H, W]`` / ``[N, C, H, W]`` float tensor (no copy).
 
     Writes to the image change the tensor and vice versa. The image is ``"xyo"`` with dims
-    ``[W, H, N*C]``; wrap it in ``ecvl.View_float32`` for PyECVL-style element access.
+    ``[W, H, N*C]``, an ``ecvl.View_float32`` as in PyECVL: an Image (``IsOwner()`` False)
+    that also gets and sets single elements, ``v[x, y, o]``.
 
     Parameters
     ----------
@@ -244,7 +259,7 @@ def TensorToView(t):
 
     Returns
     -------
-    ecvl.Image
+    ecvl.View_float32
 
     Examples
     --------
@@ -260,7 +275,8 @@ def TensorToView(t):
     if not np.shares_memory(planes, t.numpy()):
         raise ValueError("TensorToView: the tensor is not contiguous, so no view is possible; "
                          "use TensorToImage")
-    return Image.fromarray(planes.transpose(2, 1, 0), "xyo", ColorType.none, copy=False)
+    return View_float32(Image.fromarray(planes.transpose(2, 1, 0), "xyo", ColorType.none,
+                                        copy=False))
 
 
 image_to_tensor = ImageToTensor

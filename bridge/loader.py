@@ -10,7 +10,9 @@ idle while another finishes the epoch's last batch alone. At most
 timeout, so a stopped or failed loader never leaves a thread blocked.
 """
 
+import functools
 import logging
+import numbers
 import threading
 
 import numpy as np
@@ -21,7 +23,7 @@ from ecvl.augment import DatasetAugmentations
 from eddl import Tensor
 
 from ._isolated import IsolatedReader
-from ._produce import Producer, SampleError, probe, sample_name
+from ._produce import Producer, SampleError, one_hot, probe, sample_name
 
 __all__ = ["DLDataset", "SampleError"]
 
@@ -52,6 +54,17 @@ class _Epoch:
         self.buffers = {}               # batch -> (x, y) being filled
         self.done = {}                  # job -> filled slots, or the exception it raised
         self.stop = False
+
+
+class _ClassOrInstance:
+    """A method that gets the class when called on it and the instance when called on one."""
+
+    def __init__(self, func):
+        self.func = func
+        functools.update_wrapper(self, func)
+
+    def __get__(self, obj, cls):
+        return functools.partial(self.func, cls if obj is None else obj)
 
 
 class DLDataset(Dataset):
@@ -155,7 +168,94 @@ class DLDataset(Dataset):
         self._learn_shapes()
         self.current_split_ = 0
 
+    _split_seed = None  # DLDataset.SetSplitSeed(seed) sets it for every loader
+
     # -- configuration ------------------------------------------------------------------
+    @_ClassOrInstance
+    def SetSplitSeed(target, seed):
+        """Fix the seed of the split shuffling (PyECVL's static ``DLDataset.SetSplitSeed``).
+
+        Called on the class, as in PyECVL, it sets the shuffling seed of every loader that
+        has none of its own; called on a loader, only that loader's. Until then the shuffling
+        follows the loader's `seed`. The order of an epoch depends on the seed, the split and
+        the epoch number (see :meth:`ResetBatch`), not on how many shuffles came before;
+        augmentations keep following `seed`.
+
+        Parameters
+        ----------
+        seed : int
+            A non-negative int (ECVL takes an unsigned), or None to fall back again.
+
+        Examples
+        --------
+        >>> DLDataset.SetSplitSeed(12345)                           # doctest: +SKIP
+        >>> loader.SetSplitSeed(7)       # this loader only         # doctest: +SKIP
+        """
+        if seed is not None and (isinstance(seed, bool) or not isinstance(
+                seed, (numbers.Integral, np.integer)) or seed < 0):
+            raise ValueError(f"DLDataset.SetSplitSeed: seed must be an int >= 0 (or None), "
+                             f"got {seed!r}")
+        target._split_seed = None if seed is None else int(seed)
+
+    def SetNumChannels(self, n_channels, n_channels_gt=1):
+        """Declare the channels of the images and ground truths (PyECVL).
+
+        The batch tensors take the new shapes (``tensors_shape_``); every sample must then
+        come out of the augmentations with that many channels, or loading it raises a
+        SampleError naming it. :meth:`SetAugmentations` learns the channels from the data
+        again.
+
+        Parameters
+        ----------
+        n_channels : int
+            Channels of the images.
+        n_channels_gt : int, optional
+            Channels of the ground-truth masks (default 1).
+
+        Examples
+        --------
+        >>> loader = DLDataset("data.yml", 8, ctype=ecvl.ColorType.GRAY)  # doctest: +SKIP
+        >>> loader.SetNumChannels(1)                                      # doctest: +SKIP
+        >>> loader.tensors_shape_[0]                                      # doctest: +SKIP
+        [8, 1, 224, 224]
+        """
+        for name, v in (("n_channels", n_channels), ("n_channels_gt", n_channels_gt)):
+            if isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer)) or v < 1:
+                raise ValueError(f"DLDataset.SetNumChannels: {name} must be a positive int, "
+                                 f"got {v!r}")
+        if self._run is not None:
+            raise RuntimeError("DLDataset.SetNumChannels: the loader is running; call Stop() "
+                               "first")
+        self.n_channels_, self.n_channels_gt_ = int(n_channels), int(n_channels_gt)
+        self._sample_shape = (self.n_channels_,) + self._sample_shape[1:]
+
+    def ToTensorPlane(self, label):
+        """Return the one-hot (multi-hot) ``[num_classes]`` tensor of a sample's labels.
+
+        Parameters
+        ----------
+        label : sequence of int
+            Class indices, e.g. ``sample.label_``.
+
+        Returns
+        -------
+        eddl.Tensor
+            float32, 1 at each label, 0 elsewhere.
+
+        Examples
+        --------
+        >>> loader.ToTensorPlane([1]).numpy().tolist()             # doctest: +SKIP
+        [0.0, 1.0]
+        """
+        n = len(self.classes_)
+        if not n:
+            raise ValueError(f"DLDataset.ToTensorPlane: {self.source} has no classes (a "
+                             "segmentation dataset)")
+        try:
+            return Tensor(one_hot(label, n, np.zeros(n, np.float32)))
+        except ValueError as e:
+            raise ValueError(f"DLDataset.ToTensorPlane: {e} (label {label!r})") from None
+
     def _learn_shapes(self):
         first = next((i for i, s in enumerate(self.split_) if s.samples_indices_), None)
         if first is None:
@@ -224,7 +324,8 @@ class DLDataset(Dataset):
         self._epochs[i] = int(epoch) if epoch is not None else self._epochs[i] + 1
         order = list(self.split_[i].samples_indices_)
         if shuffle:
-            rng = np.random.default_rng([self.seed_, i, self._epochs[i]])
+            seed = self.seed_ if self._split_seed is None else self._split_seed
+            rng = np.random.default_rng([seed, i, self._epochs[i]])
             order = [order[k] for k in rng.permutation(len(order))]
         self._orders[i] = order
         self.current_batch_[i] = 0
@@ -439,6 +540,9 @@ class DLDataset(Dataset):
 
     # pythonic names
     set_split = Dataset.SetSplit
+    set_split_seed = SetSplitSeed
+    set_num_channels = SetNumChannels
+    to_tensor_plane = ToTensorPlane
     reset_batch = ResetBatch
     load_batch = LoadBatch
     get_batch = GetBatch

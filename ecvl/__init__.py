@@ -33,7 +33,8 @@ for _sub in (core, io, imgproc, augment, dataset, viz):
     __all__ += _sub.__all__
 del _sub
 
-_BRIDGE_NAMES = frozenset({"ImageToTensor", "TensorToImage", "TensorToView", "DLDataset"})
+_BRIDGE_NAMES = frozenset({"ImageToTensor", "TensorToImage", "TensorToView", "DLDataset",
+                           "MakeGrid", "ProducersConsumerQueue", "ThreadCounters"})
 
 
 def __getattr__(name):

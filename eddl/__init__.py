@@ -10,9 +10,21 @@ PyEDDL scripts port by changing their import lines::
 import _deephealth  # noqa: F401
 from _deephealth.runtime import get_num_threads, set_num_threads  # noqa: E402
 
-from . import _pyeddl, callbacks, tensor, zoo  # noqa: E402
+from . import _pyeddl, callbacks, download, tensor, zoo  # noqa: E402
 from ._config import config, cuda_status, openmp_enabled, show_config  # noqa: E402
 from ._pyeddl import *  # noqa: E402,F401,F403
+from .download import (  # noqa: E402
+    DownloadError,
+    download_cifar10,
+    download_drive,
+    download_eutrans,
+    download_flickr,
+    download_hlsinf,
+    download_imdb_2000,
+    download_mnist,
+    download_model,
+    exist,
+)
 from .tensor import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
@@ -30,11 +42,13 @@ def __getattr__(name):
         return mod if name == "onnx" else getattr(mod, name)
     raise AttributeError(f"module 'eddl' has no attribute {name!r}")
 
+
 __all__ = [
     "config",
     "cuda_status",
+    "DownloadError",
     "get_num_threads",
     "openmp_enabled",
     "set_num_threads",
     "show_config",
-] + list(_ONNX_NAMES) + tensor.__all__ + _pyeddl.__all__
+] + list(_ONNX_NAMES) + tensor.__all__ + _pyeddl.__all__ + download.PYEDDL_NAMES

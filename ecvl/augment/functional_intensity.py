@@ -160,7 +160,8 @@ def normalize(a, mean, std):
         if v.size not in (1, c):
             raise ValueError(f"AugNormalize: {name} has {v.size} values for {c} channel(s)")
     if np.any(std == 0):
-        raise ValueError("AugNormalize: std must not be 0")
+        raise ValueError(f"AugNormalize: std must not be 0, got std={std.tolist()}; give "
+                         "nonzero values")
     dt = np.float64 if a.dtype == np.float64 else np.float32
     return ((a.astype(dt) - mean.astype(dt)) / std.astype(dt)).astype(dt)
 

@@ -159,7 +159,8 @@ class AugNormalize(Augmentation):
         if isinstance(m, tuple) != isinstance(s, tuple):
             raise ValueError("AugNormalize: mean and std must both be numbers or both vectors")
         if (s == 0) if not isinstance(s, tuple) else any(v == 0 for v in s):
-            raise ValueError("AugNormalize: std must not be 0")
+            raise ValueError(f"AugNormalize: std must not be 0, got std={s!r}; give nonzero "
+                             "values (a number, or one per channel)")
 
     def transform(self, a, params, is_mask):
         return FI.normalize(a, params["mean"], params["std"])
@@ -210,7 +211,9 @@ class AugToFloat32(Augmentation):
 
     def _check(self):
         if self._values["divisor"] == 0 or self._values["divisor_gt"] == 0:
-            raise ValueError("AugToFloat32: divisors must not be 0")
+            raise ValueError(f"AugToFloat32: divisors must not be 0, got divisor="
+                             f"{self._values['divisor']!r} and divisor_gt="
+                             f"{self._values['divisor_gt']!r}; give nonzero numbers")
 
     def transform(self, a, params, is_mask):
         return FI.to_float32(a, params["divisor_gt"] if is_mask else params["divisor"])

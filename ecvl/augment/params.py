@@ -160,7 +160,8 @@ class Param:
             lo, hi = self._numbers(seq, owner)
             if lo > hi:
                 raise ValueError(f"{owner}: {self.name} range [{format_number(lo)}, "
-                                 f"{format_number(hi)}] has min > max")
+                                 f"{format_number(hi)}] has min > max; give [min, max] with "
+                                 "min <= max")
             return (lo, hi)
         if kind == VECTOR:
             seq = _as_sequence(value, owner, self.name, "a vector")

@@ -70,7 +70,7 @@ def fromarray(cls, array, channels, colortype=ColorType.none, spacings=None, met
     ([4, 3, 2], 23)
     """
     arr = as_supported(array, "Image.fromarray", cls)
-    _layout.check_channels(channels, arr.ndim, "Image.fromarray: channels")
+    _check_fromarray_axes(arr, channels)
     img = cls()
     if copy:
         perm, ch = _layout.canonical_order(channels)
@@ -86,6 +86,26 @@ def fromarray(cls, array, channels, colortype=ColorType.none, spacings=None, met
     img.spacings_ = spacings
     img.meta_ = wrap_meta(meta)
     return img
+
+
+def _check_fromarray_axes(arr, channels):
+    """Check `channels` against the array; a missing colour axis gets a how-to-fix message.
+
+    PyECVL refuses such an array as well (ECVL's Image constructor throws "Number of
+    dimensions must match number of channels"), the toolkit paper's Listing 5 notwithstanding.
+    """
+    _layout.check_channels(channels, None, "Image.fromarray: channels")
+    missing = [k for k in "co" if k in channels]
+    if len(channels) == arr.ndim + 1 and missing:
+        axis = channels.index(missing[0])
+        fixed = channels.replace(missing[0], "")
+        add = "a[..., np.newaxis]" if axis == arr.ndim else f"np.expand_dims(a, {axis})"
+        raise EcvlValueError(
+            f"Image.fromarray: channels {channels!r} has {len(channels)} axes but the data has "
+            f"{arr.ndim} (shape {arr.shape}): its {missing[0]!r} axis is missing. Add it with "
+            f"{add} (shape {arr.shape[:axis] + (1,) + arr.shape[axis:]}), or give channels "
+            f"{fixed!r}")
+    _layout.check_channels(channels, arr.ndim, "Image.fromarray: channels")
 
 
 def from_canonical(cls, array, channels="xyc", colortype=ColorType.none, spacings=None, meta=None):

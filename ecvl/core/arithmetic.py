@@ -1,10 +1,13 @@
 """Arithmetic between images and with scalars, with ECVL's saturating integer semantics.
 
 The operation is computed in a type wide enough to hold the exact result (a wider
-integer, or float64 when a float is involved or for division) and the result is
-then converted to the destination type with :func:`~ecvl.saturate_cast`: rounded
-and clamped when ``saturate=True``, C-cast (wrapping) otherwise. Integer division
-by zero gives 0, as in OpenCV; float division follows IEEE rules.
+integer, or float64 when a float is involved or for division). A fractional result
+stored in an integer destination is truncated toward zero, with ``saturate=True`` as
+without it (ECVL 1.0.3, ``cpu_hal_arithmetic.cpp``: integer operands divide as C
+integers, and its ``saturate_cast`` clamps, then casts); the result is then clamped
+to the destination type when ``saturate=True`` and wrapped like a C cast otherwise.
+Integer division by zero gives 0, as in OpenCV (ECVL's C division traps); float
+division follows IEEE rules.
 """
 
 import math
@@ -44,15 +47,19 @@ def _work_dtype(op, a, b, dst):
 
 
 _UFUNC = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
+# An Image meeting a NumPy array behaves as its x-first array (``np.asarray(img)``) in both
+# operand orders: what PyECVL gives, where NumPy reads the Image through the buffer protocol.
+_NUMPY = dict(_UFUNC, div=np.true_divide)
 
 
 _OPCODE = {"add": 0, "sub": 1, "mul": 2, "div": 3}
 
 
-def _kernel(op, a, b, dst, saturate):
+def _kernel(op, a, b, dst, saturate, wt):
     """Run the compiled kernel when it applies; return None to use the NumPy path."""
-    # Wrapping (saturate=False) integer results can exceed double's exact range: NumPy path.
-    if dst not in KERNEL_TYPES or (not saturate and dst.kind != "f"):
+    # Wrapping (saturate=False) integer results can exceed double's exact range, and the
+    # kernel rounds fractional results where ECVL truncates them: NumPy path for both.
+    if dst not in KERNEL_TYPES or (dst.kind != "f" and (not saturate or wt.kind == "f")):
         return None
     arrays = [x for x in (a, b) if isinstance(x, np.ndarray)]
     if any(x.dtype not in KERNEL_TYPES for x in arrays):
@@ -76,10 +83,10 @@ def _kernel(op, a, b, dst, saturate):
 
 def _compute(op, a, b, dst_dtype, saturate):
     dst = DataType.parse(dst_dtype).numpy_dtype
-    res = _kernel(op, a, b, dst, saturate)
+    wt = _work_dtype(op, a, b, dst)
+    res = _kernel(op, a, b, dst, saturate, wt)
     if res is not None:
         return res
-    wt = _work_dtype(op, a, b, dst)
     x = np.asarray(a, dtype=wt) if isinstance(a, np.ndarray) else wt.type(a)
     y = np.asarray(b, dtype=wt) if isinstance(b, np.ndarray) else wt.type(b)
     if op == "div":
@@ -90,6 +97,8 @@ def _compute(op, a, b, dst_dtype, saturate):
     else:
         r = _UFUNC[op](x, y)
     r = np.asarray(r)
+    if dst.kind != "f" and r.dtype.kind == "f":
+        r = np.trunc(r)  # toward zero, as C integer division and ECVL's saturate_cast
     return saturate_cast(r, dst, saturate)
 
 
@@ -146,7 +155,8 @@ def _make_pair(op):
     dtype : DataType, optional
         Result type (default: the type of the first image operand).
     saturate : bool, optional
-        Round and clamp to the result type (default) or wrap like a C cast.
+        Clamp to the result type (default) or wrap like a C cast. Fractional
+        results in an integer type are truncated toward zero either way.
 
     Returns
     -------
@@ -175,7 +185,8 @@ def _make_pair(op):
     dst_type : DataType, optional
         Result type.
     saturate : bool, optional
-        Round and clamp to the result type (default) or wrap like a C cast.
+        Clamp to the result type (default) or wrap like a C cast. Fractional
+        results in an integer type are truncated toward zero either way.
 
     Examples
     --------
@@ -190,7 +201,7 @@ def _make_pair(op):
 
 def _example(op):
     a = np.array([[200, 10]], np.int64)
-    r = {"add": a + 100, "sub": a - 100, "mul": a * 100, "div": np.rint(a / 100)}[op]
+    r = {"add": a + 100, "sub": a - 100, "mul": a * 100, "div": np.trunc(a / 100)}[op]
     return str(np.clip(r, 0, 255).astype(int).tolist())
 
 
@@ -256,15 +267,43 @@ def _install_operators():
     def _binary_into(op, img, other, saturate):
         img._assign(_binary(op, img, other, img.elemtype_, saturate))
 
+    def forward(op):
+        def method(self, other):
+            if _is_operand(other):
+                return _binary(op, self, other)
+            if isinstance(other, np.ndarray):
+                return _NUMPY[op](np.asarray(self), other)
+            return NotImplemented
+        return method
+
+    def reflected(op):
+        def method(self, other):
+            if _is_operand(other):
+                return _binary(op, other, self)
+            if isinstance(other, np.ndarray):
+                return _NUMPY[op](other, np.asarray(self))
+            return NotImplemented
+        return method
+
+    def augmented(op):
+        def method(self, other):
+            if isinstance(other, np.ndarray):
+                # an array of the image's dims is an image with its channels: the result
+                # stays this Image, saturated to its type, as `img += other_image`
+                other = Image.fromarray(other.astype(self.dtype, copy=False)
+                                        if other.dtype == np.bool_ else other, self.channels_)
+            if not _is_operand(other):
+                return NotImplemented
+            _binary_into(op, self, other, True)
+            return self
+        return method
+
     for op in ("add", "sub", "mul", "div"):
+        name = "truediv" if op == "div" else op
         setattr(Image, op.capitalize(), inplace(op))
-        setattr(Image, f"__{'truediv' if op == 'div' else op}__",
-                lambda self, other, _op=op: _binary(_op, self, other) if _is_operand(other) else NotImplemented)
-        setattr(Image, f"__r{'truediv' if op == 'div' else op}__",
-                lambda self, other, _op=op: _binary(_op, other, self) if _is_operand(other) else NotImplemented)
-        setattr(Image, f"__i{'truediv' if op == 'div' else op}__",
-                lambda self, other, _op=op: (_binary_into(_op, self, other, True), self)[1]
-                if _is_operand(other) else NotImplemented)
+        setattr(Image, f"__{name}__", forward(op))
+        setattr(Image, f"__r{name}__", reflected(op))
+        setattr(Image, f"__i{name}__", augmented(op))
 
     def _neg_method(self, saturate=True):
         Neg(self, self, saturate=saturate)

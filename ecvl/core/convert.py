@@ -6,8 +6,8 @@ from _deephealth.runtime import get_num_threads
 
 from . import _arith
 from . import layout as _layout
-from .enums import DataType
-from .errors import EcvlValueError
+from .enums import ColorType, DataType
+from .errors import EcvlTypeError, EcvlValueError
 from .image import Image
 
 __all__ = [
@@ -18,6 +18,8 @@ __all__ = [
     "ShallowCopyImage",
     "RearrangeChannels",
     "rearrange_channels",
+    "DropColorChannel",
+    "drop_color_channel",
 ]
 
 
@@ -304,3 +306,75 @@ def RearrangeChannels(src, dst, channels, new_type=None):
     if dst is src or dst._channels != res._channels:
         dst._data = None
     dst._assign(res)
+
+
+def drop_color_channel(img):
+    """Return a GRAY image without its ``c`` axis (a view sharing its memory).
+
+    As ECVL's ``DropColorChannel`` (``imgproc.cpp``): the ``c`` axis, its spacing and its
+    colour type go (the result is ``ColorType.none``); an image without a ``c`` axis comes back
+    as a view unchanged.
+
+    Parameters
+    ----------
+    img : Image
+        A ``ColorType.GRAY`` image (so its ``c`` axis, if any, has size 1).
+
+    Returns
+    -------
+    Image
+        A view of `img`'s data with one axis fewer.
+
+    Examples
+    --------
+    >>> import ecvl
+    >>> img = ecvl.Image([5, 4, 1], ecvl.DataType.uint8, "xyc", ecvl.ColorType.GRAY)
+    >>> out = ecvl.drop_color_channel(img)
+    >>> out.dims_, out.channels_, out.colortype_.name
+    ([5, 4], 'xy', 'none')
+    """
+    op = "DropColorChannel"
+    if not isinstance(img, Image):
+        raise EcvlTypeError(f"{op}: expected an ecvl.Image, got {type(img).__name__}")
+    data = img._need_data(op)
+    if img.colortype_ is not ColorType.GRAY:
+        raise EcvlValueError(f"{op}: the colour axis can only be dropped from a GRAY image, got "
+                             f"colortype {img.colortype_.name} (set colortype_ = ColorType.GRAY "
+                             "for a single-channel image of another kind)")
+    ch = img.channels_
+    out = Image()
+    out._owner = False
+    out.meta_ = img.meta_
+    if "c" not in ch:
+        out._data, out._channels = data, ch
+        out._colortype, out._spacings = img.colortype_, list(img.spacings_)
+        return out
+    k = ch.index("c")
+    if len(ch) == 1:
+        raise EcvlValueError(f"{op}: the image has no axis besides 'c' (dims {img.dims_})")
+    out._data, out._channels = data[(slice(None),) * k + (0,)], ch[:k] + ch[k + 1:]
+    out._spacings = [s for i, s in enumerate(img.spacings_) if i != k]
+    return out
+
+
+def DropColorChannel(src):
+    """Remove the ``c`` axis of a GRAY image in place (PyECVL form of :func:`drop_color_channel`).
+
+    Parameters
+    ----------
+    src : Image
+        A ``ColorType.GRAY`` image; afterwards it has one axis fewer and ``ColorType.none``.
+
+    Examples
+    --------
+    >>> import ecvl
+    >>> img = ecvl.Image([5, 4, 1], ecvl.DataType.uint8, "xyc", ecvl.ColorType.GRAY)
+    >>> ecvl.DropColorChannel(img)
+    >>> img.dims_, img.channels_
+    ([5, 4], 'xy')
+    """
+    res = drop_color_channel(src)
+    owner = src.IsOwner()
+    src._data, src._channels = res._data, res._channels
+    src._colortype, src._spacings = res._colortype, res._spacings
+    src._owner = owner  # the same memory as before, so the same ownership

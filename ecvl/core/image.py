@@ -195,7 +195,8 @@ class Image:
             if have != need and not (ct is ColorType.GRAY and "c" not in self._channels):
                 raise EcvlValueError(
                     f"colortype {ct.name} needs a 'c' axis of {need} channels; the image has "
-                    f"channels {self._channels!r} with dims {self.dims_}")
+                    f"channels {self._channels!r} with dims {self.dims_} (a single-channel "
+                    "image is ColorType.GRAY or ColorType.none)")
         self._colortype = ct
 
     @property
@@ -211,7 +212,8 @@ class Image:
         sp = [float(s) for s in value]
         if sp and self._data is not None and len(sp) != self._data.ndim:
             raise EcvlValueError(
-                f"spacings {sp} must have one value per axis ({self._data.ndim} for {self._channels!r})")
+                f"spacings {sp} must have one value per axis ({self._data.ndim} for "
+                f"{self._channels!r}), or be empty when unknown")
         self._spacings = sp
 
     @property

@@ -1,5 +1,6 @@
-"""ONNX: write any net as a standard ONNX model, import ONNX models as nets, and exchange
-weights and gradients as ONNX (PyEDDL's names, with pythonic twins).
+"""ONNX: export nets, import ONNX models as nets, exchange weights and gradients.
+
+PyEDDL's names, with pythonic twins (:func:`to_onnx`, :func:`from_onnx`).
 
 >>> import eddl
 >>> x = eddl.Input([4], name="x")
@@ -11,12 +12,19 @@ weights and gradients as ONNX (PyEDDL's names, with pythonic twins).
 ['x']
 """
 
-from .api import (apply_grads_from_onnx, from_onnx, import_net_from_onnx_file,
-                  import_net_from_onnx_string, save_net_to_onnx_file, serialize_net_to_onnx_string,
-                  set_weights_from_onnx, to_onnx)
-from .graph_export import ExportError
-from .graph_import import ONNXImportError, set_max_tensor_elements
+from .api import (
+                  apply_grads_from_onnx,
+                  from_onnx,
+                  import_net_from_onnx_file,
+                  import_net_from_onnx_string,
+                  save_net_to_onnx_file,
+                  serialize_net_to_onnx_string,
+                  set_weights_from_onnx,
+                  to_onnx,
+)
+from .graph_import import set_max_tensor_elements
 from .optable import support_table
+from .values import ExportError, ONNXImportError
 from .weights import average_weights
 
 __all__ = ["save_net_to_onnx_file", "serialize_net_to_onnx_string", "import_net_from_onnx_file",

@@ -14,17 +14,14 @@ from onnx import TensorProto, helper, numpy_helper
 
 from . import ops  # noqa: F401  (fills the tables)
 from .optable import EXPORT_OPSET, EXPORTERS
+from .values import ExportError
 
-__all__ = ["ExportGraph", "net_to_model", "CONFIG_KEY", "GRAPH_HASH_KEY"]
+__all__ = ["ExportGraph", "ExportError", "net_to_model", "CONFIG_KEY", "GRAPH_HASH_KEY"]
 
 #: metadata key holding the net's configuration (exact round trip through this toolkit)
 CONFIG_KEY = "eddl.model_config"
 GRAPH_HASH_KEY = "eddl.graph_sha256"
 _DT = {np.dtype("float32"): TensorProto.FLOAT, np.dtype("float64"): TensorProto.DOUBLE}
-
-
-class ExportError(ValueError):
-    """A net cannot be written as ONNX (names the layer)."""
 
 
 class ExportGraph:
@@ -61,7 +58,7 @@ class ExportGraph:
         return name
 
     def tmp(self, hint):
-        """A new intermediate value name for the current layer (``<layer>/<hint>``)."""
+        """Return a new intermediate value name for the current layer (``<layer>/<hint>``)."""
         return self.unique(f"{self._layer.name}/{hint}")
 
     def inputs(self, layer):
@@ -125,11 +122,11 @@ class ExportGraph:
         return self.node(op_type, [x], outputs, axes=[int(a) for a in axes], keepdims=keepdims)
 
     def ints(self, values, hint="shape"):
-        """An int64 constant (shapes, axes, pads)."""
+        """Add an int64 constant (shapes, axes, pads); return its name."""
         return self.const(np.asarray(list(values), dtype=np.int64), hint, np.int64)
 
     def param(self, layer, pname, transform=None):
-        """The initializer of parameter or state ``pname`` of ``layer`` (``<layer>.<pname>``).
+        """Add the initializer of parameter or state ``pname`` of ``layer`` (``<layer>.<pname>``).
 
         ``transform`` (a function of the host array) is for exporters whose ONNX operator
         wants the weight in another layout; weights written that way cannot be read back by

@@ -27,16 +27,15 @@ from onnx import helper, numpy_helper
 
 from . import ops  # noqa: F401  (fills the tables)
 from .optable import IMPORTERS, MAX_OPSET, MIN_OPSET, resolve
+from .values import Act, Batched, ONNXImportError, node_key
 
 __all__ = ["ONNXImportError", "Act", "Batched", "ImportContext", "import_model",
            "set_max_tensor_elements"]
 
 _PROBES = (11, 13)
+#: inputs that only give an element type (CastLike's target): a constant stays constant
+_TYPE_ONLY = {"CastLike": (1,)}
 _limits = {"elements": 1 << 30}
-
-
-class ONNXImportError(ValueError):
-    """The ONNX model cannot be imported; the message names the node, op and input."""
 
 
 def set_max_tensor_elements(n):
@@ -48,36 +47,6 @@ def set_max_tensor_elements(n):
     old = _limits["elements"]
     _limits["elements"] = int(n)
     return old
-
-
-class Act:
-    """An activation: the output of ``layer``, batch axis first."""
-
-    __slots__ = ("layer",)
-
-    def __init__(self, layer):
-        self.layer = layer
-
-    @property
-    def shape(self):
-        return (None,) + tuple(self.layer.shape)
-
-    @property
-    def rank(self):
-        return len(self.layer.shape) + 1
-
-
-class Batched:
-    """An integer value that depends on the batch size (``values[i]`` for probe batch ``i``)."""
-
-    __slots__ = ("values",)
-
-    def __init__(self, values):
-        self.values = tuple(np.asarray(v) for v in values)
-
-    def batch_mask(self):
-        """True where the entry follows the batch size."""
-        return self.values[0] != self.values[1]
 
 
 def _short(text, limit=80):
@@ -104,13 +73,14 @@ class ImportContext:
                            if len(us) == 1 and us[0][0] is not None}
         self.weights = {}
         self._layer_names = set()
-        #: nodes folded into an earlier layer (the Add of a MatMul+Add pair), by name
+        #: nodes folded into the layer of an earlier node (e.g. the bias Add after a MatMul),
+        #: and the value each one's output stands for
         self.fused = set()
-        #: output of a fused node -> the value it stands for
         self.alias = {}
 
     # -- errors ---------------------------------------------------------------------------
     def where(self):
+        """Describe the current node for messages."""
         n = self.node
         return f"node {_short(n.name or n.output[0])!r} ({n.op_type}, opset {self.opset})"
 
@@ -120,16 +90,18 @@ class ImportContext:
 
     # -- inputs -----------------------------------------------------------------------------
     def has(self, i):
+        """Whether the node has a (non-empty) input ``i``."""
         return i < len(self.node.input) and self.node.input[i] != ""
 
     def value(self, i):
+        """Return input ``i`` as an :class:`Act`, a :class:`Batched` or an array."""
         name = self.node.input[i]
         if name not in self.values:
             raise self.error(f"input {i} {_short(name)!r} is not produced by any earlier node")
         return self.values[name]
 
     def act(self, i):
-        """The layer whose output is input ``i`` (which must be an activation)."""
+        """Return the layer whose output is input ``i`` (which must be an activation)."""
         v = self.value(i)
         if not isinstance(v, Act):
             raise self.error(f"input {i} must be computed from the model input, but it is a "
@@ -150,19 +122,23 @@ class ImportContext:
         return v
 
     def ints(self, i, default=None):
+        """Return constant input ``i`` as a list of ints (``default`` when absent)."""
         v = self.const(i, None)
         return default if v is None else [int(x) for x in np.asarray(v).reshape(-1)]
 
     def is_act(self, i):
+        """Whether input ``i`` is an activation."""
         return self.has(i) and isinstance(self.value(i), Act)
 
     def attr(self, name, default=None):
+        """Return the node attribute ``name`` as a Python value (``default`` when absent)."""
         for a in self.node.attribute:
             if a.name == name:
                 return helper.get_attribute_value(a)
         return default
 
     def str_attr(self, name, default=None):
+        """Return a string attribute as ``str``."""
         v = self.attr(name, default)
         return v.decode() if isinstance(v, bytes) else v
 
@@ -178,11 +154,12 @@ class ImportContext:
         return a - 1
 
     def unsupported(self, what):
+        """Return the error for an unsupported feature ``what`` of the current node."""
         return self.error(f"unsupported {what}")
 
     # -- outputs ----------------------------------------------------------------------------
     def layer_name(self, suffix=""):
-        """A unique layer name for the current node (its name, else its first output)."""
+        """Return a unique layer name for the current node (its name, else its first output)."""
         base = self.node.name or self.node.output[0] or self.node.op_type.lower()
         base = base + suffix
         name, i = base, 1
@@ -212,13 +189,12 @@ class ImportContext:
         layer.preset_weights(params, [states[n] for n in layer.state_names if n in states])
 
     def n_consumers(self, value_name):
+        """Return how many nodes (and graph outputs) read ``value_name``."""
         return self.consumers.get(value_name, 0)
 
     def users(self, value_name):
         """``[(node, input index)]`` reading ``value_name`` (``(None, -1)``: a graph output)."""
         return list(self._users.get(value_name, ()))
-
-
 
 # --- loading and validation ------------------------------------------------------------------
 
@@ -245,9 +221,23 @@ def _check_sizes(graph):
                                   f"are negative or larger than the limit of {limit} elements")
 
 
-def _unsupported(graph, opset):
+def _constant_nodes(order, constants):
+    """Ids of the nodes computed from constants only (``Shape`` counts as constant): folded."""
+    known = set(constants)
+    out = set()
+    for n in order:
+        skip = _TYPE_ONLY.get(n.op_type, ())
+        if n.op_type == "Shape" or all(not i or i in known or k in skip for k, i in enumerate(n.input)):
+            out.add(id(n))
+            known.update(o for o in n.output if o)
+    return out
+
+
+def _unsupported(order, opset, constant):
     bad = []
-    for n in graph.node:
+    for n in order:
+        if id(n) in constant and n.domain in ("", "ai.onnx"):
+            continue  # evaluated at import by the reference runtime
         if n.domain not in ("", "ai.onnx"):
             bad.append(f"({n.op_type}, {_short(n.name)!r}, domain {_short(n.domain)!r})")
         elif resolve(n.op_type, opset) is None:
@@ -390,7 +380,9 @@ def import_model(model, input_shape=None):
     graph = model.graph
     opset = _opset(model)
     _check_sizes(graph)
-    bad = _unsupported(graph, opset)
+    init_names = {t.name for t in graph.initializer}
+    order = _topological(graph, init_names | {vi.name for vi in graph.input})
+    bad = _unsupported(order, opset, _constant_nodes(order, init_names))
     if bad:
         raise ONNXImportError(f"ONNX model has {len(bad)} unsupported node(s): "
                               + "; ".join(bad[:50]) + (" ..." if len(bad) > 50 else ""))
@@ -434,7 +426,7 @@ def import_model(model, input_shape=None):
         layer = Input(shape, name=vi.name)
         lin.append(layer)
         ctx.values[vi.name] = Act(layer)
-    for node in _topological(graph, set(ctx.values)):
+    for node in order:
         ctx.node = node
         _import_node(ctx, node, opset)
     lout = []
@@ -464,7 +456,7 @@ def _ancestors(layers):
 
 
 def _import_node(ctx, node, opset):
-    if (node.name or node.output[0]) in ctx.fused:
+    if node_key(node) in ctx.fused:
         ctx.values[node.output[0]] = ctx.values[ctx.alias[node.output[0]]]
         return
     ins = []

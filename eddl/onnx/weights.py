@@ -30,7 +30,7 @@ def read_model(data, what="ONNX data"):
 
 
 def named_arrays(model):
-    """``{initializer name: array}`` of a model."""
+    """Return ``{initializer name: array}`` of a model."""
     out = {}
     for t in model.graph.initializer:
         try:

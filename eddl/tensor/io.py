@@ -17,7 +17,7 @@ from . import safeload
 from ._base import TensorBase
 from ._checks import TensorFormatError, as_dtype, native
 
-__all__ = ["IOMixin", "read_bin", "write_bin"]
+__all__ = ["IOMixin", "read_bin", "read_bin_header", "write_bin"]
 
 _MAX_NDIM = 64
 _TEXT_DELIMITERS = {"csv": ",", "tsv": "\t", "txt": " "}
@@ -46,29 +46,53 @@ class _RowRangeError(ValueError):
     """Rows asked of :func:`read_bin` outside the file's: the caller's error, not the file's."""
 
 
+def read_bin_header(filename):
+    """Check an EDDL ``.bin`` file's header against its size; return its shape.
+
+    Reads only the header, so a large file is validated without loading it (a download, for
+    example, is refused when it is a web page rather than a tensor).
+
+    Raises
+    ------
+    TensorFormatError
+        If the header is invalid or the data is shorter or longer than it announces.
+    """
+    with safeload.reading(filename, "unreadable .bin tensor file"):
+        filename = os.fspath(filename)
+        with open(filename, "rb") as f:
+            return tuple(_bin_header(f, filename, os.path.getsize(filename)))
+
+
+def _bin_header(f, filename, size):
+    """Read and check the header at the start of the open file ``f``; return the shape list."""
+    head = f.read(4)
+    if len(head) < 4:
+        raise TensorFormatError(f"{filename}: truncated .bin file ({size} bytes, no header)")
+    ndim = int(np.frombuffer(head, "<i4")[0])
+    if not 0 <= ndim <= _MAX_NDIM:
+        raise TensorFormatError(f"{filename}: invalid .bin header: ndim {ndim} (expected "
+                                f"0..{_MAX_NDIM}); not an EDDL tensor file?")
+    raw = f.read(4 * ndim)
+    if len(raw) < 4 * ndim:
+        raise TensorFormatError(f"{filename}: truncated .bin header ({ndim} dims announced)")
+    shape = [int(d) for d in np.frombuffer(raw, "<i4")]
+    if any(d < 0 for d in shape):
+        raise TensorFormatError(f"{filename}: invalid .bin header: negative shape {shape}")
+    count = math.prod(shape)  # Python ints: a corrupt header cannot overflow
+    found = size - 4 - 4 * ndim
+    if found != 4 * count:
+        kind = "truncated" if found < 4 * count else "corrupt (trailing bytes)"
+        raise TensorFormatError(
+            f"{filename}: {kind} .bin file: header says shape {tuple(shape)} = {4 * count} "
+            f"bytes of float32 data, found {found}")
+    return shape
+
+
 def _read_bin(filename, start_row, end_row):
     size = os.path.getsize(filename)
     with open(filename, "rb") as f:
-        head = f.read(4)
-        if len(head) < 4:
-            raise TensorFormatError(f"{filename}: truncated .bin file ({size} bytes, no header)")
-        ndim = int(np.frombuffer(head, "<i4")[0])
-        if not 0 <= ndim <= _MAX_NDIM:
-            raise TensorFormatError(f"{filename}: invalid .bin header: ndim {ndim} (expected "
-                                    f"0..{_MAX_NDIM}); not an EDDL tensor file?")
-        raw = f.read(4 * ndim)
-        if len(raw) < 4 * ndim:
-            raise TensorFormatError(f"{filename}: truncated .bin header ({ndim} dims announced)")
-        shape = [int(d) for d in np.frombuffer(raw, "<i4")]
-        if any(d < 0 for d in shape):
-            raise TensorFormatError(f"{filename}: invalid .bin header: negative shape {shape}")
-        offset = 4 + 4 * ndim
-        count = math.prod(shape)  # Python ints: a corrupt header cannot overflow
-        if size - offset != 4 * count:
-            kind = "truncated" if size - offset < 4 * count else "corrupt (trailing bytes)"
-            raise TensorFormatError(
-                f"{filename}: {kind} .bin file: header says shape {tuple(shape)} = {4 * count} "
-                f"bytes of float32 data, found {size - offset}")
+        shape = _bin_header(f, filename, size)
+        ndim, offset, count = len(shape), 4 + 4 * len(shape), math.prod(shape)
         safeload.check_load_size(filename, 4 * count, 4 * count, ".bin data")
         if ndim == 0 or (start_row == 0 and end_row in (-1, shape[0])):
             return np.fromfile(f, "<f4", count).astype(np.float32, copy=False).reshape(shape)

@@ -34,6 +34,23 @@ def test_image_to_tensor_matches_numpy(dtype, channels, shape):
         np.testing.assert_array_equal(t.numpy(), ref.astype(np.float32))
 
 
+# ECVL 1.0.3 support_eddl.cpp, ImageToTensor(img, t, offset): the image's C*H*W float values
+# are memcpy'd to t->ptr + C*H*W*offset after checking t->size >= C*H*W*(offset+1), whatever
+# t's shape (PyECVL test_eddl.py stores several images in one tensor this way).
+@pytest.mark.parametrize("shape", [(2 * 36,), (3, 24), (2, 3, 3, 4), (4, 3, 3, 4), (1, 80)])
+def test_offset_is_a_flat_copy_at_offset_times_image_size(shape):
+    rng = np.random.default_rng(2)
+    a = rng.integers(0, 256, (4, 3, 3), dtype=np.uint8)  # x, y, c: 36 values
+    img = Image.fromarray(a, "xyc", ColorType.RGB)
+    t = eddl.Tensor(np.full(shape, -1, np.float32))
+    assert ImageToTensor(img, t, 1) is t
+    flat = t.numpy().reshape(-1)
+    expected = np.full(flat.size, -1, np.float32)
+    expected[36:72] = a.transpose(2, 1, 0).ravel()  # [C, H, W] order, as ImageToTensor(img)
+    np.testing.assert_array_equal(flat, expected)
+    np.testing.assert_array_equal(flat[36:72], ImageToTensor(img).numpy().ravel())
+
+
 def test_non_contiguous_source_and_scaling():
     rng = np.random.default_rng(1)
     big = rng.integers(0, 256, (20, 16, 3), dtype=np.uint8)
@@ -57,8 +74,10 @@ def test_batch_slot_write_and_errors():
         ImageToTensor(img, batch, 2)
     with pytest.raises(ValueError, match="both"):
         ImageToTensor(img, batch)
-    with pytest.raises(ValueError, match="shape"):
-        ImageToTensor(img, eddl.Tensor(np.zeros((2, 3, 4, 4), np.float32)), 0)
+    with pytest.raises(ValueError, match=r"offset 3 needs room for 144 values .* holds 96"):
+        ImageToTensor(img, eddl.Tensor(np.zeros((2, 3, 4, 4), np.float32)), 3)
+    with pytest.raises(ValueError, match="offset must be an int >= 0"):
+        ImageToTensor(img, batch, -1)
     with pytest.raises(ValueError, match="destination"):
         image_to_array(img, out=np.zeros((3, 3, 4), np.float64))
     with pytest.raises(ValueError, match="std"):
@@ -99,6 +118,8 @@ def test_tensor_to_view_aliases_memory():
     t.numpy()[0, 0, 0] = -1.0
     assert np.asarray(v)[0, 0, 0] == -1.0
     assert ecvl.View_float32(v)[3, 2, 1] == 7.0
+    # PyECVL: TensorToView returns a View_float32 (ECVL support_eddl.cpp TensorToView)
+    assert type(v) is ecvl.View_float32 and not v.IsOwner() and v[3, 2, 1] == 7.0
 
 
 def test_lazy_names_in_ecvl():

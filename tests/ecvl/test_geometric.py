@@ -170,3 +170,63 @@ def test_unsupported_dtype_and_empty():
         g.mirror_array(np.zeros((4, 4, 1), bool))
     with pytest.raises(EcvlValueError, match="empty"):
         g.flip_array(np.zeros((0, 4, 1), np.uint8))
+
+
+# ECVL 1.0.3 imgproc.cpp ResizeDim: three new dims call CpuHal::Resize3D
+# (cpu_hal_imgproc.cpp), which resizes x and y with cv::resize, then lays the image out as a
+# (channels x W*H) matrix and cv::resize's its width, i.e. the c (else z, else o) axis, with the
+# same interpolation.
+@pytest.mark.parametrize("interp,cv_interp", [("linear", "INTER_LINEAR"),
+                                              ("nearest", "INTER_NEAREST"),
+                                              ("cubic", "INTER_CUBIC"), ("area", "INTER_AREA")])
+@pytest.mark.parametrize("dtype,atol", [(np.float32, 1e-3), (np.uint8, 1)])
+@pytest.mark.parametrize("new_c", [1, 2, 3, 7])
+@pytest.mark.parametrize("channels", ["xyc", "cxy", "xyo"])
+def test_resize_dim_with_three_values_resizes_the_third_axis(interp, cv_interp, dtype, atol,
+                                                             new_c, channels):
+    import ecvl
+
+    rng = np.random.default_rng(5)
+    hwc = (rng.random((12, 17, 3)) * 255).astype(dtype)
+    img = ecvl.Image.from_canonical(hwc, channels)
+    img.spacings_ = [{"x": 0.5, "y": 2.0, "c": 1.0, "o": 1.0}[k] for k in channels]
+    out = ecvl.resize_dim(img, [9, 8, new_c], getattr(ecvl.InterpolationType, interp))
+    flag = getattr(cv2, cv_interp)
+    ref2d = ecvl.resize_dim(img, [9, 8], getattr(ecvl.InterpolationType, interp)).canonical()
+    np.testing.assert_allclose(ref2d.astype(np.float64), cv2.resize(
+        hwc, (9, 8), interpolation=flag).astype(np.float64), atol=atol, rtol=1e-6)
+    # the third axis from the x-y result, as Resize3D does (uint8 rounding of the first
+    # pass may differ by one from OpenCV's, which a cubic second pass could amplify)
+    ref = cv2.resize(np.ascontiguousarray(ref2d.reshape(72, 3)), (new_c, 72),
+                     interpolation=flag).reshape(8, 9, new_c)
+    assert out.channels_ == channels and out.elemtype_ == img.elemtype_
+    third = "c" if "c" in channels else "o"
+    assert dict(zip(channels, out.dims_)) == {"x": 9, "y": 8, third: new_c}
+    np.testing.assert_allclose(out.canonical().astype(np.float64), ref.astype(np.float64),
+                               atol=atol, rtol=1e-6)
+    sp = dict(zip(channels, out.spacings_))
+    assert sp["x"] == pytest.approx(0.5 * 17 / 9) and sp["y"] == pytest.approx(2.0 * 12 / 8)
+    assert sp[third] == pytest.approx(3 / new_c)
+    dst = ecvl.Image.empty()
+    ecvl.ResizeDim(img, dst, [9, 8, new_c], getattr(ecvl.InterpolationType, interp))
+    np.testing.assert_array_equal(np.asarray(dst), np.asarray(out))
+
+
+def test_resize_dim_third_value_needs_a_colour_axis():
+    import ecvl
+
+    img = ecvl.Image([6, 5], ecvl.DataType.uint8, "xy")
+    with pytest.raises(EcvlValueError, match=r"newdims \[3, 3, 2\] has a third value.*"
+                       r"channels 'xy' have no such axis; give \[w, h\]"):
+        ecvl.resize_dim(img, [3, 3, 2])
+    with pytest.raises(EcvlValueError, match="newdims"):
+        ecvl.resize_dim(ecvl.Image([6, 5, 3], ecvl.DataType.uint8, "xyc"), [3, 3, 0])
+    vol = ecvl.Image([6, 5, 4], ecvl.DataType.float32, "xyz")
+    assert ecvl.resize_dim(vol, [3, 3, 2]).dims_ == [3, 3, 2]  # volumes: the z axis, as before
+
+
+def test_resize_axis0_array_matches_opencv_1d():
+    a = np.random.default_rng(1).random((9, 4)).astype(np.float32)
+    for n in (4, 9, 15):
+        ref = cv2.resize(np.ascontiguousarray(a.T), (n, 4), interpolation=cv2.INTER_LINEAR).T
+        np.testing.assert_allclose(g.resize_axis0_array(a, n), ref, atol=1e-6)

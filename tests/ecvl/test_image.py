@@ -260,3 +260,49 @@ def test_layout_round_trips_property(channels, dims, dtype, target):
     assert r.canonical().flags.c_contiguous
     np.testing.assert_array_equal(np.asarray(r), a.transpose([channels.index(c) for c in target]))
     np.testing.assert_array_equal(img.to_numpy(target), np.asarray(r))
+
+
+# ECVL 1.0.3 image.h: ``template <DataType DT> class View : public Image`` borrows the source's
+# memory (ShallowMemoryManager), so a view is an Image that does not own its data.
+@pytest.mark.parametrize("name,dtype", [("View_int8", np.int8), ("View_uint8", np.uint8),
+                                        ("View_int16", np.int16), ("View_float32", np.float32)])
+def test_views_are_non_owning_images(name, dtype):
+    img = Image.fromarray(np.arange(24).reshape(4, 3, 2).astype(dtype), "xyc",
+                          spacings=[0.5, 2.0, 1.0])
+    v = getattr(ecvl, name)(img)
+    assert isinstance(v, Image) and img.IsOwner() and not v.IsOwner()
+    assert (v.Width(), v.Height(), v.Channels(), v.dims_, v.channels_, v.spacings_) == \
+        (4, 3, 2, [4, 3, 2], "xyc", [0.5, 2.0, 1.0])
+    assert v[3, 2, 1] == 23 and v[[1, 0, 1]] == 7
+    v[0, 0, 0] = 9
+    assert np.asarray(img)[0, 0, 0] == 9
+    np.testing.assert_array_equal(np.asarray(v), np.asarray(img))
+    # Image functions take views and their results are ordinary images
+    out = ecvl.mirror2d(v)
+    assert type(out) is Image
+    np.testing.assert_array_equal(np.asarray(out), np.asarray(img)[::-1])
+    assert type(v.copy()) is Image and v.copy().IsOwner()
+    # a view as dst is written through when the result fits it
+    ecvl.Mirror2D(v, v)
+    assert np.asarray(img)[3, 0, 0] == 9
+    with pytest.raises(ecvl.EcvlValueError, match=rf"{name}: a view only takes a result of its own dims"):
+        ecvl.ResizeDim(v, v, [2, 2])
+    # slices of a view are views of the same memory
+    part = v[1:3]
+    assert type(part) is type(v) and not part.IsOwner() and part.dims_ == [2, 3, 2]
+    assert getattr(ecvl, name)().IsEmpty()
+
+
+# PyECVL's fromarray builds an ecvl::Image from the array's shape and the channels string;
+# ECVL's constructor throws "Number of dimensions must match number of channels." when they
+# differ, so the paper's Listing 5 (a 2-D array with "xyc") fails there too. We refuse it with
+# a message saying how to add the missing axis.
+def test_fromarray_of_a_2d_array_with_xyc_says_how_to_add_the_channel_axis():
+    a = np.arange(12).reshape(3, 4).astype(np.int16)
+    with pytest.raises(ecvl.EcvlValueError, match=r"'c' axis is missing. Add it with "
+                       r"a\[\.\.\., np\.newaxis\] \(shape \(3, 4, 1\)\), or give channels 'xy'"):
+        Image.fromarray(a, "xyc", ecvl.ColorType.GRAY)
+    with pytest.raises(ecvl.EcvlValueError, match=r"np\.expand_dims\(a, 0\)"):
+        Image.fromarray(a, "cxy", ecvl.ColorType.GRAY)
+    img = Image.fromarray(a[..., np.newaxis], "xyc", ecvl.ColorType.GRAY)
+    assert img.dims_ == [3, 4, 1] and np.asarray(img)[2, 3, 0] == 11

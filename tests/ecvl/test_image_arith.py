@@ -25,6 +25,14 @@ def _ref_cast(x, dtype, saturate=True):
     return np.array(vals, dtype=dt).reshape(x.shape)
 
 
+def _ref_arith(x, dtype, saturate=True):
+    """ECVL arithmetic into `dtype`: fractional results truncated toward zero in both modes
+    (cpu_hal_arithmetic.cpp: C integer division; saturate_cast clamps, then casts)."""
+    if np.dtype(dtype).kind == "f":
+        return _ref_cast(x, dtype, saturate)
+    return _ref_cast(np.trunc(np.asarray(x, np.float64)), dtype, saturate)
+
+
 def _rand(rng, dtype, shape):
     if np.dtype(dtype).kind == "f":
         return (rng.standard_normal(shape) * 200).astype(dtype)
@@ -85,7 +93,8 @@ def test_image_image_saturating(op, dtype):
         with np.errstate(divide="ignore", invalid="ignore"):
             ref64 = a.astype(np.float64) / b.astype(np.float64)
     got = getattr(ecvl, op)(ia, ib)
-    np.testing.assert_allclose(np.asarray(got), _ref_cast(ref64, dtype), rtol=1e-6 if dtype == np.float32 else 0)
+    np.testing.assert_allclose(np.asarray(got), _ref_arith(ref64, dtype),
+                               rtol=1e-6 if dtype == np.float32 else 0)
     dst = Image.empty()
     getattr(ecvl, op.capitalize())(ia, ib, dst, DataType.float64)
     if op == "div":  # a float destination follows IEEE division: x/0 is inf or nan
@@ -108,9 +117,9 @@ def test_scalar_forms_and_operators():
     assert np.asarray(img + 10).ravel().tolist() == [10, 110, 210, 255]
     assert np.asarray(10 - img).ravel().tolist() == [10, 0, 0, 0]
     assert np.asarray(img * 1.5).ravel().tolist() == [0, 150, 255, 255]
-    assert np.asarray(img / 3).ravel().tolist() == [0, 33, 67, 83]
+    assert np.asarray(img / 3).ravel().tolist() == [0, 33, 66, 83]  # truncated, as ECVL
     assert np.asarray(600 / img).ravel().tolist() == [0, 6, 3, 2]
-    assert np.asarray(img - 0.5).ravel().tolist() == [0, 100, 200, 250]  # 99.5 -> 100 (ties to even)
+    assert np.asarray(img - 0.5).ravel().tolist() == [0, 99, 199, 249]  # 99.5 -> 99 (truncated)
     parent = Image.fromarray(np.zeros((4, 4), np.uint8), "xy")
     view = parent[1:3, 1:3]
     view += 7
@@ -219,9 +228,102 @@ def test_kernel_large_arrays_any_thread_count(threads):
         b = rng.integers(0, 255, (131, 67, 3)).astype(np.uint8)
         ia, ib = Image.fromarray(a, "xyc"), Image.fromarray(b, "xyc")
         np.testing.assert_array_equal(np.asarray(ecvl.sub(ia, ib)), np.clip(a.astype(int) - b, 0, 255))
-        np.testing.assert_array_equal(np.asarray(ia * 1.7), _ref_cast(a * 1.7, np.uint8))
+        np.testing.assert_array_equal(np.asarray(ia * 1.7), _ref_arith(a * 1.7, np.uint8))
+        np.testing.assert_allclose(np.asarray(ecvl.mul(ia, 1.7, DataType.float32)),
+                                   (a * 1.7).astype(np.float32), rtol=1e-6)
         f = (rng.standard_normal(a.shape) * 300).astype(np.float32)
         np.testing.assert_array_equal(np.asarray(ecvl.convert_to(Image.fromarray(f, "xyc"), np.int8)),
                                       _ref_cast(f, np.int8))
     finally:
         ecvl.set_num_threads(old)
+
+
+# ECVL 1.0.3 cpu_hal_arithmetic.cpp (StructDivII and the scalar forms): integer operands
+# divide as C integers (PromoteDiv), a float result goes through saturate_cast, which clamps
+# and then static_casts: so 11 / 2 is 5 and -11 / 2 is -5 with and without saturation.
+@pytest.mark.parametrize("saturate", [True, False])
+@pytest.mark.parametrize("dtype", INT_TYPES + [np.int64])
+def test_integer_division_truncates_in_both_modes(dtype, saturate):
+    signed = np.dtype(dtype).kind == "i"
+    a = np.array([[11, 7, 1, 9] + ([-11, -7] if signed else [13, 15])], dtype).T
+    b = np.array([[2, 3, 2, 4, 2, 3]], dtype).T
+    ia, ib = Image.fromarray(a, "xy"), Image.fromarray(b, "xy")
+    expected = np.trunc(a.astype(np.float64) / b).astype(dtype)
+    np.testing.assert_array_equal(np.asarray(ecvl.div(ia, ib, saturate=saturate)), expected)
+    dst = Image.empty()
+    ecvl.Div(ia, ib, dst, saturate=saturate)
+    np.testing.assert_array_equal(np.asarray(dst), expected)
+    np.testing.assert_array_equal(np.asarray(ecvl.div(ia, 2, saturate=saturate)),
+                                  np.trunc(a.astype(np.float64) / 2).astype(dtype))
+    if dtype == np.int16:
+        assert np.asarray(ecvl.div(Image.fromarray(np.array([[11]], np.int16), "xy"), 2,
+                                   saturate=saturate)).item() == 5
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+@pytest.mark.parametrize("saturate", [True, False])
+def test_fractional_results_truncate_for_every_operator(op, saturate):
+    # the float operand makes the promoted type double (type_promotion.h); the store into
+    # the int16 destination truncates whatever `saturate` says
+    a = np.array([[10, -10, 3, -3, 7]], np.int16).T
+    f = np.array([[0.75, 0.75, 0.5, 0.5, 1.9]], np.float32).T
+    img, fimg = Image.fromarray(a, "xy"), Image.fromarray(f, "xy")
+    ref = OPS[op](a.astype(np.float64), f.astype(np.float64))
+    got = getattr(ecvl, op)(img, fimg, saturate=saturate)
+    assert got.elemtype_ == DataType.int16
+    np.testing.assert_array_equal(np.asarray(got), _ref_arith(ref, np.int16, saturate))
+    scalar = getattr(ecvl, op)(img, 0.75, saturate=saturate)
+    np.testing.assert_array_equal(np.asarray(scalar),
+                                  _ref_arith(OPS[op](a.astype(np.float64), np.full_like(ref, 0.75)),
+                                             np.int16, saturate))
+
+
+def test_saturation_still_clamps_after_truncation():
+    a = Image.fromarray(np.array([[250, 3]], np.uint8).T, "xy")
+    assert np.asarray(ecvl.mul(a, 1.5)).ravel().tolist() == [255, 4]
+    assert np.asarray(ecvl.mul(a, 1.5, saturate=False)).ravel().tolist() == [119, 4]  # 375 wraps
+    assert np.asarray(ecvl.sub(a, 3.5)).ravel().tolist() == [246, 0]  # -0.5 -> 0
+
+
+_ARRAY_OPS = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide}
+
+
+@pytest.mark.parametrize("sym", list(_ARRAY_OPS))
+def test_operators_with_arrays_work_in_both_orders(sym):
+    # PyECVL: NumPy reads an Image through the buffer protocol (shape == dims_), so an
+    # Image meeting an array gives NumPy's result in either order
+    a = np.arange(1, 13, dtype=np.int16).reshape(3, 4)
+    img = Image.fromarray(a[::-1].copy(), "xy")
+    other = np.arange(2, 14, dtype=np.float32).reshape(3, 4)
+    ufunc = _ARRAY_OPS[sym]
+    left = eval(f"other {sym} img")
+    right = eval(f"img {sym} other")
+    assert isinstance(left, np.ndarray) and isinstance(right, np.ndarray)
+    np.testing.assert_array_equal(left, ufunc(other, np.asarray(img)))
+    np.testing.assert_array_equal(right, ufunc(np.asarray(img), other))
+
+
+@pytest.mark.parametrize("sym", list(_ARRAY_OPS))
+@pytest.mark.parametrize("scalar", [3, 2.5, np.int16(3), np.float32(2.5), np.uint8(4)])
+def test_reflected_operators_with_scalars(sym, scalar):
+    a = np.array([[1, 2, 5, 9]], np.int16).T
+    img = Image.fromarray(a, "xy")
+    op = {"+": "add", "-": "sub", "*": "mul", "/": "div"}[sym]
+    got = eval(f"scalar {sym} img")
+    assert isinstance(got, Image) and got.elemtype_ == DataType.int16
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(getattr(ecvl, op)(scalar, img)))
+    ref = _ARRAY_OPS[sym](np.float64(scalar), a.astype(np.float64))
+    np.testing.assert_array_equal(np.asarray(got), _ref_arith(ref, np.int16))
+
+
+def test_augmented_assignment_with_an_array_stays_an_image():
+    img = Image.fromarray(np.array([[250, 3]], np.uint8).T, "xy")
+    same = img
+    img += np.array([[10, 4]], np.uint8).T
+    assert img is same and np.asarray(img).ravel().tolist() == [255, 7]
+    img /= np.array([[2, 2]], np.int32).T
+    assert img is same and np.asarray(img).ravel().tolist() == [127, 3]
+    with pytest.raises(ecvl.EcvlValueError, match="dims"):
+        img -= np.zeros((3, 1), np.uint8)
+    with pytest.raises(TypeError):
+        img += "text"

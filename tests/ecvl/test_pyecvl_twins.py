@@ -70,6 +70,16 @@ CASES = {
                           {"kerX": "kernel_x", "kerY": "kernel_y", "type": "dtype"}),
     "Inpaint": ("inpaint", _rgb, (_mask(), 2), {},
                 {"inpaintMask": "mask", "inpaintRadius": "radius", "flag": "method"}),
+    "ScaleTo": ("scale_to", _rgb, (0, 1), {}, {}),
+    "ScaleFromTo": ("scale_from_to", _rgb, (20, 200, -1, 1), {}, {}),
+    "RandomCrop": ("random_crop", _rgb, ([12, 12], True), {"seed": 4}, {"seed": "rng"}),
+    "Moments": ("moments", _gray, (2,), {"type_": ecvl.DataType.float32}, {"type_": "dtype"}),
+    "IntegralImage": ("integral_image", _rgb, (), {"dst_type": ecvl.DataType.int32},
+                      {"dst_type": "dtype"}),
+    "NonMaximaSuppression": ("non_maxima_suppression", _gray, (), {}, {}),
+    "SliceTimingCorrection": ("slice_timing_correction", lambda: ecvl.Image.fromarray(
+        np.random.default_rng(9).random((3, 2, 4, 6)), "xyzt", spacings=[1, 1, 2, 2.5]),
+        (True,), {}, {}),
 }
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from eddl import Tensor, TensorFormatError
+from eddl.tensor.io import read_bin_header
 
 
 def _write_bin(path, shape, data, extra=b""):
@@ -65,6 +66,18 @@ def test_corrupt_bin_files(tmp_path, content, msg):
     p.write_bytes(content)
     with pytest.raises(TensorFormatError, match=msg):
         Tensor.load(str(p))
+    with pytest.raises(TensorFormatError, match=msg):   # the header check alone sees it too
+        read_bin_header(p)
+
+
+def test_read_bin_header_returns_the_shape_without_loading(tmp_path):
+    p = tmp_path / "x.bin"
+    _write_bin(p, (3, 2, 5), np.zeros(30))
+    assert read_bin_header(p) == (3, 2, 5)
+    _write_bin(p, (), [7.0])
+    assert read_bin_header(str(p)) == ()
+    with pytest.raises(FileNotFoundError):
+        read_bin_header(tmp_path / "missing.bin")
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "uint8", "bool"])

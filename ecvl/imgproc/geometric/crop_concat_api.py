@@ -3,6 +3,8 @@
 See :mod:`ecvl.imgproc.geometric.geometric_api`.
 """
 
+import numpy as np
+
 from ...core._twins import pyecvl_twin
 from ...core.enums import BorderType as BT
 from ...core.errors import EcvlTypeError, EcvlValueError
@@ -11,7 +13,7 @@ from . import geometric as _g
 from ._geomimage import _apply, _View, _xy_list
 
 __all__ = [
-    "center_crop", "CenterCrop", "pad", "Pad", "hconcat", "HConcat", "vconcat", "VConcat",
+    "center_crop", "CenterCrop", "random_crop", "RandomCrop", "pad", "Pad", "hconcat", "HConcat", "vconcat", "VConcat",
     "stack", "Stack",
 ]
 
@@ -37,6 +39,68 @@ def center_crop(src, size):
 
 
 CenterCrop = pyecvl_twin(center_crop, "CenterCrop")
+
+
+def random_crop(src, size, pad_if_needed=False, border_type=BT.BORDER_CONSTANT, border_value=0,
+                rng=None):
+    """Crop a ``w`` x ``h`` region at a random position.
+
+    As ECVL's ``RandomCrop`` (``cpu_hal_imgproc.cpp``): when `pad_if_needed` and the image is
+    narrower than ``w`` (shorter than ``h``), it is first padded by the missing amount on
+    *both* sides, left and right (top and bottom); the corner is then drawn uniformly among
+    all positions where the crop fits.
+
+    Parameters
+    ----------
+    src : Image
+        A 2-D image (x, y and a colour axis, in any order).
+    size : sequence of int
+        ``[w, h]``.
+    pad_if_needed : bool, optional
+        Pad an image smaller than `size` instead of refusing it.
+    border_type : BorderType, optional
+        Border rule of that padding (default constant).
+    border_value : float or sequence of float, optional
+        Constant for ``BORDER_CONSTANT``.
+    rng : numpy.random.Generator or int, optional
+        Random source or seed (PyECVL's ``seed``); None draws a fresh position each call.
+
+    Returns
+    -------
+    Image
+        The ``[w, h]`` crop, a copy.
+
+    Examples
+    --------
+    >>> import ecvl
+    >>> img = ecvl.Image([10, 8, 3], ecvl.DataType.uint8, "xyc", ecvl.ColorType.RGB)
+    >>> ecvl.random_crop(img, [4, 3], rng=0).dims_
+    [4, 3, 3]
+    >>> ecvl.random_crop(img, [12, 8], pad_if_needed=True, rng=0).dims_
+    [12, 8, 3]
+    """
+    op = "RandomCrop"
+    v = _View(src, op, volumes=False)
+    w, h = _xy_list(size, (2,), op, "size")[::-1]
+    if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in (w, h)):
+        raise EcvlValueError(f"{op}: size must be two positive ints [w, h], got {size!r}")
+    arr = v.arr
+    if pad_if_needed:
+        if arr.shape[1] < w:
+            arr = _g.pad_array(arr, [0, w - arr.shape[1]], border_type, border_value)
+        if arr.shape[0] < h:
+            arr = _g.pad_array(arr, [h - arr.shape[0], 0], border_type, border_value)
+    H, W = arr.shape[:2]
+    if w > W or h > H:
+        raise EcvlValueError(f"{op}: size [w, h] = [{w}, {h}] is larger than the {W}x{H} "
+                             "image; crop at most its size or pass pad_if_needed=True")
+    g = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    x0 = int(g.integers(0, W - w, endpoint=True))
+    y0 = int(g.integers(0, H - h, endpoint=True))
+    return v.result(arr[y0:y0 + h, x0:x0 + w])
+
+
+RandomCrop = pyecvl_twin(random_crop, "RandomCrop", renamed={"seed": "rng"})
 
 
 def pad(src, padding, border_type=BT.BORDER_CONSTANT, border_value=0):

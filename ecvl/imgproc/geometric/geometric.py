@@ -18,11 +18,11 @@ from ...core.enums import BorderType as BT
 from ...core.errors import EcvlValueError
 from . import _flip
 from . import _geomcheck as chk
-from .resize import resize_array, resize_tables
+from .resize import resize_array, resize_axis0_array, resize_tables
 from .warp import remap_array, rotate_array, rotate_full_array, rotation_matrix, warp_affine_array
 
 __all__ = [
-    "resize_array", "resize_tables", "flip_array", "mirror_array", "flip_axes_array",
+    "resize_array", "resize_axis0_array", "resize_tables", "flip_array", "mirror_array", "flip_axes_array",
     "transpose_array", "rotate_array", "rotate_full_array", "rotation_matrix",
     "warp_affine_array", "remap_array", "center_crop_array", "pad_array", "hconcat_arrays",
     "vconcat_arrays", "stack_arrays",

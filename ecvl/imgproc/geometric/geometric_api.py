@@ -11,11 +11,13 @@ from .crop_concat_api import (
     CenterCrop,
     HConcat,
     Pad,
+    RandomCrop,
     Stack,
     VConcat,
     center_crop,
     hconcat,
     pad,
+    random_crop,
     stack,
     vconcat,
 )
@@ -35,5 +37,5 @@ __all__ = [
     "ResizeDim", "resize_dim", "ResizeScale", "resize_scale", "Flip2D", "flip2d", "Mirror2D",
     "mirror2d", "flip", "Transpose", "transpose", "Rotate2D", "rotate2d", "rotate3d",
     "RotateFullImage2D", "rotate_full_image2d", "WarpAffine", "warp_affine", "CenterCrop",
-    "center_crop", "Pad", "pad", "HConcat", "hconcat", "VConcat", "vconcat", "Stack", "stack",
+    "center_crop", "RandomCrop", "random_crop", "Pad", "pad", "HConcat", "hconcat", "VConcat", "vconcat", "Stack", "stack",
 ]

@@ -29,7 +29,7 @@ from ...core.enums import InterpolationType as IT
 from . import _geomcheck as chk
 from . import _resize
 
-__all__ = ["resize_array", "resize_tables"]
+__all__ = ["resize_array", "resize_axis0_array", "resize_tables"]
 
 
 def _cubic_weights(f):
@@ -282,6 +282,41 @@ def _resize_axis0(a, dsize, interp, out_dtype, n, area_shrink=None):
     out = np.empty((dsize, flat.shape[1]), out_dtype)
     _resize.vpass(flat, out, idx.ravel(), w.ravel().astype(flat.dtype), idx.shape[1], n)
     return out
+
+
+def resize_axis0_array(arr, size, interp=IT.linear):
+    """Resample axis 0 of an array to `size` entries (a 1-D resize of every column).
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        Array of at least one axis and a supported dtype; the other axes are kept.
+    size : int
+        New length of axis 0.
+    interp : InterpolationType, optional
+        As :func:`resize_array` (``area`` averages when shrinking).
+
+    Returns
+    -------
+    numpy.ndarray
+        A new C-contiguous array of the dtype of `arr`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecvl.imgproc.geometric import resize_axis0_array
+    >>> resize_axis0_array(np.array([[0.0], [4.0]]), 4)[:, 0].tolist()
+    [0.0, 1.0, 3.0, 4.0]
+    """
+    op = "resize"
+    a = np.ascontiguousarray(arr)
+    interp = chk.interpolation(interp, op)
+    size = chk.sizes([size], 1, op, "size")[0]
+    rows = a.reshape(a.shape[0], -1)
+    n = chk.threads(size * rows.shape[1] * (1 if interp is IT.nearest else 4))
+    acc = chk.acc_dtype(a.dtype)
+    out = _resize_axis0(rows.astype(acc, copy=False), size, interp, a.dtype, n, size <= a.shape[0])
+    return out.reshape((size,) + a.shape[1:])
 
 
 def resize_array(arr, size, interp=IT.linear):

@@ -1,5 +1,8 @@
-"""Activations: Relu, LeakyRelu, PRelu, Elu, Selu, Sigmoid, HardSigmoid, HardSwish, Tanh,
-Softmax, LogSoftmax, Softplus, Softsign, Gelu, ThresholdedRelu."""
+"""Activations.
+
+Relu, LeakyRelu, PRelu, Elu, Selu, Sigmoid, HardSigmoid, HardSwish, Tanh, Softmax,
+LogSoftmax, Softplus, Softsign, Gelu, ThresholdedRelu.
+"""
 
 import math
 

@@ -4,6 +4,7 @@ import numpy as np
 
 from ...layers.core import Dense, Dropout
 from ..optable import exporter, importer
+from ..values import Act, node_key
 
 
 @exporter("Dense")
@@ -122,7 +123,7 @@ def _fused_bias(ctx, node, units):
     b = ctx.values.get(other)
     if not isinstance(b, np.ndarray) or b.size != units or b.shape[-1] != units:
         return None
-    ctx.fused.add(nxt.name or nxt.output[0])
+    ctx.fused.add(node_key(nxt))
     ctx.alias[nxt.output[0]] = out
     return b.reshape(-1)
 
@@ -138,6 +139,4 @@ def import_dropout(node, ctx):
 @importer("Identity")
 def import_identity(node, ctx):
     """no layer (the input passes through)"""
-    from ..graph_import import Act
-
     return Act(ctx.act(0))

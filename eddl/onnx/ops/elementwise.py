@@ -1,5 +1,8 @@
-"""Element-wise arithmetic: Add/Sub/Mul/Div/Pow (with broadcasting), Sum/Mean/Max/Min,
-Sqrt/Exp/Log/Abs/Neg/Reciprocal/Erf, Clip, Where."""
+"""Element-wise arithmetic.
+
+Add/Sub/Mul/Div/Pow (with broadcasting), Sum/Mean/Max/Min, Sqrt/Exp/Log/Abs/Neg/Reciprocal/Erf,
+Clip, Where.
+"""
 
 import math
 
@@ -9,6 +12,7 @@ from onnx import TensorProto
 from ...layers import merge as _merge
 from ...layers.operators import Clamp, Scalar, Unary
 from ..optable import exporter, importer
+from ..values import Act
 
 _MERGE_OPS = {"Add": "Add", "Subtract": "Sub", "Mult": "Mul", "Div": "Div", "Maximum": "Max",
               "Minimum": "Min", "Average": "Mean"}
@@ -133,7 +137,6 @@ def _variadic(cls):
     def imp(node, ctx):
         xs = [ctx.act(i) for i in range(len(node.input))]
         if len(xs) == 1:
-            from ..graph_import import Act
             return Act(xs[0])
         return cls(xs, name=ctx.layer_name())
     imp.__doc__ = cls.__name__

@@ -1,5 +1,7 @@
 """Values that do not depend on the input's values: Shape, constants and random generators.
 
+(Nodes computed from constants only are evaluated at import whatever their op type.)
+
 A graph input gives the batch size of layers without parents (``ExportGraph.batch``); on
 import, a constant whose shape follows the batch size (``[batch, ...]``, found by the
 importer's probe batch sizes) becomes a ConstOfTensor layer, one copy per sample.
@@ -10,6 +12,7 @@ from onnx import TensorProto, numpy_helper
 
 from ...layers import generators as _gen
 from ..optable import exporter, importer
+from ..values import Batched
 
 
 @exporter("GaussGenerator", "UniformGenerator")
@@ -44,17 +47,6 @@ def export_shape(layer, g):
            g.output(layer))
 
 
-def _folded_only(op):
-    def imp(node, ctx):
-        raise ctx.unsupported(f"{op} of a value computed from the model input")
-    imp.__doc__ = "a constant (evaluated at import)"
-    return imp
-
-
-for _op in ("Constant", "Shape", "Range", "Equal", "Not", "Greater", "Less"):
-    importer(_op)(_folded_only(_op))
-
-
 def per_sample_constant(ctx, value, what="shape"):
     """Return a ConstOfTensor layer for ``value``, an array with a batch axis of length 1 first."""
     a = np.asarray(value, dtype=np.float32)
@@ -78,7 +70,7 @@ def batched_shape(ctx, i):
 @importer("ConstantOfShape")
 def import_constant_of_shape(node, ctx):
     """a constant, or ConstOfTensor when its shape follows the batch size"""
-    from ..graph_import import Batched, _fold_guard
+    from ..graph_import import _fold_guard
 
     t = ctx.attr("value")
     fill = numpy_helper.to_array(t).reshape(-1) if t is not None else np.zeros(1, np.float32)

@@ -3,6 +3,7 @@
 from ...layers import pool as _pool
 from ...layers.upsampling import Pad
 from ..optable import exporter, importer
+from .conv import _pads
 
 
 @exporter("MaxPool", "AveragePool")
@@ -37,8 +38,6 @@ def _import_pool(node, ctx, cls):
         raise ctx.unsupported("storage_order=1")
     if len(node.output) > 1 and node.output[1]:
         raise ctx.unsupported("the Indices output of MaxPool")
-    from .conv import _pads
-
     pads = _pads(ctx, x.shape[1:], kernel, strides, [1] * nsp)
     name = ctx.layer_name()
     if cls is _pool.AveragePool and ctx.attr("count_include_pad", 0) and any(pads):

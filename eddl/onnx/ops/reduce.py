@@ -2,6 +2,7 @@
 
 from ...layers.reductions import Reduce
 from ..optable import exporter, importer
+from ..values import Act
 
 _OPS = {"mean": "ReduceMean", "sum": "ReduceSum", "max": "ReduceMax", "min": "ReduceMin"}
 
@@ -41,7 +42,6 @@ def _reduce(op):
         raw = ctx.ints(1) if ctx.has(1) else ctx.attr("axes")
         if raw is None or len(raw) == 0:
             if ctx.attr("noop_with_empty_axes", 0):
-                from ..graph_import import Act
                 return Act(x)
             raise ctx.unsupported("a reduction over all axes, the batch axis included")
         axes = sorted({ctx.sample_axis(a, rank) for a in raw})

@@ -4,13 +4,13 @@ import numpy as np
 
 from ...layers.upsampling import Resize
 from ..optable import exporter, importer
+from ..values import Act, Batched, ExportError
 
 
 @exporter("Resize", "Scale", "UpSampling2D", "UpSampling3D")
 def export_resize(layer, g):
     """``Resize`` with explicit output sizes"""
     if getattr(layer, "reshape", True) is False:
-        from ..graph_export import ExportError
         raise ExportError(f"layer {layer.name!r}: {type(layer).__name__} with reshape=False (a "
                           f"canvas of the input's size) has no ONNX form")
     nearest = layer.interp == "nearest"
@@ -40,7 +40,6 @@ def _resize(ctx, x, sizes, mode, transform, nearest_mode):
     if sizes[0] != x.shape[0]:
         raise ctx.unsupported("resizing the channel axis")
     if list(sizes) == list(x.shape) and mode == "nearest":
-        from ..graph_import import Act
         return Act(x)
     return Resize(x, [int(s) for s in sizes[1:]], True, "constant", 0.0, transform,
                   name=ctx.layer_name(), interpolation=mode)
@@ -63,8 +62,6 @@ def _sizes_from_scales(ctx, x, scales):
 @importer("Resize")
 def import_resize(node, ctx):
     """Resize"""
-    from ..graph_import import Batched
-
     x = ctx.act(0)
     for a, bad in (("antialias", 0), ("exclude_outside", 0)):
         if ctx.attr(a, bad) != bad:

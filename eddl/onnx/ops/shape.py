@@ -1,5 +1,8 @@
-"""Shapes and indexing: Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice,
-Split, Gather (and Embedding), Pad, Expand, Tile, Cast (folded when constant)."""
+"""Shapes and indexing.
+
+Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Split, Gather (and Embedding),
+Pad, Expand, Tile, Cast, CastLike.
+"""
 
 import math
 
@@ -11,6 +14,7 @@ from ...layers import reshape as _reshape
 from ...layers.merge import Concat
 from ...layers.upsampling import Pad
 from ..optable import exporter, importer
+from ..values import Act, Batched
 
 
 @exporter("Reshape", "Squeeze", "Unsqueeze")
@@ -104,7 +108,6 @@ def export_embedding(layer, g):
 def _reshape_to(ctx, x, shape, suffix=""):
     shape = tuple(int(s) for s in shape)
     if shape == tuple(x.shape):
-        from ..graph_import import Act
         return Act(x)
     return _reshape.Reshape(x, list(shape), name=ctx.layer_name(suffix))
 
@@ -112,8 +115,6 @@ def _reshape_to(ctx, x, shape, suffix=""):
 @importer("Reshape")
 def import_reshape(node, ctx):
     """Reshape (the batch axis must stay first)"""
-    from ..graph_import import Batched
-
     x = ctx.act(0)
     v = ctx.value(1)
     allowzero = ctx.attr("allowzero", 0)
@@ -204,7 +205,6 @@ def import_transpose(node, ctx):
     if perm[0] != 0:
         raise ctx.unsupported(f"perm {perm}, which moves the batch axis")
     if perm == list(range(rank)):
-        from ..graph_import import Act
         return Act(x)
     return _reshape.Permute(x, [p - 1 for p in perm[1:]], name=ctx.layer_name())
 
@@ -216,7 +216,6 @@ def import_concat(node, ctx):
     rank = len(xs[0].shape) + 1
     axis = ctx.sample_axis(ctx.attr("axis"), rank)
     if len(xs) == 1:
-        from ..graph_import import Act
         return Act(xs[0])
     return Concat(xs, axis, name=ctx.layer_name())
 
@@ -224,7 +223,6 @@ def import_concat(node, ctx):
 def _select(ctx, x, ranges, suffix=""):
     """Select the per-sample ``ranges`` (list of (start, stop)) of ``x``."""
     if all(a == 0 and b == d for (a, b), d in zip(ranges, x.shape)):
-        from ..graph_import import Act
         return Act(x)
     for (a, b), d in zip(ranges, x.shape):
         if not 0 <= a < b <= d:
@@ -368,8 +366,6 @@ _INTEGER = {TensorProto.INT64, TensorProto.INT32}
 @importer("Cast")
 def import_cast(node, ctx):
     """no layer (activations stay floating point)"""
-    from ..graph_import import Act
-
     to = ctx.attr("to")
     if to in (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16):
         return Act(ctx.act(0))
@@ -386,8 +382,6 @@ def _target_shape(ctx, i, x):
 
     The batch entry, if there, must be 1 or the batch size.
     """
-    from ..graph_import import Batched
-
     v = ctx.value(i)
     rank = len(x.shape) + 1
     if isinstance(v, Batched):
@@ -410,7 +404,7 @@ def _target_shape(ctx, i, x):
 @importer("Expand")
 def import_expand(node, ctx):
     """Expand (list form), or ConstOfTensor for a constant expanded to the batch size"""
-    from ..graph_import import Act, Batched, _fold_guard, _fold_values
+    from ..graph_import import _fold_guard, _fold_values
     from .generator import batched_shape, per_sample_constant
 
     if not ctx.is_act(0):
@@ -447,8 +441,6 @@ import_expand.no_fold = True
 @importer("Tile")
 def import_tile(node, ctx):
     """Tile"""
-    from ..graph_import import Act
-
     x = ctx.act(0)
     reps = ctx.ints(1)
     if len(reps) != len(x.shape) + 1:
@@ -460,3 +452,20 @@ def import_tile(node, ctx):
     if all(r == 1 for r in reps):
         return Act(x)
     return _bc.Tile(x, reps[1:], name=ctx.layer_name())
+
+
+@importer("CastLike")
+def import_castlike(node, ctx):
+    """no layer (a constant becomes floating point; activations stay as they are)"""
+    if not ctx.is_act(0):
+        target = ctx.value(1)
+        v = ctx.const(0)
+        if isinstance(target, Act):
+            return np.asarray(v, dtype=np.float32)
+        return np.asarray(v, dtype=np.asarray(target).dtype)
+    if isinstance(ctx.value(1), Act):
+        return Act(ctx.act(0))
+    dtype = np.asarray(ctx.value(1)).dtype
+    if dtype.kind != "f":
+        raise ctx.unsupported(f"a cast of an activation to {dtype}")
+    return Act(ctx.act(0))

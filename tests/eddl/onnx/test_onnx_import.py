@@ -259,6 +259,9 @@ case("Pad", (13,), [N("Pad", ["x", "p", "v"], ["y"])], [[2, 3, 4]],
 case("Pad-axes", (18, 19, 21, 23), [N("Pad", ["x", "p", "", "a"], ["y"])], [[2, 3, 4]],
      {"p": i64(1, 0, 0, 2), "a": i64(-2, -1)})
 case("Cast", (13, 19, 21, 23), [N("Cast", ["x"], ["y"], to=TensorProto.FLOAT)], [[3]])
+case("CastLike", (15, 19, 21, 23), [N("CastLike", ["x", "t"], ["c"]), N("CastLike", ["k", "x"], ["kf"]),
+                                   N("Add", ["c", "kf"], ["y"])], [[3]],
+     {"t": np.zeros(1, f32), "k": np.asarray([1, 2, 3], np.int64)})
 case("Expand", (13,), [N("Expand", ["x", "s"], ["y"])], [[3, 1]], {"s": i64(3, 4)})
 case("Expand-batch-1", (13,), [N("Expand", ["x", "s"], ["y"])], [[3, 1]], {"s": i64(1, 3, 5)})
 case("Expand-batch-shape", (13,), [N("Shape", ["x"], ["s0"]), N("Slice", ["s0", "z", "o"], ["b"]),

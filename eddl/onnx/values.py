@@ -1,0 +1,50 @@
+"""What flows along the edges of an imported graph, and the errors of ONNX import and export."""
+
+import numpy as np
+
+__all__ = ["Act", "Batched", "ONNXImportError", "ExportError", "node_key"]
+
+
+class ONNXImportError(ValueError):
+    """The ONNX model cannot be imported; the message names the node, op and input."""
+
+
+class ExportError(ValueError):
+    """A net cannot be written as ONNX (the message names the layer)."""
+
+
+class Act:
+    """An activation: the output of ``layer``, batch axis first."""
+
+    __slots__ = ("layer",)
+
+    def __init__(self, layer):
+        self.layer = layer
+
+    @property
+    def shape(self):
+        """The value's shape, ``None`` for the batch axis."""
+        return (None,) + tuple(self.layer.shape)
+
+    @property
+    def rank(self):
+        """Number of axes, batch included."""
+        return len(self.layer.shape) + 1
+
+
+class Batched:
+    """An integer value that depends on the batch size (``values[i]`` for probe batch ``i``)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values):
+        self.values = tuple(np.asarray(v) for v in values)
+
+    def batch_mask(self):
+        """Return True where the entry follows the batch size."""
+        return self.values[0] != self.values[1]
+
+
+def node_key(node):
+    """Return the key of an ONNX node in an import's bookkeeping (its name, else its output)."""
+    return node.name or node.output[0]
