@@ -26,6 +26,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from . import ops  # noqa: F401  (fills the tables)
+from .folding import fold_values, limits, set_max_tensor_elements
 from .optable import IMPORTERS, MAX_OPSET, MIN_OPSET, resolve
 from .values import Act, Batched, ONNXImportError, node_key
 
@@ -35,18 +36,6 @@ __all__ = ["ONNXImportError", "Act", "Batched", "ImportContext", "import_model",
 _PROBES = (11, 13)
 #: inputs that only give an element type (CastLike's target): a constant stays constant
 _TYPE_ONLY = {"CastLike": (1,)}
-_limits = {"elements": 1 << 30}
-
-
-def set_max_tensor_elements(n):
-    """Set the largest tensor (in elements) an ONNX import may create; return the old value.
-
-    A constant folded at import time, an initializer or a layer output larger than this is
-    refused, so a hostile file cannot make the importer allocate without bound.
-    """
-    old = _limits["elements"]
-    _limits["elements"] = int(n)
-    return old
 
 
 def _short(text, limit=80):
@@ -213,7 +202,7 @@ def _opset(model):
 
 
 def _check_sizes(graph):
-    limit = _limits["elements"]
+    limit = limits["elements"]
     for t in graph.initializer:
         n = math.prod(t.dims) if t.dims else 1
         if any(d < 0 for d in t.dims) or n > limit:
@@ -322,45 +311,6 @@ def _input_shape(vi, override):
     return sample
 
 
-def _fold(node, inputs, opset):
-    """Evaluate ``node`` on constant ``inputs`` with onnx.reference; return its outputs."""
-    from onnx.reference import ReferenceEvaluator
-
-    names = [f"i{k}" for k in range(len(inputs))]
-    ins = [names[k] if node.input[k] else "" for k in range(len(inputs))]
-    n = helper.make_node(node.op_type, ins, [f"o{k}" for k in range(len(node.output))])
-    n.attribute.extend(node.attribute)
-    g = helper.make_graph(
-        [n], "fold",
-        [helper.make_tensor_value_info(names[k], helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
-         for k, v in enumerate(inputs) if node.input[k]],
-        [helper.make_empty_tensor_value_info(f"o{k}") for k in range(len(node.output))])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
-    feeds = {names[k]: v for k, v in enumerate(inputs) if node.input[k]}
-    return ReferenceEvaluator(m).run(None, feeds)
-
-
-def _fold_guard(ctx, node, consts):
-    """Refuse folding ops whose output size would exceed the element limit."""
-    limit = _limits["elements"]
-    op = node.op_type
-    size = None
-    try:
-        if op == "ConstantOfShape":
-            size = math.prod(int(x) for x in consts[0].reshape(-1))
-        elif op == "Expand":
-            size = math.prod(np.broadcast_shapes(consts[0].shape, tuple(int(x) for x in consts[1])))
-        elif op == "Tile":
-            size = consts[0].size * math.prod(int(x) for x in consts[1])
-        elif op == "Range":
-            start, stop, step = (float(np.asarray(c).reshape(-1)[0]) for c in consts[:3])
-            size = math.ceil((stop - start) / step) if step else math.inf
-    except (ValueError, TypeError, IndexError, OverflowError):
-        raise ctx.error("invalid constant shape inputs") from None
-    if size is not None and (size < 0 or size > limit):
-        raise ctx.error(f"would create {size} elements, more than the limit of {limit}")
-
-
 def import_model(model, input_shape=None):
     """Build the layers of an ONNX ``ModelProto``; return ``(inputs, outputs, name)``.
 
@@ -420,7 +370,7 @@ def import_model(model, input_shape=None):
     lin = []
     for vi in real_inputs:
         shape = _input_shape(vi, input_shape)
-        if math.prod(shape) > _limits["elements"]:
+        if math.prod(shape) > limits["elements"]:
             raise ONNXImportError(f"ONNX graph input {_short(vi.name)!r}: shape {shape} too large")
         ctx._layer_names.add(vi.name)
         layer = Input(shape, name=vi.name)
@@ -472,7 +422,7 @@ def _import_node(ctx, node, opset):
     if node.op_type == "Shape" and live and isinstance(live[0], Act):
         out = [_shape_of(ctx, live[0])]
     elif all(not isinstance(v, Act) for v in live) and not getattr(fn, "no_fold", False):
-        out = _fold_values(ctx, node, ins, opset)
+        out = fold_values(ctx, node, ins, opset)
     else:
         try:
             out = fn(node, ctx)
@@ -491,7 +441,7 @@ def _import_node(ctx, node, opset):
         if not name:
             continue
         if isinstance(v, Layer):
-            if math.prod(v.shape) > _limits["elements"]:
+            if math.prod(v.shape) > limits["elements"]:
                 raise ctx.error(f"output shape {list(v.shape)} is larger than the element limit")
             v = Act(v)
         elif not isinstance(v, (Act, Batched)):
@@ -506,25 +456,3 @@ def _shape_of(ctx, act):
     if np.array_equal(shapes[0], shapes[1]):
         return shapes[0]
     return Batched(shapes)
-
-
-def _fold_values(ctx, node, ins, opset):
-    batched = any(isinstance(v, Batched) for v in ins)
-    runs = []
-    for p in range(2 if batched else 1):
-        arrays = [None if v is None else (v.values[p] if isinstance(v, Batched) else v) for v in ins]
-        _fold_guard(ctx, node, arrays)
-        try:
-            runs.append(_fold(node, [a for a in arrays if a is not None] if False else
-                              [np.zeros(0, np.float32) if a is None else a for a in arrays], opset))
-        except ONNXImportError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the reference runtime raises many types
-            raise ctx.error(f"cannot evaluate on its constant inputs: {_short(exc, 200)}") from None
-    out = []
-    for k in range(len(runs[0])):
-        if len(runs) == 1 or np.array_equal(runs[0][k], runs[1][k]):
-            out.append(np.asarray(runs[0][k]))
-        else:
-            out.append(Batched([runs[0][k], runs[1][k]]))
-    return out

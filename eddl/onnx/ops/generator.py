@@ -11,6 +11,7 @@ import numpy as np
 from onnx import TensorProto, numpy_helper
 
 from ...layers import generators as _gen
+from ..folding import fold_guard
 from ..optable import exporter, importer
 from ..values import Batched
 
@@ -70,8 +71,6 @@ def batched_shape(ctx, i):
 @importer("ConstantOfShape")
 def import_constant_of_shape(node, ctx):
     """a constant, or ConstOfTensor when its shape follows the batch size"""
-    from ..graph_import import _fold_guard
-
     t = ctx.attr("value")
     fill = numpy_helper.to_array(t).reshape(-1) if t is not None else np.zeros(1, np.float32)
     if fill.size != 1:
@@ -79,12 +78,12 @@ def import_constant_of_shape(node, ctx):
     v = ctx.value(0)
     if isinstance(v, Batched):
         shape = batched_shape(ctx, 0)
-        _fold_guard(ctx, node, [np.asarray(shape)])
+        fold_guard(ctx, node, [np.asarray(shape)])
         if fill.dtype.kind != "f":
             raise ctx.unsupported("a non-floating constant whose shape follows the batch size")
         return per_sample_constant(ctx, np.full([1] + shape[1:], fill[0], np.float32))
     shape = np.asarray(ctx.const(0))
-    _fold_guard(ctx, node, [shape])
+    fold_guard(ctx, node, [shape])
     if shape.ndim != 1 or (shape < 0).any():
         raise ctx.error(f"invalid shape {shape.tolist()}")
     return np.full([int(d) for d in shape], fill[0], dtype=fill.dtype)

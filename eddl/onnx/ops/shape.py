@@ -13,8 +13,10 @@ from ...layers import broadcasting as _bc
 from ...layers import reshape as _reshape
 from ...layers.merge import Concat
 from ...layers.upsampling import Pad
+from ..folding import fold_guard, fold_values
 from ..optable import exporter, importer
 from ..values import Act, Batched
+from .generator import batched_shape, per_sample_constant
 
 
 @exporter("Reshape", "Squeeze", "Unsqueeze")
@@ -404,16 +406,13 @@ def _target_shape(ctx, i, x):
 @importer("Expand")
 def import_expand(node, ctx):
     """Expand (list form), or ConstOfTensor for a constant expanded to the batch size"""
-    from ..graph_import import _fold_guard, _fold_values
-    from .generator import batched_shape, per_sample_constant
-
     if not ctx.is_act(0):
         if not isinstance(ctx.value(1), Batched):
-            return _fold_values(ctx, node, [ctx.value(k) for k in range(len(node.input))],
+            return fold_values(ctx, node, [ctx.value(k) for k in range(len(node.input))],
                                 ctx.opset)
         shape = batched_shape(ctx, 1)
         data = np.asarray(ctx.const(0))
-        _fold_guard(ctx, node, [data, np.asarray([1] + shape[1:])])
+        fold_guard(ctx, node, [data, np.asarray([1] + shape[1:])])
         try:
             full = np.broadcast_to(data, np.broadcast_shapes(data.shape, [1] + shape[1:]))
         except ValueError:
