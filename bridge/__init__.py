@@ -6,7 +6,7 @@ Examples
 >>> from bridge import ImageToTensor
 >>> img = ecvl.Image.from_canonical(np.zeros((4, 5, 3), np.uint8), "xyc", ecvl.ColorType.RGB)
 >>> ImageToTensor(img).shape
-(3, 4, 5)
+[3, 4, 5]
 """
 
 from .convert import (

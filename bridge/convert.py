@@ -171,7 +171,7 @@ def ImageToTensor(img, t=None, offset=None, scale=None, mean=None, std=None):
     ...                                 ecvl.ColorType.RGB)
     >>> t = ImageToTensor(img, scale=1 / 255)
     >>> t.shape, float(t.numpy().max())
-    ((3, 4, 5), 1.0)
+    ([3, 4, 5], 1.0)
     >>> batch = eddl.Tensor([2, 3, 4, 5])
     >>> _ = ImageToTensor(img, batch, 1)
     >>> flat = eddl.Tensor([2 * 60])          # any shape with room for two images
@@ -180,7 +180,7 @@ def ImageToTensor(img, t=None, offset=None, scale=None, mean=None, std=None):
     if (t is None) != (offset is None):
         raise ValueError("ImageToTensor: give both the tensor t and the offset, or neither")
     if t is None:
-        return Tensor(image_to_array(img, None, scale, mean, std))
+        return Tensor.fromarray(image_to_array(img, None, scale, mean, std), copy=False)
     if not isinstance(t, Tensor):
         raise TypeError(f"ImageToTensor: t must be an eddl.Tensor, got {type(t).__name__}")
     arr = t.numpy()

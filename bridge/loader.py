@@ -31,6 +31,11 @@ log = logging.getLogger("bridge.loader")
 _POLL = 0.05
 
 
+def _wrap(batch):
+    """Tensor over a freshly filled float32 batch array: shared, never copied per batch."""
+    return Tensor.fromarray(batch, copy=False)
+
+
 class _Epoch:
     """Shared state of one Start()...Stop() run: parts to fill, batch buffers, results.
 
@@ -486,7 +491,7 @@ class DLDataset(Dataset):
         except StopIteration:
             raise RuntimeError(f"DLDataset: split {self.split_[self.current_split_].split_name_!r}"
                                " has no batches left; call ResetBatch()") from None
-        return samples, Tensor(x), (None if y is None else Tensor(y))
+        return samples, _wrap(x), (None if y is None else _wrap(y))
 
     def LoadBatch(self, images=None, labels=None):
         """Next batch as ``(x, y)`` Tensors, or copied into the given tensors (PyECVL).
@@ -521,7 +526,7 @@ class DLDataset(Dataset):
                     x, y, _ = self._next()
                 except StopIteration:
                     return
-                yield Tensor(x), (None if y is None else Tensor(y))
+                yield _wrap(x), (None if y is None else _wrap(y))
         finally:
             if own and self._run is not None:
                 self.Stop()

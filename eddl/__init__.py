@@ -26,6 +26,8 @@ from .download import (  # noqa: E402
     exist,
 )
 from .tensor import *  # noqa: E402,F401,F403
+from .zoo.downloads import *  # noqa: E402,F401,F403
+from .zoo.downloads import __all__ as _model_downloads  # noqa: E402
 
 __version__ = "0.1.0.dev0"
 
@@ -51,4 +53,5 @@ __all__ = [
     "openmp_enabled",
     "set_num_threads",
     "show_config",
-] + list(_ONNX_NAMES) + tensor.__all__ + _pyeddl.__all__ + download.PYEDDL_NAMES
+] + list(_ONNX_NAMES) + tensor.__all__ + _pyeddl.__all__ + download.PYEDDL_NAMES + [
+    n for n in _model_downloads if n.startswith("download_")]

@@ -15,7 +15,7 @@ from .layers.registry import forwarder
 from .losses import Loss, get_loss
 from .metrics import Metric, get_metric
 from .model import Model as _Model
-from .model import NonFiniteLossError
+from .model import NonFiniteLossError, get_topk_predictions, reset_profile, set_profiling, show_profile
 from .model import evaluate as _evaluate
 from .model import fit as _fit
 from .model import load as _load
@@ -38,7 +38,8 @@ __all__ = list(_layer_names) + list(_accessor_names) + [
     "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "LeCunNormal", "LeCunUniform",
     "RandomNormal", "RandomUniform", "Constant", "Orthogonal", "L1", "L2", "L1L2",
     "random_indices", "toCPU", "NetLoss", "newloss", "newmetric", "compute_loss",
-    "compute_metric", "optimize", "model_from_json",
+    "compute_metric", "optimize", "model_from_json", "get_topk_predictions",
+    "show_profile", "reset_profile", "set_profiling",
 ]
 
 
@@ -354,7 +355,9 @@ def _wrap_reg(cls):
         if not isinstance(l, Layer):
             raise TypeError(f"{cls.__name__}: first argument must be a layer, got {type(l).__name__}")
         if not l.param_specs():
-            raise ValueError(f"{cls.__name__}: layer {l.name!r} ({type(l).__name__}) has no weights")
+            raise ValueError(f"{cls.__name__}: l={l.name!r} ({type(l).__name__}) has no weights "
+                             f"to regularize; give a layer with weights (Dense, "
+                             f"Conv, BatchNormalization, ...)")
         l.regularizer = cls(*args)
         return l
     f.__name__ = f.__qualname__ = cls.__name__

@@ -6,6 +6,8 @@ activation's parameters (alpha, axis). Backward rules may use the input ``x`` or
 """
 
 import math
+import numbers
+import warnings
 
 from _deephealth.registry import Registry
 
@@ -50,11 +52,11 @@ def _elu_b(xp, x, y, dy, out, p, be):
 
 
 def _selu_f(xp, x, out, p, be):
-    xp.copyto(out, _SELU_SCALE * xp.where(x > 0, x, _SELU_ALPHA * xp.expm1(xp.minimum(x, 0))))
+    xp.copyto(out, p["scale"] * xp.where(x > 0, x, p["alpha"] * xp.expm1(xp.minimum(x, 0))))
 
 
 def _selu_b(xp, x, y, dy, out, p, be):
-    g = _SELU_SCALE * xp.where(x > 0, 1.0, _SELU_ALPHA * xp.exp(xp.minimum(x, 0)))
+    g = p["scale"] * xp.where(x > 0, 1.0, p["alpha"] * xp.exp(xp.minimum(x, 0)))
     xp.multiply(dy, g, out=out)
 
 
@@ -176,12 +178,13 @@ def _log_softmax_b(xp, x, y, dy, out, p, be):
     xp.subtract(dy, xp.exp(y) * dy.sum(axis=p["axis"], keepdims=True), out=out)
 
 
-#: name -> (forward, backward, default params)
+#: name -> (forward, backward, default params); the params' order is the order of EDDL's
+#: ``Activation(parent, name, params)`` list (src/layers/core/layer_activation.cpp)
 ACTIVATIONS = {
     "relu": (_relu_f, _relu_b, {}),
     "leaky_relu": (_leaky_f, _leaky_b, {"alpha": 0.01}),
     "elu": (_elu_f, _elu_b, {"alpha": 1.0}),
-    "selu": (_selu_f, _selu_b, {}),
+    "selu": (_selu_f, _selu_b, {"alpha": _SELU_ALPHA, "scale": _SELU_SCALE}),
     "thresholded_relu": (_thr_f, _thr_b, {"alpha": 1.0}),
     "sigmoid": (_sigm_f, _sigm_b, {}),
     "hard_sigmoid": (_hsig_f, _hsig_b, {}),
@@ -212,8 +215,20 @@ class Activation(Layer):
     activation : str
         One of :data:`ACTIVATIONS` (plus ``"silu"``, ``"softmax_deprecated"``).
     params : list of float
-        ``[alpha]`` for leaky_relu/elu/thresholded_relu/linear, ``[axis]`` for softmax.
+        As EDDL reads them: ``[alpha]`` for leaky_relu, elu, thresholded_relu and linear,
+        ``[alpha, scale]`` for selu, ``[axis]`` for softmax; missing values take the defaults
+        of the named factories (``LeakyReLu``'s 0.01, ...). Activations without parameters
+        ignore any given, as EDDL does, with a warning.
     name : str
+
+    Examples
+    --------
+    >>> import eddl
+    >>> x = eddl.Input([4])
+    >>> eddl.Activation(x, "leaky_relu", [0.02]).p
+    {'alpha': 0.02}
+    >>> eddl.Activation(x, "softmax", [0]).p
+    {'axis': 0}
     """
 
     prefix = "activation"
@@ -225,13 +240,7 @@ class Activation(Layer):
         key = _NAMES.canonical(activation)
         self.activation = key
         self._f, self._b, defaults = ACTIVATIONS[key]
-        self.p = dict(defaults)
-        params = list(params or [])
-        if params:
-            k = "axis" if "axis" in self.p else "alpha"
-            if k not in self.p:
-                raise ValueError(f"Activation {activation!r} takes no parameters, got {params}")
-            self.p[k] = int(params[0]) if k == "axis" else float(params[0])
+        self.p = _read_params(activation, key, defaults, params)
         self.prefix = key
         #: set by Model.build when a cross-entropy loss supplies d(loss)/d(input) directly
         self.fused_loss = False
@@ -261,6 +270,35 @@ class Activation(Layer):
         x = self.parents[0].output
         self.put_delta(0, lambda out: self._b(self.be.xp, x, self.output, self.delta, out,
                                               self._params(), self.be))
+
+
+def _read_params(activation, key, defaults, params):
+    """``params`` (EDDL's positional list) as a dict over ``defaults``, validated."""
+    if isinstance(params, (str, bytes)) or not hasattr(params, "__iter__"):
+        raise TypeError(f"Activation {activation!r}: params must be a list of numbers, got "
+                        f"{type(params).__name__} {params!r}")
+    params = list(params)
+    names = list(defaults)
+    for v in params:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise ValueError(f"Activation {activation!r}: params {params} holds {v!r}; "
+                             f"expected finite numbers ({', '.join(names) or 'none'})")
+    if len(params) > len(names):
+        if "axis" in defaults:
+            # EDDL: "Only one axis is supported" (LActivation::Softmax)
+            raise ValueError(f"Activation {activation!r}: params={params}; only one axis is "
+                             f"supported, e.g. [-1]")
+        reads = (f"reads only {', '.join(names)}; params={params} beyond that are" if names
+                 else f"takes no parameters; params={params} are")
+        warnings.warn(f"Activation {activation!r} {reads} ignored, as in EDDL", UserWarning,
+                      stacklevel=4)
+    p = dict(defaults)
+    for n, v in zip(names, params):
+        if n == "axis" and v != int(v):
+            raise ValueError(f"Activation {activation!r}: the softmax axis must be an integer, "
+                             f"got params={params}")
+        p[n] = int(v) if n == "axis" else float(v)
+    return p
 
 
 # --- PyEDDL names ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import functools
 import inspect
 import itertools
 
+from .attributes import LayerAttributes
 from .registry import plain_value
 
 __all__ = ["Layer", "TRMODE", "TSMODE", "layer_type_name"]
@@ -57,7 +58,7 @@ def layer_type_name(layer):
     return type(layer).__name__
 
 
-class Layer:
+class Layer(LayerAttributes):
     """Base class of every layer.
 
     Parameters
@@ -144,6 +145,20 @@ class Layer:
         """Return a ValueError with ``msg`` naming this layer, its parents and their shapes."""
         parents = ", ".join(f"{p.name} {list(p.shape)}" for p in self.parents)
         return ValueError(f"{type(self).__name__} layer {self.name!r}: {msg} (input: {parents})")
+
+    #: example sample shapes for 1, 2 and 3 spatial axes (channels first, as EDDL)
+    SPATIAL_EXAMPLES = {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}
+
+    def rank_error(self, s, expected, example):
+        """ValueError for a parent whose sample shape ``s`` has the wrong number of axes.
+
+        EDDL accepts such inputs and fails (or computes nonsense) later; the message names the
+        argument, its value, what is valid and how to get there.
+        """
+        parent = self.parents[0].name if self.parents else "?"
+        return self.shape_error(f"expects {expected}, but parent={parent!r} gives samples of "
+                                f"shape {list(s)}; reshape it first, e.g. "
+                                f"eddl.Reshape(parent, {example})")
 
     # --- build-time -------------------------------------------------------------------------
     def setup(self, be, dtype):
@@ -361,20 +376,3 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name!r} shape={list(self.shape)}>"
-
-    # PyEDDL attribute names
-    @property
-    def input(self):
-        return self.parents[0].output if self.parents else self.output
-
-    @property
-    def parent(self):
-        return self.parents
-
-    @property
-    def child(self):
-        return self.children
-
-    @property
-    def reg(self):
-        return self.regularizer

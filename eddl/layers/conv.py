@@ -98,8 +98,8 @@ class _ConvBase(Layer):
 
     def compute_shape(self, s):
         if len(s) != self.nsp + 1:
-            raise self.shape_error(f"expects a {self.nsp + 1}-D input (channels x {self.nsp} "
-                                   f"spatial axes), got {len(s)}-D {list(s)}")
+            raise self.rank_error(s, f"a {self.nsp + 1}-D input (channels x {self.nsp} "
+                                     f"spatial axes)", self.SPATIAL_EXAMPLES[self.nsp])
         c = s[0]
         if c % self.groups or self.filters % self.groups:
             raise self.shape_error(f"groups={self.groups} must divide the input channels {c} "

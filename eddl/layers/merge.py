@@ -317,6 +317,10 @@ class MatMul(_Merge):
         out = batch + ((a[-2],) if len(sa) > 1 else ()) + ((b[-1],) if len(sb) > 1 else ())
         return out
 
+    # backward() writes each parent's gradient at that parent's own shape (summing the
+    # broadcast batch axes itself), so _Merge's element-wise broadcasting hand-off must not run
+    put_delta = Layer.put_delta
+
     def _views(self):
         n = self.batch
         pa, pb = self.parents

@@ -33,6 +33,8 @@ def _check_eps(eps, what):
 class _Normalizer(Layer):
     """A normalization layer: the output has the input's shape, of at least one axis."""
 
+    _pyeddl_norm = True
+
     def compute_shape(self, s):
         if len(s) < 1:
             raise self.shape_error("needs at least a 1-D input")

@@ -36,8 +36,9 @@ class Pool(Layer):
         if self.nsp is None:
             self.nsp = len(s) - 1
         if len(s) != self.nsp + 1 or self.nsp < 1 or self.nsp > 3:
-            raise self.shape_error(f"expects a {self.nsp + 1}-D input (channels x {self.nsp} "
-                                   f"spatial axes), got {list(s)}")
+            nsp = min(max(self.nsp, 1), 3)
+            raise self.rank_error(s, f"a {nsp + 1}-D input (channels x {nsp} spatial axes)",
+                                  self.SPATIAL_EXAMPLES[nsp])
         spatial = s[1:]
         if self.is_global:
             self.pool_size, self.strides = tuple(spatial), (1,) * self.nsp

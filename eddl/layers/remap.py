@@ -51,7 +51,7 @@ class Remap(Layer):
 
     def compute_shape(self, s):
         if len(s) != 3:
-            raise self.shape_error(f"expects a C x H x W input, got {list(s)}")
+            raise self.rank_error(s, "a C x H x W input (3-D samples)", "[C, H, W]")
         return self.out_shape(s)
 
     def out_shape(self, s):

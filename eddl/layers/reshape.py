@@ -47,12 +47,12 @@ class Reshape(_View):
     prefix = "reshape"
 
     def __init__(self, parent, shape, name=""):
-        self.target = [int(s) for s in shape]
+        self.target_shape = [int(s) for s in shape]
         super().__init__([parent], name)
 
     def compute_shape(self, s):
         total = math.prod(s)
-        t = list(self.target)
+        t = list(self.target_shape)
         if t.count(-1) > 1 or any(d == 0 or d < -1 for d in t):
             raise self.shape_error(f"invalid target shape {t}")
         if -1 in t:

@@ -111,7 +111,7 @@ class UpSampling2D(Resample):
 
     def compute_shape(self, s):
         if len(s) != 3:
-            raise self.shape_error(f"expects a C x H x W input, got {list(s)}")
+            raise self.rank_error(s, "a C x H x W input (3-D samples)", "[C, H, W]")
         self._new_shape = [n * f for n, f in zip(s[1:], self._size)]
         return super().compute_shape(s)
 
@@ -377,7 +377,7 @@ class Scale(Resize):
 
     def compute_shape(self, s):
         if len(s) != 3:
-            raise self.shape_error(f"expects a C x H x W input, got {list(s)}")
+            raise self.rank_error(s, "a C x H x W input (3-D samples)", "[C, H, W]")
         return super().compute_shape(s)
 
 
@@ -415,7 +415,7 @@ class Pad(Layer):
 
     def compute_shape(self, s):
         if len(s) < 2:
-            raise self.shape_error(f"needs at least 2 axes to pad, got {list(s)}")
+            raise self.rank_error(s, "at least 2 axes to pad (H x W)", "[1, H, W]")
         t, r, b, l = self.padding
         return s[:-2] + (s[-2] + t + b, s[-1] + l + r)
 

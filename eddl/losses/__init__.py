@@ -9,7 +9,7 @@ from .crossentropy import (
 )
 from .dice import BinaryCrossEntropyWithLogits, Dice, Jaccard
 from .overlap import DiceCE, FocalTversky, GeneralizedDice, Tversky
-from .regression import MeanAbsoluteError, MeanSquaredError
+from .regression import MeanAbsoluteError, MeanAbsoluteErrorMean, MeanSquaredError, MeanSquaredErrorMean
 from .weighted import (
     BinaryFocalLoss,
     FocalLoss,
@@ -21,7 +21,7 @@ from .weighted import (
 __all__ = ["Loss", "get_loss", "loss_names", "register_loss", "BinaryCrossEntropy",
            "CategoricalCrossEntropy", "SoftCrossEntropy", "SparseCategoricalCrossEntropy",
            "Dice", "Jaccard", "BinaryCrossEntropyWithLogits", "MeanAbsoluteError",
-           "MeanSquaredError", "WeightedCrossEntropy", "LabelSmoothingCrossEntropy",
+           "MeanSquaredError", "MeanAbsoluteErrorMean", "MeanSquaredErrorMean", "WeightedCrossEntropy", "LabelSmoothingCrossEntropy",
            "WeightedBinaryCrossEntropy", "FocalLoss", "BinaryFocalLoss", "Tversky", "FocalTversky",
            "GeneralizedDice", "DiceCE", "NetLoss", "NetMetric", "compute_loss", "compute_metric", "newloss", "newmetric", "optimize"]
 

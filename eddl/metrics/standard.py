@@ -1,5 +1,7 @@
 """Built-in metrics: accuracies, regression errors, overlap scores."""
 
+from eddl.losses.regression import absolute_error, per_sample_size, squared_error
+
 from .base import Metric, register_metric
 
 __all__ = ["CategoricalAccuracy", "BinaryAccuracy", "MSE", "MAE", "MRE", "Sum", "DiceMetric", "IoU",
@@ -31,25 +33,27 @@ class BinaryAccuracy(Metric):
 
 
 class MSE(Metric):
-    """Per sample ``sum((y - t)^2)`` (same scale as the mse loss)."""
+    """Per sample mean of ``(y - t)^2`` (EDDL's ``src/metrics/metric_mean_squared_error.cpp``).
+
+    The reported value is the mean over all values, as the mse loss.
+    """
 
     def value(self, t, y):
-        d = y - t
-        return float((d * d).sum())
+        return squared_error(t, y)
 
 
 class MAE(Metric):
-    """Per sample ``sum(|y - t|)``."""
+    """Per sample mean of ``|y - t|`` (EDDL's ``metric_mean_absolute_error.cpp``)."""
 
     def value(self, t, y):
-        return float(abs(y - t).sum())
+        return absolute_error(t, y)
 
 
 class MRE(Metric):
-    """Per sample ``sum(|y - t| / (|t| + eps))``."""
+    """Per sample mean of ``|y - t| / (|t| + eps)`` (EDDL's ``metric_mean_relative_error.cpp``)."""
 
     def value(self, t, y):
-        return float((abs(y - t) / (abs(t) + _EPS)).sum())
+        return float((abs(y - t) / (abs(t) + _EPS)).sum()) / per_sample_size(y)
 
 
 class Sum(Metric):

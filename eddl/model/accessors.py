@@ -14,7 +14,7 @@ __all__ = ["train_batch", "eval_batch", "next_batch", "set_mode", "reset_loss", 
            "zeroGrads", "backward", "update", "print_loss", "get_losses", "get_metrics", "clamp",
            "getOut", "getOutput", "getInput", "getDelta", "getParam", "getGradient", "getParams",
            "getGradients", "getState", "getStates", "copyOutput", "copyDelta", "copyParam", "copyGradient",
-           "get_parameters", "set_parameters", "getLayer", "setTrainable", "freeze", "unfreeze",
+           "get_parameters", "set_parameters", "getLayer", "removeLayer", "setTrainable", "freeze", "unfreeze",
            "setName", "setlogfile", "initializeLayer", "detach", "as_tensor"]
 
 
@@ -506,6 +506,37 @@ The layer of ``net`` called ``name``.
     Returns
     -------
     Layer
+    """)
+
+
+removeLayer = forwarder("removeLayer", Model.remove_layer, "net, name", module=__name__,
+                        check={"net": Model}, doc="""\
+Remove the layer called ``name`` from ``net`` (EDDL's ``Net::removeLayer``).
+
+    Used to cut the classifier head of a pretrained net: remove the trailing layers (the last
+    one first), connect a new head to the layer that is now last, and build a new ``Model``.
+
+    Parameters
+    ----------
+    net : Model
+    name : str
+
+    Examples
+    --------
+    >>> import warnings, eddl
+    >>> x = eddl.Input([8], name="input")
+    >>> top = eddl.Dense(x, 4, name="top")
+    >>> net = eddl.Model([x], [eddl.Softmax(eddl.Dense(top, 3, name="head"), name="out")])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")      # "out" was an output: EDDL warns too
+    ...     eddl.removeLayer(net, "out")
+    >>> eddl.removeLayer(net, "head")
+    >>> [l.name for l in net.layers]
+    ['input', 'top']
+    >>> new = eddl.Model([eddl.getLayer(net, "input")],
+    ...                  [eddl.Softmax(eddl.Dense(eddl.getLayer(net, "top"), 5))])
+    >>> len(new.layers)
+    4
     """)
 
 

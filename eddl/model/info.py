@@ -1,11 +1,13 @@
-"""Describing a model: ``summary`` (a table) and ``plot`` (a Graphviz drawing)."""
+"""Describing a model: ``summary`` (a table), ``plot`` (a Graphviz drawing), top-k predictions."""
 
 import math
 import os
 import shutil
 import subprocess
 
-__all__ = ["summary", "to_dot", "plot"]
+import numpy as np
+
+__all__ = ["summary", "to_dot", "plot", "get_topk_predictions"]
 
 
 def _count(layer):
@@ -84,3 +86,48 @@ def plot(net, fname="model.pdf", string="LR"):
     if res.returncode != 0:
         raise RuntimeError(f"plot: dot failed: {res.stderr.decode(errors='replace').strip()}")
     return fname
+
+
+def get_topk_predictions(class_probs, class_names, k=5, decimals=2):
+    """Return the ``k`` most probable classes as text, one numbered line each (PyEDDL).
+
+    The format is EDDL's (``src/apis/eddl.cpp``): ``"<rank>. <name> (<prob*100>%)"`` with
+    ``decimals`` fixed decimals, each line ending in a newline; ties keep the class order.
+
+    Parameters
+    ----------
+    class_probs : Tensor or array_like
+        One probability per class (any shape; its values are read in C order).
+    class_names : sequence of str
+        One name per class.
+    k : int, default 5
+        At least 1 and, as in EDDL, fewer than the number of classes.
+    decimals : int, default 2
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(get_topk_predictions([0.1, 0.6, 0.3], ["cat", "dog", "fox"], k=2), end="")
+    1. dog (60.00%)
+    2. fox (30.00%)
+    """
+    probs = np.asarray(class_probs, dtype=np.float32).reshape(-1)
+    if probs.size == 0:
+        raise ValueError("get_topk_predictions: class_probs is empty")
+    names = list(class_names)
+    if probs.size != len(names):
+        raise ValueError(f"get_topk_predictions: class_probs has {probs.size} values but "
+                         f"class_names has {len(names)} names; give one name per class")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 < k < probs.size:
+        raise ValueError(f"get_topk_predictions: k={k!r}; it must be an int greater than zero "
+                         f"and smaller than the number of classes ({probs.size})")
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)) or decimals < 0:
+        raise ValueError(f"get_topk_predictions: decimals={decimals!r}; it must be an int >= 0")
+    # EDDL sorts with argsort(descending=true), a stable sort, and scales in float32
+    order = np.argsort(-probs, kind="stable")[:k]
+    pct = probs * np.float32(100.0)
+    return "".join(f"{i + 1}. {names[j]} ({float(pct[j]):.{int(decimals)}f}%)\n"
+                   for i, j in enumerate(order))

@@ -38,6 +38,15 @@ class Optimizer:
         self.be = None
         self.isshared = False
         self.orig = None
+        self._layers = []
+
+    @property
+    def layers(self):
+        """Layers of the model this optimizer updates (EDDL's ``Optimizer::layers``).
+
+        Set by ``build``; empty before. Read-only: the model decides what is trained.
+        """
+        return list(self._layers)
 
     # --- configuration ---------------------------------------------------------------------
     def set_clip_val(self, v):
@@ -196,8 +205,8 @@ class Optimizer:
         """Return a fresh optimizer with the same hyper-parameters and no state."""
         new = type(self).__new__(type(self))
         new.__dict__.update({k: v for k, v in self.__dict__.items()
-                             if k not in ("pairs", "states", "be")})
-        new.pairs, new.states, new.be, new.iterations = [], [], None, 0
+                             if k not in ("pairs", "states", "be", "_layers")})
+        new.pairs, new.states, new.be, new.iterations, new._layers = [], [], None, 0, []
         return new
 
     def share(self):

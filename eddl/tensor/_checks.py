@@ -43,24 +43,28 @@ def as_dtype(dtype, what="dtype"):
     return dt
 
 
-class Shape(tuple):
-    """A tensor shape: a tuple that also compares equal to the list PyEDDL returns."""
+class Shape(list):
+    """A tensor shape: a new list of ints, as PyEDDL returns, that also equals the tuple.
+
+    ``t.shape + [5]`` works as in PyEDDL; ``t.shape == (2, 3)`` keeps working for code written
+    against NumPy. Being a list it is not hashable: use ``tuple(t.shape)`` as a dict key.
+    """
 
     __slots__ = ()
 
     def __eq__(self, other):
-        if isinstance(other, list):
-            other = tuple(other)
-        return tuple.__eq__(self, other)
+        if isinstance(other, tuple):
+            other = list(other)
+        return list.__eq__(self, other)
 
     def __ne__(self, other):
         eq = self.__eq__(other)
         return eq if eq is NotImplemented else not eq
 
-    __hash__ = tuple.__hash__
+    __hash__ = None
 
     def __repr__(self):
-        return tuple.__repr__(self)
+        return list.__repr__(self)
 
 
 def _as_int(v, what):

@@ -58,7 +58,7 @@ class CreationMixin(TensorBase):
         Examples
         --------
         >>> Tensor.zeros([2, 3]).shape
-        (2, 3)
+        [2, 3]
         """
         return cls._filled(shape, 0, dev, dtype, "zeros")
 

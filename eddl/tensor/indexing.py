@@ -103,7 +103,7 @@ class IndexingMixin(TensorBase):
         --------
         >>> t = Tensor.arange(0, 12, 1).reshape([3, 4])
         >>> t.select(["1:3", "2"]).shape
-        (2, 1)
+        [2, 1]
         """
         return self._new(self._data[parse_select(indices, self._data.shape)].copy())
 

@@ -40,7 +40,7 @@ class LinalgMixin(TensorBase):
         --------
         >>> a = Tensor.ones([2, 3])
         >>> a.matmul(Tensor.ones([3, 4])).shape
-        (2, 4)
+        [2, 4]
         """
         if not isinstance(other, TensorBase):
             raise TypeError(f"matmul: expected a Tensor, got {type(other).__name__}")

@@ -92,7 +92,7 @@ class ShapeMixin(TensorBase):
         Examples
         --------
         >>> Tensor.zeros([2, 6]).reshape([3, -1]).shape
-        (3, 4)
+        [3, 4]
         """
         return self._new(self._reshaped(_shape_args(shape, "reshape"), "reshape"))
 

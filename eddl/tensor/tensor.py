@@ -38,8 +38,9 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
     ----------
     data : sequence of int, numpy.ndarray or Tensor, optional
         A list/tuple of ints is a *shape* (an uninitialised tensor, as in PyEDDL); an array is
-        *data*. Float32 arrays (or arrays of the requested ``dtype``) are used without copying;
-        others are converted to float32 as PyEDDL does.
+        *data*, always **copied** (as PyEDDL does) and converted to float32 unless ``dtype``
+        says otherwise. To wrap an array without copying, use
+        ``Tensor.fromarray(a, copy=False)`` or :meth:`from_numpy`.
     dev : int, default DEV_CPU
         Device code (``DEV_CPU``, ``DEV_GPU + i``, ``DEV_FPGA + i``).
     dtype : str or numpy.dtype, optional
@@ -51,11 +52,13 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
     >>> a = np.arange(6, dtype=np.float32).reshape(2, 3)
     >>> t = Tensor(a)
     >>> t.shape, t.dtype
-    ((2, 3), dtype('float32'))
+    ([2, 3], dtype('float32'))
     >>> np.shares_memory(t.numpy(), a)
+    False
+    >>> np.shares_memory(Tensor.fromarray(a, copy=False).numpy(), a)
     True
     >>> Tensor([2, 3]).shape
-    (2, 3)
+    [2, 3]
     """
 
     def __init__(self, data=None, dev=DEV_CPU, dtype=None):
@@ -71,7 +74,7 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
             dt = as_dtype(dtype if dtype is not None else np.float32)
             arr = np.empty(norm_shape(data), dt)
         elif isinstance(data, (np.ndarray, np.generic)):
-            arr = _convert(np.asarray(data), dtype)
+            arr = _convert(np.asarray(data), dtype, copy=True)
         else:
             raise TypeError(f"Tensor: expected a shape (list of int), a NumPy array or a Tensor, "
                             f"got {type(data).__name__}")
@@ -79,30 +82,63 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
         self._data, self._device = placed._data, placed._device
 
     @classmethod
-    def fromarray(cls, array, dev=DEV_CPU, dtype=None):
+    def fromarray(cls, array, dev=DEV_CPU, dtype=None, copy=True):
         """Build a tensor from array-like values (see the class parameters).
+
+        Parameters
+        ----------
+        array : array_like or Tensor
+        dev : int, default DEV_CPU
+        dtype : str or numpy.dtype, optional
+            Data type; float32 unless given.
+        copy : bool or None, default True
+            ``True`` always copies, as PyEDDL's ``Tensor.fromarray`` does. ``None`` copies only
+            when the values must be converted or moved to another device. ``False`` never
+            copies: the tensor shares memory with ``array``, and a ``ValueError`` says why
+            when that is impossible (another dtype, another device, not a NumPy array).
 
         Returns
         -------
         Tensor
-            Shares memory with ``array`` when it is a float32 (or ``dtype``) NumPy array.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> a = np.zeros(3, np.float32)
+        >>> _ = Tensor.fromarray(a, copy=False).add_(1)
+        >>> a.tolist()
+        [1.0, 1.0, 1.0]
         """
+        if copy not in (True, False, None):
+            raise TypeError(f"fromarray: copy must be True, False or None, got {copy!r}")
         if isinstance(array, TensorBase):
+            if copy is False and array._device != DEV_CPU:
+                raise ValueError("fromarray(copy=False): the tensor is not on the CPU; "
+                                 "use copy=True or copy=None")
             array = _host(array)
-        arr = np.asarray(array)
-        return _placed(cls, _convert(arr, dtype), check_device(dev))
+        elif copy is False and not isinstance(array, np.ndarray):
+            raise ValueError(f"fromarray(copy=False): needs a numpy.ndarray to share, got "
+                             f"{type(array).__name__}; use copy=True or copy=None")
+        dev = check_device(dev)
+        if copy is False and device_kind(dev) != "cpu":
+            raise ValueError(f"fromarray(copy=False): dev={dev} is not the CPU, so the values "
+                             "must be copied; use copy=True or copy=None")
+        return _placed(cls, _convert(np.asarray(array), dtype, copy=copy), dev)
 
     @classmethod
     def from_numpy(cls, array, dev=DEV_CPU):
         """Wrap a NumPy array keeping its dtype (no copy on the CPU)."""
         if not isinstance(array, np.ndarray):
             raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
-        return _placed(cls, _convert(array, array.dtype), check_device(dev))
+        return _placed(cls, _convert(array, array.dtype, copy=None), check_device(dev))
 
     # --- attributes -------------------------------------------------------------------
     @property
     def shape(self):
-        """Shape as a tuple (it also compares equal to the list PyEDDL returns)."""
+        """Shape as a new list of ints, as in PyEDDL (it also compares equal to the tuple).
+
+        Use ``tuple(t.shape)`` where a hashable shape is needed.
+        """
         return Shape(self._data.shape)
 
     @property
@@ -350,14 +386,25 @@ class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseM
                 print(arr)
 
 
-def _convert(arr, dtype):
-    """Return ``arr`` as a supported dtype: ``dtype`` if given, else float32 (PyEDDL)."""
+def _convert(arr, dtype, copy):
+    """Return ``arr`` as a supported dtype: ``dtype`` if given, else float32 (PyEDDL).
+
+    ``copy`` follows NumPy: True always copies (C order, as PyEDDL's forcecast), None copies
+    only to convert, False raises ValueError when a conversion would be needed.
+    """
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"Tensor: cannot build a tensor from an array of dtype {arr.dtype} "
                         "(numbers and bool only)")
-    arr = native(arr)
     dt = as_dtype(dtype if dtype is not None else np.float32, "Tensor: dtype")
-    return arr if arr.dtype == dt else arr.astype(dt)
+    if copy:
+        return np.array(arr, dtype=dt, order="C", copy=True)
+    if arr.dtype != dt or not arr.dtype.isnative:
+        if copy is False:
+            raise ValueError(f"fromarray(copy=False): the array is {arr.dtype}, the tensor "
+                             f"would be {dt.name}, so the values must be converted; pass a "
+                             f"{dt.name} array, or use copy=True or copy=None")
+        return native(arr).astype(dt)
+    return arr
 
 
 Tensor.__module__ = "eddl"

@@ -11,10 +11,16 @@ Examples
 (10,)
 """
 
+from .downloads import *  # noqa: F401,F403
+from .downloads import __all__ as _download_names
 from .mobilenet import mobilenet
+from .pretrained import load_onnx_weights
 from .resnet import resnet18, resnet34, resnet50, resnet101
 from .unet import unet, unet3d
 from .vgg import vgg16, vgg16_bn, vgg19, vgg19_bn
 
-__all__ = ["mobilenet", "resnet18", "resnet34", "resnet50", "resnet101", "unet", "unet3d",
-           "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"]
+#: names of the architecture builders
+BUILDERS = ("mobilenet", "resnet18", "resnet34", "resnet50", "resnet101", "unet", "unet3d",
+            "vgg16", "vgg16_bn", "vgg19", "vgg19_bn")
+
+__all__ = ["BUILDERS", "load_onnx_weights", *BUILDERS] + list(_download_names)

@@ -13,21 +13,26 @@ def check_input(input_shape, ndim, what):
     return _api.Input(shape)
 
 
-def conv_bn_relu(x, filters, kernel=3, stride=1, bn=True, relu=True, groups=1, nsp=2, padding="same"):
-    """Convolution (no bias when followed by batch normalization), BN, ReLU."""
+def conv_bn_relu(x, filters, kernel=3, stride=1, bn=True, relu=True, groups=1, nsp=2, padding="same",
+                 names=("", "")):
+    """Convolution (no bias when followed by batch normalization), BN, ReLU.
+
+    ``names`` are the names of the convolution and batch-normalization layers (automatic when
+    empty); the zoo uses torchvision's module names, so pretrained weights match by name.
+    """
     conv = {1: _api.Conv1D, 2: _api.Conv2D, 3: _api.Conv3D}[nsp]
-    x = conv(x, filters, [kernel] * nsp, [stride] * nsp, padding, not bn, groups)
+    x = conv(x, filters, [kernel] * nsp, [stride] * nsp, padding, not bn, groups, name=names[0])
     if bn:
-        x = _api.BatchNormalization(x, True)
+        x = _api.BatchNormalization(x, True, name=names[1])
     if relu:
         x = _api.ReLu(x)
     return x
 
 
-def classifier_head(x, num_classes):
-    """Global average pooling, Flatten, Dense, Softmax."""
+def classifier_head(x, num_classes, name=""):
+    """Global average pooling, Flatten, Dense (named ``name``), Softmax."""
     x = _api.Flatten(_api.GlobalAveragePool(x))
-    return _api.Softmax(_api.Dense(x, num_classes))
+    return _api.Softmax(_api.Dense(x, num_classes, name=name))
 
 
 def check_classes(num_classes, what):

@@ -16,6 +16,7 @@ CASES = {
                                     "--batch-size", "8"], "skin_lesion_results.png"),
     "dicom_series_inference": (["--epochs", "1", "--size", "16", "--depth", "4",
                                 "--volumes", "2"], "dicom_series_inference.png"),
+    "onnx_finetune": (["--epochs", "1", "--samples", "16", "8", "8"], "onnx_finetune.png"),
     "wsi_heatmap": (["--height", "192", "--width", "256", "--tile", "16", "--epochs", "1",
                      "--patches", "64"], "wsi_heatmap.png"),
 }

@@ -267,3 +267,25 @@ def test_every_batch_is_shared_by_the_workers(lesions, tmp_path):
         for _ in loader:
             pass
     assert not _workers_alive() and not loader.IsStarted()
+
+
+def test_batches_are_wrapped_not_copied(lesions, monkeypatch):
+    # Tensor(array) copies (as PyEDDL); the loader hands over the array it has just filled
+    # with the explicit zero-copy form, so no batch is copied a second time
+    from eddl import Tensor
+    made = []
+    real = Tensor.fromarray.__func__
+
+    def spy(cls, array, dev=0, dtype=None, copy=True):
+        t = real(cls, array, dev, dtype, copy)
+        made.append((copy, np.shares_memory(t.numpy(), array)))
+        return t
+    monkeypatch.setattr(Tensor, "fromarray", classmethod(spy))
+    loader = DLDataset(lesions["classification"], 4, num_workers=2)
+    loader.SetSplit("validation")
+    loader.ResetBatch()
+    batches = list(loader)
+    loader.ResetBatch()
+    loader.GetBatch()
+    assert len(made) == 2 * len(batches) + 2
+    assert all(c is False and shared for c, shared in made)

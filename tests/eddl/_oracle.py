@@ -22,7 +22,7 @@ def _objective(net, xs, ts, seed):
     return sum(vals) / net.batch_size + net.regularization_loss()
 
 
-def build_net(make, input_shapes, losses="mse", optimizer=None):
+def build_net(make, input_shapes, losses="mse_mean", optimizer=None):
     ins = [eddl.Input(list(s)) for s in input_shapes]
     outs = make(*ins)
     outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
@@ -50,7 +50,7 @@ def random_targets(net, batch, rng, kind="real"):
     return ts
 
 
-def check_gradients(make, input_shapes, losses="mse", batch=3, seed=0, eps=1e-6, rtol=1e-5,
+def check_gradients(make, input_shapes, losses="mse_mean", batch=3, seed=0, eps=1e-6, rtol=1e-5,
                     atol=1e-8, inputs=None, targets="real", net=None, check_inputs=True):
     """Assert analytic gradients of params and inputs match central differences."""
     rng = np.random.default_rng(seed)

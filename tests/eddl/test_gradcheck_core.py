@@ -50,7 +50,7 @@ def test_sigmoid_binary_cross_entropy_fused():
     assert net.lout[0].fused_loss
 
 
-@pytest.mark.parametrize("loss,targets", [("mse", "real"), ("mae", "real"), ("dice", "prob"),
+@pytest.mark.parametrize("loss,targets", [("mse_mean", "real"), ("mae_mean", "real"), ("dice", "prob"),
                                           ("bce", "prob"), ("cross_entropy", "prob")])
 def test_losses_unfused(loss, targets):
     # a Sigmoid followed by Linear keeps outputs in (0, 1) without triggering the fusion
@@ -65,7 +65,7 @@ def test_branches_and_shared_subgraph():
         a = eddl.Dense(h, 3)
         b = eddl.Sigmoid(eddl.Dense(h, 3))
         return [eddl.Softmax(a), b]
-    check_gradients(make, [(5,)], losses=["soft_cross_entropy", "mse"], targets="prob")
+    check_gradients(make, [(5,)], losses=["soft_cross_entropy", "mse_mean"], targets="prob")
 
 
 def test_dropout_gradient_uses_same_mask():

@@ -75,7 +75,7 @@ def test_reductions(fn, axis, keep):
 def test_reduce_argmax_values():
     x = eddl.Input([3, 4])
     net = eddl.Model([x], [eddl.ReduceArgMax(x, [1])])
-    eddl.build(net, eddl.sgd(0.1), ["mse"], ["none"])
+    eddl.build(net, eddl.sgd(0.1), ["mse_mean"], ["none"])
     data = np.random.default_rng(0).standard_normal((5, 3, 4)).astype(np.float32)
     out = eddl.predict(net, [data])[0].numpy()
     np.testing.assert_array_equal(out, data.argmax(axis=2))
@@ -85,6 +85,6 @@ def test_gaussian_noise_gradient_and_inference_identity():
     check_gradients(lambda x: eddl.GaussianNoise(eddl.Dense(x, 3), 0.3), [(4,)])
     x = eddl.Input([4])
     net = eddl.Model([x], [eddl.GaussianNoise(x, 1.0)])
-    eddl.build(net, eddl.sgd(0.1), ["mse"], ["none"])
+    eddl.build(net, eddl.sgd(0.1), ["mse_mean"], ["none"])
     data = np.ones((3, 4), np.float32)
     np.testing.assert_array_equal(eddl.predict(net, [data])[0].numpy(), data)

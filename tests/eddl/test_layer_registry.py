@@ -201,7 +201,7 @@ ZOO = {
 
 
 def test_every_zoo_builder_has_a_case():
-    assert sorted(ZOO) == sorted(eddl.zoo.__all__)
+    assert sorted(ZOO) == sorted(eddl.zoo.BUILDERS)
 
 
 @pytest.mark.parametrize("name", sorted(ZOO))

@@ -14,10 +14,17 @@ def test_constructors():
     t = Tensor([2, 3])                                  # a list is a shape, as in PyEDDL
     assert t.shape == (2, 3) and t.dtype == np.float32 and t.device == DEV_CPU
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
-    assert np.shares_memory(Tensor(a).numpy(), a)      # zero-copy for float32
-    assert np.shares_memory(Tensor.fromarray(a).numpy(), a)
+    # PyEDDL copies: its Tensor(array) constructor takes a pybind11
+    # array_t<float, c_style | forcecast>, allocates a new Tensor and std::copy's the values
+    # (pyeddl src/tensor_addons.hpp); Tensor.fromarray calls that constructor
+    assert not np.shares_memory(Tensor(a).numpy(), a)
+    assert not np.shares_memory(Tensor.fromarray(a).numpy(), a)
     strided = a[:, ::2]
-    assert np.shares_memory(Tensor(strided).numpy(), a)
+    ts = Tensor(strided)
+    assert not np.shares_memory(ts.numpy(), a) and ts.is_contiguous()
+    np.testing.assert_array_equal(ts.numpy(), strided)
+    assert np.shares_memory(Tensor.fromarray(a, copy=False).numpy(), a)
+    assert np.shares_memory(Tensor.fromarray(strided, copy=None).numpy(), a)
     i = np.arange(4)                                    # 1-D int array (PyEDDL issue #10)
     ti = Tensor(i)
     assert ti.dtype == np.float32 and ti.tolist() == [0, 1, 2, 3]
@@ -263,3 +270,45 @@ def test_byte_order_and_read_only_views(tmp_path):
     with pytest.raises(ValueError, match="read-only"):
         view.exp_()
     assert view.clone().add_(1).sum() == 12
+
+
+def test_constructor_copies_as_pyeddl():
+    # the example of the issue: PyEDDL's Tensor(a) owns a copy, so in-place ops leave ``a`` alone
+    a = np.zeros(3, np.float32)
+    Tensor(a).add_(1)
+    assert a.tolist() == [0.0, 0.0, 0.0]
+    Tensor.fromarray(a).add_(1)
+    assert a.tolist() == [0.0, 0.0, 0.0]
+    Tensor(Tensor.fromarray(a, copy=False)).add_(1)      # a tensor argument is copied too
+    assert a.tolist() == [0.0, 0.0, 0.0]
+    Tensor.fromarray(a, copy=False).add_(1)              # the explicit zero-copy form writes through
+    assert a.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_fromarray_copy_false_refuses_to_copy():
+    with pytest.raises(ValueError, match=r"copy=False.*float64.*float32"):
+        Tensor.fromarray(np.ones(3), copy=False)
+    with pytest.raises(ValueError, match=r"copy=False.*list"):
+        Tensor.fromarray([1.0, 2.0], copy=False)
+    with pytest.raises(TypeError, match="copy must be True, False or None"):
+        Tensor.fromarray(np.ones(3, np.float32), copy="no")
+    d = np.ones(3)                                       # copy=None converts only when needed
+    assert Tensor.fromarray(d, copy=None).dtype == np.float32
+    assert np.shares_memory(Tensor.fromarray(d, dtype="float64", copy=None).numpy(), d)
+
+
+def test_shape_is_a_list_as_pyeddl():
+    # PyEDDL binds Tensor::shape (vector<int>) with def_readwrite (pyeddl src/_core.cpp), so
+    # t.shape is a new Python list on each access
+    t = Tensor.zeros([2, 3])
+    assert isinstance(t.shape, list) and t.shape + [5] == [2, 3, 5]
+    assert t.shape == [2, 3] and t.shape == (2, 3) and t.shape != (3, 2) and t.shape != [2]
+    s = t.shape
+    s.append(7)                                  # a new list each time: the tensor is unchanged
+    assert t.shape == [2, 3] and t.getShape() == [2, 3]
+    assert {tuple(t.shape): 1}[(2, 3)] == 1      # tuple(t.shape) is the hashable form
+    with pytest.raises(TypeError):
+        hash(t.shape)
+    with pytest.raises(AttributeError):
+        t.shape = [3, 2]
+    assert repr(t.shape) == "[2, 3]" and Tensor([0]).shape == [0]

@@ -51,7 +51,7 @@ def test_matmul_transposed_and_strided_operands():
 
 
 def test_matmul_errors():
-    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \(2, 3\) do not align"):
+    with pytest.raises(ValueError, match=r"matmul: shapes \[2, 3\] and \[2, 3\] do not align"):
         Tensor.ones([2, 3]) @ Tensor.ones([2, 3])
     with pytest.raises(TypeError, match="float32 or float64"):
         Tensor.ones([2, 2], dtype="int32").matmul(Tensor.ones([2, 2]))

@@ -48,7 +48,7 @@ def test_unary_matches_numpy(name, data):
     np.testing.assert_allclose(out.numpy(), expected, rtol=2e-6, atol=1e-6)
     # in place: same object, same memory, same values
     b = a.copy()
-    tb = Tensor(b)
+    tb = Tensor.fromarray(b, copy=False)
     assert getattr(tb, name + "_")() is tb
     np.testing.assert_allclose(b, expected, rtol=2e-6, atol=1e-6)
     # PyEDDL static form and unbound-method call
@@ -100,7 +100,7 @@ def test_binary_broadcasting(name, data):
     # in place when the result keeps the tensor's shape
     if shapes.result_shape == a.shape:
         c = a.copy()
-        assert getattr(Tensor(c), name + "_")(Tensor(b)) is not None
+        assert getattr(Tensor.fromarray(c, copy=False), name + "_")(Tensor(b)) is not None
         np.testing.assert_allclose(c, BINARY_REF[name](a.astype(np.float64), b), rtol=2e-6,
                                    atol=2e-6)
 
@@ -303,13 +303,13 @@ def test_binary_on_non_contiguous_views_and_in_place_write_through():
     base = rng.uniform(1, 2, (6, 8)).astype(np.float32)
     other = rng.uniform(1, 2, (8, 6)).astype(np.float32)
     v, w = base[::2, ::2], other.T[::2, ::2]            # strided and transposed views
-    np.testing.assert_allclose((Tensor(v) * Tensor(w)).numpy(),
+    np.testing.assert_allclose((Tensor.fromarray(v, copy=False) * Tensor.fromarray(w, copy=False)).numpy(),
                                v.astype(np.float64) * w, rtol=1e-6)
     expected = v.astype(np.float64) + w
     untouched = base[1::2].copy()
-    Tensor(v).add_(Tensor(w))
+    Tensor.fromarray(v, copy=False).add_(Tensor.fromarray(w, copy=False))
     np.testing.assert_allclose(base[::2, ::2], expected, rtol=1e-6)
     np.testing.assert_array_equal(base[1::2], untouched)
     f = np.asfortranarray(rng.normal(size=(3, 4)).astype(np.float32))
-    np.testing.assert_allclose(Tensor(f).tanh().numpy(), np.tanh(f.astype(np.float64)),
+    np.testing.assert_allclose(Tensor.fromarray(f, copy=False).tanh().numpy(), np.tanh(f.astype(np.float64)),
                                rtol=2e-6, atol=1e-6)

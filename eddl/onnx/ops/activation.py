@@ -28,7 +28,7 @@ def export_activation(layer, g):
     elif kind == "elu":
         g.node("Elu", [x], out, alpha=p["alpha"])
     elif kind == "selu":
-        g.node("Selu", [x], out, alpha=_SELU_ALPHA, gamma=_SELU_SCALE)
+        g.node("Selu", [x], out, alpha=p["alpha"], gamma=p["scale"])
     elif kind == "thresholded_relu":
         g.node("ThresholdedRelu", [x], out, alpha=p["alpha"])
     elif kind == "hard_sigmoid":
@@ -85,10 +85,9 @@ def import_thresholded(node, ctx):
 @importer("Selu")
 def import_selu(node, ctx):
     """Activation 'selu'"""
-    alpha, gamma = ctx.attr("alpha", 1.67326319217681884765625), ctx.attr("gamma", 1.05070102214813232421875)
-    if abs(alpha - _SELU_ALPHA) > 1e-6 or abs(gamma - _SELU_SCALE) > 1e-6:
-        raise ctx.unsupported(f"Selu with alpha={alpha}, gamma={gamma} (only the standard constants)")
-    return _act(ctx, "selu")
+    # Activation "selu" reads [alpha, scale], EDDL's order (ONNX calls the scale gamma)
+    alpha, gamma = ctx.attr("alpha", _SELU_ALPHA), ctx.attr("gamma", _SELU_SCALE)
+    return _act(ctx, "selu", [alpha, gamma])
 
 
 @importer("PRelu")

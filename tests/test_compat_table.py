@@ -1,0 +1,96 @@
+"""docs/compat_table.py: the PyEDDL/PyECVL compatibility table follows the live packages."""
+
+import importlib.util
+import os
+import re
+
+import pytest
+
+import eddl
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOCS = os.path.join(ROOT, "docs")
+
+
+@pytest.fixture(scope="module")
+def compat():
+    spec = importlib.util.spec_from_file_location("compat_table", os.path.join(DOCS, "compat_table.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def generated(compat, tmp_path_factory):
+    out = tmp_path_factory.mktemp("compat") / "table.md"
+    assert compat.main([str(out)]) == 0
+    return compat, out.read_text()
+
+
+def _rows(text):
+    return {m.group(2): (m.group(1), m.group(3)) for m in
+            re.finditer(r"^\| (\S+) \| `([^`]+)` \| ([^|]+?) \|", text, re.M)}
+
+
+def test_every_committed_name_gets_one_row(generated):
+    compat, text = generated
+    rows = _rows(text)
+    for path in compat.NAME_FILES.values():
+        names = [n for _, n, _ in compat.read_names(path)]
+        assert len(names) == len(set(names)), f"duplicate names in {path}"
+        assert set(names) <= set(rows)
+    assert len(rows) == sum(len(compat.read_names(p)) for p in compat.NAME_FILES.values())
+    assert {st for _, st in rows.values()} <= set(compat.STATUSES)
+
+
+def test_statuses_match_the_live_packages(generated):
+    compat, text = generated
+    rows = _rows(text)
+    differences = compat.documented_differences()
+    checked = 0
+    for _, name, scope in compat.read_names(compat.NAME_FILES["PyEDDL"]):
+        if not re.fullmatch(r"eddl\.[A-Za-z_0-9]+", name):
+            continue
+        live = hasattr(eddl, name.split(".")[1])     # independent of the script's resolver
+        expected = ((compat.DIFFERENT if name in differences else compat.SUPPORTED) if live else
+                    {"python": compat.MISSING, "cpp": compat.NA_CPP,
+                     "unimplemented": compat.NA_UNIMPLEMENTED}[scope])
+        assert rows[name][1] == expected, name
+        checked += 1
+    assert checked > 200
+    # instance attributes, registries and the documented differences
+    assert rows["Tensor.shape"][1] == compat.DIFFERENT and rows["eddl.Tensor"][1] == compat.DIFFERENT
+    assert rows["eddl.removeLayer"][1] == compat.DIFFERENT
+    assert rows["eddl.get_topk_predictions"][1] == compat.SUPPORTED
+    assert rows["Net.mem_level"][1] == compat.SUPPORTED and rows["Net.snets"][1] == compat.DIFFERENT
+    assert rows["Layer.dev"][1] == compat.SUPPORTED and rows["Optimizer.layers"][1] == compat.DIFFERENT
+    assert rows["loss:mse"][1] == compat.SUPPORTED and rows["metric:mean_relative_error"][1] == compat.SUPPORTED
+    assert rows["_core.SGD"][1] == compat.SUPPORTED
+    assert rows["eddl.ConvSTM"][1] == compat.NA_UNIMPLEMENTED
+    assert rows["Tensor.updateDevice"][1] == compat.NA_CPP
+    assert rows["ecvl.Image"][1] == compat.SUPPORTED and rows["Image.dims_"][1] == compat.SUPPORTED
+
+
+def test_a_name_appearing_later_changes_the_table(compat, monkeypatch):
+    # what happens when another branch adds a name: no file to edit, the row follows
+    rows = {r[1]: r for r in compat.build_rows()["PyEDDL"]}
+    name = next(n for n, r in rows.items() if r[3] == compat.MISSING and re.fullmatch(r"eddl\.\w+", n))
+    monkeypatch.setattr(eddl, name.split(".")[1], lambda *a: None, raising=False)
+    rows = {r[1]: r for r in compat.build_rows()["PyEDDL"]}
+    assert rows[name][3] == compat.SUPPORTED
+
+
+def test_documented_differences_exist_in_the_names_files(compat):
+    names = {n for p in compat.NAME_FILES.values() for _, n, _ in compat.read_names(p)}
+    diffs = compat.documented_differences()
+    assert diffs and set(diffs) <= names, sorted(set(diffs) - names)
+
+
+def test_the_docs_include_the_generated_table():
+    with open(os.path.join(DOCS, "compat.md"), encoding="utf-8") as f:
+        assert "_generated/compat_table.md" in f.read()
+    with open(os.path.join(DOCS, "conf.py"), encoding="utf-8") as f:
+        assert "compat_table.write_table()" in f.read()
+    with open(os.path.join(DOCS, "index.rst"), encoding="utf-8") as f:
+        toc = f.read()
+    assert "porting_pyeddl" in toc and "compat" in toc
