@@ -123,19 +123,30 @@ def from_onnx(model, input_shape=None):
     eddl.onnx.ONNXImportError
         Unsupported operators (all listed in one message), invalid or hostile files.
     """
+    if isinstance(model, (str, os.PathLike)):
+        path = os.fspath(model)
+        try:
+            return _from_model(_load_file(path), input_shape)
+        except ONNXImportError as exc:
+            if path in str(exc):
+                raise
+            raise ONNXImportError(f"ONNX file {path!r}: {exc}") from None
+    return _from_model(read_model(model), input_shape)
+
+
+def _from_model(model, input_shape):
     from ..model import Model
 
-    if isinstance(model, (str, os.PathLike)):
-        model = _load_file(model)
-    else:
-        model = read_model(model)
     props = {p.key: p.value for p in model.metadata_props}
     if CONFIG_KEY in props and props.get(GRAPH_HASH_KEY) == graph_hash(model.graph) and input_shape is None:
         net = _from_config(model, props[CONFIG_KEY])
         if net is not None:
             return net
     lin, lout, name = import_model(model, input_shape=input_shape)
-    net = Model(lin, lout, name=name)
+    try:
+        net = Model(lin, lout, name=name)
+    except ValueError as exc:
+        raise ONNXImportError(f"ONNX model: its layers do not form a net ({exc})") from None
     net.onnx_pretrained = True
     return net
 
