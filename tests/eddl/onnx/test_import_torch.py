@@ -33,9 +33,10 @@ def _run_ours(net, feeds, train_mode):
     return np.array(net.lout[0].output)
 
 
-def _import(model):
+def _import(model, optimizer=None):
     net = eddl.onnx.from_onnx(model)
-    eddl.build(net, eddl.sgd(0.01), ["mse"], ["mse"], eddl.CS_CPU(), init_weights=False)
+    eddl.build(net, optimizer or eddl.sgd(0.01), ["mse_mean"], ["mse"], eddl.CS_CPU(),
+               init_weights=False)
     return net
 
 
@@ -68,7 +69,7 @@ def test_big_torchvision_models_import_equal_to_onnxruntime(name):
                                   "unet_small_torchscript_train"])
 def test_imported_net_trains_and_exports_again(name, tmp_path):
     model = fixtures.load_fixture(name)
-    net = _import(model)
+    net = _import(model, eddl.adam(1e-3))
     feeds = fixtures.sample_input(model, batch=8, seed=3)
     xs = [np.asarray(feeds[l.name], np.float32) for l in net.lin]
     ys = [np.zeros((8,) + tuple(l.shape), np.float32) for l in net.lout]
