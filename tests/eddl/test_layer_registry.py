@@ -90,6 +90,7 @@ CASES = {
     "GaussGenerator": ([[2]], lambda x: eddl.GaussGenerator(0.5, 2.0, [3, 2])),
     "UniformGenerator": ([[2]], lambda x: eddl.UniformGenerator(-1.0, 3.0, [4])),
     "Embedding": ([[4]], lambda x: eddl.Embedding(x, 5, 4, 3, True)),
+    "Take": ([[3, 5]], lambda x: eddl.layers.Take(x, [[4, 0], [1, 1]], axis=1)),
 }
 
 

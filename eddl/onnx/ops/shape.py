@@ -11,6 +11,7 @@ from onnx import TensorProto
 
 from ...layers import broadcasting as _bc
 from ...layers import reshape as _reshape
+from ...layers.gather import Take
 from ...layers.merge import Concat
 from ...layers.upsampling import Pad
 from ..folding import fold_guard, fold_values
@@ -285,7 +286,7 @@ def import_split(node, ctx):
 
 @importer("Gather")
 def import_gather(node, ctx):
-    """Embedding (constant table) or Select (constant indices)"""
+    """Embedding (constant table), Select (a contiguous range) or Take (other constant indices)"""
     from ...layers import registry
 
     if not ctx.is_act(0) and ctx.is_act(1):
@@ -313,20 +314,20 @@ def import_gather(node, ctx):
         raise ctx.error(f"index out of range for an axis of size {d}")
     if not flat:
         raise ctx.unsupported("Gather of no indices")
-    lo, hi = min(flat), max(flat) + 1
-    counts = np.bincount(np.asarray(flat) - lo, minlength=hi - lo)
-    if sorted(flat) != flat:
-        # a general gather has no layer: non-decreasing indices are a Select and a Repeat
-        raise ctx.unsupported("Gather of indices that are not non-decreasing (e.g. a "
-                              "permutation) from an activation")
-    ranges = [(0, dd) for dd in x.shape]
-    ranges[ax] = (lo, hi)
-    sel = _select(ctx, x, ranges, "_select")
-    sel_layer = sel.layer if hasattr(sel, "layer") else sel
-    if (counts != 1).any():
-        sel_layer = _bc.Repeat(sel_layer, [int(c) for c in counts], ax, name=ctx.layer_name("_repeat"))
-    shape = list(x.shape[:ax]) + list(idx.shape) + list(x.shape[ax + 1:])
-    return _reshape_to(ctx, sel_layer, shape)
+    if flat == list(range(flat[0], flat[0] + len(flat))):
+        ranges = [(0, dd) for dd in x.shape]
+        ranges[ax] = (flat[0], flat[0] + len(flat))
+        sel = _select(ctx, x, ranges, "_select")
+        shape = list(x.shape[:ax]) + list(idx.shape) + list(x.shape[ax + 1:])
+        return _reshape_to(ctx, sel.layer if isinstance(sel, Act) else sel, shape)
+    return Take(x, np.asarray(flat).reshape(idx.shape), ax, name=ctx.layer_name())
+
+
+@exporter("Take")
+def export_take(layer, g):
+    """``Gather`` with constant indices"""
+    g.node("Gather", [g.inputs(layer)[0], g.const(np.asarray(layer._idx, np.int64), "indices",
+                                                 np.int64)], g.output(layer), axis=layer._ax + 1)
 
 
 @importer("Pad")

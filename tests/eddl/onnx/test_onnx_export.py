@@ -223,6 +223,8 @@ case("Where", "", [[3, 2], [3, 2], [3, 2]], lambda a, b, c: eddl.Where(a, b, c),
                             rng.integers(0, 2, (n, 3, 2)).astype(np.float32)])
 case("ConstOfTensor", "", [[2]], lambda x: [eddl.ConstOfTensor([[1.0, 2.0], [3.0, 4.5]]), x])
 case("Bypass", "", [[3]], lambda x: eddl.Bypass(x, "identity"))
+case("Take", "", [[3, 5]], lambda x: eddl.layers.Take(x, [[4, 0], [1, 1]], axis=1))
+case("Take", "axis0", [[4, 2]], lambda x: eddl.layers.Take(x, [3, 0, -1], axis=0))
 
 
 def _ids(rng, n):

@@ -25,11 +25,6 @@ GENERIC_UNSUPPORTED = {
     "Embedding-mask-zeros": "the mask casts the ids to bool outside a Where condition",
     "Shape-": "the input only gives its shape: it reaches no output of the imported net",
     "Broadcast-": "the second input only gives its shape: it reaches no output",
-    # the remapping layers gather through an arbitrary index map; no layer gathers that way
-    # (crops gather increasing indices: a Select and a Repeat with counts 0 and 1)
-    "Flip-": "Gather of a permutation", "Crop-canvas": "Gather of a 2-D index map",
-    "Cutout-": "Gather of a 2-D index map", "CropScale-": "Gather of a 2-D index map",
-    "Rotate-": "Gather of a 2-D index map", "Shift-": "Gather of a 2-D index map",
 }
 
 
