@@ -11,6 +11,7 @@ from _deephealth.atomic import atomic_path
 from .graph_export import CONFIG_KEY, GRAPH_HASH_KEY, graph_hash, net_to_model
 from .graph_import import ONNXImportError, import_model
 from .optable import EXPORT_OPSET
+from .values import short
 from .weights import assign, named_arrays, read_model
 
 __all__ = ["to_onnx", "from_onnx", "save_net_to_onnx_file", "serialize_net_to_onnx_string",
@@ -158,7 +159,7 @@ def _load_file(path):
     try:
         return onnx.load(path)
     except Exception as exc:  # noqa: BLE001 - protobuf and external-data errors vary
-        raise ONNXImportError(f"ONNX file {path!r}: cannot be read ({str(exc)[:160]})") from None
+        raise ONNXImportError(f"ONNX file {path!r}: cannot be read ({short(exc, 160)})") from None
 
 
 def _from_config(model, text):

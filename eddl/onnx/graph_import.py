@@ -28,7 +28,7 @@ from onnx import helper, numpy_helper
 from . import ops  # noqa: F401  (fills the tables)
 from .folding import fold_values, limits, set_max_tensor_elements
 from .optable import IMPORTERS, MAX_OPSET, MIN_OPSET, resolve
-from .values import Act, Batched, ONNXImportError, node_key
+from .values import Act, Batched, ONNXImportError, node_key, short
 
 __all__ = ["ONNXImportError", "Act", "Batched", "ImportContext", "import_model",
            "set_max_tensor_elements"]
@@ -38,9 +38,7 @@ _PROBES = (11, 13)
 _TYPE_ONLY = {"CastLike": (1,)}
 
 
-def _short(text, limit=80):
-    text = str(text)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+_short = short
 
 
 class ImportContext:
@@ -376,9 +374,24 @@ def import_model(model, input_shape=None):
         layer = Input(shape, name=vi.name)
         lin.append(layer)
         ctx.values[vi.name] = Act(layer)
+    # every node is tried, so one error names every unsupported attribute value or shape;
+    # nodes downstream of a refused one are skipped (their inputs do not exist)
+    problems, refused = [], set()
     for node in order:
         ctx.node = node
-        _import_node(ctx, node, opset)
+        if any(i in refused for i in node.input):
+            refused.update(node.output)
+            continue
+        try:
+            _import_node(ctx, node, opset)
+        except ONNXImportError as exc:
+            problems.append(str(exc).removeprefix("ONNX "))
+            refused.update(node.output)
+    if len(problems) == 1:
+        raise ONNXImportError(f"ONNX {problems[0]}")
+    if problems:
+        raise ONNXImportError(f"ONNX model has {len(problems)} problems: " + "; ".join(problems[:50])
+                              + (" ..." if len(problems) > 50 else ""))
     lout = []
     for vo in graph.output:
         v = ctx.values.get(vo.name)

@@ -283,3 +283,21 @@ def test_mutated_models_raise_only_import_errors(small_limit):
                     eddl.predict(net, [np.zeros((2,) + l.shape, np.float32) for l in net.lin])
             except ONNXImportError:
                 pass
+
+
+def test_every_unsupported_attribute_is_listed_in_one_error():
+    from onnx import TensorProto, helper
+
+    g = helper.make_graph(
+        [helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0, 2], name="moves_batch"),
+         helper.make_node("Relu", ["t"], ["r"], name="after_refused"),
+         helper.make_node("Gelu", ["x"], ["g"], approximate="tanh", name="tanh_gelu"),
+         helper.make_node("Add", ["r", "g"], ["y"], name="join")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3, 4])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 20)])
+    with pytest.raises(eddl.onnx.ONNXImportError) as info:
+        eddl.onnx.from_onnx(m)
+    msg = str(info.value)
+    assert "2 problems" in msg and "moves_batch" in msg and "tanh_gelu" in msg
+    assert "after_refused" not in msg and "join" not in msg
