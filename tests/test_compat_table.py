@@ -111,3 +111,18 @@ def test_the_mappings_name_upstream_python_names(compat):
     assert len(mapped) == len(set(mapped))
     assert all(scopes.get(n) == "python" for n in mapped), mapped
 
+
+def test_documented_differences_exist_in_the_names_files(compat):
+    names = {n for p in compat.NAME_FILES.values() for _, n, _ in compat.read_names(p)}
+    diffs = compat.documented_differences()
+    assert diffs and set(diffs) <= names, sorted(set(diffs) - names)
+
+
+def test_the_docs_include_the_generated_table():
+    with open(os.path.join(DOCS, "compat.md"), encoding="utf-8") as f:
+        assert "_generated/compat_table.md" in f.read()
+    with open(os.path.join(DOCS, "conf.py"), encoding="utf-8") as f:
+        assert "compat_table.write_table()" in f.read()
+    with open(os.path.join(DOCS, "index.rst"), encoding="utf-8") as f:
+        toc = f.read()
+    assert "porting_pyeddl" in toc and "compat" in toc
