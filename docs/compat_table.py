@@ -16,11 +16,13 @@ which ``docs/compat.md`` includes.
 """
 
 import argparse
+import ast
 import importlib
 import inspect
 import os
 import re
 import sys
+import textwrap
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -119,9 +121,33 @@ def _ecvl_samples():
     return {"Image": ecvl.Image.empty(), "MetaData": ecvl.MetaData(1)}
 
 
+def _assigned_attributes(source):
+    """Names ``x`` of every ``self.x = ...`` in ``source``, tuple targets included."""
+    found = set()
+
+    def targets(node):
+        if isinstance(node, (ast.Tuple, ast.List)):
+            for elt in node.elts:
+                yield from targets(elt)
+        elif isinstance(node, ast.Starred):
+            yield from targets(node.value)
+        else:
+            yield node
+
+    for node in ast.walk(ast.parse(textwrap.dedent(source))):
+        if isinstance(node, ast.Assign):
+            tgts = [t for tgt in node.targets for t in targets(tgt)]
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            tgts = list(targets(node.target))
+        else:
+            continue
+        found.update(t.attr for t in tgts if isinstance(t, ast.Attribute)
+                     and isinstance(t.value, ast.Name) and t.value.id == "self")
+    return found
+
+
 def _assigns(cls, name):
     """True when a method of ``cls`` (or a base in the toolkit) assigns ``self.<name>``."""
-    pat = re.compile(rf"self\.{re.escape(name)}\s*(?::[^=\n]*)?=[^=]")
     for klass in inspect.getmro(cls):
         if klass.__module__.split(".")[0] not in ("eddl", "ecvl", "bridge"):
             continue
@@ -129,7 +155,7 @@ def _assigns(cls, name):
             src = inspect.getsource(klass)
         except (OSError, TypeError):
             continue
-        if pat.search(src):
+        if name in _assigned_attributes(src):
             return True
     return False
 

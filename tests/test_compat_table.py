@@ -126,3 +126,25 @@ def test_the_docs_include_the_generated_table():
     with open(os.path.join(DOCS, "index.rst"), encoding="utf-8") as f:
         toc = f.read()
     assert "porting_pyeddl" in toc and "compat" in toc
+
+
+def test_instance_attributes_are_found_in_every_assignment_form(compat):
+    src = '''
+    class K:
+        def __init__(self, a):
+            self.a_, (self.b_, self.c_) = a, (1, 2)
+            self.d_: int = 3
+            self.e_ += 1
+            first, *self.f_ = [1, 2]
+            other.g_ = 4
+            self.h_ == 5
+    '''
+    assert compat._assigned_attributes(src) == {"a_", "b_", "c_", "d_", "e_", "f_"}
+
+
+def test_no_user_facing_name_is_missing(generated):
+    # everything PyEDDL/PyECVL users can reach is provided, not applicable, or planned
+    compat, text = generated
+    missing = sorted(n for n, (_, st) in _rows(text).items() if st == compat.MISSING)
+    assert not missing, missing
+
