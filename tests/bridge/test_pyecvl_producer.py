@@ -105,6 +105,40 @@ def test_thread_func_fills_the_queue_in_the_caller(lesions):
         np.testing.assert_array_equal(y0, y1)
 
 
+class _IdleWorkers(DLDataset):
+    """A loader whose started threads do nothing: only ThreadFunc fills its batches."""
+
+    def _worker(self, run, i, epoch, wait=True):
+        if wait:
+            return
+        super()._worker(run, i, epoch, wait)
+
+
+def test_thread_func_alone_drives_the_loader(lesions):
+    ref = DLDataset(lesions["classification"], 4, seed=5)
+    ref.SetSplit("validation")
+    ref.ResetBatch()
+    expected = [x.numpy().copy() for x, _ in ref]
+    loader = _IdleWorkers(lesions["classification"], 4, num_workers=1, queue_ratio_size=2, seed=5)
+    loader.SetSplit("validation")
+    loader.ResetBatch()
+    loader.Start()
+    try:
+        assert loader.GetQueueSize() == 0
+        loader.ThreadFunc(0)
+        # the capacity, queue_ratio_size * num_workers batches, is filled and no more
+        assert loader.GetQueueSize() == min(8, len(loader.split_[1].samples_indices_))
+        got = []
+        for _ in range(loader.GetNumBatches()):
+            loader.ThreadFunc(0)
+            got.append(loader.GetBatch()[1].numpy())
+    finally:
+        loader.Stop()
+    assert len(got) == len(expected)
+    for x0, x1 in zip(expected, got):
+        np.testing.assert_array_equal(x0, x1)
+
+
 def test_sleep_for_takes_a_timedelta_or_seconds():
     t0 = time.monotonic()
     DLDataset.sleep_for(datetime.timedelta(milliseconds=30))
