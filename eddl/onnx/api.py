@@ -199,8 +199,9 @@ def import_net_from_onnx_file(path, input_shape=None, mem=0, log_level=None):
         Per-sample input shape (batch excluded) replacing the declared one.
     mem : int
         PyEDDL's memory level (0, 1, 2); accepted for compatibility.
-    log_level : int, optional
-        Accepted for compatibility.
+    log_level : eddl.LOG_LEVEL or int, optional
+        PyEDDL's verbosity (``TRACE`` = 0 ... ``NO_LOGS`` = 5); the import prints nothing
+        either way, and its errors are exceptions.
 
     Returns
     -------
@@ -218,6 +219,14 @@ def import_net_from_onnx_file(path, input_shape=None, mem=0, log_level=None):
     'fc'
     """
     _check_mem(mem)
+    if log_level is not None:
+        from ..utils import LOG_LEVEL
+
+        try:
+            LOG_LEVEL(log_level)
+        except ValueError:
+            raise ValueError(f"log_level must be one of {[int(v) for v in LOG_LEVEL]} "
+                             f"(eddl.LOG_LEVEL), got {log_level!r}") from None
     return from_onnx(path, input_shape=input_shape)
 
 

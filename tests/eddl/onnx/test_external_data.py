@@ -46,3 +46,11 @@ def test_small_models_are_one_file(tmp_path):
     path = tmp_path / "small.onnx"
     eddl.save_net_to_onnx_file(_net(), path)
     assert sorted(os.listdir(tmp_path)) == ["small.onnx"]
+
+
+def test_log_level_is_checked(tmp_path):
+    path = tmp_path / "m.onnx"
+    eddl.save_net_to_onnx_file(_net(), path)
+    assert eddl.import_net_from_onnx_file(path, log_level=eddl.LOG_LEVEL.NO_LOGS).lin
+    with pytest.raises(ValueError, match="log_level must be one of"):
+        eddl.import_net_from_onnx_file(path, log_level=9)
