@@ -8,6 +8,7 @@ import errno
 import os
 import sys
 
+from ..tta import TTA_PRESETS
 from .experiment import MONITORS, ExperimentError, load_yaml, resolve
 
 __all__ = ["main", "predict_main", "train_parser"]
@@ -176,21 +177,43 @@ def predict_main(argv=None):
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--kind", choices=["auto", "images", "dicom", "nifti"], default="auto",
                    help="what the input is (default: from the files' content)")
-    p.add_argument("--window", type=float, nargs=2, metavar=("CENTER", "WIDTH"),
+    p.add_argument("--intensity-window", type=float, nargs=2, metavar=("CENTER", "WIDTH"),
                    help="intensity window for volumes (default: uint8 data / 255, else the "
                         "DICOM window, else the volume's min..max)")
     p.add_argument("--max-overlays", type=int, metavar="N",
                    help="segmentation overlays per volume (default: every slice)")
+    p.add_argument("--window", type=int, nargs="+", metavar="N",
+                   help="sliding-window inference: H W (2-D network) or H W D (3-D network), "
+                        "the network's input size; images and volumes are then predicted at "
+                        "their own size, window by window (segmentation runs)")
+    p.add_argument("--overlap", type=float, default=0.25,
+                   help="fraction of a window shared with its neighbours, in [0, 1) "
+                        "(default 0.25)")
+    p.add_argument("--blend", choices=["constant", "gaussian"], default="constant",
+                   help="weights of overlapping windows (default constant)")
+    p.add_argument("--tta", choices=list(TTA_PRESETS), default="none",
+                   help="test-time augmentation: average the predictions of flipped (and "
+                        "rotated) copies, mapped back (default none)")
     args = p.parse_args(argv)
     from .predict import predict_path
 
     if args.batch_size < 1:
         p.error(f"--batch-size must be >= 1, got {args.batch_size}")
-    if args.window is not None and not args.window[1] >= 1:
-        p.error(f"--window WIDTH must be >= 1, got {args.window[1]}")
+    if args.intensity_window is not None and not args.intensity_window[1] >= 1:
+        p.error(f"--intensity-window WIDTH must be >= 1, got {args.intensity_window[1]}")
+    roi = None
+    if args.window is not None:
+        if len(args.window) not in (2, 3) or min(args.window) < 1:
+            p.error(f"--window takes H W or H W D positive sizes, got "
+                    f"{' '.join(map(str, args.window))}")
+        h, w, *d = args.window
+        roi = tuple(d) + (h, w)  # the networks' (D, H, W) axis order
+    if not 0 <= args.overlap < 1:
+        p.error(f"--overlap must be in [0, 1), got {args.overlap}")
+    windows = {"roi_size": roi, "overlap": args.overlap, "blend": args.blend, "tta": args.tta}
     status, csv_path = _guarded("deephealth-predict", (ValueError, RuntimeError), predict_path,
                                 args.run, args.images, args.out, args.batch_size, args.kind,
-                                args.window, args.max_overlays)
+                                args.intensity_window, args.max_overlays, windows)
     if status:
         return status
     print(f"Predictions written to {csv_path}")
