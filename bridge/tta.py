@@ -169,7 +169,7 @@ def tta_predict(predictor, x, transforms=("identity", "flip_h", "flip_v", "rot90
 
 
 def tta_transforms(preset, spatial_dims):
-    """The transforms of a named TTA set for inputs with ``spatial_dims`` spatial axes.
+    """Return the transforms of a named TTA set for inputs of ``spatial_dims`` spatial axes.
 
     Parameters
     ----------
@@ -245,7 +245,6 @@ def windowed_predict(predictor, x, roi_size=None, overlap=0.25, mode="constant",
     >>> bool(np.allclose(y, x ** 2))
     True
     """
-
     x = np.asarray(x)
     if x.ndim not in (4, 5):
         raise ValueError(f"x must be [N, C, H, W] or [N, C, D, H, W], got shape {list(x.shape)}")
