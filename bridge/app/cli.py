@@ -45,6 +45,18 @@ def train_parser():
                         "split's loss, or on its metric when monitoring a loss)")
     p.add_argument("--early-stop", type=int, metavar="N",
                    help="stop after N epochs without a better monitored value (default 0: never)")
+    p.add_argument("--fold", type=int, metavar="K",
+                   help="train on fold K (0-based) of a k-fold split of the dataset's samples "
+                        "outside its test split: stratified by class, written to "
+                        "<out>/dataset.yml")
+    p.add_argument("--folds", type=int, metavar="N", help="number of folds (default 5)")
+    p.add_argument("--group-by", metavar="FEATURE",
+                   help="dataset feature holding a group id (e.g. patient): all samples of "
+                        "a group land in the same fold")
+    p.add_argument("--cross-validate", type=int, metavar="N",
+                   help="train every fold of an N-fold split, one run per fold in "
+                        "<out>/fold-<k>, and write <out>/cv_summary.csv (per-fold metrics, "
+                        "mean and standard deviation)")
     p.add_argument("--resume", action="store_true",
                    help="continue from the last checkpoint in the output folder")
     p.add_argument("--quiet", action="store_true", help="no progress or per-epoch output")
@@ -77,6 +89,7 @@ def main(argv=None):
     """
     args = train_parser().parse_args(argv)
     from ..loader import SampleError
+    from .crossval import run_cross_validation
     from .train import run_experiment  # imports eddl; keep --help fast
 
     def train():
@@ -84,9 +97,26 @@ def main(argv=None):
         flags = {k: getattr(args, k) for k in ("dataset", "task", "model", "optimizer", "lr",
                                                "loss", "metric", "batch_size", "epochs",
                                                "input_size", "seed", "workers", "name", "out",
-                                               "overlays", "monitor", "early_stop")}
+                                               "overlays", "monitor", "early_stop", "fold",
+                                               "folds", "group_by")}
         flags["augmentations"] = _augs_flags(args.augs) or None
-        run_experiment(resolve(file_cfg, flags), resume=args.resume, verbose=not args.quiet)
+        if args.group_by is not None and args.fold is None and args.cross_validate is None:
+            raise ExperimentError("--group-by needs --fold or --cross-validate: it groups the "
+                                  "samples of the folds")
+        if args.folds is not None and args.fold is None and args.cross_validate is None:
+            raise ExperimentError("--folds needs --fold: it says how many folds to split into")
+        if args.cross_validate is None:
+            run_experiment(resolve(file_cfg, flags), resume=args.resume,
+                           verbose=not args.quiet)
+            return
+        if args.fold is not None or args.folds is not None:
+            raise ExperimentError("--cross-validate N runs every fold: it takes neither --fold "
+                                  "nor --folds")
+        if args.cross_validate < 2:
+            raise ExperimentError(f"--cross-validate needs at least 2 folds, got "
+                                  f"{args.cross_validate}")
+        run_cross_validation(resolve(file_cfg, flags), args.cross_validate,
+                             resume=args.resume, verbose=not args.quiet)
 
     try:
         status, _ = _guarded("deephealth-train", (ValueError, SampleError, RuntimeError), train)
