@@ -11,13 +11,13 @@ import numpy as np
 import eddl
 from _deephealth.atomic import atomic_path, remove_stale
 from ecvl import Dataset, Task
-from ecvl.dataset import dump_dataset, set_fold_splits
 from ecvl.augment import (
     AugmentationFactory,
     AugResizeDim,
     DatasetAugmentations,
     SequentialAugmentationContainer,
 )
+from ecvl.dataset import dump_dataset, set_fold_splits
 from eddl.callbacks import Monitor
 from eddl.tensor import manual_seed
 
