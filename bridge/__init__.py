@@ -21,7 +21,7 @@ from .convert import (
 )
 from .grid import MakeGrid, make_grid
 from .loader import DLDataset, SampleError
-from .patches import AugLabelPatch, AugUniformPatch  # also makes the DSL know their names
+from .patches import AugLabelPatch, AugUniformPatch
 from .pcqueue import ProducersConsumerQueue, ThreadCounters
 
 __version__ = "0.1.0.dev0"

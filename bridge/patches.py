@@ -12,7 +12,9 @@ probabilities. A patch never leaves the input: only voxels whose patch fits are 
 split's augmentations and :class:`~bridge.DLDataset` serves patches, drawn in its worker
 threads from each sample's own stream ``sample_rng(seed, index, epoch)``, so the patches of
 an epoch depend on the seed, the epoch and the sample index only, not on the number of
-workers or on batching. Every patch has the same size, so batches always stack.
+workers or on batching. Every patch has the same size, so batches always stack. They are
+not in ecvl's augmentation registry (which is ecvl's own, whatever is imported): build them in
+Python rather than in the augmentation text language.
 """
 
 import numpy as np
@@ -204,6 +206,10 @@ class _Patch(Augmentation, register=False):
     def _patch_start(self, a, gt, rng):
         raise NotImplementedError
 
+    def Clone(self):
+        """Independent copy (PyECVL)."""
+        return type(self)(**self._values)
+
     def _forward(self, img, gt, rng, geo=None):
         # the start is drawn here rather than in draw(): the label sampler needs the mask
         params = self.sample(rng, img.shape)
@@ -225,7 +231,7 @@ _SIZE = Param("size", "vector", length=(2, 3), integer=True, bounds=(1, MAX_SIDE
               doc="patch size, x first: (w, h) or (w, h, d)")
 
 
-class AugUniformPatch(_Patch):
+class AugUniformPatch(_Patch, register=False):
     """Crop a patch of ``size`` (x first) placed uniformly inside the image or volume.
 
     The ground truth is cropped at the same place. See :func:`uniform_patch_start`.
@@ -248,7 +254,7 @@ class AugUniformPatch(_Patch):
         return uniform_patch_start(shape, size, rng)
 
 
-class AugLabelPatch(_Patch):
+class AugLabelPatch(_Patch, register=False):
     """Crop a patch of ``size`` (x first) centred on a voxel drawn from the ground truth.
 
     ``labels`` and ``probabilities`` (equal lengths) give each label value's weight, e.g.

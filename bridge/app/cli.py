@@ -216,10 +216,10 @@ def predict_main(argv=None):
                    help="sliding-window inference: H W (2-D network) or H W D (3-D network), "
                         "the network's input size; images and volumes are then predicted at "
                         "their own size, window by window (segmentation runs)")
-    p.add_argument("--overlap", type=float, default=0.25,
+    p.add_argument("--overlap", type=float,
                    help="fraction of a window shared with its neighbours, in [0, 1) "
                         "(default 0.25)")
-    p.add_argument("--blend", choices=["constant", "gaussian"], default="constant",
+    p.add_argument("--blend", choices=["constant", "gaussian"],
                    help="weights of overlapping windows (default constant)")
     p.add_argument("--tta", choices=list(TTA_PRESETS), default="none",
                    help="test-time augmentation: average the predictions of flipped (and "
@@ -238,9 +238,13 @@ def predict_main(argv=None):
                     f"{' '.join(map(str, args.window))}")
         h, w, *d = args.window
         roi = tuple(d) + (h, w)  # the networks' (D, H, W) axis order
-    if not 0 <= args.overlap < 1:
-        p.error(f"--overlap must be in [0, 1), got {args.overlap}")
-    windows = {"roi_size": roi, "overlap": args.overlap, "blend": args.blend, "tta": args.tta}
+    if roi is None and (args.overlap is not None or args.blend is not None):
+        p.error("--overlap and --blend need --window")
+    overlap = 0.25 if args.overlap is None else args.overlap
+    if not 0 <= overlap < 1:
+        p.error(f"--overlap must be in [0, 1), got {overlap}")
+    windows = {"roi_size": roi, "overlap": overlap, "blend": args.blend or "constant",
+               "tta": args.tta}
     status, csv_path = _guarded("deephealth-predict", (ValueError, RuntimeError), predict_path,
                                 args.run, args.images, args.out, args.batch_size, args.kind,
                                 args.intensity_window, args.max_overlays, windows)

@@ -20,7 +20,7 @@ from bridge.patches import (
     uniform_patch_start,
 )
 from ecvl import ColorType
-from ecvl.augment import AugmentationFactory, DatasetAugmentations, sample_rng
+from ecvl.augment import REGISTRY, DatasetAugmentations, sample_rng
 
 
 def _within(count, n, p, sigmas=4.5):
@@ -125,11 +125,10 @@ def test_augmentations_crop_image_and_mask_together():
         np.testing.assert_array_equal(out2, out)
     u = AugUniformPatch(size=[10, 12, 7])  # the whole volume
     np.testing.assert_array_equal(u.apply(img, rng=0), img)
-    # DSL text and back
-    text = "AugLabelPatch size=(4,6,3) labels=(0,255) probabilities=(0.25,0.75)"
-    parsed = AugmentationFactory.create(text)
-    assert parsed == AugLabelPatch(size=[4, 6, 3], labels=[0, 255], probabilities=[0.25, 0.75])
-    assert AugmentationFactory.create(parsed.to_text()) == parsed
+    clone = AugLabelPatch(size=[4, 6, 3], labels=[0, 255], probabilities=[0.25, 0.75]).Clone()
+    assert clone == AugLabelPatch(size=[4, 6, 3], labels=[0, 255], probabilities=[0.25, 0.75])
+    # ecvl's registry stays ecvl's: importing bridge adds nothing to it
+    assert "AugLabelPatch" not in REGISTRY and "AugUniformPatch" not in REGISTRY
     # one-hot masks: the label is the largest channel
     np.testing.assert_array_equal(label_map(np.eye(3)[[[2, 0], [1, 1]]]), [[2, 0], [1, 1]])
 
@@ -183,11 +182,12 @@ def volumes(tmp_path_factory):
     return str(root / "volumes.yml"), data
 
 
-_LABEL_AUG = "AugLabelPatch size=(6,5,3) labels=(0,255) probabilities=(0.3,0.7)"
+def _label_aug():
+    return AugLabelPatch(size=[6, 5, 3], labels=[0, 255], probabilities=[0.3, 0.7])
 
 
-def _loader(path, workers, seed=1, text=_LABEL_AUG):
-    aug = AugmentationFactory.create(text)
+def _loader(path, workers, seed=1, aug=None):
+    aug = aug or _label_aug()
     return DLDataset(path, 2, DatasetAugmentations([aug]), ColorType.none, ColorType.none,
                      num_workers=workers, seed=seed)
 
@@ -229,7 +229,7 @@ def test_dataset_patches_depend_on_seed_epoch_and_index_only(volumes):
     other = _epoch(_loader(path, 1, seed=2), 0)
     assert not all(np.array_equal(a[0], b[0]) for a, b in zip(e0, other))
     # each patch is the augmentation applied with the sample's own stream
-    aug = AugmentationFactory.create(_LABEL_AUG)
+    aug = _label_aug()
     one.ResetBatch(shuffle=True, epoch=4)
     samples, x, _ = one.GetBatch()
     for k, smp in enumerate(samples):
@@ -248,7 +248,7 @@ def test_dataset_label_balance(volumes):
             fg += int((y[:, 1, 2, 3] > 0).sum())  # the patches' centre voxel
             n += y.shape[0]
     assert n == 600 and _within(fg, n, 0.7)
-    uniform = _loader(path, 2, text="AugUniformPatch size=(6,5,3)")
+    uniform = _loader(path, 2, aug=AugUniformPatch(size=[6, 5, 3]))
     assert uniform.tensors_shape_[0] == [2, 3, 5, 6]
     centre = np.concatenate([y[:, 1, 2, 3] for e in range(40) for _, y in _epoch(uniform, e)])
     assert (centre > 0).mean() < 0.3  # bright voxels are ~10% of each volume

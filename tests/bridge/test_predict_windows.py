@@ -203,8 +203,10 @@ def test_bad_window_options(seg_run, lesions, tmp_path, capsys):
     PILImage.fromarray(np.zeros((16, 16, 3), np.uint8)).save(tmp_path / "a.png")
     for argv, words in [(["--window", "16"], "--window takes H W or H W D"),
                         (["--window", "16", "0"], "--window takes H W or H W D"),
-                        (["--overlap", "1"], "--overlap must be in [0, 1)"),
-                        (["--blend", "median"], "--blend"),
+                        (["--window", "16", "16", "--overlap", "1"],
+                         "--overlap must be in [0, 1)"),
+                        (["--overlap", "0.5"], "--overlap and --blend need --window"),
+                        (["--window", "16", "16", "--blend", "median"], "--blend"),
                         (["--tta", "rot"], "--tta")]:
         with pytest.raises(SystemExit):
             predict_main([seg_run, images, *argv])
