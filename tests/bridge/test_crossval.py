@@ -119,3 +119,14 @@ def test_bad_fold_settings(lesions, tmp_path, capsys):
     for k, (extra, words) in enumerate(cases):
         assert _train(lesions, tmp_path / f"r{k}", *extra) == 2, extra
         assert words in capsys.readouterr().err, extra
+
+
+def test_cross_validation_resumes_every_fold(lesions, tmp_path):
+    out = tmp_path / "cv"
+    assert _train(lesions, out, "--cross-validate", "2") == 0
+    assert _train(lesions, out, "--cross-validate", "2", "--epochs", "2", "--resume") == 0
+    for k in range(2):
+        state = json.loads((out / f"fold-{k}" / "state.json").read_text())
+        assert [h["epoch"] for h in state["history"]] == [1, 2]
+    with open(out / "cv_summary.csv") as f:
+        assert [r["fold"] for r in csv.DictReader(f)] == ["0", "1", "mean", "std"]
