@@ -17,6 +17,7 @@ from ecvl.augment import (
     DatasetAugmentations,
     SequentialAugmentationContainer,
 )
+from ecvl.dataset import dump_dataset, set_fold_splits
 from eddl.callbacks import Monitor
 from eddl.tensor import manual_seed
 
@@ -122,6 +123,12 @@ def _prepare(cfg, resume=False):
     elif task != ds_task:
         raise ExperimentError(f"{path}: task {task!r} asked but the dataset is for {ds_task} "
                               f"({'it lists classes' if ds.classes_ else 'it lists no classes'})")
+    if cfg["fold"] is not None:
+        try:
+            set_fold_splits(ds, cfg["fold"], cfg["folds"], groups=cfg["group_by"],
+                            seed=cfg["seed"])
+        except (TypeError, ValueError) as e:
+            raise ExperimentError(f"{path}: fold {cfg['fold']} of {cfg['folds']}: {e}") from None
     if not ds.split_:
         raise ExperimentError(f"{path}: the dataset has no splits")
     names = [s.split_name_ for s in ds.split_]
@@ -247,7 +254,9 @@ def run_experiment(cfg, resume=False, verbose=True):
     -------
     dict
         ``out`` folder, ``history``, ``best_epoch``, ``best_val_metric``, ``test_metric``,
-        ``seconds``.
+        ``split_sizes`` (samples per split name), ``seconds``. With ``cfg["fold"]`` the
+        fold's training and validation splits (the ``test`` split kept) are also written to
+        ``<out>/dataset.yml`` as DDF.
     """
     t_start = time.time()
     cfg, loader, net, train_split, names = _prepare(cfg, resume)
@@ -267,6 +276,8 @@ def run_experiment(cfg, resume=False, verbose=True):
         if verbose:
             print(f"Resuming {out} after epoch {start}", flush=True)
     dump_experiment(cfg, os.path.join(out, "experiment.yml"))
+    if cfg["fold"] is not None:
+        dump_dataset(loader, os.path.join(out, "dataset.yml"))  # this fold's DDF splits
     monitor = best_monitor(cfg, history)
     val_split = "validation" if "validation" in names else None
     if verbose:
@@ -314,7 +325,8 @@ def run_experiment(cfg, resume=False, verbose=True):
               f"{os.path.join(out, 'experiment.yml')} --resume", flush=True)
         raise
     result = {"out": out, "history": history, "best_epoch": best and best["epoch"],
-              "best_val_metric": best and best["metric"], "test_metric": None}
+              "best_val_metric": best and best["metric"], "test_metric": None,
+              "split_sizes": {s.split_name_: len(s.samples_indices_) for s in loader.split_}}
     if os.path.isfile(best_path):
         eddl.load(net, best_path, "npz")
     if "test" in names:
