@@ -1,0 +1,106 @@
+"""Run by ``mpiexec`` from test_distributed.py: one scenario per call, results into a folder.
+
+Usage: ``python _mpi_worker.py SCENARIO OUTDIR [ARGS...]``. Each rank writes
+``OUTDIR/<scenario>-rank<r>.npz``. The models and data are built by functions the tests also
+call in a single process, so both sides train the same network on the same samples.
+"""
+
+import os
+import sys
+
+import numpy as np
+
+import eddl
+
+N_FEATURES, N_CLASSES = 5, 3
+
+
+def data(n, seed=0):
+    """Inputs and one-hot targets of ``n`` samples."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, N_FEATURES)).astype(np.float32)
+    y = np.eye(N_CLASSES, dtype=np.float32)[rng.integers(0, N_CLASSES, n)]
+    return x, y
+
+
+def mlp(cs, seed=1):
+    """A small MLP with an L2 regularizer, trained with momentum SGD."""
+    eddl.set_seed(seed)
+    x = eddl.Input([N_FEATURES])
+    h = eddl.ReLu(eddl.L2(eddl.Dense(x, 8), 0.01))
+    h = eddl.Tanh(eddl.Dense(h, 6))
+    net = eddl.Model([x], [eddl.Softmax(eddl.Dense(h, N_CLASSES))])
+    eddl.build(net, eddl.sgd(0.1, 0.9), ["softmax_cross_entropy"], ["categorical_accuracy"], cs)
+    return net
+
+
+def linear(cs, seed=1):
+    """A linear layer with mean squared error, trained with plain SGD."""
+    eddl.set_seed(seed)
+    x = eddl.Input([N_FEATURES])
+    net = eddl.Model([x], [eddl.Dense(x, N_CLASSES, name="fc")])
+    eddl.build(net, eddl.sgd(0.05, 0.0), ["mse"], ["mse"], cs)
+    return net
+
+
+def params(net):
+    """Every parameter, in layer order, as float64 copies."""
+    return [np.array(p, dtype=np.float64) for ps in net.get_parameters() for p in ps]
+
+
+def _save(out, name, *arrays, **named):
+    np.savez(os.path.join(out, f"{name}-rank{eddl.get_rank()}.npz"), *arrays, **named)
+
+
+def step(out, batch, steps):
+    # rank r takes rows [r*B, (r+1)*B) of each block of 2B: together the block a single
+    # process trains on with batch 2B
+    net = mlp(eddl.CS_MPI(eddl.CS_CPU(th=1), bucket_cap_mb=0.0002))  # several buckets
+    size, rank = eddl.get_world_size(), eddl.get_rank()
+    x, y = data(batch * size * steps)
+    for k in range(steps):
+        idx = np.arange(batch) + k * batch * size + rank * batch
+        net.train_batch([x], [y], idx)
+    _save(out, "step", *params(net))
+
+
+def fit(out, batch, epochs, n):
+    net = mlp(eddl.CS_MPI(eddl.CS_CPU(th=1)))
+    x, y = data(n)
+    hist = eddl.fit(net, [x], [y], batch, epochs, verbose=1, shuffle=False)
+    _save(out, "fit", *params(net), loss=[h["loss"][0] for h in hist],
+          metric=[h["metric"][0] for h in hist])
+
+
+def weights(out, batch, steps, every):
+    net = linear(eddl.CS_MPI(eddl.CS_CPU(th=1), mode="weights", batch_avg=every))
+    size, rank = eddl.get_world_size(), eddl.get_rank()
+    init = params(net)
+    x, y = data(batch * size * steps)
+    for k in range(steps):
+        idx = np.arange(batch) + k * batch * size + rank * batch
+        net.train_batch([x], [y], idx)
+    _save(out, "weights", *params(net), init_w=init[0], init_b=init[1])
+
+
+def shard(out, n, epochs):
+    net = linear(eddl.CS_MPI(eddl.CS_CPU(th=1)), seed=100 + eddl.get_rank())  # seeds differ
+    _save(out, "shard", *[net._sync.shard(n, e, True) for e in range(1, epochs + 1)],
+          weights=params(net)[0])
+
+
+def fail(out, how):
+    eddl.init_distributed()
+    if eddl.get_rank() == 1:
+        if how == "raise":
+            raise ValueError("failing on purpose")
+        os._exit(3)
+    eddl.barrier_distributed()  # rank 0 waits here for a rank that never comes
+    eddl.barrier_distributed()
+
+
+if __name__ == "__main__":
+    scenario, outdir, *args = sys.argv[1:]
+    {"step": step, "fit": fit, "weights": weights, "shard": shard, "fail": fail}[scenario](
+        outdir, *[a if scenario == "fail" else int(a) for a in args])
+    eddl.end_distributed()
