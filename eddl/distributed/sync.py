@@ -178,9 +178,13 @@ class Synchroniser:
             self.steps = 0
 
     def end_epoch(self):
-        """Leave every rank with the same weights and states, and reduce the metrics."""
+        """Leave every rank with the same weights, states and metrics, and agree on stopping.
+
+        The model stops (``stop_training``) if any rank asked to during the epoch.
+        """
         if not self.active:
             return
+        self.net.stop_training = bool(allreduce_sum([bool(self.net.stop_training)])[0])
         if self.mode == WEIGHTS:
             if self.steps:
                 avg_weights_distributed(self.net)

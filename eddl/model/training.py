@@ -119,7 +119,7 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
         Visit samples in a new random order every epoch (from the model's generator).
     on_nan : {"stop", "warn", "ignore"}
         What a NaN/Inf loss does: raise :class:`NonFiniteLossError` naming the epoch and batch,
-        print a warning and stop, or carry on.
+        print a warning and stop, or carry on. In a distributed run ``"warn"`` raises too.
     drop_last : bool
         Skip the last partial batch of an epoch.
     validation_data : tuple, optional
@@ -129,7 +129,8 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
         Batch size of the validation pass (default ``batch``).
     callbacks : list of Callback, optional
         Objects of :mod:`eddl.model.callbacks` (early stopping, checkpoints, CSV logs,
-        learning-rate schedules) or your own :class:`~eddl.model.callbacks.Callback`.
+        learning-rate schedules) or your own :class:`~eddl.model.callbacks.Callback`. In a
+        distributed run a stop asked for during an epoch takes effect at its end, on every rank.
 
     Returns
     -------
@@ -148,6 +149,7 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
     if sync is not None and sync.rank != 0:
         verbose = 0
         callbacks = [cb for cb in (callbacks or []) if not getattr(cb, "writes_files", False)]
+    distributed = sync is not None and sync.active
     n_local = n if sync is None else math.ceil(n / sync.size)
     bs = _batch_size(batch, n_local)
     nb = n_local // bs if drop_last else math.ceil(n_local / bs)
@@ -180,7 +182,9 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
                 net.compute_losses(check_finite=on_nan != "ignore")
             except NonFiniteLossError as exc:
                 msg = f"fit: non-finite loss at epoch {epoch}, batch {b + 1}/{nb}: {exc}"
-                if on_nan == "stop":
+                # in a distributed run the other ranks cannot be told to stop mid-step: the
+                # exception ends the job, naming this rank
+                if on_nan == "stop" or distributed:
                     raise NonFiniteLossError(msg) from None
                 _log(net, "WARNING: " + msg + "; training stopped", stream=sys.stderr)
                 cbs.on_train_end({})
@@ -194,7 +198,7 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
                      end="")
             if cbs.callbacks:
                 cbs.on_batch_end(b + 1, dict(_epoch_logs(net), batch=b + 1, size=len(idx)))
-            if net.stop_training:
+            if net.stop_training and not distributed:  # ranks agree at the epoch's end
                 break
         if sync is not None:  # same weights everywhere, metrics over every rank's samples
             sync.end_epoch()

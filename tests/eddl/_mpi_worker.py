@@ -89,6 +89,30 @@ def shard(out, n, epochs):
           weights=params(net)[0])
 
 
+class _StopOnRank1(eddl.callbacks.Callback):
+    def on_batch_end(self, batch, logs=None):
+        if eddl.get_rank() == 1 and batch == 1:
+            self.model.stop_training = True
+
+
+def stop(out, n):
+    # one rank asks to stop after its first batch; the ranks agree at the epoch's end
+    net = mlp(eddl.CS_MPI(eddl.CS_CPU(th=1)))
+    x, y = data(n)
+    log = os.path.join(out, f"log-rank{eddl.get_rank()}.csv")
+    hist = eddl.fit(net, [x], [y], 2, 5, verbose=0, callbacks=[_StopOnRank1(), eddl.callbacks.CSVLogger(log)])
+    _save(out, "stop", epochs=len(hist))
+
+
+def nan(out):
+    # a non-finite loss on one rank only, with on_nan="warn"
+    net = mlp(eddl.CS_MPI(eddl.CS_CPU(th=1)))
+    x, y = data(8)
+    if eddl.get_rank() == 1:
+        x[:] = np.nan
+    eddl.fit(net, [x], [y], 2, 1, verbose=0, on_nan="warn")
+
+
 def fail(out, how):
     eddl.init_distributed()
     if eddl.get_rank() == 1:
@@ -101,6 +125,7 @@ def fail(out, how):
 
 if __name__ == "__main__":
     scenario, outdir, *args = sys.argv[1:]
-    {"step": step, "fit": fit, "weights": weights, "shard": shard, "fail": fail}[scenario](
+    {"step": step, "fit": fit, "weights": weights, "shard": shard, "fail": fail, "stop": stop,
+     "nan": nan}[scenario](
         outdir, *[a if scenario == "fail" else int(a) for a in args])
     eddl.end_distributed()

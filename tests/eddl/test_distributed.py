@@ -233,6 +233,24 @@ def test_ranks_share_data_order_and_initial_weights(tmp_path):
 
 
 @needs_mpi
+def test_a_stop_asked_by_one_rank_stops_every_rank_at_the_epoch_end(tmp_path):
+    proc, _ = run_mpi("stop", tmp_path, 16)
+    ok(proc)
+    assert [int(r["epochs"]) for r in ranks(tmp_path, "stop")] == [1, 1]
+    # the file-writing callback ran on rank 0 only
+    assert os.path.exists(tmp_path / "log-rank0.csv")
+    assert not os.path.exists(tmp_path / "log-rank1.csv")
+
+
+@needs_mpi
+def test_a_non_finite_loss_on_one_rank_ends_the_job(tmp_path):
+    proc, secs = run_mpi("nan", tmp_path)
+    assert proc.returncode != 0
+    assert "rank 1 of 2 failed" in proc.stderr and "non-finite loss" in proc.stderr
+    assert secs < 60
+
+
+@needs_mpi
 def test_a_raising_rank_aborts_the_job_naming_it(tmp_path):
     proc, secs = run_mpi("fail", tmp_path, "raise")
     assert proc.returncode != 0
