@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-__all__ = ["shard_indices"]
+__all__ = ["shard_indices", "shard_of"]
 
 
 def shard_indices(n, epoch, rank, world_size, seed=0, shuffle=True):
@@ -59,7 +59,41 @@ def shard_indices(n, epoch, rank, world_size, seed=0, shuffle=True):
         order = np.random.default_rng([int(seed) % 2**63, int(epoch) % 2**63]).permutation(n)
     else:
         order = np.arange(n)
+    return np.asarray(shard_of(order, rank, world_size), dtype=np.int64)
+
+
+def shard_of(order, rank, world_size):
+    """Return rank ``rank``'s share of an epoch's ``order``, padded so every share is as long.
+
+    The order is extended by repeating its first items up to a multiple of ``world_size``; the
+    rank takes every ``world_size``-th item from position ``rank``.
+
+    Parameters
+    ----------
+    order : sequence
+        The epoch's items, the same on every rank (non-empty).
+    rank, world_size : int
+        ``0 <= rank < world_size``.
+
+    Returns
+    -------
+    list or numpy.ndarray
+        ``ceil(len(order) / world_size)`` items, of the type of ``order`` for lists and arrays.
+
+    Examples
+    --------
+    >>> shard_of(["a", "b", "c"], 1, 2)
+    ['b', 'a']
+    """
+    n = len(order)
+    if n < 1:
+        raise ValueError("shard_of: the order is empty; there is nothing to share")
+    if not 0 <= rank < world_size:
+        raise ValueError(f"shard_of: rank {rank} is outside a world of {world_size}")
     total = math.ceil(n / world_size) * world_size
-    if total > n:
-        order = np.concatenate([order, np.resize(order, total - n)])
-    return order[rank::world_size].astype(np.int64)
+    if isinstance(order, np.ndarray):
+        padded = np.concatenate([order, np.resize(order, total - n)])
+    else:
+        order = list(order)
+        padded = order + [order[k % n] for k in range(total - n)]
+    return padded[rank::world_size]
