@@ -14,7 +14,8 @@ import numpy as np
 
 __all__ = ["init_distributed", "end_distributed", "is_mpi_distributed", "get_rank",
            "get_world_size", "get_id_distributed", "get_n_procs_distributed", "barrier_distributed",
-           "avg_float_distributed", "allreduce_sum", "broadcast", "world", "launcher_world_size"]
+           "avg_float_distributed", "allreduce_sum", "broadcast", "world", "launcher_world_size",
+           "abort_distributed"]
 
 _MISSING = ("distributed training needs mpi4py and an MPI library: pip install 'deephealth[mpi]' "
             "(it brings the mpich wheel), or see docs/distributed.md to use a system MPI")
@@ -234,3 +235,20 @@ def broadcast(obj, root=0):
     """Rank ``root``'s Python object, on every rank (``obj`` itself in a world of one)."""
     comm = world()
     return obj if comm is None else comm.bcast(obj, root=root)
+
+
+def abort_distributed(status=1):
+    """End every rank of the job now with exit status ``status`` (``MPI_Abort``).
+
+    For a rank that must stop while the others may be waiting for it in a collective (an
+    ordinary exit would leave them waiting). Does nothing in a world of one.
+
+    Parameters
+    ----------
+    status : int
+    """
+    comm = world()
+    if comm is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        comm.Abort(int(status))

@@ -12,7 +12,7 @@ from .comm import allreduce_sum, get_rank, get_world_size, world
 from .sharding import shard_indices
 
 __all__ = ["Synchroniser", "bcast_weights_distributed", "avg_weights_distributed",
-           "avg_metrics_distributed", "GRADIENTS", "WEIGHTS"]
+           "avg_metrics_distributed", "end_epoch_distributed", "GRADIENTS", "WEIGHTS"]
 
 GRADIENTS, WEIGHTS = "gradients", "weights"
 
@@ -184,7 +184,8 @@ class Synchroniser:
         """
         if not self.active:
             return
-        self.net.stop_training = bool(allreduce_sum([bool(self.net.stop_training)])[0])
+        stop = bool(getattr(self.net, "stop_training", False))
+        self.net.stop_training = bool(allreduce_sum([stop])[0])
         if self.mode == WEIGHTS:
             if self.steps:
                 avg_weights_distributed(self.net)
@@ -196,3 +197,22 @@ class Synchroniser:
     def shard(self, n, epoch, shuffle):
         """Return this rank's sample indices for ``epoch`` (see :func:`shard_indices`)."""
         return shard_indices(n, epoch, self.rank, self.size, seed=self.seed, shuffle=shuffle)
+
+
+def end_epoch_distributed(net):
+    """Close an epoch of a hand-written training loop (``train_batch`` per batch) across ranks.
+
+    What ``fit`` does at the end of each epoch of a distributed model: the replicas get the same
+    weights and states (BatchNorm's running statistics are averaged; in weight-averaging mode,
+    so are the weights stepped since the last average), the accumulated losses and metrics
+    become those of every rank's samples, and ``net.stop_training`` is True on every rank if any
+    rank set it. Does nothing for a model not built on :func:`~eddl.distributed.CS_MPI` or in a
+    world of one.
+
+    Parameters
+    ----------
+    net : Model
+    """
+    sync = getattr(net, "_sync", None)
+    if sync is not None:
+        sync.end_epoch()

@@ -5,13 +5,10 @@ blocking the suite); they are skipped when mpi4py or ``mpiexec`` is missing
 (``pip install '.[mpi]'``).
 """
 
-import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import pytest
@@ -21,32 +18,18 @@ from eddl.distributed import shard_indices
 from eddl.distributed.buckets import plan_buckets
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
 WORKER = os.path.join(HERE, "_mpi_worker.py")
-sys.path.insert(0, HERE)
+sys.path[:0] = [HERE, os.path.dirname(HERE)]
 import _mpi_worker as worker  # noqa: E402
+import _mpirun  # noqa: E402
+from _mpirun import ROOT, needs_mpi, ok  # noqa: E402
 
-sys.path.remove(HERE)
-
-MPIEXEC = shutil.which("mpiexec", path=os.pathsep.join(
-    [os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
-HAVE_MPI = importlib.util.find_spec("mpi4py") is not None and MPIEXEC is not None
-needs_mpi = pytest.mark.skipif(not HAVE_MPI, reason="needs mpi4py and mpiexec: pip install '.[mpi]'")
-TIMEOUT = 120
+del sys.path[:2]
 
 
 def run_mpi(scenario, out, *args, n=2):
     """Run a worker scenario on ``n`` ranks; return (completed process, seconds)."""
-    env = dict(os.environ, OMP_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
-    cmd = [MPIEXEC, "-n", str(n), sys.executable, WORKER, scenario, str(out), *map(str, args)]
-    t0 = time.perf_counter()
-    try:
-        proc = subprocess.run(cmd, cwd=tempfile.gettempdir(), env=env, capture_output=True,
-                              text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"mpiexec {scenario} hung for {TIMEOUT} s:\n{exc.stdout}\n{exc.stderr}")
-    return proc, time.perf_counter() - t0
+    return _mpirun.run_mpi([WORKER, scenario, out, *args], n=n)
 
 
 def ranks(out, scenario, n=2):
@@ -56,10 +39,6 @@ def ranks(out, scenario, n=2):
 
 def positional(npz):
     return [npz[f"arr_{i}"] for i in range(len([k for k in npz.files if k.startswith("arr_")]))]
-
-
-def ok(proc):
-    assert proc.returncode == 0, f"mpiexec failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
 
 
 # --- in one process ---------------------------------------------------------------------------

@@ -1,0 +1,47 @@
+"""``mpiexec -n 2 deephealth-train``: the same run as one process with twice the batch."""
+
+import csv
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from bridge.app.cli import main
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _mpirun import needs_mpi, ok, run_mpi  # noqa: E402
+
+sys.path.pop(0)
+
+
+def _history(run):
+    with open(os.path.join(run, "history.csv"), newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@needs_mpi
+def test_two_ranks_train_as_one_process_with_twice_the_batch(lesions, tmp_path):
+    args = ["--dataset", lesions["classification"], "--epochs", "2", "--seed", "4"]
+    proc, _ = run_mpi(["-m", "bridge", *args, "--batch-size", "3", "--out", tmp_path / "two"])
+    ok(proc)
+    assert proc.stdout.count("epoch 2/2:") == 1  # rank 0 alone reports
+    assert main([*args, "--batch-size", "6", "--out", str(tmp_path / "one"), "--quiet"]) == 0
+    two, one = _history(tmp_path / "two"), _history(tmp_path / "one")
+    assert len(two) == len(one) == 2
+    for a, b in zip(two, one):
+        for key in ("train_loss", "train_metric", "val_loss", "val_metric"):
+            assert float(a[key]) == pytest.approx(float(b[key]), rel=1e-5), key
+    w2, w1 = np.load(tmp_path / "two" / "last.npz"), np.load(tmp_path / "one" / "last.npz")
+    assert sorted(w2.files) == sorted(w1.files)
+    for k in w1.files:
+        np.testing.assert_allclose(w2[k], w1[k], rtol=1e-4, atol=1e-6)
+
+
+@needs_mpi
+def test_a_rank_failing_in_the_command_ends_the_job(lesions, tmp_path):
+    proc, secs = run_mpi(["-m", "bridge", "--dataset", lesions["classification"], "--epochs", "1",
+                          "--model", "no_such_model", "--out", tmp_path / "bad"])
+    assert proc.returncode != 0
+    assert "no_such_model" in proc.stderr
+    assert secs < 60
