@@ -21,6 +21,19 @@ needs_mpi = pytest.mark.skipif(not HAVE_MPI, reason="needs mpi4py and mpiexec: p
 TIMEOUT = 120
 
 
+def _command(args, n):
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    return [MPIEXEC, "-n", str(n), sys.executable, *map(str, args)], env
+
+
+def start_mpi(args, n=2):
+    """Start ``python *args`` on ``n`` ranks in a new session (kill it with ``os.killpg``)."""
+    cmd, env = _command(args, n)
+    return subprocess.Popen(cmd, cwd=tempfile.gettempdir(), env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def run_mpi(args, n=2, timeout=TIMEOUT):
     """Run ``python *args`` on ``n`` ranks from the temporary folder, this checkout on the path.
 
@@ -29,9 +42,7 @@ def run_mpi(args, n=2, timeout=TIMEOUT):
     (subprocess.CompletedProcess, float)
         The finished job and its seconds. A job still running after ``timeout`` fails the test.
     """
-    env = dict(os.environ, OMP_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
-    cmd = [MPIEXEC, "-n", str(n), sys.executable, *map(str, args)]
+    cmd, env = _command(args, n)
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=tempfile.gettempdir(), env=env, capture_output=True,

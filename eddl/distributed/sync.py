@@ -5,6 +5,8 @@ the model calls it at four points of a step (a layer's gradients ready, before a
 optimizer step, end of an epoch). The functions with EDDL's names work on any built model.
 """
 
+import time
+
 import numpy as np
 
 from .buckets import GradientReducer
@@ -115,6 +117,12 @@ class Synchroniser:
         Target bucket size of gradient averaging.
     seed : int or None
         Seed of the data order; None draws one on rank 0 and shares it.
+
+    Attributes
+    ----------
+    comm_seconds : float
+        Seconds the training steps spent waiting for averages to complete (the part of the
+        communication that the backward pass did not hide), summed since the build.
     """
 
     def __init__(self, net, mode, batch_avg, bucket_bytes, seed):
@@ -125,6 +133,7 @@ class Synchroniser:
         self.comm = world()
         self.rank, self.size = get_rank(), get_world_size()
         self.steps = 0  # optimizer steps since the last weight average
+        self.comm_seconds = 0.0  # time blocked in averaging (what overlap did not hide)
         self._reducer = None
         self._reducer_key = None
         if seed is None:
@@ -166,7 +175,9 @@ class Synchroniser:
         if self.overlaps_backward:
             if self._reducer is None:  # update without backward: nothing was started
                 self.begin_backward()
+            t0 = time.perf_counter()
             self._reducer.finish()
+            self.comm_seconds += time.perf_counter() - t0
 
     def after_update(self):
         """Weight mode: average the weights every ``batch_avg`` optimizer steps."""
@@ -174,7 +185,9 @@ class Synchroniser:
             return
         self.steps += 1
         if self.steps >= self.batch_avg:
+            t0 = time.perf_counter()
             avg_weights_distributed(self.net)
+            self.comm_seconds += time.perf_counter() - t0
             self.steps = 0
 
     def end_epoch(self):

@@ -1,8 +1,11 @@
 """``mpiexec -n 2 deephealth-train``: the same run as one process with twice the batch."""
 
 import csv
+import json
 import os
+import signal
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -10,7 +13,7 @@ import pytest
 from bridge.app.cli import main
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from _mpirun import needs_mpi, ok, run_mpi  # noqa: E402
+from _mpirun import needs_mpi, ok, run_mpi, start_mpi  # noqa: E402
 
 sys.path.pop(0)
 
@@ -45,3 +48,31 @@ def test_a_rank_failing_in_the_command_ends_the_job(lesions, tmp_path):
     assert proc.returncode != 0
     assert "no_such_model" in proc.stderr
     assert secs < 60
+
+
+@needs_mpi
+def test_a_killed_job_resumes_to_the_uninterrupted_result(lesions, tmp_path):
+    args = ["-m", "bridge", "--dataset", lesions["classification"], "--batch-size", "3",
+            "--seed", "2", "--quiet"]
+    job = start_mpi([*args, "--epochs", "500", "--out", tmp_path / "killed"])
+    state = tmp_path / "killed" / "state.json"
+    try:
+        deadline = time.monotonic() + 60
+        while not state.exists() and time.monotonic() < deadline and job.poll() is None:
+            time.sleep(0.01)
+    finally:
+        os.killpg(job.pid, signal.SIGKILL)  # launcher and ranks, mid-epoch
+        job.wait(30)
+    assert state.exists(), "no epoch was checkpointed"
+    done = json.loads(state.read_text())["epoch"]
+    epochs = str(done + 2)
+    proc, _ = run_mpi(["-m", "bridge", "--config", tmp_path / "killed" / "experiment.yml",
+                       "--epochs", epochs, "--resume", "--quiet"])
+    ok(proc)
+    proc, _ = run_mpi([*args, "--epochs", epochs, "--out", tmp_path / "whole"])
+    ok(proc)
+    resumed, whole = _history(tmp_path / "killed"), _history(tmp_path / "whole")
+    assert [r["train_loss"] for r in resumed] == [r["train_loss"] for r in whole]
+    a, b = np.load(tmp_path / "killed" / "last.npz"), np.load(tmp_path / "whole" / "last.npz")
+    for k in b.files:
+        np.testing.assert_array_equal(a[k], b[k])
