@@ -184,10 +184,14 @@ def get_world_size():
     return 1 if comm is None else comm.Get_size()
 
 
-get_id_distributed = get_rank
-get_n_procs_distributed = get_world_size
-get_id_distributed.__doc__ = "EDDL's name of :func:`get_rank`."
-get_n_procs_distributed.__doc__ = "EDDL's name of :func:`get_world_size`."
+def get_id_distributed():
+    """Return this process's rank: EDDL's name of :func:`get_rank`."""
+    return get_rank()
+
+
+def get_n_procs_distributed():
+    """Return the number of processes: EDDL's name of :func:`get_world_size`."""
+    return get_world_size()
 
 
 def barrier_distributed():
