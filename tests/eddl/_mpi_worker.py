@@ -89,6 +89,41 @@ def shard(out, n, epochs):
           weights=params(net)[0])
 
 
+def replicas(out, mode):
+    # a net with BatchNorm running statistics: every rank's data differ, the replicas must not
+    eddl.set_seed(3)
+    x = eddl.Input([N_FEATURES])
+    h = eddl.ReLu(eddl.BatchNormalization(eddl.Dense(x, 8)))
+    net = eddl.Model([x], [eddl.Softmax(eddl.Dense(h, N_CLASSES))])
+    cs = eddl.CS_MPI(eddl.CS_CPU(th=1), mode=mode, batch_avg=1 if mode == "gradients" else 3)
+    eddl.build(net, eddl.sgd(0.05, 0.9), ["softmax_cross_entropy"], ["categorical_accuracy"], cs)
+    xs, ys = data(40, seed=eddl.get_rank())  # even the arrays differ: only shares are used
+    hist = eddl.fit(net, [xs], [ys], 4, 2, verbose=0)
+    _save(out, "replicas", *params(net), loss=[h["loss"][0] for h in hist])
+
+
+def overlap(out):
+    # the order of events in one step: each layer's backward, each bucket's start
+    net = mlp(eddl.CS_MPI(eddl.CS_CPU(th=1), bucket_cap_mb=0.0001))
+    events = []
+    for l in net.layers:
+        def traced(l=l, run=l.backward):
+            run()
+            events.append("backward " + l.name)
+        l.backward = traced
+    x, y = data(8)
+    net._sync.begin_backward()
+    reducer = net._sync._reducer
+
+    def start(b, run=reducer._start):
+        events.append("start " + ",".join(l.name for l in b.layers))
+        run(b)
+    reducer._start = start
+    net.train_batch([x], [y], np.arange(4) + 4 * eddl.get_rank())
+    with open(os.path.join(out, f"overlap-rank{eddl.get_rank()}.txt"), "w") as f:
+        f.write("\n".join(events))
+
+
 class _StopOnRank1(eddl.callbacks.Callback):
     def on_batch_end(self, batch, logs=None):
         if eddl.get_rank() == 1 and batch == 1:
@@ -126,6 +161,6 @@ def fail(out, how):
 if __name__ == "__main__":
     scenario, outdir, *args = sys.argv[1:]
     {"step": step, "fit": fit, "weights": weights, "shard": shard, "fail": fail, "stop": stop,
-     "nan": nan}[scenario](
-        outdir, *[a if scenario == "fail" else int(a) for a in args])
+     "nan": nan, "replicas": replicas, "overlap": overlap}[scenario](
+        outdir, *[int(a) if a.isdigit() else a for a in args])
     eddl.end_distributed()

@@ -161,6 +161,35 @@ def test_fit_on_shards_matches_one_process_fit(tmp_path):
         np.testing.assert_allclose(r["metric"], [h["metric"][0] for h in hist], rtol=1e-6)
 
 
+@needs_mpi
+@pytest.mark.parametrize("mode", ["gradients", "weights"])
+def test_replicas_and_batchnorm_statistics_agree_after_fit(tmp_path, mode):
+    proc, _ = run_mpi("replicas", tmp_path, mode)
+    ok(proc)
+    r0, r1 = ranks(tmp_path, "replicas")
+    a, b = positional(r0), positional(r1)
+    assert len(a) == 8  # two Dense (W, bias), BatchNorm (gamma, beta, mean, variance)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(r0["loss"], r1["loss"])
+
+
+@needs_mpi
+def test_gradient_buckets_start_during_the_backward_pass(tmp_path):
+    proc, _ = run_mpi("overlap", tmp_path)
+    ok(proc)
+    events = (tmp_path / "overlap-rank0.txt").read_text().splitlines()
+    assert events == (tmp_path / "overlap-rank1.txt").read_text().splitlines()
+    starts = [i for i, e in enumerate(events) if e.startswith("start ")]
+    backwards = [i for i, e in enumerate(events) if e.startswith("backward ")]
+    assert len(starts) >= 2 and starts[0] < backwards[-1]  # sent while others compute
+    for i in starts:  # a bucket starts once all its layers are done, not before
+        for name in events[i].split(" ", 1)[1].split(","):
+            assert events.index("backward " + name) < i
+    sent = {n for i in starts for n in events[i].split(" ", 1)[1].split(",")}
+    assert sent == {"dense1", "dense2", "dense3"}
+
+
 def _simulate_weight_averaging(w, b, x, y, batch, size, steps, every, lr):
     """Local SGD on each rank's rows of a linear layer with EDDL's mse, averaged every N steps."""
     ws, bs = [w.copy() for _ in range(size)], [b.copy() for _ in range(size)]
