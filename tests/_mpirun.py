@@ -13,7 +13,11 @@ import time
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import eddl
+
+# where the toolkit under test comes from (a checkout on PYTHONPATH, or site-packages): the
+# ranks must import the same one
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(eddl.__file__)))
 MPIEXEC = shutil.which("mpiexec", path=os.pathsep.join(
     [os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
 HAVE_MPI = importlib.util.find_spec("mpi4py") is not None and MPIEXEC is not None
@@ -35,7 +39,7 @@ def start_mpi(args, n=2):
 
 
 def run_mpi(args, n=2, timeout=TIMEOUT):
-    """Run ``python *args`` on ``n`` ranks from the temporary folder, this checkout on the path.
+    """Run ``python *args`` on ``n`` ranks from the temporary folder, the toolkit on the path.
 
     Returns
     -------
