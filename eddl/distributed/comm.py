@@ -94,6 +94,8 @@ def init_distributed(comm="MPI"):
         mpi4py is missing but the launcher started several processes.
     ValueError
         For an unknown communicator name.
+    TypeError
+        For a ``comm`` that is neither a name nor a communicator.
 
     Examples
     --------
@@ -110,6 +112,9 @@ def init_distributed(comm="MPI"):
             raise ValueError(f"init_distributed: comm must be 'MPI' or an mpi4py communicator, "
                              f"got {comm!r}")
         comm = None
+    elif not all(hasattr(comm, m) for m in ("Get_rank", "Get_size", "Allreduce")):
+        raise TypeError(f"init_distributed: comm must be 'MPI' or an mpi4py communicator, "
+                        f"got {type(comm).__name__}")
     if _state["comm"] is not None:
         return get_rank()
     try:

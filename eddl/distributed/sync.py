@@ -19,6 +19,11 @@ __all__ = ["Synchroniser", "bcast_weights_distributed", "avg_weights_distributed
 GRADIENTS, WEIGHTS = "gradients", "weights"
 
 
+def _built(net, what):
+    if not getattr(net, "isbuild", False):
+        raise RuntimeError(f"{what}: the model is not built; call eddl.build(net, ...) first")
+
+
 def _arrays(net, states=True):
     out = []
     for l in net.layers:
@@ -52,6 +57,7 @@ def bcast_weights_distributed(net, root=0):
         Built, with the same architecture on every rank.
     root : int
     """
+    _built(net, "bcast_weights_distributed")
     comm = world()
     if comm is None:
         return
@@ -85,6 +91,7 @@ def avg_weights_distributed(net, curr_batch_id=None, batches_per_proc=None):
     curr_batch_id, batches_per_proc : int, optional
         Ignored.
     """
+    _built(net, "avg_weights_distributed")
     _average(net, _arrays(net))
 
 
@@ -94,6 +101,7 @@ def avg_metrics_distributed(net):
     Afterwards ``net.get_losses()``/``net.get_metrics()`` are the means over every rank's
     samples, the same on every rank (EDDL's ``avg_metrics_distributed``).
     """
+    _built(net, "avg_metrics_distributed")
     if world() is None:
         return
     k = len(net.lout)

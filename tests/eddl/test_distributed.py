@@ -96,6 +96,19 @@ def test_cs_mpi_rejects_bad_settings(kwargs, match):
         eddl.CS_MPI(**kwargs)
 
 
+def test_distributed_functions_reject_bad_input():
+    with pytest.raises(TypeError, match="communicator"):
+        eddl.init_distributed(comm=5)
+    with pytest.raises(ValueError, match="NCCL"):
+        eddl.init_distributed("NCCL")
+    x = eddl.Input([3])
+    net = eddl.Model([x], [eddl.Dense(x, 2)])
+    for fn in (eddl.bcast_weights_distributed, eddl.avg_weights_distributed,
+               eddl.avg_metrics_distributed):
+        with pytest.raises(RuntimeError, match="not built"):
+            fn(net)
+
+
 def test_import_eddl_does_not_load_mpi4py():
     code = "import sys, eddl; assert 'mpi4py' not in sys.modules; print(eddl.get_world_size())"
     env = dict(os.environ, PYTHONPATH=ROOT)
