@@ -52,9 +52,10 @@ def _save(out, name, *arrays, **named):
     np.savez(os.path.join(out, f"{name}-rank{eddl.get_rank()}.npz"), *arrays, **named)
 
 
-def step(out, batch, steps):
+def step(out, batch, steps, profile=0):
     # rank r takes rows [r*B, (r+1)*B) of each block of 2B: together the block a single
     # process trains on with batch 2B
+    eddl.set_profiling(bool(profile))  # the profiled backward pass must average the same
     net = mlp(eddl.CS_MPI(eddl.CS_CPU(th=1), bucket_cap_mb=0.0002))  # several buckets
     size, rank = eddl.get_world_size(), eddl.get_rank()
     x, y = data(batch * size * steps)

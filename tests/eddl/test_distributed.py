@@ -137,9 +137,10 @@ def test_world_of_one_trains_as_the_wrapped_service():
 # --- over MPI ---------------------------------------------------------------------------------
 
 @needs_mpi
-def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path):
+@pytest.mark.parametrize("profile", [0, 1])
+def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path, profile):
     batch, steps = 4, 3
-    proc, _ = run_mpi("step", tmp_path, batch, steps)
+    proc, _ = run_mpi("step", tmp_path, batch, steps, profile)
     ok(proc)
     r0, r1 = (positional(r) for r in ranks(tmp_path, "step"))
     ref = worker.mlp(eddl.CS_CPU(th=1))
