@@ -121,7 +121,12 @@ def main(argv=None):
     try:
         status, _ = _guarded("deephealth-train", (ValueError, SampleError, RuntimeError), train)
     except KeyboardInterrupt:
-        return 130
+        status = 130
+    if status:
+        from eddl.distributed import abort_distributed
+
+        # the other ranks of an MPI job may be waiting for this one: end them too
+        abort_distributed(status)
     return status
 
 
