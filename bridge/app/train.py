@@ -22,6 +22,7 @@ from eddl.tensor import manual_seed
 
 from ..loader import DLDataset
 from .checkpoint import publish_last, read_state, restore, rng_state, save_checkpoint, write_json_atomic
+from .evaluation import split_predictions, write_split_report
 from .experiment import ExperimentError, dump_experiment
 from .models import make_model, make_optimizer
 from .report import overlay_png, plot_curves
@@ -231,6 +232,19 @@ def _overlays(net, loader, split, out_dir, count):
     return written
 
 
+def _reports(net, loader, cfg, names, train_split, out):
+    """Write the per-split report of every evaluated (non-training) split."""
+    classes = list(loader.classes_) if cfg["task"] == "classification" else ["background",
+                                                                            "foreground"]
+    reports = {}
+    for split in names:
+        if split != train_split:
+            pred = split_predictions(net, loader, split, cfg["task"])
+            if pred is not None:
+                reports[split] = write_split_report(*pred, classes, out, split)
+    return reports
+
+
 def run_experiment(cfg, resume=False, verbose=True):
     """Train as the experiment says; write checkpoints, metrics and pictures.
 
@@ -247,6 +261,7 @@ def run_experiment(cfg, resume=False, verbose=True):
     -------
     dict
         ``out`` folder, ``history``, ``best_epoch``, ``best_val_metric``, ``test_metric``,
+        ``reports`` (per evaluated split, ``{(metric, class): value}`` of its report) and
         ``seconds``.
     """
     t_start = time.time()
@@ -302,7 +317,8 @@ def run_experiment(cfg, resume=False, verbose=True):
                                 "checkpoint": stem, "rng": rng_state(net)}, state_path)
             publish_last(out, stem)
             _write_history(history, os.path.join(out, "history.csv"))
-            plot_curves(history, os.path.join(out, "curves.png"), cfg["metric"])
+            plot_curves(history, os.path.join(out, "curves.png"), cfg["metric"],
+                        best_epoch=monitor.best_epoch)
             if verbose:
                 val = f"  val {cfg['loss']} {vl:.4f} {cfg['metric']} {vm:.4f}" if val_split else ""
                 print(f"epoch {epoch + 1}/{cfg['epochs']}: train {cfg['loss']} {tl:.4f} "
@@ -320,6 +336,7 @@ def run_experiment(cfg, resume=False, verbose=True):
     if "test" in names:
         _, result["test_metric"], _, _ = _run_split(net, loader, "test", False, 0, False,
                                                     "test")
+    result["reports"] = _reports(net, loader, cfg, names, train_split, out)
     if cfg["task"] == "segmentation" and cfg["overlays"] and val_split:
         _overlays(net, loader, val_split, os.path.join(out, "overlays"), cfg["overlays"])
     result["seconds"] = time.time() - t_start
