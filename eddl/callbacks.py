@@ -13,6 +13,7 @@ from .model.callbacks import (
     ModelCheckpoint,
     Monitor,
 )
+from .model.tensorboard import TensorBoard
 
 __all__ = ["Callback", "CallbackList", "Monitor", "EarlyStopping", "ModelCheckpoint", "CSVLogger",
-           "LearningRateScheduler"]
+           "LearningRateScheduler", "TensorBoard"]
