@@ -33,7 +33,7 @@ def _figure(figsize):
 
 
 def save_figure(fig, path, dpi=120):
-    """Write ``fig`` as a PNG at ``path`` atomically.
+    r"""Write ``fig`` as a PNG at ``path`` atomically.
 
     Parameters
     ----------
@@ -49,7 +49,7 @@ def save_figure(fig, path, dpi=120):
     >>> fig = plot_lr_finder([1e-4, 1e-3, 1e-2], [1.0, 0.5, 2.0])
     >>> p = os.path.join(tempfile.mkdtemp(), "lr.png")
     >>> save_figure(fig, p)
-    >>> open(p, "rb").read(4) == b"\\x89PNG"
+    >>> open(p, "rb").read(4) == b"\x89PNG"
     True
     """
     with atomic_path(path, ".png") as tmp:
@@ -174,7 +174,7 @@ _NORMALIZE = {"true": ("fraction of the true class", 1), "pred": ("fraction of t
 
 
 def plot_confusion_matrix(cm, class_names=None, normalize="true", title=None, cmap="Blues"):
-    """Confusion matrix with counts, normalised fractions and a colour bar.
+    r"""Confusion matrix with counts, normalised fractions and a colour bar.
 
     Parameters
     ----------
@@ -198,7 +198,7 @@ def plot_confusion_matrix(cm, class_names=None, normalize="true", title=None, cm
     --------
     >>> fig = plot_confusion_matrix([[5, 1], [2, 7]], ["benign", "malignant"])
     >>> [t.get_text() for t in fig.axes[0].texts][:2]
-    ['5\\n83.3%', '1\\n16.7%']
+    ['5\n83.3%', '1\n16.7%']
     """
     cm = np.asarray(_host(cm, "cm"))
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] < 1:

@@ -3,7 +3,6 @@
 import csv
 import os
 import re
-import sys
 import time
 
 import numpy as np
@@ -18,6 +17,7 @@ from ecvl.augment import (
     SequentialAugmentationContainer,
 )
 from eddl.callbacks import Monitor
+from eddl.model.progress import batch_bar
 from eddl.tensor import manual_seed
 
 from ..loader import DLDataset
@@ -161,17 +161,6 @@ def _prepare(cfg, resume=False):
     return resolved, loader, net, train_split, names
 
 
-def _progress(prefix, i, n, t0, stream):
-    if not stream.isatty():
-        return
-    w = 24
-    done = int(w * i / max(n, 1))
-    stream.write(f"\r{prefix} [{'#' * done}{'.' * (w - done)}] {i}/{n} {time.time() - t0:.1f}s")
-    stream.flush()
-    if i == n:
-        stream.write("\r" + " " * (len(prefix) + w + 24) + "\r")
-
-
 def _run_split(net, loader, split, train, epoch, verbose, label):
     """One pass over a split.
 
@@ -183,9 +172,9 @@ def _run_split(net, loader, split, train, epoch, verbose, label):
     loader.SetSplit(split)
     loader.ResetBatch(shuffle=train, epoch=epoch)
     eddl.reset_loss(net)
-    n, t0 = loader.GetNumBatches(), time.time()
     step = eddl.train_batch if train else eddl.eval_batch
-    batches, wait, i = iter(loader), 0.0, 0
+    bar = batch_bar(loader.GetNumBatches(), label) if verbose else None
+    batches, wait = iter(loader), 0.0
     try:
         while True:
             tw = time.perf_counter()
@@ -195,11 +184,12 @@ def _run_split(net, loader, split, train, epoch, verbose, label):
                 break
             wait += time.perf_counter() - tw
             step(net, [x], [y])
-            i += 1
-            if verbose:
-                _progress(label, i, n, t0, sys.stdout)
+            if bar is not None:
+                bar.update()
     finally:
         batches.close()
+        if bar is not None:
+            bar.close()
     return eddl.get_losses(net)[0], eddl.get_metrics(net)[0], wait, time.perf_counter() - t_pass
 
 

@@ -25,7 +25,7 @@ def _operating_points(y_true, y_score, fn_name):
 
 
 def roc_curve(y_true, y_score, drop_intermediate=True):
-    """False and true positive rates of a binary scorer at every threshold.
+    """Compute the false and true positive rates of a binary scorer at every threshold.
 
     Parameters
     ----------

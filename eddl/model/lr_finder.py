@@ -37,7 +37,7 @@ class LRFinderResult:
                 f"suggestion={s}, diverged={self.diverged})")
 
     def plot(self):
-        """The curve as a figure (:func:`eddl.figures.plot_lr_finder`)."""
+        """Draw the curve as a figure (:func:`eddl.figures.plot_lr_finder`)."""
         from ..figures import plot_lr_finder
 
         return plot_lr_finder(self.lrs, self.losses, self.suggestion, self.raw_losses)
@@ -51,7 +51,7 @@ class LRFinderResult:
 
 
 def _suggest(lrs, losses, skip_start):
-    """The rate of the steepest descent of the loss against log(rate).
+    """Find the rate of the steepest descent of the loss against log(rate).
 
     The first ``skip_start`` steps (where the average is still settling) and the last one
     (the divergence, when the test stopped on it) are left out, as Lightning does.

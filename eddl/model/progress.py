@@ -17,7 +17,7 @@ def is_terminal(stream):
 
 
 def batch_bar(total, desc, stream=None):
-    """A tqdm bar over ``total`` batches on ``stream`` (stdout), or None when it is no terminal.
+    """Make a tqdm bar over ``total`` batches on ``stream``, or None when it is no terminal.
 
     A bar redraws itself with carriage returns; in a log file or a pipe those become one
     garbled line per refresh, so redirected output gets only the per-epoch lines.
