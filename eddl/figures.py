@@ -23,11 +23,11 @@ __all__ = ["plot_training_curves", "plot_confusion_matrix", "plot_roc", "plot_pr
 _TRAIN, _VAL, _BEST = "#1f77b4", "#d62728", "#2ca02c"
 
 
-def _figure(figsize):
+def _figure(figsize, layout="constrained"):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = Figure(figsize=figsize, layout=layout)
     FigureCanvasAgg(fig)
     return fig
 
@@ -219,7 +219,9 @@ def plot_confusion_matrix(cm, class_names=None, normalize="true", title=None, cm
         values = np.divide(cm, den, out=np.zeros(cm.shape), where=np.asarray(den) > 0)
         vmax = 1.0
     side = min(2.2 + 0.6 * c, 14.0)
-    fig = _figure((side + 1.2, side))
+    # "compressed" lays out fixed-aspect axes: "constrained" clipped the label left of long
+    # class names
+    fig = _figure((side + 1.6, side), layout="compressed")
     ax = fig.add_subplot()
     im = ax.imshow(values, cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
     fig.colorbar(im, ax=ax, label=label, shrink=0.85)
@@ -230,7 +232,9 @@ def plot_confusion_matrix(cm, class_names=None, normalize="true", title=None, cm
                 text = count if normalize is None else f"{count}\n{values[i, j]:.1%}"
                 ax.text(j, i, text, ha="center", va="center", fontsize=8,
                         color="white" if values[i, j] > 0.6 * vmax else "black")
-    ax.set_xticks(range(c), names, rotation=45 if c > 4 else 0, ha="right" if c > 4 else "center")
+    tilt = c > 4 or sum(len(n) for n in names) > 30  # names that would run into each other
+    ax.set_xticks(range(c), names, rotation=30 if tilt else 0, ha="right" if tilt else "center",
+                  rotation_mode="anchor")
     ax.set_yticks(range(c), names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")

@@ -87,12 +87,14 @@ def split_metrics(y_true, scores, class_names):
         raise ValueError(f"{scores.shape[1]} score columns for {c} class names")
     y_pred = (scores > 0.5).astype(np.int64) if binary else scores.argmax(axis=1)
     cm = F.confusion_matrix(y_true, y_pred, c)
-    positive = scores if binary else (scores[:, 1] if c == 2 else None)
-    if positive is not None:
-        per_auc = [_auc(np.asarray(y_true) == 0, -positive), _auc(np.asarray(y_true) == 1, positive)]
-        auc = per_auc[1]
+    if binary:
+        t = np.asarray(y_true)
+        per_auc = [_auc(t == 0, -scores), _auc(t == 1, scores)]
     else:
         per_auc = list(F.roc_auc(y_true, scores, average=None))
+    if c == 2:
+        auc = per_auc[1]  # the binary AUC, of the positive class
+    else:
         auc = float(np.nanmean(per_auc)) if np.isfinite(per_auc).any() else math.nan
     rows = [("accuracy", "", float(np.trace(cm) / max(cm.sum(), 1))),
             ("balanced_accuracy", "", F.balanced_accuracy_from_confusion(cm)),

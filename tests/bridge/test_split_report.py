@@ -84,3 +84,9 @@ def test_split_metrics_sklearn_on_random_scores():
     _check(got, _expected(y, s, classes))
     with pytest.raises(ValueError, match="score columns"):
         split_metrics(y, s[:, :3], classes)
+    # two classes: unnormalised two-column scores, and [N] probabilities of the positive class
+    y2 = rng.integers(0, 2, 40)
+    for s2 in (rng.random((40, 2)), rng.random(40)):
+        got = {(m, c): v for m, c, v in split_metrics(y2, s2, ["neg", "pos"])}
+        _check(got, _expected(y2, s2, ["neg", "pos"]))
+        assert got[("roc_auc", "")] == pytest.approx(skm.roc_auc_score(y2, s2 if s2.ndim == 1 else s2[:, 1]))

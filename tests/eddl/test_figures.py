@@ -26,6 +26,25 @@ def _overlaps(fig, artist, ax):
     return artist.get_window_extent(r).overlaps(ax.get_window_extent(r))
 
 
+def _inside_figure(fig, artists):
+    fig.canvas.draw()
+    r, box = fig.canvas.get_renderer(), fig.bbox
+    for a in artists:
+        if hasattr(a, "get_text") and not a.get_text():
+            continue
+        bb = a.get_window_extent(r)
+        assert box.x0 - 1 <= bb.x0 and bb.x1 <= box.x1 + 1 and box.y0 - 1 <= bb.y0 \
+            and bb.y1 <= box.y1 + 1, (a, bb, box)
+
+
+def _labels(ax):
+    # tick labels outside the view limits exist but are not drawn
+    (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+    xt = [t for t in ax.get_xticklabels() if x0 <= t.get_position()[0] <= x1]
+    yt = [t for t in ax.get_yticklabels() if y0 <= t.get_position()[1] <= y1]
+    return [ax.xaxis.label, ax.yaxis.label, ax.title, *xt, *yt]
+
+
 def test_import_eddl_does_not_load_matplotlib():
     code = "import sys, eddl, eddl.figures, eddl.callbacks; print('matplotlib' in sys.modules)"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
@@ -51,6 +70,7 @@ def test_training_curves_log_loss_best_epoch_and_legend_outside():
     legend = fig.legends[0]
     assert [t.get_text() for t in legend.get_texts()] == ["training", "validation", "best epoch (3)"]
     assert not any(_overlaps(fig, legend, ax) for ax in fig.axes)
+    _inside_figure(fig, [legend] + _labels(loss_ax) + _labels(metric_ax))
 
 
 def test_training_curves_accepts_fit_and_command_histories():
@@ -81,6 +101,8 @@ def test_confusion_matrix_counts_fractions_and_colour_bar():
     texts = [t.get_text() for t in ax.texts]
     assert texts[0] == "5\n83.3%" and texts[4] == "7\n70.0%" and texts[8] == "0\n0.0%"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    long = F.plot_confusion_matrix(cm, ["nevus", "melanoma", "seborrheic keratosis"], title="t")
+    _inside_figure(long, _labels(long.axes[0]) + _labels(long.axes[1]))
     cols = F.plot_confusion_matrix(cm, normalize="pred").axes[0].get_images()[0].get_array()
     np.testing.assert_allclose(cols, cm / cm.sum(axis=0, keepdims=True))
     counts = F.plot_confusion_matrix(cm, normalize=None).axes[0]
@@ -135,6 +157,7 @@ def test_pr_curves_match_sklearn_and_skip_absent_classes():
     assert not any(l.get_label().startswith("2 ") for l in lines)
     legend = ax.get_legend()
     assert not _overlaps(ax.figure, legend, ax)
+    _inside_figure(ax.figure, [legend] + _labels(ax))
     with pytest.raises(ValueError, match="no class"):
         F.plot_roc(np.zeros(4, int), np.eye(2)[[0, 1, 0, 1]] * 0.5 + 0.25)
 
