@@ -424,6 +424,12 @@ def plot_lr_finder(lrs, losses, suggestion=None, raw_losses=None):
         k = int(np.argmin(np.abs(np.log(lrs) - math.log(suggestion))))
         ax.axvline(suggestion, color=_BEST, ls="--", lw=1)
         ax.plot([lrs[k]], [losses[k]], "o", color=_BEST, label=f"suggested lr {suggestion:.2e}")
+    finite = losses[np.isfinite(losses)]
+    if raw_losses is not None and finite.size:
+        # the noisy raw losses of the diverging end would squash the smoothed curve
+        lo, hi = float(finite.min()), float(finite.max())
+        pad = 0.05 * (hi - lo) or 0.05 * abs(hi) or 0.05
+        ax.set_ylim(lo - pad, hi + pad)
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")
     ax.set_ylabel("loss")
