@@ -104,6 +104,7 @@ def plot_training_curves(history, metric="metric", metric_name=None, best_epoch=
     Returns
     -------
     matplotlib.figure.Figure
+        Two panels, loss and metric; only the loss panel when no metric is logged.
 
     Examples
     --------
@@ -125,11 +126,13 @@ def plot_training_curves(history, metric="metric", metric_name=None, best_epoch=
     if best_epoch is None:
         ref = losses[1] if np.isfinite(losses[1]).any() else losses[0]
         best_epoch = int(epochs[np.nanargmin(ref)]) if np.isfinite(ref).any() else None
-    fig = _figure((9.0, 3.6))
-    panels = (("loss", losses), (metric_name or metric,
-                                 (_series(rows, metric), _series(rows, "val_" + metric))))
+    panels = [("loss", losses)]
+    metrics = (_series(rows, metric), _series(rows, "val_" + metric))
+    if any(np.isfinite(m).any() for m in metrics):  # a model built without metrics has none
+        panels.append((metric_name or metric, metrics))
+    fig = _figure((4.5 * len(panels), 3.6))
     for j, (title, (tr, va)) in enumerate(panels):
-        ax = fig.add_subplot(1, 2, j + 1)
+        ax = fig.add_subplot(1, len(panels), j + 1)
         for ys, label, colour in ((tr, "training", _TRAIN), (va, "validation", _VAL)):
             ok = np.isfinite(ys)
             if ok.any():

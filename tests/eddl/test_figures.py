@@ -85,6 +85,7 @@ def test_training_curves_accepts_fit_and_command_histories():
         assert "validation" not in lines and "best epoch (1)" in lines
     lin = F.plot_training_curves([{"loss": -1.0}, {"loss": 0.5}])  # a negative loss: linear
     assert lin.axes[0].get_yscale() == "linear"
+    assert len(lin.axes) == 1  # no metric logged: no empty metric panel
     with pytest.raises(ValueError, match="empty"):
         F.plot_training_curves([])
     with pytest.raises(ValueError, match="loss_scale"):
