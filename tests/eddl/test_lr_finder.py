@@ -49,6 +49,7 @@ def test_weights_optimizer_and_random_stream_restored_exactly():
 
 
 def test_curve_ramp_smoothing_divergence_and_suggestion(tmp_path):
+    pytest.importorskip("matplotlib")  # the curve's PNG
     net = make(eddl.sgd(0.01))
     res = lr_finder(net, [X], [Y], 1e-4, 100.0, steps=80, batch=16, smooth=0.9, diverge=3.0,
                     path=tmp_path / "lr.png")
