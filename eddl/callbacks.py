@@ -1,7 +1,8 @@
-"""Callbacks of :func:`eddl.fit`.
+"""Callbacks of :func:`eddl.fit`, and the learning-rate finder.
 
-The protocol and the built-in ones are documented in :mod:`eddl.model.callbacks`, where they
-live.
+The protocol and the built-in callbacks are documented in :mod:`eddl.model.callbacks`, where
+they live; :class:`TensorBoard` in :mod:`eddl.model.tensorboard` and :func:`lr_finder` in
+:mod:`eddl.model.lr_finder`.
 """
 
 from .model.callbacks import (
@@ -13,6 +14,8 @@ from .model.callbacks import (
     ModelCheckpoint,
     Monitor,
 )
+from .model.lr_finder import LRFinderResult, lr_finder
+from .model.tensorboard import TensorBoard
 
 __all__ = ["Callback", "CallbackList", "Monitor", "EarlyStopping", "ModelCheckpoint", "CSVLogger",
-           "LearningRateScheduler"]
+           "LearningRateScheduler", "TensorBoard", "lr_finder", "LRFinderResult"]

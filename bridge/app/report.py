@@ -1,4 +1,4 @@
-"""Pictures of a run: the training-curve PNG and segmentation overlays (Pillow only)."""
+"""Pictures of a run: training curves (matplotlib, via :mod:`eddl.figures`), overlays and sheets (Pillow)."""
 
 import numpy as np
 from PIL import Image as PILImage
@@ -6,10 +6,9 @@ from PIL import ImageDraw
 
 from _deephealth.atomic import atomic_path
 from ecvl.imgproc.draw import overlay_mask_array
+from eddl.figures import save_training_curves
 
 __all__ = ["plot_curves", "overlay_png", "contact_sheet", "save_png_atomic"]
-
-_COLOURS = {"train": (31, 119, 180), "val": (214, 39, 40)}
 
 
 def save_png_atomic(pil_image, path):
@@ -18,37 +17,11 @@ def save_png_atomic(pil_image, path):
         pil_image.save(tmp, format="PNG")
 
 
-def _panel(draw, box, title, series):
-    x0, y0, x1, y1 = box
-    draw.rectangle(box, outline=(0, 0, 0))
-    draw.text((x0 + 4, y0 - 14), title, fill=(0, 0, 0))
-    values = [v for _, ys in series for v in ys if v is not None and np.isfinite(v)]
-    if not values:
-        return
-    lo, hi = min(values), max(values)
-    if hi - lo < 1e-12:
-        lo, hi = lo - 0.5, hi + 0.5
-    n = max(len(ys) for _, ys in series)
-    draw.text((x0 - 44, y0), f"{hi:.3g}", fill=(0, 0, 0))
-    draw.text((x0 - 44, y1 - 10), f"{lo:.3g}", fill=(0, 0, 0))
-    draw.text((x1 - 40, y1 + 4), f"epoch {n}", fill=(0, 0, 0))
-
-    def pt(i, v):
-        fx = 0.5 if n == 1 else i / (n - 1)
-        return (x0 + 6 + fx * (x1 - x0 - 12), y1 - 6 - (v - lo) / (hi - lo) * (y1 - y0 - 12))
-
-    for k, (label, ys) in enumerate(series):
-        colour = _COLOURS.get(label, (0, 0, 0))
-        pts = [pt(i, v) for i, v in enumerate(ys) if v is not None and np.isfinite(v)]
-        if len(pts) > 1:
-            draw.line(pts, fill=colour, width=2)
-        for p in pts:
-            draw.ellipse([p[0] - 2, p[1] - 2, p[0] + 2, p[1] + 2], fill=colour)
-        draw.text((x1 - 60, y0 + 4 + 12 * k), label, fill=colour)
-
-
-def plot_curves(history, path, metric_name="metric"):
+def plot_curves(history, path, metric_name="metric", best_epoch=None):
     """Draw loss and metric per epoch (training and validation) into a PNG.
+
+    The figure is :func:`eddl.figures.plot_training_curves`: logarithmic loss axis, epoch
+    ticks, grid, the best epoch marked and the legend above the panels.
 
     Parameters
     ----------
@@ -58,6 +31,8 @@ def plot_curves(history, path, metric_name="metric"):
         Destination PNG.
     metric_name : str, optional
         Title of the metric panel.
+    best_epoch : int, optional
+        Epoch to mark (default: the lowest validation loss).
 
     Examples
     --------
@@ -69,12 +44,8 @@ def plot_curves(history, path, metric_name="metric"):
     >>> os.path.getsize(p) > 0
     True
     """
-    img = PILImage.new("RGB", (720, 300), (255, 255, 255))
-    draw = ImageDraw.Draw(img)
-    for j, (key, title) in enumerate((("loss", "loss"), ("metric", metric_name))):
-        series = [(side, [h.get(f"{side}_{key}") for h in history]) for side in ("train", "val")]
-        _panel(draw, (60 + j * 360, 30, 340 + j * 360, 270), title, series)
-    save_png_atomic(img, path)
+    save_training_curves(history, path, metric="metric", metric_name=metric_name,
+                         best_epoch=best_epoch)
 
 
 def overlay_png(rgb, pred_mask, path, gt_mask=None):

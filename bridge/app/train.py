@@ -3,7 +3,6 @@
 import csv
 import os
 import re
-import sys
 import time
 
 import numpy as np
@@ -27,10 +26,12 @@ from eddl.distributed import (
     is_mpi_distributed,
 )
 from eddl.distributed.comm import broadcast, launcher_world_size
+from eddl.model.progress import batch_bar
 from eddl.tensor import manual_seed
 
 from ..loader import DLDataset
 from .checkpoint import publish_last, read_state, restore, rng_state, save_checkpoint, write_json_atomic
+from .evaluation import split_predictions, write_split_report
 from .experiment import ExperimentError, dump_experiment
 from .models import make_model, make_optimizer
 from .report import overlay_png, plot_curves
@@ -184,17 +185,6 @@ def _prepare(cfg, resume=False):
     return resolved, loader, net, train_split, names
 
 
-def _progress(prefix, i, n, t0, stream):
-    if not stream.isatty():
-        return
-    w = 24
-    done = int(w * i / max(n, 1))
-    stream.write(f"\r{prefix} [{'#' * done}{'.' * (w - done)}] {i}/{n} {time.time() - t0:.1f}s")
-    stream.flush()
-    if i == n:
-        stream.write("\r" + " " * (len(prefix) + w + 24) + "\r")
-
-
 def _run_split(net, loader, split, train, epoch, verbose, label):
     """One pass over a split.
 
@@ -206,9 +196,9 @@ def _run_split(net, loader, split, train, epoch, verbose, label):
     loader.SetSplit(split)
     loader.ResetBatch(shuffle=train, epoch=epoch)
     eddl.reset_loss(net)
-    n, t0 = loader.GetNumBatches(), time.time()
     step = eddl.train_batch if train else eddl.eval_batch
-    batches, wait, i = iter(loader), 0.0, 0
+    bar = batch_bar(loader.GetNumBatches(), label) if verbose else None
+    batches, wait = iter(loader), 0.0
     try:
         while True:
             tw = time.perf_counter()
@@ -218,11 +208,12 @@ def _run_split(net, loader, split, train, epoch, verbose, label):
                 break
             wait += time.perf_counter() - tw
             step(net, [x], [y])
-            i += 1
-            if verbose:
-                _progress(label, i, n, t0, sys.stdout)
+            if bar is not None:
+                bar.update()
     finally:
         batches.close()
+        if bar is not None:
+            bar.close()
     # every rank's samples: the means of the whole split (and equal replicas after training)
     if train:
         end_epoch_distributed(net)
@@ -269,7 +260,21 @@ def _write_epoch(net, out, epoch, history, new_best, best, state_path, best_path
                        "checkpoint": stem, "rng": rng_state(net)}, state_path)
     publish_last(out, stem)
     _write_history(history, os.path.join(out, "history.csv"))
-    plot_curves(history, os.path.join(out, "curves.png"), metric)
+    plot_curves(history, os.path.join(out, "curves.png"), metric,
+                best_epoch=best["epoch"] if best else None)
+
+
+def _reports(net, loader, cfg, names, train_split, out):
+    """Write the per-split report of every evaluated (non-training) split."""
+    classes = list(loader.classes_) if cfg["task"] == "classification" else ["background",
+                                                                            "foreground"]
+    reports = {}
+    for split in names:
+        if split != train_split:
+            pred = split_predictions(net, loader, split, cfg["task"])
+            if pred is not None:
+                reports[split] = write_split_report(*pred, classes, out, split)
+    return reports
 
 
 def run_experiment(cfg, resume=False, verbose=True):
@@ -288,7 +293,8 @@ def run_experiment(cfg, resume=False, verbose=True):
     -------
     dict
         ``out`` folder, ``history``, ``best_epoch``, ``best_val_metric``, ``test_metric``,
-        ``split_sizes`` (samples per split name), ``seconds``. With ``cfg["fold"]`` the
+        ``split_sizes`` (samples per split name), ``reports`` (per evaluated split,
+        ``{(metric, class): value}`` of its report) and ``seconds``. With ``cfg["fold"]`` the
         fold's training and validation splits (the ``test`` split kept) are also written to
         ``<out>/dataset.yml`` as DDF.
     """
@@ -370,6 +376,8 @@ def run_experiment(cfg, resume=False, verbose=True):
     if "test" in names:
         _, result["test_metric"], _, _ = _run_split(net, loader, "test", False, 0, False,
                                                     "test")
+    if writer:
+        result["reports"] = _reports(net, loader, cfg, names, train_split, out)
     if cfg["task"] == "segmentation" and cfg["overlays"] and val_split and writer:
         _overlays(net, loader, val_split, os.path.join(out, "overlays"), cfg["overlays"])
     result["seconds"] = time.time() - t_start

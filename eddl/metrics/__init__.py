@@ -1,12 +1,14 @@
 """Metrics: built-in ones by name, the base class, and functions on whole prediction sets.
 
 Built-in metrics are found by name (``get_metric("accuracy")``); :class:`Metric` is their base;
-the functions on whole prediction sets live in :mod:`eddl.metrics.functional` and are
-re-exported here.
+the functions on whole prediction sets live in :mod:`eddl.metrics.functional` (scores) and
+:mod:`eddl.metrics.curves` (ROC, precision-recall and calibration points) and are re-exported
+here.
 """
 
-from . import functional
+from . import curves, functional
 from .base import Metric, get_metric, metric_names, register_metric
+from .curves import calibration_curve, precision_recall_curve, roc_curve
 from .epoch import AUC, F1, BalancedAccuracy, CohenKappa, Precision, Recall, Specificity
 from .functional import (
     average_precision,
@@ -44,4 +46,5 @@ __all__ = ["Metric", "get_metric", "metric_names", "register_metric", "MAE", "MR
            "functional", "average_precision", "average_surface_distance", "balanced_accuracy",
            "cohen_kappa", "confusion_matrix", "dice_per_class", "f1_score", "hausdorff_distance",
            "hausdorff_distance_95", "iou_per_class", "pr_auc", "precision", "recall", "roc_auc",
-           "sensitivity", "specificity"]
+           "sensitivity", "specificity", "curves", "roc_curve", "precision_recall_curve",
+           "calibration_curve"]

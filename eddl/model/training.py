@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from ..layers.base import TRMODE, TSMODE
-from . import data
+from . import data, progress
 from .callbacks import CallbackList
 from .model import NonFiniteLossError
 
@@ -96,6 +96,40 @@ def _epoch_logs(net, prefix=""):
     return logs
 
 
+def _train_epoch(net, xs, ys, order, bs, nb, epoch, on_nan, cbs, bar, distributed=False):
+    """Train on the batches of one epoch; returns (batches done, whether a NaN stopped it)."""
+    done = 0
+    for b in range(nb):
+        idx = order[b * bs:(b + 1) * bs]
+        cbs.on_batch_begin(b + 1, {"batch": b + 1, "size": len(idx)})
+        try:
+            net.set_mode(TRMODE)
+            net.set_inputs(xs, idx)
+            net.set_targets(ys, idx)
+            net.forward()
+            net.compute_losses(check_finite=on_nan != "ignore")
+        except NonFiniteLossError as exc:
+            msg = f"fit: non-finite loss at epoch {epoch}, batch {b + 1}/{nb}: {exc}"
+            # in a distributed run the other ranks cannot be told to stop mid-step: the
+            # exception ends the job, naming this rank
+            if on_nan == "stop" or distributed:
+                raise NonFiniteLossError(msg) from None
+            _log(net, "WARNING: " + msg + "; training stopped", stream=sys.stderr)
+            return done, True
+        net.backward()
+        net.update()
+        net.tr_batches += 1
+        done += 1
+        if bar is not None:
+            bar.set_postfix_str(progress_line(net), refresh=False)
+            bar.update()
+        if cbs.callbacks:
+            cbs.on_batch_end(b + 1, dict(_epoch_logs(net), batch=b + 1, size=len(idx)))
+        if net.stop_training and not distributed:  # ranks agree at the epoch's end
+            break
+    return done, False
+
+
 def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop_last=False, *,
         validation_data=None, validation_batch_size=None, callbacks=None):
     """Train ``net`` for ``epochs`` epochs of mini-batches.
@@ -114,7 +148,12 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
     epochs : int
         Number of passes over the data.
     verbose : int
-        0 silent, 1 a progress line per batch and a line per epoch, 2 only the epoch lines.
+        0: silent. 1: a progress bar over the batches of each epoch (tqdm, with the running
+        loss and metric) when standard output is a terminal, then the epoch's line; when the
+        output goes to a file or a pipe, only the epoch lines (a bar there would be garbage).
+        2: only the epoch lines. Epoch lines give the mean loss and metric of each output,
+        the seconds of the epoch and per batch, and the validation results; they are also
+        appended to the model's log file (:func:`eddl.setlogfile`).
     shuffle : bool
         Visit samples in a new random order every epoch (from the model's generator).
     on_nan : {"stop", "warn", "ignore"}
@@ -169,37 +208,16 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
         else:
             order = net.rng.permutation(n) if shuffle else np.arange(n)
         t0 = time.perf_counter()
-        if verbose == 1:
-            _log(net, f"Epoch {epoch}/{epochs}")
-        for b in range(nb):
-            idx = order[b * bs:(b + 1) * bs]
-            cbs.on_batch_begin(b + 1, {"batch": b + 1, "size": len(idx)})
-            try:
-                net.set_mode(TRMODE)
-                net.set_inputs(xs, idx)
-                net.set_targets(ys, idx)
-                net.forward()
-                net.compute_losses(check_finite=on_nan != "ignore")
-            except NonFiniteLossError as exc:
-                msg = f"fit: non-finite loss at epoch {epoch}, batch {b + 1}/{nb}: {exc}"
-                # in a distributed run the other ranks cannot be told to stop mid-step: the
-                # exception ends the job, naming this rank
-                if on_nan == "stop" or distributed:
-                    raise NonFiniteLossError(msg) from None
-                _log(net, "WARNING: " + msg + "; training stopped", stream=sys.stderr)
-                cbs.on_train_end({})
-                return history
-            net.backward()
-            net.update()
-            net.tr_batches += 1
-            if verbose == 1:
-                dt = (time.perf_counter() - t0) / (b + 1)
-                _log(net, f"\rbatch {b + 1}/{nb} {progress_line(net)} -- {dt:.4f} secs/batch",
-                     end="")
-            if cbs.callbacks:
-                cbs.on_batch_end(b + 1, dict(_epoch_logs(net), batch=b + 1, size=len(idx)))
-            if net.stop_training and not distributed:  # ranks agree at the epoch's end
-                break
+        bar = progress.batch_bar(nb, f"Epoch {epoch}/{epochs}") if verbose == 1 else None
+        try:
+            done, stopped = _train_epoch(net, xs, ys, order, bs, nb, epoch, on_nan, cbs, bar,
+                                         distributed)
+        finally:
+            if bar is not None:
+                bar.close()
+        if stopped:
+            cbs.on_train_end({})
+            return history
         if sync is not None:  # same weights everywhere, metrics over every rank's samples
             sync.end_epoch()
         secs = time.perf_counter() - t0
@@ -207,9 +225,8 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
         logs = _epoch_logs(net)
         history.append(rec)
         if verbose:
-            if verbose == 1:
-                sys.stdout.write("\n")
-            _log(net, f"Epoch {epoch}/{epochs} {progress_line(net)} -- {secs:.3f} secs")
+            _log(net, f"Epoch {epoch}/{epochs} {progress_line(net)} -- {secs:.3f} secs "
+                      f"({secs / max(done, 1):.4f} secs/batch)")
         if val is not None:
             rec["val_loss"], rec["val_metric"] = evaluate(net, val[0], val[1], vbs, verbose=0)
             logs.update(_epoch_logs(net, "val_"))
