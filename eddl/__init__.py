@@ -12,8 +12,8 @@ from _deephealth.runtime import get_num_threads, set_num_threads  # noqa: E402
 
 from . import _pyeddl, callbacks, distributed, download, tensor, zoo  # noqa: E402
 from ._config import config, cuda_status, openmp_enabled, show_config  # noqa: E402
-from .compserv import MAX_THREADS  # noqa: E402
 from ._pyeddl import *  # noqa: E402,F401,F403
+from .compserv import MAX_THREADS  # noqa: E402
 from .distributed import (  # noqa: E402
     CS_MPI,
     avg_float_distributed,

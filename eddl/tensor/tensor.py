@@ -7,8 +7,8 @@ compare, reduce, linalg, layer helpers, augmentation, io); this module assembles
 import numpy as np
 
 from ._base import TensorBase
-from .augment import AugmentMixin
 from ._checks import Shape, as_dtype, native, norm_shape
+from .augment import AugmentMixin
 from .compare import CompareMixin
 from .creation import CreationMixin, _placed
 from .device import DEV_CPU, DEV_FPGA, DEV_GPU, backend_for, check_device, device_kind
