@@ -27,7 +27,7 @@ from onnx import helper, numpy_helper
 
 from . import ops  # noqa: F401  (fills the tables)
 from .optable import IMPORTERS, MAX_OPSET, MIN_OPSET, resolve
-from .values import Act, Batched, ONNXImportError, node_key
+from .values import Act, Batched, ONNXImportError, TimeMajor, node_key
 
 __all__ = ["ONNXImportError", "Act", "Batched", "ImportContext", "import_model",
            "set_max_tensor_elements"]
@@ -101,6 +101,10 @@ class ImportContext:
     def act(self, i):
         """Return the layer whose output is input ``i`` (which must be an activation)."""
         v = self.value(i)
+        if isinstance(v, TimeMajor):
+            raise self.error(f"input {i} is time-major (the batch on axis 1, as recurrent nodes "
+                             f"write sequences); only a recurrent node or a Transpose swapping "
+                             f"axes 0 and 1 can read it")
         if not isinstance(v, Act):
             raise self.error(f"input {i} must be computed from the model input, but it is a "
                              f"constant; this placement is not supported")
@@ -434,7 +438,8 @@ def _import_node(ctx, node, opset):
     fn = resolve(node.op_type, opset)
     if node.op_type == "Shape" and live and isinstance(live[0], Act):
         out = [_shape_of(ctx, live[0])]
-    elif all(not isinstance(v, Act) for v in live) and not getattr(fn, "no_fold", False):
+    elif (all(not isinstance(v, (Act, TimeMajor)) for v in live)
+          and not getattr(fn, "no_fold", False)):
         out = _fold_values(ctx, node, ins, opset)
     else:
         out = fn(node, ctx)
@@ -451,7 +456,7 @@ def _import_node(ctx, node, opset):
             if math.prod(v.shape) > _limits["elements"]:
                 raise ctx.error(f"output shape {list(v.shape)} is larger than the element limit")
             v = Act(v)
-        elif not isinstance(v, (Act, Batched)):
+        elif not isinstance(v, (Act, Batched, TimeMajor)):
             v = np.asarray(v)
         ctx.values[name] = v
 

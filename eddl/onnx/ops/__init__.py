@@ -1,3 +1,15 @@
 """ONNX export and import, one module per operator family (each pairs both directions)."""
 
-from . import activation, augment, conv, core, elementwise, norm, pool, reduce, resize, shape  # noqa: F401
+from . import (  # noqa: F401
+    activation,
+    augment,
+    conv,
+    core,
+    elementwise,
+    norm,
+    pool,
+    recurrent,
+    reduce,
+    resize,
+    shape,
+)
