@@ -75,6 +75,8 @@ class ImportContext:
         #: and the value each one's output stands for
         self.fused = set()
         self.alias = {}
+        #: value name -> the node producing it
+        self.producers = {}
 
     # -- errors ---------------------------------------------------------------------------
     def where(self):
@@ -189,6 +191,21 @@ class ImportContext:
                 raise self.error(f"layer {layer.name!r} has no parameter or state {n!r}")
             states[n] = np.ascontiguousarray(np.asarray(arrays.pop(n), dtype=np.float32))
         layer.preset_weights(params, [states[n] for n in layer.state_names if n in states])
+
+    def known_constant(self, value_name):
+        """Return ``value_name`` as an array when it is a constant known before its turn, else None.
+
+        For looking ahead at the nodes after the current one: a value computed already, or the
+        output of a ``Constant`` node not reached yet in the walk.
+        """
+        v = self.values.get(value_name)
+        if isinstance(v, np.ndarray):
+            return v
+        node = self.producers.get(value_name)
+        if node is not None and node.op_type == "Constant" and len(node.attribute) == 1 \
+                and node.attribute[0].name == "value":
+            return numpy_helper.to_array(node.attribute[0].t)
+        return None
 
     def n_consumers(self, value_name):
         """Return how many nodes (and graph outputs) read ``value_name``."""
@@ -386,6 +403,7 @@ def import_model(model, input_shape=None):
         for i in n.input:
             if i and consumers[i] == 1:
                 ctx.next_nodes[i] = n
+        ctx.producers.update((o, n) for o in n.output if o)
     inits = {}
     for t in graph.initializer:
         try:

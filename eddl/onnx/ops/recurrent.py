@@ -140,7 +140,7 @@ def _merge_directions(ctx, y, nd, t_len, h):
         sq = _follow(ctx, y, "Squeeze")
         if sq is None:
             return None
-        raw = ctx.values.get(sq.input[1]) if len(sq.input) > 1 and sq.input[1] else None
+        raw = ctx.known_constant(sq.input[1]) if len(sq.input) > 1 and sq.input[1] else None
         axes = raw if raw is not None else _node_attr(sq, "axes")
         if axes is None or [int(a) % 4 for a in np.asarray(axes).reshape(-1)] != [1]:
             return None
@@ -152,6 +152,8 @@ def _merge_directions(ctx, y, nd, t_len, h):
     if rs is None:
         return None
     target = ctx.values.get(rs.input[1])
+    if target is None:
+        target = ctx.known_constant(rs.input[1])
     if isinstance(target, Batched):
         # a target computed from the shape: its batch entry is the one that differs
         mask = target.batch_mask()
