@@ -16,9 +16,10 @@ pass through time reads again.
 import math
 
 from .base import Layer
-from .registry import register_layer
+from .core import Input
+from .registry import register_factory, register_layer
 
-__all__ = ["Recurrent", "RNN", "LSTM", "GRU", "RNN_ACTIVATIONS"]
+__all__ = ["Recurrent", "RNN", "LSTM", "GRU", "GetStates", "RNN_ACTIVATIONS"]
 
 #: activations of :class:`RNN` (EDDL's names)
 RNN_ACTIVATIONS = ("tanh", "relu", "sigmoid", "hard_sigmoid", "none")
@@ -41,7 +42,20 @@ class Recurrent(Layer):
 
     #: gates stacked in ``W`` and ``R``
     gates = 1
+    #: states carried from step to step (``h``; ``h`` and ``c`` for LSTM)
+    n_states = 1
     prefix = "recurrent"
+    parent_list = True
+
+    @staticmethod
+    def _parent_layers(parent, what):
+        """``[input]`` or ``[input, states]`` from PyEDDL's ``parent`` (a layer or a list)."""
+        if isinstance(parent, (list, tuple)):
+            if len(parent) not in (1, 2):
+                raise ValueError(f"{what}: parent must be a layer or [input, states], got a list "
+                                 f"of {len(parent)}")
+            return list(parent)
+        return [parent]
 
     def _configure(self, units, bidirectional, mask_zeros, return_sequences):
         what = type(self).__name__
@@ -57,12 +71,58 @@ class Recurrent(Layer):
         """1, or 2 when bidirectional."""
         return 2 if self.bidirectional else 1
 
-    def compute_shape(self, s):
+    def compute_shape(self, s, *states):
         if len(s) != 2:
             raise self.rank_error(s, "samples of shape [T, D] (sequence length first)",
                                   "[T, D]")
         out = self.units * self.directions
+        if states and tuple(states[0]) != (self.n_states, out):
+            raise self.shape_error(f"the initial states must have shape "
+                                   f"[{self.n_states}, {out}] ({self.n_states} state(s) of "
+                                   f"{self.directions} x {self.units} units), got "
+                                   f"{list(states[0])}; eddl.States([{self.n_states}, {out}]) or "
+                                   f"eddl.GetStates of a layer like this one give them")
         return (s[0], out) if self.return_sequences else (out,)
+
+    @property
+    def has_initial_states(self):
+        """True when the states before the first step come from a parent (``[input, states]``)."""
+        return len(self.parents) > 1
+
+    def _initial(self, d, i):
+        """Return initial state ``i`` (0: ``h``, 1: ``c``) of direction ``d`` (None: zeros)."""
+        if not self.has_initial_states:
+            return None
+        h = self.units
+        return self.parents[1].output[:, i, d * h:(d + 1) * h]
+
+    def final_states(self, out):
+        """Write the final states, ``[batch, n_states, directions * units]``, into ``out``.
+
+        Each direction's state after its last step (the backward one ends at time 0).
+        """
+        h = self.units
+        for d in range(self.directions):
+            cols = slice(d * h, (d + 1) * h)
+            out[:, 0, cols] = self._state(d)[-1]
+            if self.n_states > 1:
+                out[:, 1, cols] = self._cells(d)[0][-1]
+
+    def add_state_delta(self, delta):
+        """Add the gradient of the final states (a :class:`GetStates` child's) for backward."""
+        sd = self._arr("state_delta", delta.shape)
+        if getattr(self, "_state_delta_set", False):
+            sd += delta
+        else:
+            sd[...] = delta
+            self._state_delta_set = True
+
+    def _state_delta(self, d, i):
+        if not getattr(self, "_state_delta_set", False):
+            return None
+        b, _, h = self._dims()
+        sd = self._arr("state_delta", (b, self.n_states, self.directions * h))
+        return sd[:, i, d * h:(d + 1) * h]
 
     def param_specs(self):
         nd, h, gh = self.directions, self.units, self.gates * self.units
@@ -101,6 +161,7 @@ class Recurrent(Layer):
         x = self.parents[0].output
         b, t_len, d_in = x.shape
         h, gh = self.units, self.gates * self.units
+        self._state_delta_set = False
         if self.mask_zeros:
             nz = self._arr("nz", (b, t_len, d_in), bool)
             xp.not_equal(x, 0, out=nz)
@@ -116,7 +177,11 @@ class Recurrent(Layer):
                          trans_b=True)
             self._add_input_bias(g, d)
             s = self._arr(f"s{d}", (t_len + 1, b, h))
-            s[0] = 0
+            h0 = self._initial(d, 0)
+            if h0 is None:
+                s[0] = 0
+            else:
+                s[0] = h0
             if self.mask_zeros:
                 keep = self._arr(f"keep{d}", (t_len, b, 1), bool)
                 kt = keep_bt.T
@@ -172,6 +237,8 @@ class Recurrent(Layer):
         d_in = self.parents[0].shape[1]
         gh = self.gates * h
         out, acc = self.delta_target(0)
+        out_states, acc_states = (self.delta_target(1) if self.has_initial_states
+                                  else (None, False))
         for d in range(self.directions):
             cols = slice(d * h, (d + 1) * h)
             dg = self._arr(f"dg{d}", (t_len, b, gh))
@@ -181,6 +248,9 @@ class Recurrent(Layer):
                 dh.fill(0)
             else:
                 dh[...] = self.delta[:, cols]
+            sd = self._state_delta(d, 0)
+            if sd is not None:
+                dh += sd
             self._start_backward(d)
             for k in range(t_len - 1, -1, -1):
                 if self.return_sequences:
@@ -189,6 +259,9 @@ class Recurrent(Layer):
                 if self.mask_zeros:
                     xp.copyto(dh_prev, dh, where=self._mask(d)[1][k])
                 dh, dh_prev = dh_prev, dh
+            if out_states is not None:
+                # dh is now the gradient of the initial state
+                self._initial_state_grads(d, dh, out_states[:, :, cols], acc_states)
             xt = self._arr(f"x{d}", (t_len, b, d_in))
             if self.trainable:
                 self.be.gemm(dg.reshape(-1, gh), xt.reshape(-1, d_in), out=self.gradients[0][d],
@@ -208,6 +281,13 @@ class Recurrent(Layer):
 
     def _start_backward(self, d):
         """Reset per-direction running gradients (the cell state's of an LSTM)."""
+
+    def _initial_state_grads(self, d, dh, out, acc):
+        """Hand the gradients of the initial states to the states parent (``out[:, i]``)."""
+        if acc:
+            out[:, 0] += dh
+        else:
+            out[:, 0] = dh
 
     def _keep_part(self, d, k, dh):
         """``dh`` restricted to the steps that ran (masked steps pass it on unchanged)."""
@@ -252,8 +332,10 @@ class RNN(Recurrent):
 
     Parameters
     ----------
-    parent : Layer
-        Samples of shape ``[T, D]``.
+    parent : Layer or list of Layer
+        Samples of shape ``[T, D]``; or ``[input, states]``, whose ``states`` (shape
+        ``[n_states, H]``, from :func:`~eddl.States` or :class:`GetStates`) are the initial
+        states instead of zeros.
     units : int
         Size ``H`` of the state.
     activation : str
@@ -293,7 +375,7 @@ class RNN(Recurrent):
         self.activation = activation
         self.use_bias = _check_bool(use_bias, "RNN", "use_bias")
         self._configure(units, bidirectional, False, return_sequences)
-        super().__init__([parent], name)
+        super().__init__(self._parent_layers(parent, "RNN"), name)
 
     def _add_input_bias(self, g, d):
         if self.use_bias:
@@ -368,8 +450,10 @@ class LSTM(Recurrent):
 
     Parameters
     ----------
-    parent : Layer
-        Samples of shape ``[T, D]``.
+    parent : Layer or list of Layer
+        Samples of shape ``[T, D]``; or ``[input, states]``, whose ``states`` (shape
+        ``[n_states, H]``, from :func:`~eddl.States` or :class:`GetStates`) are the initial
+        states instead of zeros.
     units : int
         Size ``H`` of the state.
     mask_zeros : bool
@@ -398,19 +482,24 @@ class LSTM(Recurrent):
     """
 
     gates = 4
+    n_states = 2
     prefix = "lstm"
 
     def __init__(self, parent, units, mask_zeros=False, bidirectional=False, name="",
                  return_sequences=False):
         self._configure(units, bidirectional, mask_zeros, return_sequences)
-        super().__init__([parent], name)
+        super().__init__(self._parent_layers(parent, "LSTM"), name)
 
     def _cells(self, d):
         b, t_len, h = self._dims()
         return (self._arr(f"c{d}", (t_len + 1, b, h)), self._arr(f"tc{d}", (t_len, b, h)))
 
     def _start(self, d):
-        self._cells(d)[0][0] = 0
+        c0 = self._initial(d, 1)
+        if c0 is None:
+            self._cells(d)[0][0] = 0
+        else:
+            self._cells(d)[0][0] = c0
 
     def _step(self, d, k):
         be, xp = self.be, self.be.xp
@@ -436,7 +525,21 @@ class LSTM(Recurrent):
 
     def _start_backward(self, d):
         b, _, h = self._dims()
-        self._arr("dc", (b, h)).fill(0)
+        dc = self._arr("dc", (b, h))
+        sd = self._state_delta(d, 1)
+        if sd is None:
+            dc.fill(0)
+        else:
+            dc[...] = sd
+
+    def _initial_state_grads(self, d, dh, out, acc):
+        super()._initial_state_grads(d, dh, out, acc)
+        b, _, h = self._dims()
+        dc = self._arr("dc", (b, h))
+        if acc:
+            out[:, 1] += dc
+        else:
+            out[:, 1] = dc
 
     def _step_backward(self, d, k, dh, dh_prev):
         xp = self.be.xp
@@ -496,8 +599,10 @@ class GRU(Recurrent):
 
     Parameters
     ----------
-    parent : Layer
-        Samples of shape ``[T, D]``.
+    parent : Layer or list of Layer
+        Samples of shape ``[T, D]``; or ``[input, states]``, whose ``states`` (shape
+        ``[n_states, H]``, from :func:`~eddl.States` or :class:`GetStates`) are the initial
+        states instead of zeros.
     units : int
         Size ``H`` of the state.
     mask_zeros : bool
@@ -531,7 +636,7 @@ class GRU(Recurrent):
         self._configure(units, bidirectional, mask_zeros, return_sequences)
         self.linear_before_reset = _check_bool(linear_before_reset, "GRU",
                                                "linear_before_reset")
-        super().__init__([parent], name)
+        super().__init__(self._parent_layers(parent, "GRU"), name)
 
     def _add_input_bias(self, g, d):
         if not self.linear_before_reset:
@@ -627,3 +732,74 @@ class GRU(Recurrent):
             be.gemm(dg[:, :2 * h], s_prev, out=gr[:2 * h], trans_a=True)
             be.gemm(dg[:, 2 * h:], e, out=gr[2 * h:], trans_a=True)
             gb[3 * h:] = gb[:3 * h]
+
+
+@register_layer("GetStates")
+class GetStates(Layer):
+    """The final states of a recurrent layer, to start another one (an encoder feeding a decoder).
+
+    Parameters
+    ----------
+    parent : Layer
+        An RNN, LSTM or GRU layer.
+    name : str
+
+    Returns
+    -------
+    Layer
+        Shape ``[1, H]`` (``h``) for RNN and GRU, ``[2, H]`` (``h`` then ``c``) for LSTM, ``H``
+        being ``units`` (twice that when bidirectional). Gradients flow back into the
+        recurrent layer's final states.
+
+    Examples
+    --------
+    >>> import eddl
+    >>> enc = eddl.LSTM(eddl.Input([7, 4]), 5)
+    >>> dec = eddl.LSTM([eddl.Input([3, 4]), eddl.GetStates(enc)], 5, return_sequences=True)
+    >>> eddl.GetStates(enc).shape, dec.shape
+    ((2, 5), (3, 5))
+    """
+
+    prefix = "getstates"
+
+    def __init__(self, parent, name=""):
+        if not isinstance(parent, Recurrent):
+            raise TypeError(f"GetStates: parent must be an RNN, LSTM or GRU layer, got "
+                            f"{type(parent).__name__}")
+        super().__init__([parent], name)
+
+    def compute_shape(self, s):
+        p = self.parents[0]
+        return (p.n_states, p.units * p.directions)
+
+    def forward(self):
+        self.parents[0].final_states(self.output)
+
+    def backward(self):
+        p = self.parents[0]
+        if p.needs_delta:
+            p.add_state_delta(self.delta)
+            # the recurrent layer runs its backward pass even when nothing else reads its output
+            self.put_delta(0, lambda out: out.fill(0))
+
+
+register_factory("States", Input, doc="""An input layer for the initial states of a recurrent layer.
+
+    Parameters
+    ----------
+    shape : list of int
+        ``[n_states, H]``: ``[2, units]`` for LSTM's ``h`` and ``c``, ``[1, units]`` for RNN
+        and GRU (``units`` twice when bidirectional).
+    name : str
+
+    Returns
+    -------
+    Layer
+        An :class:`~eddl.layers.Input` fed like any other input.
+
+    Examples
+    --------
+    >>> import eddl
+    >>> eddl.LSTM([eddl.Input([7, 4]), eddl.States([2, 5])], 5).shape
+    (5,)
+    """)

@@ -93,6 +93,7 @@ CASES = {
     "RNN": ([[4, 3]], lambda x: eddl.RNN(x, 2, "relu", False, True, return_sequences=True)),
     "LSTM": ([[4, 3]], lambda x: eddl.LSTM(x, 2, True, True)),
     "GRU": ([[4, 3]], lambda x: eddl.GRU(x, 2, return_sequences=True, linear_before_reset=False)),
+    "GetStates": ([[4, 3], [2, 2]], lambda x, s: eddl.GetStates(eddl.LSTM([x, s], 2))),
 }
 
 

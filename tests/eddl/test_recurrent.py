@@ -42,16 +42,22 @@ def _cell(kind, x, h, c, w, r, wb, rb, act, lbr):
     return (1 - z) * n + z * h, c
 
 
-def reference(kind, x, w, r, bias, act="tanh", lbr=True, mask_zeros=False, seq=False):
-    """Outputs for a batch ``x`` ``[B, T, D]`` with packed ONNX weights (one row per direction)."""
+def reference(kind, x, w, r, bias, act="tanh", lbr=True, mask_zeros=False, seq=False,
+              states=None, final=False):
+    """Outputs for a batch ``x`` ``[B, T, D]`` with packed ONNX weights (one row per direction).
+
+    ``states`` ``[B, n_states, nd * H]`` are the initial states (zeros when None); ``final``
+    returns the final states ``[B, n_states, nd * H]`` too.
+    """
     b, t_len, _ = x.shape
     hid = r.shape[2]
-    outs = []
+    outs, finals = [], []
     for d in range(w.shape[0]):
         gh = w.shape[1]
         wb, rb = bias[d, :gh], bias[d, gh:]
-        h = np.zeros((b, hid))
-        c = np.zeros((b, hid))
+        cols = slice(d * hid, (d + 1) * hid)
+        h = np.zeros((b, hid)) if states is None else states[:, 0, cols]
+        c = np.zeros((b, hid)) if states is None or kind != "lstm" else states[:, 1, cols]
         ys = np.zeros((b, t_len, hid))
         order = range(t_len) if d == 0 else range(t_len - 1, -1, -1)
         for t in order:
@@ -62,7 +68,9 @@ def reference(kind, x, w, r, bias, act="tanh", lbr=True, mask_zeros=False, seq=F
             h, c = hn, cn
             ys[:, t] = h
         outs.append(ys if seq else h)
-    return np.concatenate(outs, axis=-1)
+        finals.append(np.stack([h, c] if kind == "lstm" else [h], axis=1))
+    out = np.concatenate(outs, axis=-1)
+    return (out, np.concatenate(finals, axis=-1)) if final else out
 
 
 def _make(kind, units, **kw):
@@ -224,3 +232,94 @@ def test_sequence_classification_learns(kind):
         losses.append(eddl.get_losses(net)[0])
     assert losses[-1] < 0.3 * losses[0], losses
     assert eddl.get_metrics(net)[0] > 0.9
+
+
+# --- initial states ([input, states]) and GetStates ---------------------------------------------
+N_STATES = {"rnn": 1, "lstm": 2, "gru": 1}
+STATE_CASES = [("rnn", {}), ("lstm", {}), ("lstm", {"bidirectional": True, "mask_zeros": True}),
+               ("gru", {"bidirectional": True}), ("gru", {"linear_before_reset": False})]
+
+
+@pytest.mark.parametrize("kind,kw", STATE_CASES, ids=_config_id)
+def test_initial_states_and_get_states_match_the_reference(kind, kw):
+    rng = np.random.default_rng(6)
+    h, nd = 3, 2 if kw.get("bidirectional") else 1
+    shape_s = (N_STATES[kind], nd * h)
+
+    def make(x, st):
+        layer = _make(kind, h, return_sequences=True, **kw)([x, st])
+        return [layer, eddl.GetStates(layer)]
+
+    net = build_net(make, [(5, 4), shape_s])
+    layer = net.lout[0]
+    _set_weights(layer, rng)
+    x = _inputs(rng, 3, 5, 4, kw.get("mask_zeros", False))
+    st = rng.standard_normal((3,) + shape_s)
+    net.set_inputs([x, st])
+    net.forward()
+    want, finals = reference(kind, x, *[np.array(p) for p in layer.params], seq=True, states=st,
+                             final=True, **_ref_kw(kw))
+    np.testing.assert_allclose(np.array(layer.output), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(np.array(net.lout[1].output), finals, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind,kw", STATE_CASES, ids=_config_id)
+def test_gradients_reach_initial_states_and_flow_from_get_states(kind, kw):
+    nd = 2 if kw.get("bidirectional") else 1
+    masked = kw.get("mask_zeros", False)
+    rng = np.random.default_rng(7)
+
+    def make(x, st):
+        layer = _make(kind, 2, **kw)([x, st])
+        return [layer, eddl.GetStates(layer)]
+
+    shapes = [(4, 2), (N_STATES[kind], nd * 2)]
+    net = build_net(make, shapes)
+    _set_weights(net.lout[0], rng)
+    xs = [_inputs(rng, 3, 4, 2, masked), rng.standard_normal((3,) + shapes[1])]
+    check_gradients(None, shapes, inputs=xs, net=net, check_inputs=not masked)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_encoder_states_start_the_decoder(kind):
+    # the encoder's output is not used: its gradient comes only through GetStates
+    def make(x, y):
+        enc = _make(kind, 2)(x)
+        dec = _make(kind, 2, return_sequences=True)([y, eddl.GetStates(enc)])
+        return eddl.Dense(dec, 2)
+
+    check_gradients(make, [(3, 2), (2, 3)], batch=2)
+
+
+def test_encoder_decoder_round_trips_through_json():
+    rng = np.random.default_rng(8)
+    x, y = eddl.Input([4, 3], name="src"), eddl.Input([2, 3], name="tgt")
+    enc = eddl.LSTM(x, 3, bidirectional=True, name="enc")
+    dec = eddl.LSTM([y, eddl.GetStates(enc)], 6, return_sequences=True, name="dec")
+    net = eddl.Model([x, y], [dec])
+    eddl.build(net, eddl.sgd(0.1), ["mse"], ["mse"], eddl.CS_CPU())
+    twin = eddl.model_from_json(net.to_json())
+    eddl.build(twin, eddl.sgd(0.1), ["mse"], ["mse"], eddl.CS_CPU())
+    eddl.set_parameters(twin, eddl.get_parameters(net))
+    xs = [rng.standard_normal((2, 4, 3)).astype(np.float32),
+          rng.standard_normal((2, 2, 3)).astype(np.float32)]
+    outs = []
+    for m in (net, twin):
+        m.set_inputs(xs)
+        m.forward()
+        outs.append(np.array(m.lout[0].output))
+    assert [p.name for p in twin.lout[0].parents] == ["tgt", net.lout[0].parents[1].name]
+    np.testing.assert_array_equal(outs[0], outs[1])
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda x: eddl.LSTM([x, eddl.States([1, 3])], 3),
+     r"LSTM layer .*initial states must have shape \[2, 3\].*got \[1, 3\]"),
+    (lambda x: eddl.GRU([x, eddl.States([1, 3])], 3, bidirectional=True),
+     r"initial states must have shape \[1, 6\]"),
+    (lambda x: eddl.LSTM([x, x, x], 3), r"LSTM: parent must be a layer or \[input, states\]"),
+    (lambda x: eddl.GetStates(eddl.Dense(x, 2)), r"GetStates: parent must be an RNN, LSTM or GRU"),
+])
+def test_bad_states_are_named(make, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make(eddl.Input([4, 3]))

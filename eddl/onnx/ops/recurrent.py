@@ -24,6 +24,9 @@ _OP = {RNN: "RNN", LSTM: "LSTM", GRU: "GRU"}
 
 
 def _check_exportable(layer):
+    if layer.has_initial_states:
+        raise ExportError(f"{type(layer).__name__} layer {layer.name!r}: initial states from "
+                          f"another layer ([input, states]) are not exported yet")
     if layer.mask_zeros:
         raise ExportError(f"{type(layer).__name__} layer {layer.name!r}: mask_zeros=True has no "
                           f"ONNX equivalent (sequence_lens only drops trailing steps, and "

@@ -72,11 +72,21 @@ def test_export_runs_equal_in_onnxruntime_and_imports_back(make, seq):
     np.testing.assert_allclose(_forward(back, x), ref, rtol=0, atol=2e-6)
 
 
-def test_masked_layers_refuse_to_export():
+@pytest.mark.parametrize("make,match", [
+    (lambda x: eddl.LSTM(x, H, mask_zeros=True, name="enc"),
+     r"LSTM layer 'enc': mask_zeros=True has no ONNX"),
+    (lambda x: eddl.GRU([x, eddl.GetStates(eddl.GRU(x, H))], H, name="dec"),
+     r"'getstates\w*' \(GetStates\) has no ONNX exporter"),
+    (lambda x: eddl.GRU([x, eddl.States([1, H], name="s")], H, name="dec"),
+     r"GRU layer 'dec': initial states from another layer"),
+])
+def test_layers_onnx_cannot_express_refuse_to_export(make, match):
     x = eddl.Input([T, D])
-    net = eddl.Model([x], [eddl.LSTM(x, H, mask_zeros=True, name="enc")])
+    out = make(x)
+    ins = [x] + [p for p in out.parents if p.name == "s"]
+    net = eddl.Model(ins, [out])
     eddl.build(net, eddl.sgd(0.01), ["mse"], ["mse"], eddl.CS_CPU())
-    with pytest.raises(ExportError, match=r"LSTM layer 'enc': mask_zeros=True has no ONNX"):
+    with pytest.raises(ExportError, match=match):
         eddl.onnx.to_onnx(net)
 
 
