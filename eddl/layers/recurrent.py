@@ -173,9 +173,12 @@ class Recurrent(Layer):
             src = x.transpose(1, 0, 2)
             xt[...] = src if d == 0 else src[::-1]
             g = self._arr(f"g{d}", (t_len, b, gh))
+            bias = self._input_bias(d)
+            if bias is not None:
+                # g = x W^T + g, with g pre-filled with the bias: no extra pass over g
+                g[...] = bias
             self.be.gemm(xt.reshape(-1, d_in), self.params[0][d], out=g.reshape(-1, gh),
-                         trans_b=True)
-            self._add_input_bias(g, d)
+                         trans_b=True, beta=0.0 if bias is None else 1.0)
             s = self._arr(f"s{d}", (t_len + 1, b, h))
             h0 = self._initial(d, 0)
             if h0 is None:
@@ -196,12 +199,13 @@ class Recurrent(Layer):
                     self._hold(d, k)
             self._write_output(d, s)
 
-    def _add_input_bias(self, g, d):
-        """Add the biases that do not depend on the step (``Wb + Rb`` by default)."""
-        gh = g.shape[-1]
+    def _input_bias(self, d):
+        """Return the bias added to every step's input projection (``Wb + Rb``), or None."""
+        gh = self.gates * self.units
         bias = self.params[2][d]
-        g += bias[:gh]
-        g += bias[gh:]
+        vec = self.buffer("input_bias", (gh,))
+        self.be.xp.add(bias[:gh], bias[gh:], out=vec)
+        return vec
 
     def _start(self, d):
         """Prepare per-direction state before the first step (the cell state of an LSTM)."""
@@ -377,9 +381,8 @@ class RNN(Recurrent):
         self._configure(units, bidirectional, False, return_sequences)
         super().__init__(self._parent_layers(parent, "RNN"), name)
 
-    def _add_input_bias(self, g, d):
-        if self.use_bias:
-            super()._add_input_bias(g, d)
+    def _input_bias(self, d):
+        return super()._input_bias(d) if self.use_bias else None
 
     def _activate(self, a):
         xp, be = self.be.xp, self.be
@@ -638,15 +641,13 @@ class GRU(Recurrent):
                                                "linear_before_reset")
         super().__init__(self._parent_layers(parent, "GRU"), name)
 
-    def _add_input_bias(self, g, d):
-        if not self.linear_before_reset:
-            super()._add_input_bias(g, d)
-            return
-        # Rb_h acts inside the reset gate: it is added at each step
-        h = self.units
-        bias = self.params[2][d]
-        g += bias[:3 * h]
-        g[..., :2 * h] += bias[3 * h:5 * h]
+    def _input_bias(self, d):
+        vec = super()._input_bias(d)
+        if self.linear_before_reset:
+            # Rb_h acts inside the reset gate: it is added at each step instead
+            h = self.units
+            vec[2 * h:] = self.params[2][d][2 * h:3 * h]
+        return vec
 
     def _extra(self, d):
         """Per-step products kept for backward: ``h_{t-1} R^T`` (+``Rb_h``) or ``r * h_{t-1}``."""
