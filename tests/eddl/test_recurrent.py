@@ -219,6 +219,7 @@ def test_sequence_classification_learns(kind):
     ids = rng.integers(1, vocab, (n, t_len)).astype(np.float32)
     labels = (ids[:, 0] >= vocab // 2).astype(int)
     y = np.eye(2, dtype=np.float32)[labels]
+    eddl.set_seed(5)
     x_in = eddl.Input([t_len])
     emb = eddl.Embedding(x_in, vocab, t_len, 8)
     rec = _make(kind, 16)(emb)
@@ -228,7 +229,7 @@ def test_sequence_classification_learns(kind):
                eddl.CS_CPU())
     losses = []
     for _ in range(25):
-        eddl.fit(net, [ids], [y], 16, 1)
+        eddl.fit(net, [ids], [y], 16, 1, verbose=0)
         losses.append(eddl.get_losses(net)[0])
     assert losses[-1] < 0.3 * losses[0], losses
     assert eddl.get_metrics(net)[0] > 0.9
