@@ -324,3 +324,44 @@ def test_encoder_decoder_round_trips_through_json():
 def test_bad_states_are_named(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make(eddl.Input([4, 3]))
+
+
+# --- PyTorch's weights, converted as docs/sequences.md says --------------------------------------
+TORCH_FIXTURES = os.path.join(os.path.dirname(__file__), "onnx", "fixtures", "recurrent")
+
+
+def _from_torch(kind, w):
+    """PyTorch's gate blocks ``[i, f, g, o]`` / ``[r, z, n]`` to ONNX's ``[i, o, f, c]`` / ``[z, r, h]``."""
+    if kind == "lstm":
+        i, f, g, o = np.split(w, 4)
+        return np.concatenate([i, o, f, g])
+    r, z, n = np.split(w, 3)
+    return np.concatenate([z, r, n])
+
+
+@pytest.mark.parametrize("name", ["lstm_torchscript", "lstm_bi_torchscript",
+                                  "lstm_2layers_torchscript", "gru_torchscript",
+                                  "gru_bi_2layers_torchscript"])
+def test_pytorch_weights_converted_give_pytorchs_outputs(name):
+    data = np.load(os.path.join(TORCH_FIXTURES, name + ".npz"))
+    kind = name.split("_")[0]
+    bidirectional = "_bi" in name
+    n_layers = 2 if "2layers" in name else 1
+    x_in = eddl.Input(list(data["input"].shape[1:]))
+    h, layers = x_in, []
+    for _ in range(n_layers):
+        h = _make(kind, 4, bidirectional=bidirectional, return_sequences=True)(h)
+        layers.append(h)
+    net = eddl.Model([x_in], [h])
+    eddl.build(net, eddl.sgd(0.0), ["mse"], ["mse"], eddl.CS_CPU(), dtype="float64")
+    for k, layer in enumerate(layers):
+        for d, suffix in enumerate(["", "_reverse"][:layer.directions]):
+            sd = {n: data[f"torch.{n}_l{k}{suffix}"].astype(np.float64)
+                  for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+            layer.params[0][d] = _from_torch(kind, sd["weight_ih"])
+            layer.params[1][d] = _from_torch(kind, sd["weight_hh"])
+            layer.params[2][d] = np.concatenate([_from_torch(kind, sd["bias_ih"]),
+                                                 _from_torch(kind, sd["bias_hh"])])
+    net.set_inputs([data["input"].astype(np.float64)])
+    net.forward()
+    np.testing.assert_allclose(np.array(net.lout[0].output), data["output"], rtol=0, atol=1e-6)

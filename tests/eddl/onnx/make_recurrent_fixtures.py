@@ -1,7 +1,8 @@
 """Write the PyTorch-exported recurrent fixtures read by ``test_recurrent_onnx.py``.
 
 Each model reads ``input`` ``[batch, T, D]`` (``batch_first=True``) and writes ``output``; the
-``.npz`` beside it holds an ``input`` and the ``output`` PyTorch computed. The TorchScript
+``.npz`` beside it holds an ``input``, the ``output`` PyTorch computed and the recurrent
+layer's ``state_dict`` (keys ``torch.weight_ih_l0`` and so on). The TorchScript
 exporter (opset 17) writes the ``Transpose``/``Squeeze``/``Reshape`` nodes around each
 ``LSTM``/``GRU`` node, a zero initial state expanded to the batch size, and GRU with
 ``linear_before_reset=1``. Run it where ``torch`` is installed::
@@ -55,7 +56,8 @@ def main():
         torch.onnx.export(model, (x,), path, dynamo=False, opset_version=17,
                           input_names=["input"], output_names=["output"],
                           dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
-        np.savez(os.path.join(OUT, name + ".npz"), input=x.numpy(), output=y.numpy())
+        weights = {f"torch.{k}": v.numpy() for k, v in model.rnn.state_dict().items()}
+        np.savez(os.path.join(OUT, name + ".npz"), input=x.numpy(), output=y.numpy(), **weights)
         print("wrote", path)
 
 
