@@ -81,6 +81,6 @@ __all__ += ["CenteredCrop", "Crop", "CropScale", "Cutout", "Flip", "RandomCrop",
             "RandomShift", "Rotate", "Shift"]
 
 # recurrent layers over [T, D] sequences
-from .recurrent import GRU, LSTM, RNN, Recurrent  # noqa: E402
+from .recurrent import GRU, LSTM, RNN, GetStates, Recurrent  # noqa: E402
 
-__all__ += ["GRU", "LSTM", "RNN", "Recurrent"]
+__all__ += ["GRU", "GetStates", "LSTM", "RNN", "Recurrent"]
