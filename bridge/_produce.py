@@ -87,26 +87,33 @@ class Producer:
             return "values"
         return None if s.no_label_ else "mask"
 
-    def load(self, split, index, epoch):
-        """``(image, gt)`` of sample ``index`` after the split's augmentations."""
+    def load(self, split, index, epoch, augs=None):
+        """``(image, gt)`` of sample ``index`` after the split's augmentations.
+
+        ``augs`` (a DatasetAugmentations) replaces the loader's own for this call.
+        """
+        augs = self.augs if augs is None else augs
         sample = self.ds.samples_[index]
         img = _read(sample, self.ctype, False, self.reader)
         gt = None
         if sample.label_path_ is not None and self.target_kind(split) == "mask":
             gt = _read(sample, self.ctype_gt, True, self.reader)
-        if self.augs is not None and len(self.augs) > split:
+        if augs is not None and len(augs) > split:
             rng = sample_rng(self.seed, index, epoch, out=self._thread_rng())
             if gt is None:
-                img = self.augs.apply(split, img, rng=rng)
+                img = augs.apply(split, img, rng=rng)
             else:
-                img, gt = self.augs.apply(split, img, gt, rng=rng)
+                img, gt = augs.apply(split, img, gt, rng=rng)
         return img, gt
 
-    def fill(self, split, index, epoch, x, y, slot):
-        """Write sample ``index`` into ``x[slot]`` and ``y[slot]``; SampleError on failure."""
+    def fill(self, split, index, epoch, x, y, slot, augs=None):
+        """Write sample ``index`` into ``x[slot]`` and ``y[slot]``; SampleError on failure.
+
+        ``augs`` as in :meth:`load`.
+        """
         sample = self.ds.samples_[index]
         try:
-            img, gt = self.load(split, index, epoch)
+            img, gt = self.load(split, index, epoch, augs)
             _check_image(img, "DLDataset")
             shape = _channels_first(img).shape
             if shape != x.shape[1:]:

@@ -10,10 +10,12 @@ idle while another finishes the epoch's last batch alone. At most
 timeout, so a stopped or failed loader never leaves a thread blocked.
 """
 
+import datetime
 import functools
 import logging
 import numbers
 import threading
+import time
 
 import numpy as np
 
@@ -375,11 +377,17 @@ class DLDataset(Dataset):
         ok = self._fill_slots(i, indices, epoch, x, y, 0, len(indices))
         return self._assemble(indices, x, y, ok)
 
-    def _worker(self, run, i, epoch):
+    def _worker(self, run, i, epoch, wait=True):
+        """Fill parts of ``run``'s batches until none is left or the run stops.
+
+        With ``wait=False`` it also returns instead of waiting for the consumer to make room.
+        """
         while True:
             with run.cond:
                 while not run.stop and run.next_job < len(run.jobs) \
                         and run.jobs[run.next_job][0] >= run.next_batch + run.capacity:
+                    if not wait:
+                        return
                     run.cond.wait(_POLL)
                 if run.stop or run.next_job >= len(run.jobs):
                     return
@@ -435,6 +443,94 @@ class DLDataset(Dataset):
     def IsStarted(self):
         """Tell whether the loader runs: True between Start() and Stop()."""
         return self._run is not None
+
+    # -- PyECVL's producer internals ----------------------------------------------------
+    def _sample_index(self, elem):
+        if isinstance(elem, numbers.Integral) and not isinstance(elem, bool):
+            if not 0 <= elem < len(self.samples_):
+                raise IndexError(f"DLDataset: sample index {elem} out of range "
+                                 f"[0, {len(self.samples_)})")
+            return int(elem)
+        for k, sample in enumerate(self.samples_):
+            if sample is elem:
+                return k
+        raise ValueError("DLDataset: the sample is not one of this dataset's samples_")
+
+    def ProduceImageLabel(self, augs, elem):
+        """Load, augment and convert one sample of the current split (PyECVL).
+
+        ECVL's producer threads push the pair to the loader's queue; the workers here fill
+        batches in place, so the pair is returned instead. The sample gets the augmentation
+        stream of its index, as in the batches.
+
+        Parameters
+        ----------
+        augs : DatasetAugmentations or None
+            Augmentations per split (None: the loader's own ``augs_``).
+        elem : ecvl.Sample or int
+            One of ``samples_``, or its index.
+
+        Returns
+        -------
+        (eddl.Tensor, eddl.Tensor or None)
+            The image ``[C, H, W]`` and the target (one-hot row, mask ``[C, H, W]``, values),
+            None for an unlabelled split.
+
+        Raises
+        ------
+        SampleError
+            When the sample cannot be loaded or converted, naming its file.
+        """
+        if augs is not None and not isinstance(augs, DatasetAugmentations):
+            raise TypeError(f"DLDataset.ProduceImageLabel: augs must be DatasetAugmentations "
+                            f"or None, got {type(augs).__name__}")
+        i, index = self.current_split_, self._sample_index(elem)
+        x, y = self._new_batch(i, 1)
+        self._producer.fill(i, index, max(self._epochs[i], 0), x, y, 0, augs)
+        return _wrap(x[0]), (None if y is None else _wrap(y[0]))
+
+    def ThreadFunc(self, thread_index):
+        """Do a producer thread's work in the calling thread, while there is room (PyECVL).
+
+        The started workers share the parts of the batches instead of owning a range of
+        samples each, so this fills the parts no worker has taken yet, up to the queue's
+        capacity, and returns instead of waiting for the consumer (which is usually the
+        caller).
+
+        Parameters
+        ----------
+        thread_index : int
+            A worker index, ``0 <= thread_index < num_workers_``.
+
+        Raises
+        ------
+        RuntimeError
+            When the loader is not started.
+        """
+        if isinstance(thread_index, bool) or not isinstance(thread_index, numbers.Integral) \
+                or not 0 <= thread_index < self.num_workers_:
+            raise ValueError(f"DLDataset.ThreadFunc: thread_index must be an int in "
+                             f"[0, {self.num_workers_}), got {thread_index!r}")
+        run = self._run
+        if run is None:
+            raise RuntimeError("DLDataset.ThreadFunc: not started; call Start() first")
+        i = self.current_split_
+        self._worker(run, i, max(self._epochs[i], 0), wait=False)
+
+    @staticmethod
+    def sleep_for(delta):
+        """Sleep for ``delta`` (PyECVL's helper for polling loops).
+
+        Parameters
+        ----------
+        delta : datetime.timedelta or float
+            Duration, or seconds; not negative.
+        """
+        seconds = delta.total_seconds() if isinstance(delta, datetime.timedelta) else delta
+        if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real) or not seconds >= 0:
+            raise ValueError(f"DLDataset.sleep_for: expected a non-negative timedelta or number "
+                             f"of seconds, got {delta!r}")
+        time.sleep(float(seconds))
 
     def GetQueueSize(self):
         """Return the number of samples prepared and waiting for the consumer."""

@@ -3,9 +3,12 @@
 For every name in ``docs/compat/pyeddl_names.txt`` and ``docs/compat/pyecvl_names.txt`` (the
 upstream public names, committed once) the table says whether the installed ``eddl``/``ecvl``
 provide it, provide it with a difference documented in a ``docs/porting_*.md`` page (those
-pages list the names concerned on ``Names:`` lines), or whether it is not applicable (C++
-only upstream, or declared there and never implemented). Nothing in the table is written by
-hand, so names added by any branch show up as soon as the packages have them.
+pages list the names concerned on ``Names:`` lines), whether it is not applicable (C++
+only upstream, declared there and never implemented, or meaningless in Python), or whether it
+is planned as part of a capability still to come (:data:`PLANNED`). Apart from the two small
+mappings :data:`PLANNED` and :data:`NOT_IN_PYTHON`, nothing in the table is written by hand,
+so names added by any branch show up as soon as the packages have them: a planned name the
+packages provide is simply "supported".
 
 Run as ``python docs/compat_table.py [OUT.md]``; the Sphinx build (``docs/conf.py``) and
 ``tests/test_compat_table.py`` run it; the build writes ``docs/_generated/compat_table.md``,
@@ -13,11 +16,13 @@ which ``docs/compat.md`` includes.
 """
 
 import argparse
+import ast
 import importlib
 import inspect
 import os
 import re
 import sys
+import textwrap
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -33,7 +38,35 @@ DIFFERENT = "supported, documented difference"
 MISSING = "missing"
 NA_CPP = "not applicable (C++ only upstream)"
 NA_UNIMPLEMENTED = "not applicable (never implemented upstream)"
-STATUSES = (SUPPORTED, DIFFERENT, MISSING, NA_CPP, NA_UNIMPLEMENTED)
+NA_PYTHON = "not applicable (no meaning in Python)"
+
+#: Upstream names that belong to a capability of the toolkit still to come, by capability.
+#: A name leaves this list by itself: once the packages provide it, its row says "supported".
+PLANNED = {
+    "recurrent layers": ("eddl.RNN", "eddl.LSTM", "eddl.GRU", "eddl.States", "eddl.GetStates",
+                         "eddl.setDecoder"),
+    "GPU": ("eddl.toGPU",),
+    # EDDL's Transform layer only repacks channels for the HLSinf FPGA kernels
+    # (src/layers/core/layer_transform.cpp needs the FPGA's CPI)
+    "FPGA": ("eddl.toFPGA", "eddl.Transform"),
+    "distributed": ("eddl.distributeParams",),
+}
+
+#: Upstream names reachable from Python there but meaningless in Python, with the reason.
+NOT_IN_PYTHON = {
+    "Tensor.load_from_ptr": "takes a raw C pointer (`void*`) to a serialized tensor; "
+                            "`Tensor.load` and `Tensor.from_onnx` read serialized tensors",
+}
+
+
+def planned(capability):
+    """The status of a name planned as part of ``capability`` (a key of :data:`PLANNED`)."""
+    return f"planned: {capability}"
+
+
+_PLANNED_BY_NAME = {n: cap for cap, names in PLANNED.items() for n in names}
+STATUSES = (SUPPORTED, DIFFERENT, MISSING, NA_CPP, NA_UNIMPLEMENTED, NA_PYTHON,
+            *(planned(c) for c in PLANNED))
 
 
 def read_names(path):
@@ -88,9 +121,33 @@ def _ecvl_samples():
     return {"Image": ecvl.Image.empty(), "MetaData": ecvl.MetaData(1)}
 
 
+def _assigned_attributes(source):
+    """Names ``x`` of every ``self.x = ...`` in ``source``, tuple targets included."""
+    found = set()
+
+    def targets(node):
+        if isinstance(node, (ast.Tuple, ast.List)):
+            for elt in node.elts:
+                yield from targets(elt)
+        elif isinstance(node, ast.Starred):
+            yield from targets(node.value)
+        else:
+            yield node
+
+    for node in ast.walk(ast.parse(textwrap.dedent(source))):
+        if isinstance(node, ast.Assign):
+            tgts = [t for tgt in node.targets for t in targets(tgt)]
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            tgts = list(targets(node.target))
+        else:
+            continue
+        found.update(t.attr for t in tgts if isinstance(t, ast.Attribute)
+                     and isinstance(t.value, ast.Name) and t.value.id == "self")
+    return found
+
+
 def _assigns(cls, name):
     """True when a method of ``cls`` (or a base in the toolkit) assigns ``self.<name>``."""
-    pat = re.compile(rf"self\.{re.escape(name)}\s*(?::[^=\n]*)?=[^=]")
     for klass in inspect.getmro(cls):
         if klass.__module__.split(".")[0] not in ("eddl", "ecvl", "bridge"):
             continue
@@ -98,7 +155,7 @@ def _assigns(cls, name):
             src = inspect.getsource(klass)
         except (OSError, TypeError):
             continue
-        if pat.search(src):
+        if name in _assigned_attributes(src):
             return True
     return False
 
@@ -153,12 +210,17 @@ class Resolver:
 
 
 def status(name, scope, has, differences):
+    """The status of ``name`` (of the names files' ``scope``) given whether the packages have it."""
     if has:
         return DIFFERENT if name in differences else SUPPORTED
     if scope == "cpp":
         return NA_CPP
     if scope == "unimplemented":
         return NA_UNIMPLEMENTED
+    if name in NOT_IN_PYTHON:
+        return NA_PYTHON
+    if name in _PLANNED_BY_NAME:
+        return planned(_PLANNED_BY_NAME[name])
     return MISSING
 
 
@@ -180,6 +242,8 @@ def build_rows(resolver=None, differences=None, docs_link=""):
                 note = f"[{heading}]({docs_link}{page}.md)"
             elif st == SUPPORTED and scope != "python":
                 note = "extension: not in the Python API upstream"
+            elif st == NA_PYTHON:
+                note = NOT_IN_PYTHON[name]
             rows.append((sec, name, scope, st, note))
         table[pkg] = rows
     return table
@@ -218,7 +282,8 @@ def main(argv=None):
     table = write_table(args.out)
     for pkg, rows in table.items():
         missing = sum(r[3] == MISSING for r in rows)
-        print(f"{pkg}: {len(rows)} names, {missing} missing -> {args.out}")
+        later = sum(r[3].startswith(planned("")) for r in rows)
+        print(f"{pkg}: {len(rows)} names, {missing} missing, {later} planned -> {args.out}")
     return 0
 
 

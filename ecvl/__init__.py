@@ -12,7 +12,7 @@ import _deephealth  # noqa: F401
 from _deephealth.runtime import get_num_threads, set_num_threads  # noqa: E402
 
 from . import augment, core, dataset, imgproc, io, viz  # noqa: E402
-from ._config import config, openmp_enabled, show_config  # noqa: E402
+from ._config import ECVL_EDDL, config, openmp_enabled, show_config  # noqa: E402
 from .augment import *  # noqa: E402,F401,F403
 from .core import *  # noqa: E402,F401,F403
 from .dataset import *  # noqa: E402,F401,F403
@@ -23,6 +23,7 @@ from .viz import *  # noqa: E402,F401,F403
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ECVL_EDDL",
     "config",
     "get_num_threads",
     "openmp_enabled",

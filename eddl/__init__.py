@@ -12,6 +12,7 @@ from _deephealth.runtime import get_num_threads, set_num_threads  # noqa: E402
 
 from . import _pyeddl, callbacks, download, tensor, zoo  # noqa: E402
 from ._config import config, cuda_status, openmp_enabled, show_config  # noqa: E402
+from .compserv import MAX_THREADS  # noqa: E402
 from ._pyeddl import *  # noqa: E402,F401,F403
 from .download import (  # noqa: E402
     DownloadError,
@@ -26,6 +27,7 @@ from .download import (  # noqa: E402
     exist,
 )
 from .tensor import *  # noqa: E402,F401,F403
+from .utils import LOG_LEVEL  # noqa: E402
 from .zoo.downloads import *  # noqa: E402,F401,F403
 from .zoo.downloads import __all__ as _model_downloads  # noqa: E402
 
@@ -50,6 +52,8 @@ __all__ = [
     "cuda_status",
     "DownloadError",
     "get_num_threads",
+    "LOG_LEVEL",
+    "MAX_THREADS",
     "openmp_enabled",
     "set_num_threads",
     "show_config",

@@ -8,7 +8,11 @@ from _deephealth.runtime import get_num_threads, set_num_threads
 
 from .backend import registry
 
-__all__ = ["CompServ", "CS_CPU", "CS_GPU", "CS_FPGA", "CS_COMPSS"]
+__all__ = ["CompServ", "CS_CPU", "CS_GPU", "CS_FPGA", "CS_COMPSS", "MAX_THREADS"]
+
+#: Most CPU threads a computing service may ask for (EDDL's ``MAX_THREADS``, include/eddl/net/net.h,
+#: the size of a net's per-thread batch buffers there).
+MAX_THREADS = 1024
 
 _MEM_LEVELS = {"full_mem": 0, "mid_mem": 1, "low_mem": 2}
 _DEFAULT_BACKEND = {"CPU": "cpu", "GPU": "cuda", "FPGA": "fpga"}
@@ -73,8 +77,10 @@ class CompServ:
             mem = _MEM_LEVELS[mem]
         if isinstance(mem, bool) or mem not in (0, 1, 2):
             raise ValueError(f"CompServ: mem level must be 0, 1 or 2, got {mem!r}")
-        if isinstance(threads, bool) or not isinstance(threads, int) or (threads < 1 and threads != -1):
-            raise ValueError(f"CompServ: threads must be a positive int or -1, got {threads!r}")
+        if (isinstance(threads, bool) or not isinstance(threads, int)
+                or not (threads == -1 or 1 <= threads <= MAX_THREADS)):
+            raise ValueError(f"CompServ: threads must be an int in [1, MAX_THREADS={MAX_THREADS}] "
+                             f"or -1, got {threads!r}")
         if isinstance(lsb, bool) or not isinstance(lsb, int) or lsb < 1:
             raise ValueError(f"CompServ: lsb (local sync batches) must be a positive int, got {lsb!r}")
         self.type = "local"

@@ -52,8 +52,10 @@ def test_statuses_match_the_live_packages(generated):
         if not re.fullmatch(r"eddl\.[A-Za-z_0-9]+", name):
             continue
         live = hasattr(eddl, name.split(".")[1])     # independent of the script's resolver
+        later = [c for c, names in compat.PLANNED.items() if name in names]
+        python = compat.planned(later[0]) if later else compat.MISSING
         expected = ((compat.DIFFERENT if name in differences else compat.SUPPORTED) if live else
-                    {"python": compat.MISSING, "cpp": compat.NA_CPP,
+                    {"python": python, "cpp": compat.NA_CPP,
                      "unimplemented": compat.NA_UNIMPLEMENTED}[scope])
         assert rows[name][1] == expected, name
         checked += 1
@@ -74,10 +76,40 @@ def test_statuses_match_the_live_packages(generated):
 def test_a_name_appearing_later_changes_the_table(compat, monkeypatch):
     # what happens when another branch adds a name: no file to edit, the row follows
     rows = {r[1]: r for r in compat.build_rows()["PyEDDL"]}
-    name = next(n for n, r in rows.items() if r[3] == compat.MISSING and re.fullmatch(r"eddl\.\w+", n))
+    name = next(n for n, r in rows.items()
+                if r[3].startswith(compat.planned("")) and re.fullmatch(r"eddl\.\w+", n))
     monkeypatch.setattr(eddl, name.split(".")[1], lambda *a: None, raising=False)
     rows = {r[1]: r for r in compat.build_rows()["PyEDDL"]}
     assert rows[name][3] == compat.SUPPORTED
+
+
+class _Nothing:
+    """A resolver for packages that provide no name at all."""
+
+    def has(self, name):
+        return False
+
+
+def test_statuses_of_names_the_packages_lack(compat):
+    rows = {r[1]: r for pkg in compat.build_rows(resolver=_Nothing()).values() for r in pkg}
+    for capability, names in compat.PLANNED.items():
+        for name in names:
+            assert rows[name][3] == compat.planned(capability), name
+    assert rows["eddl.RNN"][3] == "planned: recurrent layers"
+    assert rows["eddl.Transform"][3] == "planned: FPGA"
+    assert rows["Tensor.load_from_ptr"][3] == compat.NA_PYTHON
+    assert "pointer" in rows["Tensor.load_from_ptr"][4]
+    # any other Python-reachable name is missing, so a regression shows in the table
+    assert rows["eddl.Dense"][3] == compat.MISSING and rows["Tensor.resize"][3] == compat.MISSING
+    assert rows["ecvl.ImRead"][3] == compat.MISSING
+    assert rows["Tensor.updateDevice"][3] == compat.NA_CPP
+
+
+def test_the_mappings_name_upstream_python_names(compat):
+    scopes = {n: sc for p in compat.NAME_FILES.values() for _, n, sc in compat.read_names(p)}
+    mapped = [n for names in compat.PLANNED.values() for n in names] + list(compat.NOT_IN_PYTHON)
+    assert len(mapped) == len(set(mapped))
+    assert all(scopes.get(n) == "python" for n in mapped), mapped
 
 
 def test_documented_differences_exist_in_the_names_files(compat):
@@ -94,3 +126,25 @@ def test_the_docs_include_the_generated_table():
     with open(os.path.join(DOCS, "index.rst"), encoding="utf-8") as f:
         toc = f.read()
     assert "porting_pyeddl" in toc and "compat" in toc
+
+
+def test_instance_attributes_are_found_in_every_assignment_form(compat):
+    src = '''
+    class K:
+        def __init__(self, a):
+            self.a_, (self.b_, self.c_) = a, (1, 2)
+            self.d_: int = 3
+            self.e_ += 1
+            first, *self.f_ = [1, 2]
+            other.g_ = 4
+            self.h_ == 5
+    '''
+    assert compat._assigned_attributes(src) == {"a_", "b_", "c_", "d_", "e_", "f_"}
+
+
+def test_no_user_facing_name_is_missing(generated):
+    # everything PyEDDL/PyECVL users can reach is provided, not applicable, or planned
+    compat, text = generated
+    missing = sorted(n for n, (_, st) in _rows(text).items() if st == compat.MISSING)
+    assert not missing, missing
+

@@ -14,7 +14,7 @@ import numpy as np
 from . import _seed, _targets
 from .catalog import REGISTRY, from_dict, get_augmentation_class
 from .dsl import parse_params_text
-from .params import REQUIRED, global_rng
+from .params import REQUIRED, AugmentationParam, global_rng
 
 __all__ = ["Augmentation", "REGISTRY", "get_augmentation_class", "sample_rng", "as_rng"]
 
@@ -187,7 +187,41 @@ class Augmentation:
                 out[name] = int(rng.integers(lo, hi + 1))
             else:  # what Generator.uniform(lo, hi) computes, without its argument handling
                 out[name] = lo + (hi - lo) * rng.random()
+        if plan[1]:
+            # one assignment: a concurrent reader of params_ sees one draw or the other
+            self._last_drawn = {name: out[name] for name, *_ in plan[1]}
         self.draw(rng, shape, out)
+        return out
+
+    @property
+    def params_(self):
+        """PyECVL's ``params_``: each random range as an :class:`AugmentationParam`.
+
+        ``min_``/``max_`` are the range and ``value_`` the value the last application drew
+        (``min_`` before any). It is a snapshot built on each access: changing it does not
+        change the augmentation (construct a new one instead). Hidden random choices (a
+        flip's coin, a noise seed) are not listed.
+
+        Returns
+        -------
+        dict of str to AugmentationParam
+
+        Examples
+        --------
+        >>> import ecvl
+        >>> p = ecvl.AugRotate([-5, 5]).params_["angle"]
+        >>> (p.min_, p.max_)
+        (-5.0, 5.0)
+        """
+        last = self.__dict__.get("_last_drawn", {})
+        out = {}
+        for p in self.params:
+            v = self._values[p.name]
+            if p.kind == "range" and p.sampled and v is not None:
+                param = AugmentationParam(v[0], v[1])
+                if p.name in last:
+                    param.value_ = float(last[p.name])
+                out[p.name] = param
         return out
 
     def draw(self, rng, shape, params):

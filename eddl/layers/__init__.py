@@ -34,10 +34,11 @@ __all__ = ["ACTIVATIONS", "Activation", "Add", "Average", "Clamp", "Concat", "De
 # ONNX-style operators: broadcasting, generators and constants, embeddings
 from .broadcasting import Broadcast, Expand, Repeat, Tile  # noqa: E402
 from .embedding import Embedding  # noqa: E402
+from .gather import Take  # noqa: E402
 from .generators import ConstOfTensor, GaussGenerator, Shape, UniformGenerator  # noqa: E402
 
 __all__ += ["Broadcast", "Bypass", "ConstOfTensor", "Embedding", "Expand", "GaussGenerator",
-            "MatMul", "Repeat", "Shape", "Split", "Tile", "UniformGenerator", "Where"]
+            "MatMul", "Repeat", "Shape", "Split", "Take", "Tile", "UniformGenerator", "Where"]
 
 # convolutional stack
 from .conv import Conv, Conv1D, Conv2D, Conv3D, ConvT, ConvT1D, ConvT2D, ConvT3D  # noqa: E402

@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     core,
     da,
     embedding,
+    gather,
     generators,
     merge,
     noise,

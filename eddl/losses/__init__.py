@@ -4,6 +4,7 @@ from .base import Loss, get_loss, loss_names, register_loss
 from .crossentropy import (
     BinaryCrossEntropy,
     CategoricalCrossEntropy,
+    DeprecatedCrossEntropy,
     SoftCrossEntropy,
     SparseCategoricalCrossEntropy,
 )
@@ -19,7 +20,7 @@ from .weighted import (
 )
 
 __all__ = ["Loss", "get_loss", "loss_names", "register_loss", "BinaryCrossEntropy",
-           "CategoricalCrossEntropy", "SoftCrossEntropy", "SparseCategoricalCrossEntropy",
+           "CategoricalCrossEntropy", "DeprecatedCrossEntropy", "SoftCrossEntropy", "SparseCategoricalCrossEntropy",
            "Dice", "Jaccard", "BinaryCrossEntropyWithLogits", "MeanAbsoluteError",
            "MeanSquaredError", "MeanAbsoluteErrorMean", "MeanSquaredErrorMean", "WeightedCrossEntropy", "LabelSmoothingCrossEntropy",
            "WeightedBinaryCrossEntropy", "FocalLoss", "BinaryFocalLoss", "Tversky", "FocalTversky",

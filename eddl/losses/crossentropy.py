@@ -6,11 +6,13 @@ to the activation's input (``(y - t) / batch`` for one-hot targets), which is ch
 loses precision as ``y`` saturates.
 """
 
+import warnings
+
 from ..backend.registry import array_namespace as _xp  # the namespace of the arrays' backend
 from .base import Loss, register_loss
 
 __all__ = ["CategoricalCrossEntropy", "SoftCrossEntropy", "BinaryCrossEntropy",
-           "SparseCategoricalCrossEntropy"]
+           "SparseCategoricalCrossEntropy", "DeprecatedCrossEntropy"]
 
 #: probabilities are clipped to [EPS, 1 - EPS] inside logarithms
 EPS = 1e-7
@@ -101,8 +103,43 @@ class SparseCategoricalCrossEntropy(Loss):
         d *= 1.0 / y.shape[0]
 
 
+class DeprecatedCrossEntropy(Loss):
+    """EDDL's old element-wise cross-entropy (``"deprecated_cross_entropy"``, ``LCrossEntropy``).
+
+    Per sample ``-sum(t log(y + 1e-5) + (1 - t) log(1 - y + 1e-5))``, the terms with ``t == 0``
+    (resp. ``t == 1``) left out; the gradient is ``((1 - t) / (1 - y + 1e-6) - t / (y + 1e-6))
+    / batch``. Both offsets are EDDL's: they keep the logarithms and quotients finite at 0 and
+    1 without clipping. It warns on construction, as EDDL does; use ``"binary_cross_entropy"``.
+
+    Parameters
+    ----------
+    name : str
+    """
+
+    #: offsets of EDDL's value (src/hardware/cpu/nn/cpu_losses.cpp, cpu_cent) and of its
+    #: delta (src/losses/loss_cross_entropy.cpp)
+    VALUE_EPS = 1e-5
+    DELTA_EPS = 1e-6
+
+    def __init__(self, name="deprecated_cross_entropy"):
+        super().__init__(name)
+        warnings.warn("loss 'deprecated_cross_entropy' is deprecated; use 'binary_cross_entropy'",
+                      DeprecationWarning, stacklevel=4)
+
+    def value(self, t, y):
+        xp = _xp(y)
+        pos = xp.where(t != 0, t * xp.log(y + self.VALUE_EPS), 0.0)
+        neg = xp.where(t != 1, (1 - t) * xp.log(1 - y + self.VALUE_EPS), 0.0)
+        return float(-(pos + neg).sum())
+
+    def delta(self, t, y, d):
+        d[...] = (1 - t) / (1 - y + self.DELTA_EPS) - t / (y + self.DELTA_EPS)
+        d *= 1.0 / y.shape[0]
+
+
 register_loss(CategoricalCrossEntropy, "categorical_cross_entropy", "cross_entropy", "ce", "cce")
 register_loss(SoftCrossEntropy, "soft_cross_entropy", "softmax_cross_entropy", "sce")
 register_loss(BinaryCrossEntropy, "binary_cross_entropy", "bce")
 register_loss(SparseCategoricalCrossEntropy, "sparse_categorical_cross_entropy",
               "sparse_cross_entropy", "scce")
+register_loss(DeprecatedCrossEntropy, "deprecated_cross_entropy")

@@ -11,6 +11,7 @@ from _deephealth.atomic import atomic_path
 from .graph_export import CONFIG_KEY, GRAPH_HASH_KEY, graph_hash, net_to_model
 from .graph_import import ONNXImportError, import_model
 from .optable import EXPORT_OPSET
+from .values import short
 from .weights import assign, named_arrays, read_model
 
 __all__ = ["to_onnx", "from_onnx", "save_net_to_onnx_file", "serialize_net_to_onnx_string",
@@ -123,19 +124,30 @@ def from_onnx(model, input_shape=None):
     eddl.onnx.ONNXImportError
         Unsupported operators (all listed in one message), invalid or hostile files.
     """
+    if isinstance(model, (str, os.PathLike)):
+        path = os.fspath(model)
+        try:
+            return _from_model(_load_file(path), input_shape)
+        except ONNXImportError as exc:
+            if path in str(exc):
+                raise
+            raise ONNXImportError(f"ONNX file {path!r}: {exc}") from None
+    return _from_model(read_model(model), input_shape)
+
+
+def _from_model(model, input_shape):
     from ..model import Model
 
-    if isinstance(model, (str, os.PathLike)):
-        model = _load_file(model)
-    else:
-        model = read_model(model)
     props = {p.key: p.value for p in model.metadata_props}
     if CONFIG_KEY in props and props.get(GRAPH_HASH_KEY) == graph_hash(model.graph) and input_shape is None:
         net = _from_config(model, props[CONFIG_KEY])
         if net is not None:
             return net
     lin, lout, name = import_model(model, input_shape=input_shape)
-    net = Model(lin, lout, name=name)
+    try:
+        net = Model(lin, lout, name=name)
+    except ValueError as exc:
+        raise ONNXImportError(f"ONNX model: its layers do not form a net ({exc})") from None
     net.onnx_pretrained = True
     return net
 
@@ -147,7 +159,7 @@ def _load_file(path):
     try:
         return onnx.load(path)
     except Exception as exc:  # noqa: BLE001 - protobuf and external-data errors vary
-        raise ONNXImportError(f"ONNX file {path!r}: cannot be read ({str(exc)[:160]})") from None
+        raise ONNXImportError(f"ONNX file {path!r}: cannot be read ({short(exc, 160)})") from None
 
 
 def _from_config(model, text):
@@ -187,8 +199,9 @@ def import_net_from_onnx_file(path, input_shape=None, mem=0, log_level=None):
         Per-sample input shape (batch excluded) replacing the declared one.
     mem : int
         PyEDDL's memory level (0, 1, 2); accepted for compatibility.
-    log_level : int, optional
-        Accepted for compatibility.
+    log_level : eddl.LOG_LEVEL or int, optional
+        PyEDDL's verbosity (``TRACE`` = 0 ... ``NO_LOGS`` = 5); the import prints nothing
+        either way, and its errors are exceptions.
 
     Returns
     -------
@@ -206,6 +219,14 @@ def import_net_from_onnx_file(path, input_shape=None, mem=0, log_level=None):
     'fc'
     """
     _check_mem(mem)
+    if log_level is not None:
+        from ..utils import LOG_LEVEL
+
+        try:
+            LOG_LEVEL(log_level)
+        except ValueError:
+            raise ValueError(f"log_level must be one of {[int(v) for v in LOG_LEVEL]} "
+                             f"(eddl.LOG_LEVEL), got {log_level!r}") from None
     return from_onnx(path, input_shape=input_shape)
 
 

@@ -35,7 +35,8 @@ class ExportGraph:
         Write each parameter's gradient instead of its value.
     """
 
-    def __init__(self, training=False, gradients=False, dtype=np.float32):
+    def __init__(self, training=False, gradients=False, dtype=np.float32, opset=EXPORT_OPSET):
+        self.opset = opset
         self.training = training
         self.gradients = gradients
         self.dtype = np.dtype(dtype)
@@ -43,6 +44,8 @@ class ExportGraph:
         self.initializers = []
         self._names = set()
         self._layer = None
+        self.batch_source = None
+        self._batch = None
 
     # -- names ----------------------------------------------------------------------------
     def unique(self, hint):
@@ -65,6 +68,24 @@ class ExportGraph:
     def output(self, layer):
         """Value name of ``layer``'s output."""
         return layer.name
+
+    def batch(self):
+        """Return a 1-D int64 value ``[batch]`` read from the first graph input.
+
+        Layers without parents use it: their outputs still have one row per sample.
+        """
+        if self._batch is None:
+            if self.batch_source is None:
+                raise ExportError(f"layer {self._layer.name!r}: the net has no input to take "
+                                  f"the batch size from")
+            layer, self._layer = self._layer, _Named("batch")
+            try:
+                shape = self.node("Shape", [self.batch_source])
+                self._batch = self.node("Slice", [shape, self.ints([0], "start"),
+                                                  self.ints([1], "end")])
+            finally:
+                self._layer = layer
+        return self._batch
 
     # -- content --------------------------------------------------------------------------
     def node(self, op_type, inputs, outputs=None, **attrs):
@@ -91,6 +112,15 @@ class ExportGraph:
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(a), name))
         return name
 
+    def reduce(self, op_type, x, axes, outputs=None, keepdims=1):
+        """Append a ``Reduce*`` node over ``axes``; return its output name.
+
+        The axes are an input from opset 18 (13 for ``ReduceSum``), an attribute before.
+        """
+        if self.opset >= (13 if op_type == "ReduceSum" else 18):
+            return self.node(op_type, [x, self.ints(axes, "axes")], outputs, keepdims=keepdims)
+        return self.node(op_type, [x], outputs, axes=[int(a) for a in axes], keepdims=keepdims)
+
     def ints(self, values, hint="shape"):
         """Add an int64 constant (shapes, axes, pads); return its name."""
         return self.const(np.asarray(list(values), dtype=np.int64), hint, np.int64)
@@ -112,6 +142,13 @@ class ExportGraph:
         self.initializers.append(numpy_helper.from_array(
             np.ascontiguousarray(a.astype(self.dtype)), name))
         return name
+
+
+class _Named:
+    """Stands for a layer when naming values shared by several layers."""
+
+    def __init__(self, name):
+        self.name = name
 
 
 def _param_array(layer, pname, gradients=False):
@@ -172,11 +209,12 @@ def net_to_model(net, training=False, gradients=False, opset=EXPORT_OPSET, dtype
     """
     if opset < 17:
         raise ValueError(f"ONNX export writes opset 17 or newer, got opset {opset}")
-    g = ExportGraph(training=training, gradients=gradients, dtype=dtype)
+    g = ExportGraph(training=training, gradients=gradients, dtype=dtype, opset=opset)
     elem = _DT[np.dtype(dtype)]
     for l in net.layers:
         g._names.add(l.name)
     inputs = []
+    g.batch_source = net.lin[0].name if net.lin else None
     for l in net.layers:
         g._layer = l
         cls = type(l).__name__

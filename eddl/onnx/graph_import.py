@@ -26,8 +26,9 @@ import onnx
 from onnx import helper, numpy_helper
 
 from . import ops  # noqa: F401  (fills the tables)
+from .folding import fold_values, limits, set_max_tensor_elements
 from .optable import IMPORTERS, MAX_OPSET, MIN_OPSET, resolve
-from .values import Act, Batched, ONNXImportError, TimeMajor, node_key
+from .values import Act, Batched, ONNXImportError, TimeMajor, node_key, short
 
 __all__ = ["ONNXImportError", "Act", "Batched", "ImportContext", "import_model",
            "set_max_tensor_elements"]
@@ -35,23 +36,9 @@ __all__ = ["ONNXImportError", "Act", "Batched", "ImportContext", "import_model",
 _PROBES = (11, 13)
 #: inputs that only give an element type (CastLike's target): a constant stays constant
 _TYPE_ONLY = {"CastLike": (1,)}
-_limits = {"elements": 1 << 30}
 
 
-def set_max_tensor_elements(n):
-    """Set the largest tensor (in elements) an ONNX import may create; return the old value.
-
-    A constant folded at import time, an initializer or a layer output larger than this is
-    refused, so a hostile file cannot make the importer allocate without bound.
-    """
-    old = _limits["elements"]
-    _limits["elements"] = int(n)
-    return old
-
-
-def _short(text, limit=80):
-    text = str(text)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+_short = short
 
 
 class ImportContext:
@@ -62,15 +49,17 @@ class ImportContext:
     constant array.
     """
 
-    def __init__(self, opset, consumers):
+    def __init__(self, opset, consumers, users=None):
         self.opset = opset
         self.values = {}
         self.node = None
         self.consumers = consumers
+        self._users = users or {}
+        #: value name -> the node reading it, for values with exactly one reader
+        self.next_nodes = {v: us[0][0] for v, us in self._users.items()
+                           if len(us) == 1 and us[0][0] is not None}
         self.weights = {}
         self._layer_names = set()
-        #: value name -> the node reading it, for values read by exactly one node
-        self.next_nodes = {}
         #: nodes folded into the layer of an earlier node (e.g. the bias Add after a MatMul),
         #: and the value each one's output stands for
         self.fused = set()
@@ -211,6 +200,9 @@ class ImportContext:
         """Return how many nodes (and graph outputs) read ``value_name``."""
         return self.consumers.get(value_name, 0)
 
+    def users(self, value_name):
+        """``[(node, input index)]`` reading ``value_name`` (``(None, -1)``: a graph output)."""
+        return list(self._users.get(value_name, ()))
 
 # --- loading and validation ------------------------------------------------------------------
 
@@ -229,7 +221,7 @@ def _opset(model):
 
 
 def _check_sizes(graph):
-    limit = _limits["elements"]
+    limit = limits["elements"]
     for t in graph.initializer:
         n = math.prod(t.dims) if t.dims else 1
         if any(d < 0 for d in t.dims) or n > limit:
@@ -261,6 +253,17 @@ def _unsupported(order, opset, constant):
             why = f"opset {opset}" + ("" if not known else " (this op's schema at this opset is not supported)")
             bad.append(f"({_short(n.op_type)}, {_short(n.name)!r}, {why})")
     return bad
+
+
+def _deprecated_but_supported(message, opset):
+    """Tell whether the checker refused only a deprecated schema that an import function reads.
+
+    GroupNormalization 18 is deprecated, yet onnxruntime runs it; the walk validates the rest.
+    """
+    import re
+
+    m = re.search(r"Op registered for (\w+) is deprecated in domain_version of (\d+)", message)
+    return bool(m) and resolve(m.group(1), opset) is not None
 
 
 def _topological(graph, known):
@@ -327,45 +330,6 @@ def _input_shape(vi, override):
     return sample
 
 
-def _fold(node, inputs, opset):
-    """Evaluate ``node`` on constant ``inputs`` with onnx.reference; return its outputs."""
-    from onnx.reference import ReferenceEvaluator
-
-    names = [f"i{k}" for k in range(len(inputs))]
-    ins = [names[k] if node.input[k] else "" for k in range(len(inputs))]
-    n = helper.make_node(node.op_type, ins, [f"o{k}" for k in range(len(node.output))])
-    n.attribute.extend(node.attribute)
-    g = helper.make_graph(
-        [n], "fold",
-        [helper.make_tensor_value_info(names[k], helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
-         for k, v in enumerate(inputs) if node.input[k]],
-        [helper.make_empty_tensor_value_info(f"o{k}") for k in range(len(node.output))])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
-    feeds = {names[k]: v for k, v in enumerate(inputs) if node.input[k]}
-    return ReferenceEvaluator(m).run(None, feeds)
-
-
-def _fold_guard(ctx, node, consts):
-    """Refuse folding ops whose output size would exceed the element limit."""
-    limit = _limits["elements"]
-    op = node.op_type
-    size = None
-    try:
-        if op == "ConstantOfShape":
-            size = math.prod(int(x) for x in consts[0].reshape(-1))
-        elif op == "Expand":
-            size = math.prod(np.broadcast_shapes(consts[0].shape, tuple(int(x) for x in consts[1])))
-        elif op == "Tile":
-            size = consts[0].size * math.prod(int(x) for x in consts[1])
-        elif op == "Range":
-            start, stop, step = (float(np.asarray(c).reshape(-1)[0]) for c in consts[:3])
-            size = math.ceil((stop - start) / step) if step else math.inf
-    except (ValueError, TypeError, IndexError, OverflowError):
-        raise ctx.error("invalid constant shape inputs") from None
-    if size is not None and (size < 0 or size > limit):
-        raise ctx.error(f"would create {size} elements, more than the limit of {limit}")
-
-
 def import_model(model, input_shape=None):
     """Build the layers of an ONNX ``ModelProto``; return ``(inputs, outputs, name)``.
 
@@ -393,17 +357,22 @@ def import_model(model, input_shape=None):
                               + "; ".join(bad[:50]) + (" ..." if len(bad) > 50 else ""))
     try:
         onnx.checker.check_model(model)
-    except onnx.checker.ValidationError as exc:
-        raise ONNXImportError(f"invalid ONNX model: {_short(str(exc).splitlines()[0], 300)}") from None
+    except Exception as exc:  # noqa: BLE001 - a garbled name makes the checker raise UnicodeDecodeError
+        if not _deprecated_but_supported(str(exc), opset):
+            # the checker's message continues on further lines (the node it names): keep them
+            raise ONNXImportError(f"invalid ONNX model: {_short(' '.join(str(exc).split()), 300)}") from None
 
     consumers = Counter(i for n in graph.node for i in n.input if i)
     consumers.update(o.name for o in graph.output)
-    ctx = ImportContext(opset, consumers)
+    users = {}
     for n in graph.node:
-        for i in n.input:
-            if i and consumers[i] == 1:
-                ctx.next_nodes[i] = n
-        ctx.producers.update((o, n) for o in n.output if o)
+        for k, i in enumerate(n.input):
+            if i:
+                users.setdefault(i, []).append((n, k))
+    for o in graph.output:
+        users.setdefault(o.name, []).append((None, -1))
+    ctx = ImportContext(opset, consumers, users)
+    ctx.producers.update((o, n) for n in graph.node for o in n.output if o)
     inits = {}
     for t in graph.initializer:
         try:
@@ -421,15 +390,30 @@ def import_model(model, input_shape=None):
     lin = []
     for vi in real_inputs:
         shape = _input_shape(vi, input_shape)
-        if math.prod(shape) > _limits["elements"]:
+        if math.prod(shape) > limits["elements"]:
             raise ONNXImportError(f"ONNX graph input {_short(vi.name)!r}: shape {shape} too large")
         ctx._layer_names.add(vi.name)
         layer = Input(shape, name=vi.name)
         lin.append(layer)
         ctx.values[vi.name] = Act(layer)
+    # every node is tried, so one error names every unsupported attribute value or shape;
+    # nodes downstream of a refused one are skipped (their inputs do not exist)
+    problems, refused = [], set()
     for node in order:
         ctx.node = node
-        _import_node(ctx, node, opset)
+        if any(i in refused for i in node.input):
+            refused.update(node.output)
+            continue
+        try:
+            _import_node(ctx, node, opset)
+        except ONNXImportError as exc:
+            problems.append(str(exc).removeprefix("ONNX "))
+            refused.update(node.output)
+    if len(problems) == 1:
+        raise ONNXImportError(f"ONNX {problems[0]}")
+    if problems:
+        raise ONNXImportError(f"ONNX model has {len(problems)} problems: " + "; ".join(problems[:50])
+                              + (" ..." if len(problems) > 50 else ""))
     lout = []
     for vo in graph.output:
         v = ctx.values.get(vo.name)
@@ -437,7 +421,23 @@ def import_model(model, input_shape=None):
             raise ONNXImportError(f"ONNX graph output {_short(vo.name)!r} does not depend on the "
                                   f"model input")
         lout.append(v.layer)
+    reached = _ancestors(lout)
+    unused = [l.name for l in lin if id(l) not in reached]
+    if unused:
+        raise ONNXImportError(f"ONNX graph input(s) {[_short(n) for n in unused]} reach no output "
+                              f"(only their shape is used, or nothing); a net's inputs must feed "
+                              f"its outputs")
     return lin, lout, graph.name or "onnx_model"
+
+
+def _ancestors(layers):
+    seen, stack = set(), list(layers)
+    while stack:
+        l = stack.pop()
+        if id(l) not in seen:
+            seen.add(id(l))
+            stack.extend(l.parents)
+    return seen
 
 
 def _import_node(ctx, node, opset):
@@ -458,9 +458,15 @@ def _import_node(ctx, node, opset):
         out = [_shape_of(ctx, live[0])]
     elif (all(not isinstance(v, (Act, TimeMajor)) for v in live)
           and not getattr(fn, "no_fold", False)):
-        out = _fold_values(ctx, node, ins, opset)
+        out = fold_values(ctx, node, ins, opset)
     else:
-        out = fn(node, ctx)
+        try:
+            out = fn(node, ctx)
+        except ONNXImportError:
+            raise
+        except (ValueError, TypeError) as exc:
+            # a layer refusing the arguments the node gave it (its message says which)
+            raise ctx.error(_short(" ".join(str(exc).split()), 300)) from None
         if not isinstance(out, (list, tuple)):
             out = [out]
     if len(out) < len([o for o in node.output if o]):
@@ -471,7 +477,7 @@ def _import_node(ctx, node, opset):
         if not name:
             continue
         if isinstance(v, Layer):
-            if math.prod(v.shape) > _limits["elements"]:
+            if math.prod(v.shape) > limits["elements"]:
                 raise ctx.error(f"output shape {list(v.shape)} is larger than the element limit")
             v = Act(v)
         elif not isinstance(v, (Act, Batched, TimeMajor)):
@@ -486,25 +492,3 @@ def _shape_of(ctx, act):
     if np.array_equal(shapes[0], shapes[1]):
         return shapes[0]
     return Batched(shapes)
-
-
-def _fold_values(ctx, node, ins, opset):
-    batched = any(isinstance(v, Batched) for v in ins)
-    runs = []
-    for p in range(2 if batched else 1):
-        arrays = [None if v is None else (v.values[p] if isinstance(v, Batched) else v) for v in ins]
-        _fold_guard(ctx, node, arrays)
-        try:
-            runs.append(_fold(node, [a for a in arrays if a is not None] if False else
-                              [np.zeros(0, np.float32) if a is None else a for a in arrays], opset))
-        except ONNXImportError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the reference runtime raises many types
-            raise ctx.error(f"cannot evaluate on its constant inputs: {_short(exc, 200)}") from None
-    out = []
-    for k in range(len(runs[0])):
-        if len(runs) == 1 or np.array_equal(runs[0][k], runs[1][k]):
-            out.append(np.asarray(runs[0][k]))
-        else:
-            out.append(Batched([runs[0][k], runs[1][k]]))
-    return out

@@ -2,7 +2,9 @@
 
 import numpy as np
 
-__all__ = ["Act", "Batched", "TimeMajor", "ONNXImportError", "ExportError", "node_key"]
+from _deephealth.messages import one_line
+
+__all__ = ["Act", "Batched", "ONNXImportError", "ExportError", "node_key", "short", "TimeMajor"]
 
 
 class ONNXImportError(ValueError):
@@ -62,3 +64,12 @@ class Batched:
 def node_key(node):
     """Return the key of an ONNX node in an import's bookkeeping (its name, else its output)."""
     return node.name or node.output[0]
+
+
+def short(value, limit=80):
+    """Return ``value`` as one printable line of at most ``limit`` characters.
+
+    Names and op types come from files that may be damaged or hostile.
+    """
+    text = "".join(c if c.isprintable() else "?" for c in one_line(value, 10 * limit))
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -11,6 +11,7 @@ import onnx
 from onnx import numpy_helper
 
 from .graph_import import ONNXImportError
+from .values import short
 
 __all__ = ["named_arrays", "net_arrays", "assign", "average_weights", "read_model"]
 
@@ -26,7 +27,7 @@ def read_model(data, what="ONNX data"):
     try:
         return onnx.load_from_string(bytes(data))
     except Exception as exc:  # noqa: BLE001 - protobuf's decode errors have several types
-        raise ONNXImportError(f"{what}: not a valid ONNX model ({str(exc)[:120]})") from None
+        raise ONNXImportError(f"{what}: not a valid ONNX model ({short(exc, 120)})") from None
 
 
 def named_arrays(model):
@@ -36,7 +37,7 @@ def named_arrays(model):
         try:
             out[t.name] = numpy_helper.to_array(t)
         except Exception as exc:  # noqa: BLE001
-            raise ONNXImportError(f"ONNX initializer {t.name[:80]!r}: unreadable ({str(exc)[:80]})") from None
+            raise ONNXImportError(f"ONNX initializer {short(t.name)!r}: unreadable ({short(exc)})") from None
     return out
 
 

@@ -196,6 +196,15 @@ class ElementwiseMixin(TensorBase):
         """In-place :meth:`rsqrt`; returns this tensor."""
         return self.sqrt_()._unary("reciprocal", "rsqrt", inplace=True)
 
+    @staticmethod
+    def static_rsqrt(A, B):
+        """Write ``1 / sqrt(A)`` into ``B`` (PyEDDL static form); returns ``B``."""
+        A._same_device(B, "static_rsqrt")
+        if A.shape != B.shape:
+            raise ValueError(f"static_rsqrt: output shape {B.shape} differs from {A.shape}")
+        B._data[...] = A.rsqrt()._data
+        return B
+
     def logn(self, n):
         """Element-wise logarithm in base ``n``; returns a new tensor."""
         if not is_scalar(n) or n <= 0 or n == 1:

@@ -150,3 +150,21 @@ class RandomMixin(TensorBase):
     def fill_rand_binary_(self, v=0.5):
         """Fill with 1 where a uniform draw is below ``v``, else 0; returns this tensor."""
         return self._fill_random(_generator.random(self.shape) < v, "fill_rand_binary_")
+
+    # EDDL's out-of-place forms return a new tensor of this shape, dtype and device, filled
+    # from the same stream (src/tensor/tensor_generator.cpp)
+    def fill_rand_uniform(self, v=1.0):
+        """Return a new tensor like this one with uniform values in ``[0, v)``."""
+        return self.clone().fill_rand_uniform_(v)
+
+    def fill_rand_signed_uniform(self, v=1.0):
+        """Return a new tensor like this one with uniform values in ``[-v, v)``."""
+        return self.clone().fill_rand_signed_uniform_(v)
+
+    def fill_rand_normal(self, m=0.0, s=1.0, fast_math=True):
+        """Return a new tensor like this one with normal values (mean ``m``, deviation ``s``)."""
+        return self.clone().fill_rand_normal_(m, s, fast_math)
+
+    def fill_rand_binary(self, v=0.5):
+        """Return a new tensor like this one with 1 where a uniform draw is below ``v``, else 0."""
+        return self.clone().fill_rand_binary_(v)

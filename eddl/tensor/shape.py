@@ -382,6 +382,61 @@ class ShapeMixin(TensorBase):
         r = np.repeat(self._data, reps if len(reps) > 1 else reps[0], axis=ax)
         return _into(output, r, "repeat", self, r)
 
+    def repeat_desc(self, repeats, axis=0, output=None):
+        """:meth:`repeat` (EDDL computes it through a repeat descriptor; the result is the same).
+
+        Parameters
+        ----------
+        repeats : int or sequence of int
+        axis : int, default 0
+        output : Tensor, optional
+
+        Returns
+        -------
+        Tensor
+        """
+        return self.repeat(repeats, axis, output)
+
+    def resize(self, b, fptr=None, fptr2=None, delete_data=True):
+        """Change the batch size (the first dimension) to ``b``, in place.
+
+        The first ``min(b, old)`` samples keep their values and new samples are zeros (EDDL
+        leaves the whole tensor uninitialised). Nothing happens when ``b`` is the current
+        size, as in EDDL.
+
+        Parameters
+        ----------
+        b : int
+            New size of the first dimension, >= 0.
+        fptr, fptr2 : None
+            EDDL's raw memory to adopt; only None is accepted (Python has no such pointers).
+        delete_data : bool, default True
+            Accepted for compatibility: the old array is released when nothing else uses it.
+
+        Returns
+        -------
+        Tensor
+            This tensor.
+
+        Raises
+        ------
+        ValueError
+            For a 0-d tensor, a negative ``b`` or a pointer argument.
+        """
+        if fptr is not None or fptr2 is not None:
+            raise ValueError("resize: fptr/fptr2 (raw memory pointers) must be None in Python")
+        if self._data.ndim == 0:
+            raise ValueError("resize: a 0-d tensor has no batch dimension")
+        b = norm_shape([b], "resize: b")[0]
+        old = self._data
+        if b == old.shape[0]:
+            return self
+        new = self._backend.xp.zeros((b,) + old.shape[1:], dtype=old.dtype)
+        keep = min(b, old.shape[0])
+        new[:keep] = old[:keep]
+        self._data = new
+        return self
+
     def tile(self, repeats):
         """Repeat the whole tensor ``repeats[i]`` times along each axis."""
         reps = norm_shape(repeats, "tile: repeats")

@@ -1,12 +1,13 @@
 """The :class:`Tensor` class: storage, NumPy interop, devices, operators and printing.
 
 The operations live in one mixin per family (creation, random, shape, indexing, element-wise,
-compare, reduce, linalg, io); this module assembles them.
+compare, reduce, linalg, layer helpers, augmentation, io); this module assembles them.
 """
 
 import numpy as np
 
 from ._base import TensorBase
+from .augment import AugmentMixin
 from ._checks import Shape, as_dtype, native, norm_shape
 from .compare import CompareMixin
 from .creation import CreationMixin, _placed
@@ -14,6 +15,7 @@ from .device import DEV_CPU, DEV_FPGA, DEV_GPU, backend_for, check_device, devic
 from .elementwise import ElementwiseMixin
 from .indexing import IndexingMixin
 from .io import IOMixin
+from .layerops import LayerOpsMixin
 from .linalg import LinalgMixin
 from .operators import OperatorMixin
 from .random import RandomMixin, manual_seed
@@ -31,7 +33,8 @@ def _host(t):
 
 
 class Tensor(CreationMixin, RandomMixin, ShapeMixin, IndexingMixin, ElementwiseMixin,
-             CompareMixin, ReduceMixin, LinalgMixin, IOMixin, OperatorMixin):
+             CompareMixin, ReduceMixin, LinalgMixin, LayerOpsMixin, AugmentMixin, IOMixin,
+             OperatorMixin):
     """An n-dimensional array on a device, the data type of eddl.
 
     Parameters

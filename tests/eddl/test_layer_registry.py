@@ -94,6 +94,7 @@ CASES = {
     "LSTM": ([[4, 3]], lambda x: eddl.LSTM(x, 2, True, True)),
     "GRU": ([[4, 3]], lambda x: eddl.GRU(x, 2, return_sequences=True, linear_before_reset=False)),
     "GetStates": ([[4, 3], [2, 2]], lambda x, s: eddl.GetStates(eddl.LSTM([x, s], 2))),
+    "Take": ([[3, 5]], lambda x: eddl.layers.Take(x, [[4, 0], [1, 1]], axis=1)),
 }
 
 

@@ -221,6 +221,24 @@ def _weights_seeds():
     return out
 
 
+def _onnx_seeds():
+    import eddl
+    from eddl.onnx.graph_export import CONFIG_KEY
+
+    net = _net()
+    eddl.set_seed(0)
+    x = eddl.Input([2, 6, 6])
+    h = eddl.MaxPool2D(eddl.ReLu(eddl.BatchNormalization(eddl.Conv2D(x, 3, [3, 3]))), [2, 2])
+    cnn = eddl.Model([x], [eddl.Softmax(eddl.Dense(eddl.Flatten(h), 3))])
+    eddl.build(cnn, eddl.sgd(0.1), ["soft_cross_entropy"], ["categorical_accuracy"], eddl.CS_CPU())
+    # without the embedded configuration the importer reads the graph node by node
+    generic = eddl.onnx.to_onnx(cnn)
+    del generic.metadata_props[:]
+    assert not any(p.key == CONFIG_KEY for p in generic.metadata_props)
+    return [("mlp.onnx", eddl.serialize_net_to_onnx_string(net), []),
+            ("cnn.onnx", generic.SerializeToString(), [])]
+
+
 def _checkpoint_seeds():
     net = _net()
     buf = io.BytesIO()
@@ -322,6 +340,27 @@ def _weights(path, state):
     eddl.load(state, path, "bin" if path.endswith(".bin") else "npz")
 
 
+def _onnx_setup():
+    import eddl
+
+    # a folded constant may not outgrow the worker's memory cap
+    eddl.onnx.set_max_tensor_elements(1 << 22)
+
+
+def _onnx(path, state):
+    import eddl
+
+    net = eddl.import_net_from_onnx_file(path)
+    eddl.build(net, init_weights=False)
+    return net
+
+
+def _onnx_errors():
+    import eddl
+
+    return (eddl.onnx.ONNXImportError,)
+
+
 def _checkpoint(path, state):
     from bridge.app.checkpoint import restore
 
@@ -361,6 +400,7 @@ TARGETS = {t.name: t for t in [
     Target("dsl", _dsl_seeds, _dsl, _dsl_errors, names_file=False, text=True),
     Target("tensor", _tensor_seeds, _tensor, _eddl_errors),
     Target("weights", _weights_seeds, _weights, _eddl_errors, setup=_net),
+    Target("onnx", _onnx_seeds, _onnx, _onnx_errors, setup=_onnx_setup),
     Target("checkpoint", _checkpoint_seeds, _checkpoint, _bridge_errors, setup=_net,
            subdir="checkpoints"),
     Target("resume_state", _state_seeds, _state, _bridge_errors, text=True),

@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     conv,
     core,
     elementwise,
+    generator,
     norm,
     pool,
     recurrent,

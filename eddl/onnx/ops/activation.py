@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ...layers.activations import _SELU_ALPHA, _SELU_SCALE, Activation
-from ...layers.merge import Mult
+from ...layers.merge import Mult, Subtract
 from ...layers.operators import Clamp, Scalar, Unary
 from ..optable import exporter, importer
 
@@ -92,11 +92,18 @@ def import_selu(node, ctx):
 
 @importer("PRelu")
 def import_prelu(node, ctx):
-    """Activation 'leaky_relu' (one slope for all values)"""
+    """Activation 'leaky_relu' (one slope), else ``relu(x) - slope * relu(-x)`` (fixed slopes)"""
     slope = np.asarray(ctx.const(1))
-    if slope.size != 1 and not np.all(slope == slope.reshape(-1)[0]):
-        raise ctx.unsupported(f"PRelu with per-channel slopes of shape {list(slope.shape)}")
-    return _act(ctx, "leaky_relu", [float(slope.reshape(-1)[0])])
+    if slope.size == 1 or np.all(slope == slope.reshape(-1)[0]):
+        return _act(ctx, "leaky_relu", [float(slope.reshape(-1)[0])])
+    from .elementwise import _const_layer
+
+    x = ctx.act(0)
+    pos = Activation(x, "relu", name=ctx.layer_name("_pos"))
+    neg = Activation(Scalar(x, "mul", -1.0, name=ctx.layer_name("_neg_in")), "relu",
+                     name=ctx.layer_name("_neg"))
+    scaled = Mult([neg, _const_layer(ctx, 1, x)], name=ctx.layer_name("_scaled"))
+    return Subtract([pos, scaled], name=ctx.layer_name())
 
 
 def _hard_sigmoid(ctx, x, alpha, beta, suffix=""):

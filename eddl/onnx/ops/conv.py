@@ -36,6 +36,9 @@ def export_conv(layer, g):
 def _pads(ctx, spatial, kernel, strides, dilations, transposed=False):
     """Per-axis ``[before, after]`` pads from ``pads``/``auto_pad`` (flattened for the layer)."""
     n = len(spatial)
+    if any(int(v) < 1 for v in list(kernel) + list(strides) + list(dilations)):
+        raise ctx.error(f"kernel_shape {list(kernel)}, strides {list(strides)} and dilations "
+                        f"{list(dilations)} must be >= 1")
     auto = ctx.str_attr("auto_pad", "NOTSET")
     if auto in ("NOTSET", ""):
         pads = ctx.attr("pads", [0] * (2 * n))

@@ -1,4 +1,4 @@
-"""Dense (Gemm / MatMul), Dropout and Identity."""
+"""Dense (Gemm / MatMul), MatMul of two activations, Dropout, Bypass and Identity."""
 
 import numpy as np
 
@@ -22,15 +22,39 @@ def export_dense(layer, g):
         g.node("MatMul", [x, w], g.output(layer))
 
 
+@exporter("MatMul")
+def export_matmul(layer, g):
+    """``MatMul`` of the samples seen as the layer's matrix views (``Reshape`` around it)"""
+    a, b = g.inputs(layer)
+    # the views add the unit axes NumPy's rule adds, so the batch axes line up in ONNX too
+    a = g.node("Reshape", [a, g.ints((0,) + layer._av, "a_view")])
+    b = g.node("Reshape", [b, g.ints((0,) + layer._bv, "b_view")])
+    y = g.node("MatMul", [a, b])
+    g.node("Reshape", [y, g.ints([0] + list(layer.shape))], g.output(layer))
+
+
 @exporter("Dropout")
 def export_dropout(layer, g):
-    """``Dropout`` in training form, ``Identity`` in inference form"""
-    x = g.inputs(layer)[0]
+    """``Dropout`` in training form, ``Identity`` (or ``Mul`` by ``1 - rate`` if not inverted) at inference"""
+    x, out = g.inputs(layer)[0], g.output(layer)
+    keep = None if layer.iw else g.const(np.float32(1.0 - layer.rate), "keep")
     if g.training:
-        g.node("Dropout", [x, g.const(np.float32(layer.rate), "ratio"), g.const(np.bool_(True),
-               "training_mode")], g.output(layer))
+        y = g.node("Dropout", [x, g.const(np.float32(layer.rate), "ratio"),
+                               g.const(np.bool_(True), "training_mode")],
+                   out if keep is None else None)
+        if keep is not None:
+            # ONNX drops with inverted scaling: undo it
+            g.node("Mul", [y, keep], out)
+    elif keep is None:
+        g.node("Identity", [x], out)
     else:
-        g.node("Identity", [x], g.output(layer))
+        g.node("Mul", [x, keep], out)
+
+
+@exporter("Bypass")
+def export_bypass(layer, g):
+    """``Identity``"""
+    g.node("Identity", g.inputs(layer), g.output(layer))
 
 
 def _dense(ctx, parent, w, b):

@@ -1,12 +1,13 @@
 """Element-wise arithmetic.
 
 Add/Sub/Mul/Div/Pow (with broadcasting), Sum/Mean/Max/Min, Sqrt/Exp/Log/Abs/Neg/Reciprocal/Erf,
-Clip.
+Clip, Where.
 """
 
 import math
 
 import numpy as np
+from onnx import TensorProto
 
 from ...layers import merge as _merge
 from ...layers.operators import Clamp, Scalar, Unary
@@ -181,3 +182,50 @@ def import_clip(node, ctx):
     if lo > hi:
         raise ctx.error(f"min {lo} > max {hi}")
     return Clamp(ctx.act(0), lo, hi, name=ctx.layer_name())
+
+
+@exporter("Where")
+def export_where(layer, g):
+    """``Where`` on the condition cast to bool (non-zero is true)"""
+    a, b, c = g.inputs(layer)
+    g.node("Where", [g.node("Cast", [c], to=TensorProto.BOOL), a, b], g.output(layer))
+
+
+@importer("Where")
+def import_where(node, ctx):
+    """Where (constant operands as ConstOfTensor layers)"""
+    acts = [ctx.act(i) for i in range(3) if ctx.is_act(i)]
+    if not acts:
+        raise ctx.error("no input depends on the model input")
+    rank = len(acts[0].shape) + 1
+
+    def sample_shape(i):
+        if ctx.is_act(i):
+            return tuple(ctx.act(i).shape)
+        v = np.asarray(ctx.const(i))
+        if v.ndim > rank or (v.ndim == rank and v.shape[0] != 1):
+            raise ctx.unsupported(f"a constant input {i} of shape {list(v.shape)} that differs "
+                                  f"per sample")
+        return v.shape[1:] if v.ndim == rank else v.shape
+
+    try:
+        shape = np.broadcast_shapes(*[sample_shape(i) for i in range(3)])
+    except ValueError:
+        raise ctx.error("the input shapes do not broadcast") from None
+    ins = []
+    for i in range(3):
+        if ctx.is_act(i):
+            x = ctx.act(i)
+            if tuple(x.shape) != tuple(shape):
+                raise ctx.unsupported(f"broadcasting input {i} of shape {list(x.shape)} to "
+                                      f"{list(shape)}")
+            ins.append(x)
+            continue
+        from ...layers import registry
+
+        v = np.asarray(ctx.const(i)).astype(np.float32)
+        v = np.broadcast_to(v.reshape(v.shape[1:]) if v.ndim == rank else v, shape)
+        ins.append(registry.LAYERS.get("ConstOfTensor")(np.ascontiguousarray(v),
+                                                        name=ctx.layer_name(f"_const{i}")))
+    cond, a, b = ins
+    return _merge.Where([a, b, cond], name=ctx.layer_name())

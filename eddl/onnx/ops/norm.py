@@ -59,11 +59,11 @@ def export_groupnorm(layer, g):
 def export_normmax(layer, g):
     """``(x - min) / (max - min + eps)`` with ``ReduceMax``/``ReduceMin``"""
     x = g.inputs(layer)[0]
-    axes = g.ints(range(1, len(layer.shape) + 1), "axes")
-    hi = g.node("ReduceMax", [x, axes], keepdims=1)
+    axes = list(range(1, len(layer.shape) + 1))
+    hi = g.reduce("ReduceMax", x, axes)
     eps = g.const(np.float32(layer.epsilon), "eps")
     if layer.use_min:
-        lo = g.node("ReduceMin", [x, axes], keepdims=1)
+        lo = g.reduce("ReduceMin", x, axes)
         num = g.node("Sub", [x, lo])
         den = g.node("Add", [g.node("Sub", [hi, lo]), eps])
     else:

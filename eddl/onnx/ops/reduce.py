@@ -16,15 +16,18 @@ def export_reduce(layer, g):
     natural = layer._kept if keep else tuple(d for i, d in enumerate(layer._kept) if i + 1 not in axes)
     squeeze_to = None if tuple(natural) == tuple(layer.shape) else layer.shape
     target = g.tmp("reduced") if squeeze_to is not None else out
+    if squeeze_to is not None:
+        # keep the reduced axes and reshape after: the intermediate is never a 1-D batch
+        keep = 1
     if layer.op == "argmax":
         y = g.node("ArgMax", [x], axis=axes[0], keepdims=keep)
         g.node("Cast", [y], target, to=1)
     elif layer.op == "var":
-        mean = g.node("ReduceMean", [x, g.ints(axes, "axes")], keepdims=1)
+        mean = g.reduce("ReduceMean", x, axes)
         d = g.node("Sub", [x, mean])
-        g.node("ReduceMean", [g.node("Mul", [d, d]), g.ints(axes, "axes")], target, keepdims=keep)
+        g.reduce("ReduceMean", g.node("Mul", [d, d]), axes, target, keepdims=keep)
     else:
-        g.node(_OPS[layer.op], [x, g.ints(axes, "axes")], target, keepdims=keep)
+        g.reduce(_OPS[layer.op], x, axes, target, keepdims=keep)
     if squeeze_to is not None:
         # a full reduction keeps one value per sample
         g.node("Reshape", [target, g.ints([0] + list(squeeze_to))], out)

@@ -90,3 +90,4 @@ def import_resize(node, ctx):
     return _resize(ctx, x, sizes, ctx.str_attr("mode", "nearest"),
                    ctx.str_attr("coordinate_transformation_mode", "half_pixel"),
                    ctx.str_attr("nearest_mode", "round_prefer_floor"))
+

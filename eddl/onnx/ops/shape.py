@@ -1,17 +1,23 @@
 """Shapes and indexing.
 
-Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Split, Gather, Pad, Cast.
+Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Split, Gather (and Embedding),
+Pad, Expand, Tile, Cast, CastLike.
 """
 
 import math
 
 import numpy as np
+from onnx import TensorProto
 
+from ...layers import broadcasting as _bc
 from ...layers import reshape as _reshape
+from ...layers.gather import Take
 from ...layers.merge import Concat
 from ...layers.upsampling import Pad
+from ..folding import fold_guard, fold_values
 from ..optable import exporter, importer
 from ..values import Act, Batched, TimeMajor
+from .generator import batched_shape, per_sample_constant
 
 
 @exporter("Reshape", "Squeeze", "Unsqueeze")
@@ -39,7 +45,7 @@ def export_concat(layer, g):
     g.node("Concat", g.inputs(layer), g.output(layer), axis=(layer.axis % nd) + 1)
 
 
-@exporter("Select")
+@exporter("Select", "Split")
 def export_select(layer, g):
     """``Slice``"""
     sl = layer._sl
@@ -57,6 +63,49 @@ def export_pad(layer, g):
     pads[nd - 2], pads[nd - 1], pads[2 * nd - 2], pads[2 * nd - 1] = t, l, b, r
     g.node("Pad", [g.inputs(layer)[0], g.ints(pads, "pads"),
                    g.const(np.float32(layer.constant), "value")], g.output(layer), mode="constant")
+
+
+@exporter("Tile")
+def export_tile(layer, g):
+    """``Tile`` (a ``Reshape`` first when it adds leading axes)"""
+    x, reps, s = g.inputs(layer)[0], layer.repeats, layer.parents[0].shape
+    nd = max(len(s), len(reps))
+    if nd > len(s):
+        x = g.node("Reshape", [x, g.ints([0] + [1] * (nd - len(s)) + list(s))])
+    g.node("Tile", [x, g.ints([1] + [1] * (nd - len(reps)) + list(reps), "repeats")],
+           g.output(layer))
+
+
+@exporter("Expand", "Broadcast")
+def export_expand(layer, g):
+    """``Expand`` (a ``Reshape`` first when the input gets new or moved axes)"""
+    x = g.inputs(layer)[0]
+    if tuple(layer._iv) != tuple(layer.parents[0].shape):
+        x = g.node("Reshape", [x, g.ints([0] + list(layer._iv), "view")])
+    g.node("Expand", [x, g.ints([1] + list(layer._ov))], g.output(layer))
+
+
+@exporter("Repeat")
+def export_repeat(layer, g):
+    """``Gather`` of every index as many times as it repeats"""
+    n = layer.parents[0].shape[layer._ax]
+    reps = layer.repeats * n if len(layer.repeats) == 1 else layer.repeats
+    g.node("Gather", [g.inputs(layer)[0], g.ints(np.repeat(np.arange(n), reps), "indices")],
+           g.output(layer), axis=layer._ax + 1)
+
+
+@exporter("Embedding")
+def export_embedding(layer, g):
+    """``Gather`` from the table by the ids cast to int64 (``Mul`` by a mask for ``mask_zeros``)"""
+    ids = g.node("Cast", g.inputs(layer), to=TensorProto.INT64)
+    table = g.param(layer, "E")
+    if not layer.mask_zeros:
+        g.node("Gather", [table, ids], g.output(layer), axis=0)
+        return
+    rows = g.node("Gather", [table, ids], axis=0)
+    keep = g.node("Cast", [g.node("Unsqueeze", [ids, g.ints([-1], "axes")])],
+                  to=TensorProto.BOOL)
+    g.node("Mul", [rows, g.node("Cast", [keep], to=TensorProto.FLOAT)], g.output(layer))
 
 
 def _reshape_to(ctx, x, shape, suffix=""):
@@ -261,7 +310,7 @@ def import_split(node, ctx):
 
 @importer("Gather")
 def import_gather(node, ctx):
-    """Embedding (constant table) or Select (constant indices)"""
+    """Embedding (constant table), Select (a contiguous range) or Take (other constant indices)"""
     from ...layers import registry
 
     if not ctx.is_act(0) and ctx.is_act(1):
@@ -287,14 +336,22 @@ def import_gather(node, ctx):
     flat = [int(i) + d if int(i) < 0 else int(i) for i in idx.reshape(-1)]
     if any(not 0 <= i < d for i in flat):
         raise ctx.error(f"index out of range for an axis of size {d}")
-    if not flat or flat != list(range(flat[0], flat[0] + len(flat))):
-        raise ctx.unsupported("Gather of non-contiguous indices from an activation")
-    ranges = [(0, dd) for dd in x.shape]
-    ranges[ax] = (flat[0], flat[0] + len(flat))
-    sel = _select(ctx, x, ranges, "_select")
-    sel_layer = sel.layer if hasattr(sel, "layer") else sel
-    shape = list(x.shape[:ax]) + list(idx.shape) + list(x.shape[ax + 1:])
-    return _reshape_to(ctx, sel_layer, shape)
+    if not flat:
+        raise ctx.unsupported("Gather of no indices")
+    if flat == list(range(flat[0], flat[0] + len(flat))):
+        ranges = [(0, dd) for dd in x.shape]
+        ranges[ax] = (flat[0], flat[0] + len(flat))
+        sel = _select(ctx, x, ranges, "_select")
+        shape = list(x.shape[:ax]) + list(idx.shape) + list(x.shape[ax + 1:])
+        return _reshape_to(ctx, sel.layer if isinstance(sel, Act) else sel, shape)
+    return Take(x, np.asarray(flat).reshape(idx.shape), ax, name=ctx.layer_name())
+
+
+@exporter("Take")
+def export_take(layer, g):
+    """``Gather`` with constant indices"""
+    g.node("Gather", [g.inputs(layer)[0], g.const(np.asarray(layer._idx, np.int64), "indices",
+                                                 np.int64)], g.output(layer), axis=layer._ax + 1)
 
 
 @importer("Pad")
@@ -312,6 +369,8 @@ def import_pad(node, ctx):
         raise ctx.error(f"{len(pads)} pads for {len(axes)} axes")
     full = [0] * (2 * rank)
     for k, a in enumerate(axes):
+        if not -rank <= a < rank:
+            raise ctx.error(f"axis {a} out of range for a {rank}-D value")
         a = a + rank if a < 0 else a
         full[a], full[rank + a] = pads[k], pads[len(axes) + k]
     if any(p < 0 for p in full):
@@ -326,14 +385,97 @@ def import_pad(node, ctx):
     return Pad(x, [t, r, b, l], value, name=ctx.layer_name())
 
 
+#: integer casts of an activation are kept only for ids read by Gather (which truncates
+#: them as the cast does), bool casts only for a Where condition ("non-zero")
+_INTEGER = {TensorProto.INT64, TensorProto.INT32}
+
+
 @importer("Cast")
 def import_cast(node, ctx):
     """no layer (activations stay floating point)"""
-    from onnx import TensorProto
-
-    if ctx.attr("to") not in (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16):
-        raise ctx.unsupported("a cast of an activation to a non-floating type")
+    to = ctx.attr("to")
+    if to in (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16):
+        return Act(ctx.act(0))
+    users = ctx.users(node.output[0])
+    ok = {("Gather", 1)} if to in _INTEGER else {("Where", 0)} if to == TensorProto.BOOL else set()
+    if not users or any(n is None or (n.op_type, k) not in ok for n, k in users):
+        raise ctx.unsupported("a cast of an activation to a non-floating type (except ids of "
+                              "an embedding and the condition of a Where)")
     return Act(ctx.act(0))
+
+
+def _target_shape(ctx, i, x):
+    """Return input ``i``, a shape of the ONNX broadcasting rules, as per-sample dims.
+
+    The batch entry, if there, must be 1 or the batch size.
+    """
+    v = ctx.value(i)
+    rank = len(x.shape) + 1
+    if isinstance(v, Batched):
+        mask = v.batch_mask()
+        shape = [int(d) for d in v.values[0]]
+        if len(shape) != rank or not mask[0] or mask[1:].any():
+            raise ctx.unsupported("a shape whose batch-dependent entries are not just the first one")
+        return shape[1:]
+    shape = ctx.ints(i)
+    if len(shape) > rank:
+        raise ctx.unsupported(f"shape {shape}, which adds axes before the batch axis")
+    if len(shape) == rank:
+        if shape[0] != 1:
+            raise ctx.unsupported(f"shape {shape}, whose batch entry is not 1 (it would depend "
+                                  f"on the batch size)")
+        shape = shape[1:]
+    return shape
+
+
+@importer("Expand")
+def import_expand(node, ctx):
+    """Expand (list form), or ConstOfTensor for a constant expanded to the batch size"""
+    if not ctx.is_act(0):
+        if not isinstance(ctx.value(1), Batched):
+            return fold_values(ctx, node, [ctx.value(k) for k in range(len(node.input))],
+                                ctx.opset)
+        shape = batched_shape(ctx, 1)
+        data = np.asarray(ctx.const(0))
+        fold_guard(ctx, node, [data, np.asarray([1] + shape[1:])])
+        try:
+            full = np.broadcast_to(data, np.broadcast_shapes(data.shape, [1] + shape[1:]))
+        except ValueError:
+            raise ctx.error(f"a constant of shape {list(data.shape)} does not expand to "
+                            f"{shape}") from None
+        if full.ndim != len(shape) or full.shape[0] != 1:
+            raise ctx.unsupported(f"a constant of shape {list(data.shape)} expanded to {shape}")
+        return per_sample_constant(ctx, full)
+    x = ctx.act(0)
+    size = _target_shape(ctx, 1, x)
+    if any(d < 0 for d in size):
+        raise ctx.error(f"negative dims in shape {size}")
+    try:
+        out = np.broadcast_shapes(tuple(x.shape), tuple(size))
+    except ValueError:
+        raise ctx.error(f"shape {size} does not broadcast with {list(x.shape)}") from None
+    if out == tuple(x.shape):
+        return Act(x)
+    return _bc.Expand(x, list(size), name=ctx.layer_name())
+
+
+import_expand.no_fold = True
+
+
+@importer("Tile")
+def import_tile(node, ctx):
+    """Tile"""
+    x = ctx.act(0)
+    reps = ctx.ints(1)
+    if len(reps) != len(x.shape) + 1:
+        raise ctx.error(f"repeats {reps} need {len(x.shape) + 1} values")
+    if reps[0] != 1:
+        raise ctx.unsupported("tiling the batch axis")
+    if any(r < 1 for r in reps):
+        raise ctx.unsupported(f"repeats {reps} (counts below 1)")
+    if all(r == 1 for r in reps):
+        return Act(x)
+    return _bc.Tile(x, reps[1:], name=ctx.layer_name())
 
 
 @importer("CastLike")

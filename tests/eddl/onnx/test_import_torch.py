@@ -33,9 +33,10 @@ def _run_ours(net, feeds, train_mode):
     return np.array(net.lout[0].output)
 
 
-def _import(model):
+def _import(model, optimizer=None):
     net = eddl.onnx.from_onnx(model)
-    eddl.build(net, eddl.sgd(0.01), ["mse"], ["mse"], eddl.CS_CPU(), init_weights=False)
+    eddl.build(net, optimizer or eddl.sgd(0.01), ["mse_mean"], ["mse"], eddl.CS_CPU(),
+               init_weights=False)
     return net
 
 
@@ -68,7 +69,7 @@ def test_big_torchvision_models_import_equal_to_onnxruntime(name):
                                   "unet_small_torchscript_train"])
 def test_imported_net_trains_and_exports_again(name, tmp_path):
     model = fixtures.load_fixture(name)
-    net = _import(model)
+    net = _import(model, eddl.adam(1e-3))
     feeds = fixtures.sample_input(model, batch=8, seed=3)
     xs = [np.asarray(feeds[l.name], np.float32) for l in net.lin]
     ys = [np.zeros((8,) + tuple(l.shape), np.float32) for l in net.lout]
@@ -97,3 +98,24 @@ def test_frozen_layer_keeps_imported_weights():
     xs = [np.asarray(feeds[l.name], np.float32) for l in net.lin]
     net.train_batch(xs, [np.ones((4,) + tuple(net.lout[0].shape), np.float32)])
     np.testing.assert_array_equal(conv.params[0], kept)
+
+
+def test_head_of_imported_net_replaced_with_removeLayer():
+    model = fixtures.load_fixture("resnet_small_torchscript_eval")
+    net = eddl.onnx.from_onnx(model)
+    head = net.lout[0]
+    assert type(head).__name__ == "Dense"
+    features = head.parents[0]
+    with pytest.warns(UserWarning, match="removed from the outputs"):
+        eddl.removeLayer(net, head.name)
+    out = eddl.Softmax(eddl.Dense(eddl.getLayer(net, features.name), 2, name="new_head"))
+    new = eddl.Model(net.lin, [out])
+    eddl.build(new, eddl.adam(1e-2), ["softmax_cross_entropy"], ["categorical_accuracy"],
+               eddl.CS_CPU(), init_weights=False)
+    feeds = fixtures.sample_input(model, batch=8, seed=5)
+    x = np.asarray(feeds[net.lin[0].name], np.float32)
+    y = np.eye(2, dtype=np.float32)[[0, 1] * 4]
+    first = new.train_batch([x], [y])[0]
+    for _ in range(15):
+        last = new.train_batch([x], [y])[0]
+    assert last < first
