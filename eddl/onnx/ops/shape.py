@@ -211,6 +211,10 @@ def import_unsqueeze(node, ctx):
     return _reshape_to(ctx, x, shape)
 
 
+#: ONNX nodes reading sequences time-major (``layout=0``)
+_RECURRENT_OPS = ("RNN", "LSTM", "GRU")
+
+
 @importer("Transpose")
 def import_transpose(node, ctx):
     """Permute"""
@@ -226,8 +230,9 @@ def import_transpose(node, ctx):
             raise ctx.unsupported(f"perm {perm} of a time-major sequence (only axes 0 and 1 "
                                   f"swapped back)")
         return Act(x)
-    if swap:
-        # a sequence going time-major into a recurrent node (or coming back from one)
+    if swap and all(n is not None and n.op_type in _RECURRENT_OPS and k == 0
+                    for n, k in ctx.users(node.output[0])):
+        # a batch-first sequence going time-major into recurrent nodes (their X)
         return TimeMajor(x)
     if perm[0] != 0:
         raise ctx.unsupported(f"perm {perm}, which moves the batch axis")

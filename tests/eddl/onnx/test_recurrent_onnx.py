@@ -121,13 +121,23 @@ def test_unsupported_lstm_attributes_are_named(change, match):
         eddl.onnx.from_onnx(_model(nodes, inits))
 
 
-def test_a_time_major_value_read_by_another_node_is_named():
+def test_time_major_values_are_read_only_by_recurrent_nodes():
     from onnx import helper
 
-    nodes = [helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
+    # a Transpose into time-major is accepted only in front of recurrent nodes
+    nodes = [helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2], name="tr"),
              helper.make_node("Relu", ["xt"], ["y"])]
-    with pytest.raises(ONNXImportError, match=r"input 0 is time-major"):
+    with pytest.raises(ONNXImportError, match=r"'tr' \(Transpose.*moves the batch axis"):
         eddl.onnx.from_onnx(_model(nodes, {}))
+    # a time-major output of a recurrent node is read by a Transpose back or a Squeeze only
+    rng = np.random.default_rng(0)
+    inits = {"W": rng.standard_normal((1, 4 * H, D)).astype(np.float32),
+             "R": rng.standard_normal((1, 4 * H, H)).astype(np.float32)}
+    nodes = [helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
+             helper.make_node("LSTM", ["xt", "W", "R"], ["", "yh"], hidden_size=H),
+             helper.make_node("Relu", ["yh"], ["y"], name="after")]
+    with pytest.raises(ONNXImportError, match=r"'after' \(Relu.*input 0 is time-major"):
+        eddl.onnx.from_onnx(_model(nodes, inits))
 
 
 # --- PyTorch-exported models ------------------------------------------------------------------
