@@ -38,8 +38,9 @@ class TimeMajor:
     """The output of ``layer`` with its first two axes swapped: ``[T, batch, ...]``.
 
     Recurrent ONNX nodes read and write sequences time-major (``layout=0``); a ``Transpose``
-    swapping axes 0 and 1 of an activation gives this value, and swapping them again gives
-    the activation back. Other nodes cannot read it (the batch axis must come first).
+    swapping axes 0 and 1 of an activation in front of recurrent nodes gives this value, and
+    swapping them again gives the activation back. Other nodes cannot read it (the batch axis
+    must come first).
     """
 
     __slots__ = ("layer",)
