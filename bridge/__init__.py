@@ -21,10 +21,11 @@ from .convert import (
 )
 from .grid import MakeGrid, make_grid
 from .loader import DLDataset, SampleError
+from .patches import AugLabelPatch, AugUniformPatch
 from .pcqueue import ProducersConsumerQueue, ThreadCounters
 
 __version__ = "0.1.0.dev0"
 
 __all__ = ["DLDataset", "SampleError", "ImageToTensor", "TensorToImage", "TensorToView", "chw_shape", "image_to_array",
            "image_to_tensor", "tensor_to_image", "tensor_to_view", "MakeGrid", "make_grid",
-           "ProducersConsumerQueue", "ThreadCounters"]
+           "ProducersConsumerQueue", "ThreadCounters", "AugUniformPatch", "AugLabelPatch"]

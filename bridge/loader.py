@@ -23,6 +23,8 @@ from _deephealth.runtime import available_cores
 from ecvl import ColorType, Dataset
 from ecvl.augment import DatasetAugmentations
 from eddl import Tensor
+from eddl.distributed import get_rank, get_world_size
+from eddl.distributed.sharding import shard_of
 
 from ._isolated import IsolatedReader
 from ._produce import Producer, SampleError, one_hot, probe, sample_name
@@ -109,6 +111,9 @@ class DLDataset(Dataset):
         Allowed values of (scaled) masks; others raise naming the file.
     skip_bad : bool, optional
         Log and leave out samples that fail to load instead of raising.
+    shard : "auto" or tuple of int, optional
+        Serve only one rank's share of every split (see :meth:`SetShard`): ``"auto"`` for this
+        process's rank in the MPI world, or ``(rank, world_size)``. By default the whole split.
     read_timeout : float, optional
         Seconds one image file may take to read. When given, files are decoded in child
         processes (one per worker thread) that are killed past the limit, so a damaged file
@@ -132,7 +137,7 @@ class DLDataset(Dataset):
     def __init__(self, filename, batch_size, augs=None, ctype=ColorType.RGB,
                  ctype_gt=ColorType.GRAY, num_workers=1, queue_ratio_size=1, drop_last=None,
                  verify=False, *, seed=0, scale=None, gt_scale=None, label_mode="onehot",
-                 mask_values=None, skip_bad=False, read_timeout=None):
+                 mask_values=None, skip_bad=False, read_timeout=None, shard=None):
         if isinstance(filename, Dataset):
             self.__dict__.update({k: v for k, v in vars(filename).items()})
         else:
@@ -169,9 +174,14 @@ class DLDataset(Dataset):
             self.SetBatchSize(self.batch_size_)
         self.current_batch_ = [0] * len(self.split_)
         self._epochs = [-1] * len(self.split_)  # -1: never reset, epoch 0
-        self._orders = [list(s.samples_indices_) for s in self.split_]
+        self._full_orders = [list(s.samples_indices_) for s in self.split_]
+        self._orders = list(self._full_orders)
+        self._shard = (0, 1)
         self._run = None
         self._threads = []
+        if shard is not None:
+            self.SetShard(*(() if isinstance(shard, str) and shard == "auto" else
+                            self._shard_pair(shard)))
         self._learn_shapes()
         self.current_split_ = 0
 
@@ -311,8 +321,61 @@ class DLDataset(Dataset):
         return self._split_index(split) if split != -1 else self.current_split_
 
     def GetNumBatches(self, split=-1):
-        """Return the number of batches of a split (the current one by default)."""
-        return self.split_[self._split(split)].num_batches_
+        """Return the number of batches of a split (the current one by default).
+
+        With a shard (:meth:`SetShard`), the batches of this rank's share.
+        """
+        i = self._split(split)
+        if self._shard[1] > 1:
+            return len(self._batches(i))
+        return self.split_[i].num_batches_
+
+    @staticmethod
+    def _shard_pair(shard):
+        if isinstance(shard, str) or not hasattr(shard, "__len__") or len(shard) != 2:
+            raise ValueError(f"DLDataset: shard must be 'auto' or (rank, world_size), got {shard!r}")
+        return tuple(shard)
+
+    def SetShard(self, rank=None, world_size=None):
+        """Serve one rank's share of every split, for distributed training.
+
+        Each epoch's order (shuffled or not, see :meth:`ResetBatch`) is the same on every rank;
+        it is padded by repeating its first samples to a multiple of ``world_size`` and rank
+        ``r`` takes every ``world_size``-th sample from position ``r``. So the shares of an
+        epoch are disjoint (apart from at most ``world_size - 1`` padded repeats), together hold
+        the whole split, and give every rank the same number of batches. It takes effect at
+        once, rewinding every split.
+
+        Parameters
+        ----------
+        rank, world_size : int, optional
+            By default this process's rank and the size of the MPI world
+            (:func:`eddl.get_rank`, :func:`eddl.get_world_size`); ``(0, 1)`` serves everything.
+
+        Raises
+        ------
+        ValueError
+            For a rank outside the world, naming both.
+        RuntimeError
+            While the loader runs (between :meth:`Start` and :meth:`Stop`).
+        """
+        if self.IsStarted():
+            raise RuntimeError("DLDataset.SetShard: the loader is running; call Stop() first")
+        rank = get_rank() if rank is None else rank
+        world_size = get_world_size() if world_size is None else world_size
+        for name, v in (("rank", rank), ("world_size", world_size)):
+            if isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer)):
+                raise ValueError(f"DLDataset.SetShard: {name} must be an int, got {v!r}")
+        if world_size < 1 or not 0 <= rank < world_size:
+            raise ValueError(f"DLDataset.SetShard: rank {rank} is outside a world of {world_size}")
+        self._shard = (int(rank), int(world_size))
+        for i, order in enumerate(self._full_orders):
+            self._orders[i] = self._share(order)
+            self.current_batch_[i] = 0
+
+    def _share(self, order):
+        rank, world_size = self._shard
+        return order if world_size == 1 or not order else shard_of(order, rank, world_size)
 
     def ResetBatch(self, split=-1, shuffle=False, epoch=None):
         """Rewind a split; ``shuffle`` draws a new order (fixed by the seed and the epoch).
@@ -334,7 +397,8 @@ class DLDataset(Dataset):
             seed = self.seed_ if self._split_seed is None else self._split_seed
             rng = np.random.default_rng([seed, i, self._epochs[i]])
             order = [order[k] for k in rng.permutation(len(order))]
-        self._orders[i] = order
+        self._full_orders[i] = order
+        self._orders[i] = self._share(order)
         self.current_batch_[i] = 0
 
     def ResetAllBatches(self, shuffle=False):
@@ -648,6 +712,7 @@ class DLDataset(Dataset):
     load_batch = LoadBatch
     get_batch = GetBatch
     num_batches = GetNumBatches
+    set_shard = SetShard
     start = Start
     stop = Stop
     queue_size = GetQueueSize

@@ -9,9 +9,10 @@ classification output (one row per image) is averaged as it is.
 
 import numpy as np
 
-from .sliding import _predict_fn
+from .sliding import _predict_fn, sliding_window_inference
 
-__all__ = ["tta_predict", "TRANSFORMS", "apply_transform", "invert_transform"]
+__all__ = ["tta_predict", "TRANSFORMS", "TTA_PRESETS", "apply_transform", "invert_transform",
+           "tta_transforms", "windowed_predict"]
 
 # name -> (flip axis counted from the end, or None; quarter turns in the H-W plane)
 _SPEC = {
@@ -26,6 +27,8 @@ _SPEC = {
 TRANSFORMS = tuple(_SPEC)
 _REDUCE = {"mean": np.mean, "median": np.median}
 _TASKS = ("classification", "segmentation")
+#: named transform sets of the command line (``--tta``)
+TTA_PRESETS = ("none", "flips", "flips+rot90")
 
 
 def _check_name(name, nsp):
@@ -163,3 +166,103 @@ def tta_predict(predictor, x, transforms=("identity", "flip_h", "flip_v", "rot90
     stacked = np.stack(outs)
     reduced = _REDUCE[reduce](stacked, axis=0)
     return (reduced, stacked) if return_all else reduced
+
+
+def tta_transforms(preset, spatial_dims):
+    """Return the transforms of a named TTA set for inputs of ``spatial_dims`` spatial axes.
+
+    Parameters
+    ----------
+    preset : {"none", "flips", "flips+rot90"}
+        ``none``: the identity only; ``flips``: the identity and a flip of each spatial
+        axis (``flip_h``, ``flip_v``, and ``flip_d`` for volumes); ``flips+rot90``: those
+        and the rotations by 90, 180 and 270 degrees in the H-W plane.
+    spatial_dims : {2, 3}
+        Spatial axes of the network's input.
+
+    Returns
+    -------
+    tuple of str
+        Names of :data:`TRANSFORMS`, ``identity`` first.
+
+    Examples
+    --------
+    >>> from bridge.tta import tta_transforms
+    >>> tta_transforms("flips", 3)
+    ('identity', 'flip_h', 'flip_v', 'flip_d')
+    """
+    if preset not in TTA_PRESETS:
+        raise ValueError(f"tta must be one of {list(TTA_PRESETS)}, got {preset!r}")
+    if spatial_dims not in (2, 3):
+        raise ValueError(f"spatial_dims must be 2 or 3, got {spatial_dims!r}")
+    if preset == "none":
+        return ("identity",)
+    names = ("identity", "flip_h", "flip_v") + (("flip_d",) if spatial_dims == 3 else ())
+    if preset == "flips+rot90":
+        names += ("rot90", "rot180", "rot270")
+    return names
+
+
+def windowed_predict(predictor, x, roi_size=None, overlap=0.25, mode="constant", tta="none",
+                     sw_batch_size=4, task="segmentation"):
+    """Predict a batch with sliding windows, test-time augmentation, or both.
+
+    Each transformed copy of ``x`` (see :func:`tta_transforms`) is predicted window by
+    window with :func:`bridge.sliding.sliding_window_inference`, mapped back by the inverse
+    transform, and the copies are averaged.
+
+    Parameters
+    ----------
+    predictor : eddl.model.Model or callable
+        A network with one input and one output, or ``f(batch) -> outputs`` on arrays.
+    x : array_like
+        ``[N, C, H, W]`` images or ``[N, C, D, H, W]`` volumes.
+    roi_size : sequence of int, optional
+        Window size per spatial axis (``(H, W)`` or ``(D, H, W)``); None predicts the
+        whole input at once (then ``x`` must have the network's input size).
+    overlap : float
+        Fraction of a window shared with its neighbours, in ``[0, 1)``.
+    mode : {"constant", "gaussian"}
+        Blending of overlapping windows.
+    tta : {"none", "flips", "flips+rot90"} or sequence of str
+        A named set of :func:`tta_transforms`, or names of :data:`TRANSFORMS`.
+    sw_batch_size : int
+        Windows per predictor call.
+    task : {"segmentation", "classification"}
+        Sliding windows need a segmentation (spatial) output.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        ``[N, C_out, *spatial]`` (segmentation) or ``[N, C_out]`` (classification).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bridge.tta import windowed_predict
+    >>> x = np.random.default_rng(0).random((1, 1, 10, 7))
+    >>> y = windowed_predict(lambda b: b ** 2, x, (4, 4), 0.5, "gaussian", "flips+rot90")
+    >>> bool(np.allclose(y, x ** 2))
+    True
+    """
+    x = np.asarray(x)
+    if x.ndim not in (4, 5):
+        raise ValueError(f"x must be [N, C, H, W] or [N, C, D, H, W], got shape {list(x.shape)}")
+    names = tta_transforms(tta, x.ndim - 2) if isinstance(tta, str) else tuple(tta)
+    fn = _predict_fn(predictor)
+    if roi_size is not None:
+        if task != "segmentation":
+            raise ValueError("roi_size: sliding windows need a segmentation task (an output "
+                             f"with the input's spatial axes), got task={task!r}")
+        roi = tuple(roi_size)
+        whole = fn
+
+        def fn(b):
+            return sliding_window_inference(b, roi, whole, sw_batch_size, overlap, mode)
+    if names == ("identity",):
+        y = np.asarray(fn(np.ascontiguousarray(x)), dtype=np.float64)
+        if y.ndim == 0 or y.shape[0] != x.shape[0]:
+            raise ValueError(f"predictor returned shape {list(y.shape)} for a batch of "
+                             f"{x.shape[0]}; expected one output per image")
+        return y
+    return tta_predict(fn, x, names, task=task)

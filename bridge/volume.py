@@ -16,7 +16,9 @@ import ecvl
 import eddl
 from ecvl import ColorType, Image
 
-__all__ = ["read_volume", "volume_to_unit", "predict_volume", "is_volume_path"]
+from .tta import TTA_PRESETS, windowed_predict
+
+__all__ = ["read_volume", "volume_to_unit", "predict_volume", "is_volume_path", "check_windows"]
 
 
 def is_volume_path(path):
@@ -162,8 +164,77 @@ def _resize(vol, dhw):
     return np.ascontiguousarray(out.canonical(), np.float32)
 
 
-def predict_volume(net, img, window=None, batch_size=16, threshold=0.5):
+def _axes(sizes):
+    """``D=4 H=8 W=8``: sizes named by axis, whatever order the user typed them in."""
+    if not 1 <= len(sizes) <= 3:
+        return str(list(sizes))
+    return " ".join(f"{a}={v}" for a, v in zip("DHW"[3 - len(sizes):], sizes))
+
+
+def check_windows(in_shape, out_shape, roi_size=None, tta="none", names=("roi_size", "tta")):
+    """Check sliding-window and TTA settings against a network's input and output shapes.
+
+    Parameters
+    ----------
+    in_shape : sequence of int
+        The network's input per sample, ``(C, H, W)`` or ``(C, D, H, W)``.
+    out_shape : sequence of int
+        Its output per sample: ``(K,)`` for a classifier, ``(K, *spatial)`` for a
+        segmentation.
+    roi_size : sequence of int, optional
+        Window per spatial axis, ``(H, W)`` or ``(D, H, W)``.
+    tta : str
+        One of :data:`bridge.tta.TTA_PRESETS`.
+    names : tuple of str
+        How errors call the two settings (e.g. the command's ``--window`` and ``--tta``).
+
+    Returns
+    -------
+    tuple of int or None
+        The window, or None.
+
+    Raises
+    ------
+    ValueError
+        Naming ``roi_size`` or ``tta`` and what the network needs instead.
+
+    Examples
+    --------
+    >>> check_windows((3, 16, 16), (1, 16, 16), [16, 16], "flips")
+    (16, 16)
+    """
+    in_shape, out_shape = tuple(in_shape), tuple(out_shape)
+    spatial = in_shape[1:]
+    roi_name, tta_name = names
+    if tta not in TTA_PRESETS:
+        raise ValueError(f"{tta_name} must be one of {list(TTA_PRESETS)}, got {tta!r}")
+    if roi_size is None:
+        if tta == "flips+rot90" and spatial[-1] != spatial[-2]:
+            raise ValueError(f"{tta_name} 'flips+rot90' rotates the input, but the network takes "
+                             f"{spatial[-2]} x {spatial[-1]} (H x W) inputs; rotations need "
+                             "a square input or sliding windows")
+        return None
+    roi = tuple(int(r) for r in roi_size)
+    if len(roi) != len(spatial):
+        raise ValueError(f"{roi_name} has {len(roi)} values ({_axes(roi)}) but the network "
+                         f"takes {len(spatial)}-D inputs ({_axes(spatial)})")
+    if roi != spatial:
+        raise ValueError(f"{roi_name} ({_axes(roi)}) must be the network's input size "
+                         f"({_axes(spatial)})")
+    if len(out_shape) == 1:
+        raise ValueError(f"{roi_name}: sliding windows need a segmentation network; this one "
+                         f"outputs {list(out_shape)} class scores")
+    return roi
+
+
+def predict_volume(net, img, window=None, batch_size=16, threshold=0.5, *, roi_size=None,
+                   overlap=0.25, blend="constant", tta="none"):
     """Predict a volume with a built network: per slice (2-D network) or whole (3-D network).
+
+    Without ``roi_size`` the slices (or the volume) are resized to the network's input. With
+    ``roi_size`` the network slides over the volume's own grid instead (2-D windows over
+    each slice, or 3-D windows over the volume; see
+    :func:`bridge.sliding.sliding_window_inference`), so nothing is resampled.
 
     Parameters
     ----------
@@ -178,6 +249,16 @@ def predict_volume(net, img, window=None, batch_size=16, threshold=0.5):
         Slices per forward pass (2-D networks).
     threshold : float, optional
         Probability above which a one-channel segmentation output is foreground.
+    roi_size : sequence of int, optional
+        Window ``(H, W)`` (2-D network) or ``(D, H, W)`` (3-D network); it must be the
+        network's input size. Needs a segmentation network.
+    overlap : float, optional
+        Fraction of a window shared with its neighbours, in ``[0, 1)``.
+    blend : {"constant", "gaussian"}, optional
+        Weights of overlapping windows.
+    tta : {"none", "flips", "flips+rot90"}, optional
+        Test-time augmentation (see :func:`bridge.tta.tta_transforms`); rotations need a
+        square in-plane input when the whole slice is fed to the network.
 
     Returns
     -------
@@ -202,18 +283,29 @@ def predict_volume(net, img, window=None, batch_size=16, threshold=0.5):
     if len(in_shape) not in (3, 4):
         raise ValueError(f"predict_volume: the network takes {list(in_shape)} inputs; "
                          "expected (C, H, W) or (C, D, H, W)")
+    task = "classification" if len(out_shape) == 1 else "segmentation"
+    roi = check_windows(in_shape, out_shape, roi_size, tta)
     unit = volume_to_unit(img, window)
     x = _colour(unit, in_shape[0], img.colortype_)
     d = unit.shape[0]
+    bs = max(1, int(batch_size))
+
+    def run(batch):
+        batch = np.ascontiguousarray(batch)
+        if roi is None and tta == "none":  # the network alone: no float64 round trip
+            return eddl.predict(net, [batch])[0].numpy()
+        return windowed_predict(net, batch, roi, overlap, blend, tta, bs, task)
+
     if len(in_shape) == 3:
-        x = _resize(x, (d,) + in_shape[1:]).transpose(0, 3, 1, 2)
-        bs = max(1, int(batch_size))
-        pred = np.concatenate([eddl.predict(net, [np.ascontiguousarray(x[k:k + bs])])[0].numpy()
-                               for k in range(0, d, bs)])
+        if roi is None:
+            x = _resize(x, (d,) + in_shape[1:])
+        x = x.transpose(0, 3, 1, 2)
+        pred = np.concatenate([run(x[k:k + bs]) for k in range(0, d, bs)])
         per = "slice"
     else:
-        x = _resize(x, in_shape[1:]).transpose(3, 0, 1, 2)[None]
-        pred = eddl.predict(net, [np.ascontiguousarray(x)])[0].numpy()
+        if roi is None:
+            x = _resize(x, in_shape[1:])
+        pred = run(x.transpose(3, 0, 1, 2)[None])
         per = "volume"
     result = {"unit": unit, "per": per}
     if len(out_shape) == 1:

@@ -10,10 +10,25 @@ PyEDDL scripts port by changing their import lines::
 import _deephealth  # noqa: F401
 from _deephealth.runtime import get_num_threads, set_num_threads  # noqa: E402
 
-from . import _pyeddl, callbacks, download, tensor, zoo  # noqa: E402
+from . import _pyeddl, callbacks, distributed, download, tensor, zoo  # noqa: E402
 from ._config import config, cuda_status, openmp_enabled, show_config  # noqa: E402
 from .compserv import MAX_THREADS  # noqa: E402
 from ._pyeddl import *  # noqa: E402,F401,F403
+from .distributed import (  # noqa: E402
+    CS_MPI,
+    avg_float_distributed,
+    avg_metrics_distributed,
+    avg_weights_distributed,
+    barrier_distributed,
+    bcast_weights_distributed,
+    end_distributed,
+    get_id_distributed,
+    get_n_procs_distributed,
+    get_rank,
+    get_world_size,
+    init_distributed,
+    is_mpi_distributed,
+)
 from .download import (  # noqa: E402
     DownloadError,
     download_cifar10,
@@ -47,6 +62,12 @@ def __getattr__(name):
     raise AttributeError(f"module 'eddl' has no attribute {name!r}")
 
 
+# EDDL's MPI-branch names and their pythonic twins (mpi4py loads only when a run starts)
+_DISTRIBUTED_NAMES = ["CS_MPI", "init_distributed", "end_distributed", "is_mpi_distributed",
+                      "get_id_distributed", "get_n_procs_distributed", "get_rank", "get_world_size",
+                      "barrier_distributed", "bcast_weights_distributed", "avg_weights_distributed",
+                      "avg_metrics_distributed", "avg_float_distributed"]
+
 __all__ = [
     "config",
     "cuda_status",
@@ -57,5 +78,5 @@ __all__ = [
     "openmp_enabled",
     "set_num_threads",
     "show_config",
-] + list(_ONNX_NAMES) + tensor.__all__ + _pyeddl.__all__ + download.PYEDDL_NAMES + [
+] + list(_ONNX_NAMES) + _DISTRIBUTED_NAMES + tensor.__all__ + _pyeddl.__all__ + download.PYEDDL_NAMES + [
     n for n in _model_downloads if n.startswith("download_")]

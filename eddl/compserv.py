@@ -155,6 +155,15 @@ class CompServ:
         # the backend is imported by now, so its BLAS library is loaded and gets the limit
         _blas_limit[0] = threadpool_limits(self.local_threads, user_api="blas")
 
+    def attach(self, net):
+        """Return the model's synchroniser, or None (called at the end of ``build``).
+
+        A local service keeps nothing in step; the distributed one
+        (:func:`eddl.distributed.CS_MPI`) shares the initial weights here and returns the object
+        the model calls during a step.
+        """
+        return None
+
     @property
     def threads(self):
         """Threads the kernels use under this service."""

@@ -8,6 +8,7 @@ import errno
 import os
 import sys
 
+from ..tta import TTA_PRESETS
 from .experiment import MONITORS, ExperimentError, load_yaml, resolve
 
 __all__ = ["main", "predict_main", "train_parser"]
@@ -44,6 +45,18 @@ def train_parser():
                         "split's loss, or on its metric when monitoring a loss)")
     p.add_argument("--early-stop", type=int, metavar="N",
                    help="stop after N epochs without a better monitored value (default 0: never)")
+    p.add_argument("--fold", type=int, metavar="K",
+                   help="train on fold K (0-based) of a k-fold split of the dataset's samples "
+                        "outside its test split: stratified by class, written to "
+                        "<out>/dataset.yml")
+    p.add_argument("--folds", type=int, metavar="N", help="number of folds (default 5)")
+    p.add_argument("--group-by", metavar="FEATURE",
+                   help="dataset feature holding a group id (e.g. patient): all samples of "
+                        "a group land in the same fold")
+    p.add_argument("--cross-validate", type=int, metavar="N",
+                   help="train every fold of an N-fold split, one run per fold in "
+                        "<out>/fold-<k>, and write <out>/cv_summary.csv (per-fold metrics, "
+                        "mean and standard deviation)")
     p.add_argument("--resume", action="store_true",
                    help="continue from the last checkpoint in the output folder")
     p.add_argument("--quiet", action="store_true", help="no progress or per-epoch output")
@@ -76,6 +89,7 @@ def main(argv=None):
     """
     args = train_parser().parse_args(argv)
     from ..loader import SampleError
+    from .crossval import run_cross_validation
     from .train import run_experiment  # imports eddl; keep --help fast
 
     def train():
@@ -83,14 +97,36 @@ def main(argv=None):
         flags = {k: getattr(args, k) for k in ("dataset", "task", "model", "optimizer", "lr",
                                                "loss", "metric", "batch_size", "epochs",
                                                "input_size", "seed", "workers", "name", "out",
-                                               "overlays", "monitor", "early_stop")}
+                                               "overlays", "monitor", "early_stop", "fold",
+                                               "folds", "group_by")}
         flags["augmentations"] = _augs_flags(args.augs) or None
-        run_experiment(resolve(file_cfg, flags), resume=args.resume, verbose=not args.quiet)
+        if args.group_by is not None and args.fold is None and args.cross_validate is None:
+            raise ExperimentError("--group-by needs --fold or --cross-validate: it groups the "
+                                  "samples of the folds")
+        if args.folds is not None and args.fold is None and args.cross_validate is None:
+            raise ExperimentError("--folds needs --fold: it says how many folds to split into")
+        if args.cross_validate is None:
+            run_experiment(resolve(file_cfg, flags), resume=args.resume,
+                           verbose=not args.quiet)
+            return
+        if args.fold is not None or args.folds is not None:
+            raise ExperimentError("--cross-validate N runs every fold: it takes neither --fold "
+                                  "nor --folds")
+        if args.cross_validate < 2:
+            raise ExperimentError(f"--cross-validate needs at least 2 folds, got "
+                                  f"{args.cross_validate}")
+        run_cross_validation(resolve(file_cfg, flags), args.cross_validate,
+                             resume=args.resume, verbose=not args.quiet)
 
     try:
         status, _ = _guarded("deephealth-train", (ValueError, SampleError, RuntimeError), train)
     except KeyboardInterrupt:
-        return 130
+        status = 130
+    if status:
+        from eddl.distributed import abort_distributed
+
+        # the other ranks of an MPI job may be waiting for this one: end them too
+        abort_distributed(status)
     return status
 
 
@@ -176,21 +212,47 @@ def predict_main(argv=None):
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--kind", choices=["auto", "images", "dicom", "nifti"], default="auto",
                    help="what the input is (default: from the files' content)")
-    p.add_argument("--window", type=float, nargs=2, metavar=("CENTER", "WIDTH"),
+    p.add_argument("--intensity-window", type=float, nargs=2, metavar=("CENTER", "WIDTH"),
                    help="intensity window for volumes (default: uint8 data / 255, else the "
                         "DICOM window, else the volume's min..max)")
     p.add_argument("--max-overlays", type=int, metavar="N",
                    help="segmentation overlays per volume (default: every slice)")
+    p.add_argument("--window", type=int, nargs="+", metavar="N",
+                   help="sliding-window inference: H W (2-D network) or H W D (3-D network), "
+                        "the network's input size; images and volumes are then predicted at "
+                        "their own size, window by window (segmentation runs)")
+    p.add_argument("--overlap", type=float,
+                   help="fraction of a window shared with its neighbours, in [0, 1) "
+                        "(default 0.25)")
+    p.add_argument("--blend", choices=["constant", "gaussian"],
+                   help="weights of overlapping windows (default constant)")
+    p.add_argument("--tta", choices=list(TTA_PRESETS), default="none",
+                   help="test-time augmentation: average the predictions of flipped (and "
+                        "rotated) copies, mapped back (default none)")
     args = p.parse_args(argv)
     from .predict import predict_path
 
     if args.batch_size < 1:
         p.error(f"--batch-size must be >= 1, got {args.batch_size}")
-    if args.window is not None and not args.window[1] >= 1:
-        p.error(f"--window WIDTH must be >= 1, got {args.window[1]}")
+    if args.intensity_window is not None and not args.intensity_window[1] >= 1:
+        p.error(f"--intensity-window WIDTH must be >= 1, got {args.intensity_window[1]}")
+    roi = None
+    if args.window is not None:
+        if len(args.window) not in (2, 3) or min(args.window) < 1:
+            p.error(f"--window takes H W or H W D positive sizes, got "
+                    f"{' '.join(map(str, args.window))}")
+        h, w, *d = args.window
+        roi = tuple(d) + (h, w)  # the networks' (D, H, W) axis order
+    if roi is None and (args.overlap is not None or args.blend is not None):
+        p.error("--overlap and --blend need --window")
+    overlap = 0.25 if args.overlap is None else args.overlap
+    if not 0 <= overlap < 1:
+        p.error(f"--overlap must be in [0, 1), got {overlap}")
+    windows = {"roi_size": roi, "overlap": overlap, "blend": args.blend or "constant",
+               "tta": args.tta}
     status, csv_path = _guarded("deephealth-predict", (ValueError, RuntimeError), predict_path,
                                 args.run, args.images, args.out, args.batch_size, args.kind,
-                                args.window, args.max_overlays)
+                                args.intensity_window, args.max_overlays, windows)
     if status:
         return status
     print(f"Predictions written to {csv_path}")

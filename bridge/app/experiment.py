@@ -33,6 +33,9 @@ DEFAULTS = {
     "overlays": 8,             # segmentation: validation overlays written per run
     "monitor": "val_metric",   # best.npz: val_metric | val_loss | train_metric | train_loss
     "early_stop": 0,           # stop after this many epochs without a better best (0: never)
+    "fold": None,              # train on this k-fold split (0-based); None: the dataset's splits
+    "folds": 5,                # number of folds of `fold`
+    "group_by": None,          # with fold: a dataset feature holding a group id (patient)
 }
 
 #: quantities the best checkpoint can follow; each breaks exact ties on its partner
@@ -76,6 +79,18 @@ def _check(cfg):
     if isinstance(cfg["early_stop"], bool) or not isinstance(cfg["early_stop"], int) \
             or cfg["early_stop"] < 0:
         raise ExperimentError(f"early_stop must be an integer >= 0, got {cfg['early_stop']!r}")
+    folds = cfg["folds"]
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise ExperimentError(f"folds must be an integer >= 2, got {folds!r}")
+    fold = cfg["fold"]
+    if fold is not None and (isinstance(fold, bool) or not isinstance(fold, int)
+                             or not 0 <= fold < folds):
+        raise ExperimentError(f"fold must be an integer in [0, {folds}) (folds={folds}), got "
+                              f"{fold!r}")
+    if cfg["group_by"] is not None and (not isinstance(cfg["group_by"], str)
+                                        or not cfg["group_by"]):
+        raise ExperimentError(f"group_by must be the name of a dataset feature, got "
+                              f"{cfg['group_by']!r}")
     if not isinstance(cfg["augmentations"], dict):
         raise ExperimentError("augmentations must map split names to DSL files or text")
     if cfg["name"] is not None and not re.fullmatch(r"[\w.\-]+", str(cfg["name"])):

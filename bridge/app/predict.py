@@ -16,7 +16,8 @@ from _deephealth.atomic import atomic_path
 from ecvl import ColorType
 
 from ..convert import image_to_array
-from ..volume import is_volume_path, predict_volume, read_volume
+from ..tta import windowed_predict
+from ..volume import check_windows, is_volume_path, predict_volume, read_volume
 from .report import contact_sheet, overlay_png
 from .train import load_run_model
 
@@ -24,6 +25,8 @@ __all__ = ["predict_folder", "predict_path", "predict_volume_file"]
 
 _EXT = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".dcm", ".nii", ".gz"}
 _KINDS = ("auto", "images", "dicom", "nifti")
+_NO_WINDOWS = {"roi_size": None, "overlap": 0.25, "blend": "constant", "tta": "none"}
+_FLAGS = ("--window", "--tta")  # how errors name the settings: the command's options
 
 
 def _files(images):
@@ -38,7 +41,7 @@ def _files(images):
     return files
 
 
-def _load(path, shape):
+def _load(path, shape, resize=True):
     try:
         img = ecvl.ImRead(path)
     except Exception as e:
@@ -49,7 +52,7 @@ def _load(path, shape):
         conv = ecvl.Image.empty()
         ecvl.ChangeColorSpace(img, conv, ctype)
         img = conv
-    if (img.Width(), img.Height()) != (w, h):
+    if resize and (img.Width(), img.Height()) != (w, h):
         out = ecvl.Image.empty()
         ecvl.ResizeDim(img, out, [w, h])
         img = out
@@ -69,7 +72,7 @@ def _rgb8(unit):
     return np.repeat(rgb, 3, axis=2) if rgb.shape[2] == 1 else rgb[..., :3]
 
 
-def predict_folder(run_dir, images, out=None, batch_size=16):
+def predict_folder(run_dir, images, out=None, batch_size=16, windows=None):
     """Predict every image of a folder with the best model of a training run.
 
     Parameters
@@ -81,7 +84,12 @@ def predict_folder(run_dir, images, out=None, batch_size=16):
     out : str, optional
         Output folder (default ``<run_dir>/predictions``).
     batch_size : int, optional
-        Images per forward pass.
+        Images per forward pass (windows per forward pass with sliding windows).
+    windows : dict, optional
+        Sliding-window and test-time augmentation settings: ``roi_size`` (``(H, W)``, the
+        network's input size, or None), ``overlap``, ``blend`` and ``tta`` (see
+        :func:`bridge.tta.windowed_predict`). With ``roi_size`` every image is predicted at
+        its own size, window by window, instead of being resized to the network's input.
 
     Returns
     -------
@@ -91,16 +99,26 @@ def predict_folder(run_dir, images, out=None, batch_size=16):
     """
     cfg, net, loader = load_run_model(run_dir)
     files = _files(images)
+    w = dict(_NO_WINDOWS, **(windows or {}))
+    roi = check_windows(loader.tensors_shape_[0][1:], net.lout[0].shape, w["roi_size"], w["tta"],
+                        _FLAGS)
+    plain = roi is None and w["tta"] == "none"
+    task = cfg["task"]
     out = out or os.path.join(run_dir, "predictions")
     os.makedirs(out, exist_ok=True)
     shape = tuple(loader.tensors_shape_[0][1:])
     seg = cfg["task"] == "segmentation"
     classes = list(loader.classes_)
     rows = []
-    for k in range(0, len(files), batch_size):
-        chunk = files[k:k + batch_size]
-        x = np.stack([_load(f, shape) for f in chunk])
-        pred = eddl.predict(net, [x])[0].numpy()
+    step = 1 if roi is not None else batch_size  # native sizes differ from image to image
+    for k in range(0, len(files), step):
+        chunk = files[k:k + step]
+        x = np.stack([_load(f, shape, resize=roi is None) for f in chunk])
+        if plain:
+            pred = eddl.predict(net, [x])[0].numpy()
+        else:
+            pred = windowed_predict(net, x, roi, w["overlap"], w["blend"], w["tta"],
+                                    batch_size, task)
         for f, xi, pi in zip(chunk, x, pred):
             if seg:
                 mask = pi[0] > 0.5
@@ -144,7 +162,7 @@ def _write_nifti_mask(img, mask, path):
 
 
 def predict_volume_file(net, source, out, classes=None, window=None, batch_size=16,
-                        max_overlays=None):
+                        max_overlays=None, windows=None):
     """Predict one volume and write its pictures; returns the CSV rows.
 
     Parameters
@@ -163,6 +181,9 @@ def predict_volume_file(net, source, out, classes=None, window=None, batch_size=
         Slices per forward pass.
     max_overlays : int, optional
         Segmentation overlays to write (default: every slice).
+    windows : dict, optional
+        Sliding-window and TTA settings, as in :func:`predict_folder` (``roi_size`` is
+        ``(H, W)`` for a 2-D network, ``(D, H, W)`` for a 3-D one).
 
     Returns
     -------
@@ -171,7 +192,8 @@ def predict_volume_file(net, source, out, classes=None, window=None, batch_size=
         ``[source, slice, lesion_fraction]``; ``slice`` is ``all`` for a 3-D network.
     """
     img, kind = read_volume(source)
-    res = predict_volume(net, img, window=window, batch_size=batch_size)
+    res = predict_volume(net, img, window=window, batch_size=batch_size,
+                         **dict(_NO_WINDOWS, **(windows or {})))
     name, unit = _stem(source), res["unit"]
     labels = ["all"] if res["per"] == "volume" else list(range(unit.shape[0]))
     if "probs" in res:
@@ -228,7 +250,7 @@ def _kind_of(path, kind):
 
 
 def predict_path(run_dir, path, out=None, batch_size=16, kind="auto", window=None,
-                 max_overlays=None):
+                 max_overlays=None, windows=None):
     """Predict images or volumes with the best model of a training run.
 
     Parameters
@@ -248,6 +270,8 @@ def predict_path(run_dir, path, out=None, batch_size=16, kind="auto", window=Non
         Intensity window ``(center, width)`` for volumes.
     max_overlays : int, optional
         Segmentation overlays per volume (default: every slice).
+    windows : dict, optional
+        Sliding-window and test-time augmentation settings (see :func:`predict_folder`).
 
     Returns
     -------
@@ -257,15 +281,18 @@ def predict_path(run_dir, path, out=None, batch_size=16, kind="auto", window=Non
     """
     k = _kind_of(path, kind)
     if k == "images":
-        return predict_folder(run_dir, path, out, batch_size)
+        return predict_folder(run_dir, path, out, batch_size, windows)
     cfg, net, loader = load_run_model(run_dir)
     out = out or os.path.join(run_dir, "predictions")
     os.makedirs(out, exist_ok=True)
     classes = list(loader.classes_) or None
+    w = dict(_NO_WINDOWS, **(windows or {}))
+    check_windows(net.lin[0].shape, net.lout[0].shape, w["roi_size"], w["tta"], _FLAGS)
     rows = []
     for src in _volume_sources(path, k):
         try:
-            rows += predict_volume_file(net, src, out, classes, window, batch_size, max_overlays)
+            rows += predict_volume_file(net, src, out, classes, window, batch_size, max_overlays,
+                                        windows)
         except ecvl.ImageIOError as e:
             raise RuntimeError(str(e)) from None
     seg = cfg["task"] == "segmentation"

@@ -17,7 +17,16 @@ from ecvl.augment import (
     DatasetAugmentations,
     SequentialAugmentationContainer,
 )
+from ecvl.dataset import dump_dataset, set_fold_splits
 from eddl.callbacks import Monitor
+from eddl.distributed import (
+    avg_metrics_distributed,
+    end_epoch_distributed,
+    get_rank,
+    init_distributed,
+    is_mpi_distributed,
+)
+from eddl.distributed.comm import broadcast, launcher_world_size
 from eddl.tensor import manual_seed
 
 from ..loader import DLDataset
@@ -109,7 +118,15 @@ def _out_dir(cfg, ds_name, task, resume):
 
 
 def _prepare(cfg, resume=False):
-    """Resolve the dataset, loader, model and output folder of an experiment."""
+    """Resolve the dataset, loader, model and output folder of an experiment.
+
+    Started by an MPI launcher with several processes (``mpiexec -n 2 deephealth-train``), it
+    joins the MPI world: each rank loads its share of every split and the model averages its
+    gradients over the ranks, so ``batch_size`` is per rank.
+    """
+    distributed = launcher_world_size() > 1
+    if distributed:
+        init_distributed()
     task = cfg["task"]
     path = cfg["dataset"]
     if path is None:
@@ -122,6 +139,12 @@ def _prepare(cfg, resume=False):
     elif task != ds_task:
         raise ExperimentError(f"{path}: task {task!r} asked but the dataset is for {ds_task} "
                               f"({'it lists classes' if ds.classes_ else 'it lists no classes'})")
+    if cfg["fold"] is not None:
+        try:
+            set_fold_splits(ds, cfg["fold"], cfg["folds"], groups=cfg["group_by"],
+                            seed=cfg["seed"])
+        except (TypeError, ValueError) as e:
+            raise ExperimentError(f"{path}: fold {cfg['fold']} of {cfg['folds']}: {e}") from None
     if not ds.split_:
         raise ExperimentError(f"{path}: the dataset has no splits")
     names = [s.split_name_ for s in ds.split_]
@@ -131,7 +154,8 @@ def _prepare(cfg, resume=False):
     seg = task == "segmentation"
     loader = DLDataset(ds, cfg["batch_size"], augs, num_workers=cfg["workers"],
                        seed=cfg["seed"], scale=1 / 255, gt_scale=(1 / 255 if seg else None),
-                       mask_values=([0.0, 1.0] if seg else None))
+                       mask_values=([0.0, 1.0] if seg else None),
+                       shard="auto" if distributed else None)
     if seg and loader.n_channels_gt_ != 1:
         raise ExperimentError(f"{path}: masks have {loader.n_channels_gt_} channels; the "
                               "training command trains binary (one-channel) masks")
@@ -142,7 +166,7 @@ def _prepare(cfg, resume=False):
     metric = _DEFAULT_METRIC[task] if cfg["metric"] == "auto" else cfg["metric"]
     try:
         eddl.build(net, make_optimizer(cfg["optimizer"], cfg["lr"]), [loss], [metric],
-                   eddl.CS_CPU())
+                   eddl.CS_MPI(eddl.CS_CPU()) if distributed else eddl.CS_CPU())
     except ValueError as e:
         raise ExperimentError(str(e)) from None
     want = tuple(loader.tensors_shape_[1][1:])
@@ -154,7 +178,7 @@ def _prepare(cfg, resume=False):
     if model == "auto":
         model = "small_cnn" if task == "classification" else "small_unet"
     resolved = dict(cfg, dataset=path, task=task, loss=loss, metric=metric, model=model)
-    out = _out_dir(cfg, ds.name_, task, resume)
+    out = broadcast(_out_dir(cfg, ds.name_, task, resume))  # rank 0's choice
     resolved["out"] = out
     resolved["name"] = cfg["name"] or os.path.basename(out)
     return resolved, loader, net, train_split, names
@@ -199,6 +223,11 @@ def _run_split(net, loader, split, train, epoch, verbose, label):
                 _progress(label, i, n, t0, sys.stdout)
     finally:
         batches.close()
+    # every rank's samples: the means of the whole split (and equal replicas after training)
+    if train:
+        end_epoch_distributed(net)
+    else:
+        avg_metrics_distributed(net)
     return eddl.get_losses(net)[0], eddl.get_metrics(net)[0], wait, time.perf_counter() - t_pass
 
 
@@ -231,6 +260,18 @@ def _overlays(net, loader, split, out_dir, count):
     return written
 
 
+def _write_epoch(net, out, epoch, history, new_best, best, state_path, best_path, metric):
+    """Write an epoch's checkpoint, best weights (if ``new_best``), state, history and curves."""
+    stem = save_checkpoint(net, out, epoch)
+    if new_best:
+        eddl.save(net, best_path, "npz")
+    write_json_atomic({"epoch": epoch, "history": history, "best": best,
+                       "checkpoint": stem, "rng": rng_state(net)}, state_path)
+    publish_last(out, stem)
+    _write_history(history, os.path.join(out, "history.csv"))
+    plot_curves(history, os.path.join(out, "curves.png"), metric)
+
+
 def run_experiment(cfg, resume=False, verbose=True):
     """Train as the experiment says; write checkpoints, metrics and pictures.
 
@@ -247,14 +288,20 @@ def run_experiment(cfg, resume=False, verbose=True):
     -------
     dict
         ``out`` folder, ``history``, ``best_epoch``, ``best_val_metric``, ``test_metric``,
-        ``seconds``.
+        ``split_sizes`` (samples per split name), ``seconds``. With ``cfg["fold"]`` the
+        fold's training and validation splits (the ``test`` split kept) are also written to
+        ``<out>/dataset.yml`` as DDF.
     """
     t_start = time.time()
     cfg, loader, net, train_split, names = _prepare(cfg, resume)
     out = cfg["out"]
-    os.makedirs(out, exist_ok=True)
-    for folder in (out, os.path.join(out, "checkpoints")):
-        remove_stale(folder)  # left by a run killed while writing; this run owns the folder
+    # in a distributed run rank 0 alone prints and writes; every rank reads a checkpoint
+    writer = get_rank() == 0
+    verbose = verbose and writer
+    if writer:
+        os.makedirs(out, exist_ok=True)
+        for folder in (out, os.path.join(out, "checkpoints")):
+            remove_stale(folder)  # left by a run killed while writing; this run owns the folder
     state_path = os.path.join(out, "state.json")
     best_path = os.path.join(out, "best.npz")
     history, best, start = [], None, 0
@@ -266,7 +313,10 @@ def run_experiment(cfg, resume=False, verbose=True):
         history, best, start = state["history"], state["best"], state["epoch"]
         if verbose:
             print(f"Resuming {out} after epoch {start}", flush=True)
-    dump_experiment(cfg, os.path.join(out, "experiment.yml"))
+    if writer:
+        dump_experiment(cfg, os.path.join(out, "experiment.yml"))
+        if cfg["fold"] is not None:
+            dump_dataset(loader, os.path.join(out, "dataset.yml"))  # this fold's DDF splits
     monitor = best_monitor(cfg, history)
     val_split = "validation" if "validation" in names else None
     if verbose:
@@ -293,16 +343,13 @@ def run_experiment(cfg, resume=False, verbose=True):
                    "train_seconds": round(train_s, 4), "loader_wait": round(wait, 4),
                    "loader_wait_fraction": round(wait / max(train_s, 1e-9), 4)}
             history.append(row)
-            stem = save_checkpoint(net, out, epoch + 1)
-            if monitor.update(epoch + 1, _monitored(row)):
+            improved = monitor.update(epoch + 1, _monitored(row))
+            if improved:
                 best = {"epoch": epoch + 1, "metric": vm if vm is not None else tm,
                         "monitor": cfg["monitor"], "value": monitor.best_value}
-                eddl.save(net, best_path, "npz")
-            write_json_atomic({"epoch": epoch + 1, "history": history, "best": best,
-                                "checkpoint": stem, "rng": rng_state(net)}, state_path)
-            publish_last(out, stem)
-            _write_history(history, os.path.join(out, "history.csv"))
-            plot_curves(history, os.path.join(out, "curves.png"), cfg["metric"])
+            if writer:
+                _write_epoch(net, out, epoch + 1, history, best if improved else None, best,
+                             state_path, best_path, cfg["metric"])
             if verbose:
                 val = f"  val {cfg['loss']} {vl:.4f} {cfg['metric']} {vm:.4f}" if val_split else ""
                 print(f"epoch {epoch + 1}/{cfg['epochs']}: train {cfg['loss']} {tl:.4f} "
@@ -314,13 +361,16 @@ def run_experiment(cfg, resume=False, verbose=True):
               f"{os.path.join(out, 'experiment.yml')} --resume", flush=True)
         raise
     result = {"out": out, "history": history, "best_epoch": best and best["epoch"],
-              "best_val_metric": best and best["metric"], "test_metric": None}
+              "best_val_metric": best and best["metric"], "test_metric": None,
+              "split_sizes": {s.split_name_: len(s.samples_indices_) for s in loader.split_}}
+    if is_mpi_distributed():  # the best weights are on disk once rank 0 has written them
+        eddl.barrier_distributed()
     if os.path.isfile(best_path):
         eddl.load(net, best_path, "npz")
     if "test" in names:
         _, result["test_metric"], _, _ = _run_split(net, loader, "test", False, 0, False,
                                                     "test")
-    if cfg["task"] == "segmentation" and cfg["overlays"] and val_split:
+    if cfg["task"] == "segmentation" and cfg["overlays"] and val_split and writer:
         _overlays(net, loader, val_split, os.path.join(out, "overlays"), cfg["overlays"])
     result["seconds"] = time.time() - t_start
     if verbose:

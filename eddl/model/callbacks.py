@@ -31,9 +31,14 @@ __all__ = ["Callback", "CallbackList", "Monitor", "EarlyStopping", "ModelCheckpo
 
 
 class Callback:
-    """Base class: override any of the ``on_*`` hooks (they do nothing here)."""
+    """Base class: override any of the ``on_*`` hooks (they do nothing here).
+
+    A callback whose class sets ``writes_files = True`` (checkpoints, logs) runs on rank 0 only
+    in a distributed ``fit``; the others run on every rank, with the same, reduced, epoch logs.
+    """
 
     model = None
+    writes_files = False
 
     def set_model(self, net):
         """Remember the model being trained (``self.model``)."""
@@ -238,6 +243,8 @@ class ModelCheckpoint(Callback):
     best_epoch : int or None
     """
 
+    writes_files = True
+
     def __init__(self, filepath, monitor="val_loss", mode="auto", save_best_only=True,
                  min_delta=0.0, tiebreak=None, format="npz"):  # noqa: A002 - eddl.save's name
         if format not in ("npz", "bin"):
@@ -275,6 +282,8 @@ class CSVLogger(Callback):
         Keep the rows of an existing file (a resumed run).
     separator : str
     """
+
+    writes_files = True
 
     def __init__(self, filename, append=False, separator=","):
         self.filename, self.append, self.separator = os.fspath(filename), append, separator

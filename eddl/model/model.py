@@ -76,6 +76,7 @@ class Model(NetAttributes):
         self.logfile = None
         self.verbosity_level = 0
         self.tr_batches = 0
+        self._sync = None
 
     # --- building --------------------------------------------------------------------------
     def build(self, optimizer=None, losses=None, metrics=None, cs=None, init_weights=True,
@@ -132,6 +133,8 @@ class Model(NetAttributes):
         self.batch_size = 0
         self.isbuild = True
         self.reset_loss()
+        # last: a distributed service shares rank 0's initialised weights
+        self._sync = cs.attach(self)
         return self
 
     def _per_output(self, items, what, getter):
@@ -301,6 +304,10 @@ class Model(NetAttributes):
                 g[...] = 0
 
     def _propagate(self):
+        sync = self._sync
+        if sync is not None and sync.overlaps_backward:
+            self._propagate_reporting(sync)
+            return
         if _profile.ACTIVE:
             _profile.backward(self._back, self._backward_layer)
         else:
@@ -314,13 +321,52 @@ class Model(NetAttributes):
                         g[...] = 0
         xp = self.be.xp
         for l in self._weighted:
-            if l.regularizer is not None and l.trainable:
-                for name, p, g in zip(l.param_names, l.params, l.gradients):
-                    if name not in ("bias",):
-                        l.regularizer.add_grad(p, g, xp)
+            self._regularize(l, xp)
+
+    def _propagate_reporting(self, sync):
+        """Back-propagate as :meth:`_propagate`, telling ``sync`` when a layer's gradients are final.
+
+        A layer's regularizer term is added right after its backward step rather than after the
+        whole pass (each term only touches that layer's gradients, so the result is the same),
+        so that its gradients can be sent while the layers before it are still computing.
+        """
+        sync.begin_backward()
+        xp = self.be.xp
+        done = set()
+
+        def step(l):
+            self._backward_layer(l)
+            if l.params:
+                self._regularize(l, xp)
+                done.add(id(l))
+                sync.layer_ready(l)
+
+        if _profile.ACTIVE:  # the layer's time then includes starting its bucket
+            _profile.backward(self._back, step)
+        else:
+            for l in self._back:
+                step(l)
+        for l in self._weighted:
+            if id(l) not in done:
+                self._regularize(l, xp)
+
+    @staticmethod
+    def _regularize(l, xp):
+        if l.regularizer is not None and l.trainable:
+            for name, p, g in zip(l.param_names, l.params, l.gradients):
+                if name not in ("bias",):
+                    l.regularizer.add_grad(p, g, xp)
 
     def update(self):
         """Apply one optimizer step to the trainable layers."""
+        sync = self._sync
+        if sync is not None:
+            sync.before_update()
+        self._step()
+        if sync is not None:
+            sync.after_update()
+
+    def _step(self):
         opt = self.optimizer
         if all(o.trainable for o in self._owners):
             opt.step()

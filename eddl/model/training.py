@@ -107,7 +107,10 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
     xs, ys : list of arrays or Tensors
         One array per input / per output, samples on the first axis.
     batch : int
-        Batch size.
+        Batch size; in a distributed run (:func:`eddl.distributed.CS_MPI`) the batch of each
+        rank, which trains on its own shard of the samples (see
+        :func:`eddl.distributed.shard_indices`): a step then averages ``batch`` times the
+        number of ranks samples, and only rank 0 prints and runs the callbacks that write files.
     epochs : int
         Number of passes over the data.
     verbose : int
@@ -116,7 +119,7 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
         Visit samples in a new random order every epoch (from the model's generator).
     on_nan : {"stop", "warn", "ignore"}
         What a NaN/Inf loss does: raise :class:`NonFiniteLossError` naming the epoch and batch,
-        print a warning and stop, or carry on.
+        print a warning and stop, or carry on. In a distributed run ``"warn"`` raises too.
     drop_last : bool
         Skip the last partial batch of an epoch.
     validation_data : tuple, optional
@@ -126,7 +129,8 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
         Batch size of the validation pass (default ``batch``).
     callbacks : list of Callback, optional
         Objects of :mod:`eddl.model.callbacks` (early stopping, checkpoints, CSV logs,
-        learning-rate schedules) or your own :class:`~eddl.model.callbacks.Callback`.
+        learning-rate schedules) or your own :class:`~eddl.model.callbacks.Callback`. In a
+        distributed run a stop asked for during an epoch takes effect at its end, on every rank.
 
     Returns
     -------
@@ -141,8 +145,14 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
     xs, ys, n = _check_pairs(net, xs, ys)
-    bs = _batch_size(batch, n)
-    nb = n // bs if drop_last else math.ceil(n / bs)
+    sync = net._sync
+    if sync is not None and sync.rank != 0:
+        verbose = 0
+        callbacks = [cb for cb in (callbacks or []) if not getattr(cb, "writes_files", False)]
+    distributed = sync is not None and sync.active
+    n_local = n if sync is None else math.ceil(n / sync.size)
+    bs = _batch_size(batch, n_local)
+    nb = n_local // bs if drop_last else math.ceil(n_local / bs)
     val = None if validation_data is None else _validation_pairs(net, validation_data)
     vbs = bs if validation_batch_size is None else validation_batch_size
     if val is not None:
@@ -154,7 +164,10 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
     for epoch in range(1, int(epochs) + 1):
         cbs.on_epoch_begin(epoch, {})
         net.reset_loss()
-        order = net.rng.permutation(n) if shuffle else np.arange(n)
+        if sync is not None:  # this rank's shard: the same steps on every rank
+            order = sync.shard(n, epoch, shuffle)
+        else:
+            order = net.rng.permutation(n) if shuffle else np.arange(n)
         t0 = time.perf_counter()
         if verbose == 1:
             _log(net, f"Epoch {epoch}/{epochs}")
@@ -169,7 +182,9 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
                 net.compute_losses(check_finite=on_nan != "ignore")
             except NonFiniteLossError as exc:
                 msg = f"fit: non-finite loss at epoch {epoch}, batch {b + 1}/{nb}: {exc}"
-                if on_nan == "stop":
+                # in a distributed run the other ranks cannot be told to stop mid-step: the
+                # exception ends the job, naming this rank
+                if on_nan == "stop" or distributed:
                     raise NonFiniteLossError(msg) from None
                 _log(net, "WARNING: " + msg + "; training stopped", stream=sys.stderr)
                 cbs.on_train_end({})
@@ -183,8 +198,10 @@ def fit(net, xs, ys, batch, epochs, verbose=1, shuffle=True, on_nan="stop", drop
                      end="")
             if cbs.callbacks:
                 cbs.on_batch_end(b + 1, dict(_epoch_logs(net), batch=b + 1, size=len(idx)))
-            if net.stop_training:
+            if net.stop_training and not distributed:  # ranks agree at the epoch's end
                 break
+        if sync is not None:  # same weights everywhere, metrics over every rank's samples
+            sync.end_epoch()
         secs = time.perf_counter() - t0
         rec = {"epoch": epoch, "loss": net.get_losses(), "metric": net.get_metrics(), "seconds": secs}
         logs = _epoch_logs(net)

@@ -203,7 +203,7 @@ def test_bad_volume_inputs(cls_run, tmp_path, capsys):
     assert predict_main([cls_run, str(tmp_path / "missing")]) == 2
     assert "no such file" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        predict_main([cls_run, str(empty), "--window", "10", "0"])
+        predict_main([cls_run, str(empty), "--intensity-window", "10", "0"])
 
 
 def test_single_dicom_file_and_mixed_folders(cls_run, tmp_path):
