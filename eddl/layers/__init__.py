@@ -80,3 +80,8 @@ from .da import (  # noqa: E402
 __all__ += ["CenteredCrop", "Crop", "CropScale", "Cutout", "Flip", "RandomCrop",
             "RandomCropScale", "RandomCutout", "RandomFlip", "RandomRotation", "RandomScale",
             "RandomShift", "Rotate", "Shift"]
+
+# recurrent layers over [T, D] sequences
+from .recurrent import GRU, LSTM, RNN, GetStates, Recurrent  # noqa: E402
+
+__all__ += ["GRU", "GetStates", "LSTM", "RNN", "Recurrent"]

@@ -75,6 +75,9 @@ class Layer(LayerAttributes):
     is_input = False
     #: True for layers without parents that compute their own output (generators, constants)
     is_source = False
+    #: True for layers whose single parent parameter also takes a list of parents
+    #: (a recurrent layer's ``[input, states]``)
+    parent_list = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -362,10 +365,10 @@ class Layer(LayerAttributes):
                 raise ValueError(f"{label}: takes no parent layers, got {len(parents)}")
         elif pname == "layers":
             kwargs[pname] = parents
-        elif len(parents) != 1:
+        elif len(parents) != 1 and not (cls.parent_list and parents):
             raise ValueError(f"{label}: needs one parent layer, got {len(parents)}")
         else:
-            kwargs[pname] = parents[0]
+            kwargs[pname] = parents[0] if len(parents) == 1 else parents
         try:
             return cls(**kwargs)
         except (TypeError, ValueError) as exc:

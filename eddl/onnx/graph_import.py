@@ -28,7 +28,7 @@ from onnx import helper, numpy_helper
 from . import ops  # noqa: F401  (fills the tables)
 from .folding import fold_values, limits, set_max_tensor_elements
 from .optable import IMPORTERS, MAX_OPSET, MIN_OPSET, resolve
-from .values import Act, Batched, ONNXImportError, node_key, short
+from .values import Act, Batched, ONNXImportError, TimeMajor, node_key, short
 
 __all__ = ["ONNXImportError", "Act", "Batched", "ImportContext", "import_model",
            "set_max_tensor_elements"]
@@ -64,6 +64,8 @@ class ImportContext:
         #: and the value each one's output stands for
         self.fused = set()
         self.alias = {}
+        #: value name -> the node producing it
+        self.producers = {}
 
     # -- errors ---------------------------------------------------------------------------
     def where(self):
@@ -90,6 +92,10 @@ class ImportContext:
     def act(self, i):
         """Return the layer whose output is input ``i`` (which must be an activation)."""
         v = self.value(i)
+        if isinstance(v, TimeMajor):
+            raise self.error(f"input {i} is time-major (the batch on axis 1, as recurrent nodes "
+                             f"write sequences); only a recurrent node or a Transpose swapping "
+                             f"axes 0 and 1 can read it")
         if not isinstance(v, Act):
             raise self.error(f"input {i} must be computed from the model input, but it is a "
                              f"constant; this placement is not supported")
@@ -174,6 +180,21 @@ class ImportContext:
                 raise self.error(f"layer {layer.name!r} has no parameter or state {n!r}")
             states[n] = np.ascontiguousarray(np.asarray(arrays.pop(n), dtype=np.float32))
         layer.preset_weights(params, [states[n] for n in layer.state_names if n in states])
+
+    def known_constant(self, value_name):
+        """Return ``value_name`` as an array when it is a constant known before its turn, else None.
+
+        For looking ahead at the nodes after the current one: a value computed already, or the
+        output of a ``Constant`` node not reached yet in the walk.
+        """
+        v = self.values.get(value_name)
+        if isinstance(v, np.ndarray):
+            return v
+        node = self.producers.get(value_name)
+        if node is not None and node.op_type == "Constant" and len(node.attribute) == 1 \
+                and node.attribute[0].name == "value":
+            return numpy_helper.to_array(node.attribute[0].t)
+        return None
 
     def n_consumers(self, value_name):
         """Return how many nodes (and graph outputs) read ``value_name``."""
@@ -351,6 +372,7 @@ def import_model(model, input_shape=None):
     for o in graph.output:
         users.setdefault(o.name, []).append((None, -1))
     ctx = ImportContext(opset, consumers, users)
+    ctx.producers.update((o, n) for n in graph.node for o in n.output if o)
     inits = {}
     for t in graph.initializer:
         try:
@@ -434,7 +456,8 @@ def _import_node(ctx, node, opset):
     fn = resolve(node.op_type, opset)
     if node.op_type == "Shape" and live and isinstance(live[0], Act):
         out = [_shape_of(ctx, live[0])]
-    elif all(not isinstance(v, Act) for v in live) and not getattr(fn, "no_fold", False):
+    elif (all(not isinstance(v, (Act, TimeMajor)) for v in live)
+          and not getattr(fn, "no_fold", False)):
         out = fold_values(ctx, node, ins, opset)
     else:
         try:
@@ -457,7 +480,7 @@ def _import_node(ctx, node, opset):
             if math.prod(v.shape) > limits["elements"]:
                 raise ctx.error(f"output shape {list(v.shape)} is larger than the element limit")
             v = Act(v)
-        elif not isinstance(v, (Act, Batched)):
+        elif not isinstance(v, (Act, Batched, TimeMajor)):
             v = np.asarray(v)
         ctx.values[name] = v
 

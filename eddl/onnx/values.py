@@ -4,7 +4,7 @@ import numpy as np
 
 from _deephealth.messages import one_line
 
-__all__ = ["Act", "Batched", "ONNXImportError", "ExportError", "node_key", "short"]
+__all__ = ["Act", "Batched", "ONNXImportError", "ExportError", "node_key", "short", "TimeMajor"]
 
 
 class ONNXImportError(ValueError):
@@ -32,6 +32,21 @@ class Act:
     def rank(self):
         """Number of axes, batch included."""
         return len(self.layer.shape) + 1
+
+
+class TimeMajor:
+    """The output of ``layer`` with its first two axes swapped: ``[T, batch, ...]``.
+
+    Recurrent ONNX nodes read and write sequences time-major (``layout=0``); a ``Transpose``
+    swapping axes 0 and 1 of an activation in front of recurrent nodes gives this value, and
+    swapping them again gives the activation back. Other nodes cannot read it (the batch axis
+    must come first).
+    """
+
+    __slots__ = ("layer",)
+
+    def __init__(self, layer):
+        self.layer = layer
 
 
 class Batched:

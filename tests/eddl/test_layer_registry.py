@@ -90,6 +90,10 @@ CASES = {
     "GaussGenerator": ([[2]], lambda x: eddl.GaussGenerator(0.5, 2.0, [3, 2])),
     "UniformGenerator": ([[2]], lambda x: eddl.UniformGenerator(-1.0, 3.0, [4])),
     "Embedding": ([[4]], lambda x: eddl.Embedding(x, 5, 4, 3, True)),
+    "RNN": ([[4, 3]], lambda x: eddl.RNN(x, 2, "relu", False, True, return_sequences=True)),
+    "LSTM": ([[4, 3]], lambda x: eddl.LSTM(x, 2, True, True)),
+    "GRU": ([[4, 3]], lambda x: eddl.GRU(x, 2, return_sequences=True, linear_before_reset=False)),
+    "GetStates": ([[4, 3], [2, 2]], lambda x, s: eddl.GetStates(eddl.LSTM([x, s], 2))),
     "Take": ([[3, 5]], lambda x: eddl.layers.Take(x, [[4, 0], [1, 1]], axis=1)),
 }
 

@@ -1,3 +1,16 @@
 """ONNX export and import, one module per operator family (each pairs both directions)."""
 
-from . import activation, augment, conv, core, elementwise, generator, norm, pool, reduce, resize, shape  # noqa: F401
+from . import (  # noqa: F401
+    activation,
+    augment,
+    conv,
+    core,
+    elementwise,
+    generator,
+    norm,
+    pool,
+    recurrent,
+    reduce,
+    resize,
+    shape,
+)

@@ -11,7 +11,7 @@ import numpy as np
 from onnx import TensorProto, numpy_helper
 
 from ...layers import generators as _gen
-from ..folding import fold_guard
+from ..folding import fold_guard, fold_values
 from ..optable import exporter, importer
 from ..values import Batched
 
@@ -68,6 +68,11 @@ def batched_shape(ctx, i):
     return [int(d) for d in v.values[0]]
 
 
+def _batch_first(v):
+    mask = v.batch_mask()
+    return bool(mask[0]) and not mask[1:].any()
+
+
 @importer("ConstantOfShape")
 def import_constant_of_shape(node, ctx):
     """a constant, or ConstOfTensor when its shape follows the batch size"""
@@ -76,6 +81,10 @@ def import_constant_of_shape(node, ctx):
     if fill.size != 1:
         raise ctx.error(f"value must hold one element, it holds {fill.size}")
     v = ctx.value(0)
+    if isinstance(v, Batched) and not _batch_first(v):
+        # the batch on another axis (the [directions, batch, hidden] zero initial state PyTorch
+        # writes before a recurrent node): a batch-dependent value for the node reading it
+        return fold_values(ctx, node, [v], ctx.opset)
     if isinstance(v, Batched):
         shape = batched_shape(ctx, 0)
         fold_guard(ctx, node, [np.asarray(shape)])

@@ -16,7 +16,7 @@ from ...layers.merge import Concat
 from ...layers.upsampling import Pad
 from ..folding import fold_guard, fold_values
 from ..optable import exporter, importer
-from ..values import Act, Batched
+from ..values import Act, Batched, TimeMajor
 from .generator import batched_shape, per_sample_constant
 
 
@@ -171,6 +171,9 @@ def _axes(ctx, i, attr_name, rank):
 @importer("Squeeze")
 def import_squeeze(node, ctx):
     """Reshape"""
+    v = ctx.value(0)
+    if isinstance(v, TimeMajor):
+        return _squeeze_time_major(ctx, v.layer)
     x = ctx.act(0)
     axes = _axes(ctx, 1, "axes", len(x.shape) + 1)
     shape = list(x.shape)
@@ -180,6 +183,17 @@ def import_squeeze(node, ctx):
         if shape[a] != 1:
             raise ctx.error(f"axis {a + 1} has size {shape[a]}, not 1")
     return _reshape_to(ctx, x, [d for i, d in enumerate(shape) if i not in axes])
+
+
+def _squeeze_time_major(ctx, x):
+    """Squeeze axis 0 (of size 1) of a time-major value: the batch comes first again."""
+    rank = len(x.shape) + 1
+    raw = ctx.ints(1) if ctx.has(1) else ctx.attr("axes")
+    axes = None if raw is None else sorted(int(a) % rank for a in raw)
+    if axes not in ([0], None) or x.shape[0] != 1 or (axes is None and 1 in x.shape[1:]):
+        raise ctx.unsupported(f"Squeeze of a time-major sequence of sample shape "
+                              f"{list(x.shape)} on axes {raw} (only axis 0 of size 1)")
+    return _reshape_to(ctx, x, list(x.shape[1:]))
 
 
 @importer("Unsqueeze")
@@ -197,14 +211,29 @@ def import_unsqueeze(node, ctx):
     return _reshape_to(ctx, x, shape)
 
 
+#: ONNX nodes reading sequences time-major (``layout=0``)
+_RECURRENT_OPS = ("RNN", "LSTM", "GRU")
+
+
 @importer("Transpose")
 def import_transpose(node, ctx):
     """Permute"""
-    x = ctx.act(0)
+    v = ctx.value(0)
+    x = v.layer if isinstance(v, TimeMajor) else ctx.act(0)
     rank = len(x.shape) + 1
     perm = list(ctx.attr("perm", list(range(rank))[::-1]))
     if sorted(perm) != list(range(rank)):
         raise ctx.error(f"perm {perm} is not a permutation of {rank} axes")
+    swap = rank >= 3 and perm == [1, 0] + list(range(2, rank))
+    if isinstance(v, TimeMajor):
+        if not swap:
+            raise ctx.unsupported(f"perm {perm} of a time-major sequence (only axes 0 and 1 "
+                                  f"swapped back)")
+        return Act(x)
+    if swap and all(n is not None and n.op_type in _RECURRENT_OPS and k == 0
+                    for n, k in ctx.users(node.output[0])):
+        # a batch-first sequence going time-major into recurrent nodes (their X)
+        return TimeMajor(x)
     if perm[0] != 0:
         raise ctx.unsupported(f"perm {perm}, which moves the batch axis")
     if perm == list(range(rank)):

@@ -25,6 +25,7 @@ from _onnx_util import BATCHES, build, check_export, feeds_of, ort_run, ours, re
 #: registered classes without an export case, and why
 NOT_EXPORTABLE = {
     "Input": "a graph input, not a node (every case has one)",
+    "GetStates": "it feeds initial states to a recurrent layer, a form not exported yet",
 }
 
 CASES = []
@@ -234,6 +235,19 @@ def _ids(rng, n):
 
 case("Embedding", "", [[4]], lambda x: eddl.Embedding(x, 5, 4, 3), inputs=_ids)
 case("Embedding", "mask-zeros", [[4]], lambda x: eddl.Embedding(x, 5, 4, 3, True), inputs=_ids)
+
+# -- recurrent layers (more cases, and PyTorch's exports, in test_recurrent_onnx.py) -----------
+case("RNN", "last", [[5, 3]], lambda x: eddl.RNN(x, 4))
+case("RNN", "relu-bidirectional-sequences", [[5, 3]],
+     lambda x: eddl.RNN(x, 4, "relu", bidirectional=True, return_sequences=True),
+     ref="onnx.reference RNN knows only the Tanh activation")
+case("LSTM", "last", [[5, 3]], lambda x: eddl.LSTM(x, 4))
+case("LSTM", "bidirectional-sequences", [[5, 3]],
+     lambda x: eddl.LSTM(x, 4, bidirectional=True, return_sequences=True))
+case("GRU", "last", [[5, 3]], lambda x: eddl.GRU(x, 4))
+case("GRU", "reset-first-bidirectional-sequences", [[5, 3]],
+     lambda x: eddl.GRU(x, 4, bidirectional=True, return_sequences=True,
+                        linear_before_reset=False))
 
 
 #: random generators: compared by shape and statistics (test_export_generators)

@@ -254,6 +254,28 @@ case("Gather-scalar", (13,), [N("Gather", ["x", "i"], ["y"], axis=1)], [[3, 5]],
 case("Gather-embedding", (13,), [N("Cast", ["x"], ["ids"], to=TensorProto.INT64),
                                  N("Gather", ["E", "ids"], ["y"])], [[4]], {"E": rnd(6, 3)},
      inputs=lambda rng, n: [rng.integers(0, 6, (n, 4)).astype(f32)])
+# -- recurrent nodes, time-major between Transposes as PyTorch writes them ------------------
+_RT, _RD, _RH = 5, 3, 4
+case("LSTM-final-state", (13, 14, 22),
+     [N("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
+      N("LSTM", ["xt", "W", "R", "B"], ["", "yh"], hidden_size=_RH),
+      N("Transpose", ["yh"], ["yb"], perm=[1, 0, 2]), N("Reshape", ["yb", "s"], ["y"])],
+     [[_RT, _RD]], {"W": rnd(1, 4 * _RH, _RD), "R": rnd(1, 4 * _RH, _RH),
+                    "B": rnd(1, 8 * _RH), "s": i64(0, -1)}, check=has_layer("LSTM"))
+case("GRU-bidirectional-sequences", (13, 14, 22),
+     [N("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
+      N("GRU", ["xt", "W", "R", "B"], ["yt"], hidden_size=_RH, direction="bidirectional",
+        linear_before_reset=1),
+      N("Transpose", ["yt"], ["yp"], perm=[0, 2, 1, 3]), N("Reshape", ["yp", "s"], ["yr"]),
+      N("Transpose", ["yr"], ["y"], perm=[1, 0, 2])],
+     [[_RT, _RD]], {"W": rnd(2, 3 * _RH, _RD), "R": rnd(2, 3 * _RH, _RH),
+                    "B": rnd(2, 6 * _RH), "s": i64(0, 0, -1)}, check=has_layer("GRU"))
+case("RNN-sequences", (13, 14, 22),
+     [N("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
+      N("RNN", ["xt", "W", "R"], ["yt"], hidden_size=_RH, activations=["Relu"]),
+      N("Squeeze", ["yt", "a"], ["ys"]), N("Transpose", ["ys"], ["y"], perm=[1, 0, 2])],
+     [[_RT, _RD]], {"W": rnd(1, _RH, _RD), "R": rnd(1, _RH, _RH), "a": i64(1)},
+     check=has_layer("RNN"))
 case("Pad", (13,), [N("Pad", ["x", "p", "v"], ["y"])], [[2, 3, 4]],
      {"p": i64(0, 0, 1, 2, 0, 0, 2, 1), "v": np.asarray(1.5, f32)})
 case("Pad-axes", (18, 19, 21, 23), [N("Pad", ["x", "p", "", "a"], ["y"])], [[2, 3, 4]],

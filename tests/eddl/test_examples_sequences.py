@@ -1,0 +1,40 @@
+"""The sequence examples: digits read row by row, and padded synthetic reviews."""
+
+import importlib.util
+import os
+
+import numpy as np
+import pytest
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(EXAMPLES, f"{name}.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_digit_rows_are_learned_by_an_lstm():
+    pytest.importorskip("sklearn")
+    mod = _load("digits_rnn")
+    x_tr, y_tr, x_ts, _ = mod.load_digit_rows()
+    assert x_tr.shape[1:] == (8, 8) and y_tr.shape[1] == 10 and len(x_tr) + len(x_ts) == 1797
+    assert mod.main(epochs=6, verbose=0) > 0.85
+
+
+def test_synthetic_reviews_are_padded_and_labelled_by_word_counts():
+    mod = _load("sentiment_synthetic")
+    x, y = mod.synthetic_reviews(50, seed=3)
+    for ids, label in zip(x.astype(int), y[:, 0]):
+        n = np.count_nonzero(ids)
+        assert not ids[n:].any() and ids[:n].all()          # padding only at the end
+        pos = np.isin(ids, list(mod.POSITIVE)).sum()
+        neg = np.isin(ids, list(mod.NEGATIVE)).sum()
+        assert label == float(pos > neg) and pos != neg
+
+
+def test_masked_gru_learns_the_synthetic_reviews():
+    mod = _load("sentiment_synthetic")
+    assert mod.main(epochs=4, cell="GRU", n_train=800, n_test=300, verbose=0) > 0.85
