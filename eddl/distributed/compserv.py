@@ -4,6 +4,7 @@ import numbers
 
 from ..compserv import CS_CPU, CompServ
 from .comm import init_distributed
+from .policies import AveragingPolicy
 from .sync import GRADIENTS, WEIGHTS, Synchroniser
 
 __all__ = ["DistributedCompServ", "CS_MPI"]
@@ -28,7 +29,7 @@ class DistributedCompServ(CompServ):
     seed : int or None
     """
 
-    def __init__(self, local, mode, batch_avg, bucket_cap_mb, seed):
+    def __init__(self, local, mode, batch_avg, bucket_cap_mb, seed, policy=None):
         # the wrapped service was validated when made; its settings become this one's
         self.__dict__.update(local.__dict__)
         self.local = local
@@ -37,6 +38,8 @@ class DistributedCompServ(CompServ):
         self.batch_avg = batch_avg
         self.bucket_cap_mb = bucket_cap_mb
         self.seed = seed
+        #: settings of the averaging policy (``AveragingPolicy`` keyword arguments)
+        self.policy = dict(policy or {"method": "fixed"})
 
     @property
     def backend(self):
@@ -49,15 +52,16 @@ class DistributedCompServ(CompServ):
 
     def attach(self, net):
         """Share rank 0's weights and return the model's synchroniser (called by ``build``)."""
-        return Synchroniser(net, self.mode, self.batch_avg, int(self.bucket_cap_mb * 2**20),
-                            self.seed)
+        policy = AveragingPolicy(batch_avg=self.batch_avg, **self.policy)
+        return Synchroniser(net, self.mode, policy, int(self.bucket_cap_mb * 2**20), self.seed)
 
     def __repr__(self):
         return (f"DistributedCompServ({self.local!r}, mode={self.mode!r}, "
                 f"batch_avg={self.batch_avg})")
 
 
-def CS_MPI(cs=None, mode="gradients", batch_avg=1, bucket_cap_mb=25.0, seed=None):
+def CS_MPI(cs=None, mode="gradients", batch_avg=1, bucket_cap_mb=25.0, seed=None, *,
+           avg_method="fixed", epoch_avg=1, max_batch_avg=64, overhead=0.1):
     """Distributed computing service: ``cs`` on every MPI rank, replicas kept in step.
 
     Joins the MPI world (:func:`~eddl.distributed.init_distributed`) if the script has not.
@@ -80,6 +84,16 @@ def CS_MPI(cs=None, mode="gradients", batch_avg=1, bucket_cap_mb=25.0, seed=None
     seed : int, optional
         Seed of the data order of ``fit``; by default drawn on rank 0 from the global generator
         (so ``eddl.set_seed`` makes it reproducible) and shared.
+    avg_method : str
+        How the period of weight averaging changes from epoch to epoch (``"weights"`` mode):
+        one of EDDL's policies ``"fixed"``, ``"inc"``, ``"sawtooth"``, ``"neg_sawtooth"``,
+        ``"auto_time"``, ``"limit_overhead"`` (see :mod:`eddl.distributed.policies`).
+    epoch_avg : int
+        Epochs between changes of the period.
+    max_batch_avg : int
+        Largest period.
+    overhead : float
+        Target share of communication time for ``"limit_overhead"``.
 
     Returns
     -------
@@ -116,5 +130,13 @@ def CS_MPI(cs=None, mode="gradients", batch_avg=1, bucket_cap_mb=25.0, seed=None
         raise ValueError(f"CS_MPI: bucket_cap_mb must be a positive number, got {bucket_cap_mb!r}")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
         raise ValueError(f"CS_MPI: seed must be an int or None, got {seed!r}")
+    policy = {"method": avg_method, "epoch_avg": epoch_avg, "max_batch_avg": max_batch_avg,
+              "overhead": overhead}
+    if avg_method != "fixed" and mode != WEIGHTS:
+        raise ValueError(f"CS_MPI: avg_method={avg_method!r} needs mode='weights'")
+    try:
+        AveragingPolicy(batch_avg=int(batch_avg), **policy)
+    except ValueError as exc:
+        raise ValueError(f"CS_MPI: {exc}") from None
     init_distributed()
-    return DistributedCompServ(cs, mode, int(batch_avg), float(bucket_cap_mb), seed)
+    return DistributedCompServ(cs, mode, int(batch_avg), float(bucket_cap_mb), seed, policy)

@@ -11,6 +11,7 @@ import numpy as np
 
 from .buckets import GradientReducer
 from .comm import allreduce_sum, get_rank, get_world_size, world
+from .policies import AveragingPolicy
 from .sharding import shard_indices
 
 __all__ = ["Synchroniser", "bcast_weights_distributed", "avg_weights_distributed",
@@ -118,9 +119,9 @@ class Synchroniser:
     ----------
     net : Model
     mode : {"gradients", "weights"}
-        Average gradients every batch, or weights every ``batch_avg`` batches.
-    batch_avg : int
-        Batches between weight averages (``mode="weights"``).
+        Average gradients every batch, or weights every ``policy.batch_avg`` batches.
+    policy : AveragingPolicy or int
+        The period of weight averaging and how it changes per epoch (an int: a fixed period).
     bucket_bytes : int
         Target bucket size of gradient averaging.
     seed : int or None
@@ -133,10 +134,16 @@ class Synchroniser:
         communication that the backward pass did not hide), summed since the build.
     """
 
-    def __init__(self, net, mode, batch_avg, bucket_bytes, seed):
+    def __init__(self, net, mode, policy, bucket_bytes, seed):
         self.net = net
         self.mode = mode
-        self.batch_avg = batch_avg
+        self.policy = policy if isinstance(policy, AveragingPolicy) else AveragingPolicy(
+            batch_avg=int(policy))
+        self._epoch = 0
+        self._epoch_start = time.perf_counter()
+        self._epoch_comm = 0.0
+        self._averages = 0
+        self._steps_in_epoch = 0
         self.bucket_bytes = bucket_bytes
         self.comm = world()
         self.rank, self.size = get_rank(), get_world_size()
@@ -150,6 +157,11 @@ class Synchroniser:
             seed = int(get_generator().integers(2**63))
         self.seed = seed if self.comm is None else self.comm.bcast(seed, root=0)
         bcast_weights_distributed(net)
+
+    @property
+    def batch_avg(self):
+        """Optimizer steps between weight averages (the policy's current period)."""
+        return self.policy.batch_avg
 
     @property
     def active(self):
@@ -192,10 +204,14 @@ class Synchroniser:
         if not self.active or self.mode != WEIGHTS:
             return
         self.steps += 1
+        self._steps_in_epoch += 1
         if self.steps >= self.batch_avg:
             t0 = time.perf_counter()
             avg_weights_distributed(self.net)
-            self.comm_seconds += time.perf_counter() - t0
+            dt = time.perf_counter() - t0
+            self.comm_seconds += dt
+            self._epoch_comm += dt
+            self._averages += 1
             self.steps = 0
 
     def end_epoch(self):
@@ -211,9 +227,22 @@ class Synchroniser:
             if self.steps:
                 avg_weights_distributed(self.net)
                 self.steps = 0
+            self._next_period()
         else:  # the parameters agree already; running statistics are per rank
             _average(self.net, [s for l in self.net.layers for s in l.states])
         avg_metrics_distributed(self.net)
+
+    def _next_period(self):
+        # rank 0 decides from its own timings; every rank then uses the same period
+        secs = time.perf_counter() - self._epoch_start
+        train = (secs - self._epoch_comm) / max(self._steps_in_epoch, 1)
+        comm = self._epoch_comm / self._averages if self._averages else None
+        period = self.policy.end_epoch(self._epoch, secs, train, comm)
+        period = self.comm.bcast(period, root=0)
+        self.policy.batch_avg = period
+        self._epoch += 1
+        self._epoch_start = time.perf_counter()
+        self._epoch_comm, self._averages, self._steps_in_epoch = 0.0, 0, 0
 
     def shard(self, n, epoch, shuffle):
         """Return this rank's sample indices for ``epoch`` (see :func:`shard_indices`)."""

@@ -103,6 +103,18 @@ def replicas(out, mode):
     _save(out, "replicas", *params(net), loss=[h["loss"][0] for h in hist])
 
 
+def policy(out, method):
+    # the period of weight averaging follows the policy, epoch by epoch, equal on every rank
+    net = mlp(eddl.CS_MPI(eddl.CS_CPU(th=1), mode="weights", batch_avg=1, avg_method=method,
+                          max_batch_avg=4))
+    xs, ys = data(32, seed=eddl.get_rank())
+    periods = []
+    for _ in range(4):
+        eddl.fit(net, [xs], [ys], 4, 1, verbose=0)
+        periods.append(net._sync.batch_avg)
+    _save(out, "policy", *params(net), periods=periods)
+
+
 def overlap(out):
     # the order of events in one step: each layer's backward, each bucket's start
     net = mlp(eddl.CS_MPI(eddl.CS_CPU(th=1), bucket_cap_mb=0.0001))
@@ -162,6 +174,6 @@ def fail(out, how):
 if __name__ == "__main__":
     scenario, outdir, *args = sys.argv[1:]
     {"step": step, "fit": fit, "weights": weights, "shard": shard, "fail": fail, "stop": stop,
-     "nan": nan, "replicas": replicas, "overlap": overlap}[scenario](
+     "nan": nan, "replicas": replicas, "overlap": overlap, "policy": policy}[scenario](
         outdir, *[int(a) if a.isdigit() else a for a in args])
     eddl.end_distributed()
