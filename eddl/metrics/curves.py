@@ -137,7 +137,8 @@ def calibration_curve(y_true, y_prob, n_bins=10, strategy="uniform", return_coun
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, n_bins + 1)
     elif strategy == "quantile":
-        edges = np.percentile(p, np.linspace(0, 100, n_bins + 1))
+        # scikit-learn's arithmetic exactly: scores tied with an edge fall in the same bin
+        edges = np.percentile(p, np.linspace(0, 1, n_bins + 1) * 100)
     else:
         raise ValueError(f"calibration_curve: strategy must be 'uniform' or 'quantile', got {strategy!r}")
     # a probability equal to an inner edge belongs to the lower bin (scikit-learn's rule)

@@ -3,6 +3,7 @@
 import importlib.util
 import subprocess
 import sys
+import tempfile
 
 import ecvl
 from ecvl import _config
@@ -28,5 +29,7 @@ def test_false_when_either_package_is_missing(monkeypatch):
 def test_reading_it_imports_neither_eddl_nor_bridge():
     code = ("import sys, ecvl; assert ecvl.ECVL_EDDL; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('eddl', 'bridge')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # run outside the checkout: from its root, "import ecvl" would find the source folders
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=tempfile.gettempdir())
     assert out.stdout.strip() == "[]"
