@@ -418,3 +418,29 @@ def test_fpga_service_without_emulate_needs_xrt(monkeypatch):
         eddl.CompServ(emulate=True)
     with pytest.raises(ValueError, match="emulate must be a bool"):
         eddl.CS_FPGA([1], emulate="yes")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: eddl.zoo.vgg16([3, 32, 32], 10, dense_units=16),
+    lambda: eddl.zoo.resnet18([3, 32, 32], 10),
+], ids=["vgg16", "resnet18"])
+def test_fp32_emulator_matches_the_cpu_on_every_fused_chain_of_the_zoo(rng, make):
+    eddl.set_seed(2)
+    net = make()
+    eddl.build(net, eddl.sgd(), ["mse"], ["mse"], eddl.CS_CPU())
+    for layer in net.layers:  # non-trivial inference statistics
+        if layer.states:
+            mean, var = (np.asarray(layer.be.to_host(s)) for s in layer.states)
+            mean[...] = rng.standard_normal(mean.shape) * 0.1
+            var[...] = rng.uniform(0.5, 2.0, var.shape)
+    eddl.set_mode(net, 0)
+    eddl.predict(net, [rng.uniform(0, 1, (2, 3, 32, 32)).astype(np.float32)], 2)
+    groups = partition(net).groups
+    assert len(groups) in (13, 19)
+    for g in groups:
+        x = np.asarray(g.layers[0].parents[0].output)
+        res = None if g.residual is None else np.asarray(g.residual.output)
+        want = np.asarray(g.layers[-1].output, np.float64)
+        got = em.run_float(chain_of(g), x, res, cpi=4)
+        scale = np.abs(want).max()
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5 * scale, err_msg=g.name)
