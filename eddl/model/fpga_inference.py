@@ -14,14 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backend.fpga import emulator as em
-from . import data
 from .fusion import chain_of, partition
+from .training import infer_batches
 from .training import predict as _predict
 
 __all__ = ["FPGAPlan", "plan", "predict"]
-
-_TSMODE = 0
-
 
 @dataclass
 class FPGAPlan:
@@ -59,28 +56,8 @@ def _observe(net, xs, groups, bs):
                 if layer is not None:
                     seen[k][j] = max(seen[k][j], float(np.abs(_host(net, layer.output)).max()))
 
-    _run(net, xs, bs, lambda: (net.forward(), watch()))
+    infer_batches(net, xs, bs, lambda: (net.forward(), watch()), "plan calibration")
     return seen
-
-
-def _run(net, xs, bs, step):
-    """Run ``step`` once per batch of ``xs`` in inference mode; return the outputs per batch."""
-    xs = data.check_arrays(xs, net.lin, "inputs")
-    n = data.batch_count(xs, None, "inputs")
-    bs = min(n, net.batch_size or 100) if bs == -1 else bs
-    outs = [np.empty((n,) + l.shape, dtype=net.dtype) for l in net.lout]
-    mode = net.trmode
-    net.set_mode(_TSMODE)
-    try:
-        for start in range(0, n, bs):
-            idx = np.arange(start, min(start + bs, n))
-            net.set_inputs(xs, idx)
-            step()
-            for o, l in zip(outs, net.lout):
-                o[start:start + idx.size] = _host(net, l.output)
-    finally:
-        net.set_mode(mode)
-    return outs
 
 
 def plan(net, version=1, subversion=0, calibration=None, bs=100, headroom=1.0):
@@ -199,4 +176,4 @@ def predict(net, xs, fpga_plan, bs=-1):
                 y = em.run_float(chain, x, res, cpi=cfg.cpi)
             net.be.from_host(y, out=layer.output)
 
-    return _run(net, xs, bs, step)
+    return infer_batches(net, xs, bs, step, "predict")
