@@ -194,7 +194,7 @@ def partition(net, version=1, subversion=0):
     """
     config = kernel_config(version, subversion)
     out = Partition(config)
-    outputs = set(net.outputs) if hasattr(net, "outputs") else set()
+    outputs = set(net.lout)
     taken = set()
     for layer in net.layers:
         if layer in taken:

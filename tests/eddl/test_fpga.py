@@ -289,6 +289,16 @@ def test_partition_follows_eddl_patterns(build, groups):
     assert _counts(build) == groups
 
 
+def test_a_model_output_ends_a_chain():
+    x = eddl.Input([3, 16, 16])
+    h = eddl.ReLu(eddl.Conv2D(x, 4, [3, 3]))
+    y = eddl.MaxPool2D(h, [2, 2])
+    p = partition(eddl.Model([x], [h, y]))
+    assert p.counts() == {"conv+relu": 1}  # the ReLU's output leaves the card
+    assert p.transfers == [("to_fpga", x.name, 3 * 16 * 16), ("to_cpu", h.name, 4 * 16 * 16)]
+    assert partition(eddl.Model([x], [y])).counts() == {"conv+relu+maxpool": 1}
+
+
 def test_partition_says_why_layers_stay_on_the_cpu():
     x = eddl.Input([3, 16, 300])
     h = eddl.ReLu(eddl.BatchNormalization(eddl.Conv2D(x, 4, [3, 3], name="c1"), name="bn"), name="r")
