@@ -54,6 +54,9 @@ class CompServ:
         Name of the backend (see :func:`eddl.backend.registry.names`) computing on this
         service's hardware; by default ``"cpu"``, ``"cuda"`` or ``"fpga"``. ``"reference"`` is
         the plain NumPy backend of the CPU, for testing and debugging.
+    emulate : bool
+        FPGA services only: run the HLSinf kernels in their emulator on the CPU
+        (:mod:`eddl.backend.fpga.emulator`) instead of on a card through XRT.
 
     Attributes
     ----------
@@ -70,7 +73,8 @@ class CompServ:
         For an invalid setting, naming it.
     """
 
-    def __init__(self, threads=-1, gpus=(), fpgas=(), lsb=1, mem="full_mem", backend=None):
+    def __init__(self, threads=-1, gpus=(), fpgas=(), lsb=1, mem="full_mem", backend=None,
+                 emulate=False):
         if isinstance(mem, str):
             if mem not in _MEM_LEVELS:
                 raise ValueError(f"CompServ: unknown mem {mem!r}; valid: {sorted(_MEM_LEVELS)}")
@@ -104,6 +108,11 @@ class CompServ:
         if registry.hardware(backend) != self.hw:
             raise ValueError(f"CompServ: backend {backend!r} computes on {registry.hardware(backend)}, "
                              f"not on this service's {self.hw}")
+        if not isinstance(emulate, bool):
+            raise ValueError(f"CompServ: emulate must be a bool, got {emulate!r}")
+        if emulate and self.hw != "FPGA":
+            raise ValueError(f"CompServ: emulate=True applies to FPGA services, not to this {self.hw}")
+        self.emulate = emulate
         self.backend_name = backend
         self._backend = None
         self._warn_unused()
@@ -132,10 +141,15 @@ class CompServ:
     def backend(self):
         """The backend module (:attr:`backend_name` of :mod:`eddl.backend`).
 
-        It is imported on first use and provides :mod:`eddl.backend.contract`.
+        It is imported on first use and provides :mod:`eddl.backend.contract`. An FPGA service
+        without ``emulate`` opens its card here, so building a model fails with the reason
+        (XRT missing, with how to install it) when it cannot.
         """
         if self._backend is None:
-            self._backend = registry.get(self.backend_name)
+            be = registry.get(self.backend_name)
+            if self.hw == "FPGA" and not self.emulate:
+                be.open_device(self.local_fpgas.index(1))
+            self._backend = be
         return self._backend
 
     def activate(self):
@@ -170,8 +184,9 @@ class CompServ:
         return get_num_threads() if self.local_threads == -1 else self.local_threads
 
     def __repr__(self):
+        emulate = ", emulate=True" if self.emulate else ""
         return (f"CompServ(hw={self.hw!r}, backend={self.backend_name!r}, "
-                f"threads={self.local_threads}, mem_level={self.mem_level})")
+                f"threads={self.local_threads}, mem_level={self.mem_level}{emulate})")
 
 
 def CS_CPU(th=-1, mem="full_mem", backend="cpu"):
@@ -224,21 +239,32 @@ def CS_GPU(g=(1,), lsb=1, mem="full_mem"):
     return CompServ(threads=-1, gpus=g, lsb=lsb, mem=mem)
 
 
-def CS_FPGA(f=(1,), lsb=1):
-    """FPGA computing service (needs an FPGA backend; building the model fails without it).
+def CS_FPGA(f=(1,), lsb=1, emulate=False):
+    """FPGA computing service: EDDL's HLSinf kernels on an Alveo card, or their emulator.
 
     Parameters
     ----------
     f : list of int
         On/off mask per FPGA.
     lsb : int
-        Batches between weight synchronisations.
+        Batches between weight synchronisations (reserved for several FPGAs).
+    emulate : bool, default False
+        Run the convolutions HLSinf runs through the kernel's emulator on the CPU (the rest of
+        the model runs on the host, as on a card). Without it, building a model opens the card
+        through XRT and, where XRT is missing, fails saying how to install it.
 
     Returns
     -------
     CompServ
+
+    Examples
+    --------
+    >>> import eddl
+    >>> cs = eddl.CS_FPGA([1], emulate=True)
+    >>> cs.hw, cs.backend_name, cs.emulate
+    ('FPGA', 'fpga', True)
     """
-    return CompServ(threads=-1, fpgas=f, lsb=lsb)
+    return CompServ(threads=-1, fpgas=f, lsb=lsb, emulate=emulate)
 
 
 def CS_COMPSS(filename):

@@ -291,8 +291,17 @@ def predict(net, xs, bs=-1):
     list of numpy.ndarray
     """
     net._require_built("predict")
-    xs = data.check_arrays(xs, net.lin, "predict inputs")
-    n = data.batch_count(xs, None, "predict inputs")
+    return infer_batches(net, xs, bs, net.forward)
+
+
+def infer_batches(net, xs, bs, step, what="predict"):
+    """Run ``step()`` (a forward pass) on each batch of ``xs`` in inference mode.
+
+    The loop of :func:`predict`, for inference variants that replace the forward pass; returns
+    the outputs as host arrays, one per model output.
+    """
+    xs = data.check_arrays(xs, net.lin, f"{what} inputs")
+    n = data.batch_count(xs, None, f"{what} inputs")
     if bs == -1:
         bs = net.batch_size or 100
     bs = _batch_size(bs, n)
@@ -303,7 +312,7 @@ def predict(net, xs, bs=-1):
         for start in range(0, n, bs):
             idx = np.arange(start, min(start + bs, n))
             net.set_inputs(xs, idx)
-            net.forward()
+            step()
             for o, l in zip(outs, net.lout):
                 o[start:start + idx.size] = net.be.to_host(l.output)
     finally:

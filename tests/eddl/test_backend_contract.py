@@ -1,7 +1,8 @@
 """Conformance of every backend to eddl.backend.contract, against float64 NumPy references.
 
 Each test takes the ``be`` fixture, which runs it once per backend the registry knows; a backend
-that is not built or not usable here (CUDA without a GPU, FPGA) is skipped with the reason.
+that is not built or not usable here (CUDA without a GPU) is skipped with the reason; the FPGA
+backend runs here as its emulator (``CS_FPGA(emulate=True)``).
 Data goes to the backend with ``be.from_host`` and comes back with ``be.to_host``, so the same
 tests run on device memory. References are computed on the host in float64, written from the
 definitions (loops over windows for convolution and pooling) rather than from any backend.
