@@ -7,6 +7,7 @@ of one: rank 0 of 1, and every collective is the identity.
 
 import os
 import sys
+import time
 import traceback
 import warnings
 
@@ -61,6 +62,9 @@ def _abort_hook(comm):
         sys.stderr.write(f"eddl.distributed: rank {rank} of {size} failed with an uncaught "
                          f"exception; aborting the job\n{text}")
         sys.stderr.flush()
+        # the launcher forwards a rank's output asynchronously: give it a moment before the
+        # abort kills every process, or the message naming the rank can be lost
+        time.sleep(1.0)
         comm.Abort(1)
 
     hook.previous = previous
