@@ -9,7 +9,6 @@ name (:mod:`eddl.onnx.weights`).
 import json
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from . import ops  # noqa: F401  (fills the tables)
@@ -242,7 +241,3 @@ def _version():
     from .. import __version__
     return __version__
 
-
-def check(model):
-    """Run ``onnx.checker`` with the full check (shape inference included)."""
-    onnx.checker.check_model(model, full_check=True)

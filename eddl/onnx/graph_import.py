@@ -58,7 +58,6 @@ class ImportContext:
         #: value name -> the node reading it, for values with exactly one reader
         self.next_nodes = {v: us[0][0] for v, us in self._users.items()
                            if len(us) == 1 and us[0][0] is not None}
-        self.weights = {}
         self._layer_names = set()
         #: nodes folded into the layer of an earlier node (e.g. the bias Add after a MatMul),
         #: and the value each one's output stands for
