@@ -13,7 +13,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from . import ops  # noqa: F401  (fills the tables)
 from .optable import EXPORT_OPSET, EXPORTERS
-from .values import ExportError
+from .values import ExportError, unique_name
 
 __all__ = ["ExportGraph", "ExportError", "net_to_model", "CONFIG_KEY", "GRAPH_HASH_KEY"]
 
@@ -49,12 +49,7 @@ class ExportGraph:
     # -- names ----------------------------------------------------------------------------
     def unique(self, hint):
         """Return a value name based on ``hint`` not used yet in the graph."""
-        name, i = hint, 1
-        while name in self._names:
-            i += 1
-            name = f"{hint}_{i}"
-        self._names.add(name)
-        return name
+        return unique_name(hint, self._names)
 
     def tmp(self, hint):
         """Return a new intermediate value name for the current layer (``<layer>/<hint>``)."""

@@ -28,7 +28,7 @@ from onnx import helper, numpy_helper
 from . import ops  # noqa: F401  (fills the tables)
 from .folding import fold_values, limits, set_max_tensor_elements
 from .optable import IMPORTERS, MAX_OPSET, MIN_OPSET, resolve
-from .values import Act, Batched, ONNXImportError, TimeMajor, node_key, short
+from .values import Act, Batched, ONNXImportError, TimeMajor, node_key, short, unique_name
 
 __all__ = ["ONNXImportError", "Act", "Batched", "ImportContext", "import_model",
            "set_max_tensor_elements"]
@@ -153,13 +153,7 @@ class ImportContext:
     def layer_name(self, suffix=""):
         """Return a unique layer name for the current node (its name, else its first output)."""
         base = self.node.name or self.node.output[0] or self.node.op_type.lower()
-        base = base + suffix
-        name, i = base, 1
-        while name in self._layer_names:
-            i += 1
-            name = f"{base}_{i}"
-        self._layer_names.add(name)
-        return name
+        return unique_name(base + suffix, self._layer_names)
 
     def set_weights(self, layer, **arrays):
         """Give ``layer`` imported parameter/state values (by parameter or state name)."""

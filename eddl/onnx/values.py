@@ -74,3 +74,13 @@ def short(value, limit=80):
     """
     text = "".join(c if c.isprintable() else "?" for c in one_line(value, 10 * limit))
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def unique_name(base, taken):
+    """Return ``base`` or ``base_2``, ``base_3``... the first not in ``taken``; add it there."""
+    name, i = base, 1
+    while name in taken:
+        i += 1
+        name = f"{base}_{i}"
+    taken.add(name)
+    return name
