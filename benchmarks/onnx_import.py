@@ -40,62 +40,59 @@ def write_models(folder):
     return paths
 
 
-def run_eddl(paths, threads, reps):
+def measure(paths, load, reps):
+    """Time ``load(path)`` (returning ``infer(x)``), the first inference and the warm ones."""
     import numpy as np
 
+    out = {}
+    for name, path in paths.items():
+        t0 = time.perf_counter()
+        infer = load(path)
+        t_import = time.perf_counter() - t0
+        rng = np.random.default_rng(0)
+        for batch in (1, 8):
+            x = rng.standard_normal((batch, 3, 224, 224)).astype(np.float32)
+            times = []
+            for _ in range(reps + 1):
+                t = time.perf_counter()
+                infer(x)
+                times.append(time.perf_counter() - t)
+            if batch == 1:
+                out[f"{name}_import_s"] = t_import
+                out[f"{name}_first_s"] = times[0]
+            out[f"{name}_b{batch}_ms"] = 1000 * statistics.median(times[1:])
+    return out
+
+
+def run_eddl(paths, threads, reps):
     import eddl
     import eddl.onnx  # noqa: F401  (like onnx for onnxruntime: loaded before timing)
 
     eddl.set_num_threads(threads)
-    out = {}
-    for name, path in paths.items():
-        t0 = time.perf_counter()
+
+    def load(path):
         net = eddl.import_net_from_onnx_file(path)
         eddl.build(net, None, None, None, eddl.CS_CPU(threads), init_weights=False)
         net.set_mode(0)
-        t_import = time.perf_counter() - t0
-        rng = np.random.default_rng(0)
-        for batch in (1, 8):
-            x = rng.standard_normal((batch, 3, 224, 224)).astype(np.float32)
-            times = []
-            for _ in range(reps + 1):
-                t = time.perf_counter()
-                net.set_inputs([x])
-                net.forward()
-                times.append(time.perf_counter() - t)
-            if batch == 1:
-                out[f"{name}_import_s"] = t_import
-                out[f"{name}_first_s"] = times[0]
-            out[f"{name}_b{batch}_ms"] = 1000 * statistics.median(times[1:])
-    return out
+
+        def infer(x):
+            net.set_inputs([x])
+            net.forward()
+        return infer
+    return measure(paths, load, reps)
 
 
 def run_ort(paths, threads, reps):
-    import numpy as np
     import onnx
     import onnxruntime as ort
 
-    out = {}
-    for name, path in paths.items():
-        t0 = time.perf_counter()
+    def load(path):
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         sess = ort.InferenceSession(onnx.load(path).SerializeToString(), opts)
-        t_import = time.perf_counter() - t0
-        rng = np.random.default_rng(0)
-        for batch in (1, 8):
-            x = rng.standard_normal((batch, 3, 224, 224)).astype(np.float32)
-            times = []
-            for _ in range(reps + 1):
-                t = time.perf_counter()
-                sess.run(None, {"input": x})
-                times.append(time.perf_counter() - t)
-            if batch == 1:
-                out[f"{name}_import_s"] = t_import
-                out[f"{name}_first_s"] = times[0]
-            out[f"{name}_b{batch}_ms"] = 1000 * statistics.median(times[1:])
-    return out
+        return lambda x: sess.run(None, {"input": x})
+    return measure(paths, load, reps)
 
 
 def child(framework, paths, threads, reps):
