@@ -590,7 +590,8 @@ def _show_image(ax, img, extent=None, vmin=None, vmax=None):
 
 
 def plot_overlay(image, overlay, kind="auto", class_names=None, alpha=0.5, background=0,
-                 cmap="inferno", vmin=0.0, vmax=1.0, colorbar_label="probability", title=None):
+                 cmap="inferno", vmin=0.0, vmax=1.0, colorbar_label="probability", title=None,
+                 overlay_extent=None):
     """A label map (legend per class) or a probability map (colour bar) over an image.
 
     Parameters
@@ -617,6 +618,10 @@ def plot_overlay(image, overlay, kind="auto", class_names=None, alpha=0.5, backg
     colorbar_label : str
         Label of the colour bar (probability maps).
     title : str, optional
+    overlay_extent : (float, float, float, float), optional
+        ``(left, right, bottom, top)`` of the overlay in the image's pixel coordinates (pixel
+        centres at integers), for a map that covers a little more or less than the image;
+        default the image's extent.
 
     Returns
     -------
@@ -646,6 +651,10 @@ def plot_overlay(image, overlay, kind="auto", class_names=None, alpha=0.5, backg
     img = None if image is None else _check_image(image)
     shape = ov.shape if img is None else img.shape[:2]
     extent = (-0.5, shape[1] - 0.5, shape[0] - 0.5, -0.5)
+    ov_extent = extent if overlay_extent is None else tuple(float(v) for v in overlay_extent)
+    if len(ov_extent) != 4:
+        raise ValueError(f"overlay_extent must be (left, right, bottom, top), got "
+                         f"{overlay_extent!r}")
     h, w = shape
     side = 6.0
     fig = _figure((side * min(w / h, 2.0) + 1.8, side) if w <= h else
@@ -656,7 +665,7 @@ def plot_overlay(image, overlay, kind="auto", class_names=None, alpha=0.5, backg
     if kind == "labels":
         lab, names = _check_labels(ov, class_names, "overlay")
         ax.imshow(_label_rgba(lab, len(names), float(alpha), background),
-                  interpolation="nearest", extent=extent)
+                  interpolation="nearest", extent=ov_extent)
         _class_legend(ax, names, background, loc="upper left", bbox_to_anchor=(1.02, 1))
     else:
         if ov.dtype.kind not in "fiub":
@@ -665,7 +674,7 @@ def plot_overlay(image, overlay, kind="auto", class_names=None, alpha=0.5, backg
             raise ValueError(f"vmin must be below vmax, got {vmin} and {vmax}")
         im = ax.imshow(ov.astype(np.float64), cmap=cmap, vmin=vmin, vmax=vmax,
                        alpha=float(alpha) if img is not None else 1.0,
-                       interpolation="nearest", extent=extent)
+                       interpolation="nearest", extent=ov_extent)
         fig.colorbar(im, ax=ax, label=colorbar_label, shrink=0.85)
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
