@@ -20,7 +20,7 @@ __all__ = ["plot_training_curves", "plot_confusion_matrix", "plot_roc", "plot_pr
            "plot_lr_finder", "plot_calibration", "plot_overlay", "plot_slice_sheet",
            "save_figure", "save_training_curves", "save_confusion_matrix", "save_roc", "save_pr",
            "save_lr_finder", "save_calibration", "save_overlay", "save_slice_sheet",
-           "slice_indices"]
+           "slice_indices", "plot_class_scores", "save_class_scores"]
 
 _TRAIN, _VAL, _BEST = "#1f77b4", "#d62728", "#2ca02c"
 
@@ -802,3 +802,62 @@ def plot_slice_sheet(volume, n_slices=9, axis=0, labels=None, spacing=None, clas
 def save_slice_sheet(volume, path, **kwargs):
     """Write :func:`plot_slice_sheet` as a PNG (keywords as there)."""
     save_figure(plot_slice_sheet(volume, **kwargs), path)
+
+
+def plot_class_scores(scores, class_names=None, metric_name="Dice", title=None):
+    """Bar chart of a score per class (Dice, IoU, ...) with the values written on the bars.
+
+    Parameters
+    ----------
+    scores : array_like
+        ``[C]`` scores in [0, 1] (e.g. :func:`eddl.metrics.dice_per_class`); NaN (a class
+        absent from both maps) is drawn as an empty slot marked ``n/a``.
+    class_names : list of str, optional
+    metric_name : str, optional
+        Label of the value axis.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One bar per class and a dashed line at the mean of the finite scores.
+
+    Examples
+    --------
+    >>> fig = plot_class_scores([0.9, 0.75], ["liver", "tumour"])
+    >>> [round(float(b.get_height()), 2) for b in fig.axes[0].patches]
+    [0.9, 0.75]
+    """
+    s = np.asarray(_host(scores, "scores"), dtype=np.float64)
+    if s.ndim != 1 or s.size == 0:
+        raise ValueError(f"scores must be a non-empty 1-D array, got shape {list(s.shape)}")
+    finite = np.isfinite(s)
+    if ((s[finite] < 0) | (s[finite] > 1)).any():
+        raise ValueError("scores must lie in [0, 1] (or be NaN)")
+    names = [str(k) for k in range(s.size)] if class_names is None else [str(n) for n in class_names]
+    if len(names) != s.size:
+        raise ValueError(f"{len(names)} class names for {s.size} scores")
+    fig = _figure((1.6 + 0.9 * s.size, 3.8))
+    ax = fig.add_subplot()
+    colours = _class_colours(s.size)
+    ax.bar(range(s.size), np.where(finite, s, 0.0), color=colours, edgecolor="0.2", lw=0.6)
+    for k, v in enumerate(s):
+        ax.text(k, (v if finite[k] else 0.0) + 0.02, f"{v:.3f}" if finite[k] else "n/a",
+                ha="center", va="bottom", fontsize=8)
+    if finite.any():
+        mean = float(s[finite].mean())
+        ax.axhline(mean, color="0.3", ls="--", lw=1, label=f"mean {mean:.3f}")
+        ax.legend(loc="lower right", frameon=False, fontsize=8)
+    tilt = s.size > 4 or sum(len(n) for n in names) > 30
+    ax.set_xticks(range(s.size), names, rotation=30 if tilt else 0,
+                  ha="right" if tilt else "center", rotation_mode="anchor")
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel(metric_name)
+    ax.grid(True, axis="y", alpha=0.35)
+    ax.set_title(title or f"{metric_name} per class")
+    return fig
+
+
+def save_class_scores(scores, path, **kwargs):
+    """Write :func:`plot_class_scores` as a PNG (keywords as there)."""
+    save_figure(plot_class_scores(scores, **kwargs), path)

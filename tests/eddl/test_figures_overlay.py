@@ -125,6 +125,21 @@ def test_slice_sheet_bad_input():
         F.plot_slice_sheet(vol, 2, labels=np.zeros((4, 5, 5), int))
 
 
+def test_class_scores_bars_values_and_mean():
+    fig = F.plot_class_scores([0.9, np.nan, 0.6], ["bg", "liver", "tumour"], "IoU")
+    ax = fig.axes[0]
+    np.testing.assert_allclose([b.get_height() for b in ax.patches], [0.9, 0.0, 0.6])
+    assert [t.get_text() for t in ax.texts] == ["0.900", "n/a", "0.600"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["bg", "liver", "tumour"]
+    assert ax.get_legend().get_texts()[0].get_text() == "mean 0.750"
+    assert ax.get_ylabel() == "IoU" and ax.get_title() == "IoU per class"
+    for bad, words in [([[0.5]], "1-D"), ([], "1-D"), ([1.5], r"\[0, 1\]")]:
+        with pytest.raises(ValueError, match=words):
+            F.plot_class_scores(bad)
+    with pytest.raises(ValueError, match="2 class names for 3 scores"):
+        F.plot_class_scores([0.1, 0.2, 0.3], ["a", "b"])
+
+
 @pytest.mark.parametrize("which", ["overlay", "sheet"])
 def test_png_twins_write_valid_images_of_the_figure_size(which, tmp_path):
     vol = np.random.default_rng(6).random((6, 16, 16))
