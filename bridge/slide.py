@@ -129,8 +129,10 @@ def slide_tiles(level_size, tile_size, overlap=0.0):
 
 
 def _cell_sums(a, first, stop, d, axis):
-    """Sum ``a``, whose index 0 is level pixel ``first``, over level pixels ``[first, stop)``
-    in cells of ``d`` pixels along ``axis``; returns the sums and the first cell's index."""
+    """Sum ``a`` over level pixels ``[first, stop)`` in cells of ``d`` pixels along ``axis``.
+
+    Index 0 of ``a`` is level pixel ``first``; returns the sums and the first cell's index.
+    """
     take = [slice(None)] * a.ndim
     take[axis] = slice(0, stop - first)
     bounds = [0] + [k * d - first for k in range(first // d + 1, (stop - 1) // d + 1)]
@@ -326,7 +328,7 @@ def save_label_tiff(labels, path):
 
 def save_slide_heatmap(prediction, path, class_index=None, thumbnail=None, title=None,
                        class_name=None, alpha=0.55):
-    """Write one class's probability map of a slide as a PNG heat map with a colour bar.
+    r"""Write one class's probability map of a slide as a PNG heat map with a colour bar.
 
     Parameters
     ----------
@@ -353,7 +355,7 @@ def save_slide_heatmap(prediction, path, class_index=None, thumbnail=None, title
     ...                       (48, 32), 1.0, 24)
     >>> p = os.path.join(tempfile.mkdtemp(), "heat.png")
     >>> save_slide_heatmap(res, p)
-    >>> open(p, "rb").read(4) == b"\\x89PNG"
+    >>> open(p, "rb").read(4) == b"\x89PNG"
     True
     """
     from eddl.figures import save_overlay

@@ -592,7 +592,7 @@ def _show_image(ax, img, extent=None, vmin=None, vmax=None):
 def plot_overlay(image, overlay, kind="auto", class_names=None, alpha=0.5, background=0,
                  cmap="inferno", vmin=0.0, vmax=1.0, colorbar_label="probability", title=None,
                  overlay_extent=None):
-    """A label map (legend per class) or a probability map (colour bar) over an image.
+    """Draw a label map (legend per class) or a probability map (colour bar) over an image.
 
     Parameters
     ----------
@@ -690,8 +690,10 @@ def save_overlay(image, overlay, path, **kwargs):
 
 
 def slice_indices(size, n_slices):
-    """Indices of ``n_slices`` evenly spaced slices of an axis of ``size``: the centres of
-    ``n_slices`` equal parts (the first and last slices, often empty, are not forced in).
+    """Return the indices of ``n_slices`` evenly spaced slices of an axis of ``size``.
+
+    They are the centres of ``n_slices`` equal parts (the first and last slices, often empty,
+    are not forced in).
 
     Examples
     --------

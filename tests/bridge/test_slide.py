@@ -12,8 +12,7 @@ import pytest
 from PIL import Image as PILImage
 
 import ecvl
-from bridge.slide import (SlidePrediction, predict_slide, save_label_tiff, save_slide_heatmap,
-                          slide_tiles)
+from bridge.slide import SlidePrediction, predict_slide, save_label_tiff, save_slide_heatmap, slide_tiles
 from bridge.sliding import sliding_window_inference
 
 tifffile = pytest.importorskip("tifffile")
