@@ -252,9 +252,12 @@ def _winograd_blocks(x, w, y, stride, dil, groups):
 def _run_winograd(x, w, y, pad, blocks, acc):
     nt = max(1, int(get_num_threads()))
     c, f = x.shape[1], y.shape[1]
-    # chunks of 16-block multiples that fit the cache, at least two per thread
-    chunk = min(WINOGRAD_CHUNK_ELEMENTS // (16 * (c + f)), -(-blocks // (2 * nt)))
-    chunk = max(16, chunk // 16 * 16)
+    # chunks that fit the cache, in a number that is a multiple of the threads (every thread
+    # gets as many), rounded up to whole 16-block multiples
+    cap = max(16, WINOGRAD_CHUNK_ELEMENTS // (16 * (c + f)))
+    per_thread = -(-blocks // (nt * cap))
+    chunk = -(-blocks // (per_thread * nt))
+    chunk = max(16, -(-chunk // 16) * 16)
     U = _workspace("wino_u", _winograd.transformed_size(f, c), x.dtype)
     work = _workspace("wino_work", nt * _winograd.work_size(f, c, chunk, y.shape[3]), x.dtype)
     with _BlasThreads(1):
