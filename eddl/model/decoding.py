@@ -16,6 +16,7 @@ ids (``[T]`` or ``[T, 1]``) or one-hot rows (``[T, V]``) in either case.
 import numpy as np
 
 from ..layers.base import Layer
+from ..losses.sequence import token_ids
 
 __all__ = ["setDecoder", "set_decoder", "is_decoder_input", "decoder_inputs", "decoder_layers",
            "decoder_output_index", "teacher_force", "DecoderSpec"]
@@ -173,40 +174,9 @@ def decoder_output_index(model):
     return hits[0]
 
 
-def target_ids(t, vocab, what):
-    """Token ids ``[n, T]`` (int64) of a target batch of ids or one-hot rows.
-
-    Raises
-    ------
-    ValueError
-        For ids that are not integers in ``[0, vocab)`` or rows of another vocabulary size.
-    """
-    xp = np if isinstance(t, np.ndarray) else _xp_of(t)
-    if t.ndim == 3 and t.shape[2] != 1:
-        if t.shape[2] != vocab:
-            raise ValueError(f"{what}: vocabulary size mismatch: target rows of size "
-                             f"{t.shape[2]}, the decoder output has V={vocab}")
-        return t.argmax(axis=2)
-    ids = t.reshape(t.shape[0], -1) if t.ndim == 3 else t
-    if ids.ndim != 2:
-        raise ValueError(f"{what}: targets of shape {list(t.shape)}; expected ids [batch, T] "
-                         f"or one-hot rows [batch, T, V]")
-    if ids.size and (float(ids.min()) < 0 or float(ids.max()) >= vocab
-                     or bool((xp.rint(ids) != ids).any())):
-        bad = [v for v in np.asarray(_host(ids)).ravel().tolist()
-               if not (0 <= v < vocab and v == int(v))][0]
-        raise ValueError(f"{what}: token id {bad!r} is invalid; valid: integers in "
-                         f"[0, {vocab - 1}]")
-    return ids.astype("int64")
-
-
 def _xp_of(a):
     from ..backend.registry import array_namespace
     return array_namespace(a)
-
-
-def _host(a):
-    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else a
 
 
 def write_tokens(layer, ids):
@@ -256,7 +226,7 @@ def teacher_force(model, targets):
     if t.shape[1] != out.shape[0]:
         raise ValueError(f"teacher forcing: targets of output {out.name!r} have {t.shape[1]} "
                          f"steps, the decoder has {out.shape[0]}")
-    ids = target_ids(t, out.shape[1], f"targets of output {out.name!r}")
+    ids = token_ids(t, out.shape[1], f"targets of output {out.name!r}")
     for l in model.din:
         write_tokens(l, shifted_ids(ids, l._decoder))
     model._decoder_fed = True
