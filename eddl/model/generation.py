@@ -194,8 +194,9 @@ def beam_search(net, xs, beam_width=3, max_length=None, end_token=None, length_p
     """Generate the ``beam_width`` best sequences per sample with beam search.
 
     At every step each of the ``beam_width`` live prefixes is extended by every token; a
-    candidate ending with ``end_token`` becomes a finished hypothesis, and the
-    ``beam_width`` most probable other candidates stay alive. At ``max_length`` the live
+    candidate ending with ``end_token`` that ranks among the ``beam_width`` most probable
+    candidates becomes a finished hypothesis, and the ``beam_width`` most probable other
+    candidates stay alive (Hugging Face's rule, so that width 1 is greedy decoding). At ``max_length`` the live
     prefixes are finished too. The result is the ``beam_width`` best finished hypotheses by
     score ``log P / length ** length_penalty``. The search stops early once no live prefix can
     beat the ``beam_width``-th finished score, which never changes the result. With
@@ -278,8 +279,14 @@ def _search(stepper, xs, rows, k, max_length, end_token, alpha):
         lp = stepper.log_probs(tok.reshape(b * k, max_length)[:, :t]).reshape(b, k, v)
         cand = logp[:, :, None] + lp
         if end_token is not None:
+            # an ending candidate counts when it ranks among the k best of all candidates
+            # (as Hugging Face's beam search): with k = 1 this is greedy decoding
+            order = np.argsort(-cand.reshape(b, k * v), axis=1, kind="stable")
+            rank = np.empty_like(order)
+            np.put_along_axis(rank, order, np.arange(k * v)[None, :], axis=1)
             ends = cand[:, :, end_token]
-            for i, j in zip(*np.nonzero(np.isfinite(ends))):
+            ok = np.isfinite(ends) & (rank.reshape(b, k, v)[:, :, end_token] < k)
+            for i, j in zip(*np.nonzero(ok)):
                 seq = tok[i, j, :t + 1].copy()
                 seq[t] = end_token
                 finished[i].append((ends[i, j] / (t + 1) ** alpha, seq))
