@@ -164,6 +164,8 @@ class SequenceCrossEntropy(Loss):
     """
 
     fuses_with = "softmax"
+    #: targets may be ids ``[batch, T]`` for outputs ``[batch, T, V]`` (checked per batch)
+    sparse_targets = True
 
     def __init__(self, name="sequence_cross_entropy", pad_token=0):
         super().__init__(name)
