@@ -38,3 +38,31 @@ def test_synthetic_reviews_are_padded_and_labelled_by_word_counts():
 def test_masked_gru_learns_the_synthetic_reviews():
     mod = _load("sentiment_synthetic")
     assert mod.main(epochs=4, cell="GRU", n_train=800, n_test=300, verbose=0) > 0.85
+
+
+def test_digit_strings_show_their_tokens():
+    datasets = pytest.importorskip("sklearn.datasets")
+    mod = _load("image_to_text")
+    images, tokens = mod.digit_strings(30, seed=4, test=True)
+    d = datasets.load_digits()
+    test_pool = d.images[1300:] / 16.0
+    for img, tok in zip(images[:, 0], tokens):
+        n = int(np.argmax(tok == mod.END))
+        assert 1 <= n <= mod.MAX_DIGITS and (tok[n + 1:] == mod.PAD).all()
+        for j in range(mod.MAX_DIGITS):
+            tile = img[:, 8 * j:8 * j + 8]
+            if j >= n:
+                assert not tile.any()
+                continue
+            # the tile is one of the held-out images of the digit its token names
+            hits = np.nonzero((np.abs(test_pool - tile).reshape(len(test_pool), -1)
+                               .max(axis=1)) < 1e-6)[0]
+            assert hits.size and set(d.target[1300 + hits]) == {tok[j] - 1}
+
+
+def test_image_to_text_learns_to_read_digit_strings():
+    pytest.importorskip("sklearn")
+    mod = _load("image_to_text")
+    res = mod.main(epochs=5, n_train=1500, n_test=200, verbose=0)
+    # chance is below 1 % (a string of 1 to 3 digits out of 1110)
+    assert res["beam"] > 0.3 and res["greedy"] > 0.3
