@@ -119,7 +119,7 @@ def _ancestors(layers):
 
 
 def decoder_inputs(inputs, outputs):
-    """Decoder inputs the ``outputs`` depend on, in a stable order.
+    """Return the decoder inputs the ``outputs`` depend on, in a stable order.
 
     Raises
     ------
@@ -136,7 +136,7 @@ def decoder_inputs(inputs, outputs):
 
 
 def decoder_layers(model):
-    """The model's layers computed from a decoder input (inputs included), in model order."""
+    """Return the layers of ``model`` computed from a decoder input (inputs included)."""
     dec = {id(l) for l in model.din}
     for l in model.layers:
         if any(id(p) in dec for p in l.parents):
@@ -199,7 +199,7 @@ def write_tokens(layer, ids):
 
 
 def shifted_ids(ids, spec):
-    """The decoder's input ids for target ids ``[n, T]``: the start, then ``ids[:, :-1]``.
+    """Return the decoder's input for target ids ``[n, T]``: the start, then ``ids[:, :-1]``.
 
     EDDL's zero start of a one-hot input is written as -1 (an all-zero row).
     """

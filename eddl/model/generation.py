@@ -173,8 +173,9 @@ def greedy_decode(net, xs, max_length=None, end_token=None, bs=-1):
 
 
 def _settled(finished, logp, k, t, max_length, alpha):
-    """True when no live prefix (log-probabilities ``logp`` after step ``t``) can enter the
-    ``k`` best of ``finished``.
+    """Tell whether no live prefix can enter the ``k`` best of ``finished`` any more.
+
+    ``logp`` holds the live prefixes' log-probabilities after step ``t``.
 
     Log-probabilities only decrease as tokens are added, so the best score a prefix can still
     reach is its log-probability divided by the most favourable length ahead: the longest for
