@@ -251,3 +251,23 @@ def test_generation_errors_are_clear():
     unbuilt = eddl.Model([img], [out])
     with pytest.raises(RuntimeError, match="not built"):
         eddl.greedy_decode(unbuilt, x)
+
+
+def test_decoder_nets_round_trip_through_json():
+    net, _ = _built("LSTM", seed=14, one_hot=True, start_token=2)
+    twin = eddl.model_from_json(net.to_json())
+    assert [l.name for l in twin.din] == [l.name for l in net.din]
+    assert twin.din[0]._decoder.start_token == 2 and twin.din[0]._decoder.one_hot
+    eddl.build(twin, eddl.adam(0.01), ["softmax_cross_entropy"], ["accuracy"], eddl.CS_CPU(),
+               dtype="float64")
+    eddl.set_parameters(twin, eddl.get_parameters(net))
+    x = _images(3, seed=15)
+    a = eddl.beam_search(net, [x], 2, end_token=1)
+    b = eddl.beam_search(twin, [x], 2, end_token=1)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_allclose(a[1], b[1], rtol=1e-12)
+    cfg = net.get_config()
+    entry = next(e for e in cfg["layers"] if "decoder" in e)
+    entry["decoder"] = {"start_token": -3}
+    with pytest.raises(ValueError, match="field 'decoder': setDecoder: start_token=-3"):
+        eddl.Model.from_config(cfg)
