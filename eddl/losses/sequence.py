@@ -98,9 +98,15 @@ def _check_output(y, what):
                          f"[batch, T, V]; got {list(y.shape)}")
 
 
+def _at(xp, ids):
+    """Index arrays selecting ``[i, t, ids[i, t]]`` (NumPy and CuPy alike)."""
+    n, t_len = ids.shape
+    return xp.arange(n)[:, None], xp.arange(t_len)[None, :], ids
+
+
 def _picked(y, ids):
     """``y[i, t, ids[i, t]]`` for every step."""
-    return _xp(y).take_along_axis(y, ids[:, :, None], axis=2)[:, :, 0]
+    return y[_at(_xp(y), ids)]
 
 
 def sequence_cross_entropy(y, t, pad_token=0, lengths=None):
@@ -197,14 +203,14 @@ class SequenceCrossEntropy(Loss):
         ids, valid, count = self._mask(t, y)
         d[...] = 0
         g = -1.0 / (xp.clip(_picked(y, ids), EPS, 1.0) * count)
-        xp.put_along_axis(d, ids[:, :, None], xp.where(valid, g, 0.0)[:, :, None], axis=2)
+        d[_at(xp, ids)] = xp.where(valid, g, 0.0)
 
     def fused_delta(self, t, y, d):
         # d/dz of -log softmax(z)[k] is y - onehot(k): per valid step, scaled by 1 / count
         xp = _xp(y)
         ids, valid, count = self._mask(t, y)
         d[...] = y
-        xp.put_along_axis(d, ids[:, :, None], (_picked(y, ids) - 1.0)[:, :, None], axis=2)
+        d[_at(xp, ids)] -= 1.0
         d *= (valid[:, :, None] / count).astype(d.dtype)
 
 
