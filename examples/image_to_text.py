@@ -75,7 +75,25 @@ def text(tokens):
     return "".join(str(t - 1) for t in tokens if 1 <= t <= 10)
 
 
-def main(epochs=12, n_train=4000, n_test=500, beam=3, batch=50, verbose=1, seed=1):
+def save_readings(path, images, tokens, seqs, scores):
+    """Write a PNG of a few test images with their true string and the beams found."""
+    from matplotlib.figure import Figure
+
+    from eddl.figures import save_figure
+
+    n = len(images)
+    fig = Figure(figsize=(2.2 * n, 2.0), layout="constrained")
+    for i, ax in enumerate(fig.subplots(1, n, squeeze=False)[0]):
+        ax.imshow(images[i, 0], cmap="gray_r")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        beams = "\n".join(f"{text(s) or '(empty)'}  {sc:.2f}" for s, sc in zip(seqs[i], scores[i]))
+        ax.set_title(f"true {text(tokens[i])}", fontsize=9)
+        ax.set_xlabel(beams, fontsize=8)
+    save_figure(fig, path)
+
+
+def main(epochs=12, n_train=4000, n_test=500, beam=3, batch=50, verbose=1, seed=1, out=None):
     x_tr, t_tr = digit_strings(n_train, seed)
     x_ts, t_ts = digit_strings(n_test, seed + 1, test=True)
     net = build_net(seed=seed)
@@ -83,6 +101,11 @@ def main(epochs=12, n_train=4000, n_test=500, beam=3, batch=50, verbose=1, seed=
     greedy, _ = eddl.greedy_decode(net, [x_ts], end_token=END)
     seqs, scores = eddl.beam_search(net, [x_ts], beam, end_token=END, length_penalty=0.0)
     result = {"greedy": exact_match(greedy, t_ts), "beam": exact_match(seqs[:, 0], t_ts)}
+    if out:
+        try:
+            save_readings(out, x_ts[:6], t_ts[:6], seqs[:6], scores[:6])
+        except ImportError:
+            print(f"matplotlib is not installed: {out} not written")
     if verbose:
         for i in range(3):
             print(f"image {i}: true {text(t_ts[i])!r}, beams "
@@ -94,6 +117,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--beam", type=int, default=3)
+    ap.add_argument("--out", default="image_to_text.png")
     args = ap.parse_args()
-    res = main(args.epochs, beam=args.beam)
+    res = main(args.epochs, beam=args.beam, out=args.out)
     print(f"exact match: greedy {res['greedy']:.3f}, beam search {res['beam']:.3f}")

@@ -60,9 +60,12 @@ def test_digit_strings_show_their_tokens():
             assert hits.size and set(d.target[1300 + hits]) == {tok[j] - 1}
 
 
-def test_image_to_text_learns_to_read_digit_strings():
+def test_image_to_text_learns_to_read_digit_strings(tmp_path):
     pytest.importorskip("sklearn")
     mod = _load("image_to_text")
-    res = mod.main(epochs=5, n_train=1500, n_test=200, verbose=0)
+    png = tmp_path / "readings.png" if importlib.util.find_spec("matplotlib") else None
+    res = mod.main(epochs=5, n_train=1500, n_test=200, verbose=0, out=png and str(png))
     # chance is below 1 % (a string of 1 to 3 digits out of 1110)
     assert res["beam"] > 0.3 and res["greedy"] > 0.3
+    if png is not None:
+        assert png.read_bytes()[:4] == b"\x89PNG"
