@@ -45,6 +45,9 @@ class ExportGraph:
         self._layer = None
         self.batch_source = None
         self._batch = None
+        #: values an exporter leaves for the exporters of later layers (key -> value name),
+        #: e.g. the attention weights an AttentionWeights layer reads
+        self.shared = {}
 
     # -- names ----------------------------------------------------------------------------
     def unique(self, hint):

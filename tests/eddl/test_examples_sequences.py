@@ -1,4 +1,5 @@
-"""The sequence examples: digits read row by row, and padded synthetic reviews."""
+"""The sequence examples: digits read row by row, padded synthetic reviews, a Transformer
+encoder reversing digit sequences, and digit strings read from images."""
 
 import importlib.util
 import os
@@ -38,6 +39,16 @@ def test_synthetic_reviews_are_padded_and_labelled_by_word_counts():
 def test_masked_gru_learns_the_synthetic_reviews():
     mod = _load("sentiment_synthetic")
     assert mod.main(epochs=4, cell="GRU", n_train=800, n_test=300, verbose=0) > 0.85
+
+
+def test_transformer_encoder_learns_to_reverse_digit_sequences():
+    mod = _load("transformer_toy")
+    x, y = mod.reversal_task(20, seed=2)
+    assert x.shape == (20, mod.LENGTH) and y.shape == (20, mod.LENGTH, mod.VOCAB)
+    assert x.min() >= 1 and x.max() < mod.VOCAB
+    np.testing.assert_array_equal(y.argmax(-1), x[:, ::-1])
+    first, last, accuracy = mod.main(epochs=4, n_test=200, verbose=0)
+    assert last < 0.3 * first and accuracy > 0.8
 
 
 def test_digit_strings_show_their_tokens():

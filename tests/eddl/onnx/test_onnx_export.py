@@ -249,6 +249,48 @@ case("GRU", "reset-first-bidirectional-sequences", [[5, 3]],
      lambda x: eddl.GRU(x, 4, bidirectional=True, return_sequences=True,
                         linear_before_reset=False))
 
+# -- attention and positional encodings (more in test_attention.py) ---------------------------
+def _attention_inputs(shapes, tk, mask):
+    """Random query/key/value inputs, then valid key lengths or padding flags."""
+    def make(rng, n):
+        xs = [rng.normal(size=(n,) + tuple(s)).astype(np.float32) for s in shapes]
+        if mask == "lengths":
+            xs.append(rng.integers(1, tk + 1, (n, 1)).astype(np.float32))
+        else:
+            xs.append((rng.random((n, tk)) < 0.4).astype(np.float32))
+            xs[-1][:, 0] = 0  # a query keeps at least one key, even with a causal mask
+        return xs
+    return make
+
+
+case("ScaledDotProductAttention", "causal-weights", [[4, 6], [5, 6], [5, 3]],
+     lambda q, k, v: [eddl.ScaledDotProductAttention([q, k, v], causal=True),
+                      eddl.AttentionWeights(eddl.ScaledDotProductAttention([q, k, v]))])
+case("ScaledDotProductAttention", "lengths-scale", [[4, 6], [5, 6], [5, 3], [1]],
+     lambda q, k, v, m: eddl.ScaledDotProductAttention([q, k, v, m], mask="lengths", scale=0.5),
+     inputs=_attention_inputs([[4, 6], [5, 6], [5, 3]], 5, "lengths"))
+case("ScaledDotProductAttention", "additive", [[4, 6], [5, 6], [5, 3], [4, 5]],
+     lambda q, k, v, m: eddl.ScaledDotProductAttention([q, k, v, m], mask="additive"))
+case("MultiHeadAttention", "self-causal-padding-weights", [[5, 8], [5]],
+     lambda x, m: (lambda a: [a, eddl.AttentionWeights(a)])(eddl.MultiHeadAttention(
+         [x, x, x, m], 8, 2, causal=True, mask="padding")),
+     inputs=_attention_inputs([[5, 8]], 5, "padding"))
+case("MultiHeadAttention", "cross-kdim-vdim-nobias-heads", [[3, 8], [5, 6], [5, 4]],
+     lambda q, k, v: (lambda a: [a, eddl.AttentionWeights(a, average=False)])(
+         eddl.MultiHeadAttention([q, k, v], 8, 4, bias=False, kdim=6, vdim=4)))
+case("AdditiveAttention", "sequence-lengths-weights", [[3, 4], [6, 5], [1]],
+     lambda q, k, m: (lambda a: [a, eddl.AttentionWeights(a)])(
+         eddl.AdditiveAttention([q, k, m], 7, mask="lengths")),
+     inputs=_attention_inputs([[3, 4], [6, 5]], 6, "lengths"))
+case("AdditiveAttention", "single-query-additive", [[4], [6, 5], [6]],
+     lambda q, k, m: (lambda a: [a, eddl.AttentionWeights(a)])(
+         eddl.AdditiveAttention([q, k, m], 7, mask="additive")))
+case("AttentionWeights", "", [[5, 8]],
+     lambda x: eddl.AttentionWeights(eddl.MultiHeadAttention([x, x, x], 8, 2)))
+case("PositionalEncoding", "", [[6, 5]], lambda x: eddl.PositionalEncoding(x))
+case("LearnedPositionalEncoding", "", [[6, 4]], lambda x: eddl.LearnedPositionalEncoding(x),
+     train=True)
+
 
 #: random generators: compared by shape and statistics (test_export_generators)
 GENERATORS = ("GaussGenerator", "UniformGenerator")
