@@ -5,8 +5,9 @@ no weight copies. The layers that do not depend on the decoder input (the encode
 encoding LSTM, its ``GetStates``) run once per batch; then, for each step ``t``, the decoder
 input holds the start token followed by the ``t`` tokens generated so far, the decoder's
 layers run, and row ``t`` of the decoder's output gives the next token's distribution. A
-decoder is causal (its output at ``t`` reads steps ``<= t`` only), so the steps after ``t``
-hold filler that nothing reads; running the decoder over its ``T`` built steps at every step
+decoder is causal (its output at ``t`` reads steps ``<= t`` only: bidirectional layers and
+self-attention without ``causal=True`` are refused), so the steps after ``t`` hold filler
+that nothing reads; running the decoder over its ``T`` built steps at every step
 costs ``O(T^2)`` decoder steps per sequence, the encoder being computed once.
 
 Scores are natural-log probabilities (float64): the sum over the generated tokens, the end
@@ -19,6 +20,7 @@ import math
 import numpy as np
 
 from ..layers.activations import Activation
+from ..layers.attention import AdditiveAttention, MultiHeadAttention, ScaledDotProductAttention
 from ..layers.base import TSMODE
 from ..layers.embedding import Embedding
 from ..layers.recurrent import Recurrent
@@ -57,6 +59,11 @@ class _Stepper:
             if isinstance(l, Recurrent) and l.bidirectional:
                 raise ValueError(f"{what}: the decoder layer {l.name!r} is bidirectional: it "
                                  f"reads later steps, so it cannot generate step by step")
+            if isinstance(l, (ScaledDotProductAttention, MultiHeadAttention, AdditiveAttention)) \
+                    and not l.causal and any(id(p) in dec for p in l.parents[1:len(l.inputs)]):
+                raise ValueError(f"{what}: the decoder layer {l.name!r} attends over decoder "
+                                 f"steps without causal=True: it reads later steps, so it "
+                                 f"cannot generate step by step")
             if isinstance(l, Embedding) and any(p in net.din for p in l.parents) \
                     and l.vocsize < self.vocab:
                 raise ValueError(f"{what}: vocabulary size mismatch: Embedding {l.name!r} "

@@ -247,6 +247,15 @@ def test_generation_errors_are_clear():
     eddl.build(bi, eddl.sgd(0.1), ["softmax_cross_entropy"], ["accuracy"])
     with pytest.raises(ValueError, match="bidirectional"):
         eddl.greedy_decode(bi, [np.zeros((1, 1))])
+    words = eddl.setDecoder(eddl.Input([T]))
+    emb = eddl.Embedding(words, V, T, 4)
+    att = eddl.ScaledDotProductAttention([emb, emb, emb])
+    src = eddl.Input([1])
+    bias = eddl.Reshape(eddl.Dense(src, V), [1, V])
+    leak = eddl.Model([src], [eddl.Softmax(eddl.Add(eddl.Dense(att, V), bias))])
+    eddl.build(leak, eddl.sgd(0.1), ["softmax_cross_entropy"], ["accuracy"])
+    with pytest.raises(ValueError, match="without causal=True"):
+        eddl.beam_search(leak, [np.zeros((1, 1))], 2)
     img, _, out = _image_to_text()
     unbuilt = eddl.Model([img], [out])
     with pytest.raises(RuntimeError, match="not built"):
@@ -271,3 +280,29 @@ def test_decoder_nets_round_trip_through_json():
     entry["decoder"] = {"start_token": -3}
     with pytest.raises(ValueError, match="field 'decoder': setDecoder: start_token=-3"):
         eddl.Model.from_config(cfg)
+
+
+def test_a_causal_self_attention_decoder_generates():
+    """A Transformer-style decoder (causal self-attention, then additive attention over the
+    image features) generates; exhaustive beam search still equals the brute force."""
+    eddl.set_seed(16)
+    img = eddl.Input([3, 4])
+    words = eddl.setDecoder(eddl.Input([T]), start_token=0)
+    emb = eddl.Embedding(words, V, T, 4)
+    self_att = eddl.ScaledDotProductAttention([emb, emb, emb], causal=True)
+    ctx = eddl.AdditiveAttention([eddl.Add(emb, self_att), img], 5)
+    out = eddl.Softmax(eddl.Dense(eddl.Concat([self_att, ctx], axis=1), V))
+    net = eddl.Model([img], [out])
+    eddl.build(net, eddl.adam(0.01), ["softmax_cross_entropy"], ["accuracy"], eddl.CS_CPU(),
+               dtype="float64")
+    x = np.random.default_rng(17).normal(size=(2, 3, 4)) * 2
+    cands = _all_sequences(None, T)
+    scores = np.stack([_teacher_forced_log_prob(net, x, np.tile(c, (2, 1))) for c in cands], 1)
+    seqs, got = eddl.beam_search(net, [x], V ** T)
+    for i in range(2):
+        order = np.argsort(-scores[i], kind="stable")
+        np.testing.assert_allclose(got[i], scores[i, order], rtol=1e-10)
+        np.testing.assert_array_equal(seqs[i], cands[order])
+    g, gs = eddl.greedy_decode(net, [x])
+    b, bs = eddl.beam_search(net, [x], 1)
+    np.testing.assert_array_equal(g, b[:, 0])

@@ -80,3 +80,19 @@ def test_image_to_text_learns_to_read_digit_strings(tmp_path):
     assert res["beam"] > 0.3 and res["greedy"] > 0.3
     if png is not None:
         assert png.read_bytes()[:4] == b"\x89PNG"
+    maps = res["attention"]
+    assert maps.shape == (5, mod.STEPS) + mod.GRID
+    np.testing.assert_allclose(maps.sum(axis=(2, 3)), 1, rtol=1e-5)
+    # the decoder looks at the digit it reads: at step j, the 2 feature columns of digit j
+    # hold more weight than their share (1/3) on average
+    _, tokens = mod.digit_strings(200, 2, test=True)
+    mass = [maps[i, j][:, 2 * j:2 * j + 2].sum() for i in range(5)
+            for j in range(int(np.argmax(tokens[i] == mod.END)))]
+    assert np.mean(mass) > 0.45
+
+
+def test_image_to_text_without_attention():
+    pytest.importorskip("sklearn")
+    mod = _load("image_to_text")
+    res = mod.main(epochs=4, n_train=1500, n_test=200, attention=False, verbose=0)
+    assert res["beam"] > 0.3 and res["attention"] is None
