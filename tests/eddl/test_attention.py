@@ -263,6 +263,19 @@ def test_gradients_match_finite_differences(make, shapes, mask):
         assert not net.lin[-1].delta.any()
 
 
+def test_a_gru_decoder_attends_over_cnn_feature_positions():
+    """The image-to-text form: decoder states query the [h w, C] positions of a conv layer."""
+    def make(image, tokens):
+        feats = eddl.Conv2D(image, 3, [2, 2], padding="valid")                # [3, 2, 2]
+        keys = eddl.Permute(eddl.Reshape(feats, [3, 4]), [1, 0])             # [4 positions, 3]
+        states = eddl.GRU(tokens, 3, return_sequences=True)                  # [3 steps, 3]
+        ctx = eddl.AdditiveAttention([states, keys], 2)                      # [3 steps, 3]
+        return eddl.Dense(eddl.Concat([states, ctx], 1), 2)
+
+    net = check_gradients(make, [(1, 3, 3), (3, 2)])
+    assert net.lout[0].shape == (3, 2)
+
+
 def test_padded_keys_and_values_do_not_matter():
     rng = np.random.default_rng(6)
     shapes = [(3, 4), (5, 4), (1,)]
