@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from .base import TRMODE, Layer
+from .recurrent import _check_bool
 from .registry import register_layer
 
 __all__ = ["MASKS", "MASKED", "ScaledDotProductAttention", "MultiHeadAttention",
@@ -29,13 +30,6 @@ MASKS = (None, "lengths", "padding", "additive")
 #: and a query whose keys are all masked still gets finite weights (meaningless ones: avoid
 #: such queries) where -inf gives NaN that would spread through the backward pass
 MASKED = -1e9
-
-
-def _check_bool(value, what, arg):
-    # 0 and 1 compare equal to the bools: ask for the type (NumPy's bool_ included)
-    if not isinstance(value, bool) and type(value).__name__ != "bool_":
-        raise TypeError(f"{what}: {arg} must be a bool, got {value!r}")
-    return bool(value)
 
 
 def _positive_int(value, what, arg):
@@ -90,6 +84,10 @@ class _Attention(Layer):
                                    f"{list(want[self.mask])} ({meaning[self.mask]}), got "
                                    f"{list(shape)}")
 
+    def _score_dims(self):
+        """``(Tq, Tk)`` of the scores (``Tq`` None for a single query)."""
+        return self.parents[0].shape[0], self.parents[1].shape[0]
+
     # --- forward ---------------------------------------------------------------------------
     def _constant(self, key, make):
         """Return a device constant made once from the host array ``make()`` (kept per build)."""
@@ -109,6 +107,7 @@ class _Attention(Layer):
             return m.reshape(b, tq, tk)
         bad = self.batch_buffer("masked_keys", (b, tk), bool)
         if self.mask == "lengths":
+            # lengths are data: a fractional or out-of-range one would silently mask wrongly
             host = self.be.to_host(m).reshape(-1)
             ok = (host >= 0) & (host <= tk) & (host == np.floor(host))
             if not ok.all():
@@ -272,9 +271,6 @@ class ScaledDotProductAttention(_Attention):
             self._check_mask(mask[0], q[0], k[0])
         return (q[0], v[1])
 
-    def _score_dims(self):
-        return self.parents[0].shape[0], self.parents[1].shape[0]
-
     @property
     def factor(self):
         """The factor of the scores (``scale``, or ``1 / sqrt(d)``)."""
@@ -392,9 +388,6 @@ class MultiHeadAttention(_Attention):
         if mask:
             self._check_mask(mask[0], q[0], k[0])
         return (q[0], e)
-
-    def _score_dims(self):
-        return self.parents[0].shape[0], self.parents[1].shape[0]
 
     def param_specs(self):
         e = self.embed_dim
