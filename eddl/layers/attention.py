@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from .base import TRMODE, Layer
+from .recurrent import _check_bool
 from .registry import register_layer
 
 __all__ = ["MASKS", "MASKED", "ScaledDotProductAttention", "MultiHeadAttention",
@@ -29,13 +30,6 @@ MASKS = (None, "lengths", "padding", "additive")
 #: and a query whose keys are all masked still gets finite weights (meaningless ones: avoid
 #: such queries) where -inf gives NaN that would spread through the backward pass
 MASKED = -1e9
-
-
-def _check_bool(value, what, arg):
-    # 0 and 1 compare equal to the bools: ask for the type (NumPy's bool_ included)
-    if not isinstance(value, bool) and type(value).__name__ != "bool_":
-        raise TypeError(f"{what}: {arg} must be a bool, got {value!r}")
-    return bool(value)
 
 
 def _positive_int(value, what, arg):
@@ -90,6 +84,10 @@ class _Attention(Layer):
                                    f"{list(want[self.mask])} ({meaning[self.mask]}), got "
                                    f"{list(shape)}")
 
+    def _score_dims(self):
+        """``(Tq, Tk)`` of the scores (``Tq`` None for a single query)."""
+        return self.parents[0].shape[0], self.parents[1].shape[0]
+
     # --- forward ---------------------------------------------------------------------------
     def _constant(self, key, make):
         """Return a device constant made once from the host array ``make()`` (kept per build)."""
@@ -109,6 +107,7 @@ class _Attention(Layer):
             return m.reshape(b, tq, tk)
         bad = self.batch_buffer("masked_keys", (b, tk), bool)
         if self.mask == "lengths":
+            # lengths are data: a fractional or out-of-range one would silently mask wrongly
             host = self.be.to_host(m).reshape(-1)
             ok = (host >= 0) & (host <= tk) & (host == np.floor(host))
             if not ok.all():
@@ -272,9 +271,6 @@ class ScaledDotProductAttention(_Attention):
             self._check_mask(mask[0], q[0], k[0])
         return (q[0], v[1])
 
-    def _score_dims(self):
-        return self.parents[0].shape[0], self.parents[1].shape[0]
-
     @property
     def factor(self):
         """The factor of the scores (``scale``, or ``1 / sqrt(d)``)."""
@@ -393,9 +389,6 @@ class MultiHeadAttention(_Attention):
             self._check_mask(mask[0], q[0], k[0])
         return (q[0], e)
 
-    def _score_dims(self):
-        return self.parents[0].shape[0], self.parents[1].shape[0]
-
     def param_specs(self):
         e = self.embed_dim
         if self.packed:
@@ -436,34 +429,57 @@ class MultiHeadAttention(_Attention):
         b = self._param(arrays, "out_proj_bias") if self.bias else None
         return self._param(arrays, "out_proj_weight"), b
 
+    def _groups(self, arrays):
+        """``[(parent index, names, W, b)]``: the input projections, one GEMM each.
+
+        With packed weights, inputs given by the same layer (self-attention, or key and value
+        from one layer) share one GEMM with the rows of ``in_proj_weight`` they need: one
+        pass over the input forward, one product for its gradient backward.
+        """
+        e = self.embed_dim
+        groups = []
+        for i, ((w, b), name) in enumerate(zip(self._projections(arrays), "qkv")):
+            if self.packed and groups and self.parents[groups[-1][0]] is self.parents[i]:
+                start, names = groups[-1][:2]
+                rows = slice(start * e, (i + 1) * e)
+                w = self._param(arrays, "in_proj_weight")[rows]
+                b = self._param(arrays, "in_proj_bias")[rows] if self.bias else None
+                groups[-1] = (start, names + name, w, b)
+            else:
+                groups.append((i, name, w, b))
+        return groups
+
     def _heads(self, key, b, t):
         dh = self.embed_dim // self.heads
         return self.batch_buffer(key, (b * self.heads, t, dh))
 
-    def _split(self, flat, heads, b, t):
-        """``[B T, E]`` -> ``[B H, T, E / H]`` (one strided copy)."""
-        h, dh = self.heads, self.embed_dim // self.heads
-        heads.reshape(b, h, t, dh)[...] = flat.reshape(b, t, h, dh).transpose(0, 2, 1, 3)
+    def _by_head(self, flat, b, t, n=1):
+        """``[B T, n E]`` seen as ``[B, T, n, H, E / H]`` (a view)."""
+        return flat.reshape(b, t, n, self.heads, self.embed_dim // self.heads)
 
-    def _merge(self, heads, flat, b, t):
-        """``[B H, T, E / H]`` -> ``[B T, E]``."""
-        h, dh = self.heads, self.embed_dim // self.heads
-        flat.reshape(b, t, h, dh)[...] = heads.reshape(b, h, t, dh).transpose(0, 2, 1, 3)
+    def _head_major(self, heads, b, t):
+        """``[B H, T, E / H]`` seen as ``[B, T, H, E / H]`` (a strided view)."""
+        return heads.reshape(b, self.heads, t, -1).transpose(0, 2, 1, 3)
+
+    def _lengths(self):
+        b, tq = self.parents[0].output.shape[:2]
+        return b, tq, self.parents[1].output.shape[1]
 
     def forward(self):
         be = self.be
         e = self.embed_dim
-        b, tq = self.parents[0].output.shape[:2]
-        tk = self.parents[1].output.shape[1]
-        for name, p, (w, bias), t in zip("qkv", self.parents, self._projections(self.params),
-                                         (tq, tk, tk)):
-            x = p.output
-            proj = self.batch_buffer(f"{name}_proj", (b * t, e))
+        b, tq, tk = self._lengths()
+        for i, names, w, bias in self._groups(self.params):
+            x, t, n = self.parents[i].output, (tq if i == 0 else tk), len(names)
+            proj = self.batch_buffer(f"{names}_proj", (b * t, n * e))
             if bias is not None:
                 proj[...] = bias
             be.gemm(x.reshape(b * t, -1), w, out=proj, trans_b=True,
                     beta=0.0 if bias is None else 1.0)
-            self._split(proj, self._heads(f"{name}_heads", b, t), b, t)
+            for j, name in enumerate(names):
+                # [B, T, H, d] -> [B H, T, d]: one strided copy per input
+                self._head_major(self._heads(f"{name}_heads", b, t), b, t)[...] = \
+                    self._by_head(proj, b, t, n)[:, :, j]
         qh, kh, vh = (self._heads(f"{n}_heads", b, t) for n, t in zip("qkv", (tq, tk, tk)))
         s = self.batch_buffer("scores", (b * self.heads, tq, tk))
         be.gemm_batched(qh, kh, out=s, trans_b=True, alpha=1.0 / math.sqrt(e // self.heads))
@@ -471,7 +487,7 @@ class MultiHeadAttention(_Attention):
         ctx = self._heads("context_heads", b, tq)
         be.gemm_batched(w, vh, out=ctx)
         cat = self.batch_buffer("context", (b * tq, e))
-        self._merge(ctx, cat, b, tq)
+        self._by_head(cat, b, tq)[:, :, 0] = self._head_major(ctx, b, tq)
         wo, bo = self._output_projection(self.params)
         out = self.output.reshape(b * tq, e)
         if bo is not None:
@@ -481,39 +497,38 @@ class MultiHeadAttention(_Attention):
     def backward(self):
         be = self.be
         e = self.embed_dim
-        b, tq = self.parents[0].output.shape[:2]
-        tk = self.parents[1].output.shape[1]
+        b, tq, tk = self._lengths()
         dy = self.delta.reshape(b * tq, e)
-        cat = self.batch_buffer("context", (b * tq, e))
         wo, _ = self._output_projection(self.params)
         if self.trainable:
             gwo, gbo = self._output_projection(self.gradients)
-            be.gemm(dy, cat, out=gwo, trans_a=True)
+            be.gemm(dy, self.batch_buffer("context", (b * tq, e)), out=gwo, trans_a=True)
             if gbo is not None:
                 be.nn.bias_grad(dy, gbo)
         dcat = self.batch_buffer("dcontext", (b * tq, e))
         be.gemm(dy, wo, out=dcat)
         dctx = self._heads("dcontext_heads", b, tq)
-        self._split(dcat, dctx, b, tq)
+        self._head_major(dctx, b, tq)[...] = self._by_head(dcat, b, tq)[:, :, 0]
         qh, kh, vh = (self._heads(f"{n}_heads", b, t) for n, t in zip("qkv", (tq, tk, tk)))
         w = self._weights
-        dvh = self._heads("dv_heads", b, tk)
-        be.gemm_batched(w, dctx, out=dvh, trans_a=True)
+        dheads = {"q": self._heads("dq_heads", b, tq), "k": self._heads("dk_heads", b, tk),
+                  "v": self._heads("dv_heads", b, tk)}
+        be.gemm_batched(w, dctx, out=dheads["v"], trans_a=True)
         dw = self.batch_buffer("dweights", w.shape)
         be.gemm_batched(dctx, vh, out=dw, trans_b=True)
         ds = self._weights_backward(dw, b)
         c = 1.0 / math.sqrt(e // self.heads)
-        dqh, dkh = self._heads("dq_heads", b, tq), self._heads("dk_heads", b, tk)
-        be.gemm_batched(ds, kh, out=dqh, alpha=c)
-        be.gemm_batched(ds, qh, out=dkh, trans_a=True, alpha=c)
-        grads = self._projections(self.gradients) if self.trainable else [(None, None)] * 3
-        for i, (name, dheads, (w_in, _), (gw, gb), t) in enumerate(zip(
-                "qkv", (dqh, dkh, dvh), self._projections(self.params), grads, (tq, tk, tk))):
-            dproj = self.batch_buffer(f"d{name}_proj", (b * t, e))
-            self._merge(dheads, dproj, b, t)
-            x = self.parents[i].output
+        be.gemm_batched(ds, kh, out=dheads["q"], alpha=c)
+        be.gemm_batched(ds, qh, out=dheads["k"], trans_a=True, alpha=c)
+        grads = (self._groups(self.gradients) if self.trainable
+                 else [(None, None, None, None)] * len(self._groups(self.params)))
+        for (i, names, w_in, _), (_, _, gw, gb) in zip(self._groups(self.params), grads):
+            t, n = (tq if i == 0 else tk), len(names)
+            dproj = self.batch_buffer(f"d{names}_proj", (b * t, n * e))
+            for j, name in enumerate(names):
+                self._by_head(dproj, b, t, n)[:, :, j] = self._head_major(dheads[name], b, t)
             if gw is not None:
-                be.gemm(dproj, x.reshape(b * t, -1), out=gw, trans_a=True)
+                be.gemm(dproj, self.parents[i].output.reshape(b * t, -1), out=gw, trans_a=True)
                 if gb is not None:
                     be.nn.bias_grad(dproj, gb)
             self.put_delta(i, lambda out, dp=dproj, w=w_in, t=t:

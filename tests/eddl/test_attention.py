@@ -230,6 +230,8 @@ GRAD_CASES = [
         eddl.MultiHeadAttention([q, k, k, m], 4, 2, dropout=0.25, bias=False, causal=True,
                                 mask="padding"), average=False)],
      [(3, 4), (5, 4), (5,)], "padding"),
+    ("mha-query-is-key", lambda x, v: eddl.MultiHeadAttention([x, x, v], 4, 2),
+     [(3, 4), (3, 4)], None),
     ("additive", lambda q, k: _with_weights(eddl.AdditiveAttention([q, k], 3)),
      [(3, 4), (5, 2)], None),
     ("additive-single-lengths", lambda q, k, m: _with_weights(eddl.AdditiveAttention(
@@ -261,6 +263,19 @@ def test_gradients_match_finite_differences(make, shapes, mask):
         assert not net.lin[-1].delta.any()
 
 
+def test_a_gru_decoder_attends_over_cnn_feature_positions():
+    """The image-to-text form: decoder states query the [h w, C] positions of a conv layer."""
+    def make(image, tokens):
+        feats = eddl.Conv2D(image, 3, [2, 2], padding="valid")                # [3, 2, 2]
+        keys = eddl.Permute(eddl.Reshape(feats, [3, 4]), [1, 0])             # [4 positions, 3]
+        states = eddl.GRU(tokens, 3, return_sequences=True)                  # [3 steps, 3]
+        ctx = eddl.AdditiveAttention([states, keys], 2)                      # [3 steps, 3]
+        return eddl.Dense(eddl.Concat([states, ctx], 1), 2)
+
+    net = check_gradients(make, [(1, 3, 3), (3, 2)])
+    assert net.lout[0].shape == (3, 2)
+
+
 def test_padded_keys_and_values_do_not_matter():
     rng = np.random.default_rng(6)
     shapes = [(3, 4), (5, 4), (1,)]
@@ -290,6 +305,28 @@ def test_a_smaller_last_batch_reuses_the_buffers():
     net.backward_from([att], [np.ones_like(part)])
     assert {k: id(v) for k, v in att._buffers.items()} == before
     np.testing.assert_allclose(part, full[:3], rtol=1e-13)
+
+
+def test_the_reference_backend_computes_the_same():
+    rng = np.random.default_rng(10)
+    xs = [rng.normal(size=(4, 5, 8)).astype(np.float32), np.array([[5], [3], [1], [2]], np.float32),
+          rng.normal(size=(4, 3)).astype(np.float32)]
+    results = []
+    for backend in ("cpu", "reference"):
+        eddl.set_seed(1)
+        x, m, q = eddl.Input([5, 8]), eddl.Input([1]), eddl.Input([3])
+        att = eddl.MultiHeadAttention([x, x, x, m], 8, 2, causal=True, mask="lengths")
+        outs = [eddl.LearnedPositionalEncoding(eddl.PositionalEncoding(att)),
+                eddl.AttentionWeights(att), eddl.ScaledDotProductAttention([x, x, x]),
+                eddl.AdditiveAttention([q, x], 4)]
+        net = eddl.Model([x, m, q], outs)
+        eddl.build(net, eddl.sgd(0.1), ["mse"] * 4, ["mse"] * 4, eddl.CS_CPU(backend=backend))
+        ys = [np.random.default_rng(11).normal(size=(4,) + l.shape).astype(np.float32)
+              for l in net.lout]
+        eddl.train_batch(net, xs, ys)  # one step: the gradients agree too
+        results.append([np.asarray(y) for y in eddl.predict(net, xs)])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_dropout_acts_in_training_mode_only():

@@ -436,3 +436,20 @@ def test_training_form_batch_norm_matches_training_mode():
     mean, var = xs.mean((0, 2, 3), keepdims=True), xs.var((0, 2, 3), keepdims=True)
     gamma, beta = (np.asarray(net.be.to_host(p)).reshape(1, -1, 1, 1) for p in net.lout[0].params)
     assert_close(want, (xs - mean) / np.sqrt(var + 1e-3) * gamma + beta, 1e-4)
+
+
+def test_training_form_dropout_drops():
+    x = eddl.Input([6, 8], name="x")
+    att = eddl.MultiHeadAttention([x, x, x], 8, 2, dropout=0.5, name="mha")
+    net = build([x], [eddl.Dropout(x, 0.5, name="drop"), att, eddl.AttentionWeights(att, False)])
+    model = eddl.onnx.to_onnx(net, training=True)
+    onnx.checker.check_model(model, full_check=True)  # Dropout's ratio is a scalar
+    assert [n.op_type for n in model.graph.node].count("Dropout") == 2
+    xs = np.random.default_rng(9).normal(size=(50, 6, 8)).astype(np.float32)
+    # the reference evaluator: onnxruntime's full graph optimization fuses the attention
+    # pattern for inference and drops nothing there
+    dropped, out, weights = ref_run(model, {"x": xs})
+    assert 0.4 < (dropped == 0).mean() < 0.6 and 0.4 < (weights == 0).mean() < 0.6
+    assert np.isfinite(out).all()
+    # the kept weights are scaled by 1 / (1 - 0.5): rows still sum to 1 on average
+    np.testing.assert_allclose(weights.sum(-1).mean(), 1.0, atol=0.1)
