@@ -306,3 +306,29 @@ def test_a_causal_self_attention_decoder_generates():
     g, gs = eddl.greedy_decode(net, [x])
     b, bs = eddl.beam_search(net, [x], 1)
     np.testing.assert_array_equal(g, b[:, 0])
+
+
+@pytest.mark.parametrize("alpha", [0.0, 2.0, -0.7])
+def test_early_stopping_does_not_change_the_result(monkeypatch, alpha):
+    """Stopping once no live prefix can still win equals searching to max_length (a bound
+    that ignores how a length penalty > 0 favours longer sequences fails this for 2.0)."""
+    from eddl.model import generation
+
+    net, _ = _built("GRU", seed=18, steps=6)
+    dense = net.lout[0].parents[0]
+    dense.params[dense.param_names.index("bias")][1] += 1.5   # the end token becomes likely
+    x = _images(32, seed=19)
+    calls = []
+    settled = generation._settled
+
+    def spy(*args):
+        calls.append(settled(*args))
+        return calls[-1]
+
+    monkeypatch.setattr(generation, "_settled", spy)
+    early = eddl.beam_search(net, [x], 3, end_token=1, length_penalty=alpha)
+    assert any(calls)   # the search did stop early on this case
+    monkeypatch.setattr(generation, "_settled", lambda *args: False)
+    full = eddl.beam_search(net, [x], 3, end_token=1, length_penalty=alpha)
+    np.testing.assert_array_equal(early[0], full[0])
+    np.testing.assert_allclose(early[1], full[1], rtol=1e-12)
