@@ -332,3 +332,25 @@ def test_early_stopping_does_not_change_the_result(monkeypatch, alpha):
     full = eddl.beam_search(net, [x], 3, end_token=1, length_penalty=alpha)
     np.testing.assert_array_equal(early[0], full[0])
     np.testing.assert_allclose(early[1], full[1], rtol=1e-12)
+
+
+def test_a_decoder_net_round_trips_through_onnx(tmp_path):
+    """Our ONNX file keeps the decoder input (fed by the caller in other runtimes)."""
+    pytest.importorskip("onnx")
+    eddl.set_seed(20)
+    img = eddl.Input([3, 4])
+    words = eddl.setDecoder(eddl.Input([T]), start_token=0)
+    rec = eddl.GRU(eddl.Embedding(words, V, T, 4), 4, return_sequences=True)
+    ctx = eddl.AdditiveAttention([rec, img], 5)
+    net = eddl.Model([img], [eddl.Softmax(eddl.Dense(eddl.Concat([rec, ctx], axis=1), V))])
+    eddl.build(net, eddl.adam(0.01), ["softmax_cross_entropy"], ["accuracy"])
+    path = str(tmp_path / "decoder.onnx")
+    eddl.save_net_to_onnx_file(net, path)
+    twin = eddl.import_net_from_onnx_file(path)
+    assert [l.name for l in twin.din] == [words.name] and twin.din[0]._decoder.start_token == 0
+    eddl.build(twin, eddl.adam(0.01), ["softmax_cross_entropy"], ["accuracy"],
+               init_weights=False)
+    x = np.random.default_rng(21).normal(size=(3, 3, 4)).astype(np.float32)
+    a, b = eddl.beam_search(net, [x], 3, end_token=2), eddl.beam_search(twin, [x], 3, end_token=2)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_allclose(a[1], b[1], rtol=1e-6)
