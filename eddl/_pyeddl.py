@@ -379,3 +379,9 @@ def _wrap_reg(cls):
 L1 = _wrap_reg(_reg.L1)
 L2 = _wrap_reg(_reg.L2)
 L1L2 = _wrap_reg(_reg.L1L2)
+
+# decoder inputs (teacher forcing) and generation with the same net
+from .model.decoding import set_decoder, setDecoder  # noqa: E402
+from .model.generation import beam_search, greedy_decode  # noqa: E402
+
+__all__ += ["setDecoder", "set_decoder", "greedy_decode", "beam_search"]

@@ -85,3 +85,15 @@ __all__ += ["CenteredCrop", "Crop", "CropScale", "Cutout", "Flip", "RandomCrop",
 from .recurrent import GRU, LSTM, RNN, GetStates, Recurrent  # noqa: E402
 
 __all__ += ["GRU", "GetStates", "LSTM", "RNN", "Recurrent"]
+
+# attention and positional encodings over [T, D] sequences
+from .attention import (  # noqa: E402
+    AdditiveAttention,
+    AttentionWeights,
+    MultiHeadAttention,
+    ScaledDotProductAttention,
+)
+from .positional import LearnedPositionalEncoding, PositionalEncoding  # noqa: E402
+
+__all__ += ["AdditiveAttention", "AttentionWeights", "LearnedPositionalEncoding",
+            "MultiHeadAttention", "PositionalEncoding", "ScaledDotProductAttention"]

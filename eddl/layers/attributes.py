@@ -118,7 +118,15 @@ class LayerAttributes:
 
     @property
     def isdecoder(self):
-        """False: decoder inputs (``setDecoder``) are not supported."""
+        """True for a decoder input (``setDecoder``) and the layers computed from it."""
+        seen, stack = set(), [self]
+        while stack:
+            l = stack.pop()
+            if getattr(l, "_decoder", None) is not None:
+                return True
+            if id(l) not in seen:
+                seen.add(id(l))
+                stack.extend(l.parents)
         return False
 
     @property

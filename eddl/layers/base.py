@@ -23,6 +23,7 @@ See ``docs/layer_registry.md``.
 import functools
 import inspect
 import itertools
+import math
 
 from .attributes import LayerAttributes
 from .registry import plain_value
@@ -241,6 +242,17 @@ class Layer(LayerAttributes):
             buf = self.be.empty(tuple(shape), dtype)
             self._buffers[key] = buf
         return buf
+
+    def batch_buffer(self, key, shape, dtype=None):
+        """Return a contiguous ``shape`` view of a flat scratch buffer sized for the capacity.
+
+        ``shape`` must grow in proportion to the batch size (the batch at any axis, or folded
+        into one, as ``[batch * heads, T, T]``): a smaller last batch then takes the front of
+        the same memory instead of reallocating.
+        """
+        n = math.prod(shape)
+        cap = n // max(self.batch, 1) * self._capacity
+        return self.buffer(key, (max(cap, n),), dtype)[:n].reshape(shape)
 
     def _input(self, key="x"):
         """Return the first parent's output, C-contiguous (the compiled kernels' layout).

@@ -9,6 +9,7 @@ an argument from the parent's shape; they are registered in the same table.
 
 from . import (  # noqa: F401
     activations,
+    attention,
     broadcasting,
     conv,
     core,
@@ -21,6 +22,7 @@ from . import (  # noqa: F401
     normalization,
     operators,
     pool,
+    positional,
     reductions,
     reshape,
     upsampling,

@@ -11,6 +11,7 @@ from .crossentropy import (
 from .dice import BinaryCrossEntropyWithLogits, Dice, Jaccard
 from .overlap import DiceCE, FocalTversky, GeneralizedDice, Tversky
 from .regression import MeanAbsoluteError, MeanAbsoluteErrorMean, MeanSquaredError, MeanSquaredErrorMean
+from .sequence import SequenceCrossEntropy
 from .weighted import (
     BinaryFocalLoss,
     FocalLoss,
@@ -25,6 +26,8 @@ __all__ = ["Loss", "get_loss", "loss_names", "register_loss", "BinaryCrossEntrop
            "MeanSquaredError", "MeanAbsoluteErrorMean", "MeanSquaredErrorMean", "WeightedCrossEntropy", "LabelSmoothingCrossEntropy",
            "WeightedBinaryCrossEntropy", "FocalLoss", "BinaryFocalLoss", "Tversky", "FocalTversky",
            "GeneralizedDice", "DiceCE", "NetLoss", "NetMetric", "compute_loss", "compute_metric", "newloss", "newmetric", "optimize"]
+
+__all__ += ["SequenceCrossEntropy"]
 
 _NETLOSS = ("NetLoss", "NetMetric", "compute_loss", "compute_metric", "newloss", "newmetric",
             "optimize")

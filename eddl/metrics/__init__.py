@@ -28,6 +28,7 @@ from .functional import (
     sensitivity,
     specificity,
 )
+from .sequence import Perplexity, SequenceAccuracy, TokenAccuracy
 from .standard import (
     MAE,
     MRE,
@@ -48,3 +49,5 @@ __all__ = ["Metric", "get_metric", "metric_names", "register_metric", "MAE", "MR
            "hausdorff_distance_95", "iou_per_class", "pr_auc", "precision", "recall", "roc_auc",
            "sensitivity", "specificity", "curves", "roc_curve", "precision_recall_curve",
            "calibration_curve"]
+
+__all__ += ["TokenAccuracy", "SequenceAccuracy", "Perplexity"]

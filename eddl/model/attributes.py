@@ -82,8 +82,8 @@ class NetAttributes:
 
     @property
     def isdecoder(self):
-        """False: decoders (``setDecoder``) are not supported."""
-        return False
+        """True when the net has a decoder input (``setDecoder``)."""
+        return bool(getattr(self, "_din", ()))
 
     @property
     def isencoder(self):
@@ -97,18 +97,19 @@ class NetAttributes:
 
     @property
     def decoder_teacher_training(self):
-        """False: no decoder, so no teacher forcing."""
-        return False
+        """True with a decoder: training feeds it the targets shifted by one step."""
+        return self.isdecoder
 
     @property
     def decsize(self):
-        """1: EDDL's decoder unroll length when there is no decoder."""
-        return 1
+        """Steps of the decoder (1 without one, as EDDL)."""
+        din = getattr(self, "_din", ())
+        return din[0].shape[0] if din else 1
 
     @property
     def din(self):
-        """Decoder input layers: none."""
-        return []
+        """Decoder input layers (``setDecoder``), fed from the targets."""
+        return list(getattr(self, "_din", ()))
 
     @property
     def snets(self):

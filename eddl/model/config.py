@@ -14,13 +14,14 @@ eval). Weights travel separately (:func:`eddl.save` / :func:`eddl.load`)::
 """
 
 from ..layers.registry import LAYERS
+from . import decoding
 
 __all__ = ["FORMAT", "VERSION", "model_config", "layers_from_config"]
 
 FORMAT = "eddl.model"
 VERSION = 1
 
-_LAYER_KEYS = {"class_name", "config", "inbound", "trainable", "detached"}
+_LAYER_KEYS = {"class_name", "config", "inbound", "trainable", "detached", "decoder"}
 
 
 def model_config(net):
@@ -37,6 +38,8 @@ def model_config(net):
             entry["trainable"] = False
         if l.detached:
             entry["detached"] = True
+        if decoding.is_decoder_input(l):
+            entry["decoder"] = {"start_token": l._decoder.start_token}
         layers.append(entry)
     return {"format": FORMAT, "version": VERSION, "name": net.name,
             "inputs": [l.name for l in net.lin], "outputs": [l.name for l in net.lout],
@@ -60,6 +63,16 @@ def _names(d, key, where):
             raise ValueError(f"{where}: field {key!r} item {i} must be a layer name (str), "
                              f"got {type(n).__name__}")
     return v
+
+
+def _set_decoder(layer, spec, at):
+    """Mark ``layer`` as a decoder input from a config entry's ``decoder`` field."""
+    if not isinstance(spec, dict) or set(spec) != {"start_token"}:
+        raise ValueError(f"{at}: field 'decoder' must be a dict with the key 'start_token'")
+    try:
+        decoding.setDecoder(layer, spec["start_token"])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{at}: field 'decoder': {exc}") from None
 
 
 def layers_from_config(config):
@@ -121,6 +134,8 @@ def layers_from_config(config):
             if not isinstance(value, bool):
                 raise ValueError(f"{at}: field {flag!r} must be a bool, got {type(value).__name__}")
             setattr(layer, flag, value)
+        if "decoder" in entry:
+            _set_decoder(layer, entry["decoder"], at)
         built[lname] = layer
 
     def pick(key):

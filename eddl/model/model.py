@@ -19,6 +19,7 @@ from ..optimizers import SGD, Optimizer
 from ..tensor.random import get_generator
 from . import config as _config
 from . import data
+from . import decoding as _decoding
 from . import profile as _profile
 from .attributes import NetAttributes
 from .graph import check_layer_list, forward_closure, topological_order
@@ -48,9 +49,12 @@ class Model(NetAttributes):
         for l in self.lin:
             if not l.is_input:
                 raise TypeError(f"Model: input {l.name!r} is a {type(l).__name__}, not an Input layer")
+        # decoder inputs (setDecoder) are fed from the targets, not by the caller
+        self._din = _decoding.decoder_inputs(self.lin, self.lout)
+        self._decoder_fed = False
         # without outputs (PyEDDL's Model([in_], []), trained through eddl.newloss) the model
         # holds every layer computable from its inputs
-        self.layers = (topological_order(self.lin, self.lout) if self.lout
+        self.layers = (topological_order(self.lin + self._din, self.lout) if self.lout
                        else forward_closure(self.lin))
         names = {}
         for l in self.layers:
@@ -58,6 +62,7 @@ class Model(NetAttributes):
                 raise ValueError(f"Model: two layers are named {l.name!r}; layer names must be unique")
             names[l.name] = l
         self._by_name = names
+        self._dec_out = _decoding.decoder_output_index(self)
         self.name = name
         self.isbuild = False
         self.optimizer = None
@@ -208,6 +213,7 @@ class Model(NetAttributes):
         self.resize(n)
         for l, x in zip(self.lin, xs):
             data.gather(x, indices, l.output, self.be)
+        self._decoder_fed = False
         return n
 
     def set_targets(self, ys, indices=None):
@@ -227,10 +233,17 @@ class Model(NetAttributes):
             data.gather(y, indices, t, self.be)
             out.append(t)
         self._cur_targets = out
+        if self._din:
+            _decoding.teacher_force(self, out)
         return out
 
     def forward(self):
         """Run every layer on the current input batch."""
+        if self._din and not self._decoder_fed:
+            raise RuntimeError(f"forward: decoder input(s) {[l.name for l in self._din]} are fed "
+                               f"from the targets (teacher forcing): give targets (train_batch, "
+                               f"evaluate), or generate with eddl.greedy_decode / "
+                               f"eddl.beam_search")
         if _profile.ACTIVE:
             _profile.forward(self._work)
             return

@@ -56,6 +56,8 @@ def _check_pairs(net, xs, ys):
     for k, (l, y) in enumerate(zip(net.lout, ys)):
         loss = net.losses[k]
         sparse = loss is not None and type(loss).__name__ == "SparseCategoricalCrossEntropy"
+        # losses that take token ids for one-hot outputs check their targets themselves
+        sparse = sparse or getattr(loss, "sparse_targets", False)
         if not sparse and tuple(y.shape[1:]) != tuple(l.shape):
             raise ValueError(f"targets[{k}]: samples of shape {list(y.shape[1:])} do not match output "
                              f"layer {l.name!r} of shape {list(l.shape)}")

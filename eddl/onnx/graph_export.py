@@ -45,6 +45,9 @@ class ExportGraph:
         self._layer = None
         self.batch_source = None
         self._batch = None
+        #: values an exporter leaves for the exporters of later layers (key -> value name),
+        #: e.g. the attention weights an AttentionWeights layer reads
+        self.shared = {}
 
     # -- names ----------------------------------------------------------------------------
     def unique(self, hint):
@@ -103,7 +106,9 @@ class ExportGraph:
         elif a.dtype.kind in "iub":
             a = a.astype(np.int64) if a.dtype.kind != "b" else a
         name = self.tmp(hint)
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(a), name))
+        # ascontiguousarray makes a scalar 1-D: keep scalars (Dropout's ratio) 0-D
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(a).reshape(a.shape),
+                                                         name))
         return name
 
     def reduce(self, op_type, x, axes, outputs=None, keepdims=1):

@@ -95,6 +95,16 @@ CASES = {
     "GRU": ([[4, 3]], lambda x: eddl.GRU(x, 2, return_sequences=True, linear_before_reset=False)),
     "GetStates": ([[4, 3], [2, 2]], lambda x, s: eddl.GetStates(eddl.LSTM([x, s], 2))),
     "Take": ([[3, 5]], lambda x: eddl.layers.Take(x, [[4, 0], [1, 1]], axis=1)),
+    "ScaledDotProductAttention": ([[3, 4], [5, 4], [5, 2], [3, 5]], lambda q, k, v, m:
+                                  eddl.ScaledDotProductAttention([q, k, v, m], True, "additive",
+                                                                 0.5)),
+    "MultiHeadAttention": ([[3, 4], [5, 6]], lambda q, k: eddl.MultiHeadAttention(
+        [q, k, k], 4, 2, bias=False, kdim=6, vdim=6, causal=True)),
+    "AdditiveAttention": ([[4], [5, 3]], lambda q, k: eddl.AdditiveAttention([q, k], 3)),
+    "AttentionWeights": ([[3, 4]], lambda x: eddl.AttentionWeights(
+        eddl.MultiHeadAttention([x, x, x], 4, 2), False)),
+    "PositionalEncoding": ([[3, 4]], lambda x: eddl.PositionalEncoding(x)),
+    "LearnedPositionalEncoding": ([[3, 4]], lambda x: eddl.LearnedPositionalEncoding(x)),
 }
 
 

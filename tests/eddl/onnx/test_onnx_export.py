@@ -249,6 +249,48 @@ case("GRU", "reset-first-bidirectional-sequences", [[5, 3]],
      lambda x: eddl.GRU(x, 4, bidirectional=True, return_sequences=True,
                         linear_before_reset=False))
 
+# -- attention and positional encodings (more in test_attention.py) ---------------------------
+def _attention_inputs(shapes, tk, mask):
+    """Random query/key/value inputs, then valid key lengths or padding flags."""
+    def make(rng, n):
+        xs = [rng.normal(size=(n,) + tuple(s)).astype(np.float32) for s in shapes]
+        if mask == "lengths":
+            xs.append(rng.integers(1, tk + 1, (n, 1)).astype(np.float32))
+        else:
+            xs.append((rng.random((n, tk)) < 0.4).astype(np.float32))
+            xs[-1][:, 0] = 0  # a query keeps at least one key, even with a causal mask
+        return xs
+    return make
+
+
+case("ScaledDotProductAttention", "causal-weights", [[4, 6], [5, 6], [5, 3]],
+     lambda q, k, v: [eddl.ScaledDotProductAttention([q, k, v], causal=True),
+                      eddl.AttentionWeights(eddl.ScaledDotProductAttention([q, k, v]))])
+case("ScaledDotProductAttention", "lengths-scale", [[4, 6], [5, 6], [5, 3], [1]],
+     lambda q, k, v, m: eddl.ScaledDotProductAttention([q, k, v, m], mask="lengths", scale=0.5),
+     inputs=_attention_inputs([[4, 6], [5, 6], [5, 3]], 5, "lengths"))
+case("ScaledDotProductAttention", "additive", [[4, 6], [5, 6], [5, 3], [4, 5]],
+     lambda q, k, v, m: eddl.ScaledDotProductAttention([q, k, v, m], mask="additive"))
+case("MultiHeadAttention", "self-causal-padding-weights", [[5, 8], [5]],
+     lambda x, m: (lambda a: [a, eddl.AttentionWeights(a)])(eddl.MultiHeadAttention(
+         [x, x, x, m], 8, 2, causal=True, mask="padding")),
+     inputs=_attention_inputs([[5, 8]], 5, "padding"))
+case("MultiHeadAttention", "cross-kdim-vdim-nobias-heads", [[3, 8], [5, 6], [5, 4]],
+     lambda q, k, v: (lambda a: [a, eddl.AttentionWeights(a, average=False)])(
+         eddl.MultiHeadAttention([q, k, v], 8, 4, bias=False, kdim=6, vdim=4)))
+case("AdditiveAttention", "sequence-lengths-weights", [[3, 4], [6, 5], [1]],
+     lambda q, k, m: (lambda a: [a, eddl.AttentionWeights(a)])(
+         eddl.AdditiveAttention([q, k, m], 7, mask="lengths")),
+     inputs=_attention_inputs([[3, 4], [6, 5]], 6, "lengths"))
+case("AdditiveAttention", "single-query-additive", [[4], [6, 5], [6]],
+     lambda q, k, m: (lambda a: [a, eddl.AttentionWeights(a)])(
+         eddl.AdditiveAttention([q, k, m], 7, mask="additive")))
+case("AttentionWeights", "", [[5, 8]],
+     lambda x: eddl.AttentionWeights(eddl.MultiHeadAttention([x, x, x], 8, 2)))
+case("PositionalEncoding", "", [[6, 5]], lambda x: eddl.PositionalEncoding(x))
+case("LearnedPositionalEncoding", "", [[6, 4]], lambda x: eddl.LearnedPositionalEncoding(x),
+     train=True)
+
 
 #: random generators: compared by shape and statistics (test_export_generators)
 GENERATORS = ("GaussGenerator", "UniformGenerator")
@@ -394,3 +436,20 @@ def test_training_form_batch_norm_matches_training_mode():
     mean, var = xs.mean((0, 2, 3), keepdims=True), xs.var((0, 2, 3), keepdims=True)
     gamma, beta = (np.asarray(net.be.to_host(p)).reshape(1, -1, 1, 1) for p in net.lout[0].params)
     assert_close(want, (xs - mean) / np.sqrt(var + 1e-3) * gamma + beta, 1e-4)
+
+
+def test_training_form_dropout_drops():
+    x = eddl.Input([6, 8], name="x")
+    att = eddl.MultiHeadAttention([x, x, x], 8, 2, dropout=0.5, name="mha")
+    net = build([x], [eddl.Dropout(x, 0.5, name="drop"), att, eddl.AttentionWeights(att, False)])
+    model = eddl.onnx.to_onnx(net, training=True)
+    onnx.checker.check_model(model, full_check=True)  # Dropout's ratio is a scalar
+    assert [n.op_type for n in model.graph.node].count("Dropout") == 2
+    xs = np.random.default_rng(9).normal(size=(50, 6, 8)).astype(np.float32)
+    # the reference evaluator: onnxruntime's full graph optimization fuses the attention
+    # pattern for inference and drops nothing there
+    dropped, out, weights = ref_run(model, {"x": xs})
+    assert 0.4 < (dropped == 0).mean() < 0.6 and 0.4 < (weights == 0).mean() < 0.6
+    assert np.isfinite(out).all()
+    # the kept weights are scaled by 1 / (1 - 0.5): rows still sum to 1 on average
+    np.testing.assert_allclose(weights.sum(-1).mean(), 1.0, atol=0.1)
