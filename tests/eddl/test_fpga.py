@@ -289,13 +289,79 @@ def test_partition_follows_eddl_patterns(build, groups):
     assert _counts(build) == groups
 
 
+def _pad_conv(x, **kw):
+    return eddl.Conv2D(eddl.Pad(x, [1, 1, 1, 1]), 4, [3, 3], padding="valid", **kw)
+
+
+def _mish(x):
+    c = eddl.Conv2D(x, 3, [3, 3])
+    return eddl.Mult(eddl.Tanh(eddl.Softplus(c)), c)
+
+
+def _dense_net(x):
+    return eddl.Dense(eddl.Flatten(eddl.GlobalAveragePool2D(x)), 8)
+
+
+MORE_PARTITIONS = [  # graph, HLSinf subversion, fused groups
+    (lambda x: eddl.ReLu(eddl.Clamp(eddl.Mult(eddl.Conv2D(x, 4, [3, 3]), 0.25), 0, 8)), 2,
+     {"conv+mul+clamp+relu": 1}),
+    (lambda x: eddl.MaxPool2D(eddl.ReLu(eddl.Clamp(eddl.Div(eddl.Conv2D(x, 4, [3, 3]), 4), 0, 8)),
+                              [2, 2]), 2, {"conv+div+clamp+relu+maxpool": 1}),
+    (lambda x: eddl.Mult(eddl.Conv2D(x, 4, [3, 3]), 2.0), 4, {"conv+mul": 1}),
+    (lambda x: eddl.Div(eddl.Conv2D(x, 4, [3, 3]), 2.0), 6, {"conv+div": 1}),
+    # the FP32 builds have no shift unit; a factor that is no power of two is no shift at all
+    (lambda x: eddl.Mult(eddl.Conv2D(x, 4, [3, 3]), 2.0), 0, {"conv": 1}),
+    (lambda x: eddl.Mult(eddl.Conv2D(x, 4, [3, 3]), 3.0), 2, {"conv": 1}),
+    (_mish, 0, {"conv+softplus+tanh+mult": 1}),
+    (lambda x: eddl.Add([_mish(x), x]), 0, {"conv+softplus+tanh+mult+add": 1}),
+    (lambda x: eddl.UpSampling2D(eddl.Add([eddl.BatchNormalization(eddl.ReLu(
+        eddl.Conv2D(x, 3, [3, 3]))), x]), [2, 2]), 0, {"conv+relu+bn+add+upsampling": 1}),
+    (lambda x: _pad_conv(x), 0, {"pad+conv": 1}),
+    (lambda x: eddl.ReLu(_pad_conv(x)), 0, {"pad+conv+relu": 1}),
+    (lambda x: eddl.MaxPool2D(eddl.ReLu(_pad_conv(x)), [2, 2]), 0, {"pad+conv+relu+maxpool": 1}),
+    (lambda x: eddl.MaxPool2D(_pad_conv(x), [2, 2]), 0, {"pad+conv+maxpool": 1}),
+    (lambda x: eddl.LeakyReLu(_pad_conv(x)), 0, {"pad+conv+leaky_relu": 1}),
+    (lambda x: eddl.BatchNormalization(_pad_conv(x)), 0, {"pad+conv+bn": 1}),
+    (lambda x: eddl.Conv2D(eddl.Pad(x, [1, 1, 1, 1], 1.0), 4, [3, 3]), 0, {"conv": 1}),
+    (lambda x: eddl.ReLu(_dense_net(x)), 1, {"dense+relu": 1}),
+    (lambda x: eddl.Clamp(eddl.Div(_dense_net(x), 2), -1, 1), 3, {"dense+div+clamp": 1}),
+    (lambda x: eddl.ReLu(eddl.Clamp(eddl.Div(_dense_net(x), 2), -1, 1)), 5,
+     {"dense+div+clamp+relu": 1}),
+    (lambda x: _dense_net(x), 5, {"dense": 1}),
+    (lambda x: eddl.ReLu(_dense_net(x)), 0, {}),  # build 1.0 has no Dense support
+]
+
+
+@pytest.mark.parametrize("build,sub,groups", MORE_PARTITIONS)
+def test_partition_knows_eddls_other_patterns(build, sub, groups):
+    assert _counts(build, version=1, subversion=sub) == groups
+
+
+def test_partition_reasons_for_the_other_patterns():
+    x = eddl.Input([3, 16, 16])
+    m = eddl.Mult(eddl.Conv2D(x, 4, [3, 3]), 3.0, name="m3")
+    d = eddl.ReLu(eddl.Dense(eddl.Flatten(m), 4, name="fc"))
+    p = partition(eddl.Model([x], [d]), 1, 2)
+    assert "by 3: HLSinf's shift unit scales by powers of two only" in p.cpu["m3"]
+    assert "HLSinf 1.2 has no Dense support" in p.cpu["fc"]
+    y = eddl.Mult(eddl.Conv2D(x, 4, [3, 3], name="c"), 2.0, name="m2")
+    p = partition(eddl.Model([x], [y]))
+    assert "8-bit builds only" in p.cpu["m2"] or "continues with mul" in p.cpu["m2"]
+
+
 def test_a_model_output_ends_a_chain():
     x = eddl.Input([3, 16, 16])
     h = eddl.ReLu(eddl.Conv2D(x, 4, [3, 3]))
     y = eddl.MaxPool2D(h, [2, 2])
     p = partition(eddl.Model([x], [h, y]))
     assert p.counts() == {"conv+relu": 1}  # the ReLU's output leaves the card
-    assert p.transfers == [("to_fpga", x.name, 3 * 16 * 16), ("to_cpu", h.name, 4 * 16 * 16)]
+    # bytes of float32 GHWC buffers, channels padded to CPI = 4
+    assert p.transfers == [("to_fpga", x.name, 4 * 16 * 16 * 4), ("to_cpu", h.name, 4 * 16 * 16 * 4)]
+    assert p.transfer_bytes() == (4096, 4096)
+    q = partition(eddl.Model([x], [h, y]), 1, 2)  # APUI8, CPI = 8: one byte per value
+    assert q.transfers == [("to_fpga", x.name, 8 * 16 * 16), ("to_cpu", h.name, 8 * 16 * 16)]
+    # filters 4x4x3x3 float32 (CPO x CPI padded), bias 4 floats
+    assert p.weight_bytes == 4 * 4 * 9 * 4 + 4 * 4
     assert partition(eddl.Model([x], [y])).counts() == {"conv+relu+maxpool": 1}
 
 
@@ -308,19 +374,20 @@ def test_partition_says_why_layers_stay_on_the_cpu():
     p = partition(net)
     assert p.counts() == {"conv+bn": 1, "conv": 1}
     assert "no pattern of EDDL's toFPGA continues with relu" in p.cpu["r"]
-    assert "kernel [5, 5]" in p.cpu["c5"] and "not a stage HLSinf fuses" in p.cpu["d"]
+    assert "kernel [5, 5]" in p.cpu["c5"] and "has no Dense support" in p.cpu["d"]
+    assert "not a stage HLSinf fuses" in p.cpu[y.parents[0].name]  # the Flatten
     narrow = partition(net, 1, 6)  # the 16x16 build takes widths up to 256
     assert "input width 300 exceeds HLSinf's 256" in narrow.cpu["c1"]
     assert narrow.counts() == {}  # every convolution here is 300 wide
     text = p.summary()
-    assert "HLSinf 1.0 (FP32" in text and "conv+bn" in text and "transfers per sample" in text
+    assert "HLSinf 1.0 (FP32" in text and "conv+bn" in text and "host<->device per sample" in text
 
 
 def test_partition_of_the_zoo():
     vgg = partition(eddl.zoo.vgg16([3, 32, 32], 10, dense_units=16))
     assert vgg.counts() == {"conv+relu": 8, "conv+relu+maxpool": 5}
     # the 13 chains follow each other on the card: one upload, one download per inference
-    assert [(d, n) for d, _, n in vgg.transfers] == [("to_fpga", 3 * 32 * 32), ("to_cpu", 512)]
+    assert [(d, n) for d, _, n in vgg.transfers] == [("to_fpga", 4 * 32 * 32 * 4), ("to_cpu", 512 * 4)]
     res = partition(eddl.zoo.resnet18([3, 64, 64], 10))
     assert res.counts() == {"conv+bn": 19}  # every 3x3 and 1x1 conv; the 7x7 stem stays
     assert "kernel [7, 7]" in res.cpu["conv1"]
@@ -368,7 +435,7 @@ def test_chain_of_folds_batch_norm_statistics(rng):
     cpu = np.asarray(eddl.predict(net, [x], 2)[0])
     chain = chain_of(partition(net).groups[0])
     np.testing.assert_allclose(em.run_float(chain, x), cpu, rtol=1e-4, atol=1e-5)
-    with pytest.raises(ValueError, match="build the model first"):
+    with pytest.raises(ValueError, match="build the model or load its weights first"):
         chain_of(partition(_net(lambda x: eddl.Conv2D(x, 2, [3, 3]))).groups[0])
 
 
