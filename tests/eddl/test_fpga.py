@@ -6,6 +6,7 @@ in docs/fpga.md (Python integers, one output element at a time); the float path 
 float64 loop over the convolution's taps.
 """
 
+import math
 import sys
 import types
 
@@ -52,6 +53,12 @@ def float_ref(chain, x, residual=None):
             y = np.maximum(y, 0)
         elif s == "leaky_relu":
             y = np.where(y > 0, y, chain.alpha * y)
+        elif s == "stm":
+            y = y * np.tanh(np.log1p(np.exp(y)))
+        elif s == "scale":
+            y = y * chain.scale
+        elif s == "clamp":
+            y = np.minimum(np.maximum(y, chain.clip[0]), chain.clip[1])
         elif s in ("maxpool", "avgpool"):
             h, w = y.shape[2] // 2, y.shape[3] // 2
             win = np.stack([y[:, :, a:2 * h:2, b:2 * w:2] for a in (0, 1) for b in (0, 1)])
@@ -66,6 +73,9 @@ def float_ref(chain, x, residual=None):
 def fixed_scalar(q, x, residual=None):
     """The fixed-point contract, element by element with Python ints."""
     lo, hi = (0, 255) if q.output_format == "APUI8" else (-128, 127)
+    # a "scale" by 2**e right after the convolution is e bits less of right shift
+    e = int(round(np.log2(q.source.scale))) if "scale" in q.source.stages else 0
+    shift = q.in_frac + q.w_frac - e - q.out_frac
     n, c, h, w = x.shape
     f, _, kh, kw = q.weights.shape
     (pt, pb), (pl, pr) = q.pads
@@ -87,12 +97,16 @@ def fixed_scalar(q, x, residual=None):
                                 if 0 <= yy < h and 0 <= xx < w:
                                     acc += int(x[b, ch, yy, xx]) * int(q.weights[o, ch, i, j])
                     acc = wrap(wrap(acc) + int(q.bias[o]))
-                    if q.shift > 0:
-                        acc = (acc + 2 ** (q.shift - 1)) // 2 ** q.shift  # floor division = >>
+                    if shift > 0:
+                        acc = (acc + 2 ** (shift - 1)) // 2 ** shift  # floor division = >>
                     y[b][o][r][s] = min(max(acc, lo), hi)
     y = np.array(y, dtype=object)
     for st in q.stages:
-        if st in ("maxpool", "avgpool"):
+        if st == "clamp":
+            clo = math.ceil(q.source.clip[0] * 2 ** q.out_frac)
+            chi = math.floor(q.source.clip[1] * 2 ** q.out_frac)
+            y = np.vectorize(lambda v: min(max(v, clo), chi), otypes=[object])(y)
+        elif st in ("maxpool", "avgpool"):
             h2, w2 = y.shape[2] // 2, y.shape[3] // 2
             z = np.empty(y.shape[:2] + (h2, w2), dtype=object)
             for idx in np.ndindex(*z.shape):
@@ -113,6 +127,10 @@ def make_chain(rng, stages, c=3, f=4, k=3, stride=(1, 1), pads=((1, 1), (1, 1)),
     kw = {}
     if "bn" in stages:
         kw = dict(bn_scale=rng.uniform(0.5, 1.5, f), bn_shift=rng.standard_normal(f) * 0.1)
+    if "scale" in stages:
+        kw["scale"] = 0.5
+    if "clamp" in stages:
+        kw["clip"] = (0.1, 0.9)
     return em.Chain(w, rng.standard_normal(f) * 0.2 if bias else None, stride, pads,
                     tuple(stages), alpha=0.1, **kw)
 
@@ -124,6 +142,15 @@ CHAINS = [  # stages, stride, pads
     (("bn", "relu", "avgpool"), (1, 1), ((0, 1), (1, 0))),
     (("relu", "add"), (1, 2), ((1, 1), (1, 1))),
     (("bn", "upsize"), (1, 1), ((1, 1), (1, 1))),
+    (("scale", "clamp", "relu"), (1, 1), ((1, 1), (1, 1))),
+    (("scale", "clamp", "relu", "maxpool"), (2, 1), ((0, 1), (1, 1))),
+]
+
+#: chains with no fixed-point form: the float path only
+FLOAT_CHAINS = [
+    (("leaky_relu",), (1, 1), ((1, 1), (1, 1))),
+    (("stm",), (1, 1), ((1, 1), (1, 1))),
+    (("stm", "add"), (2, 2), ((1, 1), (1, 1))),
 ]
 
 
@@ -151,7 +178,7 @@ def test_kernel_table_follows_eddl():
 
 # --- float emulation --------------------------------------------------------------------
 
-@pytest.mark.parametrize("stages,stride,pads", CHAINS + [(("leaky_relu",), (1, 1), ((1, 1), (1, 1)))])
+@pytest.mark.parametrize("stages,stride,pads", CHAINS + FLOAT_CHAINS)
 def test_float_chain_matches_float64_loops(rng, stages, stride, pads):
     chain = make_chain(rng, stages, c=6, stride=stride, pads=pads)
     x = rng.standard_normal((2, 6, 9, 8))
@@ -172,6 +199,10 @@ def test_chain_validation(rng):
         em.Chain(np.zeros((2, 3, 3, 3)), stages=("gelu",))
     with pytest.raises(ValueError, match="needs bn_scale"):
         em.Chain(np.zeros((2, 3, 3, 3)), stages=("bn",))
+    with pytest.raises(ValueError, match="positive power of two, got 3"):
+        em.Chain(np.zeros((2, 3, 3, 3)), stages=("scale",), scale=3)
+    with pytest.raises(ValueError, match=r"clip=\(lo, hi\) with lo <= hi"):
+        em.Chain(np.zeros((2, 3, 3, 3)), stages=("clamp",), clip=(2, 1))
     chain = make_chain(rng, ("add",))
     with pytest.raises(ValueError, match="residual input"):
         em.run_float(chain, np.zeros((1, 3, 4, 4)))
@@ -243,6 +274,9 @@ def test_quantize_chain_rules(rng):
         em.quantize_chain(make_chain(rng, ()), kernel_config(1, 0), 4, 4)
     with pytest.raises(ValueError, match="no fixed-point form"):
         em.quantize_chain(make_chain(rng, ("relu", "bn")), INT8, 4, 4)
+    for stages in (("stm",), ("relu", "scale")):
+        with pytest.raises(ValueError, match="no fixed-point form"):
+            em.quantize_chain(make_chain(rng, stages), INT8, 4, 4)
     with pytest.raises(ValueError, match="finer than the accumulator"):
         em.quantize_chain(make_chain(rng, ()), INT8, 0, 12, w_frac=2)
     with pytest.raises(ValueError, match="must equal the output"):
