@@ -85,3 +85,8 @@ __all__ += ["CenteredCrop", "Crop", "CropScale", "Cutout", "Flip", "RandomCrop",
 from .recurrent import GRU, LSTM, RNN, GetStates, Recurrent  # noqa: E402
 
 __all__ += ["GRU", "GetStates", "LSTM", "RNN", "Recurrent"]
+
+# FPGA: the fused HLSinf chain of a model converted by eddl.toFPGA
+from .hlsinf import HLSinf  # noqa: E402
+
+__all__ += ["HLSinf"]
