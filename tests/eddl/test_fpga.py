@@ -523,8 +523,12 @@ def test_fpga_service_without_emulate_needs_xrt(monkeypatch):
     with pytest.raises(RuntimeError, match=r"pyxrt.*source /opt/xilinx/xrt/setup.sh.*emulate=True"):
         eddl.build(_convnet(), eddl.sgd(), ["mse"], ["mse"], cs)
     monkeypatch.setitem(sys.modules, "pyxrt", types.ModuleType("pyxrt"))
-    with pytest.raises(NotImplementedError, match="emulate=True"):
+    with pytest.raises(RuntimeError, match=r"no HLSinf bitstream given.*xclbin=path.*emulate=True"):
         _ = eddl.CS_FPGA([0, 1]).backend
+    with pytest.raises(FileNotFoundError, match="nowhere.xclbin' does not exist"):
+        _ = eddl.CS_FPGA([1], xclbin="/nowhere.xclbin").backend
+    with pytest.raises(ValueError, match="without emulate=True"):
+        eddl.CS_FPGA([1], emulate=True, xclbin="hlsinf_v1.0.xclbin")
     with pytest.raises(ValueError, match="applies to FPGA services"):
         eddl.CompServ(emulate=True)
     with pytest.raises(ValueError, match="emulate must be a bool"):
