@@ -6,12 +6,15 @@ exists. :class:`Device` opens a card, loads an HLSinf bitstream and launches one
 the way EDDL's ``HLSinf_launch`` does: buffers in the kernel's blocked layouts
 (:mod:`.layout`), synced to the card, the kernel arguments in EDDL's order, the output
 channel groups split over the bitstream's kernels, one launch per image, and the output synced
-back and unpacked.
+back and unpacked. Activations travel as ``N x G x H x W x CPI`` (input, residual and output
+alike); the offsets of an image count values: ``read_offset`` in the input, ``write_offset`` in
+the output, where the residual image also starts (a quarter of it when the output is upsized).
 """
 
 import importlib
 import os
 import types
+from dataclasses import replace
 
 import numpy as np
 
@@ -19,7 +22,8 @@ from . import emulator as em
 from .kernels import kernel_config
 from .layout import filters_gihwcpi, from_ghwc, padded, to_ghwc
 
-__all__ = ["HOW_TO", "NUM_KERNELS", "ARGS", "BN_EPSILON", "load", "Device", "open_device"]
+__all__ = ["HOW_TO", "NUM_KERNELS", "ARGS", "BN_EPSILON", "load", "as_3x3", "Device",
+           "open_device"]
 
 HOW_TO = ("install Xilinx XRT (https://xilinx.github.io/XRT/) and the Alveo U200 platform, then "
           "`source /opt/xilinx/xrt/setup.sh` so that its Python binding `pyxrt` is importable, and "
@@ -42,6 +46,9 @@ ARGS = ("I", "I_add", "H", "W", "HO", "WO", "rows", "PT", "PB", "PL", "PR", "SH"
 #: ``y * scale + shift``
 BN_EPSILON = 1e-5
 
+#: the order of the kernel's units after the convolution (a chain must follow it)
+UNITS = ("scale", "clamp", "relu", "leaky_relu", "stm", "maxpool", "avgpool", "bn", "add", "upsize")
+
 _DTYPES = {"FP32": np.float32, "APUI8": np.uint8, "API8": np.int8, "API32": np.int32}
 
 
@@ -61,6 +68,25 @@ def _split(o_iter, kernels):
     out = [(0, per + extra - 1)]
     out += [(per * k + extra, per * k + extra + per - 1) for k in range(1, kernels)]
     return out
+
+
+def as_3x3(chain):
+    """Return ``chain`` with its filters embedded in 3x3 ones, as the kernel convolves 3x3.
+
+    A 1-wide kernel goes to the centre with one more zero of padding on each side, a 2-wide one
+    to the first two taps with one more zero after: the windows, and so the outputs, are the
+    same. Dense chains (1x1 convolutions of 1x1 images) go the same way.
+    """
+    w = np.asarray(chain.weights)
+    kh, kw = w.shape[2:]
+    if (kh, kw) == (3, 3):
+        return chain
+    w3 = np.zeros(w.shape[:2] + (3, 3), w.dtype)
+    at = {1: 1, 2: 0, 3: 0}
+    w3[:, :, at[kh]:at[kh] + kh, at[kw]:at[kw] + kw] = w
+    extra = {1: (1, 1), 2: (0, 1), 3: (0, 0)}
+    pads = tuple((p[0] + extra[k][0], p[1] + extra[k][1]) for p, k in zip(chain.pads, (kh, kw)))
+    return replace(chain, weights=w3, pads=pads)
 
 
 class Device:
@@ -119,6 +145,7 @@ class Device:
         Parameters are those of :func:`eddl.backend.fpga.hlsinf.launch`.
         """
         cfg = kernel_config(*build)
+        chain = as_3x3(chain)
         x = np.asarray(x)
         n, c, h, w = x.shape
         f = chain.weights.shape[0]
@@ -165,6 +192,9 @@ class Device:
     def _prepare(self, chain, cfg, x, residual, fracs):
         """The scalar unit settings and the host buffers (in the kernel's layouts) of a launch."""
         st = chain.stages
+        if list(st) != sorted(st, key=UNITS.index):
+            raise ValueError(f"HLSinf: stages {list(st)} do not follow the order of the kernel's "
+                             f"units {list(UNITS)}, so one launch cannot compute them")
         f = chain.weights.shape[0]
         units = dict(enable_relu=int("relu" in st or "leaky_relu" in st),
                      relu_factor=float(chain.alpha) if "leaky_relu" in st else 0.0,
