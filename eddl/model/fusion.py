@@ -111,6 +111,8 @@ class Partition:
         with the channels padded to CPI/CPO as the buffers hold them.
     weight_bytes : int
         Bytes of filters, biases and BN values sent to the card once.
+    layers : list of Layer
+        The partitioned model's layers in topological order.
     """
 
     config: object
@@ -118,6 +120,7 @@ class Partition:
     cpu: dict = field(default_factory=dict)
     transfers: list = field(default_factory=list)
     weight_bytes: int = 0
+    layers: list = field(default_factory=list, repr=False)
 
     def group_of(self, layer):
         """Return the :class:`FusedGroup` holding ``layer``, or None."""
@@ -295,7 +298,7 @@ def partition(net, version=1, subversion=0):
     {'conv+relu+maxpool': 1}
     """
     config = kernel_config(version, subversion)
-    out = Partition(config)
+    out = Partition(config, layers=list(net.layers))
     outputs = set(net.lout)
     taken = set()
     features = {None: True, "shift": config.shift, "dense": config.dense}
