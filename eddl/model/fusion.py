@@ -225,9 +225,9 @@ def _token(layer):
     return None
 
 
-def _next(layer, tok, chain):
+def _next(layer, tok, chain, taken):
     """The child of ``layer`` that continues ``chain`` with token ``tok``, or None."""
-    found = [c for c in layer.children if _token(c) == tok]
+    found = [c for c in layer.children if _token(c) == tok and c not in taken]
     if len(found) != 1:
         return None
     nxt = found[0]
@@ -241,11 +241,11 @@ def _next(layer, tok, chain):
     return nxt if nxt.parents == [layer] else None
 
 
-def _match(start, pattern, outputs):
-    """Layers of ``pattern`` along the graph from ``start``, or None."""
+def _match(start, pattern, outputs, taken):
+    """Layers of ``pattern`` along the graph from ``start`` (none of them ``taken``), or None."""
     chain, layer = [start], start
     for tok in pattern[1:]:
-        layer = _next(layer, tok, chain)
+        layer = _next(layer, tok, chain, taken)
         if layer is None:
             return None
         chain.append(layer)
@@ -312,7 +312,7 @@ def partition(net, version=1, subversion=0):
                 for pattern, needs in PATTERNS:
                     if pattern[0] != tok or not features[needs]:
                         continue
-                    chain = _match(layer, pattern, outputs)
+                    chain = _match(layer, pattern, outputs, taken)
                     if chain is not None:
                         res = next((p for l in chain if _token(l) == "add"
                                     for p in l.parents if p not in chain), None)
