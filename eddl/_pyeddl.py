@@ -29,7 +29,7 @@ from .model.accessors import __all__ as _accessor_names
 from .model.accessors import as_tensor as _as_tensor
 from .model.model import model_from_json
 from .model.netloss import NetLoss, compute_loss, compute_metric, newloss, newmetric, optimize
-from .model.to_fpga import toFPGA, to_fpga
+from .model.to_fpga import to_fpga, toFPGA
 
 __all__ = list(_layer_names) + list(_accessor_names) + [
     "Model", "build", "fit", "evaluate", "predict", "summary", "plot", "save", "load",

@@ -34,7 +34,7 @@ def _partition_of(net_or_partition, version, subversion):
 
 
 def _draw(part):
-    """The figure of ``part`` and the fill colour of each layer (by name)."""
+    """Return the figure of ``part`` and the fill colour of each layer (by name)."""
     from matplotlib import colormaps
     from matplotlib.patches import FancyBboxPatch
 

@@ -183,7 +183,7 @@ def _conv_reason(layer, config):
 
 
 def _shift_factor(layer):
-    """The factor of a multiplication or division by a constant (None for other layers)."""
+    """Return the factor of a multiplication or division by a constant (None for other layers)."""
     if type(layer) is Scalar and layer.op in ("mul", "div"):
         return layer.k if layer.op == "mul" else 1.0 / layer.k
     return None
@@ -226,7 +226,7 @@ def _token(layer):
 
 
 def _next(layer, tok, chain, taken):
-    """The child of ``layer`` that continues ``chain`` with token ``tok``, or None."""
+    """Return the child of ``layer`` that continues ``chain`` with token ``tok``, or None."""
     found = [c for c in layer.children if _token(c) == tok and c not in taken]
     if len(found) != 1:
         return None

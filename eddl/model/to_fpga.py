@@ -24,7 +24,7 @@ def _host(layer, arrays):
 
 
 def _fused_layer(group, chain, parents, config, fracs):
-    """The HLSinf layer computing ``group`` (its ``chain`` from :func:`chain_of`)."""
+    """Return the HLSinf layer computing ``group`` (its ``chain`` from :func:`chain_of`)."""
     core, dense = group.core, group.pattern[0] == "dense"
     bn = next((l for l in group.layers if _token(l) == "bn"), None)
     layer = HLSinf(parents, chain.weights.shape[0], list(chain.weights.shape[2:]),
@@ -47,7 +47,7 @@ def _fused_layer(group, chain, parents, config, fracs):
 
 
 def _copy(layer, parents):
-    """A copy of ``layer`` (same class, configuration and weights) on new ``parents``."""
+    """Return a copy of ``layer`` (same class, configuration and weights) on new ``parents``."""
     try:
         new = type(layer).from_config(layer.get_config(), parents)
     except (TypeError, ValueError) as exc:

@@ -19,6 +19,7 @@ from eddl.model.fusion import partition
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "onnx"))
 import fixtures  # noqa: E402
 
+
 def _emu():
     return eddl.CS_FPGA([1], emulate=True)
 

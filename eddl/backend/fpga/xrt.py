@@ -125,7 +125,7 @@ class Device:
 
     # --- buffers ---------------------------------------------------------------------------
     def _to_device(self, a, arg):
-        """A buffer object holding ``a``'s bytes, synced to the card, in ``arg``'s memory bank."""
+        """Return a buffer object holding ``a``'s bytes, synced to the card, in ``arg``'s memory bank."""
         data = np.ascontiguousarray(a).tobytes()
         bo = self.xrt.bo(self.device, len(data), self.xrt.bo.normal,
                          self.kernels[0].group_id(ARGS.index(arg)))
@@ -190,7 +190,7 @@ class Device:
         return out
 
     def _prepare(self, chain, cfg, x, residual, fracs):
-        """The scalar unit settings and the host buffers (in the kernel's layouts) of a launch."""
+        """Return the scalar unit settings and the host buffers (in the kernel's layouts) of a launch."""
         st = chain.stages
         if list(st) != sorted(st, key=UNITS.index):
             raise ValueError(f"HLSinf: stages {list(st)} do not follow the order of the kernel's "
