@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backend.fpga import emulator as em
-from ..backend.fpga.hlsinf import emulate
+from ..backend.fpga.launch import emulate
 from .fusion import chain_of, partition
 from .training import infer_batches
 from .training import predict as _predict

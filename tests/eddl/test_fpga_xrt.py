@@ -15,8 +15,8 @@ import pytest
 import eddl
 from eddl.backend.fpga import emulator as em
 from eddl.backend.fpga import xrt
-from eddl.backend.fpga.hlsinf import emulate
 from eddl.backend.fpga.kernels import kernel_config
+from eddl.backend.fpga.launch import emulate
 
 #: HLSinf_launch_kernel's setArg order (EDDL src/hardware/fpga/nn/hlsinf.cpp)
 EDDL_ARGS = ["I", "I_add", "H", "W", "HO", "WO", "rows", "PT", "PB", "PL", "PR", "SH", "SW",

@@ -4,7 +4,7 @@ HLSinf runs fused convolution chains for inference; everything else of a model r
 host, as in EDDL. This backend is the reference backend (:mod:`eddl.backend.reference`) with the
 convolutions HLSinf runs routed through the kernel's emulator (:mod:`.emulator`), so its arrays
 are host NumPy arrays on ``DEV_CPU``. On top of the backend contract it has ``hlsinf``, the
-launch of one fused chain (:func:`.hlsinf.launch`), which the fused layers of a model made by
+launch of one fused chain (:func:`.launch.launch`), which the fused layers of a model made by
 ``eddl.toFPGA`` call. ``CS_FPGA(emulate=True)`` selects it; without
 ``emulate`` the computing service opens a card through XRT (:mod:`.xrt`) and says what is
 missing when it cannot.
@@ -19,7 +19,7 @@ Examples
 
 from .. import reference as _ref
 from . import conv
-from .hlsinf import launch as hlsinf
+from .launch import launch as hlsinf
 from .xrt import open_device
 
 name = "fpga"

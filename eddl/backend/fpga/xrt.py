@@ -142,7 +142,7 @@ class Device:
     def launch(self, chain, x, residual, out, build, fracs=None):
         """``out = chain(x[, residual])`` on the card: the backend's ``hlsinf`` operation.
 
-        Parameters are those of :func:`eddl.backend.fpga.hlsinf.launch`.
+        Parameters are those of :func:`eddl.backend.fpga.launch.launch`.
         """
         cfg = kernel_config(*build)
         chain = as_3x3(chain)
