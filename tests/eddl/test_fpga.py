@@ -7,6 +7,7 @@ float64 loop over the convolution's taps.
 """
 
 import math
+import os
 import sys
 import types
 
@@ -369,6 +370,44 @@ MORE_PARTITIONS = [  # graph, HLSinf subversion, fused groups
 @pytest.mark.parametrize("build,sub,groups", MORE_PARTITIONS)
 def test_partition_knows_eddls_other_patterns(build, sub, groups):
     assert _counts(build, version=1, subversion=sub) == groups
+
+
+ZOO_AND_ONNX = [  # model, HLSinf build, fused groups
+    # the classifier's Dense layers fuse on the builds with Dense support only
+    (lambda: eddl.zoo.vgg16([3, 32, 32], 10, dense_units=16), (1, 1),
+     {"conv+relu": 8, "conv+relu+maxpool": 5, "dense+relu": 2, "dense": 1}),
+    (lambda: eddl.zoo.vgg16([3, 32, 32], 10, dense_units=16), (1, 2),
+     {"conv+relu": 8, "conv+relu+maxpool": 5}),
+    (lambda: eddl.zoo.resnet18([3, 32, 32], 10), (1, 3), {"conv+bn": 19, "dense": 1}),
+    # depthwise convolutions are grouped: only the stem and the pointwise ones fuse
+    (lambda: eddl.zoo.mobilenet([3, 32, 32], 10), (1, 0), {"conv+bn": 14}),
+    # exported in eval mode, BN is folded: the stem fuses with its pooling; in each block the
+    # second convolution takes the Add, and the 1x1 shortcut, whose Add is taken, runs alone
+    ("resnet_small_torchscript_eval", (1, 0),
+     {"conv+relu+maxpool": 1, "conv+relu": 2, "conv+add": 2, "conv": 1}),
+    ("resnet_small_dynamo_eval", (1, 1),
+     {"conv+relu+maxpool": 1, "conv+relu": 2, "conv+add": 2, "conv": 1, "dense": 1}),
+    ("resnet_small_dynamo_train", (1, 5), {"conv+bn": 6, "dense": 1}),
+    # the ReLUs feeding a skip connection and a pooling cannot take the pooling
+    ("unet_small_dynamo_eval", (1, 6), {"conv+relu": 10, "conv+add": 1, "conv": 1}),
+]
+
+
+@pytest.mark.parametrize("model,build,groups", ZOO_AND_ONNX,
+                         ids=[m if isinstance(m, str) else f"zoo{k}" for k, (m, _, _)
+                              in enumerate(ZOO_AND_ONNX)])
+def test_partition_of_zoo_and_imported_models(model, build, groups):
+    if isinstance(model, str):
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "onnx"))
+        import fixtures
+        net = eddl.import_net_from_onnx_string(fixtures.load_fixture(model).SerializeToString())
+    else:
+        net = model()
+    p = partition(net, *build)
+    assert p.counts() == groups
+    fused = [l for g in p.groups for l in g.layers]
+    assert len(fused) == len(set(fused))  # no layer in two chains
+    assert set(p.cpu) | {l.name for l in fused} == {l.name for l in net.layers}
 
 
 def test_partition_reasons_for_the_other_patterns():
