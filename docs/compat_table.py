@@ -47,8 +47,9 @@ PLANNED = {
                          "eddl.setDecoder"),
     "GPU": ("eddl.toGPU",),
     # EDDL's Transform layer only repacks channels for the HLSinf FPGA kernels
-    # (src/layers/core/layer_transform.cpp needs the FPGA's CPI)
-    "FPGA": ("eddl.toFPGA", "eddl.Transform"),
+    # (src/layers/core/layer_transform.cpp needs the FPGA's CPI); this toolkit's toFPGA keeps
+    # activations in CHW and repacks them inside the device adapter instead
+    "FPGA": ("eddl.Transform",),
     "distributed": ("eddl.distributeParams",),
 }
 

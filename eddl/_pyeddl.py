@@ -29,6 +29,7 @@ from .model.accessors import __all__ as _accessor_names
 from .model.accessors import as_tensor as _as_tensor
 from .model.model import model_from_json
 from .model.netloss import NetLoss, compute_loss, compute_metric, newloss, newmetric, optimize
+from .model.to_fpga import to_fpga, toFPGA
 
 __all__ = list(_layer_names) + list(_accessor_names) + [
     "Model", "build", "fit", "evaluate", "predict", "summary", "plot", "save", "load",
@@ -39,7 +40,7 @@ __all__ = list(_layer_names) + list(_accessor_names) + [
     "RandomNormal", "RandomUniform", "Constant", "Orthogonal", "L1", "L2", "L1L2",
     "random_indices", "toCPU", "NetLoss", "newloss", "newmetric", "compute_loss",
     "compute_metric", "optimize", "model_from_json", "get_topk_predictions",
-    "show_profile", "reset_profile", "set_profiling",
+    "show_profile", "reset_profile", "set_profiling", "toFPGA", "to_fpga",
 ]
 
 

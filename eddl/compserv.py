@@ -1,6 +1,7 @@
 """Computing services: where a model runs (``CS_CPU``, ``CS_GPU``, ...) and with which backend."""
 
 import numbers
+import os
 import sys
 import warnings
 
@@ -57,6 +58,8 @@ class CompServ:
     emulate : bool
         FPGA services only: run the HLSinf kernels in their emulator on the CPU
         (:mod:`eddl.backend.fpga.emulator`) instead of on a card through XRT.
+    xclbin : str, optional
+        FPGA services on a card only: path of the HLSinf bitstream to load.
 
     Attributes
     ----------
@@ -74,7 +77,7 @@ class CompServ:
     """
 
     def __init__(self, threads=-1, gpus=(), fpgas=(), lsb=1, mem="full_mem", backend=None,
-                 emulate=False):
+                 emulate=False, xclbin=None):
         if isinstance(mem, str):
             if mem not in _MEM_LEVELS:
                 raise ValueError(f"CompServ: unknown mem {mem!r}; valid: {sorted(_MEM_LEVELS)}")
@@ -112,7 +115,13 @@ class CompServ:
             raise ValueError(f"CompServ: emulate must be a bool, got {emulate!r}")
         if emulate and self.hw != "FPGA":
             raise ValueError(f"CompServ: emulate=True applies to FPGA services, not to this {self.hw}")
+        if xclbin is not None and (self.hw != "FPGA" or emulate):
+            raise ValueError("CompServ: xclbin is the bitstream of an FPGA card; it applies to "
+                             "FPGA services without emulate=True")
+        if xclbin is not None and not isinstance(xclbin, (str, os.PathLike)):
+            raise ValueError(f"CompServ: xclbin must be a path, got {xclbin!r}")
         self.emulate = emulate
+        self.xclbin = None if xclbin is None else os.fspath(xclbin)
         self.backend_name = backend
         self._backend = None
         self._warn_unused()
@@ -142,13 +151,13 @@ class CompServ:
         """The backend module (:attr:`backend_name` of :mod:`eddl.backend`).
 
         It is imported on first use and provides :mod:`eddl.backend.contract`. An FPGA service
-        without ``emulate`` opens its card here, so building a model fails with the reason
-        (XRT missing, with how to install it) when it cannot.
+        without ``emulate`` opens its card and loads :attr:`xclbin` here, so building a model
+        fails with the reason (XRT or the bitstream missing, with what to do) when it cannot.
         """
         if self._backend is None:
             be = registry.get(self.backend_name)
             if self.hw == "FPGA" and not self.emulate:
-                be.open_device(self.local_fpgas.index(1))
+                be = be.open_device(self.local_fpgas.index(1), self.xclbin)
             self._backend = be
         return self._backend
 
@@ -239,7 +248,7 @@ def CS_GPU(g=(1,), lsb=1, mem="full_mem"):
     return CompServ(threads=-1, gpus=g, lsb=lsb, mem=mem)
 
 
-def CS_FPGA(f=(1,), lsb=1, emulate=False):
+def CS_FPGA(f=(1,), lsb=1, emulate=False, xclbin=None):
     """FPGA computing service: EDDL's HLSinf kernels on an Alveo card, or their emulator.
 
     Parameters
@@ -252,6 +261,8 @@ def CS_FPGA(f=(1,), lsb=1, emulate=False):
         Run the convolutions HLSinf runs through the kernel's emulator on the CPU (the rest of
         the model runs on the host, as on a card). Without it, building a model opens the card
         through XRT and, where XRT is missing, fails saying how to install it.
+    xclbin : str, optional
+        Path of the HLSinf bitstream the card loads (without ``emulate``; required there).
 
     Returns
     -------
@@ -264,7 +275,7 @@ def CS_FPGA(f=(1,), lsb=1, emulate=False):
     >>> cs.hw, cs.backend_name, cs.emulate
     ('FPGA', 'fpga', True)
     """
-    return CompServ(threads=-1, fpgas=f, lsb=lsb, emulate=emulate)
+    return CompServ(threads=-1, fpgas=f, lsb=lsb, emulate=emulate, xclbin=xclbin)
 
 
 def CS_COMPSS(filename):

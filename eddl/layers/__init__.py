@@ -97,3 +97,8 @@ from .positional import LearnedPositionalEncoding, PositionalEncoding  # noqa: E
 
 __all__ += ["AdditiveAttention", "AttentionWeights", "LearnedPositionalEncoding",
             "MultiHeadAttention", "PositionalEncoding", "ScaledDotProductAttention"]
+
+# FPGA: the fused HLSinf chain of a model converted by eddl.toFPGA
+from .hlsinf import HLSinf  # noqa: E402
+
+__all__ += ["HLSinf"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backend.fpga import emulator as em
+from ..backend.fpga.launch import emulate
 from .fusion import chain_of, partition
 from .training import infer_batches
 from .training import predict as _predict
@@ -51,7 +52,7 @@ def _observe(net, xs, groups, bs):
 
     def watch():
         for k, g in enumerate(groups):
-            tensors = (g.layers[0].parents[0], g.layers[-1], g.residual)
+            tensors = (g.input, g.layers[-1], g.residual)
             for j, layer in enumerate(tensors):
                 if layer is not None:
                     seen[k][j] = max(seen[k][j], float(np.abs(_host(net, layer.output)).max()))
@@ -107,7 +108,8 @@ def plan(net, version=1, subversion=0, calibration=None, bs=100, headroom=1.0):
         if chain.stages[:1] == ("bn",):
             w_max = float(np.abs(chain.weights * chain.bn_scale[:, None, None, None]).max())
         w_frac = em.frac_bits(w_max, cfg.filter_format)
-        out_frac = min(out_frac, in_frac + w_frac)
+        scale_exp = int(np.log2(chain.scale)) if "scale" in chain.stages else 0
+        out_frac = min(out_frac, in_frac + w_frac - scale_exp)
         try:
             quant.append(em.quantize_chain(chain, cfg, in_frac, out_frac, w_frac))
         except ValueError as exc:
@@ -165,15 +167,11 @@ def predict(net, xs, fpga_plan, bs=-1):
                 layer.forward()
                 continue
             g, chain = last[layer]
-            x = _host(net, g.layers[0].parents[0].output)
+            x = _host(net, g.input.output)
             res = None if g.residual is None else _host(net, g.residual.output)
-            if cfg.fixed_point:
-                q = chain
-                xq = em.quantize(x, q.in_frac, q.input_format)
-                rq = None if res is None else em.quantize(res, q.out_frac, q.output_format)
-                y = em.dequantize(em.run_fixed(q, xq, rq, cfg.cpi), q.out_frac)
-            else:
-                y = em.run_float(chain, x, res, cpi=cfg.cpi)
-            net.be.from_host(y, out=layer.output)
+            if g.pattern[0] == "dense":  # a Dense chain is a 1x1 convolution of 1x1 images
+                x = x.reshape(x.shape + (1, 1))
+            y = emulate(chain, cfg, x, res)
+            net.be.from_host(y.reshape(layer.output.shape), out=layer.output)
 
     return infer_batches(net, xs, bs, step, "predict")

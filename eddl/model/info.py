@@ -15,7 +15,11 @@ def _count(layer):
 
 
 def summary(net):
-    """Return (and print) a table of layers with output shapes and parameter counts."""
+    """Return (and print) a table of layers with output shapes and parameter counts.
+
+    A model made by :func:`eddl.toFPGA` adds its partition: the layers each fused HLSinf layer
+    replaces, why every other layer stays on the CPU, and the host<->device copies in bytes.
+    """
     rows = [("Layer (type)", "Output shape", "Param #", "Parents")]
     total = trainable = 0
     for l in net.layers:
@@ -33,6 +37,9 @@ def summary(net):
             lines.append("=" * len(sep))
     lines += [sep, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
               f"Non-trainable params: {total - trainable:,}"]
+    part = getattr(net, "fpga_partition", None)
+    if part is not None:
+        lines += [sep, part.summary(getattr(net, "fpga_layers", None))]
     text = "\n".join(lines)
     print(text)
     return text

@@ -6,6 +6,8 @@ in docs/fpga.md (Python integers, one output element at a time); the float path 
 float64 loop over the convolution's taps.
 """
 
+import math
+import os
 import sys
 import types
 
@@ -52,6 +54,12 @@ def float_ref(chain, x, residual=None):
             y = np.maximum(y, 0)
         elif s == "leaky_relu":
             y = np.where(y > 0, y, chain.alpha * y)
+        elif s == "stm":
+            y = y * np.tanh(np.log1p(np.exp(y)))
+        elif s == "scale":
+            y = y * chain.scale
+        elif s == "clamp":
+            y = np.minimum(np.maximum(y, chain.clip[0]), chain.clip[1])
         elif s in ("maxpool", "avgpool"):
             h, w = y.shape[2] // 2, y.shape[3] // 2
             win = np.stack([y[:, :, a:2 * h:2, b:2 * w:2] for a in (0, 1) for b in (0, 1)])
@@ -66,6 +74,9 @@ def float_ref(chain, x, residual=None):
 def fixed_scalar(q, x, residual=None):
     """The fixed-point contract, element by element with Python ints."""
     lo, hi = (0, 255) if q.output_format == "APUI8" else (-128, 127)
+    # a "scale" by 2**e right after the convolution is e bits less of right shift
+    e = int(round(np.log2(q.source.scale))) if "scale" in q.source.stages else 0
+    shift = q.in_frac + q.w_frac - e - q.out_frac
     n, c, h, w = x.shape
     f, _, kh, kw = q.weights.shape
     (pt, pb), (pl, pr) = q.pads
@@ -87,12 +98,16 @@ def fixed_scalar(q, x, residual=None):
                                 if 0 <= yy < h and 0 <= xx < w:
                                     acc += int(x[b, ch, yy, xx]) * int(q.weights[o, ch, i, j])
                     acc = wrap(wrap(acc) + int(q.bias[o]))
-                    if q.shift > 0:
-                        acc = (acc + 2 ** (q.shift - 1)) // 2 ** q.shift  # floor division = >>
+                    if shift > 0:
+                        acc = (acc + 2 ** (shift - 1)) // 2 ** shift  # floor division = >>
                     y[b][o][r][s] = min(max(acc, lo), hi)
     y = np.array(y, dtype=object)
     for st in q.stages:
-        if st in ("maxpool", "avgpool"):
+        if st == "clamp":
+            clo = math.ceil(q.source.clip[0] * 2 ** q.out_frac)
+            chi = math.floor(q.source.clip[1] * 2 ** q.out_frac)
+            y = np.vectorize(lambda v: min(max(v, clo), chi), otypes=[object])(y)
+        elif st in ("maxpool", "avgpool"):
             h2, w2 = y.shape[2] // 2, y.shape[3] // 2
             z = np.empty(y.shape[:2] + (h2, w2), dtype=object)
             for idx in np.ndindex(*z.shape):
@@ -113,6 +128,10 @@ def make_chain(rng, stages, c=3, f=4, k=3, stride=(1, 1), pads=((1, 1), (1, 1)),
     kw = {}
     if "bn" in stages:
         kw = dict(bn_scale=rng.uniform(0.5, 1.5, f), bn_shift=rng.standard_normal(f) * 0.1)
+    if "scale" in stages:
+        kw["scale"] = 0.5
+    if "clamp" in stages:
+        kw["clip"] = (0.1, 0.9)
     return em.Chain(w, rng.standard_normal(f) * 0.2 if bias else None, stride, pads,
                     tuple(stages), alpha=0.1, **kw)
 
@@ -124,6 +143,15 @@ CHAINS = [  # stages, stride, pads
     (("bn", "relu", "avgpool"), (1, 1), ((0, 1), (1, 0))),
     (("relu", "add"), (1, 2), ((1, 1), (1, 1))),
     (("bn", "upsize"), (1, 1), ((1, 1), (1, 1))),
+    (("scale", "clamp", "relu"), (1, 1), ((1, 1), (1, 1))),
+    (("scale", "clamp", "relu", "maxpool"), (2, 1), ((0, 1), (1, 1))),
+]
+
+#: chains with no fixed-point form: the float path only
+FLOAT_CHAINS = [
+    (("leaky_relu",), (1, 1), ((1, 1), (1, 1))),
+    (("stm",), (1, 1), ((1, 1), (1, 1))),
+    (("stm", "add"), (2, 2), ((1, 1), (1, 1))),
 ]
 
 
@@ -151,7 +179,7 @@ def test_kernel_table_follows_eddl():
 
 # --- float emulation --------------------------------------------------------------------
 
-@pytest.mark.parametrize("stages,stride,pads", CHAINS + [(("leaky_relu",), (1, 1), ((1, 1), (1, 1)))])
+@pytest.mark.parametrize("stages,stride,pads", CHAINS + FLOAT_CHAINS)
 def test_float_chain_matches_float64_loops(rng, stages, stride, pads):
     chain = make_chain(rng, stages, c=6, stride=stride, pads=pads)
     x = rng.standard_normal((2, 6, 9, 8))
@@ -172,6 +200,10 @@ def test_chain_validation(rng):
         em.Chain(np.zeros((2, 3, 3, 3)), stages=("gelu",))
     with pytest.raises(ValueError, match="needs bn_scale"):
         em.Chain(np.zeros((2, 3, 3, 3)), stages=("bn",))
+    with pytest.raises(ValueError, match="positive power of two, got 3"):
+        em.Chain(np.zeros((2, 3, 3, 3)), stages=("scale",), scale=3)
+    with pytest.raises(ValueError, match=r"clip=\(lo, hi\) with lo <= hi"):
+        em.Chain(np.zeros((2, 3, 3, 3)), stages=("clamp",), clip=(2, 1))
     chain = make_chain(rng, ("add",))
     with pytest.raises(ValueError, match="residual input"):
         em.run_float(chain, np.zeros((1, 3, 4, 4)))
@@ -243,6 +275,9 @@ def test_quantize_chain_rules(rng):
         em.quantize_chain(make_chain(rng, ()), kernel_config(1, 0), 4, 4)
     with pytest.raises(ValueError, match="no fixed-point form"):
         em.quantize_chain(make_chain(rng, ("relu", "bn")), INT8, 4, 4)
+    for stages in (("stm",), ("relu", "scale")):
+        with pytest.raises(ValueError, match="no fixed-point form"):
+            em.quantize_chain(make_chain(rng, stages), INT8, 4, 4)
     with pytest.raises(ValueError, match="finer than the accumulator"):
         em.quantize_chain(make_chain(rng, ()), INT8, 0, 12, w_frac=2)
     with pytest.raises(ValueError, match="must equal the output"):
@@ -289,13 +324,117 @@ def test_partition_follows_eddl_patterns(build, groups):
     assert _counts(build) == groups
 
 
+def _pad_conv(x, **kw):
+    return eddl.Conv2D(eddl.Pad(x, [1, 1, 1, 1]), 4, [3, 3], padding="valid", **kw)
+
+
+def _mish(x):
+    c = eddl.Conv2D(x, 3, [3, 3])
+    return eddl.Mult(eddl.Tanh(eddl.Softplus(c)), c)
+
+
+def _dense_net(x):
+    return eddl.Dense(eddl.Flatten(eddl.GlobalAveragePool2D(x)), 8)
+
+
+MORE_PARTITIONS = [  # graph, HLSinf subversion, fused groups
+    (lambda x: eddl.ReLu(eddl.Clamp(eddl.Mult(eddl.Conv2D(x, 4, [3, 3]), 0.25), 0, 8)), 2,
+     {"conv+mul+clamp+relu": 1}),
+    (lambda x: eddl.MaxPool2D(eddl.ReLu(eddl.Clamp(eddl.Div(eddl.Conv2D(x, 4, [3, 3]), 4), 0, 8)),
+                              [2, 2]), 2, {"conv+div+clamp+relu+maxpool": 1}),
+    (lambda x: eddl.Mult(eddl.Conv2D(x, 4, [3, 3]), 2.0), 4, {"conv+mul": 1}),
+    (lambda x: eddl.Div(eddl.Conv2D(x, 4, [3, 3]), 2.0), 6, {"conv+div": 1}),
+    # the FP32 builds have no shift unit; a factor that is no power of two is no shift at all
+    (lambda x: eddl.Mult(eddl.Conv2D(x, 4, [3, 3]), 2.0), 0, {"conv": 1}),
+    (lambda x: eddl.Mult(eddl.Conv2D(x, 4, [3, 3]), 3.0), 2, {"conv": 1}),
+    (_mish, 0, {"conv+softplus+tanh+mult": 1}),
+    (lambda x: eddl.Add([_mish(x), x]), 0, {"conv+softplus+tanh+mult+add": 1}),
+    (lambda x: eddl.UpSampling2D(eddl.Add([eddl.BatchNormalization(eddl.ReLu(
+        eddl.Conv2D(x, 3, [3, 3]))), x]), [2, 2]), 0, {"conv+relu+bn+add+upsampling": 1}),
+    (lambda x: _pad_conv(x), 0, {"pad+conv": 1}),
+    (lambda x: eddl.ReLu(_pad_conv(x)), 0, {"pad+conv+relu": 1}),
+    (lambda x: eddl.MaxPool2D(eddl.ReLu(_pad_conv(x)), [2, 2]), 0, {"pad+conv+relu+maxpool": 1}),
+    (lambda x: eddl.MaxPool2D(_pad_conv(x), [2, 2]), 0, {"pad+conv+maxpool": 1}),
+    (lambda x: eddl.LeakyReLu(_pad_conv(x)), 0, {"pad+conv+leaky_relu": 1}),
+    (lambda x: eddl.BatchNormalization(_pad_conv(x)), 0, {"pad+conv+bn": 1}),
+    (lambda x: eddl.Conv2D(eddl.Pad(x, [1, 1, 1, 1], 1.0), 4, [3, 3]), 0, {"conv": 1}),
+    (lambda x: eddl.ReLu(_dense_net(x)), 1, {"dense+relu": 1}),
+    (lambda x: eddl.Clamp(eddl.Div(_dense_net(x), 2), -1, 1), 3, {"dense+div+clamp": 1}),
+    (lambda x: eddl.ReLu(eddl.Clamp(eddl.Div(_dense_net(x), 2), -1, 1)), 5,
+     {"dense+div+clamp+relu": 1}),
+    (lambda x: _dense_net(x), 5, {"dense": 1}),
+    (lambda x: eddl.ReLu(_dense_net(x)), 0, {}),  # build 1.0 has no Dense support
+]
+
+
+@pytest.mark.parametrize("build,sub,groups", MORE_PARTITIONS)
+def test_partition_knows_eddls_other_patterns(build, sub, groups):
+    assert _counts(build, version=1, subversion=sub) == groups
+
+
+ZOO_AND_ONNX = [  # model, HLSinf build, fused groups
+    # the classifier's Dense layers fuse on the builds with Dense support only
+    (lambda: eddl.zoo.vgg16([3, 32, 32], 10, dense_units=16), (1, 1),
+     {"conv+relu": 8, "conv+relu+maxpool": 5, "dense+relu": 2, "dense": 1}),
+    (lambda: eddl.zoo.vgg16([3, 32, 32], 10, dense_units=16), (1, 2),
+     {"conv+relu": 8, "conv+relu+maxpool": 5}),
+    (lambda: eddl.zoo.resnet18([3, 32, 32], 10), (1, 3), {"conv+bn": 19, "dense": 1}),
+    # depthwise convolutions are grouped: only the stem and the pointwise ones fuse
+    (lambda: eddl.zoo.mobilenet([3, 32, 32], 10), (1, 0), {"conv+bn": 14}),
+    # exported in eval mode, BN is folded: the stem fuses with its pooling; in each block the
+    # second convolution takes the Add, and the 1x1 shortcut, whose Add is taken, runs alone
+    ("resnet_small_torchscript_eval", (1, 0),
+     {"conv+relu+maxpool": 1, "conv+relu": 2, "conv+add": 2, "conv": 1}),
+    ("resnet_small_dynamo_eval", (1, 1),
+     {"conv+relu+maxpool": 1, "conv+relu": 2, "conv+add": 2, "conv": 1, "dense": 1}),
+    ("resnet_small_dynamo_train", (1, 5), {"conv+bn": 6, "dense": 1}),
+    # the ReLUs feeding a skip connection and a pooling cannot take the pooling
+    ("unet_small_dynamo_eval", (1, 6), {"conv+relu": 10, "conv+add": 1, "conv": 1}),
+]
+
+
+@pytest.mark.parametrize("model,build,groups", ZOO_AND_ONNX,
+                         ids=[m if isinstance(m, str) else f"zoo{k}" for k, (m, _, _)
+                              in enumerate(ZOO_AND_ONNX)])
+def test_partition_of_zoo_and_imported_models(model, build, groups):
+    if isinstance(model, str):
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "onnx"))
+        import fixtures
+        net = eddl.import_net_from_onnx_string(fixtures.load_fixture(model).SerializeToString())
+    else:
+        net = model()
+    p = partition(net, *build)
+    assert p.counts() == groups
+    fused = [l for g in p.groups for l in g.layers]
+    assert len(fused) == len(set(fused))  # no layer in two chains
+    assert set(p.cpu) | {l.name for l in fused} == {l.name for l in net.layers}
+
+
+def test_partition_reasons_for_the_other_patterns():
+    x = eddl.Input([3, 16, 16])
+    m = eddl.Mult(eddl.Conv2D(x, 4, [3, 3]), 3.0, name="m3")
+    d = eddl.ReLu(eddl.Dense(eddl.Flatten(m), 4, name="fc"))
+    p = partition(eddl.Model([x], [d]), 1, 2)
+    assert "by 3: HLSinf's shift unit scales by powers of two only" in p.cpu["m3"]
+    assert "HLSinf 1.2 has no Dense support" in p.cpu["fc"]
+    y = eddl.Mult(eddl.Conv2D(x, 4, [3, 3], name="c"), 2.0, name="m2")
+    p = partition(eddl.Model([x], [y]))
+    assert "8-bit builds only" in p.cpu["m2"] or "continues with mul" in p.cpu["m2"]
+
+
 def test_a_model_output_ends_a_chain():
     x = eddl.Input([3, 16, 16])
     h = eddl.ReLu(eddl.Conv2D(x, 4, [3, 3]))
     y = eddl.MaxPool2D(h, [2, 2])
     p = partition(eddl.Model([x], [h, y]))
     assert p.counts() == {"conv+relu": 1}  # the ReLU's output leaves the card
-    assert p.transfers == [("to_fpga", x.name, 3 * 16 * 16), ("to_cpu", h.name, 4 * 16 * 16)]
+    # bytes of float32 GHWC buffers, channels padded to CPI = 4
+    assert p.transfers == [("to_fpga", x.name, 4 * 16 * 16 * 4), ("to_cpu", h.name, 4 * 16 * 16 * 4)]
+    assert p.transfer_bytes() == (4096, 4096)
+    q = partition(eddl.Model([x], [h, y]), 1, 2)  # APUI8, CPI = 8: one byte per value
+    assert q.transfers == [("to_fpga", x.name, 8 * 16 * 16), ("to_cpu", h.name, 8 * 16 * 16)]
+    # filters 4x4x3x3 float32 (CPO x CPI padded), bias 4 floats
+    assert p.weight_bytes == 4 * 4 * 9 * 4 + 4 * 4
     assert partition(eddl.Model([x], [y])).counts() == {"conv+relu+maxpool": 1}
 
 
@@ -308,19 +447,20 @@ def test_partition_says_why_layers_stay_on_the_cpu():
     p = partition(net)
     assert p.counts() == {"conv+bn": 1, "conv": 1}
     assert "no pattern of EDDL's toFPGA continues with relu" in p.cpu["r"]
-    assert "kernel [5, 5]" in p.cpu["c5"] and "not a stage HLSinf fuses" in p.cpu["d"]
+    assert "kernel [5, 5]" in p.cpu["c5"] and "has no Dense support" in p.cpu["d"]
+    assert "not a stage HLSinf fuses" in p.cpu[y.parents[0].name]  # the Flatten
     narrow = partition(net, 1, 6)  # the 16x16 build takes widths up to 256
     assert "input width 300 exceeds HLSinf's 256" in narrow.cpu["c1"]
     assert narrow.counts() == {}  # every convolution here is 300 wide
     text = p.summary()
-    assert "HLSinf 1.0 (FP32" in text and "conv+bn" in text and "transfers per sample" in text
+    assert "HLSinf 1.0 (FP32" in text and "conv+bn" in text and "host<->device per sample" in text
 
 
 def test_partition_of_the_zoo():
     vgg = partition(eddl.zoo.vgg16([3, 32, 32], 10, dense_units=16))
     assert vgg.counts() == {"conv+relu": 8, "conv+relu+maxpool": 5}
     # the 13 chains follow each other on the card: one upload, one download per inference
-    assert [(d, n) for d, _, n in vgg.transfers] == [("to_fpga", 3 * 32 * 32), ("to_cpu", 512)]
+    assert [(d, n) for d, _, n in vgg.transfers] == [("to_fpga", 4 * 32 * 32 * 4), ("to_cpu", 512 * 4)]
     res = partition(eddl.zoo.resnet18([3, 64, 64], 10))
     assert res.counts() == {"conv+bn": 19}  # every 3x3 and 1x1 conv; the 7x7 stem stays
     assert "kernel [7, 7]" in res.cpu["conv1"]
@@ -368,7 +508,7 @@ def test_chain_of_folds_batch_norm_statistics(rng):
     cpu = np.asarray(eddl.predict(net, [x], 2)[0])
     chain = chain_of(partition(net).groups[0])
     np.testing.assert_allclose(em.run_float(chain, x), cpu, rtol=1e-4, atol=1e-5)
-    with pytest.raises(ValueError, match="build the model first"):
+    with pytest.raises(ValueError, match="build the model or load its weights first"):
         chain_of(partition(_net(lambda x: eddl.Conv2D(x, 2, [3, 3]))).groups[0])
 
 
@@ -422,8 +562,12 @@ def test_fpga_service_without_emulate_needs_xrt(monkeypatch):
     with pytest.raises(RuntimeError, match=r"pyxrt.*source /opt/xilinx/xrt/setup.sh.*emulate=True"):
         eddl.build(_convnet(), eddl.sgd(), ["mse"], ["mse"], cs)
     monkeypatch.setitem(sys.modules, "pyxrt", types.ModuleType("pyxrt"))
-    with pytest.raises(NotImplementedError, match="emulate=True"):
+    with pytest.raises(RuntimeError, match=r"no HLSinf bitstream given.*xclbin=path.*emulate=True"):
         _ = eddl.CS_FPGA([0, 1]).backend
+    with pytest.raises(FileNotFoundError, match="nowhere.xclbin' does not exist"):
+        _ = eddl.CS_FPGA([1], xclbin="/nowhere.xclbin").backend
+    with pytest.raises(ValueError, match="without emulate=True"):
+        eddl.CS_FPGA([1], emulate=True, xclbin="hlsinf_v1.0.xclbin")
     with pytest.raises(ValueError, match="applies to FPGA services"):
         eddl.CompServ(emulate=True)
     with pytest.raises(ValueError, match="emulate must be a bool"):

@@ -54,6 +54,20 @@ def test_quantized_digits_classifier_loses_at_most_one_point(digits_net, subvers
     assert not np.allclose(probs, eddl.predict(net, [x[test]], 100)[0], atol=1e-6)  # quantized
 
 
+@pytest.mark.parametrize("subversion", [2, 4, 6])
+def test_quantized_digits_classifier_through_tofpga(digits_net, subversion):
+    net, x, labels = digits_net
+    test = slice(1400, None)
+    fnet = eddl.toFPGA(net, 1, subversion, cs=eddl.CS_FPGA([1], emulate=True), calibration=[x[:200]])
+    assert [type(l).__name__ for l in fnet.layers] == [
+        "Input", "HLSinf", "HLSinf", "Flatten", "Dense", "Activation"]
+    probs = np.asarray(eddl.predict(fnet, [x[test]], 100)[0])
+    float_acc = _accuracy(eddl.predict(net, [x[test]], 100)[0], labels[test])
+    assert _accuracy(probs, labels[test]) >= float_acc - 0.01
+    p = fi.plan(net, 1, subversion, calibration=[x[:200]])
+    np.testing.assert_allclose(probs, fi.predict(net, [x[test]], p, 100)[0], rtol=1e-5, atol=1e-7)
+
+
 def test_plan_needs_calibration_for_fixed_point(digits_net):
     net, _, _ = digits_net
     with pytest.raises(ValueError, match="give calibration inputs"):

@@ -105,7 +105,12 @@ CASES = {
         eddl.MultiHeadAttention([x, x, x], 4, 2), False)),
     "PositionalEncoding": ([[3, 4]], lambda x: eddl.PositionalEncoding(x)),
     "LearnedPositionalEncoding": ([[3, 4]], lambda x: eddl.LearnedPositionalEncoding(x)),
+    "HLSinf": ([[3, 8, 8], [4, 4, 4]], lambda x, r: eddl.layers.HLSinf(
+        [x, r], 4, [3, 3], [1, 1], [[1, 1], [1, 1]], ["relu", "maxpool", "add"])),
 }
+
+# layers that run only on a computing service other than the CPU
+SERVICE = {"HLSinf": lambda: eddl.CS_FPGA([1], emulate=True)}
 
 
 # layers whose inputs must stay positive (logarithms, divisions, embedding ids)
@@ -125,7 +130,7 @@ def _outputs(net, xs, mode):
     return [np.array(eddl.getOutput(l)) for l in net.lout]
 
 
-def _assert_round_trip(net, rng, low=-2.0):
+def _assert_round_trip(net, rng, low=-2.0, cs=None):
     cfg = net.get_config()
     text = net.to_json()
     assert json.loads(text) == cfg
@@ -134,9 +139,9 @@ def _assert_round_trip(net, rng, low=-2.0):
     assert eddl.Model.from_config(json.loads(json.dumps(cfg))).get_config() == cfg
     # the same seed gives both models the same random stream (dropout, noise, augmentation)
     eddl.set_seed(7)
-    eddl.build(net)
+    eddl.build(net, cs=cs and cs())
     eddl.set_seed(7)
-    eddl.build(twin)
+    eddl.build(twin, cs=cs and cs())
     eddl.set_parameters(twin, eddl.get_parameters(net))
     xs = _inputs(net, rng, low)
     for mode in (eddl.TSMODE, eddl.TRMODE):
@@ -171,7 +176,8 @@ def test_layer_round_trips_through_config_and_json(class_name):
         # a source (generator, constant) is computed without inputs: the model's inputs are
         # also outputs, so they give the batch size
         net = eddl.Model(ins, [layer] + (ins if layer.is_source else []))
-    _assert_round_trip(net, np.random.default_rng(0), 0.5 if class_name in POSITIVE else -2.0)
+    _assert_round_trip(net, np.random.default_rng(0), 0.5 if class_name in POSITIVE else -2.0,
+                       SERVICE.get(class_name))
 
 
 def test_config_is_the_call_as_made():

@@ -3,7 +3,9 @@
 HLSinf runs fused convolution chains for inference; everything else of a model runs on the
 host, as in EDDL. This backend is the reference backend (:mod:`eddl.backend.reference`) with the
 convolutions HLSinf runs routed through the kernel's emulator (:mod:`.emulator`), so its arrays
-are host NumPy arrays on ``DEV_CPU``. ``CS_FPGA(emulate=True)`` selects it; without
+are host NumPy arrays on ``DEV_CPU``. On top of the backend contract it has ``hlsinf``, the
+launch of one fused chain (:func:`.launch.launch`), which the fused layers of a model made by
+``eddl.toFPGA`` call. ``CS_FPGA(emulate=True)`` selects it; without
 ``emulate`` the computing service opens a card through XRT (:mod:`.xrt`) and says what is
 missing when it cannot.
 
@@ -17,6 +19,7 @@ Examples
 
 from .. import reference as _ref
 from . import conv
+from .launch import launch as hlsinf
 from .xrt import open_device
 
 name = "fpga"
@@ -32,4 +35,4 @@ nn, pool, norm, resample = _ref.nn, _ref.pool, _ref.norm, _ref.resample
 
 __all__ = ["name", "device", "xp", "array_types", "empty", "zeros", "rng", "to_host", "from_host",
            "scalar", "gemm", "gemm_batched", "unary", "binary", "reduce", "nn", "conv", "pool",
-           "norm", "resample", "open_device"]
+           "norm", "resample", "hlsinf", "open_device"]

@@ -2,8 +2,11 @@
 
 A chain is one 2-D convolution (kernel up to 3x3) followed by the stages the kernel fuses, in
 the order the graph gives them: ``"bn"`` (a per-channel affine with inference statistics),
-``"relu"``, ``"leaky_relu"``, ``"maxpool"`` and ``"avgpool"`` (2x2 windows, stride 2),
-``"add"`` (a residual input of the output's shape) and ``"upsize"`` (nearest, x2).
+``"relu"``, ``"leaky_relu"``, ``"stm"`` (``y * tanh(softplus(y))``, the kernel's
+softplus-tanh-multiply unit), ``"scale"`` (a multiplication by a power of two, the kernel's
+shift unit), ``"clamp"`` (clipping to ``[lo, hi]``), ``"maxpool"`` and ``"avgpool"`` (2x2
+windows, stride 2), ``"add"`` (a residual input of the output's shape) and ``"upsize"``
+(nearest, x2).
 
 Two arithmetics, as the kernel builds (:mod:`.kernels`):
 
@@ -29,7 +32,13 @@ from .kernels import FORMATS
 __all__ = ["Chain", "QuantChain", "STAGES", "conv2d", "run_float", "frac_bits", "quantize",
            "quantize_chain", "run_fixed", "dequantize", "quantization_bound"]
 
-STAGES = ("bn", "relu", "leaky_relu", "maxpool", "avgpool", "add", "upsize")
+STAGES = ("bn", "relu", "leaky_relu", "stm", "scale", "clamp", "maxpool", "avgpool", "add",
+          "upsize")
+
+
+def _is_power_of_two(k):
+    k = float(k)
+    return k > 0 and float(np.log2(k)).is_integer()
 
 
 @dataclass
@@ -51,6 +60,10 @@ class Chain:
         The ``"bn"`` stage's per-channel ``y * scale + shift``.
     alpha : float
         Slope of ``"leaky_relu"`` below zero.
+    scale : float
+        Factor of ``"scale"``: a power of two, as the kernel shifts bits.
+    clip : tuple of float
+        ``(lo, hi)`` of ``"clamp"``.
     """
 
     weights: np.ndarray
@@ -61,6 +74,8 @@ class Chain:
     bn_scale: np.ndarray = None
     bn_shift: np.ndarray = None
     alpha: float = 0.01
+    scale: float = 1.0
+    clip: tuple = None
 
     def __post_init__(self):
         w = np.asarray(self.weights)
@@ -72,6 +87,13 @@ class Chain:
             raise ValueError(f"Chain: unknown stages {unknown}; valid: {list(STAGES)}")
         if "bn" in self.stages and (self.bn_scale is None or self.bn_shift is None):
             raise ValueError("Chain: a 'bn' stage needs bn_scale and bn_shift")
+        if "scale" in self.stages and not _is_power_of_two(self.scale):
+            raise ValueError(f"Chain: the 'scale' stage shifts bits, so its factor must be a "
+                                 f"positive power of two, got {self.scale}")
+        if "clamp" in self.stages and (self.clip is None or len(self.clip) != 2
+                                       or float(self.clip[0]) > float(self.clip[1])):
+            raise ValueError(f"Chain: a 'clamp' stage needs clip=(lo, hi) with lo <= hi, got "
+                             f"{self.clip}")
         if self.bias is not None and np.shape(self.bias) != (w.shape[0],):
             raise ValueError(f"Chain: bias must hold {w.shape[0]} values, got {np.shape(self.bias)}")
         self.stride = tuple(int(s) for s in self.stride)
@@ -178,6 +200,12 @@ def run_float(chain, x, residual=None, dtype=np.float32, cpi=4):
             y = np.maximum(y, 0)
         elif s == "leaky_relu":
             y = np.where(y > 0, y, y * np.asarray(chain.alpha, dtype))
+        elif s == "stm":
+            y = y * np.tanh(np.logaddexp(np.asarray(0, dtype), y))
+        elif s == "scale":
+            y = y * np.asarray(chain.scale, dtype)
+        elif s == "clamp":
+            y = np.clip(y, np.asarray(chain.clip[0], dtype), np.asarray(chain.clip[1], dtype))
         elif s == "maxpool":
             y = _pool2(y, "max")
         elif s == "avgpool":
@@ -245,6 +273,11 @@ class QuantChain:
         ``2**-(in_frac + w_frac)``.
     in_frac, w_frac, out_frac, res_frac : int
         Fractional bits of the input, weights, output and residual.
+    scale_exp : int
+        ``log2`` of a ``"scale"`` stage right after the convolution (0 without one): it
+        becomes part of the shift.
+    clip : tuple of int or None
+        Integer bounds of a ``"clamp"`` stage at the output scale (rounded inwards).
     shift : int
         Right shift from the accumulator to the output scale.
     """
@@ -262,18 +295,22 @@ class QuantChain:
     output_format: str = "APUI8"
     acc_format: str = "API32"
     source: Chain = field(default=None, repr=False)
+    scale_exp: int = 0
+    clip: tuple = None
 
     @property
     def shift(self):
-        """Right shift from the accumulator's scale to the output's."""
-        return self.in_frac + self.w_frac - self.out_frac
+        """Right shift from the accumulator's scale to the output's (a ``"scale"`` included)."""
+        return self.in_frac + self.w_frac - self.scale_exp - self.out_frac
 
 
 def quantize_chain(chain, config, in_frac, out_frac, w_frac=None, res_frac=None):
     """Quantize ``chain`` for the fixed-point build ``config``.
 
     A ``"bn"`` stage right after the convolution is folded into the weights and bias (inference
-    statistics), as the deployed model computes it; ``"leaky_relu"`` and a BN elsewhere in the
+    statistics), as the deployed model computes it; a ``"scale"`` right after the convolution
+    (or the folded BN) joins the output shift; a ``"clamp"`` clips the output integers at
+    bounds rounded inwards. ``"leaky_relu"``, ``"stm"`` and a BN or scale elsewhere in the
     chain have no fixed-point form here and raise.
 
     Parameters
@@ -304,7 +341,11 @@ def quantize_chain(chain, config, in_frac, out_frac, w_frac=None, res_frac=None)
         w = w * scale[:, None, None, None]
         b = b * scale + np.asarray(chain.bn_shift, np.float64)
         stages = stages[1:]
-    bad = [s for s in stages if s in ("bn", "leaky_relu")]
+    scale_exp = 0
+    if stages[:1] == ("scale",):
+        scale_exp = int(np.log2(float(chain.scale)))
+        stages = stages[1:]
+    bad = [s for s in stages if s in ("bn", "leaky_relu", "stm", "scale")]
     if bad:
         raise ValueError(f"quantize_chain: stages {bad} (after {stages[0]!r}) have no fixed-point "
                          "form in the 8-bit builds; keep those layers on the CPU")
@@ -315,13 +356,17 @@ def quantize_chain(chain, config, in_frac, out_frac, w_frac=None, res_frac=None)
                              f"equal the output's ({out_frac})")
     if w_frac is None:
         w_frac = frac_bits(np.abs(w).max(), config.filter_format)
-    if in_frac + w_frac < out_frac:
+    if in_frac + w_frac - scale_exp < out_frac:
         raise ValueError(f"quantize_chain: the output scale 2**-{out_frac} is finer than the "
-                         f"accumulator's 2**-{in_frac + w_frac}; lower out_frac")
+                         f"accumulator's 2**-{in_frac + w_frac - scale_exp}; lower out_frac")
+    clip = None
+    if "clamp" in stages:
+        lo, hi = (float(v) * 2.0 ** out_frac for v in chain.clip)
+        clip = (int(np.ceil(lo)), int(np.floor(hi)))
     return QuantChain(quantize(w, w_frac, config.filter_format),
                       quantize(b, in_frac + w_frac, config.bias_format), chain.stride, chain.pads,
                       stages, in_frac, w_frac, out_frac, res_frac, config.input_format,
-                      config.output_format, "API32", chain)
+                      config.output_format, "API32", chain, scale_exp, clip)
 
 
 def _wrap32(a):
@@ -357,6 +402,8 @@ def run_fixed(q, x, residual=None, cpi=None):
     for st in q.stages:
         if st == "relu":
             y = np.maximum(y, 0)
+        elif st == "clamp":
+            y = np.clip(y, *q.clip)
         elif st == "maxpool":
             y = _pool2(y, "max")
         elif st == "avgpool":
@@ -372,8 +419,8 @@ def quantization_bound(q, x, residual=None):
     """Per-element bound on ``|dequantize(run_fixed(q, quantize(x))) - run_float(chain, x)|``.
 
     ``x`` (and ``residual``) are the float inputs. The convolution's error is at most
-    ``sum |x| |w - wq| + sum |wq| |x - xq| + |b - bq|``, plus half an output step for the
-    rounding shift; ReLU, max pooling and upsizing do not increase an element-wise bound, average
+    ``sum |x| |w - wq| + sum |wq| |x - xq| + |b - bq|`` (times a ``"scale"`` factor), plus half
+    an output step for the rounding shift; a clamp adds the rounding of its bounds; ReLU, max pooling and upsizing do not increase an element-wise bound, average
     pooling adds half an output step, the residual adds its own rounding error. Saturation is
     not covered: values outside the output format's range (calibration's job) are excluded.
 
@@ -394,10 +441,13 @@ def quantization_bound(q, x, residual=None):
     pad, hw = [p[0] for p in q.pads], _conv_out_hw(q, x)
     err = (conv2d(np.abs(x), np.abs(w - wq), q.stride, pad, hw)
            + conv2d(np.abs(x - xq), np.abs(wq), q.stride, pad, hw)
-           + np.abs(b - bq)[None, :, None, None] + 2.0 ** -(q.out_frac + 1))
+           + np.abs(b - bq)[None, :, None, None]) * 2.0 ** q.scale_exp + 2.0 ** -(q.out_frac + 1)
     step = 2.0 ** -q.out_frac
     for st in q.stages:
-        if st == "maxpool":
+        if st == "clamp":
+            lo, hi = (dequantize(v, q.out_frac) for v in q.clip)
+            err = err + max(abs(lo - float(c.clip[0])), abs(hi - float(c.clip[1])))
+        elif st == "maxpool":
             err = _pool2(err, "max")
         elif st == "avgpool":
             err = _pool2(err, "sum") / 4 + step / 2

@@ -26,6 +26,7 @@ from _onnx_util import BATCHES, build, check_export, feeds_of, ort_run, ours, re
 NOT_EXPORTABLE = {
     "Input": "a graph input, not a node (every case has one)",
     "GetStates": "it feeds initial states to a recurrent layer, a form not exported yet",
+    "HLSinf": "a fused FPGA kernel launch made by eddl.toFPGA: export the original model",
 }
 
 CASES = []
