@@ -15,28 +15,36 @@ def _count(layer):
 
 
 def summary(net):
-    """Return (and print) a table of layers with output shapes and parameter counts.
+    """Return (and print) a table of layers: output shapes, parameters and output memory.
 
-    A model made by :func:`eddl.toFPGA` adds its partition: the layers each fused HLSinf layer
-    replaces, why every other layer stays on the CPU, and the host<->device copies in bytes.
+    The activation column is the size of one sample's output in the net's dtype (float32 until
+    :func:`eddl.build` says otherwise); a training step keeps every output and a gradient of
+    the same size, so a batch of ``B`` holds about ``2 * B`` times the total. A model made by
+    :func:`eddl.toFPGA` adds its partition: the layers each fused HLSinf layer replaces, why
+    every other layer stays on the CPU, and the host<->device copies in bytes.
     """
-    rows = [("Layer (type)", "Output shape", "Param #", "Parents")]
-    total = trainable = 0
+    itemsize = 8 if getattr(net, "dtype", None) == "float64" else 4
+    rows = [("Layer (type)", "Output shape", "Param #", "Act. KiB", "Parents")]
+    total = trainable = act = 0
     for l in net.layers:
         c = _count(l)
         total += c
         trainable += c if l.trainable else 0
+        size = math.prod(l.shape) * itemsize
+        act += size
         rows.append((f"{l.name} ({type(l).__name__})", str([None] + list(l.shape)), str(c),
-                     ", ".join(p.name for p in l.parents)))
-    w = [max(len(r[i]) for r in rows) for i in range(4)]
-    sep = "-" * (sum(w) + 9)
+                     f"{size / 1024:,.1f}", ", ".join(p.name for p in l.parents)))
+    w = [max(len(r[i]) for r in rows) for i in range(5)]
+    sep = "-" * (sum(w) + 12)
     lines = [f"Model: {net.name}", sep]
     for i, r in enumerate(rows):
         lines.append("  ".join(x.ljust(w[j]) for j, x in enumerate(r)).rstrip())
         if i == 0:
             lines.append("=" * len(sep))
     lines += [sep, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-              f"Non-trainable params: {total - trainable:,}"]
+              f"Non-trainable params: {total - trainable:,}",
+              f"Activations per sample: {act / 2**20:,.2f} MiB (layer outputs; training keeps "
+              f"a gradient of each too)"]
     part = getattr(net, "fpga_partition", None)
     if part is not None:
         lines += [sep, part.summary(getattr(net, "fpga_layers", None))]

@@ -237,6 +237,10 @@ def test_summary_and_plot(tmp_path, capsys):
     text = eddl.summary(net)
     assert "Total params: 195" in text and "Trainable params: 195" in text  # 8*16+16 + 16*3+3
     assert "[None, 16]" in text
+    # per-sample output memory: 8 + 16 + 3 (+ 3 for the softmax) float32 values
+    assert "Act. KiB" in text and "Activations per sample: 0.00 MiB" in text
+    row = next(r for r in text.splitlines() if "[None, 16]" in r)
+    assert " 0.1 " in row  # 16 float32 = 64 bytes = 0.0625 KiB
     f = str(tmp_path / "net.png")
     try:
         assert eddl.plot(net, f) == f and os.path.getsize(f) > 0
