@@ -23,6 +23,7 @@ sys.path.pop(0)
 def calls(monkeypatch):
     """Winograd for every eligible convolution, in chunks of 16 blocks; counts its calls."""
     monkeypatch.setattr(conv, "WINOGRAD_MIN_BLOCKS", 1)
+    monkeypatch.setattr(conv, "WINOGRAD_MIN_SIZE", 1)
     monkeypatch.setattr(conv, "WINOGRAD_CHUNK_ELEMENTS", 1)
     monkeypatch.setattr(conv, "FLIP_MIN_CHANNELS", 1)
     count = []
@@ -91,6 +92,7 @@ def test_winograd_is_taken_for_large_3x3_stride_1_convolutions(monkeypatch):
 
     assert forward(1, 16, 16, (32, 32)) == 1          # 256 blocks
     assert forward(1, 16, 16, (30, 30)) == 1          # 225 blocks: too few
+    assert forward(9, 16, 16, (13, 40)) == 1          # 13 rows: too small
     assert forward(2, 16, 16, (16, 16), k=5) == 1     # 5x5
     assert forward(2, 16, 16, (34, 34), stride=2) == 1
     assert forward(2, 16, 16, (32, 32), groups=2) == 1

@@ -27,7 +27,7 @@ def transformed_size(Py_ssize_t f, Py_ssize_t c):
 
 def work_size(Py_ssize_t f, Py_ssize_t c, Py_ssize_t chunk, Py_ssize_t ow):
     """Elements of one thread's workspace: ``V`` (16 x C x chunk), ``M`` (16 x F x chunk)
-    and 4 input rows for an output width ``ow``."""
+    and 4 input rows (or 2 output rows) for an output width ``ow``."""
     return 16 * (c + f) * chunk + 4 * (2 * ((ow + 1) // 2) + 2)
 
 
@@ -71,29 +71,6 @@ cdef extern from "dh_winograd.h" nogil:
                          int acc)
 
 
-cdef void _block_out(real* m, Py_ssize_t ms, real* dst, Py_ssize_t oh0, Py_ssize_t ow0,
-                     bint acc, const Geo* g) noexcept nogil:
-    # one block at a border of the output: the outputs A^T m A that exist
-    cdef Py_ssize_t r, k, oh, ow
-    cdef real p[2][4]
-    cdef real o[2][2]
-    for k in range(4):
-        p[0][k] = m[k * ms] + m[(4 + k) * ms] + m[(8 + k) * ms]
-        p[1][k] = m[(4 + k) * ms] - m[(8 + k) * ms] - m[(12 + k) * ms]
-    for r in range(2):
-        o[r][0] = p[r][0] + p[r][1] + p[r][2]
-        o[r][1] = p[r][1] - p[r][2] - p[r][3]
-    for r in range(2):
-        oh = oh0 + r
-        for k in range(2):
-            ow = ow0 + k
-            if oh < g.OH and ow < g.OW:
-                if acc:
-                    dst[oh * g.OW + ow] += o[r][k]
-                else:
-                    dst[oh * g.OW + ow] = o[r][k]
-
-
 cdef void _transform_input(real* x, real* V, real* rowbuf, Py_ssize_t t0, Py_ssize_t T,
                            Py_ssize_t TH, Py_ssize_t TW, const Geo* g) noexcept nogil:
     # V[xi, c, j] = (B^T d B)[xi] for the input block d of output block t0 + j, run by run
@@ -135,33 +112,47 @@ cdef void _transform_input(real* x, real* V, real* rowbuf, Py_ssize_t t0, Py_ssi
         j = j + tx1 - tx
 
 
-cdef void _transform_output(real* M, real* y, Py_ssize_t t0, Py_ssize_t T, Py_ssize_t TH,
-                            Py_ssize_t TW, bint acc, const Geo* g) noexcept nogil:
+cdef void _transform_output(real* M, real* y, real* rows, Py_ssize_t t0, Py_ssize_t T,
+                            Py_ssize_t TH, Py_ssize_t TW, bint acc, const Geo* g) noexcept nogil:
     # the 2x2 outputs A^T m A of each block, A^T = [[1, 1, 1, 0], [0, 1, -1, -1]], run by
-    # run as the input transform: the row kernel where both rows and columns exist
-    cdef Py_ssize_t j = 0, n, ty, tx, tx1, b, f, k, FT = g.F * T, oplane = g.OH * g.OW
+    # run of blocks along a block row: the row kernel writes the run's two output rows in
+    # place, or into rows (2 x (2 TW)) when the run reaches past the output's last row or
+    # column, from where the outputs that exist are copied (or added)
+    cdef Py_ssize_t j = 0, n, ty, tx, tx1, f, r, e, nr, w0, wn, FT = g.F * T
+    cdef Py_ssize_t oplane = g.OH * g.OW, rl = 2 * TW
+    cdef bint direct
     cdef real* dst
     cdef real* m
+    cdef real* o
     while j < T:
         n = (t0 + j) // (TH * TW)
         ty = ((t0 + j) // TW) % TH
         tx = (t0 + j) % TW
         tx1 = TW if TW - tx < T - j else tx + T - j
-        # blocks [tx, b) have both output columns, and both rows when 2 ty + 1 < OH
-        b = g.OW // 2 if 2 * ty + 1 < g.OH else tx
-        b = tx1 if b > tx1 else (tx if b < tx else b)
+        nr = 2 if 2 * ty + 1 < g.OH else 1
+        w0 = 2 * tx
+        wn = 2 * tx1 if 2 * tx1 <= g.OW else g.OW
+        direct = nr == 2 and wn == 2 * tx1
         for f in range(g.F):
-            dst = y + (n * g.F + f) * oplane
+            dst = y + (n * g.F + f) * oplane + 2 * ty * g.OW
             m = M + f * T + j
-            if b > tx:
+            if direct:
                 if real is float:
-                    dh_wino_out_f32(m, FT, b - tx, dst + 2 * ty * g.OW + 2 * tx,
-                                    dst + (2 * ty + 1) * g.OW + 2 * tx, acc)
+                    dh_wino_out_f32(m, FT, tx1 - tx, dst + w0, dst + g.OW + w0, acc)
                 else:
-                    dh_wino_out_f64(m, FT, b - tx, dst + 2 * ty * g.OW + 2 * tx,
-                                    dst + (2 * ty + 1) * g.OW + 2 * tx, acc)
-            for k in range(b, tx1):
-                _block_out(m + k - tx, FT, dst, 2 * ty, 2 * k, acc, g)
+                    dh_wino_out_f64(m, FT, tx1 - tx, dst + w0, dst + g.OW + w0, acc)
+                continue
+            if real is float:
+                dh_wino_out_f32(m, FT, tx1 - tx, rows, rows + rl, 0)
+            else:
+                dh_wino_out_f64(m, FT, tx1 - tx, rows, rows + rl, 0)
+            for r in range(nr):
+                o = dst + r * g.OW + w0
+                if acc:
+                    for e in range(wn - w0):
+                        o[e] += rows[r * rl + e]
+                else:
+                    memcpy(o, rows + r * rl, (wn - w0) * sizeof(real))
         j = j + tx1 - tx
 
 
@@ -171,12 +162,13 @@ cdef void _chunk(real* x, real* y, real* U, real* work, Py_ssize_t chunk, Py_ssi
     cdef Py_ssize_t xi, C = g.C, F = g.F
     cdef real* V = work
     cdef real* M = work + 16 * C * chunk
-    _transform_input(x, V, M + 16 * F * chunk, t0, T, TH, TW, g)
+    cdef real* rows = M + 16 * F * chunk
+    _transform_input(x, V, rows, t0, T, TH, TW, g)
     for xi in range(16):
         # BLAS packs U[xi] once per call; the caller keeps it single-threaded
         _gemm(<char>'N', <char>'N', <int>F, <int>T, <int>C, <real>1.0, U + xi * F * C, <int>C,
               V + xi * C * T, <int>T, <real>0.0, M + xi * F * T, <int>T)
-    _transform_output(M, y, t0, T, TH, TW, acc, g)
+    _transform_output(M, y, rows, t0, T, TH, TW, acc, g)
 
 
 def conv3x3(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] w, real[:, :, :, :, ::1] y,

@@ -36,6 +36,10 @@ WINOGRAD = True
 #: costs as much as the GEMMs for one block, and few blocks make thin GEMMs
 #: (benchmarks/train_cnn.py, ResNet-18's shapes: 784 blocks gain 1.4x, 49 lose 1.7x).
 WINOGRAD_MIN_BLOCKS = 256
+#: ... and from this output height and width: the transforms run along block rows, and rows of
+#: fewer blocks than a vector's lanes cost more than the GEMMs save (7x7 and 10x10 outputs
+#: lost up to 2x, 14x14 gained 1.3-2x on MNIST- and ResNet-sized layers).
+WINOGRAD_MIN_SIZE = 14
 #: Winograd's per-thread workspace (transformed input and products of a chunk of blocks), in
 #: elements: about the size of a core's L2 cache.
 WINOGRAD_CHUNK_ELEMENTS = 1 << 19
@@ -243,7 +247,7 @@ def _winograd_blocks(x, w, y, stride, dil, groups):
     """Return the number of 2x2 output blocks if Winograd's F(2x2, 3x3) is to compute ``y``, else 0."""
     if (not WINOGRAD or x.ndim != 4 or w.shape[2:] != (3, 3) or int(groups) != 1
             or any(int(v) != 1 for v in tuple(stride) + tuple(dil))
-            or x.shape[1] < 4 or y.shape[1] < 4):
+            or x.shape[1] < 4 or y.shape[1] < 4 or min(y.shape[2:]) < WINOGRAD_MIN_SIZE):
         return 0
     blocks = y.shape[0] * ((y.shape[2] + 1) // 2) * ((y.shape[3] + 1) // 2)
     return blocks if blocks >= WINOGRAD_MIN_BLOCKS else 0
