@@ -27,12 +27,14 @@ def calls(monkeypatch):
     monkeypatch.setattr(conv, "WINOGRAD_CHUNK_ELEMENTS", 1)
     monkeypatch.setattr(conv, "FLIP_MIN_CHANNELS", 1)
     count = []
-    run = _winograd.conv3x3
 
-    def counted(*args):
-        count.append(args[0].shape)
-        return run(*args)
-    monkeypatch.setattr(_winograd, "conv3x3", counted)
+    def counting(run):
+        def counted(*args):
+            count.append(args[0].shape)
+            return run(*args)
+        return counted
+    for name in ("conv3x3", "weight_grad3x3"):
+        monkeypatch.setattr(_winograd, name, counting(getattr(_winograd, name)))
     return count
 
 
@@ -56,7 +58,7 @@ def test_winograd_matches_reference(calls, case, dtype, threads):
     w = rng.standard_normal((f, c, 3, 3)).astype(dtype)
     out = tuple(s + p[0] + p[1] - 2 for s, p in zip(sp, pads))
     dy = rng.standard_normal((n, f) + out).astype(dtype)
-    y_ref, dx_ref, _ = reference(x, w, dy, (1, 1), pads, (1, 1), 1)
+    y_ref, dx_ref, dw_ref = reference(x, w, dy, (1, 1), pads, (1, 1), 1)
     before = [p[0] for p in pads]
     tol = 1e-12 if dtype == np.float64 else 2e-5
     prev = eddl.set_num_threads(threads)
@@ -67,11 +69,19 @@ def test_winograd_matches_reference(calls, case, dtype, threads):
         got = conv.conv_forward(x, w, base.copy(), (1, 1), before, (1, 1), accumulate=True)
         np.testing.assert_allclose(got, base + y_ref, rtol=tol, atol=tol * 10)
         assert len(calls) == 2
+        dw = conv.conv_backward_weights(x, dy, np.full(w.shape, np.nan, dtype), (1, 1), before,
+                                        (1, 1))
+        np.testing.assert_allclose(dw, dw_ref, rtol=tol, atol=tol * 100)
+        base = rng.standard_normal(w.shape).astype(dtype)
+        got = conv.conv_backward_weights(x, dy, base.copy(), (1, 1), before, (1, 1),
+                                         accumulate=True)
+        np.testing.assert_allclose(got, base + dw_ref, rtol=tol, atol=tol * 100)
+        assert len(calls) == 4
         if conv._flipped_padding(dy, w, x, (1, 1), before, (1, 1)) is not None:
             dx = conv.conv_backward_data(dy, w, np.full(x.shape, np.nan, dtype), (1, 1), before,
                                          (1, 1))
             np.testing.assert_allclose(dx, dx_ref, rtol=tol, atol=tol * 10)
-            assert len(calls) == 3
+            assert len(calls) == 5
     finally:
         eddl.set_num_threads(prev)
 
@@ -120,6 +130,44 @@ def test_winograd_kernel_rejects_bad_arguments():
         _winograd.conv3x3(x, w, y, (0, 1, 1), U, work, 0, False, 1)
     with pytest.raises(ValueError, match="weights"):
         _winograd.conv3x3(x, np.zeros((5, 3, 1, 3, 3), np.float32), y, *args)
+
+
+def test_winograd_weight_gradient_is_deterministic(calls):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 6, 15, 14)).astype(np.float32)
+    dy = rng.standard_normal((3, 5, 15, 14)).astype(np.float32)
+    prev = eddl.set_num_threads(2)
+    try:
+        first = conv.conv_backward_weights(x, dy, np.empty((5, 6, 3, 3), np.float32), (1, 1),
+                                           (1, 1), (1, 1))
+        for _ in range(10):
+            again = conv.conv_backward_weights(x, dy, np.empty((5, 6, 3, 3), np.float32),
+                                               (1, 1), (1, 1), (1, 1))
+            assert np.array_equal(first, again)
+    finally:
+        eddl.set_num_threads(prev)
+    assert len(calls) == 11
+
+
+def test_winograd_weight_gradient_rejects_bad_arguments():
+    x = np.zeros((1, 4, 1, 6, 6), np.float32)
+    dy = np.zeros((1, 5, 1, 6, 6), np.float32)
+    dw = np.zeros((5, 4, 1, 3, 3), np.float32)
+    dU = np.zeros(2 * _winograd.transformed_size(5, 4), np.float32)
+    work = np.zeros(2 * _winograd.work_size(5, 4, 16, 6), np.float32)
+    _winograd.weight_grad3x3(x, dy, dw, (0, 1, 1), dU, work, 16, False, 2)
+    with pytest.raises(ValueError, match="transformed gradients"):
+        _winograd.weight_grad3x3(x, dy, dw, (0, 1, 1), dU[:-1], work, 16, False, 2)
+    with pytest.raises(ValueError, match="workspace"):
+        _winograd.weight_grad3x3(x, dy, dw, (0, 1, 1), dU, work[:-1], 16, False, 2)
+    with pytest.raises(ValueError, match="3x3"):
+        _winograd.weight_grad3x3(x, dy, np.zeros((5, 4, 1, 2, 3), np.float32), (0, 1, 1), dU,
+                                 work, 16, False, 2)
+    empty = np.zeros((0, 4, 1, 6, 6), np.float32)
+    out = np.full_like(dw, 7)
+    _winograd.weight_grad3x3(empty, np.zeros((0, 5, 1, 6, 6), np.float32), out, (0, 1, 1), dU,
+                             work, 16, False, 2)
+    assert not out.any()
 
 
 @pytest.mark.parametrize("make,shape", [

@@ -69,6 +69,9 @@ cdef extern from "dh_winograd.h" nogil:
                          int acc)
     void dh_wino_out_f64(const double* m, Py_ssize_t ms, Py_ssize_t n, double* o0, double* o1,
                          int acc)
+    void dh_wino_dy_f32(const float* o0, const float* o1, Py_ssize_t n, float* v, Py_ssize_t vs)
+    void dh_wino_dy_f64(const double* o0, const double* o1, Py_ssize_t n, double* v,
+                        Py_ssize_t vs)
 
 
 cdef void _transform_input(real* x, real* V, real* rowbuf, Py_ssize_t t0, Py_ssize_t T,
@@ -169,6 +172,132 @@ cdef void _chunk(real* x, real* y, real* U, real* work, Py_ssize_t chunk, Py_ssi
         _gemm(<char>'N', <char>'N', <int>F, <int>T, <int>C, <real>1.0, U + xi * F * C, <int>C,
               V + xi * C * T, <int>T, <real>0.0, M + xi * F * T, <int>T)
     _transform_output(M, y, rows, t0, T, TH, TW, acc, g)
+
+
+cdef void _transform_dy(real* dy, real* D, real* rows, Py_ssize_t t0, Py_ssize_t T,
+                        Py_ssize_t TH, Py_ssize_t TW, const Geo* g) noexcept nogil:
+    # D[xi, f, j] = (A d A^T)[xi] for the 2x2 block d of the output gradient at block t0 + j,
+    # run by run as the other transforms: the run's two output rows are read in place, or
+    # copied, zero-padded, into rows when the run reaches past the last row or column
+    cdef Py_ssize_t j = 0, n, ty, tx, tx1, f, r, w0, wn, FT = g.F * T
+    cdef Py_ssize_t oplane = g.OH * g.OW, rl = 2 * TW
+    cdef bint direct
+    cdef real* src
+    while j < T:
+        n = (t0 + j) // (TH * TW)
+        ty = ((t0 + j) // TW) % TH
+        tx = (t0 + j) % TW
+        tx1 = TW if TW - tx < T - j else tx + T - j
+        w0 = 2 * tx
+        wn = 2 * tx1 if 2 * tx1 <= g.OW else g.OW
+        direct = 2 * ty + 1 < g.OH and wn == 2 * tx1
+        for f in range(g.F):
+            src = dy + (n * g.F + f) * oplane + 2 * ty * g.OW
+            if direct:
+                if real is float:
+                    dh_wino_dy_f32(src + w0, src + g.OW + w0, tx1 - tx, D + f * T + j, FT)
+                else:
+                    dh_wino_dy_f64(src + w0, src + g.OW + w0, tx1 - tx, D + f * T + j, FT)
+                continue
+            for r in range(2):
+                memset(rows + r * rl, 0, 2 * (tx1 - tx) * sizeof(real))
+                if 2 * ty + r < g.OH:
+                    memcpy(rows + r * rl, src + r * g.OW + w0, (wn - w0) * sizeof(real))
+            if real is float:
+                dh_wino_dy_f32(rows, rows + rl, tx1 - tx, D + f * T + j, FT)
+            else:
+                dh_wino_dy_f64(rows, rows + rl, tx1 - tx, D + f * T + j, FT)
+        j = j + tx1 - tx
+
+
+cdef void _wgrad_chunk(real* x, real* dy, real* dU, real* work, Py_ssize_t chunk, Py_ssize_t t0,
+                       Py_ssize_t T, Py_ssize_t TH, Py_ssize_t TW, const Geo* g) noexcept nogil:
+    # dU[xi] += D[xi] V[xi]^T over the blocks [t0, t0 + T): this thread's share of the sums
+    cdef Py_ssize_t xi, C = g.C, F = g.F
+    cdef real* V = work
+    cdef real* D = work + 16 * C * chunk
+    cdef real* rows = D + 16 * F * chunk
+    _transform_input(x, V, rows, t0, T, TH, TW, g)
+    _transform_dy(dy, D, rows, t0, T, TH, TW, g)
+    for xi in range(16):
+        _gemm(<char>'N', <char>'T', <int>F, <int>C, <int>T, <real>1.0, D + xi * F * T, <int>T,
+              V + xi * C * T, <int>T, <real>1.0, dU + xi * F * C, <int>C)
+
+
+cdef void _filter_grad(real* dU, real* dg, Py_ssize_t FC, bint acc) noexcept nogil:
+    # dg (=|+=) G^T dU G for the 4x4 sums dU[xi * FC] of one (filter, channel) pair
+    cdef Py_ssize_t i
+    cdef real q[3][4]
+    cdef real u0, u1, u2, u3, a, b, c
+    for i in range(4):
+        u0 = dU[i * FC]
+        u1 = dU[(4 + i) * FC]
+        u2 = dU[(8 + i) * FC]
+        u3 = dU[(12 + i) * FC]
+        q[0][i] = u0 + (u1 + u2) * <real>0.5
+        q[1][i] = (u1 - u2) * <real>0.5
+        q[2][i] = (u1 + u2) * <real>0.5 + u3
+    for i in range(3):
+        a = q[i][0] + (q[i][1] + q[i][2]) * <real>0.5
+        b = (q[i][1] - q[i][2]) * <real>0.5
+        c = (q[i][1] + q[i][2]) * <real>0.5 + q[i][3]
+        if acc:
+            dg[3 * i] += a
+            dg[3 * i + 1] += b
+            dg[3 * i + 2] += c
+        else:
+            dg[3 * i] = a
+            dg[3 * i + 1] = b
+            dg[3 * i + 2] = c
+
+
+def weight_grad3x3(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] dy, real[:, :, :, :, ::1] dw,
+                   tuple pad, real[::1] dU, real[::1] work, Py_ssize_t chunk, bint acc, int nt):
+    """``dw (=|+=)`` the weight gradient of the 3x3, stride-1 convolution ``dy = conv(x, w)``.
+
+    ``dU`` holds ``nt`` times :func:`transformed_size` elements (each thread's sums in the
+    transformed domain); ``work`` as for :func:`conv3x3`. Chunks go to threads statically and
+    the threads' sums are added in thread order, so the result does not depend on timing.
+    """
+    cdef Geo g = _geo(_shp(x), _shp(dy), _shp(dw), (1, 1, 1), pad, (1, 1, 1), 1)
+    if g.D != 1 or g.OD != 1 or g.kd != 1 or g.kh != 3 or g.kw != 3 or g.pd != 0:
+        raise ValueError("winograd: needs 2-D arrays and 3x3 weights")
+    if g.C < 1:
+        raise ValueError("winograd: needs at least one input channel")
+    if chunk < 1 or nt < 1:
+        raise ValueError(f"winograd: chunk {chunk} and threads {nt} must be positive")
+    cdef Py_ssize_t FC = g.F * g.C, size = 16 * FC
+    if dU.shape[0] < nt * size:
+        raise ValueError(f"winograd: {dU.shape[0]} elements for the transformed gradients, "
+                         f"{nt * size} needed")
+    cdef Py_ssize_t per = work_size(g.F, g.C, chunk, g.OW)
+    if work.shape[0] < nt * per:
+        raise ValueError(f"winograd: workspace of {work.shape[0]} elements, {nt * per} needed")
+    cdef Py_ssize_t TH = (g.OH + 1) // 2, TW = (g.OW + 1) // 2
+    cdef Py_ssize_t P = x.shape[0] * TH * TW, nchunk = (P + chunk - 1) // chunk, q, t, t0, T
+    if g.F == 0:
+        return
+    if P == 0:  # no samples: a zero gradient
+        if not acc:
+            dw[...] = 0
+        return
+    cdef real* px = &x[0, 0, 0, 0, 0]
+    cdef real* pdy = &dy[0, 0, 0, 0, 0]
+    cdef real* pu = &dU[0]
+    cdef real* pw = &work[0]
+    cdef real* pdw = &dw[0, 0, 0, 0, 0]
+    with nogil:
+        memset(pu, 0, nt * size * sizeof(real))
+        for q in prange(nchunk, num_threads=nt, schedule='static'):
+            t0 = q * chunk
+            T = P - t0 if P - t0 < chunk else chunk
+            _wgrad_chunk(px, pdy, pu + threadid() * size, pw + threadid() * per, chunk, t0,
+                         T, TH, TW, &g)
+        for t in range(1, nt):
+            for q in range(size):
+                pu[q] += pu[t * size + q]
+        for q in prange(FC, num_threads=nt, schedule='static'):
+            _filter_grad(pu + q, pdw + 9 * q, FC, acc)
 
 
 def conv3x3(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] w, real[:, :, :, :, ::1] y,

@@ -8,9 +8,9 @@ gradient of a stride-1 convolution is the convolution of the output gradient wit
 transposed weights. Deeper layers (small images, many weights) and the input gradient of
 strided convolutions (a strided transposed convolution's forward pass) use :mod:`._conv`'s
 batch-wide im2col / col2im and BLAS GEMMs. 3x3 stride-1 convolutions with enough output
-blocks (forward, and the input gradient through the flipped weights) run as Winograd's
-F(2x2, 3x3) in :mod:`._winograd`: 2.25 times fewer multiply-adds, at a relative error of about
-1e-6 in float32 instead of 1e-7. Workspaces are per thread, grow to the largest layer and are
+blocks (forward, weight gradient, and input gradient through the flipped weights) run as
+Winograd's F(2x2, 3x3) in :mod:`._winograd`: 2.25 times fewer multiply-adds, at a relative
+error of about 1e-6 in float32 instead of 1e-7. Workspaces are per thread, grow to the largest layer and are
 then reused, so a training step allocates nothing once they are large enough.
 
 ``pad`` is the padding *before* each spatial axis; the padding after it is implied by the
@@ -253,7 +253,8 @@ def _winograd_blocks(x, w, y, stride, dil, groups):
     return blocks if blocks >= WINOGRAD_MIN_BLOCKS else 0
 
 
-def _run_winograd(x, w, y, pad, blocks, acc):
+def _run_winograd(x, w, y, pad, blocks, acc, wgrad=False):
+    """``y (=|+=) conv(x, w)``, or ``w (=|+=)`` its weight gradient for ``y`` when ``wgrad``."""
     nt = max(1, int(get_num_threads()))
     c, f = x.shape[1], y.shape[1]
     # chunks that fit the cache, in a number that is a multiple of the threads (every thread
@@ -262,11 +263,14 @@ def _run_winograd(x, w, y, pad, blocks, acc):
     per_thread = -(-blocks // (nt * cap))
     chunk = -(-blocks // (per_thread * nt))
     chunk = max(16, -(-chunk // 16) * 16)
-    U = _workspace("wino_u", _winograd.transformed_size(f, c), x.dtype)
+    size = _winograd.transformed_size(f, c)
+    U = _workspace("wino_u", nt * size if wgrad else size, x.dtype)
     work = _workspace("wino_work", nt * _winograd.work_size(f, c, chunk, y.shape[3]), x.dtype)
+    fn = _winograd.weight_grad3x3 if wgrad else _winograd.conv3x3
     with _BlasThreads(1):
-        _winograd.conv3x3(_as5(x, 2, "x"), _as5(w, 2, "w"), _as5(y, 2, "y"),
-                          (0, int(pad[0]), int(pad[1])), U, work, chunk, bool(acc), nt)
+        fn(_as5(x, 2, "x"), _as5(y, 2, "y") if wgrad else _as5(w, 2, "w"),
+           _as5(w, 2, "w") if wgrad else _as5(y, 2, "y"), (0, int(pad[0]), int(pad[1])), U,
+           work, chunk, bool(acc), nt)
 
 
 def _conv_any(x, w, y, stride, pad, dil, groups, acc):
@@ -341,7 +345,10 @@ def conv_backward_weights(x, dy, dw, stride, pad, dilation, groups=1, accumulate
         ``dw``.
     """
     _validate(x, dw, dy, groups)
-    if _tiled(dy.shape[2:], dw):
+    blocks = _winograd_blocks(x, dw, dy, stride, dilation, groups)
+    if blocks:
+        _run_winograd(x, dw, dy, pad, blocks, accumulate, wgrad=True)
+    elif _tiled(dy.shape[2:], dw):
         _run_tiled(x, dw, dy, stride, pad, dilation, groups, accumulate, True)
     else:
         _run(_conv.weight_grad, x, dw, dy, stride, pad, dilation, groups, accumulate, "w")

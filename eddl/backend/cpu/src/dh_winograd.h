@@ -16,5 +16,7 @@ void dh_wino_in_f64(const double *r0, const double *r1, const double *r2, const 
                     dh_int n, double *v, dh_int vs);
 void dh_wino_out_f32(const float *m, dh_int ms, dh_int n, float *o0, float *o1, int acc);
 void dh_wino_out_f64(const double *m, dh_int ms, dh_int n, double *o0, double *o1, int acc);
+void dh_wino_dy_f32(const float *o0, const float *o1, dh_int n, float *v, dh_int vs);
+void dh_wino_dy_f64(const double *o0, const double *o1, dh_int n, double *v, dh_int vs);
 
 #endif

@@ -57,3 +57,27 @@ DH_WINO_IN(float, f32)
 DH_WINO_IN(double, f64)
 DH_WINO_OUT(float, f32)
 DH_WINO_OUT(double, f64)
+
+/* v[xi * vs + i] = (A g A^T)[xi] for the 2x2 output-gradient block g of block i, whose rows
+ * are o0[2i .. 2i + 1] and o1[2i .. 2i + 1]; A = [[1, 0], [1, 1], [1, -1], [0, -1]] (the
+ * adjoint of the output transform, for the weight gradient) */
+#define DH_WINO_DY(T, sfx)                                                              \
+    DH_CLONES void dh_wino_dy_##sfx(const T *o0, const T *o1, dh_int n, T *v,           \
+                                    dh_int vs) {                                        \
+        _Pragma("omp simd")                                                             \
+        for (dh_int i = 0; i < n; i++) {                                                \
+            const T g00 = o0[2 * i], g01 = o0[2 * i + 1];                               \
+            const T g10 = o1[2 * i], g11 = o1[2 * i + 1];                               \
+            const T p[4][2] = {{g00, g01}, {g00 + g10, g01 + g11},                      \
+                               {g00 - g10, g01 - g11}, {-g10, -g11}};                   \
+            for (int r = 0; r < 4; r++) {                                               \
+                v[(4 * r) * vs + i] = p[r][0];                                          \
+                v[(4 * r + 1) * vs + i] = p[r][0] + p[r][1];                            \
+                v[(4 * r + 2) * vs + i] = p[r][0] - p[r][1];                            \
+                v[(4 * r + 3) * vs + i] = -p[r][1];                                     \
+            }                                                                           \
+        }                                                                               \
+    }
+
+DH_WINO_DY(float, f32)
+DH_WINO_DY(double, f64)
