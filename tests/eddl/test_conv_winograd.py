@@ -24,6 +24,7 @@ def calls(monkeypatch):
     """Winograd for every eligible convolution, in chunks of 16 blocks; counts its calls."""
     monkeypatch.setattr(conv, "WINOGRAD_MIN_BLOCKS", 1)
     monkeypatch.setattr(conv, "WINOGRAD_MIN_SIZE", 1)
+    monkeypatch.setattr(conv, "WINOGRAD_MIN_TILED_CHANNELS", 1)
     monkeypatch.setattr(conv, "WINOGRAD_CHUNK_ELEMENTS", 1)
     monkeypatch.setattr(conv, "FLIP_MIN_CHANNELS", 1)
     count = []
@@ -100,16 +101,18 @@ def test_winograd_is_taken_for_large_3x3_stride_1_convolutions(monkeypatch):
         conv.conv_forward(x, w, y, (stride,) * 2, (k // 2 * dil,) * 2, (dil,) * 2, groups)
         return len(seen)
 
-    assert forward(1, 16, 16, (32, 32)) == 1          # 256 blocks
-    assert forward(1, 16, 16, (30, 30)) == 1          # 225 blocks: too few
-    assert forward(9, 16, 16, (13, 40)) == 1          # 13 rows: too small
-    assert forward(2, 16, 16, (16, 16), k=5) == 1     # 5x5
-    assert forward(2, 16, 16, (34, 34), stride=2) == 1
-    assert forward(2, 16, 16, (32, 32), groups=2) == 1
-    assert forward(2, 16, 16, (32, 32), dil=2) == 1
+    assert forward(1, 32, 16, (32, 32)) == 1          # 256 blocks
+    assert forward(1, 32, 16, (30, 30)) == 1          # 225 blocks: too few
+    assert forward(9, 32, 16, (13, 40)) == 1          # 13 rows: too small
+    assert forward(2, 32, 16, (16, 16), k=5) == 1     # 5x5
+    assert forward(2, 32, 16, (34, 34), stride=2) == 1
+    assert forward(2, 32, 16, (32, 32), groups=2) == 1
+    assert forward(2, 32, 16, (32, 32), dil=2) == 1
     assert forward(2, 2, 16, (32, 32)) == 1           # RGB-like inputs keep the direct path
+    assert forward(2, 16, 16, (32, 32)) == 1          # few channels: the tiled kernels
+    assert forward(100, 16, 32, (14, 14)) == 2        # ... unless the batch-wide GEMMs run
     monkeypatch.setattr(conv, "WINOGRAD", False)
-    assert forward(1, 16, 16, (32, 32)) == 1
+    assert forward(1, 32, 16, (32, 32)) == 2
 
 
 def test_winograd_kernel_rejects_bad_arguments():

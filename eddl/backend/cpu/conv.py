@@ -40,6 +40,10 @@ WINOGRAD_MIN_BLOCKS = 256
 #: fewer blocks than a vector's lanes cost more than the GEMMs save (7x7 and 10x10 outputs
 #: lost up to 2x, 14x14 gained 1.3-2x on MNIST- and ResNet-sized layers).
 WINOGRAD_MIN_SIZE = 14
+#: Convolutions that the tiled kernels take keep them below this many input channels: with
+#: few channels the GEMMs are too thin for the transforms to pay (U-Net's 16-channel level at
+#: 128x128 ran 1.2x slower as Winograd, its 32-channel level 1.3x faster).
+WINOGRAD_MIN_TILED_CHANNELS = 32
 #: Winograd's per-thread workspace (transformed input and products of a chunk of blocks), in
 #: elements: about the size of a core's L2 cache.
 WINOGRAD_CHUNK_ELEMENTS = 1 << 19
@@ -247,7 +251,8 @@ def _winograd_blocks(x, w, y, stride, dil, groups):
     """Return the number of 2x2 output blocks if Winograd's F(2x2, 3x3) is to compute ``y``, else 0."""
     if (not WINOGRAD or x.ndim != 4 or w.shape[2:] != (3, 3) or int(groups) != 1
             or any(int(v) != 1 for v in tuple(stride) + tuple(dil))
-            or x.shape[1] < 4 or y.shape[1] < 4 or min(y.shape[2:]) < WINOGRAD_MIN_SIZE):
+            or x.shape[1] < 4 or y.shape[1] < 4 or min(y.shape[2:]) < WINOGRAD_MIN_SIZE
+            or (x.shape[1] < WINOGRAD_MIN_TILED_CHANNELS and _tiled(y.shape[2:], w))):
         return 0
     blocks = y.shape[0] * ((y.shape[2] + 1) // 2) * ((y.shape[3] + 1) // 2)
     return blocks if blocks >= WINOGRAD_MIN_BLOCKS else 0
