@@ -1,10 +1,13 @@
 # cython: language_level=3
-"""Build-time facts about OpenMP, compiled into each package."""
+"""Build-time facts about OpenMP, and the instruction-set level of the C loops."""
 
 cdef extern from "dh_config.h":
     int DH_HAVE_OPENMP
     const char* DH_BUILD_CC
     const char* DH_BUILDTYPE
+
+cdef extern from "dh_isa.h":
+    int dh_isa_level()
 
 cdef extern from *:
     """
@@ -38,3 +41,10 @@ def omp_max_threads():
 
 def build_info():
     return {"compiler": DH_BUILD_CC.decode(), "buildtype": DH_BUILDTYPE.decode()}
+
+
+def isa_level():
+    """The instruction-set level the C loops run at (include/dh_isa.h): 4 (x86-64-v4), 3
+    (x86-64-v3), 2 (x86-64-v2) or 1 (baseline x86-64; also on other CPUs), after
+    ``DEEPHEALTH_ISA``."""
+    return dh_isa_level()

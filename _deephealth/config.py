@@ -5,7 +5,10 @@ import sys
 from . import _openmp
 from .runtime import get_num_threads
 
-__all__ = ["openmp_enabled", "base_config", "print_config"]
+__all__ = ["openmp_enabled", "instruction_set", "base_config", "print_config"]
+
+_ISA_NAMES = {4: "x86-64-v4 (AVX-512)", 3: "x86-64-v3 (AVX2, FMA)", 2: "x86-64-v2 (SSE4.2)",
+              1: "baseline"}
 
 
 def openmp_enabled():
@@ -15,6 +18,16 @@ def openmp_enabled():
     by accident is caught by the test suite when ``CI`` is set.
     """
     return _openmp.openmp_enabled()
+
+
+def instruction_set():
+    """Return the instruction set the compiled loops run with, e.g. ``"x86-64-v4 (AVX-512)"``.
+
+    The best the CPU has, unless the environment variable ``DEEPHEALTH_ISA`` (``avx512``,
+    ``avx2``, ``sse4`` or ``baseline``) lowers it: set it before the process starts, to test or
+    compare the slower paths on a fast CPU. Each loop reads it when it first runs.
+    """
+    return _ISA_NAMES[_openmp.isa_level()]
 
 
 def base_config():
@@ -27,6 +40,7 @@ def base_config():
         "openmp": openmp_enabled(),
         "openmp_version": _openmp.openmp_version(),
         "threads": get_num_threads(),
+        "instruction_set": instruction_set(),
     }
     info.update(_openmp.build_info())
     return info

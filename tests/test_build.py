@@ -110,6 +110,40 @@ def test_kernels_are_built_for_the_baseline_isa():
         assert b"_ZGVbN4v_expf" in blob, "baseline (SSE) vector-math variant missing"
 
 
+# the tests of the loops that come in several instruction sets (clones and hand-written SIMD)
+_ISA_TESTS = ["eddl/test_backend_cpu_elementwise.py", "eddl/test_backend_cpu_reduce.py",
+              "eddl/test_backend_cpu_fastpaths.py", "eddl/test_conv_tiled.py",
+              "eddl/test_conv_winograd.py", "ecvl/test_color.py", "ecvl/test_color_simd.py",
+              "ecvl/test_filters.py", "ecvl/test_filters_u8int.py",
+              "ecvl/test_filters_fastpaths.py", "ecvl/test_geometric.py",
+              "ecvl/test_geometric_fast.py", "ecvl/test_geometric_simd.py",
+              "ecvl/test_geometric_warp.py", "ecvl/test_morphology.py",
+              "ecvl/test_morphology_u8.py", "ecvl/test_u8_fastpaths.py",
+              "ecvl/test_io_raster_packed.py", "ecvl/test_kernels_common.py"]
+
+
+@pytest.mark.skipif(not (sys.platform.startswith("linux") and os.uname().machine == "x86_64"),
+                    reason="the instruction-set clones are built for x86-64 Linux")
+@pytest.mark.parametrize("isa, level", [("baseline", 1), ("avx2", 3)])
+def test_the_same_build_runs_at_a_lower_instruction_set(isa, level):
+    # A CPU without AVX-512 or AVX2 gets the other clones: DEEPHEALTH_ISA masks the faster
+    # ones here, and the kernels' own tests must pass on what is left.
+    from _deephealth import _openmp
+
+    env = dict(os.environ, DEEPHEALTH_ISA=isa)
+    got = _run("from _deephealth import _openmp; print(_openmp.isa_level())", DEEPHEALTH_ISA=isa)
+    assert int(got.strip().splitlines()[-1]) == min(level, _openmp.isa_level())
+    shown = _run("import eddl; print(eddl.config()['instruction_set'])", DEEPHEALTH_ISA=isa)
+    assert shown.strip().splitlines()[-1].startswith("baseline" if level == 1 else "x86-64-v")
+    here = os.path.dirname(os.path.abspath(__file__))
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           *[os.path.join(here, f) for f in _ISA_TESTS]],
+                          capture_output=True, text=True, env=env, cwd=tempfile.gettempdir(),
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert " passed" in proc.stdout.splitlines()[-1]
+
+
 def test_one_thread_setting_for_the_whole_process():
     # ecvl's kernels on loader threads obey the same setting as eddl's computing service.
     assert ecvl.set_num_threads is eddl.set_num_threads

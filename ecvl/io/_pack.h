@@ -6,6 +6,8 @@
 #include <string.h>
 #include <stddef.h>
 
+#include "dh_isa.h"
+
 static void pack_row_scalar(const uint8_t *s, uint8_t *d, ptrdiff_t x, ptrdiff_t w)
 {
     uint32_t v;
@@ -38,8 +40,7 @@ static void pack_row_ssse3(const uint8_t *s, uint8_t *d, ptrdiff_t w)
 
 static int pack_has_ssse3(void)
 {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("ssse3");
+    return DH_ISA_CPU_HAS("ssse3", 2);
 }
 #else
 static void pack_row_ssse3(const uint8_t *s, uint8_t *d, ptrdiff_t w) { pack_row_scalar(s, d, 0, w); }

@@ -22,28 +22,35 @@
  * by default) */
 #pragma GCC optimize("fp-contract=fast")
 #endif
-#define DH_CLONES DH_ISA_CLONES
 
 typedef ptrdiff_t dh_ssize;
 
 /* ---- element-wise row primitives ------------------------------------------------------------ */
 #define DH_DEF_PRIMS(SUF, T, A)                                                                     \
-static DH_CLONES void dh_vset_##SUF(A *restrict a, const T *restrict s, A k, dh_ssize n) {          \
+DH_ISA_INLINE void dh_vset_##SUF##_impl(A *restrict a, const T *restrict s, A k, dh_ssize n) {      \
     for (dh_ssize i = 0; i < n; i++) a[i] = k * (A)s[i];                                            \
 }                                                                                                   \
-static DH_CLONES void dh_vacc_##SUF(A *restrict a, const T *restrict s, A k, dh_ssize n) {          \
+DH_ISA_VOID(static, dh_vset_##SUF, (A *restrict a, const T *restrict s, A k, dh_ssize n),           \
+            (a, s, k, n))                                                                           \
+DH_ISA_INLINE void dh_vacc_##SUF##_impl(A *restrict a, const T *restrict s, A k, dh_ssize n) {      \
     for (dh_ssize i = 0; i < n; i++) a[i] += k * (A)s[i];                                           \
 }                                                                                                   \
-static DH_CLONES void dh_vsym_##SUF(A *restrict a, const T *restrict s1, const T *restrict s2,      \
-                                    A k, dh_ssize n) {                                              \
+DH_ISA_VOID(static, dh_vacc_##SUF, (A *restrict a, const T *restrict s, A k, dh_ssize n),           \
+            (a, s, k, n))                                                                           \
+DH_ISA_INLINE void dh_vsym_##SUF##_impl(A *restrict a, const T *restrict s1,                        \
+                                        const T *restrict s2, A k, dh_ssize n) {                    \
     for (dh_ssize i = 0; i < n; i++) a[i] += k * ((A)s1[i] + (A)s2[i]);                             \
 }                                                                                                   \
-static DH_CLONES void dh_vmin_##SUF(T *restrict a, const T *restrict s, dh_ssize n) {               \
+DH_ISA_VOID(static, dh_vsym_##SUF, (A *restrict a, const T *restrict s1,                            \
+                                    const T *restrict s2, A k, dh_ssize n), (a, s1, s2, k, n))      \
+DH_ISA_INLINE void dh_vmin_##SUF##_impl(T *restrict a, const T *restrict s, dh_ssize n) {           \
     for (dh_ssize i = 0; i < n; i++) a[i] = s[i] < a[i] ? s[i] : a[i];                              \
 }                                                                                                   \
-static DH_CLONES void dh_vmax_##SUF(T *restrict a, const T *restrict s, dh_ssize n) {               \
+DH_ISA_VOID(static, dh_vmin_##SUF, (T *restrict a, const T *restrict s, dh_ssize n), (a, s, n))     \
+DH_ISA_INLINE void dh_vmax_##SUF##_impl(T *restrict a, const T *restrict s, dh_ssize n) {           \
     for (dh_ssize i = 0; i < n; i++) a[i] = s[i] > a[i] ? s[i] : a[i];                              \
-}
+}                                                                                                   \
+DH_ISA_VOID(static, dh_vmax_##SUF, (T *restrict a, const T *restrict s, dh_ssize n), (a, s, n))
 
 /* a = min/max(a, s0 .. s{m-1}) for m <= 4 in one sweep: one store per element instead of m. */
 #define DH_RED_LOOP(OP, M)                                                                          \
@@ -56,9 +63,9 @@ static DH_CLONES void dh_vmax_##SUF(T *restrict a, const T *restrict s, dh_ssize
         a[i] = v;                                                                                   \
     }
 #define DH_DEF_RED(SUF, T_)                                                                         \
-static DH_CLONES void dh_red4_##SUF(T_ *restrict a, const T_ *restrict s0, const T_ *restrict s1,   \
-                                    const T_ *restrict s2, const T_ *restrict s3, int m,            \
-                                    int is_max, dh_ssize n) {                                       \
+DH_ISA_INLINE void dh_red4_##SUF##_impl(T_ *restrict a, const T_ *restrict s0,                      \
+                                        const T_ *restrict s1, const T_ *restrict s2,               \
+                                        const T_ *restrict s3, int m, int is_max, dh_ssize n) {     \
     typedef T_ T;                                                                                   \
     if (is_max) {                                                                                   \
         if (m == 1) DH_RED_LOOP(>, 1) else if (m == 2) DH_RED_LOOP(>, 2)                            \
@@ -68,6 +75,10 @@ static DH_CLONES void dh_red4_##SUF(T_ *restrict a, const T_ *restrict s0, const
         else if (m == 3) DH_RED_LOOP(<, 3) else DH_RED_LOOP(<, 4)                                   \
     }                                                                                               \
 }                                                                                                   \
+DH_ISA_VOID(static, dh_red4_##SUF, (T_ *restrict a, const T_ *restrict s0,                          \
+                                    const T_ *restrict s1, const T_ *restrict s2,                   \
+                                    const T_ *restrict s3, int m, int is_max, dh_ssize n),          \
+            (a, s0, s1, s2, s3, m, is_max, n))                                                      \
 /* a = min/max(a, srcs[0..m-1]), four sources a sweep */                                            \
 static void dh_reduce_##SUF(T_ *a, const T_ *const *srcs, int m, int is_max, dh_ssize n) {          \
     for (int g = 0; g < m; g += 4) {                                                                \
@@ -98,20 +109,21 @@ DH_DEF_PRIMS(f64, double, double)
  * vectorise. The clamps are written "v > lo ? v : lo", the operand order of maxps/minps: the
  * other order is not an IEEE min/max and GCC leaves the loop scalar and branchy. */
 #define DH_DEF_STORE_SMALL(SUF, T, LO, HI)                                                          \
-static DH_CLONES void dh_store_##SUF(T *restrict d, const float *restrict s, dh_ssize n) {          \
+DH_ISA_INLINE void dh_store_##SUF##_impl(T *restrict d, const float *restrict s, dh_ssize n) {      \
     for (dh_ssize i = 0; i < n; i++) {                                                              \
         float v = s[i] - (float)(LO) + 0.5f;                                                        \
         v = v > 0.0f ? v : 0.0f;                                                                    \
         v = v < (float)((HI) - (LO)) ? v : (float)((HI) - (LO));                                    \
         d[i] = (T)((int32_t)v + (int32_t)(LO));                                                     \
     }                                                                                               \
-}
+}                                                                                                   \
+DH_ISA_VOID(static, dh_store_##SUF, (T *restrict d, const float *restrict s, dh_ssize n), (d, s, n))
 DH_DEF_STORE_SMALL(u8, uint8_t, 0, 255)
 DH_DEF_STORE_SMALL(i8, int8_t, -128, 127)
 DH_DEF_STORE_SMALL(u16, uint16_t, 0, 65535)
 DH_DEF_STORE_SMALL(i16, int16_t, -32768, 32767)
 
-static DH_CLONES void dh_store_i32(int32_t *restrict d, const double *restrict s, dh_ssize n) {
+DH_ISA_INLINE void dh_store_i32_impl(int32_t *restrict d, const double *restrict s, dh_ssize n) {
     for (dh_ssize i = 0; i < n; i++) {
         double v = s[i];
         v = v < -2147483648.0 ? -2147483648.0 : v;
@@ -119,6 +131,8 @@ static DH_CLONES void dh_store_i32(int32_t *restrict d, const double *restrict s
         d[i] = (int32_t)floor(v + 0.5);
     }
 }
+DH_ISA_VOID(static, dh_store_i32, (int32_t *restrict d, const double *restrict s, dh_ssize n),
+            (d, s, n))
 static void dh_store_i64(int64_t *restrict d, const double *restrict s, dh_ssize n) {
     for (dh_ssize i = 0; i < n; i++) {
         double v = s[i];

@@ -14,7 +14,6 @@
 #include <stdint.h>
 
 #include "dh_isa.h"
-#define COL_CLONES DH_ISA_CLONES
 
 #if defined(__GNUC__) || defined(__clang__)
 #define COL_ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -23,8 +22,8 @@
 #endif
 
 /* Plain loops: the fallback on CPUs without SSSE3, and the tails of the shuffle loops. */
-COL_CLONES
-static void col_perm3_u8_c(const uint8_t *s, uint8_t *d, ptrdiff_t n, int i0, int i1, int i2)
+DH_ISA_INLINE void col_perm3_u8_c_impl(const uint8_t *s, uint8_t *d, ptrdiff_t n, int i0, int i1,
+                                       int i2)
 {
     ptrdiff_t i;
     for (i = 0; i < n; i++) {
@@ -34,15 +33,21 @@ static void col_perm3_u8_c(const uint8_t *s, uint8_t *d, ptrdiff_t n, int i0, in
         d[3 * i + 2] = c;
     }
 }
+DH_ISA_VOID(static, col_perm3_u8_c, (const uint8_t *s, uint8_t *d, ptrdiff_t n, int i0, int i1,
+                                     int i2),
+            (s, d, n, i0, i1, i2))
 
 /* Gray of n packed 3-channel pixels whose channels weigh w0, w1, w2 (15-bit, summing to 2^15). */
-COL_CLONES
-static void col_gray3_u8_c(const uint8_t *s, uint8_t *d, ptrdiff_t n, int w0, int w1, int w2)
+DH_ISA_INLINE void col_gray3_u8_c_impl(const uint8_t *s, uint8_t *d, ptrdiff_t n, int w0, int w1,
+                                       int w2)
 {
     ptrdiff_t i;
     for (i = 0; i < n; i++)
         d[i] = (uint8_t)((s[3 * i] * w0 + s[3 * i + 1] * w1 + s[3 * i + 2] * w2 + 16384) >> 15);
 }
+DH_ISA_VOID(static, col_gray3_u8_c, (const uint8_t *s, uint8_t *d, ptrdiff_t n, int w0, int w1,
+                                     int w2),
+            (s, d, n, w0, w1, w2))
 
 /* ---------------------------------------------------------------- YCbCr and HSV, plain C */
 #define COL_CHUNK 256
@@ -69,8 +74,7 @@ static inline void col_ycc_px(unsigned r, unsigned g, unsigned b, uint8_t *o)
 }
 
 /* RGB (ri == 0) or BGR -> Y, Cb, Cr of n packed pixels. */
-COL_CLONES
-static void col_ycc3_u8_c(const uint8_t *s, uint8_t *d, ptrdiff_t n, int ri)
+DH_ISA_INLINE void col_ycc3_u8_c_impl(const uint8_t *s, uint8_t *d, ptrdiff_t n, int ri)
 {
     ptrdiff_t i;
     if (ri == 0)
@@ -78,6 +82,8 @@ static void col_ycc3_u8_c(const uint8_t *s, uint8_t *d, ptrdiff_t n, int ri)
     else
         for (i = 0; i < n; i++) col_ycc_px(s[3 * i + 2], s[3 * i + 1], s[3 * i], d + 3 * i);
 }
+DH_ISA_VOID(static, col_ycc3_u8_c, (const uint8_t *s, uint8_t *d, ptrdiff_t n, int ri),
+            (s, d, n, ri))
 
 /* Y, Cb, Cr -> RGB (ri == 0) or BGR of n pixels, OpenCV's 14-bit inverse constants. */
 #define COL_YCC_INV_BODY(RI, BI)                                                                  \
@@ -91,12 +97,13 @@ static void col_ycc3_u8_c(const uint8_t *s, uint8_t *d, ptrdiff_t n, int ri)
         d[3 * i + (BI)] = (uint8_t)(b < 0 ? 0 : (b > 255 ? 255 : b));                              \
     }
 
-COL_CLONES
-static void col_ycc3_inv_u8(const uint8_t *s, uint8_t *d, ptrdiff_t n, int ri)
+DH_ISA_INLINE void col_ycc3_inv_u8_impl(const uint8_t *s, uint8_t *d, ptrdiff_t n, int ri)
 {
     ptrdiff_t i;
     if (ri == 0) { COL_YCC_INV_BODY(0, 2) } else { COL_YCC_INV_BODY(2, 0) }
 }
+DH_ISA_VOID(static, col_ycc3_inv_u8, (const uint8_t *s, uint8_t *d, ptrdiff_t n, int ri),
+            (s, d, n, ri))
 
 /* OpenCV's 8-bit HSV division tables: round((255 << 12) / v) and round((180 << 12) / (6 d)). */
 static int col_sdiv[256], col_hdiv[256];
@@ -133,8 +140,7 @@ col_hsv_core(const uint8_t *R, const uint8_t *G, const uint8_t *B, uint8_t *Ho, 
 
 /* RGB (ri == 0) or BGR -> H, S, V of n packed pixels, through planar chunks so the
  * arithmetic runs on full vectors of one channel. */
-COL_CLONES
-static void col_hsv3_u8_c(const uint8_t *s, uint8_t *d, ptrdiff_t n, int ri)
+DH_ISA_INLINE void col_hsv3_u8_c_impl(const uint8_t *s, uint8_t *d, ptrdiff_t n, int ri)
 {
     uint8_t P0[COL_CHUNK], P1[COL_CHUNK], P2[COL_CHUNK];
     uint8_t Ho[COL_CHUNK], So[COL_CHUNK], Vo[COL_CHUNK];
@@ -148,6 +154,8 @@ static void col_hsv3_u8_c(const uint8_t *s, uint8_t *d, ptrdiff_t n, int ri)
         for (i = 0; i < m; i++) { dp[3 * i] = Ho[i]; dp[3 * i + 1] = So[i]; dp[3 * i + 2] = Vo[i]; }
     }
 }
+DH_ISA_VOID(static, col_hsv3_u8_c, (const uint8_t *s, uint8_t *d, ptrdiff_t n, int ri),
+            (s, d, n, ri))
 
 #include "_color_x86.h"
 

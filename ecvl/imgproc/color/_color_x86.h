@@ -356,9 +356,7 @@ static int col_simd_level = -1; /* 0: plain C, 1: SSSE3, 2: AVX2 */
 static inline int col_simd(void)
 {
     if (col_simd_level < 0) {
-        __builtin_cpu_init();
-        col_simd_level = __builtin_cpu_supports("avx2") ? 2
-                         : __builtin_cpu_supports("ssse3") ? 1 : 0;
+        col_simd_level = DH_ISA_CPU_HAS("avx2", 3) ? 2 : DH_ISA_CPU_HAS("ssse3", 2) ? 1 : 0;
     }
     return col_simd_level;
 }

@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include "dh_isa.h"
-#define SU8_CLONES DH_ISA_CLONES
 
 /* Hand-written AVX2 versions of the two passes (register-blocked, which GCC does not do for
  * loops whose tap count is only known at run time), picked when the CPU has AVX2. */
@@ -31,7 +30,7 @@
 static int su8_avx2(void)
 {
     static int has = -1;
-    if (has < 0) has = __builtin_cpu_supports("avx2") ? 1 : 0;
+    if (has < 0) has = DH_ISA_CPU_HAS("avx2", 3) ? 1 : 0;
     return has;
 }
 #else
@@ -44,9 +43,9 @@ typedef ptrdiff_t su8_ssize;
 #define SU8_CHUNK 1024
 
 /* r[i] = sum_j k[j] * p[i + j*C], i < n (p is the border-padded row). */
-SU8_CLONES
-static void su8_hpass_c(uint16_t *restrict r, const uint8_t *restrict p, const uint16_t *k,
-                      int nk, int sym, su8_ssize C, su8_ssize n)
+DH_ISA_INLINE void su8_hpass_c_impl(uint16_t *restrict r, const uint8_t *restrict p,
+                                    const uint16_t *k,
+                                    int nk, int sym, su8_ssize C, su8_ssize n)
 {
     su8_ssize i;
     int j;
@@ -78,12 +77,16 @@ static void su8_hpass_c(uint16_t *restrict r, const uint8_t *restrict p, const u
             for (i = 0; i < n; i++) r[i] = (uint16_t)(r[i] + kj * a[i]);
     }
 }
+DH_ISA_VOID(static, su8_hpass_c, (uint16_t *restrict r, const uint8_t *restrict p,
+                                  const uint16_t *k, int nk, int sym, su8_ssize C, su8_ssize n),
+            (r, p, k, nk, sym, C, n))
 
 /* d[i] = min(255, (sum_j k[j] * rows[j][i] * mul + add) >> shift), i < n. */
-SU8_CLONES
-static void su8_vpass_c(uint8_t *restrict d, const uint16_t *const *rows, const uint32_t *k,
-                      int nk, int sym, uint32_t mul, uint32_t add, int shift, su8_ssize n,
-                      uint32_t *restrict acc)
+DH_ISA_INLINE void su8_vpass_c_impl(uint8_t *restrict d, const uint16_t *const *rows,
+                                    const uint32_t *k,
+                                    int nk, int sym, uint32_t mul, uint32_t add, int shift,
+                                    su8_ssize n,
+                                    uint32_t *restrict acc)
 {
     su8_ssize c0, i;
     int j;
@@ -129,6 +132,10 @@ static void su8_vpass_c(uint8_t *restrict d, const uint16_t *const *rows, const 
         }
     }
 }
+DH_ISA_VOID(static, su8_vpass_c, (uint8_t *restrict d, const uint16_t *const *rows,
+                                  const uint32_t *k, int nk, int sym, uint32_t mul, uint32_t add,
+                                  int shift, su8_ssize n, uint32_t *restrict acc),
+            (d, rows, k, nk, sym, mul, add, shift, n, acc))
 
 #if SU8_HAVE_AVX2
 /* AVX2: blocks of 32 outputs keep their sums in registers across all taps. */
@@ -279,10 +286,11 @@ static su8_ssize su8_work_bytes(su8_ssize W, su8_ssize C, int nkx, int nky)
 
 /* Box column sums: S += in - leaving (leaving may be NULL), then d = the scaled sums (d may be
  * NULL while the window fills). One pass over the row whatever the window height. */
-SU8_CLONES
-static void su8_vbox(uint8_t *restrict d, uint32_t *restrict S, const uint16_t *restrict in,
-                     const uint16_t *restrict leaving, uint32_t mul, uint32_t add, int shift,
-                     su8_ssize n)
+DH_ISA_INLINE void su8_vbox_impl(uint8_t *restrict d, uint32_t *restrict S,
+                                 const uint16_t *restrict in,
+                                 const uint16_t *restrict leaving, uint32_t mul, uint32_t add,
+                                 int shift,
+                                 su8_ssize n)
 {
     su8_ssize i;
     if (leaving && d) {
@@ -301,6 +309,10 @@ static void su8_vbox(uint8_t *restrict d, uint32_t *restrict S, const uint16_t *
             d[i] = (uint8_t)(v < 255u ? v : 255u);
         }
 }
+DH_ISA_VOID(static, su8_vbox, (uint8_t *restrict d, uint32_t *restrict S,
+                               const uint16_t *restrict in, const uint16_t *restrict leaving,
+                               uint32_t mul, uint32_t add, int shift, su8_ssize n),
+            (d, S, in, leaving, mul, add, shift, n))
 
 /* Output rows y0 <= y < y1 (dst points at row 0). rowmap[y + i] is the source row under kernel
  * row i (-1: the constant row cvrow, W*C long); cmap[q] the source column of padded column q

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "dh_isa.h"
-#define RSU8_CLONES DH_ISA_CLONES
 
 /* t[dx*C + c] = sum_k w[dx*K + k] * s[o[dx*K + k] + c]; offsets o are premultiplied by C. */
 static void rsu8_hrow(const uint8_t *s, int32_t *t, ptrdiff_t dw, ptrdiff_t C,
@@ -87,9 +86,8 @@ static inline uint8_t rsu8_sat(int32_t v)
 }
 
 /* out[i] = saturate((sum_k w[k] * rows[k][i] + half) >> shift) for i < n; acc holds n ints. */
-RSU8_CLONES
-static void rsu8_vrow(const int32_t *const *rows, const int32_t *w, int K, uint8_t *out,
-                      int32_t *acc, ptrdiff_t n, int shift)
+DH_ISA_INLINE void rsu8_vrow_impl(const int32_t *const *rows, const int32_t *w, int K, uint8_t *out,
+                                  int32_t *acc, ptrdiff_t n, int shift)
 {
     ptrdiff_t i;
     int k;
@@ -126,12 +124,14 @@ static void rsu8_vrow(const int32_t *const *rows, const int32_t *w, int K, uint8
     for (i = 0; i < n; i++)
         out[i] = rsu8_sat(acc[i] >> shift);
 }
+DH_ISA_VOID(static, rsu8_vrow, (const int32_t *const *rows, const int32_t *w, int K, uint8_t *out,
+                                int32_t *acc, ptrdiff_t n, int shift),
+            (rows, w, K, out, acc, n, shift))
 
 /* One output row of the exact 2x2 box average: a and b are the two source rows (2*dw pixels),
  * v scratch for 2*dw*C sums. The vertical sum is a contiguous loop; the pair sum follows. */
-RSU8_CLONES
-static void rsu8_half_row(const uint8_t *a, const uint8_t *b, uint8_t *o, uint16_t *v,
-                          ptrdiff_t dw, ptrdiff_t C)
+DH_ISA_INLINE void rsu8_half_row_impl(const uint8_t *a, const uint8_t *b, uint8_t *o, uint16_t *v,
+                                      ptrdiff_t dw, ptrdiff_t C)
 {
     ptrdiff_t i, dx, c, n = 2 * dw * C;
     for (i = 0; i < n; i++)
@@ -151,6 +151,9 @@ static void rsu8_half_row(const uint8_t *a, const uint8_t *b, uint8_t *o, uint16
                 o[dx * C + c] = (uint8_t)((v[2 * dx * C + c] + v[2 * dx * C + C + c] + 2) >> 2);
     }
 }
+DH_ISA_VOID(static, rsu8_half_row, (const uint8_t *a, const uint8_t *b, uint8_t *o, uint16_t *v,
+                                    ptrdiff_t dw, ptrdiff_t C),
+            (a, b, o, v, dw, C))
 
 /* ---- SSE4.1 horizontal pass over consecutive taps --------------------------------------
  *
@@ -165,7 +168,7 @@ static void rsu8_half_row(const uint8_t *a, const uint8_t *b, uint8_t *o, uint16
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #include <immintrin.h>
 #define RSU8_SSE 1
-static int rsu8_cpu_sse41(void) { return __builtin_cpu_supports("sse4.1"); }
+static int rsu8_cpu_sse41(void) { return DH_ISA_CPU_HAS("sse4.1", 2); }
 
 __attribute__((target("sse4.1")))
 static ptrdiff_t rsu8_hrow_sse(const uint8_t *s, int32_t *t, ptrdiff_t C, const int32_t *o,
@@ -271,7 +274,7 @@ static ptrdiff_t rsu8_hrow_avx2(const uint8_t *s, int32_t *t, ptrdiff_t C, const
     }
     return dx;
 }
-static int rsu8_cpu_avx2(void) { return __builtin_cpu_supports("avx2"); }
+static int rsu8_cpu_avx2(void) { return DH_ISA_CPU_HAS("avx2", 3); }
 #else
 #define RSU8_SSE 0
 static int rsu8_cpu_sse41(void) { return 0; }

@@ -18,7 +18,6 @@
 static inline ptrdiff_t tr_tile(ptrdiff_t psz) { return psz == 1 ? TR_TB1 : TR_TB; }
 
 #include "dh_isa.h"
-#define TR_CLONES DH_ISA_CLONES
 
 #define TR_TILE(PSZ)                                                                   \
     for (x = bx; x < bx1; x++) {                                                       \
@@ -135,13 +134,14 @@ static void tr_band(const uint8_t *src, uint8_t *out, ptrdiff_t h, ptrdiff_t w, 
 #undef TR_TILE1
 
 /* Reverse the w bytes of one row (byte shuffles on AVX2 machines). */
-TR_CLONES
-static void mirror_row1(const uint8_t *s, uint8_t *o, ptrdiff_t w)
+DH_ISA_INLINE void mirror_row1_impl(const uint8_t *s, uint8_t *o, ptrdiff_t w)
 {
     ptrdiff_t x;
     for (x = 0; x < w; x++)
         o[x] = s[w - 1 - x];
 }
+DH_ISA_VOID(static, mirror_row1, (const uint8_t *s, uint8_t *o, ptrdiff_t w),
+            (s, o, w))
 
 /* Reverse the w 3-byte pixels of one row (w > 2): 4-byte moves, the spilled byte of each
  * landing on the next output pixel, which is written afterwards; the read spill stays inside
@@ -161,7 +161,7 @@ static ptrdiff_t mirror_row3_ssse3(const uint8_t *s, uint8_t *o, ptrdiff_t w)
     }
     return x;
 }
-static int tr_cpu_ssse3(void) { return __builtin_cpu_supports("ssse3"); }
+static int tr_cpu_ssse3(void) { return DH_ISA_CPU_HAS("ssse3", 2); }
 #else
 static ptrdiff_t mirror_row3_ssse3(const uint8_t *s, uint8_t *o, ptrdiff_t w)
 {

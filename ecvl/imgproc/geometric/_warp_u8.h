@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <math.h>
 
+#include "dh_isa.h"
+
 /* Rounds every coordinate to 1/2048 pixel, into q (2n ints, x then y). Branch-free so that
  * it vectorises: clamped to +-2^30 (2^19 pixels), rounded half to even by the 1.5 * 2^52
  * trick, converted exactly. NaN becomes -2^30, far outside. */
@@ -84,7 +86,7 @@ static inline ptrdiff_t wpu8_pixel(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #include <immintrin.h>
 #include <string.h>
-static int wpu8_cpu_sse41(void) { return __builtin_cpu_supports("sse4.1"); }
+static int wpu8_cpu_sse41(void) { return DH_ISA_CPU_HAS("sse4.1", 2); }
 
 /* wpu8_quantise two coordinates at a time: maxpd returns its second operand for NaN, so NaN
  * clamps to -2^30 as in the scalar version; cvtpd2dq rounds half to even. */

@@ -16,7 +16,7 @@
  * redone one at a time by wpu8_pixel, so a group straddling the image's edge costs only its
  * outside lanes; groups wholly outside with a constant border are filled directly.
  */
-static int wpu8_cpu_avx2(void) { return __builtin_cpu_supports("avx2"); }
+static int wpu8_cpu_avx2(void) { return DH_ISA_CPU_HAS("avx2", 3); }
 
 __attribute__((target("avx2")))
 static ptrdiff_t wpu8_bilinear_c1_avx2(const uint8_t *src, ptrdiff_t sh, ptrdiff_t sw,

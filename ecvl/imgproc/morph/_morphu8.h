@@ -14,13 +14,15 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dh_isa.h"
+
 #if defined(__GNUC__) && defined(__x86_64__)
 #define MU8_X86 1
 #include <immintrin.h>
 static int mu8_avx2(void)
 {
     static int has = -1;
-    if (has < 0) has = __builtin_cpu_supports("avx2") ? 1 : 0;
+    if (has < 0) has = DH_ISA_CPU_HAS("avx2", 3) ? 1 : 0;
     return has;
 }
 #else

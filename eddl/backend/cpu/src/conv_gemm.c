@@ -4,8 +4,7 @@
 #include "dh_conv.h"
 
 #include "dh_isa.h"
-#define DH_CLONES DH_ISA_CLONES
-#define DH_INLINE static inline __attribute__((always_inline))
+#define DH_INLINE DH_ISA_INLINE
 
 /* eight floats; loads and stores go through memcpy, so no alignment is assumed */
 typedef float v8 __attribute__((vector_size(32)));
@@ -60,9 +59,9 @@ DH_INLINE void rows_nn(dh_int m, dh_int k, const float *A, dh_int lda, const flo
     }
 }
 
-DH_CLONES
-void dh_sgemm_nn(dh_int m, dh_int n, dh_int k, const float *A, dh_int lda, const float *B,
-                 dh_int ldb, int acc, float *C, dh_int ldc, float *panel)
+DH_INLINE void dh_sgemm_nn_impl(dh_int m, dh_int n, dh_int k, const float *A, dh_int lda,
+                                const float *B, dh_int ldb, int acc, float *C, dh_int ldc,
+                                float *panel)
 {
     dh_int j = 0;
     for (; j + NR <= n; j += NR)
@@ -90,3 +89,6 @@ void dh_sgemm_nn(dh_int m, dh_int n, dh_int k, const float *A, dh_int lda, const
         }
     }
 }
+DH_ISA_VOID(, dh_sgemm_nn, (dh_int m, dh_int n, dh_int k, const float *A, dh_int lda,
+                            const float *B, dh_int ldb, int acc, float *C, dh_int ldc,
+                            float *panel), (m, n, k, A, lda, B, ldb, acc, C, ldc, panel))

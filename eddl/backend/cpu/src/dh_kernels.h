@@ -1,9 +1,9 @@
 /* Contiguous 1-D kernels of the CPU backend; the Cython driver in _kernels.pyx splits arrays
  * into fixed-size chunks and hands them to these functions from OpenMP threads.
  *
- * The hot functions carry DH_CLONES, the run-time ISA choice of include/dh_isa.h: an AVX-512
- * machine gets 16-wide libmvec variants (_ZGVeN16v_expf), an AVX2 one the 8-wide ones
- * (_ZGVdN8v_expf) and an older one the SSE variants (_ZGVbN4v_expf).
+ * The hot functions are defined through DH_ISA_VOID/DH_ISA_FN, the run-time ISA choice of
+ * include/dh_isa.h: an AVX-512 machine gets 16-wide libmvec variants (_ZGVeN16v_expf), an
+ * AVX2 one the 8-wide ones (_ZGVdN8v_expf) and an older one the SSE variants (_ZGVbN4v_expf).
  */
 #ifndef DH_KERNELS_H
 #define DH_KERNELS_H
@@ -11,7 +11,6 @@
 #include <stddef.h>
 
 #include "dh_isa.h"
-#define DH_CLONES DH_ISA_CLONES
 
 typedef ptrdiff_t dh_int;
 

@@ -6,7 +6,6 @@
 #include <stddef.h>
 
 #include "dh_isa.h"
-#define DH_CLONES DH_ISA_CLONES
 
 typedef ptrdiff_t dh_int;
 

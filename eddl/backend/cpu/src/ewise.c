@@ -5,11 +5,12 @@
 
 
 #define DH_UNARY(name, T, sfx, expr)                                                    \
-    DH_CLONES static void name##_##sfx(const T *x, T *y, dh_int n, T p, T q) {          \
+    DH_ISA_INLINE void name##_##sfx##_impl(const T *x, T *y, dh_int n, T p, T q) {      \
         (void)p; (void)q;                                                               \
         _Pragma("omp simd")                                                             \
         for (dh_int i = 0; i < n; i++) { const T v = x[i]; y[i] = (expr); }             \
-    }
+    }                                                                                   \
+    DH_ISA_VOID(static, name##_##sfx, (const T *x, T *y, dh_int n, T p, T q), (x, y, n, p, q))
 #define DH_BOTH(name, e) DH_UNARY(name, float, f32, e) DH_UNARY(name, double, f64, e)
 
 /* Written so that a NaN input fails every comparison and passes through. */
@@ -24,8 +25,8 @@ const dh_unary_f32 dh_ew_unary_f32[DH_N_EW] = {relu_f32, clamp_f32, absv_f32, ne
 const dh_unary_f64 dh_ew_unary_f64[DH_N_EW] = {relu_f64, clamp_f64, absv_f64, neg_f64, sqr_f64};
 
 #define DH_BINARY(name, T, sfx, OP)                                                     \
-    DH_CLONES static void name##_##sfx(const T *a, dh_int as, const T *b, dh_int bs,    \
-                                       T *z, dh_int n) {                                \
+    DH_ISA_INLINE void name##_##sfx##_impl(const T *a, dh_int as, const T *b, dh_int bs, \
+                                           T *z, dh_int n) {                            \
         if (as && bs) {                                                                 \
             _Pragma("omp simd")                                                         \
             for (dh_int i = 0; i < n; i++) z[i] = a[i] OP b[i];                         \
@@ -41,7 +42,9 @@ const dh_unary_f64 dh_ew_unary_f64[DH_N_EW] = {relu_f64, clamp_f64, absv_f64, ne
             const T s = a[0] OP b[0];                                                   \
             for (dh_int i = 0; i < n; i++) z[i] = s;                                    \
         }                                                                               \
-    }
+    }                                                                                   \
+    DH_ISA_VOID(static, name##_##sfx, (const T *a, dh_int as, const T *b, dh_int bs,    \
+                                       T *z, dh_int n), (a, as, b, bs, z, n))
 #define DH_BIN_BOTH(name, OP) DH_BINARY(name, float, f32, OP) DH_BINARY(name, double, f64, OP)
 
 DH_BIN_BOTH(add, +)
@@ -59,7 +62,7 @@ const dh_binary_f64 dh_ew_binary_f64[DH_POW] = {add_f64, sub_f64, mul_f64, dvd_f
 #define DH_BLOCK 2048
 #define DH_LANES 16
 #define DH_SUM(T, sfx)                                                                  \
-    DH_CLONES double dh_sum_##sfx(const T *x, dh_int n) {                               \
+    DH_ISA_INLINE double dh_sum_##sfx##_impl(const T *x, dh_int n) {                    \
         double total = 0.0, acc[DH_LANES];                                              \
         dh_int i0 = 0;                                                                  \
         for (; i0 + DH_BLOCK <= n; i0 += DH_BLOCK) {                                    \
@@ -75,7 +78,8 @@ const dh_binary_f64 dh_ew_binary_f64[DH_POW] = {add_f64, sub_f64, mul_f64, dvd_f
         double s = 0.0;                                                                 \
         for (dh_int i = i0; i < n; i++) s += (double)x[i];                              \
         return total + s;                                                               \
-    }
+    }                                                                                   \
+    DH_ISA_FN(, double, dh_sum_##sfx, (const T *x, dh_int n), (x, n))
 DH_SUM(double, f64)
 
 /* float32: leaves of 8 elements summed in float32 lanes (32 lanes = 4 AVX2 registers, as NumPy's
@@ -84,7 +88,7 @@ DH_SUM(double, f64)
  * accurate as NumPy's pairwise float32 sum and usually within half an ulp, at the memory speed
  * of a float32 sum (converting every element to double costs twice the vector work). */
 #define DH_FL 32
-DH_CLONES double dh_sum_f32(const float *x, dh_int n) {
+DH_ISA_INLINE double dh_sum_f32_impl(const float *x, dh_int n) {
     double dacc[DH_FL];
     float facc[DH_FL];
     dh_int i = 0;
@@ -104,11 +108,12 @@ DH_CLONES double dh_sum_f32(const float *x, dh_int n) {
     for (; i < n; i++) s += (double)x[i];
     return s;
 }
+DH_ISA_FN(, double, dh_sum_f32, (const float *x, dh_int n), (x, n))
 
 /* Max/min: DH_XLANES running extremes (independent vector registers) and a NaN flag. */
 #define DH_XLANES 32
 #define DH_EXTREME(name, T, sfx, CMP)                                                   \
-    DH_CLONES T dh_##name##_##sfx(const T *x, dh_int n) {                               \
+    DH_ISA_INLINE T dh_##name##_##sfx##_impl(const T *x, dh_int n) {                    \
         T acc[DH_XLANES], m = x[0];                                                     \
         int nan = 0;                                                                    \
         dh_int i = 0;                                                                   \
@@ -129,6 +134,7 @@ DH_CLONES double dh_sum_f32(const float *x, dh_int n) {
         for (int j = 0; j < DH_XLANES; j++) m = acc[j] CMP m ? acc[j] : m;              \
         return nan ? (T)NAN : m;                                                        \
     }                                                                                   \
+    DH_ISA_FN(, T, dh_##name##_##sfx, (const T *x, dh_int n), (x, n))                   \
     dh_int dh_arg##name##_##sfx(const T *x, dh_int n) {                                 \
         const T m = dh_##name##_##sfx(x, n);                                            \
         if (m != m) {                                                                   \
@@ -137,22 +143,24 @@ DH_CLONES double dh_sum_f32(const float *x, dh_int n) {
         for (dh_int i = 0; i < n; i++) if (x[i] == m) return i;                         \
         return 0;                                                                       \
     }                                                                                   \
-    DH_CLONES void dh_acc##name##_##sfx(T *acc, const T *x, dh_int n) {                 \
+    DH_ISA_INLINE void dh_acc##name##_##sfx##_impl(T *acc, const T *x, dh_int n) {      \
         _Pragma("omp simd")                                                             \
         for (dh_int j = 0; j < n; j++) {                                                \
             const T v = x[j], a = acc[j];                                               \
             acc[j] = (v CMP a || v != v) && a == a ? v : a;                             \
         }                                                                               \
-    }
+    }                                                                                   \
+    DH_ISA_VOID(, dh_acc##name##_##sfx, (T *acc, const T *x, dh_int n), (acc, x, n))
 DH_EXTREME(max, float, f32, >)
 DH_EXTREME(max, double, f64, >)
 DH_EXTREME(min, float, f32, <)
 DH_EXTREME(min, double, f64, <)
 
 #define DH_ACCSUM(T, sfx)                                                               \
-    DH_CLONES void dh_accsum_##sfx(double *acc, const T *x, dh_int n) {                 \
+    DH_ISA_INLINE void dh_accsum_##sfx##_impl(double *acc, const T *x, dh_int n) {      \
         _Pragma("omp simd")                                                             \
         for (dh_int j = 0; j < n; j++) acc[j] += (double)x[j];                          \
-    }
+    }                                                                                   \
+    DH_ISA_VOID(, dh_accsum_##sfx, (double *acc, const T *x, dh_int n), (acc, x, n))
 DH_ACCSUM(float, f32)
 DH_ACCSUM(double, f64)

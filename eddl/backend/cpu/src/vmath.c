@@ -31,11 +31,12 @@ DH_SIMD float tanhf(float); DH_SIMD double tanh(double);
 #endif
 
 #define DH_UNARY(name, T, sfx, expr)                                                    \
-    DH_CLONES static void name##_##sfx(const T *x, T *y, dh_int n, T p, T q) {          \
+    DH_ISA_INLINE void name##_##sfx##_impl(const T *x, T *y, dh_int n, T p, T q) {      \
         (void)p; (void)q;                                                               \
         _Pragma("omp simd")                                                             \
         for (dh_int i = 0; i < n; i++) { const T v = x[i]; y[i] = (expr); }             \
-    }
+    }                                                                                   \
+    DH_ISA_VOID(static, name##_##sfx, (const T *x, T *y, dh_int n, T p, T q), (x, y, n, p, q))
 
 #define DH_BOTH(name, ef, ed) DH_UNARY(name, float, f32, ef) DH_UNARY(name, double, f64, ed)
 
@@ -68,8 +69,8 @@ const dh_unary_f32 dh_vm_unary_f32[DH_N_VM] = DH_TABLE(f32);
 const dh_unary_f64 dh_vm_unary_f64[DH_N_VM] = DH_TABLE(f64);
 
 #define DH_POWFN(T, sfx, fn)                                                            \
-    DH_CLONES void dh_pow_##sfx(const T *a, dh_int as, const T *b, dh_int bs, T *z,     \
-                                dh_int n) {                                             \
+    DH_ISA_INLINE void dh_pow_##sfx##_impl(const T *a, dh_int as, const T *b, dh_int bs, \
+                                           T *z, dh_int n) {                            \
         if (as && bs) {                                                                 \
             _Pragma("omp simd")                                                         \
             for (dh_int i = 0; i < n; i++) z[i] = fn(a[i], b[i]);                       \
@@ -85,7 +86,9 @@ const dh_unary_f64 dh_vm_unary_f64[DH_N_VM] = DH_TABLE(f64);
             const T s = fn(a[0], b[0]);                                                 \
             for (dh_int i = 0; i < n; i++) z[i] = s;                                    \
         }                                                                               \
-    }
+    }                                                                                   \
+    DH_ISA_VOID(, dh_pow_##sfx, (const T *a, dh_int as, const T *b, dh_int bs, T *z,    \
+                                 dh_int n), (a, as, b, bs, z, n))
 
 DH_POWFN(float, f32, powf)
 DH_POWFN(double, f64, pow)

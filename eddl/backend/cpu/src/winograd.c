@@ -6,8 +6,8 @@
 /* v[xi * vs + i] = (B^T d B)[xi] for the 4x4 input block d of block i, whose row r is
  * rows[r][2i .. 2i + 3]; B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]] */
 #define DH_WINO_IN(T, sfx)                                                              \
-    DH_CLONES void dh_wino_in_##sfx(const T *r0, const T *r1, const T *r2, const T *r3, \
-                                    dh_int n, T *v, dh_int vs) {                        \
+    DH_ISA_INLINE void dh_wino_in_##sfx##_impl(const T *r0, const T *r1, const T *r2,  \
+                                               const T *r3, dh_int n, T *v, dh_int vs) { \
         _Pragma("omp simd")                                                             \
         for (dh_int i = 0; i < n; i++) {                                                \
             const T *p[4] = {r0 + 2 * i, r1 + 2 * i, r2 + 2 * i, r3 + 2 * i};           \
@@ -25,13 +25,15 @@
                 v[(12 + k) * vs + i] = a[1][k] - a[3][k];                               \
             }                                                                           \
         }                                                                               \
-    }
+    }                                                                                   \
+    DH_ISA_VOID(, dh_wino_in_##sfx, (const T *r0, const T *r1, const T *r2, const T *r3, \
+                                     dh_int n, T *v, dh_int vs), (r0, r1, r2, r3, n, v, vs))
 
 /* o0[2i .. 2i + 1], o1[2i .. 2i + 1] (=|+=) A^T m A for the 4x4 products m[xi * ms + i] of
  * block i; A^T = [[1, 1, 1, 0], [0, 1, -1, -1]] */
 #define DH_WINO_OUT(T, sfx)                                                             \
-    DH_CLONES void dh_wino_out_##sfx(const T *m, dh_int ms, dh_int n, T *o0, T *o1,     \
-                                     int acc) {                                         \
+    DH_ISA_INLINE void dh_wino_out_##sfx##_impl(const T *m, dh_int ms, dh_int n, T *o0, \
+                                                T *o1, int acc) {                       \
         _Pragma("omp simd")                                                             \
         for (dh_int i = 0; i < n; i++) {                                                \
             T p[2][4];                                                                  \
@@ -51,7 +53,9 @@
                 o1[2 * i] = y10; o1[2 * i + 1] = y11;                                   \
             }                                                                           \
         }                                                                               \
-    }
+    }                                                                                   \
+    DH_ISA_VOID(, dh_wino_out_##sfx, (const T *m, dh_int ms, dh_int n, T *o0, T *o1,    \
+                                      int acc), (m, ms, n, o0, o1, acc))
 
 DH_WINO_IN(float, f32)
 DH_WINO_IN(double, f64)
@@ -62,8 +66,8 @@ DH_WINO_OUT(double, f64)
  * are o0[2i .. 2i + 1] and o1[2i .. 2i + 1]; A = [[1, 0], [1, 1], [1, -1], [0, -1]] (the
  * adjoint of the output transform, for the weight gradient) */
 #define DH_WINO_DY(T, sfx)                                                              \
-    DH_CLONES void dh_wino_dy_##sfx(const T *o0, const T *o1, dh_int n, T *v,           \
-                                    dh_int vs) {                                        \
+    DH_ISA_INLINE void dh_wino_dy_##sfx##_impl(const T *o0, const T *o1, dh_int n, T *v, \
+                                               dh_int vs) {                             \
         _Pragma("omp simd")                                                             \
         for (dh_int i = 0; i < n; i++) {                                                \
             const T g00 = o0[2 * i], g01 = o0[2 * i + 1];                               \
@@ -77,7 +81,9 @@ DH_WINO_OUT(double, f64)
                 v[(4 * r + 3) * vs + i] = -p[r][1];                                     \
             }                                                                           \
         }                                                                               \
-    }
+    }                                                                                   \
+    DH_ISA_VOID(, dh_wino_dy_##sfx, (const T *o0, const T *o1, dh_int n, T *v,          \
+                                     dh_int vs), (o0, o1, n, v, vs))
 
 DH_WINO_DY(float, f32)
 DH_WINO_DY(double, f64)
