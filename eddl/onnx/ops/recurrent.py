@@ -1,4 +1,4 @@
-"""Recurrent layers: ``RNN``, ``LSTM`` and ``GRU`` (forward or bidirectional, zero initial state).
+"""Recurrent layers: ``RNN``, ``LSTM`` and ``GRU`` (forward or bidirectional).
 
 The layers keep ONNX's packed weights (``W``, ``R``, ``Wb`` and ``Rb`` in one ``bias``), so
 the weights are copied as they are. onnxruntime runs only the time-major layout (``layout=0``,
@@ -23,26 +23,65 @@ _ACT_TO_ONNX = {"tanh": ("Tanh", None, None), "relu": ("Relu", None, None),
 _OP = {RNN: "RNN", LSTM: "LSTM", GRU: "GRU"}
 
 
-def _check_exportable(layer):
-    if layer.has_initial_states:
-        raise ExportError(f"{type(layer).__name__} layer {layer.name!r}: initial states from "
-                          f"another layer ([input, states]) are not exported yet")
+def _sequence_lens(layer, g, x):
+    """The int32 ``sequence_lens`` of ``layer`` computed in the graph, or ``""`` (full length).
+
+    ``lengths`` is read from its input; ``mask_zeros`` becomes the number of steps whose
+    input is not all zeros, which is EDDL's mask exactly when the padding is at the end (the
+    convention of padded sequences); with both, the smaller of the two.
+    """
+    lens = []
+    if layer.lengths_index is not None:
+        src = g.inputs(layer)[layer.lengths_index]
+        lens.append(g.node("Cast", [g.node("Reshape", [src, g.ints([-1])])], to=6))
     if layer.mask_zeros:
-        raise ExportError(f"{type(layer).__name__} layer {layer.name!r}: mask_zeros=True has no "
-                          f"ONNX equivalent (sequence_lens only drops trailing steps, and "
-                          f"EDDL's mask keeps the state over any all-zero step); build the net "
-                          f"without it to export")
+        nz = g.node("Cast", [g.node("Not", [g.node("Equal", [x, g.const(0.0, "zero")])])],
+                    to=1)
+        steps = g.reduce("ReduceMax", nz, [2], keepdims=0)
+        lens.append(g.node("Cast", [g.reduce("ReduceSum", steps, [1], keepdims=0)], to=6))
+    if not lens:
+        return ""
+    return lens[0] if len(lens) == 1 else g.node("Min", lens)
+
+
+def _initial_states(layer, g):
+    """``initial_h`` (and ``initial_c``) ``[nd, batch, H]`` from the states input, or ``[]``."""
+    if not layer.has_initial_states:
+        return []
+    nd, h = layer.directions, layer.units
+    states = g.inputs(layer)[1]
+    out = []
+    for i in range(layer.n_states):
+        # [batch, n_states, nd * H] -> state i [batch, nd * H] -> [batch, nd, H] -> [nd, batch, H]
+        si = g.node("Gather", [states, g.const(np.array(i, np.int64), "index", np.int64)],
+                    axis=1)
+        si = g.node("Reshape", [si, g.ints([0, nd, h])])
+        out.append(g.node("Transpose", [si], perm=[1, 0, 2]))
+    return out
 
 
 @exporter("RNN", "LSTM", "GRU")
 def export_recurrent(layer, g):
-    """``Transpose`` + ``RNN``/``LSTM``/``GRU`` + ``Squeeze``/``Transpose``/``Reshape``"""
-    _check_exportable(layer)
+    """``Transpose`` + ``RNN``/``LSTM``/``GRU`` + ``Squeeze``/``Transpose``/``Reshape``
+
+    Per-sample lengths and ``mask_zeros`` give ``sequence_lens``, initial states from another
+    layer give ``initial_h`` (and ``initial_c``).
+    """
+    if layer.mask_zeros and layer.return_sequences:
+        raise ExportError(f"{type(layer).__name__} layer {layer.name!r}: mask_zeros=True with "
+                          f"return_sequences=True has no ONNX equivalent (a masked step outputs "
+                          f"the held state, ONNX's sequence_lens outputs zeros); the final state "
+                          f"alone (return_sequences=False) exports")
     nd, h = layer.directions, layer.units
-    xt = g.node("Transpose", g.inputs(layer), perm=[1, 0, 2])
+    x = g.inputs(layer)[0]
+    xt = g.node("Transpose", [x], perm=[1, 0, 2])
     ins = [xt, g.param(layer, "W"), g.param(layer, "R")]
-    if not isinstance(layer, RNN) or layer.use_bias:
-        ins.append(g.param(layer, "bias"))
+    with_bias = not isinstance(layer, RNN) or layer.use_bias
+    ins.append(g.param(layer, "bias") if with_bias else "")
+    ins.append(_sequence_lens(layer, g, x))
+    ins += _initial_states(layer, g)
+    while ins[-1] == "":
+        ins.pop()
     attrs = {"hidden_size": h, "direction": "bidirectional" if nd == 2 else "forward"}
     if isinstance(layer, RNN):
         name, alpha, beta = _ACT_TO_ONNX[layer.activation]
