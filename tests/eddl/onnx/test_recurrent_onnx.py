@@ -156,6 +156,22 @@ def test_lengths_masks_and_states_export_equal_to_onnxruntime_and_the_reference(
         np.testing.assert_allclose(ours, ev, rtol=0, atol=3e-6)
     if kw.get("lengths") and seq:
         assert not np.any(ours[1, 2:]) and np.any(ours[1, 1])
+    # the node-by-node import reads sequence_lens, initial_h/initial_c and the mask back
+    plain = _without_config(model)
+    if kw.get("mask_zeros") and kw.get("lengths"):
+        with pytest.raises(ONNXImportError, match="Equal other than the count"):
+            eddl.onnx.from_onnx(plain)
+        return
+    back = eddl.onnx.from_onnx(plain)
+    eddl.build(back, eddl.sgd(0.01), ["mse"], ["mse"], eddl.CS_CPU(), init_weights=False)
+    rec = [l for l in back.layers if type(l).__name__ == kind.upper()]
+    assert len(rec) == 1
+    assert getattr(rec[0], "mask_zeros", False) == bool(kw.get("mask_zeros"))
+    assert (rec[0].lengths_layer is not None) == bool(kw.get("lengths"))
+    assert rec[0].has_initial_states == bool(kw.get("states"))
+    back.set_inputs([feeds[l.name] for l in back.lin])
+    back.forward()
+    np.testing.assert_allclose(np.array(back.lout[0].output), ours, rtol=0, atol=3e-6)
 
 
 def _model(nodes, inits):
