@@ -9,8 +9,14 @@ The computation follows what makes recurrent layers fast on a BLAS engine: one G
 the inputs of all time steps at once, then each step does one ``[B, H] x [H, gates * H]`` GEMM
 with the recurrent weights (two for a GRU with ``linear_before_reset=False``, whose reset gate
 acts before the product). Every buffer is time-major (``[T, B, ...]``, each step contiguous),
-is sized once per batch capacity, and keeps the activated gates and states that the backward
-pass through time reads again.
+is sized once per batch capacity and built length, and keeps the activated gates and states
+that the backward pass through time reads again. Where the backend has the fused ``rnn`` kernel
+family (the CPU backend), the loop over the steps runs there, one GEMM and one fused gate pass
+per step; otherwise each step is a few backend array operations.
+
+A step does not run for a sample (its states are held) when ``mask_zeros`` finds its input all
+zeros or when it lies past the sample's ``lengths``; a batch shorter than the built sequence
+runs only its own steps (see ``docs/sequences.md``).
 """
 
 import inspect
