@@ -151,24 +151,38 @@ def sliding_window_inference(inputs, roi_size, predictor, sw_batch_size=1, overl
     padded = x.shape[2:]
     starts = [window_starts(s, r, o) for s, r, o in zip(padded, roi, overlaps)]
     grid = np.stack(np.meshgrid(*starts, indexing="ij"), -1).reshape(-1, nsp)
-    jobs = [(n, tuple(g)) for n in range(x.shape[0]) for g in grid]
-
-    out = count = None
+    jobs = [(n, tuple(slice(s, s + r) for s, r in zip(g, roi)))
+            for n in range(x.shape[0]) for g in grid]
+    # one window buffer and one weighted-window buffer for the whole call: no allocation per
+    # window in the loop, and no multiplication by ones with constant weights
+    win = np.empty((min(sw_batch_size, len(jobs)), x.shape[1]) + roi, x.dtype)
+    constant = mode == "constant"
+    out = count = weighted = None
     for b in range(0, len(jobs), sw_batch_size):
         chunk = jobs[b:b + sw_batch_size]
-        win = np.stack([x[(n, slice(None)) + tuple(slice(s, s + r) for s, r in zip(st, roi))]
-                        for n, st in chunk])
-        pred = np.asarray(fn(np.ascontiguousarray(win)))
+        for k, (n, where) in enumerate(chunk):
+            win[k] = x[(n, slice(None)) + where]
+        batch = win[:len(chunk)]
+        pred = np.asarray(fn(batch))
         if pred.ndim != nsp + 2 or pred.shape[0] != len(chunk) or tuple(pred.shape[2:]) != roi:
             raise ValueError(f"predictor returned shape {list(pred.shape)} for windows of shape "
-                             f"{list(win.shape)}; expected [{len(chunk)}, C_out, *{list(roi)}]")
+                             f"{list(batch.shape)}; expected [{len(chunk)}, C_out, *{list(roi)}]")
         if out is None:
             out = np.zeros((x.shape[0], pred.shape[1]) + padded)
             count = np.zeros((x.shape[0], 1) + padded)
-        for k, (n, st) in enumerate(chunk):
-            where = (n, slice(None)) + tuple(slice(s, s + r) for s, r in zip(st, roi))
-            out[where] += pred[k] * weights
-            count[where] += weights
+            weighted = np.empty(pred.shape[1:])
+        elif pred.shape[1] != out.shape[1]:
+            raise ValueError(f"predictor returned {pred.shape[1]} channels, earlier windows "
+                             f"had {out.shape[1]}")
+        for k, (n, where) in enumerate(chunk):
+            region = (n, slice(None)) + where
+            if constant:
+                out[region] += pred[k]
+                count[region] += 1.0
+            else:
+                np.multiply(pred[k], weights, out=weighted)
+                out[region] += weighted
+                count[region] += weights
     out /= count
     crop = (slice(None), slice(None)) + tuple(slice(lo, lo + s) for (lo, _), s in zip(pads[2:], spatial))
     return out[crop]

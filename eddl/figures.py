@@ -17,8 +17,10 @@ from .metrics import curves
 from .metrics.functional import _host, average_precision, roc_auc
 
 __all__ = ["plot_training_curves", "plot_confusion_matrix", "plot_roc", "plot_pr",
-           "plot_lr_finder", "plot_calibration", "save_figure", "save_training_curves",
-           "save_confusion_matrix", "save_roc", "save_pr", "save_lr_finder", "save_calibration"]
+           "plot_lr_finder", "plot_calibration", "plot_overlay", "plot_slice_sheet",
+           "save_figure", "save_training_curves", "save_confusion_matrix", "save_roc", "save_pr",
+           "save_lr_finder", "save_calibration", "save_overlay", "save_slice_sheet",
+           "slice_indices", "plot_class_scores", "save_class_scores"]
 
 _TRAIN, _VAL, _BEST = "#1f77b4", "#d62728", "#2ca02c"
 
@@ -512,3 +514,352 @@ def plot_calibration(y_true, y_prob, n_bins=10, strategy="uniform", title=None):
 def save_calibration(y_true, y_prob, path, **kwargs):
     """Write :func:`plot_calibration` as a PNG (keywords as there)."""
     save_figure(plot_calibration(y_true, y_prob, **kwargs), path)
+
+
+# ---------------------------------------------------------------------------------------------
+# segmentation overlays and volume slice sheets
+
+_AXIS_NAMES = ("z", "y", "x")
+
+
+def _class_colours(n):
+    """``[n, 4]`` RGBA colours of classes ``0..n-1`` (tab10, then tab20 beyond ten classes)."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return np.array([cmap(k % cmap.N) for k in range(n)], dtype=np.float64)
+
+
+def _check_labels(labels, class_names, what):
+    lab = np.asarray(_host(labels, what))
+    if lab.dtype.kind == "b":
+        lab = lab.astype(np.int64)
+    if lab.dtype.kind not in "iu":
+        raise ValueError(f"{what} must hold integer class labels, got dtype {lab.dtype}")
+    if lab.size and lab.min() < 0:
+        raise ValueError(f"{what} must hold labels >= 0, got {int(lab.min())}")
+    top = int(lab.max()) + 1 if lab.size else 1
+    if class_names is None:
+        names = [str(k) for k in range(max(top, 2))]
+    else:
+        names = [str(n) for n in class_names]
+        if top > len(names):
+            raise ValueError(f"{what} holds label {top - 1} but only {len(names)} class names "
+                             "were given")
+    return lab, names
+
+
+def _label_rgba(lab, n_classes, alpha, background):
+    """RGBA picture of a label map: each class its colour, the background transparent."""
+    colours = _class_colours(n_classes)
+    colours[:, 3] = alpha
+    if background is not None and 0 <= background < n_classes:
+        colours[background, 3] = 0.0
+    return colours[lab]
+
+
+def _class_legend(fig_or_ax, names, background, present=None, **kw):
+    from matplotlib.patches import Patch
+
+    colours = _class_colours(len(names))
+    handles = [Patch(facecolor=colours[k], edgecolor="none", label=names[k])
+               for k in range(len(names))
+               if k != background and (present is None or k in present)]
+    if handles:
+        fig_or_ax.legend(handles=handles, frameon=False, fontsize=8, **kw)
+    return handles
+
+
+def _check_image(image):
+    img = np.asarray(_host(image, "image"))
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[..., 0]
+    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (3, 4)):
+        raise ValueError(f"image must be (H, W) grey or (H, W, 3|4) colour, got shape "
+                         f"{list(img.shape)}")
+    if img.ndim == 3 and img.dtype != np.uint8:
+        img = np.clip(img.astype(np.float64), 0.0, 1.0)  # imshow wants floats in [0, 1]
+    return img
+
+
+def _show_image(ax, img, extent=None, vmin=None, vmax=None):
+    if img.ndim == 2:
+        return ax.imshow(img, cmap="gray", vmin=vmin, vmax=vmax, interpolation="nearest",
+                         extent=extent)
+    return ax.imshow(img, interpolation="nearest", extent=extent)
+
+
+def plot_overlay(image, overlay, kind="auto", class_names=None, alpha=0.5, background=0,
+                 cmap="inferno", vmin=0.0, vmax=1.0, colorbar_label="probability", title=None,
+                 overlay_extent=None):
+    """Draw a label map (legend per class) or a probability map (colour bar) over an image.
+
+    Parameters
+    ----------
+    image : array_like or None
+        ``(H, W)`` grey or ``(H, W, 3|4)`` colour picture (uint8, or floats in [0, 1] for
+        colour); None draws the overlay alone.
+    overlay : array_like
+        ``(h, w)`` integer class labels or a float probability map. It need not have the
+        image's size: it is stretched over the image's extent, so a map predicted at a coarser
+        grid (a whole-slide heat map over the slide's thumbnail) lies where it belongs.
+    kind : {"auto", "labels", "probability"}
+        ``"auto"``: integer and boolean maps are labels, float maps probabilities.
+    class_names : list of str, optional
+        Names of the classes ``0..C-1`` for the legend (labels only); default the numbers.
+    alpha : float
+        Opacity of the overlay, in [0, 1].
+    background : int or None
+        Label left transparent and out of the legend (labels only).
+    cmap : str
+        Colour map of a probability map.
+    vmin, vmax : float
+        Range of the probability colour map (and of its colour bar).
+    colorbar_label : str
+        Label of the colour bar (probability maps).
+    title : str, optional
+    overlay_extent : (float, float, float, float), optional
+        ``(left, right, bottom, top)`` of the overlay in the image's pixel coordinates (pixel
+        centres at integers), for a map that covers a little more or less than the image;
+        default the image's extent.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes with the image then the overlay as images; a probability map adds the colour
+        bar's axes, a label map a legend with one entry per class other than ``background``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.linspace(0, 1, 64).reshape(8, 8)
+    >>> lab = np.zeros((8, 8), int)
+    >>> lab[2:5, 3:6] = 1
+    >>> fig = plot_overlay(img, lab, class_names=["background", "lesion"])
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['lesion']
+    """
+    if kind not in ("auto", "labels", "probability"):
+        raise ValueError(f"kind must be 'auto', 'labels' or 'probability', got {kind!r}")
+    if not 0.0 <= float(alpha) <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
+    ov = np.asarray(_host(overlay, "overlay"))
+    if ov.ndim != 2 or 0 in ov.shape:
+        raise ValueError(f"overlay must be a non-empty 2-D (h, w) map, got shape {list(ov.shape)}")
+    if kind == "auto":
+        kind = "labels" if ov.dtype.kind in "biu" else "probability"
+    img = None if image is None else _check_image(image)
+    shape = ov.shape if img is None else img.shape[:2]
+    extent = (-0.5, shape[1] - 0.5, shape[0] - 0.5, -0.5)
+    ov_extent = extent if overlay_extent is None else tuple(float(v) for v in overlay_extent)
+    if len(ov_extent) != 4:
+        raise ValueError(f"overlay_extent must be (left, right, bottom, top), got "
+                         f"{overlay_extent!r}")
+    h, w = shape
+    side = 6.0
+    fig = _figure((side * min(w / h, 2.0) + 1.8, side) if w <= h else
+                  (side + 1.8, max(side * h / w, 2.5)), layout="compressed")
+    ax = fig.add_subplot()
+    if img is not None:
+        _show_image(ax, img, extent)
+    if kind == "labels":
+        lab, names = _check_labels(ov, class_names, "overlay")
+        ax.imshow(_label_rgba(lab, len(names), float(alpha), background),
+                  interpolation="nearest", extent=ov_extent)
+        _class_legend(ax, names, background, loc="upper left", bbox_to_anchor=(1.02, 1))
+    else:
+        if ov.dtype.kind not in "fiub":
+            raise ValueError(f"a probability overlay must be numeric, got dtype {ov.dtype}")
+        if not vmin < vmax:
+            raise ValueError(f"vmin must be below vmax, got {vmin} and {vmax}")
+        im = ax.imshow(ov.astype(np.float64), cmap=cmap, vmin=vmin, vmax=vmax,
+                       alpha=float(alpha) if img is not None else 1.0,
+                       interpolation="nearest", extent=ov_extent)
+        fig.colorbar(im, ax=ax, label=colorbar_label, shrink=0.85)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def save_overlay(image, overlay, path, **kwargs):
+    """Write :func:`plot_overlay` as a PNG (keywords as there)."""
+    save_figure(plot_overlay(image, overlay, **kwargs), path)
+
+
+def slice_indices(size, n_slices):
+    """Return the indices of ``n_slices`` evenly spaced slices of an axis of ``size``.
+
+    They are the centres of ``n_slices`` equal parts (the first and last slices, often empty,
+    are not forced in).
+
+    Examples
+    --------
+    >>> slice_indices(10, 3)
+    [1, 5, 8]
+    """
+    if isinstance(n_slices, bool) or not isinstance(n_slices, (int, np.integer)) \
+            or not 1 <= n_slices <= size:
+        raise ValueError(f"n_slices must be an int in [1, {size}] (the axis length), "
+                         f"got {n_slices!r}")
+    return [int((k + 0.5) * size / n_slices) for k in range(n_slices)]
+
+
+def plot_slice_sheet(volume, n_slices=9, axis=0, labels=None, spacing=None, class_names=None,
+                     alpha=0.4, background=0, ncols=None, title=None):
+    """Evenly spaced slices of a 3-D volume on a grid, optionally with a label overlay.
+
+    Parameters
+    ----------
+    volume : array_like
+        ``(D, H, W)`` intensities; every slice shares one grey range (the volume's min to
+        max), so slices compare.
+    n_slices : int
+        Slices to show, at most the length of ``axis`` (see :func:`slice_indices`).
+    axis : {0, 1, 2}
+        Axis the slices cut across (0: axial ``z`` slices of a ``(D, H, W)`` volume).
+    labels : array_like, optional
+        ``(D, H, W)`` integer class labels drawn over the slices, with a legend.
+    spacing : sequence of 3 float, optional
+        Voxel size along the volume's axes (same order); each slice is drawn with the aspect
+        ratio of its two axes' spacings, so anisotropic voxels look as they are.
+    class_names : list of str, optional
+    alpha : float
+        Opacity of the labels.
+    background : int or None
+        Label left transparent and out of the legend.
+    ncols : int, optional
+        Columns of the grid (default ``ceil(sqrt(n_slices))``).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per slice, titled ``"z=12"`` (``y``, ``x`` for the other axes), with the
+        slice (and the labels) as images.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> vol = np.random.default_rng(0).random((12, 8, 8))
+    >>> fig = plot_slice_sheet(vol, n_slices=4, spacing=(3.0, 1.0, 1.0), axis=1)
+    >>> [ax.get_title() for ax in fig.axes], fig.axes[0].get_aspect()
+    (['y=1', 'y=3', 'y=5', 'y=7'], 3.0)
+    """
+    vol = np.asarray(_host(volume, "volume"))
+    if vol.ndim != 3 or 0 in vol.shape:
+        raise ValueError(f"volume must be a non-empty (D, H, W) array, got shape {list(vol.shape)}")
+    if vol.dtype.kind not in "fiub":
+        raise ValueError(f"volume must be numeric, got dtype {vol.dtype}")
+    if axis not in (0, 1, 2):
+        raise ValueError(f"axis must be 0, 1 or 2, got {axis!r}")
+    idx = slice_indices(vol.shape[axis], n_slices)
+    sp = np.ones(3) if spacing is None else np.asarray(spacing, dtype=np.float64)
+    if sp.shape != (3,) or not (np.isfinite(sp) & (sp > 0)).all():
+        raise ValueError(f"spacing must be 3 positive numbers, got {spacing!r}")
+    if labels is not None:
+        lab, names = _check_labels(labels, class_names, "labels")
+        if lab.shape != vol.shape:
+            raise ValueError(f"labels have shape {list(lab.shape)}, the volume {list(vol.shape)}")
+    if not 0.0 <= float(alpha) <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
+    ncols = math.ceil(math.sqrt(len(idx))) if ncols is None else int(ncols)
+    if ncols < 1:
+        raise ValueError(f"ncols must be >= 1, got {ncols}")
+    ncols = min(ncols, len(idx))
+    nrows = math.ceil(len(idx) / ncols)
+    rows, cols = [a for a in range(3) if a != axis]
+    aspect = float(sp[rows] / sp[cols])
+    # each panel as wide as it is drawn: its pixel columns, and rows stretched by the aspect
+    ph, pw = vol.shape[rows] * aspect, vol.shape[cols]
+    scale = 2.4 / max(ph, pw)
+    fig = _figure((ncols * pw * scale + 0.4, nrows * ph * scale + 0.6 + 0.35 * nrows),
+                  layout="compressed")
+    lo, hi = float(np.min(vol)), float(np.max(vol))
+    present = set()
+    for k, i in enumerate(idx):
+        ax = fig.add_subplot(nrows, ncols, k + 1)
+        take = [slice(None)] * 3
+        take[axis] = i
+        _show_image(ax, vol[tuple(take)], vmin=lo, vmax=hi if hi > lo else lo + 1)
+        if labels is not None:
+            sl = lab[tuple(take)]
+            present.update(np.unique(sl).tolist())
+            ax.imshow(_label_rgba(sl, len(names), float(alpha), background),
+                      interpolation="nearest")
+        ax.set_aspect(aspect)
+        ax.set_title(f"{_AXIS_NAMES[axis]}={i}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if labels is not None:
+        _class_legend(fig, names, background, loc="outside lower center",
+                      ncol=max(len(names) - 1, 1))
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def save_slice_sheet(volume, path, **kwargs):
+    """Write :func:`plot_slice_sheet` as a PNG (keywords as there)."""
+    save_figure(plot_slice_sheet(volume, **kwargs), path)
+
+
+def plot_class_scores(scores, class_names=None, metric_name="Dice", title=None):
+    """Bar chart of a score per class (Dice, IoU, ...) with the values written on the bars.
+
+    Parameters
+    ----------
+    scores : array_like
+        ``[C]`` scores in [0, 1] (e.g. :func:`eddl.metrics.dice_per_class`); NaN (a class
+        absent from both maps) is drawn as an empty slot marked ``n/a``.
+    class_names : list of str, optional
+    metric_name : str, optional
+        Label of the value axis.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One bar per class and a dashed line at the mean of the finite scores.
+
+    Examples
+    --------
+    >>> fig = plot_class_scores([0.9, 0.75], ["liver", "tumour"])
+    >>> [round(float(b.get_height()), 2) for b in fig.axes[0].patches]
+    [0.9, 0.75]
+    """
+    s = np.asarray(_host(scores, "scores"), dtype=np.float64)
+    if s.ndim != 1 or s.size == 0:
+        raise ValueError(f"scores must be a non-empty 1-D array, got shape {list(s.shape)}")
+    finite = np.isfinite(s)
+    if ((s[finite] < 0) | (s[finite] > 1)).any():
+        raise ValueError("scores must lie in [0, 1] (or be NaN)")
+    names = [str(k) for k in range(s.size)] if class_names is None else [str(n) for n in class_names]
+    if len(names) != s.size:
+        raise ValueError(f"{len(names)} class names for {s.size} scores")
+    fig = _figure((1.6 + 0.9 * s.size, 3.8))
+    ax = fig.add_subplot()
+    colours = _class_colours(s.size)
+    ax.bar(range(s.size), np.where(finite, s, 0.0), color=colours, edgecolor="0.2", lw=0.6)
+    for k, v in enumerate(s):
+        ax.text(k, (v if finite[k] else 0.0) + 0.02, f"{v:.3f}" if finite[k] else "n/a",
+                ha="center", va="bottom", fontsize=8)
+    if finite.any():
+        mean = float(s[finite].mean())
+        ax.axhline(mean, color="0.3", ls="--", lw=1, label=f"mean {mean:.3f}")
+        ax.legend(loc="lower right", frameon=False, fontsize=8)
+    tilt = s.size > 4 or sum(len(n) for n in names) > 30
+    ax.set_xticks(range(s.size), names, rotation=30 if tilt else 0,
+                  ha="right" if tilt else "center", rotation_mode="anchor")
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel(metric_name)
+    ax.grid(True, axis="y", alpha=0.35)
+    ax.set_title(title or f"{metric_name} per class")
+    return fig
+
+
+def save_class_scores(scores, path, **kwargs):
+    """Write :func:`plot_class_scores` as a PNG (keywords as there)."""
+    save_figure(plot_class_scores(scores, **kwargs), path)

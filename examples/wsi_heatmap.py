@@ -2,12 +2,15 @@
 
 A synthetic slide (pink stroma with purple, densely nucleated "tumour" regions) is written as
 a tiled, pyramidal TIFF with tifffile, which OpenSlide reads as a generic tiled TIFF. A small
-CNN learns tumour vs stroma from patches of another synthetic slide; then the slide is read
-through ``ecvl.OpenSlideImage`` one tile at a time (``tiles()``, never whole), every tile is
-classified, and ``wsi_heatmap.png`` shows the slide thumbnail, the predicted tumour
-probability per tile over it, and the true tumour outline.
+CNN learns tumour vs stroma from patches of another synthetic slide; then
+``bridge.slide.predict_slide`` reads the slide through ``ecvl.OpenSlideImage`` one batch of
+tiles at a time (never whole), classifies every tile and blends the tiles' probabilities into
+a map of ``--downsample`` pixels per cell. ``wsi_heatmap.png`` shows the predicted tumour
+probability over the slide thumbnail with a colour bar, and ``wsi_labels.tiff`` holds the
+predicted class per cell.
 
-Run: ``python examples/wsi_heatmap.py [--tile 32] [--epochs 6]`` (needs ``tifffile``).
+Run: ``python examples/wsi_heatmap.py [--tile 32] [--overlap 0.5] [--epochs 6]`` (needs
+``tifffile`` to write the slide).
 """
 
 import argparse
@@ -16,12 +19,11 @@ import tempfile
 import time
 
 import numpy as np
-from PIL import Image as PILImage
-from PIL import ImageDraw
 
 import ecvl
 import eddl
 from bridge.app.models import small_cnn
+from bridge.slide import predict_slide, save_label_tiff, save_slide_heatmap
 
 
 def synthetic_slide(rng, height, width):
@@ -67,32 +69,16 @@ def patches(rgb, tumour, rng, n, size):
     return x.transpose(0, 3, 1, 2).astype(np.float32) / 255, y
 
 
-def heatmap_png(thumb, prob, truth, path):
-    """Thumbnail | probability blended in red | true outline in green, side by side."""
-    h, w = thumb.shape[:2]
-    heat = np.array(PILImage.fromarray((prob * 255).astype(np.uint8)).resize((w, h),
-                                                                           PILImage.NEAREST))
-    a = (heat / 255.0)[..., None] * 0.6
-    blended = (thumb * (1 - a) + np.array([255, 0, 0]) * a).astype(np.uint8)
-    edge = truth & ~(np.roll(truth, 1, 0) & np.roll(truth, -1, 0) & np.roll(truth, 1, 1)
-                     & np.roll(truth, -1, 1))
-    outlined = blended.copy()
-    outlined[edge] = (0, 200, 0)
-    canvas = PILImage.new("RGB", (3 * w + 40, h + 20), (255, 255, 255))
-    draw = ImageDraw.Draw(canvas)
-    for k, (im, title) in enumerate(((thumb, "slide"), (blended, "tumour probability"),
-                                     (outlined, "+ true tumour outline"))):
-        canvas.paste(PILImage.fromarray(im), (k * (w + 20), 20))
-        draw.text((k * (w + 20) + 2, 4), title, fill=(0, 0, 0))
-    canvas.save(path)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--height", type=int, default=1536, help="slide height at level 0")
     ap.add_argument("--width", type=int, default=2048, help="slide width at level 0")
     ap.add_argument("--level", type=int, default=1, help="pyramid level to tile")
     ap.add_argument("--tile", type=int, default=32, help="tile side at that level (mult. of 8)")
+    ap.add_argument("--overlap", type=float, default=0.5,
+                    help="fraction of a tile shared with its neighbours, in [0, 1)")
+    ap.add_argument("--downsample", type=int, default=16,
+                    help="level pixels per cell of the probability map (0: the tile side)")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--patches", type=int, default=1200, help="training patches")
     ap.add_argument("--out", default=".", help="folder for wsi_heatmap.png")
@@ -115,47 +101,25 @@ def main(argv=None):
     path = os.path.join(tempfile.mkdtemp(prefix="wsi_"), "slide.tiff")
     write_pyramid(path, slide_rgb)
     with ecvl.OpenSlideImage(path) as slide:
-        lw, lh = slide.GetLevelsDimensions()[args.level]
         print(f"{path}: {slide.GetLevelCount()} levels {slide.GetLevelsDimensions()}", flush=True)
-        grid = np.zeros((-(-lh // args.tile), -(-lw // args.tile)), np.float32)
-        batch, where = [], []
-
-        def flush():
-            if batch:
-                p = eddl.predict(net, [np.stack(batch)])[0].numpy()[:, 1]
-                for (r, c), v in zip(where, p):
-                    grid[r, c] = v
-                batch.clear()
-                where.clear()
-
-        n = 0
-        for x0, y0, tile in slide.tiles(level=args.level, size=args.tile):
-            a = tile.canonical()
-            if a.shape[:2] != (args.tile, args.tile):  # edge tile: pad with glass
-                full = np.full((args.tile, args.tile, 3), 245, np.uint8)
-                full[:a.shape[0], :a.shape[1]] = a
-                a = full
-            batch.append(a.transpose(2, 0, 1).astype(np.float32) / 255)
-            where.append((y0 // ds // args.tile, x0 // ds // args.tile))
-            n += 1
-            if len(batch) == 64:
-                flush()
-        flush()
-        thumb_level = slide.GetLevelCount() - 1
-        tw, th = slide.GetLevelsDimensions()[thumb_level]
-        thumb = slide.read_region(0, 0, tw, th, thumb_level).canonical()
-    tds = 2 ** thumb_level
-    truth = slide_mask[::tds, ::tds][:th, :tw]
-    tile_truth = np.array([[slide_mask[r * args.tile * ds:(r + 1) * args.tile * ds,
-                                       c * args.tile * ds:(c + 1) * args.tile * ds].mean() > 0.5
-                            for c in range(grid.shape[1])] for r in range(grid.shape[0])])
-    accuracy = ((grid > 0.5) == tile_truth).mean()
-    print(f"{n} tiles of {args.tile}x{args.tile} at level {args.level}: tile accuracy "
-          f"{accuracy:.3f}")
+        # cells of --downsample level pixels: with overlapping tiles a cell blends the
+        # probabilities of every tile over it, finer than the tile grid
+        res = predict_slide(slide, net, args.tile, level=args.level, overlap=args.overlap,
+                            downsample=args.downsample or args.tile, batch_size=64)
+        thumb = slide.thumbnail((512, 512))
+    cell = res.downsample[0] * ds  # level-0 pixels per output cell
+    prob = res.probabilities[1]
+    cell_truth = np.array([[slide_mask[r * cell:(r + 1) * cell, c * cell:(c + 1) * cell].mean()
+                            > 0.5 for c in range(prob.shape[1])] for r in range(prob.shape[0])])
+    accuracy = ((prob > 0.5) == cell_truth).mean()
+    print(f"{res.tiles} tiles of {args.tile}x{args.tile} at level {args.level} into "
+          f"{prob.shape[0]}x{prob.shape[1]} cells: cell accuracy {accuracy:.3f}")
     os.makedirs(args.out, exist_ok=True)
     out = os.path.join(args.out, "wsi_heatmap.png")
-    heatmap_png(thumb, grid, truth, out)
-    print(f"wrote {out} ({time.time() - t0:.0f}s)")
+    save_slide_heatmap(res, out, thumbnail=thumb, class_name="tumour",
+                       title=f"tumour probability, level {args.level}")
+    save_label_tiff(res, os.path.join(args.out, "wsi_labels.tiff"))
+    print(f"wrote {out} and wsi_labels.tiff ({time.time() - t0:.0f}s)")
     return accuracy
 
 

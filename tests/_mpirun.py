@@ -59,3 +59,5 @@ def run_mpi(args, n=2, timeout=TIMEOUT):
 def ok(proc):
     """Fail with the job's output unless it exited with status 0."""
     assert proc.returncode == 0, f"mpiexec failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+    # a rank's watcher speaks only when its rank ends without leaving the world normally
+    assert "ended without a Python exception" not in proc.stderr, proc.stderr

@@ -98,7 +98,7 @@ def test_omp_wait_policy_is_passive_before_openmp_loads():
 
 def test_kernels_are_built_for_the_baseline_isa():
     # The compiled kernels must run on any x86-64: no -march=native in the build, and the
-    # AVX2 paths are run-time clones (see eddl/backend/cpu/src/dh_kernels.h).
+    # AVX-512 and AVX2 paths are run-time clones (see include/dh_isa.h).
     from eddl.backend.cpu import _kernels
 
     path = _kernels.__file__
@@ -106,6 +106,7 @@ def test_kernels_are_built_for_the_baseline_isa():
         blob = f.read()
     if sys.platform.startswith("linux") and os.uname().machine == "x86_64":
         assert b"arch_x86_64_v3" in blob or b"x86-64-v3" in blob or b"_ZGVdN8v_expf" in blob
+        assert b"arch_x86_64_v4" in blob or b"x86-64-v4" in blob or b"_ZGVeN16v_expf" in blob
         assert b"_ZGVbN4v_expf" in blob, "baseline (SSE) vector-math variant missing"
 
 

@@ -202,16 +202,21 @@ def predict_main(argv=None):
     p = argparse.ArgumentParser(
         prog="deephealth-predict",
         description="Predict with a run of deephealth-train on a folder of images (or one "
-                    "image), a DICOM series folder or DICOM file, or NIfTI volumes; writes a "
-                    "CSV and, for segmentation, overlay PNGs (and NIfTI masks for NIfTI "
-                    "inputs). Volumes are predicted slice by slice by 2-D networks.")
+                    "image), a DICOM series folder or DICOM file, NIfTI volumes, or a "
+                    "whole-slide image; writes a CSV and, for segmentation, overlay PNGs (and "
+                    "NIfTI masks for NIfTI inputs); a slide gives a heat map PNG and a label "
+                    "TIFF. Volumes are predicted slice by slice by 2-D networks.")
     p.add_argument("run", help="output folder of a training run")
     p.add_argument("images", help="folder of images or one image file, a DICOM series folder "
-                                  "or DICOM file, a NIfTI file or a folder of NIfTI files")
+                                  "or DICOM file, a NIfTI file or a folder of NIfTI files, "
+                                  "or a slide")
     p.add_argument("--out", help="output folder (default <run>/predictions)")
     p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--kind", choices=["auto", "images", "dicom", "nifti"], default="auto",
-                   help="what the input is (default: from the files' content)")
+    p.add_argument("--kind", choices=["auto", "images", "dicom", "nifti", "slide"],
+                   default="auto",
+                   help="what the input is (default: from the files' content; slides from "
+                        "their extension, .svs, .ndpi...: a tiled TIFF slide needs "
+                        "--kind slide)")
     p.add_argument("--intensity-window", type=float, nargs=2, metavar=("CENTER", "WIDTH"),
                    help="intensity window for volumes (default: uint8 data / 255, else the "
                         "DICOM window, else the volume's min..max)")
@@ -226,11 +231,17 @@ def predict_main(argv=None):
                         "(default 0.25)")
     p.add_argument("--blend", choices=["constant", "gaussian"],
                    help="weights of overlapping windows (default constant)")
+    p.add_argument("--slide-level", type=int, default=0, metavar="N",
+                   help="slides: the pyramid level to tile (default 0, full resolution); "
+                        "tiles have the network's input size and --overlap/--blend apply")
+    p.add_argument("--slide-cell", type=int, metavar="N",
+                   help="slides: level pixels per cell of the heat map and label TIFF "
+                        "(default: the tiles' step)")
     p.add_argument("--tta", choices=list(TTA_PRESETS), default="none",
                    help="test-time augmentation: average the predictions of flipped (and "
                         "rotated) copies, mapped back (default none)")
     args = p.parse_args(argv)
-    from .predict import predict_path
+    from .predict import _SLIDE_EXT, predict_path
 
     if args.batch_size < 1:
         p.error(f"--batch-size must be >= 1, got {args.batch_size}")
@@ -243,16 +254,29 @@ def predict_main(argv=None):
                     f"{' '.join(map(str, args.window))}")
         h, w, *d = args.window
         roi = tuple(d) + (h, w)  # the networks' (D, H, W) axis order
-    if roi is None and (args.overlap is not None or args.blend is not None):
-        p.error("--overlap and --blend need --window")
-    overlap = 0.25 if args.overlap is None else args.overlap
+    is_slide = args.kind == "slide" or (args.kind == "auto" and os.path.isfile(args.images)
+                                        and args.images.lower().endswith(_SLIDE_EXT))
+    if roi is None and not is_slide and (args.overlap is not None or args.blend is not None):
+        p.error("--overlap and --blend need --window (or a slide)")
+    if not is_slide and (args.slide_level != 0 or args.slide_cell is not None):
+        p.error("--slide-level and --slide-cell need a slide input (--kind slide)")
+    if is_slide and (roi is not None or args.tta != "none"):
+        p.error("a slide is tiled at the network's input size: --window and --tta do not "
+                "apply (use --overlap and --blend)")
+    if args.slide_level < 0:
+        p.error(f"--slide-level must be >= 0, got {args.slide_level}")
+    if args.slide_cell is not None and args.slide_cell < 1:
+        p.error(f"--slide-cell must be >= 1, got {args.slide_cell}")
+    overlap = (0.0 if is_slide else 0.25) if args.overlap is None else args.overlap
     if not 0 <= overlap < 1:
         p.error(f"--overlap must be in [0, 1), got {overlap}")
     windows = {"roi_size": roi, "overlap": overlap, "blend": args.blend or "constant",
                "tta": args.tta}
+    slide = {"level": args.slide_level, "overlap": overlap, "blend": args.blend or "constant",
+             "downsample": args.slide_cell}
     status, csv_path = _guarded("deephealth-predict", (ValueError, RuntimeError), predict_path,
                                 args.run, args.images, args.out, args.batch_size, args.kind,
-                                args.intensity_window, args.max_overlays, windows)
+                                args.intensity_window, args.max_overlays, windows, slide)
     if status:
         return status
     print(f"Predictions written to {csv_path}")

@@ -1,8 +1,8 @@
-"""Inference of a trained run: a folder of images, a DICOM series or NIfTI volumes.
+"""Inference of a trained run: a folder of images, a DICOM series, NIfTI volumes or a slide.
 
 Writes ``predictions.csv`` and pictures: overlays for segmentation (one per image or slice),
-a contact sheet of slices for volume classification, and for NIfTI inputs the predicted
-mask as a NIfTI volume with the source's affine.
+a contact sheet of slices for volume classification, for NIfTI inputs the predicted mask as a
+NIfTI volume with the source's affine, and for a whole-slide image a heat map and a label TIFF.
 """
 
 import csv
@@ -16,15 +16,18 @@ from _deephealth.atomic import atomic_path
 from ecvl import ColorType
 
 from ..convert import image_to_array
+from ..slide import predict_slide, save_label_tiff, save_slide_heatmap
 from ..tta import windowed_predict
 from ..volume import check_windows, is_volume_path, predict_volume, read_volume
 from .report import contact_sheet, overlay_png
 from .train import load_run_model
 
-__all__ = ["predict_folder", "predict_path", "predict_volume_file"]
+__all__ = ["predict_folder", "predict_path", "predict_slide_file", "predict_volume_file"]
 
 _EXT = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".dcm", ".nii", ".gz"}
-_KINDS = ("auto", "images", "dicom", "nifti")
+_KINDS = ("auto", "images", "dicom", "nifti", "slide")
+# formats only OpenSlide reads; a tiled TIFF slide needs --kind slide (a .tif may be an image)
+_SLIDE_EXT = (".svs", ".ndpi", ".mrxs", ".scn", ".vms", ".vmu", ".bif", ".svslide")
 _NO_WINDOWS = {"roi_size": None, "overlap": 0.25, "blend": "constant", "tta": "none"}
 _FLAGS = ("--window", "--tta")  # how errors name the settings: the command's options
 
@@ -239,6 +242,8 @@ def _kind_of(path, kind):
         raise ValueError(f"{path}: no such file or folder")
     if kind != "auto":
         return kind
+    if os.path.isfile(path) and path.lower().endswith(_SLIDE_EXT):
+        return "slide"
     if is_volume_path(path):
         return "volume"
     if os.path.isdir(path):
@@ -249,8 +254,65 @@ def _kind_of(path, kind):
     return "images"
 
 
+def predict_slide_file(net, source, out, classes=None, level=0, overlap=0.0, blend="constant",
+                       downsample=None, batch_size=16):
+    """Predict a whole-slide image tile by tile; write a heat map and a label TIFF.
+
+    Parameters
+    ----------
+    net : eddl.model.Model
+        Built network on ``[3, H, W]`` RGB tiles: a classifier (``[C]`` outputs, one per
+        tile) or a segmentation network (``[C, H, W]``).
+    source : str
+        The slide (any format OpenSlide reads).
+    out : str
+        Existing output folder.
+    classes : list of str, optional
+        Class names of a classifier (default ``class0, class1...``).
+    level : int
+        Slide level to tile.
+    overlap : float
+        Fraction of a tile shared with its neighbours, in ``[0, 1)``.
+    blend : {"constant", "gaussian"}
+        Weights of overlapping tiles.
+    downsample : int, optional
+        Level pixels per cell of the output maps (default the tiles' step).
+    batch_size : int
+        Tiles per forward pass.
+
+    Returns
+    -------
+    list
+        The CSV row ``[source, level, tiles, rows, cols, fraction...]``: the fraction of
+        cells of each class (classifier) or of lesion cells (segmentation).
+    """
+    shape = tuple(net.lin[0].shape)
+    if len(shape) != 3 or shape[0] != 3:
+        raise ValueError(f"{source}: slides are tiled into RGB [3, H, W] inputs, the network "
+                         f"takes {list(shape)}")
+    try:
+        res = predict_slide(source, net, shape[1:], level, overlap, downsample, blend,
+                            batch_size=batch_size)
+        thumb = ecvl.OpenSlideImage(source)
+        try:
+            thumbnail = thumb.thumbnail((1024, 1024))
+        finally:
+            thumb.Close()
+    except ecvl.ImageIOError as e:
+        raise RuntimeError(str(e)) from None
+    name = os.path.splitext(os.path.basename(source))[0]
+    c = res.probabilities.shape[0]
+    positive = "lesion" if c == 1 else (classes[-1] if classes else f"class{c - 1}")
+    save_slide_heatmap(res, os.path.join(out, f"{name}_heatmap.png"), thumbnail=thumbnail,
+                       class_name=positive, title=f"{name}: level {level}")
+    save_label_tiff(res, os.path.join(out, f"{name}_labels.tiff"))
+    labels = res.labels
+    fractions = [labels.mean()] if c == 1 else [(labels == k).mean() for k in range(c)]
+    return [source, level, res.tiles, *labels.shape] + [f"{f:.6f}" for f in fractions]
+
+
 def predict_path(run_dir, path, out=None, batch_size=16, kind="auto", window=None,
-                 max_overlays=None, windows=None):
+                 max_overlays=None, windows=None, slide=None):
     """Predict images or volumes with the best model of a training run.
 
     Parameters
@@ -259,25 +321,33 @@ def predict_path(run_dir, path, out=None, batch_size=16, kind="auto", window=Non
         Output folder of ``deephealth-train``.
     path : str
         Folder of images or one image; a DICOM series folder or DICOM file; a NIfTI file or
-        a folder of NIfTI files.
+        a folder of NIfTI files; a whole-slide image.
     out : str, optional
         Output folder (default ``<run_dir>/predictions``).
     batch_size : int, optional
         Images or slices per forward pass.
     kind : str, optional
-        ``auto`` (from the files' content), ``images``, ``dicom`` or ``nifti``.
+        ``auto`` (from the files' content; slides from their extension, ``.svs``,
+        ``.ndpi``...), ``images``, ``dicom``, ``nifti`` or ``slide`` (any slide OpenSlide
+        reads, a tiled TIFF among them).
     window : tuple of float, optional
         Intensity window ``(center, width)`` for volumes.
     max_overlays : int, optional
         Segmentation overlays per volume (default: every slice).
     windows : dict, optional
         Sliding-window and test-time augmentation settings (see :func:`predict_folder`).
+    slide : dict, optional
+        Whole-slide settings: ``level``, ``overlap``, ``blend`` and ``downsample`` (see
+        :func:`predict_slide_file`); the tiles have the network's input size.
 
     Returns
     -------
     str
         Path of ``predictions.csv``. Volumes give one row per slice: ``file, slice, class,
-        p_<name>...`` or ``file, slice, lesion_fraction``.
+        p_<name>...`` or ``file, slice, lesion_fraction``; a slide one row ``file, level,
+        tiles, rows, cols`` and the fraction of output cells per class (``fraction_<name>``)
+        or of lesion cells (``lesion_fraction``), with ``<name>_heatmap.png`` and
+        ``<name>_labels.tiff``.
     """
     k = _kind_of(path, kind)
     if k == "images":
@@ -286,6 +356,17 @@ def predict_path(run_dir, path, out=None, batch_size=16, kind="auto", window=Non
     out = out or os.path.join(run_dir, "predictions")
     os.makedirs(out, exist_ok=True)
     classes = list(loader.classes_) or None
+    if k == "slide":
+        if not os.path.isfile(path):
+            raise ValueError(f"{path}: a slide must be one file")
+        row = predict_slide_file(net, os.path.abspath(path), out, classes,
+                                 batch_size=batch_size, **(slide or {}))
+        seg = cfg["task"] == "segmentation"
+        header = ["file", "level", "tiles", "rows", "cols"] + (
+            ["lesion_fraction"] if seg else [f"fraction_{c}" for c in classes])
+        csv_path = os.path.join(out, "predictions.csv")
+        _write_csv(csv_path, header, [row])
+        return csv_path
     w = dict(_NO_WINDOWS, **(windows or {}))
     check_windows(net.lin[0].shape, net.lout[0].shape, w["roi_size"], w["tta"], _FLAGS)
     rows = []

@@ -5,7 +5,9 @@ eddl`` never needs it. Without mpi4py, or before :func:`init_distributed`, a pro
 of one: rank 0 of 1, and every collective is the identity.
 """
 
+import atexit
 import os
+import subprocess
 import sys
 import time
 import traceback
@@ -22,7 +24,7 @@ _MISSING = ("distributed training needs mpi4py and an MPI library: pip install '
             "(it brings the mpich wheel), or see docs/distributed.md to use a system MPI")
 
 # the world: None until init_distributed, then the communicator (also for a world of one)
-_state = {"comm": None, "hook": None, "mpi": None}
+_state = {"comm": None, "hook": None, "mpi": None, "watch": None}
 
 # variables a launcher sets for each process: Hydra/MPICH (PMI_SIZE), Open MPI, Slurm's srun
 _SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMIX_SIZE")
@@ -62,6 +64,7 @@ def _abort_hook(comm):
         sys.stderr.write(f"eddl.distributed: rank {rank} of {size} failed with an uncaught "
                          f"exception; aborting the job\n{text}")
         sys.stderr.flush()
+        _release_watch()  # the rank is named already
         # the launcher forwards a rank's output asynchronously: give it a moment before the
         # abort kills every process, or the message naming the rank can be lost
         time.sleep(1.0)
@@ -69,6 +72,44 @@ def _abort_hook(comm):
 
     hook.previous = previous
     return hook
+
+
+def _start_watch(comm):
+    """Start the child that names this rank if it ends without a Python exception."""
+    read, write = os.pipe()
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_rank_watch.py")
+    try:
+        proc = subprocess.Popen([sys.executable, "-I", "-S", script, str(read),
+                                 str(comm.Get_rank()), str(comm.Get_size())],
+                                pass_fds=(read,), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE)
+    except OSError as exc:  # a process limit: train on, without the name of a dead rank
+        os.close(write)
+        warnings.warn(f"init_distributed: cannot start the rank watcher ({exc}); a rank "
+                      f"killed outright will not be named", stacklevel=3)
+        return
+    finally:
+        os.close(read)
+    with proc.stdout:
+        proc.stdout.read(1)  # running: from here on this rank cannot end unnamed
+    _state["watch"] = (proc, write)
+    atexit.register(_release_watch)
+
+
+def _release_watch():
+    """Tell the watcher this rank ends normally (or has named itself), and reap it."""
+    watch, _state["watch"] = _state["watch"], None
+    if watch is None:
+        return
+    proc, write = watch
+    try:
+        os.write(write, b"k")
+    finally:
+        os.close(write)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def init_distributed(comm="MPI"):
@@ -79,7 +120,9 @@ def init_distributed(comm="MPI"):
     with several processes needs mpi4py.
 
     From here on an uncaught exception on any rank prints the rank and its traceback and aborts
-    the whole job (``MPI_Abort``), so no rank waits forever for a failed one.
+    the whole job (``MPI_Abort``), so no rank waits forever for a failed one. A rank that ends
+    without a Python exception (killed by a signal, ``os._exit``, a crash in compiled code) is
+    named on stderr by a small watcher process that each rank starts.
 
     Parameters
     ----------
@@ -133,6 +176,7 @@ def init_distributed(comm="MPI"):
     _state["comm"] = comm
     if comm.Get_size() > 1:
         _state["hook"] = sys.excepthook = _abort_hook(comm)
+        _start_watch(comm)
     return comm.Get_rank()
 
 
@@ -146,6 +190,7 @@ def end_distributed():
     if comm is None:
         return
     comm.Barrier()
+    _release_watch()
     if sys.excepthook is _state["hook"] and _state["hook"] is not None:
         sys.excepthook = _state["hook"].previous
     _state["comm"] = _state["hook"] = None
@@ -264,4 +309,5 @@ def abort_distributed(status=1):
     if comm is not None:
         sys.stdout.flush()
         sys.stderr.flush()
+        _release_watch()  # a deliberate end, whose reason the caller has given
         comm.Abort(int(status))

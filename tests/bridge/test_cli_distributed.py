@@ -56,12 +56,10 @@ def test_a_rank_failing_in_the_command_ends_the_job(lesions, tmp_path):
     assert secs < 60
 
 
-@needs_mpi
-def test_a_killed_job_resumes_to_the_uninterrupted_result(lesions, tmp_path):
-    args = ["-m", "bridge", "--dataset", lesions["classification"], "--batch-size", "3",
-            "--seed", "2", "--quiet"]
-    job = start_mpi([*args, "--epochs", "500", "--out", tmp_path / "killed"])
-    state = tmp_path / "killed" / "state.json"
+def _kill_mid_run(args, run):
+    """Start ``args`` on 2 ranks, SIGKILL the job once an epoch is checkpointed; epochs done."""
+    job = start_mpi([*args, "--epochs", "500", "--out", run])
+    state = run / "state.json"
     try:
         deadline = time.monotonic() + 60
         while not state.exists() and time.monotonic() < deadline and job.poll() is None:
@@ -70,8 +68,16 @@ def test_a_killed_job_resumes_to_the_uninterrupted_result(lesions, tmp_path):
         os.killpg(job.pid, signal.SIGKILL)  # launcher and ranks, mid-epoch
         job.wait(30)
     assert state.exists(), "no epoch was checkpointed"
-    done = json.loads(state.read_text())["epoch"]
-    epochs = str(done + 2)
+    return json.loads(state.read_text())["epoch"]
+
+
+_RESUMABLE = ["-m", "bridge", "--batch-size", "3", "--seed", "2", "--quiet"]
+
+
+@needs_mpi
+def test_a_killed_job_resumes_to_the_uninterrupted_result(lesions, tmp_path):
+    args = [*_RESUMABLE, "--dataset", lesions["classification"]]
+    epochs = str(_kill_mid_run(args, tmp_path / "killed") + 2)
     proc, _ = run_mpi(["-m", "bridge", "--config", tmp_path / "killed" / "experiment.yml",
                        "--epochs", epochs, "--resume", "--quiet"])
     ok(proc)
@@ -81,3 +87,23 @@ def test_a_killed_job_resumes_to_the_uninterrupted_result(lesions, tmp_path):
     assert [r["train_loss"] for r in resumed] == [r["train_loss"] for r in whole]
     for a, b in zip(_weights(tmp_path / "killed"), _weights(tmp_path / "whole"), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@needs_mpi
+def test_a_killed_job_resumes_on_another_number_of_ranks(lesions, tmp_path):
+    # the epoch's order does not depend on the ranks, and a step of p ranks with batch B sees
+    # the same p*B samples as one process with batch p*B: resuming 2 x 3 as 1 x 6 continues
+    # the same run, up to the order of float32 sums
+    args = [*_RESUMABLE, "--dataset", lesions["classification"]]
+    epochs = str(_kill_mid_run(args, tmp_path / "killed") + 2)
+    assert main(["--config", str(tmp_path / "killed" / "experiment.yml"), "--epochs", epochs,
+                 "--batch-size", "6", "--resume", "--quiet"]) == 0
+    proc, _ = run_mpi([*args, "--epochs", epochs, "--out", tmp_path / "whole"])
+    ok(proc)
+    resumed, whole = _history(tmp_path / "killed"), _history(tmp_path / "whole")
+    assert len(resumed) == len(whole) == int(epochs)
+    for a, b in zip(resumed, whole, strict=True):
+        for key in ("train_loss", "train_metric", "val_loss", "val_metric"):
+            assert float(a[key]) == pytest.approx(float(b[key]), rel=1e-4), key
+    for a, b in zip(_weights(tmp_path / "killed"), _weights(tmp_path / "whole"), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)

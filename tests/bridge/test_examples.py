@@ -19,6 +19,8 @@ CASES = {
     "onnx_finetune": (["--epochs", "1", "--samples", "16", "8", "8"], "onnx_finetune.png"),
     "wsi_heatmap": (["--height", "192", "--width", "256", "--tile", "16", "--epochs", "1",
                      "--patches", "64"], "wsi_heatmap.png"),
+    "segmentation_3d": (["--volumes", "4", "2", "1", "--size", "8", "16", "16", "--patch", "8",
+                         "8", "8", "--epochs", "2", "--base", "4"], "segmentation_3d_slices.png"),
 }
 
 
@@ -26,6 +28,8 @@ CASES = {
 def test_example_runs_and_writes_its_png(name, tmp_path):
     if name == "wsi_heatmap":
         pytest.importorskip("tifffile")
+    if name in ("wsi_heatmap", "segmentation_3d"):
+        pytest.importorskip("matplotlib")  # their figures (a dependency of the package)
     args, png = CASES[name]
     # run outside the checkout: from its root, "import eddl" would find the source folders
     proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, f"{name}.py"), *args,
@@ -35,3 +39,10 @@ def test_example_runs_and_writes_its_png(name, tmp_path):
     assert "wrote" in proc.stdout
     with PILImage.open(tmp_path / "out" / png) as im:
         im.verify()
+    if name == "wsi_heatmap":
+        with PILImage.open(tmp_path / "out" / "wsi_labels.tiff") as im:
+            assert im.size == (8, 6)  # 128 x 96 level-1 pixels in cells of 16
+    if name == "segmentation_3d":
+        assert sorted(os.listdir(tmp_path / "out")) == [
+            "segmentation_3d_curves.png", "segmentation_3d_dice.png", png]
+        assert "test Dice per class: background" in proc.stdout

@@ -6,6 +6,7 @@ call in a single process, so both sides train the same network on the same sampl
 """
 
 import os
+import signal
 import sys
 
 import numpy as np
@@ -166,6 +167,8 @@ def fail(out, how):
     if eddl.get_rank() == 1:
         if how == "raise":
             raise ValueError("failing on purpose")
+        if how == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
         os._exit(3)
     eddl.barrier_distributed()  # rank 0 waits here for a rank that never comes
     eddl.barrier_distributed()

@@ -43,6 +43,23 @@ def test_max_pool_2d_fast_paths_match_generic(dtype, hw, ksp):
     assert (i_f >= 0).all()
 
 
+@pytest.mark.parametrize("ksp", [((3, 3), (2, 2), (1, 1)), ((5, 3), (1, 3), (2, 1)),
+                                 ((1, 4), (1, 4), (0, 2))])
+def test_max_pool_runs_of_outputs_match_generic_with_infinities(ksp):
+    # rows wider than one run of outputs, infinities of both signs (inf - inf sums to NaN and
+    # takes the scalar rule), NaNs, and windows clipped on both sides
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 3, 13, 301)).astype(np.float32)
+    x[0, 0, 4, 10:20] = np.inf
+    x[0, 1, 5, 30:40] = -np.inf
+    x[1, 2, 6, 100] = np.inf
+    x[1, 2, 6, 101] = -np.inf
+    x[1, 0, 7, 200] = np.nan
+    (yf, i_f), (yg, ig) = _pool_both(x, *ksp)
+    np.testing.assert_array_equal(yf, yg)
+    np.testing.assert_array_equal(i_f, ig)
+
+
 def test_max_pool_2x2_matches_numpy_reference():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((4, 3, 9, 11))

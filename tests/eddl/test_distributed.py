@@ -282,7 +282,11 @@ def test_a_raising_rank_aborts_the_job_naming_it(tmp_path):
 
 
 @needs_mpi
-def test_a_dead_rank_ends_the_job(tmp_path):
-    proc, secs = run_mpi("fail", tmp_path, "die")
+@pytest.mark.parametrize("how", ["die", "kill"])
+def test_a_dead_rank_ends_the_job_naming_it(tmp_path, how):
+    # os._exit and SIGKILL run no Python code of the rank: its watcher names it
+    proc, secs = run_mpi("fail", tmp_path, how)
     assert proc.returncode != 0
+    assert "rank 1 of 2" in proc.stderr and "ended without a Python exception" in proc.stderr
+    assert "rank 0 of 2" not in proc.stderr
     assert secs < 60

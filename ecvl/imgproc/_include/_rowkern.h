@@ -16,15 +16,13 @@
 #include <string.h>
 #include <math.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(DH_NO_CLONES)
-/* x86-64-v3 = AVX2 + FMA, picked by ISA level (an "arch=haswell" clone is picked by CPU model
- * and never runs on AMD). fp-contract lets the multiply-adds fuse in that clone (ISO C modes
- * turn contraction off by default). */
+#include "dh_isa.h"
+#if DH_ISA_HAVE_CLONES
+/* fp-contract lets the multiply-adds fuse in the FMA clones (ISO C modes turn contraction off
+ * by default) */
 #pragma GCC optimize("fp-contract=fast")
-#define DH_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define DH_CLONES
 #endif
+#define DH_CLONES DH_ISA_CLONES
 
 typedef ptrdiff_t dh_ssize;
 

@@ -13,11 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define COL_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define COL_CLONES
-#endif
+#include "dh_isa.h"
+#define COL_CLONES DH_ISA_CLONES
 
 #if defined(__GNUC__) || defined(__clang__)
 #define COL_ALWAYS_INLINE static inline __attribute__((always_inline))

@@ -20,11 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define SU8_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define SU8_CLONES
-#endif
+#include "dh_isa.h"
+#define SU8_CLONES DH_ISA_CLONES
 
 /* Hand-written AVX2 versions of the two passes (register-blocked, which GCC does not do for
  * loops whose tap count is only known at run time), picked when the CPU has AVX2. */

@@ -14,11 +14,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define RSU8_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define RSU8_CLONES
-#endif
+#include "dh_isa.h"
+#define RSU8_CLONES DH_ISA_CLONES
 
 /* t[dx*C + c] = sum_k w[dx*K + k] * s[o[dx*K + k] + c]; offsets o are premultiplied by C. */
 static void rsu8_hrow(const uint8_t *s, int32_t *t, ptrdiff_t dw, ptrdiff_t C,

@@ -17,11 +17,8 @@
 /* Band (and tile) width of pixels of psz bytes; bands of columns go to threads. */
 static inline ptrdiff_t tr_tile(ptrdiff_t psz) { return psz == 1 ? TR_TB1 : TR_TB; }
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define TR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define TR_CLONES
-#endif
+#include "dh_isa.h"
+#define TR_CLONES DH_ISA_CLONES
 
 #define TR_TILE(PSZ)                                                                   \
     for (x = bx; x < bx1; x++) {                                                       \

@@ -129,6 +129,91 @@ cdef void _max_2x2(real* px, real* py, int* pi, Py_ssize_t T, const PGeo* g,
         _max_2x2_plane(px + t * H * W, py + t * OH * OW, pi + t * OH * OW, W, OH, OW)
 
 
+cdef enum:
+    RUN = 64  # outputs of a row handled together by _max_row_run (a stack buffer each)
+
+
+cdef void _max_window(real* src, real* o, int* oi, Py_ssize_t W, Py_ssize_t h0, Py_ssize_t h1,
+                      Py_ssize_t w0, Py_ssize_t w1) noexcept nogil:
+    # one clipped window, with the generic loop's rule (first maximum, NaN wins)
+    cdef Py_ssize_t j, l, bi = -1
+    cdef real m = 0
+    for j in range(h0, h1):
+        for l in range(w0, w1):
+            if bi < 0 or _beats(src[j * W + l], m):
+                m = src[j * W + l]
+                bi = j * W + l
+    o[0] = m
+    oi[0] = <int>bi
+
+
+cdef void _max_row_run(real* src, real* o, int* oi, Py_ssize_t W, Py_ssize_t h0, Py_ssize_t h1,
+                       Py_ssize_t x0, Py_ssize_t n, Py_ssize_t sw, Py_ssize_t kw) noexcept nogil:
+    # n <= RUN outputs of one row whose windows (columns x0 + e*sw ...) lie inside the row:
+    # the loops run across the outputs, so each step is independent of the last (no chain of
+    # maxima per window) and branch-free; the maximum by a select, its first position by
+    # comparisons used as integers over the window scanned backwards, the scalar rule for an
+    # output whose window sums to NaN (a NaN, or inf - inf).
+    cdef real m[RUN]
+    cdef real tot[RUN]
+    cdef Py_ssize_t bi[RUN]
+    cdef Py_ssize_t j, l, e, eq, pos
+    cdef real v
+    cdef real* r
+    r = src + h0 * W + x0
+    for e in range(n):
+        m[e] = r[e * sw]
+        tot[e] = 0
+        bi[e] = 0
+    for j in range(h0, h1):
+        for l in range(kw):
+            r = src + j * W + x0 + l
+            for e in range(n):
+                v = r[e * sw]
+                m[e] = v if v > m[e] else m[e]
+                tot[e] = tot[e] + v
+    for j in range(h1 - 1, h0 - 1, -1):
+        for l in range(kw - 1, -1, -1):
+            pos = j * W + x0 + l
+            r = src + pos
+            for e in range(n):
+                eq = r[e * sw] == m[e]
+                bi[e] = eq * (pos + e * sw) + (1 - eq) * bi[e]
+    for e in range(n):
+        if tot[e] != tot[e]:
+            _max_window(src, o + e, oi + e, W, h0, h1, x0 + e * sw, x0 + e * sw + kw)
+        else:
+            o[e] = m[e]
+            oi[e] = <int>bi[e]
+
+
+cdef void _max_2d_plane(real* src, real* dst, int* di, const PGeo* g) noexcept nogil:
+    # Any 2-D window: outputs whose window is clipped on the left or right one by one, the
+    # others in runs (see _max_row_run).
+    cdef Py_ssize_t b, e, h0, h1, n, W = g.W, OW = g.OW, lo, hi
+    # outputs [lo, hi) have windows inside the row horizontally
+    lo = (g.pw + g.sw - 1) // g.sw
+    hi = (W + g.pw - g.kw) // g.sw + 1 if W + g.pw >= g.kw else 0
+    if hi > OW:
+        hi = OW
+    if lo > hi:
+        lo = hi
+    for b in range(g.OH):
+        h0 = _wlo(b, g.sh, g.ph)
+        h1 = _whi(b, g.sh, g.ph, g.kh, g.H)
+        e = 0
+        while e < OW:
+            if lo <= e < hi and h0 < h1:
+                n = hi - e if hi - e < RUN else RUN
+                _max_row_run(src, dst + b * OW + e, di + b * OW + e, W, h0, h1,
+                             e * g.sw - g.pw, n, g.sw, g.kw)
+                e = e + n
+            else:
+                _max_window(src, dst + b * OW + e, di + b * OW + e, W, h0, h1,
+                            _wlo(e, g.sw, g.pw), _whi(e, g.sw, g.pw, g.kw, W))
+                e = e + 1
+
+
 def max_forward(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] y, int[:, :, :, :, ::1] idx,
                 tuple k, tuple s, tuple p, int nt, bint fast=True):
     """``y`` = window maxima of ``x``; ``idx`` = flat in-plane index of each maximum (-1: none).
@@ -154,6 +239,12 @@ def max_forward(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] y, int[:, :, :, :
             and 2 * g.OH <= g.H and 2 * g.OW <= g.W:
         with nogil:
             _max_2x2(px, py, pi, T, &g, nt)
+        return
+    # other 2-D (and 1-D) pools: the branch-free plane loop
+    if fast and g.D == 1 and g.OD == 1 and g.kd == 1 and g.pd == 0:
+        with nogil:
+            for t in prange(T, num_threads=nt, schedule='static'):
+                _max_2d_plane(px + t * plane, py + t * oplane, pi + t * oplane, &g)
         return
     with nogil:
         for t in prange(T, num_threads=nt, schedule='static'):

@@ -3,11 +3,8 @@
 
 #include "dh_conv.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define DH_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define DH_CLONES
-#endif
+#include "dh_isa.h"
+#define DH_CLONES DH_ISA_CLONES
 #define DH_INLINE static inline __attribute__((always_inline))
 
 /* eight floats; loads and stores go through memcpy, so no alignment is assumed */

@@ -4,7 +4,7 @@
  * BLAS packs the tile into its own layout before multiplying it; with 16-64 filters that copy
  * costs as much as the arithmetic. These kernels read the tile where it lies (it is in the
  * core's cache, just written by the unfold) and keep a 6 x 16 block of the product in
- * registers. Same ISA policy as dh_kernels.h: AVX2+FMA and baseline clones chosen at load time.
+ * registers. Same ISA policy as dh_kernels.h (include/dh_isa.h): clones chosen at load time.
  */
 #ifndef DH_CONV_H
 #define DH_CONV_H

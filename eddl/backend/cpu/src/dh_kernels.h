@@ -1,22 +1,17 @@
 /* Contiguous 1-D kernels of the CPU backend; the Cython driver in _kernels.pyx splits arrays
  * into fixed-size chunks and hands them to these functions from OpenMP threads.
  *
- * Instruction-set policy: the package is built for the baseline x86-64 ISA (no -march) so it
- * runs on any x86-64 CPU. The hot functions carry DH_CLONES: GCC compiles them twice (AVX2+FMA
- * "x86-64-v3" and baseline) and an ifunc resolver picks one at load time with cpuid, so an AVX2
- * machine gets 8-wide libmvec variants (_ZGVdN8v_expf) and an older one the SSE variants
- * (_ZGVbN4v_expf). Other compilers and architectures get the baseline only.
+ * The hot functions carry DH_CLONES, the run-time ISA choice of include/dh_isa.h: an AVX-512
+ * machine gets 16-wide libmvec variants (_ZGVeN16v_expf), an AVX2 one the 8-wide ones
+ * (_ZGVdN8v_expf) and an older one the SSE variants (_ZGVbN4v_expf).
  */
 #ifndef DH_KERNELS_H
 #define DH_KERNELS_H
 
 #include <stddef.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define DH_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define DH_CLONES
-#endif
+#include "dh_isa.h"
+#define DH_CLONES DH_ISA_CLONES
 
 typedef ptrdiff_t dh_int;
 

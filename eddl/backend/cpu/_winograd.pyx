@@ -1,0 +1,217 @@
+# cython: language_level=3
+"""3x3 stride-1 convolutions by Winograd's minimal filtering F(2x2, 3x3).
+
+Each 2x2 block of outputs is computed from a 4x4 block of the input with 16 products per
+(filter, channel) pair instead of 36: the weights and the input blocks are transformed
+(``U = G g G^T``, ``V = B^T d B``), the 16 transformed positions become 16 independent GEMMs
+``M[xi] = U[xi] V[xi]`` over the channels (SciPy's BLAS), and ``A^T M A`` gives the 2x2 outputs. That is
+2.25 times fewer multiply-adds for the same GEMM speed; the transforms are additions only,
+and F(2x2, 3x3) loses far less precision than the larger tiles (Lavin and Gray, 2016).
+
+Output blocks are processed in chunks (several images and rows in one chunk), one chunk per
+task: the chunk's transformed input and GEMM results stay in the thread's workspace, which is
+sized once per call from the largest layer. Shapes and workspace sizes are checked before the
+GIL is released.
+"""
+
+from cython.parallel cimport prange, threadid
+from libc.string cimport memcpy, memset
+
+include "_conv_geom.pxi"
+
+
+def transformed_size(Py_ssize_t f, Py_ssize_t c):
+    """Elements of the transformed weights ``U`` (16 x F x C)."""
+    return 16 * f * c
+
+
+def work_size(Py_ssize_t f, Py_ssize_t c, Py_ssize_t chunk, Py_ssize_t ow):
+    """Elements of one thread's workspace: ``V`` (16 x C x chunk), ``M`` (16 x F x chunk)
+    and 4 input rows for an output width ``ow``."""
+    return 16 * (c + f) * chunk + 4 * (2 * ((ow + 1) // 2) + 2)
+
+
+cdef void _transform_filter(real* g, real* U, Py_ssize_t FC) noexcept nogil:
+    # U[xi, q] = (G g G^T)[xi] for the 3x3 filter g of pair q, with
+    # G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]
+    cdef Py_ssize_t i
+    cdef real t[4][3]
+    cdef real a, b, c
+    for i in range(3):
+        t[0][i] = g[i]
+        t[1][i] = (g[i] + g[3 + i] + g[6 + i]) * <real>0.5
+        t[2][i] = (g[i] - g[3 + i] + g[6 + i]) * <real>0.5
+        t[3][i] = g[6 + i]
+    for i in range(4):
+        a = t[i][0]
+        b = t[i][1]
+        c = t[i][2]
+        U[(4 * i) * FC] = a
+        U[(4 * i + 1) * FC] = (a + b + c) * <real>0.5
+        U[(4 * i + 2) * FC] = (a - b + c) * <real>0.5
+        U[(4 * i + 3) * FC] = c
+
+
+cdef void _transform_weights(real* w, real* U, Py_ssize_t F, Py_ssize_t C,
+                             int nt) noexcept nogil:
+    # a function per pair: arrays in the body of a prange loop would be shared by the threads
+    cdef Py_ssize_t q, FC = F * C
+    for q in prange(FC, num_threads=nt, schedule='static'):
+        _transform_filter(w + 9 * q, U + q, FC)
+
+
+cdef extern from "dh_winograd.h" nogil:
+    void dh_wino_in_f32(const float* r0, const float* r1, const float* r2, const float* r3,
+                        Py_ssize_t n, float* v, Py_ssize_t vs)
+    void dh_wino_in_f64(const double* r0, const double* r1, const double* r2, const double* r3,
+                        Py_ssize_t n, double* v, Py_ssize_t vs)
+    void dh_wino_out_f32(const float* m, Py_ssize_t ms, Py_ssize_t n, float* o0, float* o1,
+                         int acc)
+    void dh_wino_out_f64(const double* m, Py_ssize_t ms, Py_ssize_t n, double* o0, double* o1,
+                         int acc)
+
+
+cdef void _block_out(real* m, Py_ssize_t ms, real* dst, Py_ssize_t oh0, Py_ssize_t ow0,
+                     bint acc, const Geo* g) noexcept nogil:
+    # one block at a border of the output: the outputs A^T m A that exist
+    cdef Py_ssize_t r, k, oh, ow
+    cdef real p[2][4]
+    cdef real o[2][2]
+    for k in range(4):
+        p[0][k] = m[k * ms] + m[(4 + k) * ms] + m[(8 + k) * ms]
+        p[1][k] = m[(4 + k) * ms] - m[(8 + k) * ms] - m[(12 + k) * ms]
+    for r in range(2):
+        o[r][0] = p[r][0] + p[r][1] + p[r][2]
+        o[r][1] = p[r][1] - p[r][2] - p[r][3]
+    for r in range(2):
+        oh = oh0 + r
+        for k in range(2):
+            ow = ow0 + k
+            if oh < g.OH and ow < g.OW:
+                if acc:
+                    dst[oh * g.OW + ow] += o[r][k]
+                else:
+                    dst[oh * g.OW + ow] = o[r][k]
+
+
+cdef void _transform_input(real* x, real* V, real* rowbuf, Py_ssize_t t0, Py_ssize_t T,
+                           Py_ssize_t TH, Py_ssize_t TW, const Geo* g) noexcept nogil:
+    # V[xi, c, j] = (B^T d B)[xi] for the input block d of output block t0 + j, run by run
+    # of blocks along a block row: the run's 4 input rows are copied, zero-padded, into
+    # rowbuf (4 rows of 2 TW + 2), so the row kernel needs no bounds check
+    cdef Py_ssize_t j = 0, n, ty, tx, tx1, c, r, hh, w0, a, b, L, CT = g.C * T
+    cdef Py_ssize_t plane = g.H * g.W, rl = 2 * TW + 2
+    cdef real* src
+    cdef real* row
+    while j < T:
+        n = (t0 + j) // (TH * TW)
+        ty = ((t0 + j) // TW) % TH
+        tx = (t0 + j) % TW
+        tx1 = TW if TW - tx < T - j else tx + T - j
+        # input columns [w0, w0 + L) of the run, of which [a, b) exist
+        w0 = 2 * tx - g.pw
+        L = 2 * (tx1 - tx) + 2
+        a = 0 if w0 >= 0 else -w0
+        b = g.W - w0 if g.W - w0 < L else L
+        if b < a:
+            b = a
+        for c in range(g.C):
+            src = x + (n * g.C + c) * plane
+            for r in range(4):
+                row = rowbuf + r * rl
+                hh = 2 * ty - g.ph + r
+                if 0 <= hh < g.H and b > a:
+                    memset(row, 0, a * sizeof(real))
+                    memcpy(row + a, src + hh * g.W + w0 + a, (b - a) * sizeof(real))
+                    memset(row + b, 0, (L - b) * sizeof(real))
+                else:
+                    memset(row, 0, L * sizeof(real))
+            if real is float:
+                dh_wino_in_f32(rowbuf, rowbuf + rl, rowbuf + 2 * rl, rowbuf + 3 * rl,
+                               tx1 - tx, V + c * T + j, CT)
+            else:
+                dh_wino_in_f64(rowbuf, rowbuf + rl, rowbuf + 2 * rl, rowbuf + 3 * rl,
+                               tx1 - tx, V + c * T + j, CT)
+        j = j + tx1 - tx
+
+
+cdef void _transform_output(real* M, real* y, Py_ssize_t t0, Py_ssize_t T, Py_ssize_t TH,
+                            Py_ssize_t TW, bint acc, const Geo* g) noexcept nogil:
+    # the 2x2 outputs A^T m A of each block, A^T = [[1, 1, 1, 0], [0, 1, -1, -1]], run by
+    # run as the input transform: the row kernel where both rows and columns exist
+    cdef Py_ssize_t j = 0, n, ty, tx, tx1, b, f, k, FT = g.F * T, oplane = g.OH * g.OW
+    cdef real* dst
+    cdef real* m
+    while j < T:
+        n = (t0 + j) // (TH * TW)
+        ty = ((t0 + j) // TW) % TH
+        tx = (t0 + j) % TW
+        tx1 = TW if TW - tx < T - j else tx + T - j
+        # blocks [tx, b) have both output columns, and both rows when 2 ty + 1 < OH
+        b = g.OW // 2 if 2 * ty + 1 < g.OH else tx
+        b = tx1 if b > tx1 else (tx if b < tx else b)
+        for f in range(g.F):
+            dst = y + (n * g.F + f) * oplane
+            m = M + f * T + j
+            if b > tx:
+                if real is float:
+                    dh_wino_out_f32(m, FT, b - tx, dst + 2 * ty * g.OW + 2 * tx,
+                                    dst + (2 * ty + 1) * g.OW + 2 * tx, acc)
+                else:
+                    dh_wino_out_f64(m, FT, b - tx, dst + 2 * ty * g.OW + 2 * tx,
+                                    dst + (2 * ty + 1) * g.OW + 2 * tx, acc)
+            for k in range(b, tx1):
+                _block_out(m + k - tx, FT, dst, 2 * ty, 2 * k, acc, g)
+        j = j + tx1 - tx
+
+
+cdef void _chunk(real* x, real* y, real* U, real* work, Py_ssize_t chunk, Py_ssize_t t0,
+                 Py_ssize_t T, Py_ssize_t TH, Py_ssize_t TW, bint acc, const Geo* g) noexcept nogil:
+    # blocks [t0, t0 + T), T <= chunk, in a workspace laid out for chunk blocks (work_size)
+    cdef Py_ssize_t xi, C = g.C, F = g.F
+    cdef real* V = work
+    cdef real* M = work + 16 * C * chunk
+    _transform_input(x, V, M + 16 * F * chunk, t0, T, TH, TW, g)
+    for xi in range(16):
+        # BLAS packs U[xi] once per call; the caller keeps it single-threaded
+        _gemm(<char>'N', <char>'N', <int>F, <int>T, <int>C, <real>1.0, U + xi * F * C, <int>C,
+              V + xi * C * T, <int>T, <real>0.0, M + xi * F * T, <int>T)
+    _transform_output(M, y, t0, T, TH, TW, acc, g)
+
+
+def conv3x3(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] w, real[:, :, :, :, ::1] y,
+            tuple pad, real[::1] U, real[::1] work, Py_ssize_t chunk, bint acc, int nt):
+    """``y (=|+=)`` the 3x3, stride-1 convolution of ``x`` (2-D: depth sizes of 1).
+
+    ``pad`` holds the 3 paddings before each axis (the one of depth 0); ``U`` receives the
+    transformed weights; ``work`` holds :func:`work_size` elements for each of ``nt`` threads.
+    """
+    cdef Geo g = _geo(_shp(x), _shp(y), _shp(w), (1, 1, 1), pad, (1, 1, 1), 1)
+    if g.D != 1 or g.OD != 1 or g.kd != 1 or g.kh != 3 or g.kw != 3 or g.pd != 0:
+        raise ValueError("winograd: needs 2-D arrays and 3x3 weights")
+    if g.C < 1:
+        raise ValueError("winograd: needs at least one input channel")
+    # any output size is safe: every input read is bounds-checked (zeros outside), and the
+    # padding after each axis is what the output size implies
+    if chunk < 1 or nt < 1:
+        raise ValueError(f"winograd: chunk {chunk} and threads {nt} must be positive")
+    if U.shape[0] < 16 * g.F * g.C:
+        raise ValueError(f"winograd: {U.shape[0]} elements for the transformed weights, "
+                         f"{16 * g.F * g.C} needed")
+    cdef Py_ssize_t per = work_size(g.F, g.C, chunk, g.OW)
+    if work.shape[0] < nt * per:
+        raise ValueError(f"winograd: workspace of {work.shape[0]} elements, {nt * per} needed")
+    cdef Py_ssize_t TH = (g.OH + 1) // 2, TW = (g.OW + 1) // 2
+    cdef Py_ssize_t P = x.shape[0] * TH * TW, nchunk = (P + chunk - 1) // chunk, q, t0, T
+    if P == 0 or g.F == 0:
+        return
+    cdef real* px = &x[0, 0, 0, 0, 0]
+    cdef real* py = &y[0, 0, 0, 0, 0]
+    cdef real* pu = &U[0]
+    cdef real* pw = &work[0]
+    with nogil:
+        _transform_weights(&w[0, 0, 0, 0, 0], pu, g.F, g.C, nt)
+        for q in prange(nchunk, num_threads=nt, schedule='dynamic'):
+            t0 = q * chunk
+            T = P - t0 if P - t0 < chunk else chunk
+            _chunk(px, py, pu, pw + threadid() * per, chunk, t0, T, TH, TW, acc, &g)
