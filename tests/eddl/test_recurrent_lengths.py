@@ -277,3 +277,58 @@ def test_alternating_lengths_allocate_nothing_after_warm_up():
         tracemalloc.stop()
     # a single per-batch buffer of the smallest layer would be 16 x 30 x 16 x 4 bytes
     assert grown < 8 * 1024, grown
+
+
+@pytest.mark.parametrize("kind,kw", [("lstm", {}), ("gru", {}),
+                                     ("gru", {"linear_before_reset": False}),
+                                     ("rnn", {"activation": "relu"})], ids=_config_id)
+def test_gemms_split_over_threads_give_the_one_thread_results(kind, kw):
+    # products of >= SERIAL_MACS multiply-adds split their columns over the OpenMP threads
+    from _deephealth.runtime import get_num_threads
+    from eddl.backend.cpu.blas_policy import SERIAL_MACS
+    b, h = 32, 160
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[kind]
+    assert b * gates * h * h >= SERIAL_MACS or kind == "rnn"
+    rng = np.random.default_rng(19)
+    x = _inputs(rng, b, 4, 8)
+    x[:, 3] = 0
+    lens = rng.integers(1, 5, (b, 1)).astype(np.float32)
+    old = get_num_threads()
+    results = []
+    try:
+        for threads in (1, 2):
+            eddl.set_num_threads(threads)
+            units = 1500 if kind == "rnn" else h  # an Elman step needs more units to split
+            net = _net(_with_lengths(kind, units, return_sequences=True, **kw), [(4, 8), (1,)],
+                       dtype="float32")
+            _set_weights(net.lout[0], np.random.default_rng(20), scale=0.05)
+            results.append(_run(net, [x.astype(np.float32), lens]))
+    finally:
+        eddl.set_num_threads(old)
+    (y1, g1, dx1), (y2, g2, dx2) = results
+    np.testing.assert_allclose(y2, y1, rtol=1e-5, atol=1e-6)
+    for a, c in zip(g1, g2):
+        np.testing.assert_allclose(c, a, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(dx2, dx1, rtol=1e-4, atol=1e-5)
+
+
+def test_the_split_time_loop_equals_the_whole_one():
+    from eddl.backend.cpu import _rnn
+    rng = np.random.default_rng(21)
+    t, b, h = 3, 5, 80  # 4h and h columns: both products split
+    g0 = rng.standard_normal((t, b, 4 * h)).astype(np.float32)
+    R = (0.1 * rng.standard_normal((4 * h, h))).astype(np.float32)
+    keep = np.ones((t, b), np.uint8)
+    keep[1, 2] = 0
+    outs = []
+    for nt in (1, 2, 3):
+        g, s = g0.copy(), np.zeros((t + 1, b, h), np.float32)
+        s[0] = 0.5
+        c, tc = np.zeros_like(s), np.zeros((t, b, h), np.float32)
+        _rnn.lstm_forward(g, R, s, c, tc, keep, nt)
+        dg, dh, dc = np.zeros_like(g), np.ones((b, h), np.float32), np.zeros((b, h), np.float32)
+        _rnn.lstm_backward(g, R, c, tc, dg, dh, dc, np.zeros_like(dh), None, keep, nt)
+        outs.append((s, dg, dh, dc))
+    for other in outs[1:]:
+        for a, c in zip(outs[0], other):
+            np.testing.assert_allclose(c, a, rtol=1e-6, atol=1e-7)

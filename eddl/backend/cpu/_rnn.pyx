@@ -3,12 +3,17 @@
 (``scipy.linalg.cython_blas``) and one fused pass of src/rnn_cell.c, the whole sequence
 without the GIL.
 
+BLAS runs on one thread (``rnn.py`` sets it): a step's GEMM either runs whole or, given
+``nt > 1``, splits the columns of its result over ``nt`` OpenMP threads, the backend's policy
+for large products (``blas_policy.py``), so one thread pool owns the cores.
+
 Buffers are time-major and in the processing order of one direction (step ``k`` is the
 ``k``-th step that direction runs). Every function checks the shapes of all its arguments
 against each other before releasing the GIL (``rnn.py`` checks dtypes and contiguity first),
 so no argument can make a kernel read or write outside its arrays.
 """
 
+from cython.parallel cimport prange
 from libc.string cimport memcpy
 from scipy.linalg.cython_blas cimport sgemm, dgemm
 
@@ -76,6 +81,24 @@ cdef inline void _gemm(char ta, char tb, int m, int n, int k, real* A, int lda, 
         dgemm(&tb, &ta, &n, &m, &k, &one, B, &ldb, A, &lda, &beta, C, &ldc)
 
 
+cdef inline void _pgemm(char ta, char tb, int m, int n, int k, real* A, int lda, real* B,
+                        int ldb, real beta, real* C, int ldc, int nt) noexcept nogil:
+    # _gemm with the columns of C split over nt OpenMP threads, each part a one-thread BLAS
+    # call (the backend's policy, blas_policy.py: one pool owns the cores)
+    cdef int p, c0, w, chunk, parts
+    if nt <= 1 or n < 64:
+        _gemm(ta, tb, m, n, k, A, lda, B, ldb, beta, C, ldc)
+        return
+    chunk = (n + nt - 1) // nt
+    chunk = (chunk + 15) // 16 * 16  # whole cache lines of C per thread
+    parts = (n + chunk - 1) // chunk
+    for p in prange(parts, num_threads=nt, schedule='static'):
+        c0 = p * chunk
+        w = n - c0 if n - c0 < chunk else chunk
+        _gemm(ta, tb, m, w, k, A, lda, B + (c0 * ldb if tb == <char>'T' else c0), ldb, beta,
+              C + c0, ldc)
+
+
 cdef _check(str what, tuple got, tuple want):
     if got != want:
         raise ValueError(f"{what} has shape {list(got)}, expected {list(want)}")
@@ -110,7 +133,7 @@ cdef _check_2d(str what, real[:, ::1] a, Py_ssize_t b, Py_ssize_t h):
 
 
 def lstm_forward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, real[:, :, ::1] c,
-                 real[:, :, ::1] tc, const unsigned char[:, ::1] keep=None):
+                 real[:, :, ::1] tc, const unsigned char[:, ::1] keep=None, int nt=1):
     """Run ``T = g.shape[0]`` LSTM steps; ``g`` holds the input projections (+ biases)."""
     cdef Py_ssize_t T, B, H
     T, B, H = _dims(g, R, 4)
@@ -123,8 +146,8 @@ def lstm_forward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, real[:, :
     cdef Py_ssize_t k, bh = B * H, bg = B * 4 * H
     with nogil:
         for k in range(T):
-            _gemm(<char>'N', <char>'T', <int>B, <int>(4 * H), <int>H, &s[k, 0, 0], <int>H, &R[0, 0],
-                  <int>H, 1, &g[k, 0, 0], <int>(4 * H))
+            _pgemm(<char>'N', <char>'T', <int>B, <int>(4 * H), <int>H, &s[k, 0, 0], <int>H, &R[0, 0],
+                  <int>H, 1, &g[k, 0, 0], <int>(4 * H), nt)
             if real is float:
                 dh_lstm_fwd_f32(&g[k, 0, 0], &c[k, 0, 0], &c[k + 1, 0, 0], &tc[k, 0, 0],
                                 &s[k, 0, 0], &s[k + 1, 0, 0], kp + k * B if kp else NULL, B, H)
@@ -142,7 +165,7 @@ cdef real* _dy(real[:, :, ::1] dy, Py_ssize_t T, Py_ssize_t B, Py_ssize_t H) exc
 
 def lstm_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] c, real[:, :, ::1] tc,
                   real[:, :, ::1] dg, real[:, ::1] dh, real[:, ::1] dc, real[:, ::1] work,
-                  real[:, :, ::1] dy=None, const unsigned char[:, ::1] keep=None):
+                  real[:, :, ::1] dy=None, const unsigned char[:, ::1] keep=None, int nt=1):
     """Back through ``T`` LSTM steps: fill ``dg`` (pre-activation gradients).
 
     ``dh``/``dc`` hold the gradients of the final states on entry and of the initial states
@@ -174,8 +197,8 @@ def lstm_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] c, real[:, 
                 dh_lstm_bwd_f64(&g[k, 0, 0], &c[k, 0, 0], &tc[k, 0, 0], cur,
                                 yp + k * bh if yp else NULL, &dc[0, 0], &dg[k, 0, 0], nxt,
                                 kp + k * B if kp else NULL, B, H)
-            _gemm(<char>'N', <char>'N', <int>B, <int>H, <int>(4 * H), &dg[k, 0, 0], <int>(4 * H),
-                  &R[0, 0], <int>H, 1, nxt, <int>H)
+            _pgemm(<char>'N', <char>'N', <int>B, <int>H, <int>(4 * H), &dg[k, 0, 0], <int>(4 * H),
+                  &R[0, 0], <int>H, 1, nxt, <int>H, nt)
             tmp = cur
             cur = nxt
             nxt = tmp
@@ -185,7 +208,7 @@ def lstm_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] c, real[:, 
 
 def gru_forward(real[:, :, ::1] g, real[:, ::1] R, real[::1] rbh, real[:, :, ::1] s,
                 real[:, :, ::1] e, bint linear_before_reset,
-                const unsigned char[:, ::1] keep=None):
+                const unsigned char[:, ::1] keep=None, int nt=1):
     """Run ``T`` GRU steps; ``e`` keeps ``h R^T + Rb_h`` (``[T, B, 3H]``, linear before reset)
     or ``r * h`` (``[T, B, H]``) for backward."""
     cdef Py_ssize_t T, B, H
@@ -202,8 +225,8 @@ def gru_forward(real[:, :, ::1] g, real[:, ::1] R, real[::1] rbh, real[:, :, ::1
         for k in range(T):
             kk = kp + k * B if kp else NULL
             if linear_before_reset:
-                _gemm(<char>'N', <char>'T', <int>B, <int>(3 * H), <int>H, &s[k, 0, 0], <int>H, &R[0, 0],
-                      <int>H, 0, &e[k, 0, 0], <int>(3 * H))
+                _pgemm(<char>'N', <char>'T', <int>B, <int>(3 * H), <int>H, &s[k, 0, 0], <int>H, &R[0, 0],
+                      <int>H, 0, &e[k, 0, 0], <int>(3 * H), nt)
                 if real is float:
                     dh_gru_lbr_fwd_f32(&g[k, 0, 0], &e[k, 0, 0], &rbh[0], &s[k, 0, 0],
                                        &s[k + 1, 0, 0], kk, B, H)
@@ -211,14 +234,14 @@ def gru_forward(real[:, :, ::1] g, real[:, ::1] R, real[::1] rbh, real[:, :, ::1
                     dh_gru_lbr_fwd_f64(&g[k, 0, 0], &e[k, 0, 0], &rbh[0], &s[k, 0, 0],
                                        &s[k + 1, 0, 0], kk, B, H)
             else:
-                _gemm(<char>'N', <char>'T', <int>B, <int>(2 * H), <int>H, &s[k, 0, 0], <int>H, &R[0, 0],
-                      <int>H, 1, &g[k, 0, 0], <int>(3 * H))
+                _pgemm(<char>'N', <char>'T', <int>B, <int>(2 * H), <int>H, &s[k, 0, 0], <int>H, &R[0, 0],
+                      <int>H, 1, &g[k, 0, 0], <int>(3 * H), nt)
                 if real is float:
                     dh_gru_zr_fwd_f32(&g[k, 0, 0], &e[k, 0, 0], &s[k, 0, 0], kk, B, H)
                 else:
                     dh_gru_zr_fwd_f64(&g[k, 0, 0], &e[k, 0, 0], &s[k, 0, 0], kk, B, H)
-                _gemm(<char>'N', <char>'T', <int>B, <int>H, <int>H, &e[k, 0, 0], <int>H, &R[2 * H, 0],
-                      <int>H, 1, &g[k, 0, 2 * H], <int>(3 * H))
+                _pgemm(<char>'N', <char>'T', <int>B, <int>H, <int>H, &e[k, 0, 0], <int>H, &R[2 * H, 0],
+                      <int>H, 1, &g[k, 0, 2 * H], <int>(3 * H), nt)
                 if real is float:
                     dh_gru_n_fwd_f32(&g[k, 0, 0], &s[k, 0, 0], &s[k + 1, 0, 0], kk, B, H)
                 else:
@@ -228,7 +251,7 @@ def gru_forward(real[:, :, ::1] g, real[:, ::1] R, real[::1] rbh, real[:, :, ::1
 def gru_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, real[:, :, ::1] e,
                  real[:, :, ::1] dg, real[:, :, ::1] de, real[:, ::1] dh, real[:, ::1] work,
                  bint linear_before_reset, real[:, :, ::1] dy=None,
-                 const unsigned char[:, ::1] keep=None):
+                 const unsigned char[:, ::1] keep=None, int nt=1):
     """Back through ``T`` GRU steps: fill ``dg`` (and ``de``, the gradient of ``e``, with
     linear before reset; ``[T, B, H]`` scratch otherwise). ``dh`` as in :func:`lstm_backward`."""
     cdef Py_ssize_t T, B, H
@@ -260,8 +283,8 @@ def gru_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, real[:, :
                     dh_gru_lbr_bwd_f64(&g[k, 0, 0], &e[k, 0, 0], &s[k, 0, 0], cur,
                                        yp + k * bh if yp else NULL, &dg[k, 0, 0], &de[k, 0, 0],
                                        nxt, kk, B, H)
-                _gemm(<char>'N', <char>'N', <int>B, <int>H, <int>(3 * H), &de[k, 0, 0], <int>(3 * H),
-                      &R[0, 0], <int>H, 1, nxt, <int>H)
+                _pgemm(<char>'N', <char>'N', <int>B, <int>H, <int>(3 * H), &de[k, 0, 0], <int>(3 * H),
+                      &R[0, 0], <int>H, 1, nxt, <int>H, nt)
             else:
                 if real is float:
                     dh_gru_n_bwd_f32(&g[k, 0, 0], &s[k, 0, 0], cur, yp + k * bh if yp else NULL,
@@ -270,16 +293,16 @@ def gru_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, real[:, :
                     dh_gru_n_bwd_f64(&g[k, 0, 0], &s[k, 0, 0], cur, yp + k * bh if yp else NULL,
                                      &dg[k, 0, 0], kk, B, H)
                 # de[k] holds (dn R_h), the gradient reaching r * h
-                _gemm(<char>'N', <char>'N', <int>B, <int>H, <int>H, &dg[k, 0, 2 * H], <int>(3 * H),
-                      &R[2 * H, 0], <int>H, 0, &de[k, 0, 0], <int>H)
+                _pgemm(<char>'N', <char>'N', <int>B, <int>H, <int>H, &dg[k, 0, 2 * H], <int>(3 * H),
+                      &R[2 * H, 0], <int>H, 0, &de[k, 0, 0], <int>H, nt)
                 if real is float:
                     dh_gru_zr_bwd_f32(&g[k, 0, 0], &s[k, 0, 0], cur, &de[k, 0, 0],
                                       &dg[k, 0, 0], nxt, kk, B, H)
                 else:
                     dh_gru_zr_bwd_f64(&g[k, 0, 0], &s[k, 0, 0], cur, &de[k, 0, 0],
                                       &dg[k, 0, 0], nxt, kk, B, H)
-                _gemm(<char>'N', <char>'N', <int>B, <int>H, <int>(2 * H), &dg[k, 0, 0], <int>(3 * H),
-                      &R[0, 0], <int>H, 1, nxt, <int>H)
+                _pgemm(<char>'N', <char>'N', <int>B, <int>H, <int>(2 * H), &dg[k, 0, 0], <int>(3 * H),
+                      &R[0, 0], <int>H, 1, nxt, <int>H, nt)
             tmp = cur
             cur = nxt
             nxt = tmp
@@ -288,7 +311,7 @@ def gru_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, real[:, :
 
 
 def rnn_forward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, int act,
-                const unsigned char[:, ::1] keep=None):
+                const unsigned char[:, ::1] keep=None, int nt=1):
     """Run ``T`` Elman steps with activation code ``act`` (:data:`ACTIVATIONS`)."""
     cdef Py_ssize_t T, B, H
     T, B, H = _dims(g, R, 1)
@@ -301,8 +324,8 @@ def rnn_forward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, int act,
     cdef Py_ssize_t k
     with nogil:
         for k in range(T):
-            _gemm(<char>'N', <char>'T', <int>B, <int>H, <int>H, &s[k, 0, 0], <int>H, &R[0, 0], <int>H, 1,
-                  &g[k, 0, 0], <int>H)
+            _pgemm(<char>'N', <char>'T', <int>B, <int>H, <int>H, &s[k, 0, 0], <int>H, &R[0, 0], <int>H, 1,
+                  &g[k, 0, 0], <int>H, nt)
             if real is float:
                 dh_rnn_fwd_f32(&g[k, 0, 0], &s[k, 0, 0], &s[k + 1, 0, 0], act,
                                kp + k * B if kp else NULL, B, H)
@@ -313,7 +336,7 @@ def rnn_forward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, int act,
 
 def rnn_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] dg, real[:, ::1] dh,
                  real[:, ::1] work, int act, real[:, :, ::1] dy=None,
-                 const unsigned char[:, ::1] keep=None):
+                 const unsigned char[:, ::1] keep=None, int nt=1):
     """Back through ``T`` Elman steps (``g`` holds the activated outputs)."""
     cdef Py_ssize_t T, B, H
     T, B, H = _dims(g, R, 1)
@@ -338,8 +361,8 @@ def rnn_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] dg, real[:, 
             else:
                 dh_rnn_bwd_f64(&g[k, 0, 0], cur, yp + k * bh if yp else NULL, &dg[k, 0, 0], nxt,
                                act, kp + k * B if kp else NULL, B, H)
-            _gemm(<char>'N', <char>'N', <int>B, <int>H, <int>H, &dg[k, 0, 0], <int>H, &R[0, 0], <int>H, 1,
-                  nxt, <int>H)
+            _pgemm(<char>'N', <char>'N', <int>B, <int>H, <int>H, &dg[k, 0, 0], <int>H, &R[0, 0], <int>H, 1,
+                  nxt, <int>H, nt)
             tmp = cur
             cur = nxt
             nxt = tmp

@@ -4,7 +4,8 @@ A recurrent layer (``eddl.layers.recurrent``) first projects the inputs of every
 one GEMM, then hands the whole sequence of one direction to a function here. Each step runs
 one GEMM with the recurrent weights (SciPy's BLAS) and one fused pass that applies the gate
 non-linearities, updates the cell and writes the state (forward), or computes every gate
-gradient (backward), all without the GIL and without allocating.
+gradient (backward), all without the GIL and without allocating. The GEMMs follow the
+backend's thread policy (one BLAS thread; large products split over the OpenMP threads).
 
 Layout: every buffer is C-contiguous and time-major in the processing order of the
 direction, ``T`` steps of ``B`` rows: gates ``g`` ``[T, B, G*H]`` (ONNX's gate order),
@@ -27,7 +28,10 @@ Examples
 
 import numpy as np
 
+from _deephealth.runtime import get_num_threads
+
 from . import _rnn
+from .blas_policy import SERIAL_MACS, _with_one_blas_thread, blas_thread_hooks
 
 __all__ = ["ACTIVATIONS", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
            "rnn_forward", "rnn_backward"]
@@ -64,6 +68,22 @@ def _keep(keep):
     return keep.view(np.uint8)
 
 
+def _run(fn, g, R, *args):
+    """Call the time loop ``fn`` under the backend's GEMM thread policy (blas_policy.py).
+
+    BLAS runs on one thread; a step's product of at least :data:`SERIAL_MACS` multiply-adds
+    splits its columns over the kernels' OpenMP threads, a smaller one runs whole. Without
+    control over BLAS's threads (no threadpoolctl, another BLAS) BLAS keeps its own threading
+    and the loop does not add OpenMP threads on top.
+    """
+    hooks = blas_thread_hooks()
+    if hooks is None:
+        return fn(g, R, *args, 1)
+    macs = g.shape[1] * g.shape[2] * R.shape[1]
+    nt = get_num_threads() if macs >= SERIAL_MACS else 1
+    return _with_one_blas_thread(hooks, fn, g, R, *args, nt)
+
+
 def _act(activation):
     try:
         return _rnn.ACTIVATIONS[activation]
@@ -90,7 +110,7 @@ def lstm_forward(g, R, s, c, tc, keep=None):
         ``[T, B]``; a false entry holds that row's states over that step.
     """
     _floats(g=g, R=R, s=s, c=c, tc=tc)
-    _rnn.lstm_forward(g, R, s, c, tc, _keep(keep))
+    _run(_rnn.lstm_forward, g, R, s, c, tc, _keep(keep))
 
 
 def lstm_backward(g, R, c, tc, dg, dh, dc, work, dy=None, keep=None):
@@ -111,7 +131,7 @@ def lstm_backward(g, R, c, tc, dg, dh, dc, work, dy=None, keep=None):
         ``[T, B, H]``, the gradient of each step's output ``h``.
     """
     _floats(g=g, R=R, c=c, tc=tc, dg=dg, dh=dh, dc=dc, work=work, dy=dy)
-    _rnn.lstm_backward(g, R, c, tc, dg, dh, dc, work, dy, _keep(keep))
+    _run(_rnn.lstm_backward, g, R, c, tc, dg, dh, dc, work, dy, _keep(keep))
 
 
 def gru_forward(g, R, rbh, s, e, linear_before_reset, keep=None):
@@ -137,7 +157,7 @@ def gru_forward(g, R, rbh, s, e, linear_before_reset, keep=None):
         As in :func:`lstm_forward`.
     """
     _floats(g=g, R=R, rbh=rbh, s=s, e=e)
-    _rnn.gru_forward(g, R, rbh, s, e, bool(linear_before_reset), _keep(keep))
+    _run(_rnn.gru_forward, g, R, rbh, s, e, bool(linear_before_reset), _keep(keep))
 
 
 def gru_backward(g, R, s, e, dg, de, dh, work, linear_before_reset, dy=None, keep=None):
@@ -156,7 +176,8 @@ def gru_backward(g, R, s, e, dg, de, dh, work, linear_before_reset, dy=None, kee
         As in :func:`lstm_backward`.
     """
     _floats(g=g, R=R, s=s, e=e, dg=dg, de=de, dh=dh, work=work, dy=dy)
-    _rnn.gru_backward(g, R, s, e, dg, de, dh, work, bool(linear_before_reset), dy, _keep(keep))
+    _run(_rnn.gru_backward, g, R, s, e, dg, de, dh, work, bool(linear_before_reset), dy,
+         _keep(keep))
 
 
 def rnn_forward(g, R, s, activation, keep=None):
@@ -177,11 +198,11 @@ def rnn_forward(g, R, s, activation, keep=None):
     """
     code = _act(activation)
     _floats(g=g, R=R, s=s)
-    _rnn.rnn_forward(g, R, s, code, _keep(keep))
+    _run(_rnn.rnn_forward, g, R, s, code, _keep(keep))
 
 
 def rnn_backward(g, R, dg, dh, work, activation, dy=None, keep=None):
     """Back-propagate through the Elman steps of one direction (see :func:`lstm_backward`)."""
     code = _act(activation)
     _floats(g=g, R=R, dg=dg, dh=dh, work=work, dy=dy)
-    _rnn.rnn_backward(g, R, dg, dh, work, code, dy, _keep(keep))
+    _run(_rnn.rnn_backward, g, R, dg, dh, work, code, dy, _keep(keep))
