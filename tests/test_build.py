@@ -112,6 +112,7 @@ def test_kernels_are_built_for_the_baseline_isa():
 
 # the tests of the loops that come in several instruction sets (clones and hand-written SIMD)
 _ISA_TESTS = ["eddl/test_backend_cpu_elementwise.py", "eddl/test_backend_cpu_reduce.py",
+              "eddl/test_recurrent.py", "eddl/test_recurrent_lengths.py",
               "eddl/test_backend_cpu_fastpaths.py", "eddl/test_conv_tiled.py",
               "eddl/test_conv_winograd.py", "ecvl/test_color.py", "ecvl/test_color_simd.py",
               "ecvl/test_filters.py", "ecvl/test_filters_u8int.py",

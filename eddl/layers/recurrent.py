@@ -9,10 +9,17 @@ The computation follows what makes recurrent layers fast on a BLAS engine: one G
 the inputs of all time steps at once, then each step does one ``[B, H] x [H, gates * H]`` GEMM
 with the recurrent weights (two for a GRU with ``linear_before_reset=False``, whose reset gate
 acts before the product). Every buffer is time-major (``[T, B, ...]``, each step contiguous),
-is sized once per batch capacity, and keeps the activated gates and states that the backward
-pass through time reads again.
+is sized once per batch capacity and built length, and keeps the activated gates and states
+that the backward pass through time reads again. Where the backend has the fused ``rnn`` kernel
+family (the CPU backend), the loop over the steps runs there, one GEMM and one fused gate pass
+per step; otherwise each step is a few backend array operations.
+
+A step does not run for a sample (its states are held) when ``mask_zeros`` finds its input all
+zeros or when it lies past the sample's ``lengths``; a batch shorter than the built sequence
+runs only its own steps (see ``docs/sequences.md``).
 """
 
+import inspect
 import math
 
 from .base import Layer
@@ -37,7 +44,9 @@ class Recurrent(Layer):
 
     A subclass sets :attr:`gates` and implements ``_step(d, k)`` (one time step forward, in
     the direction's processing order ``k``) and ``_step_backward(d, k, dh, dh_prev)``, plus
-    ``_recurrent_grads(d)`` for the gradients of ``R`` and ``bias``.
+    ``_recurrent_grads(d)`` for the gradients of ``R`` and ``bias``; where the backend has the
+    fused ``rnn`` kernel family, ``_run_fused(d, keep)`` and
+    ``_run_fused_backward(d, dh, work, dy, keep)`` run a whole direction instead.
     """
 
     #: gates stacked in ``W`` and ``R``
@@ -48,16 +57,24 @@ class Recurrent(Layer):
     parent_list = True
 
     @staticmethod
-    def _parent_layers(parent, what):
-        """``[input]`` or ``[input, states]`` from PyEDDL's ``parent`` (a layer or a list)."""
+    def _parent_layers(parent, what, lengths=None):
+        """``[input]``, ``[input, states]``, then ``lengths`` when given."""
         if isinstance(parent, (list, tuple)):
             if len(parent) not in (1, 2):
                 raise ValueError(f"{what}: parent must be a layer or [input, states], got a list "
                                  f"of {len(parent)}")
-            return list(parent)
-        return [parent]
+            parents = list(parent)
+        else:
+            parents = [parent]
+        if lengths is not None:
+            if not isinstance(lengths, Layer):
+                raise TypeError(f"{what}: lengths must be a layer (e.g. eddl.Input([1])) holding "
+                                f"each sample's length, got {type(lengths).__name__}")
+            parents.append(lengths)
+        return parents
 
-    def _configure(self, units, bidirectional, mask_zeros, return_sequences):
+    def _configure(self, units, bidirectional, mask_zeros, return_sequences, lengths=None,
+                   parent=None):
         what = type(self).__name__
         if isinstance(units, bool) or not isinstance(units, int) or units < 1:
             raise ValueError(f"{what}: units={units!r} is invalid; valid: an int >= 1")
@@ -65,29 +82,86 @@ class Recurrent(Layer):
         self.bidirectional = _check_bool(bidirectional, what, "bidirectional")
         self.mask_zeros = _check_bool(mask_zeros, what, "mask_zeros")
         self.return_sequences = _check_bool(return_sequences, what, "return_sequences")
+        n = len(parent) if isinstance(parent, (list, tuple)) else 1
+        #: index of the parent holding per-sample lengths, or None
+        self.lengths_index = n if lengths is not None else None
+
+    def _find_time_source(self):
+        """Mark the input layer whose first axis is this layer's time axis as variable.
+
+        Follows first parents while they keep the time axis (Embedding, Dense on steps,
+        stacked recurrent layers); such an input then accepts shorter sequences
+        (:meth:`eddl.model.Model.set_inputs` pads them and records ``steps``).
+        """
+        t = self.parents[0].shape[0]
+        layer = self.parents[0]
+        while not layer.is_input:
+            if not layer.parents or not layer.parents[0].shape or layer.parents[0].shape[0] != t:
+                return None
+            layer = layer.parents[0]
+        layer.variable_steps = True
+        return layer
+
+    def _link(self, parent, name, lengths):
+        what = type(self).__name__
+        Layer.__init__(self, self._parent_layers(parent, what, lengths), name)
+        self._time_source = self._find_time_source()
+
+    def get_config(self):
+        # the lengths layer is a parent (linked by name in a model configuration): the
+        # configuration only says that the last parent holds the lengths
+        if self.lengths_index is None:
+            return super().get_config()
+        args, kwargs = self._init_call
+        bound = inspect.signature(type(self).__init__).bind(self, *args, **kwargs)
+        bound.arguments["lengths"] = True
+        saved = self._init_call
+        self._init_call = (bound.args[1:], bound.kwargs)
+        try:
+            return super().get_config()
+        finally:
+            self._init_call = saved
+
+    @classmethod
+    def from_config(cls, config, parents=()):
+        if isinstance(config, dict) and config.get("lengths") is True and parents:
+            parents = list(parents)
+            config = dict(config, lengths=parents.pop())
+        return super().from_config(config, parents)
 
     @property
     def directions(self):
         """1, or 2 when bidirectional."""
         return 2 if self.bidirectional else 1
 
-    def compute_shape(self, s, *states):
+    def compute_shape(self, s, *others):
         if len(s) != 2:
             raise self.rank_error(s, "samples of shape [T, D] (sequence length first)",
                                   "[T, D]")
+        others = list(others)
+        if self.lengths_index is not None:
+            ls = tuple(others.pop())
+            if ls != (1,):
+                raise self.shape_error(f"lengths must have sample shape [1] (one length per "
+                                       f"sample), got {list(ls)}")
         out = self.units * self.directions
-        if states and tuple(states[0]) != (self.n_states, out):
+        if others and tuple(others[0]) != (self.n_states, out):
             raise self.shape_error(f"the initial states must have shape "
                                    f"[{self.n_states}, {out}] ({self.n_states} state(s) of "
                                    f"{self.directions} x {self.units} units), got "
-                                   f"{list(states[0])}; eddl.States([{self.n_states}, {out}]) or "
+                                   f"{list(others[0])}; eddl.States([{self.n_states}, {out}]) or "
                                    f"eddl.GetStates of a layer like this one give them")
         return (s[0], out) if self.return_sequences else (out,)
 
     @property
     def has_initial_states(self):
         """True when the states before the first step come from a parent (``[input, states]``)."""
-        return len(self.parents) > 1
+        return len(self.parents) - (self.lengths_index is not None) > 1
+
+    @property
+    def lengths_layer(self):
+        """The layer holding each sample's sequence length, or None."""
+        return None if self.lengths_index is None else self.parents[self.lengths_index]
 
     def _initial(self, d, i):
         """Return initial state ``i`` (0: ``h``, 1: ``c``) of direction ``d`` (None: zeros)."""
@@ -140,37 +214,112 @@ class Recurrent(Layer):
     def _arr(self, key, shape, dtype=None):
         """Return a contiguous ``shape`` view of a flat buffer sized for the batch capacity.
 
-        ``shape`` holds the batch size at axis 1 (time-major) or 0; a smaller last batch
-        then takes the front of the same memory instead of reallocating.
+        ``shape`` holds the batch size at axis 1 (time-major) or 0; a smaller batch, or a
+        shorter sequence, takes the front of the same memory: the buffer only ever grows, so
+        batches of alternating lengths allocate nothing once the longest has run.
         """
+        dtype = self.dtype if dtype is None else dtype
         n = math.prod(shape)
-        cap = n // max(self.batch, 1) * self._capacity
-        return self.buffer(key, (max(cap, n),), dtype)[:n].reshape(shape)
+        need = max(n // max(self.batch, 1) * self._capacity, n)
+        buf = self._buffers.get(key)
+        if buf is None or buf.size < need or buf.dtype != dtype:
+            buf = self.be.empty((need,), dtype)
+            self._buffers[key] = buf
+        return buf[:n].reshape(shape)
 
     def _dims(self):
-        b, t, _ = self.parents[0].output.shape
-        return b, t, self.units
+        return self.parents[0].output.shape[0], self._steps, self.units
+
+    @property
+    def _steps(self):
+        """Steps run on the current batch: those of a shorter input sequence, else all."""
+        src = getattr(self, "_time_source", None)
+        steps = getattr(src, "steps", None) if src is not None else None
+        return self.parents[0].shape[0] if steps is None else steps
 
     def _time(self, d, k, t_len):
         """Return the time index of the ``k``-th step processed by direction ``d``."""
         return k if d == 0 else t_len - 1 - k
 
+    def _fused_kernels(self):
+        """The backend's fused ``rnn`` kernel family when it applies, else None."""
+        fused = getattr(self.be, "rnn", None)
+        if fused is None or self.be.xp.dtype(self.dtype).name not in ("float32", "float64"):
+            return None
+        return fused
+
+    # --- masks -----------------------------------------------------------------------------
+    def _lengths(self, b, t_len):
+        """Each sample's length as int64 ``[b]`` (checked), or None without ``lengths``."""
+        lay = self.lengths_layer
+        if lay is None:
+            return None
+        xp = self.be.xp
+        raw = lay.output.reshape(b)
+        lens = self._arr("lengths", (b,), "int64")
+        lens[...] = raw  # truncates; the check below refuses non-integers
+        bad = self._arr("lengths_bad", (b,), bool)
+        xp.not_equal(lens, raw, out=bad)
+        if bool(xp.any(bad)) or int(xp.min(lens)) < 0 or int(xp.max(lens)) > t_len:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: lengths must be "
+                             f"integers in [0, {t_len}] (the steps of this batch), got "
+                             f"{self.be.to_host(raw).tolist()}")
+        return lens
+
+    def _make_masks(self, x, b, t_len):
+        """Fill ``keep{d}``/``drop{d}`` (``[T, B, 1]``, processing order) and ``valid{d}``.
+
+        ``keep`` is false where a step does not run for a sample: an all-zero input with
+        ``mask_zeros``, a step past the sample's length. ``valid`` (with lengths) is false past
+        the length: the outputs there are zero, as ONNX's ``sequence_lens``.
+        Return ``(masked, with_lengths)``.
+        """
+        xp = self.be.xp
+        lens = self._lengths(b, t_len)
+        if not self.mask_zeros and lens is None:
+            return False, False
+        keep_bt = self._arr("keep_bt", (t_len, b), bool)
+        if lens is not None:
+            steps = self._arr("steps", (t_len, 1), "int64")
+            steps[:, 0] = xp.arange(t_len)
+            valid_bt = self._arr("valid_bt", (t_len, b), bool)
+            xp.less(steps, lens, out=valid_bt)
+            keep_bt[...] = valid_bt
+        if self.mask_zeros:
+            xs = x[:, :t_len]
+            nz = self._arr("nz", xs.shape, bool)
+            xp.not_equal(xs, 0, out=nz)
+            any_nz = self._arr("any_nz", (b, t_len), bool)
+            xp.any(nz, axis=2, out=any_nz)
+            if lens is None:
+                keep_bt[...] = any_nz.T
+            else:
+                keep_bt &= any_nz.T
+        for d in range(self.directions):
+            keep = self._arr(f"keep{d}", (t_len, b, 1), bool)
+            keep[..., 0] = keep_bt if d == 0 else keep_bt[::-1]
+            xp.logical_not(keep, out=self._arr(f"drop{d}", (t_len, b, 1), bool))
+            if lens is not None:
+                valid = self._arr(f"valid{d}", (t_len, b, 1), bool)
+                valid[..., 0] = valid_bt if d == 0 else valid_bt[::-1]
+        return True, lens is not None
+
     # --- forward ---------------------------------------------------------------------------
     def forward(self):
-        xp = self.be.xp
         x = self.parents[0].output
-        b, t_len, d_in = x.shape
-        h, gh = self.units, self.gates * self.units
+        b, t_full, d_in = x.shape
+        t_len = self._steps
+        if t_len > t_full:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: {t_len} steps but the "
+                             f"net was built for {t_full}")
+        gh = self.gates * self.units
         self._state_delta_set = False
-        if self.mask_zeros:
-            nz = self._arr("nz", (b, t_len, d_in), bool)
-            xp.not_equal(x, 0, out=nz)
-            keep_bt = self._arr("keep_bt", (b, t_len), bool)
-            xp.any(nz, axis=2, out=keep_bt)
+        self._masked, self._with_lengths = self._make_masks(x, b, t_len)
+        fused = self._fused_kernels()
         for d in range(self.directions):
             # the inputs in this direction's processing order, time-major
             xt = self._arr(f"x{d}", (t_len, b, d_in))
-            src = x.transpose(1, 0, 2)
+            src = x[:, :t_len].transpose(1, 0, 2)
             xt[...] = src if d == 0 else src[::-1]
             g = self._arr(f"g{d}", (t_len, b, gh))
             bias = self._input_bias(d)
@@ -179,24 +328,22 @@ class Recurrent(Layer):
                 g[...] = bias
             self.be.gemm(xt.reshape(-1, d_in), self.params[0][d], out=g.reshape(-1, gh),
                          trans_b=True, beta=0.0 if bias is None else 1.0)
-            s = self._arr(f"s{d}", (t_len + 1, b, h))
+            s = self._state(d)
             h0 = self._initial(d, 0)
             if h0 is None:
                 s[0] = 0
             else:
                 s[0] = h0
-            if self.mask_zeros:
-                keep = self._arr(f"keep{d}", (t_len, b, 1), bool)
-                kt = keep_bt.T
-                keep[..., 0] = kt if d == 0 else kt[::-1]
-                drop = self._arr(f"drop{d}", (t_len, b, 1), bool)
-                xp.logical_not(keep, out=drop)
             self._start(d)
-            for k in range(t_len):
-                self._step(d, k)
-                if self.mask_zeros:
-                    # EDDL's mask_zeros: a step whose input is all zeros keeps the state
-                    self._hold(d, k)
+            if fused is not None:
+                keep = self._mask(d)[0][..., 0] if self._masked else None
+                self._run_fused(fused, d, keep)
+            else:
+                for k in range(t_len):
+                    self._step(d, k)
+                    if self._masked:
+                        # a step that does not run for a sample keeps its states
+                        self._hold(d, k)
             self._write_output(d, s)
 
     def _input_bias(self, d):
@@ -224,12 +371,23 @@ class Recurrent(Layer):
         return (self._arr(f"keep{d}", (t_len, b, 1), bool),
                 self._arr(f"drop{d}", (t_len, b, 1), bool))
 
+    def _valid(self, d):
+        b, t_len, _ = self._dims()
+        return self._arr(f"valid{d}", (t_len, b, 1), bool)
+
     def _write_output(self, d, s):
         h = self.units
         cols = slice(d * h, (d + 1) * h)
         if self.return_sequences:
-            dst = self.output[:, :, cols].transpose(1, 0, 2)
-            dst[...] = s[1:] if d == 0 else s[1:][::-1]
+            t_len = s.shape[0] - 1
+            out = self.output[:, :, cols].transpose(1, 0, 2)
+            dst = out[:t_len] if d == 0 else out[:t_len][::-1]
+            if self._with_lengths:
+                # outputs past a sample's length are zero (ONNX's sequence_lens)
+                self.be.xp.multiply(s[1:], self._valid(d), out=dst)
+            else:
+                dst[...] = s[1:]
+            out[t_len:] = 0
         else:
             # the final state of each direction (the backward one ends at time 0), as ONNX's Y_h
             self.output[:, cols] = s[-1]
@@ -240,6 +398,7 @@ class Recurrent(Layer):
         b, t_len, h = self._dims()
         d_in = self.parents[0].shape[1]
         gh = self.gates * h
+        fused = self._fused_kernels()
         out, acc = self.delta_target(0)
         out_states, acc_states = (self.delta_target(1) if self.has_initial_states
                                   else (None, False))
@@ -250,19 +409,29 @@ class Recurrent(Layer):
             dh_prev = self._arr("dh_prev", (b, h))
             if self.return_sequences:
                 dh.fill(0)
+                dy = self._arr("dy", (t_len, b, h))
+                src = self.delta[:, :t_len, cols].transpose(1, 0, 2)
+                dy[...] = src if d == 0 else src[::-1]
+                if self._with_lengths:
+                    dy *= self._valid(d)
             else:
                 dh[...] = self.delta[:, cols]
+                dy = None
             sd = self._state_delta(d, 0)
             if sd is not None:
                 dh += sd
             self._start_backward(d)
-            for k in range(t_len - 1, -1, -1):
-                if self.return_sequences:
-                    dh += self.delta[:, self._time(d, k, t_len), cols]
-                self._step_backward(d, k, dh, dh_prev)
-                if self.mask_zeros:
-                    xp.copyto(dh_prev, dh, where=self._mask(d)[1][k])
-                dh, dh_prev = dh_prev, dh
+            if fused is not None:
+                keep = self._mask(d)[0][..., 0] if self._masked else None
+                self._run_fused_backward(fused, d, dh, dh_prev, dy, keep)
+            else:
+                for k in range(t_len - 1, -1, -1):
+                    if dy is not None:
+                        dh += dy[k]
+                    self._step_backward(d, k, dh, dh_prev)
+                    if self._masked:
+                        xp.copyto(dh_prev, dh, where=self._mask(d)[1][k])
+                    dh, dh_prev = dh_prev, dh
             if out_states is not None:
                 # dh is now the gradient of the initial state
                 self._initial_state_grads(d, dh, out_states[:, :, cols], acc_states)
@@ -275,6 +444,9 @@ class Recurrent(Layer):
                 dx = self._arr("dx", (t_len, b, d_in))
                 self.be.gemm(dg.reshape(-1, gh), self.params[0][d], out=dx.reshape(-1, d_in))
                 dst = out.transpose(1, 0, 2)
+                if not acc:
+                    dst[t_len:] = 0  # steps beyond a shorter batch
+                dst = dst[:t_len]
                 if d == 1:
                     dst = dst[::-1]
                 if acc:
@@ -282,6 +454,8 @@ class Recurrent(Layer):
                 else:
                     dst[...] = dx
                 acc = True
+        if self.lengths_index is not None:
+            self.put_delta(self.lengths_index, lambda o: o.fill(0))
 
     def _start_backward(self, d):
         """Reset per-direction running gradients (the cell state's of an LSTM)."""
@@ -295,7 +469,7 @@ class Recurrent(Layer):
 
     def _keep_part(self, d, k, dh):
         """``dh`` restricted to the steps that ran (masked steps pass it on unchanged)."""
-        if not self.mask_zeros:
+        if not self._masked:
             return dh
         b, _, h = self._dims()
         dhc = self._arr("dh_cell", (b, h))
@@ -352,6 +526,12 @@ class RNN(Recurrent):
     name : str
     return_sequences : bool
         Return the states of every step, ``[T, H]``, instead of the final state ``[H]``.
+    lengths : Layer, optional
+        A layer of sample shape ``[1]`` (e.g. ``eddl.Input([1])``) holding each sample's
+        sequence length (ONNX's ``sequence_lens``): the steps at and after it do not update
+        that sample's states and, with ``return_sequences``, output zeros; the final state is
+        the one after the sample's last step (for the backward direction, after reading step
+        0, having started at step ``length - 1``). Integers in ``[0, T]``.
 
     Returns
     -------
@@ -372,14 +552,14 @@ class RNN(Recurrent):
     prefix = "rnn"
 
     def __init__(self, parent, units, activation="tanh", use_bias=True, bidirectional=False,
-                 name="", return_sequences=False):
+                 name="", return_sequences=False, lengths=None):
         if activation not in RNN_ACTIVATIONS:
             raise ValueError(f"RNN: activation={activation!r} is invalid; valid: "
                              f"{list(RNN_ACTIVATIONS)}")
         self.activation = activation
         self.use_bias = _check_bool(use_bias, "RNN", "use_bias")
-        self._configure(units, bidirectional, False, return_sequences)
-        super().__init__(self._parent_layers(parent, "RNN"), name)
+        self._configure(units, bidirectional, False, return_sequences, lengths, parent)
+        self._link(parent, name, lengths)
 
     def _input_bias(self, d):
         return super()._input_bias(d) if self.use_bias else None
@@ -397,6 +577,17 @@ class RNN(Recurrent):
             a *= 0.2
             a += 0.5
             xp.clip(a, 0, 1, out=a)
+
+    def _run_fused(self, fused, d, keep):
+        b, t_len, h = self._dims()
+        fused.rnn_forward(self._arr(f"g{d}", (t_len, b, h)), self.params[1][d], self._state(d),
+                          self.activation, keep)
+
+    def _run_fused_backward(self, fused, d, dh, work, dy, keep):
+        b, t_len, h = self._dims()
+        fused.rnn_backward(self._arr(f"g{d}", (t_len, b, h)), self.params[1][d],
+                           self._arr(f"dg{d}", (t_len, b, h)), dh, work, self.activation, dy,
+                           keep)
 
     def _step(self, d, k):
         b, t_len, h = self._dims()
@@ -467,6 +658,12 @@ class LSTM(Recurrent):
     name : str
     return_sequences : bool
         Return ``h`` of every step, ``[T, H]``, instead of the final ``h``, ``[H]``.
+    lengths : Layer, optional
+        A layer of sample shape ``[1]`` (e.g. ``eddl.Input([1])``) holding each sample's
+        sequence length (ONNX's ``sequence_lens``): the steps at and after it do not update
+        that sample's states and, with ``return_sequences``, output zeros; the final state is
+        the one after the sample's last step (for the backward direction, after reading step
+        0, having started at step ``length - 1``). Integers in ``[0, T]``.
 
     Returns
     -------
@@ -489,9 +686,9 @@ class LSTM(Recurrent):
     prefix = "lstm"
 
     def __init__(self, parent, units, mask_zeros=False, bidirectional=False, name="",
-                 return_sequences=False):
-        self._configure(units, bidirectional, mask_zeros, return_sequences)
-        super().__init__(self._parent_layers(parent, "LSTM"), name)
+                 return_sequences=False, lengths=None):
+        self._configure(units, bidirectional, mask_zeros, return_sequences, lengths, parent)
+        self._link(parent, name, lengths)
 
     def _cells(self, d):
         b, t_len, h = self._dims()
@@ -520,6 +717,19 @@ class LSTM(Recurrent):
         c[k + 1] += tmp
         be.unary("tanh", c[k + 1], out=tc[k])
         xp.multiply(o, tc[k], out=s[k + 1])
+
+    def _run_fused(self, fused, d, keep):
+        b, t_len, h = self._dims()
+        c, tc = self._cells(d)
+        fused.lstm_forward(self._arr(f"g{d}", (t_len, b, 4 * h)), self.params[1][d],
+                           self._state(d), c, tc, keep)
+
+    def _run_fused_backward(self, fused, d, dh, work, dy, keep):
+        b, t_len, h = self._dims()
+        c, tc = self._cells(d)
+        fused.lstm_backward(self._arr(f"g{d}", (t_len, b, 4 * h)), self.params[1][d], c, tc,
+                            self._arr(f"dg{d}", (t_len, b, 4 * h)), dh, self._arr("dc", (b, h)),
+                            work, dy, keep)
 
     def _hold(self, d, k):
         super()._hold(d, k)
@@ -560,7 +770,7 @@ class LSTM(Recurrent):
         xp.subtract(1, dct, out=dct)
         dct *= o
         dct *= dhc
-        if self.mask_zeros:
+        if self._masked:
             dcm = self._arr("dc_cell", (b, h))
             xp.multiply(dc, self._mask(d)[0][k], out=dcm)
             dct += dcm
@@ -570,7 +780,7 @@ class LSTM(Recurrent):
         xp.multiply(dct, cand, out=di)
         xp.multiply(dct, c[k], out=df)
         xp.multiply(dct, i, out=dcand)
-        if self.mask_zeros:
+        if self._masked:
             # a held step hands the cell gradient on unchanged
             dc_old = self._arr("dc_old", (b, h))
             dc_old[...] = dc
@@ -617,6 +827,12 @@ class GRU(Recurrent):
         Return ``h`` of every step, ``[T, H]``, instead of the final ``h``, ``[H]``.
     linear_before_reset : bool
         Which of the two forms above.
+    lengths : Layer, optional
+        A layer of sample shape ``[1]`` (e.g. ``eddl.Input([1])``) holding each sample's
+        sequence length (ONNX's ``sequence_lens``): the steps at and after it do not update
+        that sample's states and, with ``return_sequences``, output zeros; the final state is
+        the one after the sample's last step (for the backward direction, after reading step
+        0, having started at step ``length - 1``). Integers in ``[0, T]``.
 
     Returns
     -------
@@ -635,11 +851,11 @@ class GRU(Recurrent):
     prefix = "gru"
 
     def __init__(self, parent, units, mask_zeros=False, bidirectional=False, name="",
-                 return_sequences=False, linear_before_reset=True):
-        self._configure(units, bidirectional, mask_zeros, return_sequences)
+                 return_sequences=False, linear_before_reset=True, lengths=None):
+        self._configure(units, bidirectional, mask_zeros, return_sequences, lengths, parent)
         self.linear_before_reset = _check_bool(linear_before_reset, "GRU",
                                                "linear_before_reset")
-        super().__init__(self._parent_layers(parent, "GRU"), name)
+        self._link(parent, name, lengths)
 
     def _input_bias(self, d):
         vec = super()._input_bias(d)
@@ -654,6 +870,24 @@ class GRU(Recurrent):
         b, t_len, h = self._dims()
         width = 3 * h if self.linear_before_reset else h
         return self._arr(f"e{d}", (t_len, b, width))
+
+    def _de(self, d):
+        """Gradients of ``e`` (linear before reset) or per-step scratch (otherwise)."""
+        b, t_len, h = self._dims()
+        width = 3 * h if self.linear_before_reset else h
+        return self._arr(f"de{d}", (t_len, b, width))
+
+    def _run_fused(self, fused, d, keep):
+        b, t_len, h = self._dims()
+        fused.gru_forward(self._arr(f"g{d}", (t_len, b, 3 * h)), self.params[1][d],
+                          self.params[2][d][5 * h:], self._state(d), self._extra(d),
+                          self.linear_before_reset, keep)
+
+    def _run_fused_backward(self, fused, d, dh, work, dy, keep):
+        b, t_len, h = self._dims()
+        fused.gru_backward(self._arr(f"g{d}", (t_len, b, 3 * h)), self.params[1][d],
+                           self._state(d), self._extra(d), self._arr(f"dg{d}", (t_len, b, 3 * h)),
+                           self._de(d), dh, work, self.linear_before_reset, dy, keep)
 
     def _step(self, d, k):
         be, xp = self.be, self.be.xp
@@ -700,7 +934,7 @@ class GRU(Recurrent):
         dn *= dhc
         _tanh_grad(xp, n, dn, tmp)
         if self.linear_before_reset:
-            de = self._arr(f"de{d}", (t_len, b, 3 * h))[k]
+            de = self._de(d)[k]
             xp.multiply(dn, e[:, 2 * h:], out=dr)
             xp.multiply(dn, r, out=de[:, 2 * h:])
             _sigmoid_grad(xp, g[:, :2 * h], dg[:, :2 * h], self._arr("tmp2", (b, 2 * h)))
@@ -725,7 +959,7 @@ class GRU(Recurrent):
         gr, gb = self.gradients[1][d], self.gradients[2][d]
         be.nn.bias_grad(dg, gb[:3 * h])
         if self.linear_before_reset:
-            de = self._arr(f"de{d}", (t_len, b, 3 * h)).reshape(-1, 3 * h)
+            de = self._de(d).reshape(-1, 3 * h)
             be.gemm(de, s_prev, out=gr, trans_a=True)
             be.nn.bias_grad(de, gb[3 * h:])
         else:

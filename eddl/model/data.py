@@ -47,10 +47,25 @@ def check_arrays(xs, layers, what):
     """As :func:`as_arrays`, also checking each sample shape against its input layer."""
     arrays = as_arrays(xs, len(layers), what)
     for i, (a, l) in enumerate(zip(arrays, layers)):
-        if tuple(a.shape[1:]) != tuple(l.shape):
+        if tuple(a.shape[1:]) != tuple(l.shape) and not _shorter_sequence(a, l):
             raise ValueError(f"{what}[{i}]: samples of shape {list(a.shape[1:])} do not match input "
                              f"layer {l.name!r} of shape {list(l.shape)} (data shape {list(a.shape)})")
     return arrays
+
+
+def _shorter_sequence(a, layer):
+    """True when ``a`` holds sequences no longer than a variable-length input ``layer`` takes.
+
+    Inputs feeding recurrent layers through their time axis accept such batches: the first
+    sample axis (time) may be shorter, the others must match.
+    """
+    return (getattr(layer, "variable_steps", False) and a.ndim == len(layer.shape) + 1
+            and 1 <= a.shape[1] <= layer.shape[0] and tuple(a.shape[2:]) == tuple(layer.shape[1:]))
+
+
+def steps_of(a, layer):
+    """Return the steps of a shorter sequence batch ``a`` for ``layer``, or None (full length)."""
+    return a.shape[1] if a.shape[1:] != tuple(layer.shape) else None
 
 
 def batch_count(arrays, indices, what):

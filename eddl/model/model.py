@@ -212,7 +212,15 @@ class Model(NetAttributes):
         n = data.batch_count(xs, indices, "inputs")
         self.resize(n)
         for l, x in zip(self.lin, xs):
-            data.gather(x, indices, l.output, self.be)
+            steps = data.steps_of(x, l)
+            if steps is None:
+                data.gather(x, indices, l.output, self.be)
+            else:
+                # a shorter sequence: the recurrent layers fed by it run `steps` steps
+                l.output[:, steps:] = 0
+                data.gather(x, indices, l.output[:, :steps], self.be)
+            if getattr(l, "variable_steps", False):
+                l.steps = steps
         self._decoder_fed = False
         return n
 

@@ -10,6 +10,10 @@ import numpy as np
 
 from ..reference.core import empty, from_host, rng, scalar, to_host, zeros  # NumPy storage
 from . import conv, nn, norm, pool, resample  # convolution, normalization, pooling, resizing
+try:  # fused time loops of the recurrent layers: an optional family (layers step without it)
+    from . import rnn
+except ImportError:  # pragma: no cover - only when the extension is not built
+    rnn = None
 from ._alloc import cached_bytes, set_cache_limit
 from .blas import gemm_batched
 from .blas_policy import gemm

@@ -1,4 +1,4 @@
-"""Recurrent layers: ``RNN``, ``LSTM`` and ``GRU`` (forward or bidirectional, zero initial state).
+"""Recurrent layers: ``RNN``, ``LSTM`` and ``GRU`` (forward or bidirectional).
 
 The layers keep ONNX's packed weights (``W``, ``R``, ``Wb`` and ``Rb`` in one ``bias``), so
 the weights are copied as they are. onnxruntime runs only the time-major layout (``layout=0``,
@@ -8,6 +8,8 @@ swapping axes 0 and 1 gives a :class:`~eddl.onnx.values.TimeMajor` value, and th
 is followed through the ``Squeeze`` (one direction) or ``Transpose``/``Reshape`` (two
 directions) that merge the directions into the features.
 """
+
+import math
 
 import numpy as np
 from onnx import helper
@@ -23,26 +25,65 @@ _ACT_TO_ONNX = {"tanh": ("Tanh", None, None), "relu": ("Relu", None, None),
 _OP = {RNN: "RNN", LSTM: "LSTM", GRU: "GRU"}
 
 
-def _check_exportable(layer):
-    if layer.has_initial_states:
-        raise ExportError(f"{type(layer).__name__} layer {layer.name!r}: initial states from "
-                          f"another layer ([input, states]) are not exported yet")
+def _sequence_lens(layer, g, x):
+    """The int32 ``sequence_lens`` of ``layer`` computed in the graph, or ``""`` (full length).
+
+    ``lengths`` is read from its input; ``mask_zeros`` becomes the number of steps whose
+    input is not all zeros, which is EDDL's mask exactly when the padding is at the end (the
+    convention of padded sequences); with both, the smaller of the two.
+    """
+    lens = []
+    if layer.lengths_index is not None:
+        src = g.inputs(layer)[layer.lengths_index]
+        lens.append(g.node("Cast", [g.node("Reshape", [src, g.ints([-1])])], to=6))
     if layer.mask_zeros:
-        raise ExportError(f"{type(layer).__name__} layer {layer.name!r}: mask_zeros=True has no "
-                          f"ONNX equivalent (sequence_lens only drops trailing steps, and "
-                          f"EDDL's mask keeps the state over any all-zero step); build the net "
-                          f"without it to export")
+        nz = g.node("Cast", [g.node("Not", [g.node("Equal", [x, g.const(0.0, "zero")])])],
+                    to=1)
+        steps = g.reduce("ReduceMax", nz, [2], keepdims=0)
+        lens.append(g.node("Cast", [g.reduce("ReduceSum", steps, [1], keepdims=0)], to=6))
+    if not lens:
+        return ""
+    return lens[0] if len(lens) == 1 else g.node("Min", lens)
+
+
+def _initial_states(layer, g):
+    """``initial_h`` (and ``initial_c``) ``[nd, batch, H]`` from the states input, or ``[]``."""
+    if not layer.has_initial_states:
+        return []
+    nd, h = layer.directions, layer.units
+    states = g.inputs(layer)[1]
+    out = []
+    for i in range(layer.n_states):
+        # [batch, n_states, nd * H] -> state i [batch, nd * H] -> [batch, nd, H] -> [nd, batch, H]
+        si = g.node("Gather", [states, g.const(np.array(i, np.int64), "index", np.int64)],
+                    axis=1)
+        si = g.node("Reshape", [si, g.ints([0, nd, h])])
+        out.append(g.node("Transpose", [si], perm=[1, 0, 2]))
+    return out
 
 
 @exporter("RNN", "LSTM", "GRU")
 def export_recurrent(layer, g):
-    """``Transpose`` + ``RNN``/``LSTM``/``GRU`` + ``Squeeze``/``Transpose``/``Reshape``"""
-    _check_exportable(layer)
+    """``Transpose`` + ``RNN``/``LSTM``/``GRU`` + ``Squeeze``/``Transpose``/``Reshape``
+
+    Per-sample lengths and ``mask_zeros`` give ``sequence_lens``, initial states from another
+    layer give ``initial_h`` (and ``initial_c``).
+    """
+    if layer.mask_zeros and layer.return_sequences:
+        raise ExportError(f"{type(layer).__name__} layer {layer.name!r}: mask_zeros=True with "
+                          f"return_sequences=True has no ONNX equivalent (a masked step outputs "
+                          f"the held state, ONNX's sequence_lens outputs zeros); the final state "
+                          f"alone (return_sequences=False) exports")
     nd, h = layer.directions, layer.units
-    xt = g.node("Transpose", g.inputs(layer), perm=[1, 0, 2])
+    x = g.inputs(layer)[0]
+    xt = g.node("Transpose", [x], perm=[1, 0, 2])
     ins = [xt, g.param(layer, "W"), g.param(layer, "R")]
-    if not isinstance(layer, RNN) or layer.use_bias:
-        ins.append(g.param(layer, "bias"))
+    with_bias = not isinstance(layer, RNN) or layer.use_bias
+    ins.append(g.param(layer, "bias") if with_bias else "")
+    ins.append(_sequence_lens(layer, g, x))
+    ins += _initial_states(layer, g)
+    while ins[-1] == "":
+        ins.pop()
     attrs = {"hidden_size": h, "direction": "bidirectional" if nd == 2 else "forward"}
     if isinstance(layer, RNN):
         name, alpha, beta = _ACT_TO_ONNX[layer.activation]
@@ -77,6 +118,112 @@ def _zero_state(ctx, i, what):
                                                       else (v,))
     if arrays is None or any(np.any(np.asarray(a) != 0) for a in arrays):
         raise ctx.unsupported(f"{what} other than zeros")
+
+
+def _axes(ctx, node):
+    """The ``axes`` of a ``Reduce*`` node (input from opset 18, or 13 for ReduceSum; attribute)."""
+    raw = ctx.known_constant(node.input[1]) if len(node.input) > 1 and node.input[1] else None
+    axes = raw if raw is not None else _node_attr(node, "axes")
+    return None if axes is None else [int(a) for a in np.asarray(axes).reshape(-1)]
+
+
+def _mask_zeros_chain(ctx, node):
+    """The nodes after ``Equal(x, 0)`` that count the non-zero steps of ``x`` into the
+    ``sequence_lens`` of a recurrent node (the export of ``mask_zeros``), or None."""
+    zero = ctx.known_constant(node.input[1])
+    if zero is None or zero.size != 1 or float(zero.reshape(-1)[0]) != 0:
+        return None
+    chain, name = [], node.output[0]
+    for op, check in (("Not", None), ("Cast", lambda n: _node_attr(n, "to") == 1),
+                      ("ReduceMax", lambda n: _axes(ctx, n) == [2]
+                       and _node_attr(n, "keepdims") == 0),
+                      ("ReduceSum", lambda n: _axes(ctx, n) == [1]
+                       and _node_attr(n, "keepdims") == 0),
+                      ("Cast", lambda n: _node_attr(n, "to") in (6, 7))):
+        nxt = _follow(ctx, name, op)
+        if nxt is None or (check is not None and not check(nxt)):
+            return None
+        chain.append(nxt)
+        name = nxt.output[0]
+    users = ctx.users(name)
+    if not users or any(n is None or n.op_type not in _OP.values() or k != 4 for n, k in users):
+        return None
+    return chain
+
+
+@importer("Equal")
+def import_equal(node, ctx):
+    """no layer: only the ``mask_zeros`` pattern in front of recurrent nodes"""
+    chain = _mask_zeros_chain(ctx, node)
+    if chain is None:
+        raise ctx.unsupported("Equal other than the count of non-zero steps that a recurrent "
+                              "layer with mask_zeros exports (Equal(x, 0), Not, Cast, ReduceMax "
+                              "over features, ReduceSum over steps, Cast, into sequence_lens)")
+    x = ctx.act(0)
+    # the count stands for its sequence: the recurrent node reads it as mask_zeros=True
+    _fuse(ctx, chain, node.output[0])
+    return Act(x)
+
+
+@importer("Not")
+def import_not(node, ctx):
+    """no layer: only inside the ``mask_zeros`` pattern (see ``Equal``)"""
+    raise ctx.unsupported("Not outside the count of non-zero steps of a masked recurrent layer")
+
+
+def _lengths_input(ctx, t_len):
+    """The layer holding ``sequence_lens`` computed from a model input, or None (full length).
+
+    A constant or batch-sized value must be the full length.
+    """
+    if not ctx.has(4):
+        return None
+    lens = ctx.value(4)
+    if isinstance(lens, Act) and lens.layer is _sequence_input(ctx, int(ctx.attr("layout", 0))):
+        return "mask_zeros"  # the counted non-zero steps of X (import_equal)
+    if isinstance(lens, Act):
+        if math.prod(lens.layer.shape) != 1:
+            raise ctx.error(f"sequence_lens must hold one length per sample, got samples of "
+                            f"shape {list(lens.layer.shape)}")
+        if lens.layer.shape != (1,):
+            from .shape import _reshape_to
+            v = _reshape_to(ctx, lens.layer, [1], "_lengths")
+            return v.layer if isinstance(v, Act) else v
+        return lens.layer
+    arrays = lens.values if isinstance(lens, Batched) else (
+        None if isinstance(lens, TimeMajor) else (lens,))
+    if arrays is None or any(np.any(np.asarray(a) != t_len) for a in arrays):
+        raise ctx.unsupported("constant sequence_lens other than the full length")
+    return None
+
+
+def _states_input(ctx, n_states, nd, h):
+    """A ``[n_states, nd * H]`` layer from ``initial_h`` (and ``initial_c``), or None (zeros).
+
+    Initial states computed from a model input arrive direction-major (a ``Transpose`` of a
+    ``[batch, nd, H]`` value); constant ones must be zeros.
+    """
+    idx = [5, 6][:n_states]
+    if not any(ctx.has(i) and isinstance(ctx.value(i), TimeMajor) for i in idx):
+        for i in idx:
+            _zero_state(ctx, i, ["initial_h", "initial_c"][i - 5])
+        return None
+    from ...layers.merge import Concat
+    from ...layers.reshape import Reshape
+
+    parts = []
+    for i in idx:
+        v = ctx.value(i) if ctx.has(i) else None
+        if not isinstance(v, TimeMajor):
+            raise ctx.unsupported(f"{['initial_h', 'initial_c'][i - 5]} missing or constant "
+                                  f"while the other initial state is computed")
+        if v.layer.shape != (nd, h):
+            raise ctx.error(f"{['initial_h', 'initial_c'][i - 5]} has samples of shape "
+                            f"{list(v.layer.shape)} (direction-major), expected {[nd, h]}")
+        parts.append(Reshape(v.layer, [1, nd * h], name=ctx.layer_name(f"_state{i - 5}")))
+    if len(parts) == 1:
+        return parts[0]
+    return Concat(parts, axis=0, name=ctx.layer_name("_states"))
 
 
 def _rnn_activation(ctx, nd):
@@ -204,15 +351,10 @@ def _import(ctx, cls, gates, **kw):
         b = np.asarray(b, dtype=np.float64)
         if b.shape != (nd, 2 * gates * h):
             raise ctx.error(f"B has shape {list(b.shape)}, expected {[nd, 2 * gates * h]}")
-    if ctx.has(4):
-        lens = ctx.value(4)
-        arrays = lens.values if isinstance(lens, Batched) else (
-            None if isinstance(lens, (Act, TimeMajor)) else (lens,))
-        if arrays is None or any(np.any(np.asarray(a) != t_len) for a in arrays):
-            raise ctx.unsupported("sequence_lens other than the full length")
-    _zero_state(ctx, 5, "initial_h")
+    lengths = _lengths_input(ctx, t_len)
+    n_states = 2 if cls is LSTM else 1
+    states = _states_input(ctx, n_states, nd, h)
     if cls is LSTM:
-        _zero_state(ctx, 6, "initial_c")
         if ctx.has(7) and np.any(np.asarray(ctx.const(7)) != 0):
             raise ctx.unsupported("peephole weights P")
         if ctx.attr("input_forget", 0):
@@ -231,7 +373,13 @@ def _import(ctx, cls, gates, **kw):
         if chain is None:
             raise ctx.unsupported("reading Y other than by Squeeze (one direction) or "
                                   "Transpose [0, 2, 1, 3] + Reshape to [T, batch, -1] (two)")
-    layer = cls(x, h, bidirectional=nd == 2, name=ctx.layer_name(), return_sequences=seq, **kw)
+    if lengths == "mask_zeros":
+        if cls is RNN:
+            raise ctx.unsupported(f"sequence_lens counting the non-zero steps for {cls.__name__}")
+        lengths, kw = None, dict(kw, mask_zeros=True)
+    parent = x if states is None else [x, states]
+    layer = cls(parent, h, bidirectional=nd == 2, name=ctx.layer_name(), return_sequences=seq,
+                lengths=lengths, **kw)
     if b is None:
         b = np.zeros((nd, 2 * gates * h))
     ctx.set_weights(layer, W=w, R=r, bias=b)

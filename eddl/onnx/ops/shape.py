@@ -230,9 +230,10 @@ def import_transpose(node, ctx):
             raise ctx.unsupported(f"perm {perm} of a time-major sequence (only axes 0 and 1 "
                                   f"swapped back)")
         return Act(x)
-    if swap and all(n is not None and n.op_type in _RECURRENT_OPS and k == 0
+    if swap and all(n is not None and n.op_type in _RECURRENT_OPS and k in (0, 5, 6)
                     for n, k in ctx.users(node.output[0])):
-        # a batch-first sequence going time-major into recurrent nodes (their X)
+        # a batch-first sequence going time-major into recurrent nodes (their X), or initial
+        # states going direction-major ([directions, batch, H]) into them
         return TimeMajor(x)
     if perm[0] != 0:
         raise ctx.unsupported(f"perm {perm}, which moves the batch axis")
@@ -391,7 +392,8 @@ def import_pad(node, ctx):
 
 
 #: integer casts of an activation are kept only for ids read by Gather (which truncates
-#: them as the cast does), bool casts only for a Where condition ("non-zero")
+#: them as the cast does) and the sequence lengths of recurrent nodes (which must be integers),
+#: bool casts only for a Where condition ("non-zero")
 _INTEGER = {TensorProto.INT64, TensorProto.INT32}
 
 
@@ -402,10 +404,11 @@ def import_cast(node, ctx):
     if to in (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16):
         return Act(ctx.act(0))
     users = ctx.users(node.output[0])
-    ok = {("Gather", 1)} if to in _INTEGER else {("Where", 0)} if to == TensorProto.BOOL else set()
+    ok = ({("Gather", 1)} | {(op, 4) for op in _RECURRENT_OPS} if to in _INTEGER
+          else {("Where", 0)} if to == TensorProto.BOOL else set())
     if not users or any(n is None or (n.op_type, k) not in ok for n, k in users):
         raise ctx.unsupported("a cast of an activation to a non-floating type (except ids of "
-                              "an embedding and the condition of a Where)")
+                              "an embedding, sequence lengths and the condition of a Where)")
     return Act(ctx.act(0))
 
 

@@ -73,12 +73,8 @@ def test_export_runs_equal_in_onnxruntime_and_imports_back(make, seq):
 
 
 @pytest.mark.parametrize("make,match", [
-    (lambda x: eddl.LSTM(x, H, mask_zeros=True, name="enc"),
-     r"LSTM layer 'enc': mask_zeros=True has no ONNX"),
     (lambda x: eddl.GRU([x, eddl.GetStates(eddl.GRU(x, H))], H, name="dec"),
      r"'getstates\w*' \(GetStates\) has no ONNX exporter"),
-    (lambda x: eddl.GRU([x, eddl.States([1, H], name="s")], H, name="dec"),
-     r"GRU layer 'dec': initial states from another layer"),
 ])
 def test_layers_onnx_cannot_express_refuse_to_export(make, match):
     x = eddl.Input([T, D])
@@ -88,6 +84,94 @@ def test_layers_onnx_cannot_express_refuse_to_export(make, match):
     eddl.build(net, eddl.sgd(0.01), ["mse"], ["mse"], eddl.CS_CPU())
     with pytest.raises(ExportError, match=match):
         eddl.onnx.to_onnx(net)
+
+
+# --- lengths, mask_zeros and initial states: sequence_lens, initial_h and initial_c ----------
+MASKED_CASES = [
+    ("lstm", {"lengths": True}), ("lstm", {"lengths": True, "bidirectional": True}),
+    ("lstm", {"states": True}), ("lstm", {"states": True, "bidirectional": True,
+                                          "lengths": True}),
+    ("lstm", {"mask_zeros": True}), ("lstm", {"mask_zeros": True, "lengths": True}),
+    ("gru", {"lengths": True, "bidirectional": True, "linear_before_reset": False}),
+    ("gru", {"states": True, "mask_zeros": True}),
+    ("rnn", {"lengths": True, "states": True, "bidirectional": True}),
+]
+
+
+def _masked_net(kind, kw, seq):
+    kw = dict(kw)
+    x = eddl.Input([T, D], name="input")
+    ins, parent = [x], x
+    nd = 2 if kw.get("bidirectional") else 1
+    if kw.pop("states", False):
+        st = eddl.States([2 if kind == "lstm" else 1, nd * H], name="states")
+        ins.append(st)
+        parent = [x, st]
+    if kw.pop("lengths", False):
+        kw["lengths"] = eddl.Input([1], name="lens")
+        ins.append(kw["lengths"])
+    layer = {"rnn": eddl.RNN, "lstm": eddl.LSTM, "gru": eddl.GRU}[kind](
+        parent, H, return_sequences=seq, **kw)
+    net = eddl.Model(ins, [layer])
+    eddl.build(net, eddl.sgd(0.01), ["mse"], ["mse"], eddl.CS_CPU())
+    rng = np.random.default_rng(3)
+    for p in layer.params:
+        p[...] = 0.5 * rng.standard_normal(p.shape)
+    return net
+
+
+@pytest.mark.parametrize("seq", [False, True], ids=["last", "sequences"])
+@pytest.mark.parametrize("kind,kw", MASKED_CASES,
+                         ids=[k + "-" + "-".join(kw) for k, kw in MASKED_CASES])
+def test_lengths_masks_and_states_export_equal_to_onnxruntime_and_the_reference(kind, kw, seq):
+    from onnx.reference import ReferenceEvaluator
+
+    net = _masked_net(kind, kw, seq)
+    rng = np.random.default_rng(4)
+    feeds = {"input": rng.standard_normal((3, T, D)).astype(np.float32)}
+    if kw.get("mask_zeros"):
+        feeds["input"][0, 3:] = 0  # padding at the end, which sequence_lens expresses
+        feeds["input"][2, 1:] = 0
+    for l in net.lin[1:]:
+        if l.name == "lens":
+            feeds["lens"] = np.array([[T], [2], [4]], np.float32)
+        else:
+            feeds["states"] = rng.standard_normal((3,) + l.shape).astype(np.float32)
+    net.set_inputs([feeds[l.name] for l in net.lin])
+    net.forward()
+    ours = np.array(net.lout[0].output)
+    if kw.get("mask_zeros") and seq:
+        # a masked step outputs the held state; sequence_lens would output zeros there
+        with pytest.raises(ExportError, match="mask_zeros=True with return_sequences=True"):
+            eddl.onnx.to_onnx(net)
+        return
+    model = eddl.onnx.to_onnx(net)
+    ops = [n.op_type for n in model.graph.node]
+    assert ("Not" in ops) == bool(kw.get("mask_zeros"))
+    ref = ort.InferenceSession(model.SerializeToString()).run(None, feeds)[0]
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=3e-6)
+    if not (kw.get("lengths") or kw.get("mask_zeros")):
+        # onnx.reference's recurrent ops ignore sequence_lens (onnx 1.23): states only
+        ev = ReferenceEvaluator(model).run(None, feeds)[0]
+        np.testing.assert_allclose(ours, ev, rtol=0, atol=3e-6)
+    if kw.get("lengths") and seq:
+        assert not np.any(ours[1, 2:]) and np.any(ours[1, 1])
+    # the node-by-node import reads sequence_lens, initial_h/initial_c and the mask back
+    plain = _without_config(model)
+    if kw.get("mask_zeros") and kw.get("lengths"):
+        with pytest.raises(ONNXImportError, match="Equal other than the count"):
+            eddl.onnx.from_onnx(plain)
+        return
+    back = eddl.onnx.from_onnx(plain)
+    eddl.build(back, eddl.sgd(0.01), ["mse"], ["mse"], eddl.CS_CPU(), init_weights=False)
+    rec = [l for l in back.layers if type(l).__name__ == kind.upper()]
+    assert len(rec) == 1
+    assert getattr(rec[0], "mask_zeros", False) == bool(kw.get("mask_zeros"))
+    assert (rec[0].lengths_layer is not None) == bool(kw.get("lengths"))
+    assert rec[0].has_initial_states == bool(kw.get("states"))
+    back.set_inputs([feeds[l.name] for l in back.lin])
+    back.forward()
+    np.testing.assert_allclose(np.array(back.lout[0].output), ours, rtol=0, atol=3e-6)
 
 
 def _model(nodes, inits):
