@@ -242,7 +242,7 @@ class Recurrent(Layer):
         return k if d == 0 else t_len - 1 - k
 
     def _fused_kernels(self):
-        """The backend's fused ``rnn`` kernel family when it applies, else None."""
+        """Return the backend's fused ``rnn`` kernel family when it applies, else None."""
         fused = getattr(self.be, "rnn", None)
         if fused is None or self.be.xp.dtype(self.dtype).name not in ("float32", "float64"):
             return None

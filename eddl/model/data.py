@@ -54,7 +54,7 @@ def check_arrays(xs, layers, what):
 
 
 def _shorter_sequence(a, layer):
-    """True when ``a`` holds sequences no longer than a variable-length input ``layer`` takes.
+    """Tell whether ``a`` holds sequences no longer than a variable-length ``layer`` takes.
 
     Inputs feeding recurrent layers through their time axis accept such batches: the first
     sample axis (time) may be shorter, the others must match.

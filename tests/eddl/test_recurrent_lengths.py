@@ -12,8 +12,7 @@ import eddl
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _oracle import build_net, check_gradients  # noqa: E402
-from test_recurrent import (CONFIGS, _config_id, _inputs, _make, _ref_kw,  # noqa: E402
-                            _set_weights, reference)
+from test_recurrent import CONFIGS, _config_id, _inputs, _make, _ref_kw, _set_weights, reference  # noqa: E402
 
 
 def _net(make, shapes, backend="cpu", dtype="float64", loss="mse_mean"):

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..reference.core import empty, from_host, rng, scalar, to_host, zeros  # NumPy storage
 from . import conv, nn, norm, pool, resample  # convolution, normalization, pooling, resizing
+
 try:  # fused time loops of the recurrent layers: an optional family (layers step without it)
     from . import rnn
 except ImportError:  # pragma: no cover - only when the extension is not built

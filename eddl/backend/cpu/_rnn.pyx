@@ -147,7 +147,7 @@ def lstm_forward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, real[:, :
     with nogil:
         for k in range(T):
             _pgemm(<char>'N', <char>'T', <int>B, <int>(4 * H), <int>H, &s[k, 0, 0], <int>H, &R[0, 0],
-                  <int>H, 1, &g[k, 0, 0], <int>(4 * H), nt)
+                   <int>H, 1, &g[k, 0, 0], <int>(4 * H), nt)
             if real is float:
                 dh_lstm_fwd_f32(&g[k, 0, 0], &c[k, 0, 0], &c[k + 1, 0, 0], &tc[k, 0, 0],
                                 &s[k, 0, 0], &s[k + 1, 0, 0], kp + k * B if kp else NULL, B, H)
@@ -198,7 +198,7 @@ def lstm_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] c, real[:, 
                                 yp + k * bh if yp else NULL, &dc[0, 0], &dg[k, 0, 0], nxt,
                                 kp + k * B if kp else NULL, B, H)
             _pgemm(<char>'N', <char>'N', <int>B, <int>H, <int>(4 * H), &dg[k, 0, 0], <int>(4 * H),
-                  &R[0, 0], <int>H, 1, nxt, <int>H, nt)
+                   &R[0, 0], <int>H, 1, nxt, <int>H, nt)
             tmp = cur
             cur = nxt
             nxt = tmp
@@ -226,7 +226,7 @@ def gru_forward(real[:, :, ::1] g, real[:, ::1] R, real[::1] rbh, real[:, :, ::1
             kk = kp + k * B if kp else NULL
             if linear_before_reset:
                 _pgemm(<char>'N', <char>'T', <int>B, <int>(3 * H), <int>H, &s[k, 0, 0], <int>H, &R[0, 0],
-                      <int>H, 0, &e[k, 0, 0], <int>(3 * H), nt)
+                       <int>H, 0, &e[k, 0, 0], <int>(3 * H), nt)
                 if real is float:
                     dh_gru_lbr_fwd_f32(&g[k, 0, 0], &e[k, 0, 0], &rbh[0], &s[k, 0, 0],
                                        &s[k + 1, 0, 0], kk, B, H)
@@ -235,13 +235,13 @@ def gru_forward(real[:, :, ::1] g, real[:, ::1] R, real[::1] rbh, real[:, :, ::1
                                        &s[k + 1, 0, 0], kk, B, H)
             else:
                 _pgemm(<char>'N', <char>'T', <int>B, <int>(2 * H), <int>H, &s[k, 0, 0], <int>H, &R[0, 0],
-                      <int>H, 1, &g[k, 0, 0], <int>(3 * H), nt)
+                       <int>H, 1, &g[k, 0, 0], <int>(3 * H), nt)
                 if real is float:
                     dh_gru_zr_fwd_f32(&g[k, 0, 0], &e[k, 0, 0], &s[k, 0, 0], kk, B, H)
                 else:
                     dh_gru_zr_fwd_f64(&g[k, 0, 0], &e[k, 0, 0], &s[k, 0, 0], kk, B, H)
                 _pgemm(<char>'N', <char>'T', <int>B, <int>H, <int>H, &e[k, 0, 0], <int>H, &R[2 * H, 0],
-                      <int>H, 1, &g[k, 0, 2 * H], <int>(3 * H), nt)
+                       <int>H, 1, &g[k, 0, 2 * H], <int>(3 * H), nt)
                 if real is float:
                     dh_gru_n_fwd_f32(&g[k, 0, 0], &s[k, 0, 0], &s[k + 1, 0, 0], kk, B, H)
                 else:
@@ -284,7 +284,7 @@ def gru_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, real[:, :
                                        yp + k * bh if yp else NULL, &dg[k, 0, 0], &de[k, 0, 0],
                                        nxt, kk, B, H)
                 _pgemm(<char>'N', <char>'N', <int>B, <int>H, <int>(3 * H), &de[k, 0, 0], <int>(3 * H),
-                      &R[0, 0], <int>H, 1, nxt, <int>H, nt)
+                       &R[0, 0], <int>H, 1, nxt, <int>H, nt)
             else:
                 if real is float:
                     dh_gru_n_bwd_f32(&g[k, 0, 0], &s[k, 0, 0], cur, yp + k * bh if yp else NULL,
@@ -294,7 +294,7 @@ def gru_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, real[:, :
                                      &dg[k, 0, 0], kk, B, H)
                 # de[k] holds (dn R_h), the gradient reaching r * h
                 _pgemm(<char>'N', <char>'N', <int>B, <int>H, <int>H, &dg[k, 0, 2 * H], <int>(3 * H),
-                      &R[2 * H, 0], <int>H, 0, &de[k, 0, 0], <int>H, nt)
+                       &R[2 * H, 0], <int>H, 0, &de[k, 0, 0], <int>H, nt)
                 if real is float:
                     dh_gru_zr_bwd_f32(&g[k, 0, 0], &s[k, 0, 0], cur, &de[k, 0, 0],
                                       &dg[k, 0, 0], nxt, kk, B, H)
@@ -302,7 +302,7 @@ def gru_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, real[:, :
                     dh_gru_zr_bwd_f64(&g[k, 0, 0], &s[k, 0, 0], cur, &de[k, 0, 0],
                                       &dg[k, 0, 0], nxt, kk, B, H)
                 _pgemm(<char>'N', <char>'N', <int>B, <int>H, <int>(2 * H), &dg[k, 0, 0], <int>(3 * H),
-                      &R[0, 0], <int>H, 1, nxt, <int>H, nt)
+                       &R[0, 0], <int>H, 1, nxt, <int>H, nt)
             tmp = cur
             cur = nxt
             nxt = tmp
@@ -325,7 +325,7 @@ def rnn_forward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, int act,
     with nogil:
         for k in range(T):
             _pgemm(<char>'N', <char>'T', <int>B, <int>H, <int>H, &s[k, 0, 0], <int>H, &R[0, 0], <int>H, 1,
-                  &g[k, 0, 0], <int>H, nt)
+                   &g[k, 0, 0], <int>H, nt)
             if real is float:
                 dh_rnn_fwd_f32(&g[k, 0, 0], &s[k, 0, 0], &s[k + 1, 0, 0], act,
                                kp + k * B if kp else NULL, B, H)
@@ -362,7 +362,7 @@ def rnn_backward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] dg, real[:, 
                 dh_rnn_bwd_f64(&g[k, 0, 0], cur, yp + k * bh if yp else NULL, &dg[k, 0, 0], nxt,
                                act, kp + k * B if kp else NULL, B, H)
             _pgemm(<char>'N', <char>'N', <int>B, <int>H, <int>H, &dg[k, 0, 0], <int>H, &R[0, 0], <int>H, 1,
-                  nxt, <int>H, nt)
+                   nxt, <int>H, nt)
             tmp = cur
             cur = nxt
             nxt = tmp

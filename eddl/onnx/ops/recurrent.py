@@ -128,8 +128,10 @@ def _axes(ctx, node):
 
 
 def _mask_zeros_chain(ctx, node):
-    """The nodes after ``Equal(x, 0)`` that count the non-zero steps of ``x`` into the
-    ``sequence_lens`` of a recurrent node (the export of ``mask_zeros``), or None."""
+    """Return the nodes after ``Equal(x, 0)`` counting the non-zero steps of ``x``, or None.
+
+    Those are the ``sequence_lens`` of a recurrent node (the export of ``mask_zeros``).
+    """
     zero = ctx.known_constant(node.input[1])
     if zero is None or zero.size != 1 or float(zero.reshape(-1)[0]) != 0:
         return None
