@@ -143,7 +143,7 @@ def lstm_forward(real[:, :, ::1] g, real[:, ::1] R, real[:, :, ::1] s, real[:, :
     cdef const unsigned char* kp = _keep(keep, T, B)
     if T == 0 or B == 0:
         return
-    cdef Py_ssize_t k, bh = B * H, bg = B * 4 * H
+    cdef Py_ssize_t k
     with nogil:
         for k in range(T):
             _pgemm(<char>'N', <char>'T', <int>B, <int>(4 * H), <int>H, &s[k, 0, 0], <int>H, &R[0, 0],
