@@ -50,7 +50,6 @@ PLANNED = {
     # (src/layers/core/layer_transform.cpp needs the FPGA's CPI); this toolkit's toFPGA keeps
     # activations in CHW and repacks them inside the device adapter instead
     "FPGA": ("eddl.Transform",),
-    "distributed": ("eddl.distributeParams",),
 }
 
 #: Upstream names reachable from Python there but meaningless in Python, with the reason.

@@ -21,6 +21,7 @@ from .distributed import (  # noqa: E402
     avg_weights_distributed,
     barrier_distributed,
     bcast_weights_distributed,
+    distributeParams,
     end_distributed,
     get_id_distributed,
     get_n_procs_distributed,
@@ -66,6 +67,7 @@ def __getattr__(name):
 _DISTRIBUTED_NAMES = ["CS_MPI", "init_distributed", "end_distributed", "is_mpi_distributed",
                       "get_id_distributed", "get_n_procs_distributed", "get_rank", "get_world_size",
                       "barrier_distributed", "bcast_weights_distributed", "avg_weights_distributed",
+                      "distributeParams",
                       "avg_metrics_distributed", "avg_float_distributed"]
 
 __all__ = [

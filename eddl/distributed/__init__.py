@@ -23,6 +23,7 @@ from .sync import (
     avg_metrics_distributed,
     avg_weights_distributed,
     bcast_weights_distributed,
+    distributeParams,
     end_epoch_distributed,
 )
 
@@ -30,4 +31,5 @@ __all__ = ["init_distributed", "end_distributed", "is_mpi_distributed", "get_ran
            "get_world_size", "get_id_distributed", "get_n_procs_distributed",
            "barrier_distributed", "avg_float_distributed", "avg_weights_distributed",
            "bcast_weights_distributed", "avg_metrics_distributed", "CS_MPI",
-           "DistributedCompServ", "shard_indices", "end_epoch_distributed", "abort_distributed"]
+           "DistributedCompServ", "shard_indices", "end_epoch_distributed", "abort_distributed",
+           "distributeParams"]

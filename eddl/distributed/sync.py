@@ -35,6 +35,7 @@ def _arrays(net, states=True):
 
 
 def _pack(net, arrays):
+    # net: a Model or a Layer (both hold the backend `be` and the `dtype`)
     if not arrays:
         return np.empty(0, dtype=net.dtype)
     return np.concatenate([np.asarray(net.be.to_host(a), dtype=net.dtype).ravel() for a in arrays])
@@ -66,6 +67,36 @@ def bcast_weights_distributed(net, root=0):
     flat = _pack(net, arrays)
     comm.Bcast(flat, root=root)
     _unpack(net, arrays, flat)
+
+
+def distributeParams(layer, root=0):
+    """Copy rank ``root``'s parameters and states of one layer into every rank's copy of it.
+
+    EDDL's ``distributeParams`` pushes a layer's parameters, changed by hand, to the net's
+    replicas on other devices; here the replicas are the ranks of a distributed run (say, after
+    rank 0 loaded pretrained weights into one layer). In a world of one there is nothing to do.
+
+    Parameters
+    ----------
+    layer : Layer
+        A layer of a built model, the same layer on every rank.
+    root : int
+
+    Raises
+    ------
+    RuntimeError
+        If the layer's model is not built.
+    """
+    if getattr(layer, "be", None) is None:
+        raise RuntimeError(f"distributeParams: layer {getattr(layer, 'name', layer)!r} belongs "
+                           f"to no built model; call eddl.build(net, ...) first")
+    comm = world()
+    if comm is None:
+        return
+    arrays = list(layer.params) + list(layer.states)
+    flat = _pack(layer, arrays)
+    comm.Bcast(flat, root=root)
+    _unpack(layer, arrays, flat)
 
 
 def _average(net, arrays):

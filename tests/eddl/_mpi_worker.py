@@ -162,6 +162,18 @@ def nan(out):
     eddl.fit(net, [x], [y], 2, 1, verbose=0, on_nan="warn")
 
 
+def distribute(out):
+    # rank 0 changes one layer by hand and pushes it; the other layers keep the weights every
+    # rank got at build
+    net = mlp(eddl.CS_MPI(eddl.CS_CPU(th=1)))
+    layer = net.layers[1]
+    if eddl.get_rank() == 0:
+        for p in layer.params:
+            p[...] = np.arange(p.size, dtype=p.dtype).reshape(p.shape) / 7
+    eddl.distributeParams(layer)
+    _save(out, "distribute", *params(net))
+
+
 def fail(out, how):
     eddl.init_distributed()
     if eddl.get_rank() == 1:
@@ -177,6 +189,6 @@ def fail(out, how):
 if __name__ == "__main__":
     scenario, outdir, *args = sys.argv[1:]
     {"step": step, "fit": fit, "weights": weights, "shard": shard, "fail": fail, "stop": stop,
-     "nan": nan, "replicas": replicas, "overlap": overlap, "policy": policy}[scenario](
+     "nan": nan, "replicas": replicas, "distribute": distribute, "overlap": overlap, "policy": policy}[scenario](
         outdir, *[int(a) if a.isdigit() else a for a in args])
     eddl.end_distributed()

@@ -255,6 +255,31 @@ def test_ranks_share_data_order_and_initial_weights(tmp_path):
 
 
 @needs_mpi
+def test_distribute_params_pushes_one_layer_from_rank_0(tmp_path):
+    proc, _ = run_mpi("distribute", tmp_path)
+    ok(proc)
+    a, b = (positional(r) for r in ranks(tmp_path, "distribute"))
+    assert len(a) == len(b) > 2
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    # the pushed layer holds rank 0's hand-set values
+    np.testing.assert_allclose(a[0].ravel(), np.arange(a[0].size) / 7, rtol=1e-6)
+
+
+def test_distribute_params_in_one_process():
+    x = eddl.Input([3])
+    dense = eddl.Dense(x, 2)
+    with pytest.raises(RuntimeError, match="no built model"):
+        eddl.distributeParams(dense)
+    net = eddl.Model([x], [dense])
+    eddl.build(net, eddl.sgd(0.1), ["mse"], ["mse"], eddl.CS_CPU())
+    before = [p.copy() for p in dense.params]
+    eddl.distributeParams(dense)  # a world of one: nothing to push
+    for p, q in zip(before, dense.params):
+        np.testing.assert_array_equal(p, q)
+
+
+@needs_mpi
 def test_a_stop_asked_by_one_rank_stops_every_rank_at_the_epoch_end(tmp_path):
     proc, _ = run_mpi("stop", tmp_path, 16)
     ok(proc)
