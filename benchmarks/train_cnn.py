@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 
-import procs  # first: it keeps the environment from before any toolkit import
+import procs  # before any toolkit import: it keeps the environment from before it
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "tests", "eddl", "onnx")
