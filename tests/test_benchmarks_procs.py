@@ -261,3 +261,27 @@ def test_onnx_import_smallest_settings():
     for fw in ("eddl", "ort"):
         assert report[f"{fw}_resnet50_b8_ms"] > 0 and report[f"{fw}_resnet18_import_s"] > 0
     assert set(report["spread"]) == {"eddl", "onnxruntime"}
+
+
+def _image_arith(*frameworks):
+    return _run([sys.executable, os.path.join(BENCH, "image_arith.py"), "--reps", "1",
+                 "--rounds", "1", "--threads", "1", "--frameworks", *frameworks])
+
+
+def test_image_arith_smallest_settings_ours():
+    report = _last_json(_image_arith("ecvl"))
+    assert report["benchmark"] == "image_arith" and set(report["rss_mib"]) == {"ecvl"}
+    assert len(report["rows"]) == 6
+    assert all(r["ecvl_ms"] > 0 and r["ecvl/opencv"] is None for r in report["rows"])
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="ecvl's u8*1.5 rounds halves unlike OpenCV and NumPy's rint (a known "
+                          "difference of the kernel, not of the script)")
+def test_image_arith_smallest_settings_peers():
+    pytest.importorskip("cv2")
+    proc = _image_arith("ecvl", "opencv", "numpy")
+    if proc.returncode and "mul u8*1.5: the libraries' results differ" not in proc.stderr:
+        pytest.fail(f"image_arith failed for another reason:\n{proc.stderr[-3000:]}")
+    report = _last_json(proc)
+    assert all(r["ecvl/opencv"] > 0 and r["ecvl/numpy"] > 0 for r in report["rows"])
