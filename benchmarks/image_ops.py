@@ -3,13 +3,22 @@
 Adding an operation: append a ``Case`` to ``CASES`` (anywhere below, e.g. from another
 section of this file). Each case has a name, the image it runs on (``"rgb"``: 2048x2048x3
 uint8, ``"gray"``: 512x512 uint8), and three callables taking that canonical ``(H, W, C)``
-array: ours, OpenCV's and scikit-image's (``None`` when a peer has no equivalent).
+array: ours, OpenCV's and scikit-image's (``None`` when a peer has no equivalent). Modules
+are named through ``_lazy`` so that building the cases imports nothing: each library's
+process imports only its own.
 
-Run: ``python benchmarks/image_ops.py [--threads N] [--repeat R] [--only SUB1,SUB2]``.
-Prints a table (median milliseconds over interleaved repetitions and ratios) and one JSON line.
+Each library runs in its own process under its own default environment
+(``benchmarks/procs.py``): ``--rounds`` rounds alternate one fresh process per library, each
+timing ``--repeat`` calls of every case after a warm-up one; the medians over the rounds of
+the per-process medians are compared.
+
+Run: ``python benchmarks/image_ops.py [--threads N] [--repeat R] [--rounds 3] [--only SUB1,SUB2]
+[--frameworks ecvl opencv skimage]``. Prints a table (median milliseconds and ratios) and one
+JSON line.
 """
 
 import argparse
+import importlib
 import json
 import platform
 import time
@@ -17,6 +26,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import procs  # before any toolkit import: it keeps the environment from before it
+
+FRAMEWORKS = ("ecvl", "opencv", "skimage")
+MODULES = {"ecvl": "ecvl", "opencv": "cv2", "skimage": "skimage"}
+# the 5x5 ellipse of both ecvl.imgproc.structuring_element("ellipse", 5) and OpenCV's
+# getStructuringElement(MORPH_ELLIPSE, (5, 5)), written out so no library builds it for another
+ELLIPSE5 = np.array([[0, 0, 1, 0, 0], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1],
+                     [0, 0, 1, 0, 0]], np.uint8)
+
+
+class _lazy:  # noqa: N801  (stands in for a module name)
+    """A module imported at its first attribute access."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getattr__(self, attr):
+        return getattr(importlib.import_module(self._name), attr)
 
 
 @dataclass
@@ -43,10 +70,7 @@ def _images():
 
 # ---------------------------------------------------------------- geometric operations
 def _geometric_cases():
-    import cv2
-    from skimage import transform as skt
-
-    from ecvl.imgproc import geometric as g
+    cv2, skt, g = _lazy("cv2"), _lazy("skimage.transform"), _lazy("ecvl.imgproc.geometric")
 
     def sk_rot(a, angle):
         return skt.rotate(a, -angle, order=1, preserve_range=True).astype(a.dtype)
@@ -79,11 +103,11 @@ def _geometric_cases():
                  lambda a: skt.downscale_local_mean(a, (3, 3, 1)).astype(a.dtype)),
             Case("rotate 30 linear", img, lambda a: g.rotate_array(a, 30), lambda a: cv_rot(a, 30),
                  lambda a: sk_rot(a, 30)),
-            Case("flip (vertical)", img, g.flip_array, lambda a: cv2.flip(a, 0),
+            Case("flip (vertical)", img, lambda a: g.flip_array(a), lambda a: cv2.flip(a, 0),
                  lambda a: np.ascontiguousarray(a[::-1])),
-            Case("mirror (horizontal)", img, g.mirror_array, lambda a: cv2.flip(a, 1),
+            Case("mirror (horizontal)", img, lambda a: g.mirror_array(a), lambda a: cv2.flip(a, 1),
                  lambda a: np.ascontiguousarray(a[:, ::-1])),
-            Case("transpose", img, g.transpose_array, cv2.transpose,
+            Case("transpose", img, lambda a: g.transpose_array(a), lambda a: cv2.transpose(a),
                  lambda a: np.ascontiguousarray(a.transpose(1, 0, 2))),
         ]
     return out
@@ -93,10 +117,7 @@ def _geometric_cases():
 def _axis_order_cases():
     """The same pixels as an Image declared ``"yxc"`` (what a NumPy user's ``(H, W, C)`` array
     is) and ``"xyc"``: image-level operations should cost the same whatever the order."""
-    import cv2
-
-    import ecvl
-
+    cv2, ecvl = _lazy("cv2"), _lazy("ecvl")
     made = {}
 
     def image(a, channels):  # built once per array and order, outside the timing
@@ -131,16 +152,10 @@ def _filter_images():
 
 
 def _filter_cases():
-    import cv2
-    from skimage import color as skc
-    from skimage import filters as skf
-    from skimage import measure as skm
-    from skimage import morphology as skmo
-
-    import ecvl.imgproc as ip
-
-    se5 = np.ones((5, 5), np.uint8)
-    ell = ip.structuring_element("ellipse", 5)
+    cv2, ip = _lazy("cv2"), _lazy("ecvl.imgproc")
+    skc, skf = _lazy("skimage.color"), _lazy("skimage.filters")
+    skm, skmo = _lazy("skimage.measure"), _lazy("skimage.morphology")
+    se5, ell = np.ones((5, 5), np.uint8), ELLIPSE5
 
     def fp(a, k):  # scikit-image footprint over (H, W, C): same element on every channel
         return k[:, :, None].astype(bool) if a.shape[2] > 1 else k.astype(bool)
@@ -171,86 +186,121 @@ def _filter_cases():
         ]
     out += [
         Case("RGB->GRAY", "rgb", lambda a: ip.change_color_space_array(a, "RGB", "GRAY"),
-             lambda a: cv2.cvtColor(a, cv2.COLOR_RGB2GRAY), skc.rgb2gray),
+             lambda a: cv2.cvtColor(a, cv2.COLOR_RGB2GRAY), lambda a: skc.rgb2gray(a)),
         Case("RGB->BGR", "rgb", lambda a: ip.change_color_space_array(a, "RGB", "BGR"),
              lambda a: cv2.cvtColor(a, cv2.COLOR_RGB2BGR), lambda a: np.ascontiguousarray(
                  a[..., ::-1])),
         Case("RGB->HSV", "rgb", lambda a: ip.change_color_space_array(a, "RGB", "HSV"),
-             lambda a: cv2.cvtColor(a, cv2.COLOR_RGB2HSV), skc.rgb2hsv),
+             lambda a: cv2.cvtColor(a, cv2.COLOR_RGB2HSV), lambda a: skc.rgb2hsv(a)),
         Case("RGB->YCbCr", "rgb", lambda a: ip.change_color_space_array(a, "RGB", "YCbCr"),
-             lambda a: cv2.cvtColor(a, cv2.COLOR_RGB2YCrCb), skc.rgb2ycbcr),
-        Case("Otsu threshold", "gray", ip.otsu_threshold_array,
+             lambda a: cv2.cvtColor(a, cv2.COLOR_RGB2YCrCb), lambda a: skc.rgb2ycbcr(a)),
+        Case("Otsu threshold", "gray", lambda a: ip.otsu_threshold_array(a),
              lambda a: cv2.threshold(a, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU),
-             skf.threshold_otsu),
+             lambda a: skf.threshold_otsu(a)),
         Case("connected components (8)", "mask", lambda a: ip.label_array(a, 8),
              lambda a: cv2.connectedComponents(a, connectivity=8),
              lambda a: skm.label(a[..., 0], connectivity=2)),
-        Case("find contours", "mask", ip.find_contours_array,
+        Case("find contours", "mask", lambda a: ip.find_contours_array(a),
              lambda a: cv2.findContours(a, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE), None),
     ]
     return out
 
 
-def _time(fn, a):
-    t = time.perf_counter()
-    fn(a)
-    return time.perf_counter() - t
+def _key(case):
+    return f"{case.name} | {case.image}"
 
 
-def run(cases, images, repeat):
+def _cases(only):
+    # The axis-order rows keep two more 2048² images alive; run last, they cannot change the heap
+    # (and so the page faults of large results) that every other case sees.
+    return [c for c in CASES + _geometric_cases() + _filter_cases() + _axis_order_cases()
+            if any(k in c.name for k in only.split(","))]
+
+
+def run_framework(framework, threads, repeat, only):
+    """One round of one library in this process: case -> median ms of ``repeat`` calls."""
+    if framework == "ecvl":
+        import ecvl
+
+        ecvl.set_num_threads(threads)
+    elif framework == "opencv":
+        import cv2
+
+        cv2.setNumThreads(threads)
+    images = {**_images(), **_filter_images()}
+    attr = {"ecvl": "ours", "opencv": "opencv", "skimage": "skimage"}[framework]
+    out = {}
+    for c in _cases(only):
+        fn = getattr(c, attr)
+        if fn is None:
+            continue
+        a = images[c.image]
+        fn(a)  # warm-up
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            fn(a)
+            times.append(time.perf_counter() - t)
+        out[_key(c)] = float(np.median(times)) * 1e3
+    version = {"opencv": "cv2", "skimage": "skimage"}.get(framework)
+    if version:
+        out["version"] = importlib.import_module(version).__version__
+    return out
+
+
+RUNNERS = {fw: (lambda fw: lambda **kw: run_framework(fw, **kw))(fw) for fw in FRAMEWORKS}
+
+
+def run(cases, frameworks, threads, repeat, rounds, only):
+    """Alternated rounds of one process per library; a row per case."""
+    res = procs.compare(__file__, frameworks,
+                        {"threads": threads, "repeat": repeat, "only": only}, rounds,
+                        "image operations")
+    names = {"ecvl": "ours", "opencv": "opencv", "skimage": "skimage"}
     rows = []
     for c in cases:
-        a = images[c.image]
-        fns = {"ours": c.ours, "opencv": c.opencv, "skimage": c.skimage}
-        fns = {k: f for k, f in fns.items() if f is not None}
-        for f in fns.values():  # warm-up
-            f(a)
-        times = {k: [] for k in fns}
-        keys = list(fns)
-        for r in range(repeat):  # interleaved, so load changes hit every side alike
-            # who runs first rotates: the first call after scikit-image (slow, large
-            # temporaries) finds a cold cache, which would otherwise always be the same side's
-            for k in keys[r % len(keys):] + keys[:r % len(keys)]:
-                times[k].append(_time(fns[k], a))
-        med = {k: float(np.median(v)) * 1e3 for k, v in times.items()}
+        med = {names[fw]: r[_key(c)]["median"] for fw, r in res.items() if _key(c) in r}
         rows.append({"op": c.name, "image": c.image, **{k + "_ms": v for k, v in med.items()},
                      "vs_opencv": med["ours"] / med["opencv"] if "opencv" in med else None,
-                     "vs_skimage": med["ours"] / med["skimage"] if "skimage" in med else None})
-    return rows
+                     "vs_skimage": med["ours"] / med["skimage"] if "skimage" in med else None,
+                     "spread_ms": {names[fw]: [r[_key(c)]["min"], r[_key(c)]["max"]]
+                                   for fw, r in res.items() if _key(c) in r}})
+    versions = {fw: r.get("version") for fw, r in res.items()}
+    rss = {fw: r["rss_mib"]["median"] for fw, r in res.items()}
+    return rows, versions, rss
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--repeat", type=int, default=9)
+    ap.add_argument("--repeat", type=int, default=9, help="calls per case timed in each process")
+    ap.add_argument("--rounds", type=int, default=3, help="processes per library, alternated")
     ap.add_argument("--only", default="", help="comma-separated substrings of case names")
+    procs.add_arguments(ap, FRAMEWORKS)
+    if procs.is_child():
+        procs.serve(RUNNERS)
+        return
     args = ap.parse_args()
-
-    import cv2
-    import skimage
-
-    import ecvl
-
-    ecvl.set_num_threads(args.threads)
-    cv2.setNumThreads(args.threads)
-    images = {**_images(), **_filter_images()}
-    # The axis-order rows keep two more 2048² images alive; run last, they cannot change the heap
-    # (and so the page faults of large results) that every other case sees.
-    cases = [c for c in CASES + _geometric_cases() + _filter_cases() + _axis_order_cases()
-             if any(k in c.name for k in args.only.split(","))]
-    rows = run(cases, images, args.repeat)
+    frameworks = procs.pick_frameworks(args.frameworks, FRAMEWORKS, MODULES)
+    if "ecvl" not in frameworks:
+        raise SystemExit("image_ops compares against ecvl: include it in --frameworks")
+    cases = _cases(args.only)
+    rows, versions, rss = run(cases, frameworks, args.threads, args.repeat, args.rounds, args.only)
 
     def fmt(v):
         return "-" if v is None else f"{v:.2f}"
 
-    print(f"threads={args.threads} repeat={args.repeat} opencv={cv2.__version__} "
-          f"skimage={skimage.__version__} numpy={np.__version__} cpu={platform.processor() or '?'}")
+    print(f"threads={args.threads} repeat={args.repeat} rounds={args.rounds} "
+          f"opencv={versions.get('opencv')} skimage={versions.get('skimage')} "
+          f"numpy={np.__version__} cpu={platform.processor() or '?'}; one process per library "
+          f"and round")
     print("| op | image | ecvl ms | OpenCV ms | scikit-image ms | ecvl/OpenCV | ecvl/skimage |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['op']} | {r['image']} | {fmt(r.get('ours_ms'))} | {fmt(r.get('opencv_ms'))} | "
               f"{fmt(r.get('skimage_ms'))} | {fmt(r['vs_opencv'])} | {fmt(r['vs_skimage'])} |")
-    print(json.dumps({"benchmark": "image_ops", "threads": args.threads, "rows": rows}))
+    print(json.dumps({"benchmark": "image_ops", "threads": args.threads, "rounds": args.rounds,
+                      "rss_mib": rss, "rows": rows}))
 
 
 if __name__ == "__main__":

@@ -2,36 +2,37 @@
 
 Both read the same 512x512 JPEG files, decode them, apply the toolkit paper's Listing 3
 pipeline (see ``benchmarks/augment.py``) and assemble float32 ``[B, 3, 100, 100]`` batches
-scaled to [0, 1]. Images per second for one epoch with 1 and 2 worker threads, medians of
-interleaved repetitions.
+scaled to [0, 1]. Images per second for one epoch with 1 and 2 worker threads (after a
+warm-up epoch). Each loader runs in its own process under its own default environment
+(``benchmarks/procs.py``); ``--reps`` rounds alternate one fresh process per loader; medians
+(and min-max) over the rounds.
 
 Second table: the U-Net segmentation training of the training command (``small_unet`` on the
 built-in synthetic lesions, 64x64, two loader threads), with the seconds each training epoch
 spent blocked in the loader (``LoadBatch``) and their share of the epoch; the target is at most
 5%, i.e. the training step never waits for data.
 
-Run: ``python benchmarks/loader.py [--images 96] [--batch 16] [--reps 3] [--unet-epochs 3]``
+Run: ``python benchmarks/loader.py [--images 96] [--batch 16] [--reps 3] [--unet-epochs 3]
+[--frameworks bridge albumentations]``
 """
 
 import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import procs  # before any toolkit import: it keeps the environment from before it
 from PIL import Image as PILImage
-
-import ecvl
-import ecvl.augment as A
-from bridge import DLDataset
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from augment import LISTING_3, albumentations_pipeline  # noqa: E402
+
+FRAMEWORKS = ("bridge", "albumentations")
 
 
 def make_files(root, n):
@@ -53,6 +54,9 @@ def make_files(root, n):
 
 
 def ours(ddf, batch, workers):
+    import ecvl.augment as A
+    from bridge import DLDataset
+
     da = A.DatasetAugmentations([A.AugmentationFactory.create(LISTING_3)])
     loader = DLDataset(ddf, batch, da, num_workers=workers, queue_ratio_size=2, scale=1 / 255)
 
@@ -97,42 +101,69 @@ def unet_loader_wait(epochs, workers=2):
             for h in history]
 
 
+def run_framework(framework, ddf, files, batch, mode="epochs", unet_epochs=0):
+    """One round in this process: an epoch's images/s and CPU ms per image with 1 and 2 workers
+    (after a warm-up epoch), or (``mode="unet"``, ours only) the U-Net run's loader waits."""
+    if framework == "bridge":
+        import ecvl
+
+        ecvl.set_num_threads(-1 if mode == "unet" else 1)
+        if mode == "unet":
+            return {"unet": unet_loader_wait(unet_epochs)}
+    else:
+        import cv2
+
+        cv2.setNumThreads(1)
+    out = {}
+    for workers in (1, 2):
+        epoch = ours(ddf, batch, workers) if framework == "bridge" else peer(files, batch, workers)
+        if workers == 1:
+            epoch()  # warm-up: first-call costs, file cache
+        t, c = time.perf_counter(), time.process_time()
+        n = epoch()
+        out[f"img_s_{workers}"] = n / (time.perf_counter() - t)
+        out[f"cpu_ms_{workers}"] = 1e3 * (time.process_time() - c) / n
+    if framework == "albumentations":
+        import albumentations
+
+        out["version"] = albumentations.__version__
+    return out
+
+
+RUNNERS = {fw: (lambda fw: lambda **kw: run_framework(fw, **kw))(fw) for fw in FRAMEWORKS}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=int, default=96)
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=3, help="processes per loader, alternated")
     ap.add_argument("--unet-epochs", type=int, default=3, help="0 skips the U-Net table")
+    procs.add_arguments(ap, FRAMEWORKS)
+    if procs.is_child():
+        procs.serve(RUNNERS)
+        return
     args = ap.parse_args()
+    frameworks = procs.pick_frameworks(args.frameworks, FRAMEWORKS, {})
+    if "bridge" not in frameworks:
+        raise SystemExit("loader compares against DLDataset: include bridge in --frameworks")
     root = tempfile.mkdtemp(prefix="loader_bench_")
     ddf, files = make_files(root, args.images)
-    ecvl.set_num_threads(1)
-    try:
-        import albumentations
-        import cv2
-        cv2.setNumThreads(1)
-        alb_version = albumentations.__version__
-    except ImportError:
-        alb_version = None
+    res = procs.compare(__file__, frameworks, {"ddf": ddf, "files": files, "batch": args.batch},
+                        args.reps, "the loader epoch")
+    mine, theirs = res["bridge"], res.get("albumentations")
+    alb_version = theirs["version"] if theirs else None
     rows = []
     for workers in (1, 2):
-        mine = ours(ddf, args.batch, workers)
-        theirs = peer(files, args.batch, workers) if alb_version else None
-        a, b, ca, cb = [], [], [], []
-        for _ in range(args.reps):
-            for fn, rate, cpu in ((mine, a, ca), (theirs, b, cb)):
-                if fn is None:
-                    continue
-                t, c = time.perf_counter(), time.process_time()
-                n = fn()
-                rate.append(n / (time.perf_counter() - t))
-                cpu.append(1e3 * (time.process_time() - c) / n)
-        rows.append({"workers": workers, "dldataset_img_s": statistics.median(a),
-                     "peer_img_s": statistics.median(b) if b else None,
-                     "dldataset_cpu_ms": statistics.median(ca),
-                     "peer_cpu_ms": statistics.median(cb) if cb else None})
+        rate, cpu = f"img_s_{workers}", f"cpu_ms_{workers}"
+        rows.append({"workers": workers, "dldataset_img_s": mine[rate]["median"],
+                     "peer_img_s": theirs[rate]["median"] if theirs else None,
+                     "dldataset_cpu_ms": mine[cpu]["median"],
+                     "peer_cpu_ms": theirs[cpu]["median"] if theirs else None,
+                     "dldataset_spread": [mine[rate]["min"], mine[rate]["max"]],
+                     "peer_spread": [theirs[rate]["min"], theirs[rate]["max"]] if theirs else None})
     print(f"Loader: {args.images} JPEG 512x512 -> Listing 3 -> float32 [B,3,100,100], batch "
-          f"{args.batch}, median of {args.reps}")
+          f"{args.batch}, one process per loader and round, median of {args.reps} alternated rounds")
     print("(CPU ms/img: process CPU time per image, all threads; less sensitive to other load)")
     print(f"{'workers':>7} | {'DLDataset img/s':>15} | {'albumentations+pool img/s':>25} | "
           f"ratio | {'CPU ms/img ours':>15} | {'peer':>6} | CPU ratio")
@@ -146,8 +177,9 @@ def main():
               f"{r['dldataset_cpu_ms']:>15.2f} | {(f'{pc:.2f}' if pc else 'n/a'):>6} | {cratio}")
     unet = []
     if args.unet_epochs > 0:
-        ecvl.set_num_threads(-1)
-        unet = unet_loader_wait(args.unet_epochs)
+        unet = procs.run_child(__file__, "bridge", {"ddf": ddf, "files": files, "batch": args.batch,
+                                                    "mode": "unet", "unet_epochs": args.unet_epochs},
+                               "the U-Net loader wait")["unet"]
         print("\nU-Net training (deephealth-train --task segmentation: small_unet, 64x64, "
               "batch 32, 2 loader threads)")
         print(f"{'epoch':>5} | {'training s':>10} | {'loader wait s':>13} | share")
@@ -155,6 +187,7 @@ def main():
             print(f"{r['epoch']:>5} | {r['train_seconds']:>10.2f} | {r['loader_wait']:>13.3f} | "
                   f"{100 * r['loader_wait_fraction']:.1f}%")
     print(json.dumps({"benchmark": "loader", "rows": rows, "unet_loader_wait": unet,
+                      "rss_mib": {fw: r["rss_mib"]["median"] for fw, r in res.items()},
                       "albumentations": alb_version, "numpy": np.__version__,
                       "python": platform.python_version()}))
 

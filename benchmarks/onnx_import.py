@@ -2,14 +2,17 @@
 
 The models are the torchvision-style ResNets written by PyTorch's dynamo exporter that the
 test suite commits (weights refilled deterministically, see ``tests/eddl/onnx/fixtures``).
-Each framework runs in its own process, with the same number of threads:
+Each framework runs in its own process under its own default environment, with the same number
+of threads (``benchmarks/procs.py``); ``--rounds`` rounds alternate one fresh process per
+framework and the medians over the rounds are reported (spread and peak memory in the JSON):
 
 - **import**: eddl ``import_net_from_onnx_file`` + ``build(init_weights=False)`` vs
   ``onnx.load`` + ``onnxruntime.InferenceSession`` creation (ResNet-50), and the first
   inference after it;
 - **inference**: median time of a forward pass at batch 1 and 8 (3x224x224) once warm.
 
-Run: ``python benchmarks/onnx_import.py [--threads 2] [--reps 5]``. Prints a table and a JSON line.
+Run: ``python benchmarks/onnx_import.py [--threads 2] [--reps 5] [--rounds 3]``. Prints a table
+and a JSON line.
 """
 
 import argparse
@@ -17,10 +20,11 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+
+import procs  # before any toolkit import: it keeps the environment from before it
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "tests", "eddl", "onnx")
@@ -65,6 +69,7 @@ def measure(paths, load, reps):
 
 
 def run_eddl(paths, threads, reps):
+    """One round of eddl in this process (import, first and warm inferences)."""
     import eddl
     import eddl.onnx  # noqa: F401  (like onnx for onnxruntime: loaded before timing)
 
@@ -83,6 +88,7 @@ def run_eddl(paths, threads, reps):
 
 
 def run_ort(paths, threads, reps):
+    """One round of onnxruntime in this process (session creation, first and warm inferences)."""
     import onnx
     import onnxruntime as ort
 
@@ -90,36 +96,33 @@ def run_ort(paths, threads, reps):
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
+        # idle pool threads would otherwise spin after each run, unlike eddl's
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         sess = ort.InferenceSession(onnx.load(path).SerializeToString(), opts)
         return lambda x: sess.run(None, {"input": x})
     return measure(paths, load, reps)
 
 
-def child(framework, paths, threads, reps):
-    fn = run_eddl if framework == "eddl" else run_ort
-    print(json.dumps(fn(json.loads(paths), threads, reps)))
+RUNNERS = {"eddl": run_eddl, "onnxruntime": run_ort}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.child:
-        child(args.child[0], args.child[1], args.threads, args.reps)
+    ap.add_argument("--reps", type=int, default=5, help="warm inferences timed per process")
+    ap.add_argument("--rounds", type=int, default=3, help="processes per framework, alternated")
+    if procs.is_child():
+        procs.serve(RUNNERS)
         return
+    args = ap.parse_args()
     folder = tempfile.mkdtemp(prefix="onnx_bench_")
-    paths = json.dumps(write_models(folder))
-    res = {}
-    for fw in ("eddl", "onnxruntime"):
-        # each framework in a fresh process under its own default environment
-        proc = subprocess.run([sys.executable, __file__, "--threads", str(args.threads), "--reps",
-                               str(args.reps), "--child", fw, paths], capture_output=True,
-                              text=True, cwd=folder, check=True)
-        res[fw] = json.loads(proc.stdout.strip().splitlines()[-1])
-    e, o = res["eddl"], res["onnxruntime"]
-    print(f"machine: {platform.processor() or platform.machine()}, threads {args.threads}")
+    res = procs.compare(__file__, list(RUNNERS),
+                        {"paths": write_models(folder), "threads": args.threads, "reps": args.reps},
+                        args.rounds, "ONNX ResNet import and inference", cwd=folder)
+    summary = {fw: {k: v["median"] for k, v in r.items()} for fw, r in res.items()}
+    e, o = summary["eddl"], summary["onnxruntime"]
+    print(f"machine: {platform.processor() or platform.machine()}, threads {args.threads}, "
+          f"one process per framework and round, medians of {args.rounds} alternated rounds")
     print(f"{'measure':34s} {'eddl':>10s} {'onnxruntime':>12s} {'eddl/ort':>9s}")
     for key, label, unit in [
             ("resnet50_import_s", "ResNet-50 import (+ session)", "s"),
@@ -130,8 +133,11 @@ def main():
             ("resnet50_b1_ms", "ResNet-50 inference b1", "ms"),
             ("resnet50_b8_ms", "ResNet-50 inference b8", "ms")]:
         print(f"{label:34s} {e[key]:8.3f} {unit:2s}{o[key]:10.3f} {unit:2s}{e[key] / o[key]:8.2f}")
-    print(json.dumps({"benchmark": "onnx", "threads": args.threads, **{f"eddl_{k}": v for k, v in e.items()},
-                      **{f"ort_{k}": v for k, v in o.items()}}))
+    print(json.dumps({"benchmark": "onnx", "threads": args.threads, "rounds": args.rounds,
+                      **{f"eddl_{k}": v for k, v in e.items()},
+                      **{f"ort_{k}": v for k, v in o.items()},
+                      "spread": {fw: {k: [v["min"], v["max"]] for k, v in r.items()}
+                                 for fw, r in res.items()}}))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
-"""Tensor op speed: eddl.Tensor vs NumPy vs PyTorch CPU tensors, same run, same threads.
+"""Tensor op speed: eddl.Tensor vs NumPy vs PyTorch CPU tensors, each in its own process, same threads.
 
 Usage::
 
-    python benchmarks/tensor_ops.py [--n 10000000] [--reps 9] [--threads 1 2]
+    python benchmarks/tensor_ops.py [--n 10000000] [--reps 9] [--rounds 3] [--threads 1 2]
+                                    [--frameworks eddl numpy torch]
     python benchmarks/tensor_ops.py --pools      # BLAS/OpenMP alternation, wait policies
 
 Ops run on float32 tensors of ``n`` elements, out of place (each call allocates its result,
 as ``t.exp()``, ``np.exp(x)`` and ``torch.exp(t)`` do). NumPy's ufuncs use one thread
 whatever the setting; eddl (``eddl.set_num_threads``) and PyTorch (``torch.set_num_threads``)
-get the same count. Times are medians of interleaved repetitions. PyTorch is optional.
+get the same count. Each framework runs in its own process under its own default environment
+(``benchmarks/procs.py``); ``--rounds`` rounds alternate one fresh process per framework, each
+timing ``--reps`` calls per op, and the medians over the rounds are compared (spread and peak
+memory in the JSON line). PyTorch is optional.
 
 ``--pools`` times a loop alternating a BLAS GEMM (OpenBLAS's thread pool) with an OpenMP
 kernel (libgomp's pool), in fresh processes with ``OMP_WAIT_POLICY`` PASSIVE (the library's
@@ -24,6 +28,9 @@ import sys
 import time
 
 import numpy as np
+import procs  # before any toolkit import: it keeps the environment from before it
+
+FRAMEWORKS = ("eddl", "numpy", "torch")
 
 TARGETS = {  # op: (min ratio vs NumPy, min ratio vs PyTorch)
     "exp": (3.0, 1.0), "log": (3.0, 1.0), "tanh": (3.0, 1.0), "sigmoid": (3.0, 1.0),
@@ -31,74 +38,80 @@ TARGETS = {  # op: (min ratio vs NumPy, min ratio vs PyTorch)
 }
 
 
-def _ops(x, y, pos):
-    """name -> (eddl callable, NumPy callable, PyTorch callable or None)."""
-    import eddl
+def _ops(framework, x, y, pos):
+    """name -> callable of one framework, on float32 arrays ``x``, ``y`` and ``pos`` (> 0)."""
+    if framework == "eddl":
+        import eddl
 
-    tx, ty, tpos = (eddl.Tensor.fromarray(a) for a in (x, y, pos))
-    try:
+        tx, ty, tpos = (eddl.Tensor.fromarray(a) for a in (x, y, pos))
+        return {"exp": lambda: tx.exp(), "log": lambda: tpos.log(), "tanh": lambda: tx.tanh(),
+                "sigmoid": lambda: tx.sigmoid(), "add": lambda: tx + ty, "mult": lambda: tx * ty,
+                "sum": lambda: tx.sum(), "max": lambda: tx.max()}
+    if framework == "torch":
         import torch
-    except ImportError:
-        torch = None
-    if torch is not None:
+
         qx, qy, qpos = (torch.from_numpy(a) for a in (x, y, pos))
-
-    def t(fn):
-        return fn if torch is not None else None
-
-    return {
-        "exp": (lambda: tx.exp(), lambda: np.exp(x), t(lambda: torch.exp(qx))),
-        "log": (lambda: tpos.log(), lambda: np.log(pos), t(lambda: torch.log(qpos))),
-        "tanh": (lambda: tx.tanh(), lambda: np.tanh(x), t(lambda: torch.tanh(qx))),
-        "sigmoid": (lambda: tx.sigmoid(), lambda: 1.0 / (1.0 + np.exp(-x)),
-                    t(lambda: torch.sigmoid(qx))),
-        "add": (lambda: tx + ty, lambda: x + y, t(lambda: qx + qy)),
-        "mult": (lambda: tx * ty, lambda: x * y, t(lambda: qx * qy)),
-        "sum": (lambda: tx.sum(), lambda: x.sum(), t(lambda: qx.sum())),
-        "max": (lambda: tx.max(), lambda: x.max(), t(lambda: qx.max())),
-    }, torch
+        return {"exp": lambda: torch.exp(qx), "log": lambda: torch.log(qpos),
+                "tanh": lambda: torch.tanh(qx), "sigmoid": lambda: torch.sigmoid(qx),
+                "add": lambda: qx + qy, "mult": lambda: qx * qy, "sum": lambda: qx.sum(),
+                "max": lambda: qx.max()}
+    return {"exp": lambda: np.exp(x), "log": lambda: np.log(pos), "tanh": lambda: np.tanh(x),
+            "sigmoid": lambda: 1.0 / (1.0 + np.exp(-x)), "add": lambda: x + y,
+            "mult": lambda: x * y, "sum": lambda: x.sum(), "max": lambda: x.max()}
 
 
-def _median_ms(fns, reps):
-    times = [[] for _ in fns]
-    for _ in range(reps):
-        for i, fn in enumerate(fns):
-            if fn is None:
-                continue
-            t0 = time.perf_counter()
-            fn()
-            times[i].append(time.perf_counter() - t0)
-    return [float(np.median(t)) * 1e3 if t else None for t in times]
-
-
-def run_ops(n, reps, thread_counts):
-    import eddl
-
+def run_framework(framework, n, reps, threads):
+    """One round in this process: median ms of ``reps`` calls of each op, after a warm-up."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal(n, dtype=np.float32)
     y = rng.standard_normal(n, dtype=np.float32)
     pos = np.abs(x) + np.float32(0.1)
-    ops, torch = _ops(x, y, pos)
-    rows = []
+    out = {}
+    if framework == "eddl":
+        import eddl
+
+        eddl.set_num_threads(threads)
+    elif framework == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+        out["version"] = torch.__version__
+    for name, fn in _ops(framework, x, y, pos).items():
+        fn()  # warm-up: page in buffers, start thread pools
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        out[name] = float(np.median(times)) * 1e3
+    return out
+
+
+RUNNERS = {fw: (lambda fw: lambda **kw: run_framework(fw, **kw))(fw) for fw in FRAMEWORKS}
+
+
+def run_ops(n, reps, thread_counts, rounds=3, frameworks=FRAMEWORKS):
+    """Alternated rounds of one process per framework for each thread count; a row per op."""
+    rows, version = [], None
     for nt in thread_counts:
-        eddl.set_num_threads(nt)
-        if torch is not None:
-            torch.set_num_threads(nt)
-        for name, fns in ops.items():
-            for fn in fns:  # warm-up: page in buffers, start thread pools
-                if fn is not None:
-                    fn()
-            ours, ref_np, ref_torch = _median_ms(fns, reps)
+        res = procs.compare(__file__, frameworks, {"n": n, "reps": reps, "threads": nt}, rounds,
+                            f"tensor ops, {nt} thread(s)")
+        version = res.get("torch", {}).get("version", version)
+        for name in TARGETS:
+            med = {fw: r[name]["median"] for fw, r in res.items()}
+            ours, ref_np, ref_torch = med["eddl"], med.get("numpy"), med.get("torch")
             rows.append({
                 "op": name, "threads": nt, "eddl_ms": ours, "numpy_ms": ref_np,
-                "torch_ms": ref_torch, "vs_numpy": ref_np / ours,
+                "torch_ms": ref_torch, "vs_numpy": ref_np / ours if ref_np else None,
                 "vs_torch": ref_torch / ours if ref_torch else None,
+                "spread_ms": {fw: [r[name]["min"], r[name]["max"]] for fw, r in res.items()},
+                "rss_mib": {fw: r["rss_mib"]["median"] for fw, r in res.items()},
             })
-    return rows, (torch.__version__ if torch is not None else None)
+    return rows, version
 
 
 def _fmt(v, spec):
-    return format(v, spec) if v is not None else "-"
+    return format(v, spec) if v is not None else format("-", ">" + spec.split(".")[0])
 
 
 def print_table(rows):
@@ -108,10 +121,11 @@ def print_table(rows):
     print("-" * len(head))
     for r in rows:
         tn, tt = TARGETS[r["op"]]
-        ok = r["vs_numpy"] >= tn and (r["vs_torch"] is None or r["vs_torch"] >= tt)
+        pairs = [(v, t) for v, t in ((r["vs_numpy"], tn), (r["vs_torch"], tt)) if v is not None]
+        ok = "no peer" if not pairs else "ok" if all(v >= t for v, t in pairs) else "MISSED"
         print(f"{r['op']:<8} {r['threads']:>3} {r['eddl_ms']:>9.2f} {_fmt(r['numpy_ms'], '9.2f')} "
-              f"{_fmt(r['torch_ms'], '9.2f')} {r['vs_numpy']:>7.2f} {_fmt(r['vs_torch'], '7.2f')}  "
-              f">={tn:g}/{tt:g} {'ok' if ok else 'MISSED'}")
+              f"{_fmt(r['torch_ms'], '9.2f')} {_fmt(r['vs_numpy'], '7.2f')} {_fmt(r['vs_torch'], '7.2f')}  "
+              f">={tn:g}/{tt:g} {ok}")
 
 
 _POOL_CHILD = r"""
@@ -144,7 +158,7 @@ print(json.dumps({"gemm_ms": g, "exp_ms": e, "alternating_ms": s, "blas_threads"
 def run_pools():
     rows = []
     for policy in ("PASSIVE", "ACTIVE"):
-        env = dict(os.environ, OMP_WAIT_POLICY=policy)
+        env = dict(procs.child_env(), OMP_WAIT_POLICY=policy)
         proc = subprocess.run([sys.executable, "-c", _POOL_CHILD], env=env,
                               capture_output=True, text=True)
         if proc.returncode:
@@ -166,17 +180,26 @@ def main(argv=None):
     p.add_argument("--n", type=int, default=10_000_000)
     p.add_argument("--reps", type=int, default=9)
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--rounds", type=int, default=3,
+                   help="processes per framework, alternated (each times --reps calls per op)")
     p.add_argument("--pools", action="store_true", help="time BLAS/OpenMP alternation instead")
+    procs.add_arguments(p, FRAMEWORKS)
+    if procs.is_child(argv):
+        procs.serve(RUNNERS, argv)
+        return
     args = p.parse_args(argv)
     if args.pools:
         run_pools()
         return
-    rows, torch_version = run_ops(args.n, args.reps, args.threads)
-    print(f"float32, n={args.n}, medians of {args.reps} interleaved repetitions; "
-          f"x = speed-up of eddl over the peer")
+    frameworks = procs.pick_frameworks(args.frameworks, FRAMEWORKS, {})
+    if "eddl" not in frameworks:
+        raise SystemExit("tensor_ops compares against eddl: include it in --frameworks")
+    rows, torch_version = run_ops(args.n, args.reps, args.threads, args.rounds, frameworks)
+    print(f"float32, n={args.n}, one process per framework and round: median over {args.rounds} "
+          f"alternated rounds of the median of {args.reps} calls; x = speed-up of eddl over the peer")
     print_table(rows)
     print(json.dumps({
-        "benchmark": "tensor_ops", "n": args.n, "reps": args.reps, "through": "eddl.Tensor",
+        "benchmark": "tensor_ops", "n": args.n, "reps": args.reps, "rounds": args.rounds, "through": "eddl.Tensor",
         "machine": platform.processor() or platform.machine(), "cores": os.cpu_count(),
         "numpy": np.__version__, "torch": torch_version, "rows": rows,
     }))

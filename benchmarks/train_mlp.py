@@ -1,25 +1,28 @@
-"""Training and inference speed of the MNIST MLP: eddl vs PyTorch eager, same threads.
+"""Training and inference speed and memory of the MNIST MLP: eddl vs PyTorch eager, same threads.
 
 Network 784-1024-1024-1024-10 (ReLu, softmax + cross-entropy), SGD momentum 0.9, batch 100,
-float32, synthetic data. For each thread count, repetitions of both frameworks alternate
-(``--reps`` rounds of ``--batches`` training steps each) and the medians per batch are compared.
-Predict throughput is the forward pass over ``--predict`` samples in batches of 100.
+float32, synthetic data. Each framework runs in its own process under its own default
+environment (see ``benchmarks/procs.py``): for each thread count, ``--reps`` rounds alternate
+one fresh process per framework, each timing ``--batches`` training steps and a prediction
+after a warm-up, and the medians (and min-max) per batch are compared, with each process's
+peak resident memory. Predict throughput is the forward pass over ``--predict`` samples in
+batches of 100.
 
-Run: ``python benchmarks/train_mlp.py [--threads 1 2] [--reps 7] [--batches 10]``
-Prints a table and one JSON line.
+Run: ``python benchmarks/train_mlp.py [--threads 1 2] [--reps 7] [--batches 10]
+[--frameworks eddl torch]``. Prints a table and one JSON line.
 """
 
 import argparse
 import json
 import platform
-import statistics
 import time
 
 import numpy as np
-
-import eddl
+import procs  # before any toolkit import: it keeps the environment from before it
 
 BATCH, SIZES = 100, (784, 1024, 1024, 1024, 10)
+FRAMEWORKS = ("eddl", "torch")
+
 
 
 def make_data(n, seed=0):
@@ -33,6 +36,8 @@ class Ours:
     name = "eddl"
 
     def __init__(self, x, y, threads):
+        import eddl
+
         eddl.set_seed(0)
         in_ = eddl.Input([SIZES[0]])
         h = in_
@@ -51,6 +56,8 @@ class Ours:
             self.net.train_batch([self.x], [self.y], np.arange(s, s + BATCH))
 
     def predict(self, x):
+        import eddl
+
         return eddl.predict(self.net, [x], BATCH)
 
 
@@ -90,41 +97,51 @@ class Torch:
             return [self.torch.softmax(self.model(xt[i:i + BATCH]), 1) for i in range(0, len(x), BATCH)]
 
 
-def bench(threads, reps, batches, n_predict, clock=time.perf_counter):
-    try:
-        import torch
-    except ImportError:
-        torch = None
+def run_one(framework, threads, batches, n_predict, cpu_time):
+    """One round of ``framework`` in this process: ms per training batch, predictions per s."""
+    clock = time.process_time if cpu_time else time.perf_counter
     x, y = make_data(2000)
     xp = make_data(n_predict, 1)[0]
-    rows = []
+    m = (Ours if framework == "eddl" else Torch)(x, y, threads)
+    m.train(3)  # warm-up: buffers, BLAS pools, first-call costs
+    m.predict(xp[:BATCH * 2])
+    t = clock()
+    m.train(batches)
+    train_ms = 1e3 * (clock() - t) / batches
+    t = clock()
+    m.predict(xp)
+    out = {"ms_per_batch": train_ms, "predict_samples_per_s": n_predict / (clock() - t)}
+    if framework == "torch":
+        out["version"] = m.torch.__version__
+    return out
+
+
+RUNNERS = {fw: (lambda fw: lambda **kw: run_one(fw, **kw))(fw) for fw in FRAMEWORKS}
+
+
+def bench(threads, reps, batches, n_predict, cpu_time=False, frameworks=FRAMEWORKS):
+    """Alternated rounds of one process per framework for each thread count; one row each."""
+    rows, version = [], None
     for th in threads:
-        impls = [Ours(x, y, th)] + ([Torch(x, y, th)] if torch is not None else [])
-        for m in impls:  # warm-up: buffers, BLAS pools, first-call costs
-            m.train(3)
-            m.predict(xp[:BATCH * 2])
-        train = {m.name: [] for m in impls}
-        pred = {m.name: [] for m in impls}
-        for _ in range(reps):
-            for m in impls:
-                t = clock()
-                m.train(batches)
-                train[m.name].append((clock() - t) / batches)
-                t = clock()
-                m.predict(xp)
-                pred[m.name].append(n_predict / (clock() - t))
+        res = procs.compare(__file__, frameworks, {"threads": th, "batches": batches,
+                                                   "n_predict": n_predict, "cpu_time": cpu_time},
+                            reps, f"the MLP, {th} thread(s)")
         row = {"threads": th}
-        for m in impls:
-            ts = sorted(train[m.name])
-            row[m.name] = {"ms_per_batch": 1e3 * statistics.median(ts),
-                           "ms_spread": [1e3 * ts[0], 1e3 * ts[-1]],
-                           "predict_samples_per_s": statistics.median(pred[m.name])}
-        if torch is not None:
+        for fw, r in res.items():
+            row[fw] = {"ms_per_batch": r["ms_per_batch"]["median"],
+                       "ms_spread": [r["ms_per_batch"]["min"], r["ms_per_batch"]["max"]],
+                       "predict_samples_per_s": r["predict_samples_per_s"]["median"],
+                       "predict_spread": [r["predict_samples_per_s"]["min"],
+                                          r["predict_samples_per_s"]["max"]],
+                       "rss_mib": r["rss_mib"]["median"]}
+            version = r.get("version", version)
+        if "torch" in res:
             row["ratio_train"] = row["eddl"]["ms_per_batch"] / row["torch"]["ms_per_batch"]
             row["ratio_predict_throughput"] = (row["eddl"]["predict_samples_per_s"]
                                                / row["torch"]["predict_samples_per_s"])
+            row["ratio_rss"] = row["eddl"]["rss_mib"] / row["torch"]["rss_mib"]
         rows.append(row)
-    return rows, (torch.__version__ if torch is not None else None)
+    return rows, version
 
 
 def main():
@@ -136,22 +153,35 @@ def main():
     ap.add_argument("--cpu-time", action="store_true",
                     help="time with the process CPU clock (on a shared, overloaded machine; "
                          "meaningful at 1 thread only)")
+    procs.add_arguments(ap, FRAMEWORKS)
+    if procs.is_child():
+        procs.serve(RUNNERS)
+        return
     a = ap.parse_args()
-    clock = time.process_time if a.cpu_time else time.perf_counter
-    rows, tv = bench(a.threads, a.reps, a.batches, a.predict, clock)
+    frameworks = procs.pick_frameworks(a.frameworks, FRAMEWORKS, {})
+    if "eddl" not in frameworks:
+        raise SystemExit("train_mlp compares against eddl: include it in --frameworks")
+    rows, tv = bench(a.threads, a.reps, a.batches, a.predict, a.cpu_time, frameworks)
     print(f"train_mlp: batch {BATCH}, {'-'.join(map(str, SIZES))}, SGD momentum, float32; "
-          f"median of {a.reps} interleaved reps x {a.batches} batches"
-          f"{' (process CPU time)' if a.cpu_time else ''}")
-    print(f"{'threads':>7} | {'eddl ms/batch':>13} | {'torch ms/batch':>14} | {'ratio':>5} | "
-          f"{'eddl pred/s':>11} | {'torch pred/s':>12} | {'ratio':>5}")
+          f"one process per framework and round, median of {a.reps} alternated rounds x "
+          f"{a.batches} batches{' (process CPU time)' if a.cpu_time else ''}; peak RSS MiB")
+    print(f"{'threads':>7} | {'eddl ms/batch':>21} | {'torch ms/batch':>21} | {'ratio':>5} | "
+          f"{'eddl pred/s':>11} | {'torch pred/s':>12} | {'ratio':>5} | {'eddl MiB':>8} | "
+          f"{'torch MiB':>9} | {'ratio':>5}")
+
+    def ms(d):
+        return f"{d['ms_per_batch']:.2f} ({d['ms_spread'][0]:.1f}-{d['ms_spread'][1]:.1f})"
     for r in rows:
         e, t = r["eddl"], r.get("torch")
         if t is None:
-            print(f"{r['threads']:>7} | {e['ms_per_batch']:>13.2f} | {'n/a':>14} |")
+            print(f"{r['threads']:>7} | {ms(e):>21} | {'n/a':>21} | {'':>5} | "
+                  f"{e['predict_samples_per_s']:>11.0f} | {'n/a':>12} | {'':>5} | "
+                  f"{e['rss_mib']:>8.0f} | {'n/a':>9} |")
             continue
-        print(f"{r['threads']:>7} | {e['ms_per_batch']:>13.2f} | {t['ms_per_batch']:>14.2f} | "
+        print(f"{r['threads']:>7} | {ms(e):>21} | {ms(t):>21} | "
               f"{r['ratio_train']:>5.2f} | {e['predict_samples_per_s']:>11.0f} | "
-              f"{t['predict_samples_per_s']:>12.0f} | {r['ratio_predict_throughput']:>5.2f}")
+              f"{t['predict_samples_per_s']:>12.0f} | {r['ratio_predict_throughput']:>5.2f} | "
+              f"{e['rss_mib']:>8.0f} | {t['rss_mib']:>9.0f} | {r['ratio_rss']:>5.2f}")
     print(json.dumps({"benchmark": "train_mlp", "clock": "cpu" if a.cpu_time else "wall",
                       "machine": platform.processor() or platform.machine(),
                       "numpy": np.__version__, "torch": tv, "rows": rows}))
