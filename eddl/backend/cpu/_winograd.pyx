@@ -74,20 +74,34 @@ cdef extern from "dh_winograd.h" nogil:
                         Py_ssize_t vs)
 
 
+cdef struct Run:
+    Py_ssize_t n, ty, tx, tx1  # sample, block row, first and end block column
+
+
+cdef inline Run _run(Py_ssize_t t0, Py_ssize_t j, Py_ssize_t T, Py_ssize_t TH,
+                     Py_ssize_t TW) noexcept nogil:
+    # the run of blocks from block t0 + j to the end of its block row or of the chunk
+    cdef Run r
+    r.n = (t0 + j) // (TH * TW)
+    r.ty = ((t0 + j) // TW) % TH
+    r.tx = (t0 + j) % TW
+    r.tx1 = TW if TW - r.tx < T - j else r.tx + T - j
+    return r
+
+
 cdef void _transform_input(real* x, real* V, real* rowbuf, Py_ssize_t t0, Py_ssize_t T,
                            Py_ssize_t TH, Py_ssize_t TW, const Geo* g) noexcept nogil:
     # V[xi, c, j] = (B^T d B)[xi] for the input block d of output block t0 + j, run by run
     # of blocks along a block row: the run's 4 input rows are copied, zero-padded, into
     # rowbuf (4 rows of 2 TW + 2), so the row kernel needs no bounds check
+    cdef Run run
     cdef Py_ssize_t j = 0, n, ty, tx, tx1, c, r, hh, w0, a, b, L, CT = g.C * T
     cdef Py_ssize_t plane = g.H * g.W, rl = 2 * TW + 2
     cdef real* src
     cdef real* row
     while j < T:
-        n = (t0 + j) // (TH * TW)
-        ty = ((t0 + j) // TW) % TH
-        tx = (t0 + j) % TW
-        tx1 = TW if TW - tx < T - j else tx + T - j
+        run = _run(t0, j, T, TH, TW)
+        n, ty, tx, tx1 = run.n, run.ty, run.tx, run.tx1
         # input columns [w0, w0 + L) of the run, of which [a, b) exist
         w0 = 2 * tx - g.pw
         L = 2 * (tx1 - tx) + 2
@@ -121,6 +135,7 @@ cdef void _transform_output(real* M, real* y, real* rows, Py_ssize_t t0, Py_ssiz
     # run of blocks along a block row: the row kernel writes the run's two output rows in
     # place, or into rows (2 x (2 TW)) when the run reaches past the output's last row or
     # column, from where the outputs that exist are copied (or added)
+    cdef Run run
     cdef Py_ssize_t j = 0, n, ty, tx, tx1, f, r, e, nr, w0, wn, FT = g.F * T
     cdef Py_ssize_t oplane = g.OH * g.OW, rl = 2 * TW
     cdef bint direct
@@ -128,10 +143,8 @@ cdef void _transform_output(real* M, real* y, real* rows, Py_ssize_t t0, Py_ssiz
     cdef real* m
     cdef real* o
     while j < T:
-        n = (t0 + j) // (TH * TW)
-        ty = ((t0 + j) // TW) % TH
-        tx = (t0 + j) % TW
-        tx1 = TW if TW - tx < T - j else tx + T - j
+        run = _run(t0, j, T, TH, TW)
+        n, ty, tx, tx1 = run.n, run.ty, run.tx, run.tx1
         nr = 2 if 2 * ty + 1 < g.OH else 1
         w0 = 2 * tx
         wn = 2 * tx1 if 2 * tx1 <= g.OW else g.OW
@@ -179,15 +192,14 @@ cdef void _transform_dy(real* dy, real* D, real* rows, Py_ssize_t t0, Py_ssize_t
     # D[xi, f, j] = (A d A^T)[xi] for the 2x2 block d of the output gradient at block t0 + j,
     # run by run as the other transforms: the run's two output rows are read in place, or
     # copied, zero-padded, into rows when the run reaches past the last row or column
+    cdef Run run
     cdef Py_ssize_t j = 0, n, ty, tx, tx1, f, r, w0, wn, FT = g.F * T
     cdef Py_ssize_t oplane = g.OH * g.OW, rl = 2 * TW
     cdef bint direct
     cdef real* src
     while j < T:
-        n = (t0 + j) // (TH * TW)
-        ty = ((t0 + j) // TW) % TH
-        tx = (t0 + j) % TW
-        tx1 = TW if TW - tx < T - j else tx + T - j
+        run = _run(t0, j, T, TH, TW)
+        n, ty, tx, tx1 = run.n, run.ty, run.tx, run.tx1
         w0 = 2 * tx
         wn = 2 * tx1 if 2 * tx1 <= g.OW else g.OW
         direct = 2 * ty + 1 < g.OH and wn == 2 * tx1
