@@ -82,7 +82,18 @@ cdef extern from *:
             o[i] = (uint8_t)(s & -(uint8_t)(s <= a[i]));
         }
     }
+    /* o = min(a * k, 255) for an integral k in [0, 255]: 16-bit products, which vectorise
+     * (the generic loop widens every element to int64) */
+    static void ecvl_mulsat_u8_k(const uint8_t *a, uint16_t k, uint8_t *o, ptrdiff_t n)
+    {
+        ptrdiff_t i;
+        for (i = 0; i < n; i++) {
+            const uint16_t p = (uint16_t)(a[i] * k);
+            o[i] = (uint8_t)(p < 255 ? p : 255);
+        }
+    }
     """
+    void ecvl_mulsat_u8_k(const uint8_t* a, uint16_t k, uint8_t* o, Py_ssize_t n) nogil
     void ecvl_addsat_u8_k(const uint8_t* a, uint8_t k, uint8_t* o, Py_ssize_t n) nogil
     void ecvl_subsat_u8_k(const uint8_t* a, uint8_t k, uint8_t* o, Py_ssize_t n) nogil
     void ecvl_addsat_u8(const uint8_t* a, const uint8_t* b, uint8_t* o, Py_ssize_t n) nogil
@@ -259,6 +270,9 @@ cdef void _scalar_range(const src_t* a, double s, dst_t* o, Py_ssize_t n, int op
                 ecvl_addsat_u8_k(a, <uint8_t>(si if si < 255 else 255), o, n)
             else:
                 ecvl_subsat_u8_k(a, <uint8_t>(-si if -si < 255 else 255), o, n)
+            return
+        if op == MUL and exact and 0 <= si <= 255:
+            ecvl_mulsat_u8_k(a, <uint16_t>si, o, n)
             return
     if op == ADD and exact:
         for i in range(n):

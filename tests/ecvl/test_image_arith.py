@@ -327,3 +327,16 @@ def test_augmented_assignment_with_an_array_stays_an_image():
         img -= np.zeros((3, 1), np.uint8)
     with pytest.raises(TypeError):
         img += "text"
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 3, 2.0, 127, 255, 256, 1000, -2])
+def test_uint8_times_an_integral_scalar_saturates_exactly(k):
+    # the 16-bit product kernel (integral k in [0, 255]) and the generic loop (others) agree
+    # with the saturated exact product, over sizes that leave vector tails
+    rng = np.random.default_rng(abs(int(k)) + 1)
+    a = rng.integers(0, 256, (37, 29, 3), dtype=np.uint8)
+    img = ecvl.Image.from_canonical(a, "xyc")
+    got = (img * k).canonical()
+    ref = np.clip(a.astype(np.int64) * int(k), 0, 255).astype(np.uint8)
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(np.asarray(ecvl.mul(img, k)), np.asarray(img * k))
