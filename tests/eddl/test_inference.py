@@ -359,3 +359,21 @@ def test_optimized_models_export_to_onnx(rng, tmp_path, act):
     back = eddl.import_net_from_onnx_file(path)
     eddl.build(back, cs=eddl.CS_CPU(), init_weights=False)
     _close(_predict(back, x), ref, 1e-5)
+
+
+def test_max_pool_skips_positions_at_inference_and_finds_them_for_a_backward_pass(rng):
+    x = eddl.Input([3, 9, 8])
+    p = eddl.MaxPool2D(x, [3, 3], [2, 2], "same")
+    net = eddl.Model([x], [eddl.Dense(eddl.Flatten(p), 2)])
+    eddl.build(net, eddl.sgd(), ["mse"], ["mse"], eddl.CS_CPU())
+    xs = rng.standard_normal((4, 3, 9, 8)).astype(np.float32)
+    net.set_mode(eddl.TRMODE)
+    net.set_inputs([xs])
+    net.forward()
+    want_out, want_idx = p.output.copy(), p._indices().copy()
+    p._idx[...] = -5
+    net.set_mode(eddl.TSMODE)
+    net.forward()
+    assert not p._have_indices and (p._idx == -5).all()
+    np.testing.assert_array_equal(p.output, want_out)
+    np.testing.assert_array_equal(p._positions(), want_idx)
