@@ -129,6 +129,30 @@ def test_chain_patterns(rng, act, affine, bias):
     _close(_predict(fast, x), _predict(net, x), 1e-5)
 
 
+@pytest.mark.parametrize("bn,add,act", [(True, True, "relu"), (True, False, "leaky_relu"),
+                                        (False, True, "none"), (False, False, "relu")])
+def test_dense_chains(rng, bn, add, act):
+    x = eddl.Input([6])
+    h = eddl.Dense(x, 5, use_bias=not bn)
+    y = eddl.BatchNormalization(h) if bn else h
+    if add:
+        y = eddl.Add([y, eddl.Dense(x, 5)])
+    y = {"relu": eddl.ReLu, "leaky_relu": lambda t: eddl.LeakyReLu(t, 0.2),
+         "none": lambda t: t}[act](y)
+    net = _built(eddl.Model([x], [eddl.Dense(y, 2)]))
+    fast = eddl.optimize_for_inference(net)
+    fused = [l for l in fast.layers if type(l).__name__ == "FusedDense"]
+    assert len(fused) == 1 and fused[0].activation == act and fused[0].residual == add
+    xs = rng.standard_normal((4, 6)).astype(np.float32)
+    _close(_predict(fast, xs), _predict(net, xs), 1e-5)
+
+
+def test_dense_layers_on_sequences_are_not_fused(rng):
+    x = eddl.Input([3, 6])
+    net = _built(eddl.Model([x], [eddl.ReLu(eddl.Dense(x, 4))]))
+    assert fusion_chains(net) == []
+
+
 def test_chains_stop_where_an_inner_output_is_read_elsewhere(rng):
     x = eddl.Input([3, 8, 8])
     c = eddl.Conv2D(x, 4, [3, 3])
