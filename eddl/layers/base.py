@@ -135,7 +135,7 @@ class Layer(LayerAttributes):
 
     # --- graph-time hooks -----------------------------------------------------------------
     def _parent_list(self, parent):
-        """The parents of a layer whose constructor takes one (fused subclasses take a list)."""
+        """Return the parents of a layer whose constructor takes one (fused layers take a list)."""
         return [parent]
 
     def compute_shape(self, *shapes):
