@@ -130,8 +130,9 @@ class Layer(LayerAttributes):
         self._capacity = 0
         self._scratch_full = None
         self._buffers = {}
-        #: set by an inference memory plan: ``capacity -> output buffer`` (a shared slot)
+        #: set by a memory plan: ``capacity -> output buffer`` / ``delta buffer`` (a shared slot)
         self._arena = None
+        self._delta_arena = None
 
     # --- graph-time hooks -----------------------------------------------------------------
     def _parent_list(self, parent):
@@ -222,7 +223,12 @@ class Layer(LayerAttributes):
                 self._out_full = self._arena(cap)
             else:
                 self._out_full = self.be.empty((cap,) + self.shape, self.dtype)
-            self._delta_full = self.be.empty((cap,) + self.shape, self.dtype) if self.needs_delta else None
+            if not self.needs_delta:
+                self._delta_full = None
+            elif self._delta_arena is not None:
+                self._delta_full = self._delta_arena(cap)
+            else:
+                self._delta_full = self.be.empty((cap,) + self.shape, self.dtype)
             self._scratch_full = None
             self._buffers = {}
             self._capacity = cap

@@ -248,6 +248,11 @@ def _live(l, attr, what):
         raise RuntimeError(f"{what}: the output of layer {l.name!r} shares its buffer with other "
                            f"layers (inference memory plan); keep it readable with "
                            f"keep=[{l.name!r}]")
+    plan = getattr(l.net, "delta_plan", None)
+    if attr == "delta" and plan is not None and plan.planned(l):
+        raise RuntimeError(f"{what}: the gradient of layer {l.name!r} shares its buffer with other "
+                           f"layers' gradients during backward passes; call "
+                           f"net.set_delta_sharing(False) to keep one per layer")
     if a is None:
         raise RuntimeError(f"{what}: layer {l.name!r} has no {attr} yet (build and run the model first)")
     return as_tensor(a, l.be)
@@ -391,6 +396,8 @@ def copyDelta(l1, l2):
     ----------
     l1, l2 : Layer
     """
+    for l in (l1, l2):
+        _live(l, "delta", "copyDelta")  # refuses a shared gradient buffer
     _copy(l1.delta, l2.delta, "copyDelta")
 
 

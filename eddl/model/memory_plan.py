@@ -1,4 +1,4 @@
-"""The inference memory plan: layer outputs share buffers once nothing reads them any more.
+"""Memory plans: layer buffers shared once nothing reads them any more.
 
 A trained model keeps every layer's output, because the backward pass reads them. Inference
 needs an output only until its last reader has run, so a model made by
@@ -8,11 +8,14 @@ free one, grown, else a new one) and gives it back after its last reader. A laye
 shares a slot with its own inputs. Outputs of the model, layers named in ``keep``, inputs,
 source layers (generators, constants) and the recurrent layers keep their own buffers; a
 reshaping layer is a view of its parent, whose slot then lives as long as the view is read.
+
+Training shares the gradients (deltas) the same way (:class:`DeltaPlan`): a layer's delta
+lives from the backward step of its first child to its own.
 """
 
 import math
 
-__all__ = ["MemoryPlan"]
+__all__ = ["MemoryPlan", "DeltaPlan", "assign_slots"]
 
 
 def _root(layer):
@@ -26,7 +29,81 @@ def _plannable(layer):
                 or not getattr(layer, "shares_output", True))
 
 
-class MemoryPlan:
+def assign_slots(items):
+    """Share buffers among ``items``, each live over an inclusive range of steps.
+
+    ``items`` holds ``(key, start, end, elements)`` in ascending ``start``. Each item takes the smallest free slot that fits, else the largest free one (grown), else
+    a new one; a slot is free again after the step its item ends. Two items whose steps
+    overlap never share a slot.
+
+    Returns
+    -------
+    (dict, list)
+        key -> slot index, and the elements of each slot.
+    """
+    slot_of, sizes, free, busy = {}, [], [], []
+    for key, start, end, need in items:
+        still = []
+        for e, s in busy:
+            if e < start:
+                free.append(s)
+            else:
+                still.append((e, s))
+        busy = still
+        fits = [s for s in free if sizes[s] >= need]
+        if fits:
+            s = min(fits, key=lambda k: sizes[k])
+        elif free:
+            s = max(free, key=lambda k: sizes[k])
+            sizes[s] = need
+        else:
+            s = len(sizes)
+            sizes.append(need)
+        if s in free:
+            free.remove(s)
+        slot_of[key] = s
+        busy.append((end, s))
+    return slot_of, sizes
+
+
+class _Slots:
+    """Slots of one kind of per-layer buffer, and the layers that take their views."""
+
+    #: the layer attribute holding the ``capacity -> buffer`` hook
+    hook = "_arena"
+
+    def __init__(self, slot_of, slot_elements):
+        self.slot_of, self.slot_elements = slot_of, slot_elements
+        self._slots = []
+
+    def planned(self, layer):
+        """Return True when ``layer``'s buffer is shared with other layers."""
+        return layer in self.slot_of
+
+    def allocate(self, be, dtype, capacity):
+        """Allocate the slots for ``capacity`` samples and point each planned layer at its own."""
+        self._slots = [be.empty((capacity * n,), dtype) for n in self.slot_elements]
+        for l, s in self.slot_of.items():
+            setattr(l, self.hook, self._view(self._slots[s], l.shape))
+
+    @staticmethod
+    def _view(slot, shape):
+        def arena(cap):
+            return slot[:cap * math.prod(shape)].reshape((cap,) + tuple(shape))
+        return arena
+
+    def release(self):
+        """Give every planned layer its own buffer again (at its next resize)."""
+        for l in self.slot_of:
+            setattr(l, self.hook, None)
+        self._slots = []
+
+    def bytes_per_sample(self, itemsize):
+        """Bytes per sample of the shared slots."""
+        return sum(self.slot_elements) * itemsize
+
+
+class MemoryPlan(_Slots):
     """Which layers share which output buffer, for a model's execution order.
 
     Parameters
@@ -46,56 +123,48 @@ class MemoryPlan:
 
     def __init__(self, work, protected):
         keep = {_root(l) for l in protected}
-        index = {l: i for i, l in enumerate(work)}
         last = {}
         for i, l in enumerate(work):
             for p in l.parents:
                 r = _root(p)
                 last[r] = max(last.get(r, -1), i)
-        self.slot_of, self.slot_elements = {}, []
-        free, release = [], {}
-        for i, l in enumerate(work):
-            if _plannable(l) and l not in keep:
-                need = math.prod(l.shape)
-                fits = [s for s in free if self.slot_elements[s] >= need]
-                if fits:
-                    s = min(fits, key=lambda k: self.slot_elements[k])
-                elif free:
-                    s = max(free, key=lambda k: self.slot_elements[k])
-                    self.slot_elements[s] = need
-                else:
-                    s = len(self.slot_elements)
-                    self.slot_elements.append(need)
-                if s in free:
-                    free.remove(s)
-                self.slot_of[l] = s
-                release.setdefault(max(last.get(l, i), i), []).append(s)
-            free.extend(release.pop(i, ()))
-        self._index = index
-        self._slots = []
+        items = [(l, i, max(last.get(l, i), i), math.prod(l.shape)) for i, l in enumerate(work)
+                 if _plannable(l) and l not in keep]
+        super().__init__(*assign_slots(items))
 
-    def planned(self, layer):
-        """Return True when ``layer``'s output buffer is shared with other layers."""
-        return layer in self.slot_of
 
-    def allocate(self, be, dtype, capacity):
-        """Allocate the slots for ``capacity`` samples and point each planned layer at its own."""
-        self._slots = [be.empty((capacity * n,), dtype) for n in self.slot_elements]
-        for l, s in self.slot_of.items():
-            l._arena = self._view(self._slots[s], l.shape)
+class DeltaPlan(_Slots):
+    """Which layers share which gradient (delta) buffer, for a model's backward order.
 
-    @staticmethod
-    def _view(slot, shape):
-        def arena(cap):
-            return slot[:cap * math.prod(shape)].reshape((cap,) + tuple(shape))
-        return arena
+    A layer's delta is written by the first of its children that the backward pass runs (by
+    the loss, before the pass, for an output layer) and read by the layer's own backward step;
+    nothing reads it after that. Inputs (whose gradients a caller may want) and recurrent
+    layers keep their own buffers.
 
-    def release(self):
-        """Give every planned layer its own buffer again (at its next resize)."""
-        for l in self.slot_of:
-            l._arena = None
-        self._slots = []
+    Parameters
+    ----------
+    back : list of Layer
+        The layers whose backward step runs, in the order it runs.
+    outputs : iterable of Layer
+        Layers whose deltas are written before the pass.
+    """
 
-    def bytes_per_sample(self, itemsize):
-        """Bytes per sample of the shared slots."""
-        return sum(self.slot_elements) * itemsize
+    hook = "_delta_arena"
+
+    def __init__(self, back, outputs):
+        first = {}
+        for k, l in enumerate(back):
+            for p in l.parents:
+                first[p] = min(first.get(p, k), k)
+        for l in outputs:
+            first[l] = -1
+        self.starts = {}
+        items = []
+        for k, l in enumerate(back):
+            if l.is_input or not getattr(l, "shares_output", True):
+                continue
+            start = min(first.get(l, k), k)
+            self.starts[l] = start
+            items.append((l, start, k, math.prod(l.shape)))
+        items.sort(key=lambda it: it[1])
+        super().__init__(*assign_slots(items))

@@ -23,6 +23,7 @@ from . import decoding as _decoding
 from . import profile as _profile
 from .attributes import NetAttributes
 from .graph import check_layer_list, forward_closure, topological_order
+from .memory_plan import DeltaPlan, MemoryPlan
 
 __all__ = ["Model", "NonFiniteLossError", "model_from_json"]
 
@@ -84,6 +85,9 @@ class Model(NetAttributes):
         self._sync = None
         #: the inference memory plan (:meth:`plan_memory`), None when every output is kept
         self.memory_plan = None
+        #: the layers' shared gradient buffers (:meth:`set_delta_sharing`)
+        self.delta_plan = None
+        self._share_deltas = True
 
     # --- building --------------------------------------------------------------------------
     def build(self, optimizer=None, losses=None, metrics=None, cs=None, init_weights=True,
@@ -183,6 +187,10 @@ class Model(NetAttributes):
             l._capacity = 0
         self._work = [l for l in self.layers if not l.is_input]
         self._back = [l for l in reversed(self._work) if l.needs_delta]
+        if self.delta_plan is not None:
+            self.delta_plan.release()
+        self.delta_plan = (DeltaPlan(self._back, self.lout) if self._share_deltas and self._back
+                           else None)
         self._capacity = 0
         self.batch_size = 0
 
@@ -200,8 +208,9 @@ class Model(NetAttributes):
         if batch > self._capacity:
             self._capacity = batch
             self._targets = {}
-            if self.memory_plan is not None:
-                self.memory_plan.allocate(self.be, self.dtype, batch)
+            for plan in (self.memory_plan, self.delta_plan):
+                if plan is not None:
+                    plan.allocate(self.be, self.dtype, batch)
         for l in self.layers:
             if l._capacity < batch:
                 l._capacity = 0  # force reallocation to the model's capacity
@@ -308,6 +317,11 @@ class Model(NetAttributes):
 
         ``deltas[i]`` is d(objective)/d(output of ``layers[i]``) for the current batch.
         """
+        plan = self.delta_plan
+        if plan is not None and any(plan.starts.get(l, -1) >= 0 for l in layers):
+            # an inner layer's gradient given from outside: its buffer is not free before
+            # its children's backward steps, as the plan assumed
+            self._own_deltas()
         for l in self.layers:
             l._delta_set = False
         for l, d in zip(layers, deltas):
@@ -327,6 +341,31 @@ class Model(NetAttributes):
         else:
             for g in l.gradients:
                 g[...] = 0
+
+    def set_delta_sharing(self, on):
+        """Share the layers' gradient buffers during backward passes (the default), or not.
+
+        Shared, a layer's delta lives from the backward step of its first child to its own and
+        its buffer then serves another layer (:class:`eddl.model.memory_plan.DeltaPlan`):
+        training holds a few gradient buffers instead of one per layer. Inner layers' deltas
+        are then not readable after a backward pass (:func:`eddl.getDelta` refuses them);
+        ``set_delta_sharing(False)`` keeps one per layer.
+
+        Parameters
+        ----------
+        on : bool
+        """
+        self._share_deltas = bool(on)
+        if self.isbuild:
+            self._plan()
+
+    def _own_deltas(self):
+        """Give every layer its own delta buffer now, keeping the outputs of the forward pass."""
+        plan, self.delta_plan, self._share_deltas = self.delta_plan, None, False
+        plan.release()
+        for l in plan.slot_of:
+            l._delta_full = self.be.empty((l._capacity,) + l.shape, self.dtype)
+            l.delta = l._delta_full[:l.batch]
 
     def _inference_only(self, what):
         if self.memory_plan is not None:
@@ -482,7 +521,6 @@ class Model(NetAttributes):
         -------
         MemoryPlan or None
         """
-        from .memory_plan import MemoryPlan
         self._require_built("plan_memory")
         if self.memory_plan is not None:
             self.memory_plan.release()
