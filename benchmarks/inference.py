@@ -79,9 +79,7 @@ def _time_passes(infer, x, warmup, reps):
 
 
 def _head(out):
-    import numpy as np
-
-    return [float(v) for v in np.asarray(out).reshape(out.shape[0], -1)[0, :HEAD]]
+    return [float(v) for v in out.reshape(out.shape[0], -1)[0, :HEAD]]
 
 
 def export_zoo(name, path, seed=0):
@@ -107,8 +105,6 @@ def eddl_info():
 
 def run_eddl(model_path, batch, threads, warmup, reps, optimize=False):
     """One round of eddl (``optimize``: after ``optimize_for_inference``) in this process."""
-    import numpy as np
-
     import eddl
     import eddl.onnx  # noqa: F401  (loaded before the set-up is timed, as onnx for onnxruntime)
 
@@ -125,7 +121,7 @@ def run_eddl(model_path, batch, threads, warmup, reps, optimize=False):
     def infer(x):
         return eddl.predict(net, [x], bs=batch)[0].numpy()
     ms, out = _time_passes(infer, _input(batch), warmup, reps)
-    return {"ms": ms, "setup_s": setup_s, "head": _head(np.asarray(out)),
+    return {"ms": ms, "setup_s": setup_s, "head": _head(out),
             "version": eddl.__version__}
 
 
