@@ -27,6 +27,7 @@ from .model import summary as _summary
 from .model.accessors import *  # noqa: F401,F403
 from .model.accessors import __all__ as _accessor_names
 from .model.accessors import as_tensor as _as_tensor
+from .model.inference import optimize_for_inference
 from .model.model import model_from_json
 from .model.netloss import NetLoss, compute_loss, compute_metric, newloss, newmetric, optimize
 from .model.to_fpga import to_fpga, toFPGA
@@ -41,6 +42,7 @@ __all__ = list(_layer_names) + list(_accessor_names) + [
     "random_indices", "toCPU", "NetLoss", "newloss", "newmetric", "compute_loss",
     "compute_metric", "optimize", "model_from_json", "get_topk_predictions",
     "show_profile", "reset_profile", "set_profiling", "toFPGA", "to_fpga",
+    "optimize_for_inference",
 ]
 
 

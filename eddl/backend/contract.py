@@ -99,6 +99,9 @@ class Conv(Protocol):
         """``dw (=|+=)`` the weight gradient."""
     def bias_add(self, y, bias): """``y[:, c, ...] += bias[c]``."""
     def bias_grad(self, dy, out, accumulate=False): """``out[c] (=|+=) dy[:, c, ...].sum()``."""
+    def channel_epilogue(self, x, out, scale=None, shift=None, residual=None, activation="none",
+                         alpha=0.0):
+        """``out = act(x * scale[c] + shift[c] + residual)``: a fused convolution's epilogue."""
 
 
 @runtime_checkable

@@ -102,3 +102,8 @@ __all__ += ["AdditiveAttention", "AttentionWeights", "LearnedPositionalEncoding"
 from .hlsinf import HLSinf  # noqa: E402
 
 __all__ += ["HLSinf"]
+
+# inference: a convolution fused with its normalization, residual sum and activation
+from .fused import FusedConv  # noqa: E402
+
+__all__ += ["FusedConv"]

@@ -130,6 +130,8 @@ class Layer(LayerAttributes):
         self._capacity = 0
         self._scratch_full = None
         self._buffers = {}
+        #: set by an inference memory plan: ``capacity -> output buffer`` (a shared slot)
+        self._arena = None
 
     # --- graph-time hooks -----------------------------------------------------------------
     def compute_shape(self, *shapes):
@@ -210,7 +212,12 @@ class Layer(LayerAttributes):
         """Make ``output``/``delta`` views for ``batch`` samples, growing buffers if needed."""
         if batch > self._capacity:
             cap = batch
-            self._out_full = None if self.output_is_view() else self.be.empty((cap,) + self.shape, self.dtype)
+            if self.output_is_view():
+                self._out_full = None
+            elif self._arena is not None:
+                self._out_full = self._arena(cap)
+            else:
+                self._out_full = self.be.empty((cap,) + self.shape, self.dtype)
             self._delta_full = self.be.empty((cap,) + self.shape, self.dtype) if self.needs_delta else None
             self._scratch_full = None
             self._buffers = {}

@@ -94,7 +94,10 @@ class _ConvBase(Layer):
         self.padding_spec = padding
         self.use_bias = bool(use_bias)
         self.groups = groups
-        super().__init__([parent], name)
+        super().__init__(self._parent_list(parent), name)
+
+    def _parent_list(self, parent):
+        return [parent]
 
     def compute_shape(self, s):
         if len(s) != self.nsp + 1:

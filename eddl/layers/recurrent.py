@@ -49,6 +49,9 @@ class Recurrent(Layer):
     ``_run_fused_backward(d, dh, work, dy, keep)`` run a whole direction instead.
     """
 
+    #: the time loops read earlier steps of the output: never a shared buffer
+    shares_output = False
+
     #: gates stacked in ``W`` and ``R``
     gates = 1
     #: states carried from step to step (``h``; ``h`` and ``c`` for LSTM)

@@ -243,6 +243,11 @@ def getOut(net):
 
 def _live(l, attr, what):
     a = getattr(_layer(l, what), attr)
+    plan = getattr(l.net, "memory_plan", None)
+    if attr == "output" and plan is not None and plan.planned(l):
+        raise RuntimeError(f"{what}: the output of layer {l.name!r} shares its buffer with other "
+                           f"layers (inference memory plan); keep it readable with "
+                           f"keep=[{l.name!r}]")
     if a is None:
         raise RuntimeError(f"{what}: layer {l.name!r} has no {attr} yet (build and run the model first)")
     return as_tensor(a, l.be)

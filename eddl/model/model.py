@@ -82,6 +82,8 @@ class Model(NetAttributes):
         self.verbosity_level = 0
         self.tr_batches = 0
         self._sync = None
+        #: the inference memory plan (:meth:`plan_memory`), None when every output is kept
+        self.memory_plan = None
 
     # --- building --------------------------------------------------------------------------
     def build(self, optimizer=None, losses=None, metrics=None, cs=None, init_weights=True,
@@ -198,6 +200,8 @@ class Model(NetAttributes):
         if batch > self._capacity:
             self._capacity = batch
             self._targets = {}
+            if self.memory_plan is not None:
+                self.memory_plan.allocate(self.be, self.dtype, batch)
         for l in self.layers:
             if l._capacity < batch:
                 l._capacity = 0  # force reallocation to the model's capacity
@@ -324,7 +328,14 @@ class Model(NetAttributes):
             for g in l.gradients:
                 g[...] = 0
 
+    def _inference_only(self, what):
+        if self.memory_plan is not None:
+            raise RuntimeError(f"{what}: model {self.name!r} shares its layer outputs for "
+                               "inference (plan_memory / eddl.optimize_for_inference); train the "
+                               "original model instead")
+
     def _propagate(self):
+        self._inference_only("backward")
         sync = self._sync
         if sync is not None and sync.overlaps_backward:
             self._propagate_reporting(sync)
@@ -405,6 +416,7 @@ class Model(NetAttributes):
     def train_batch(self, xs, ys, indices=None):
         """One training step: gather, forward, losses, backward, update."""
         self._require_built("train_batch")
+        self._inference_only("train_batch")
         self.set_mode(TRMODE)
         self.set_inputs(xs, indices)
         self.set_targets(ys, indices)
@@ -452,6 +464,43 @@ class Model(NetAttributes):
         """Mean metric per output since the last :meth:`reset_loss`."""
         n = max(self.inferenced_samples, 1)
         return [v / n for v in self.total_metric]
+
+    def plan_memory(self, keep=()):
+        """Share layer output buffers for inference, keeping the outputs and ``keep`` readable.
+
+        After this call a forward pass holds only a few activation buffers at a time
+        (:class:`eddl.model.memory_plan.MemoryPlan`): the outputs of other inner layers are
+        overwritten once their readers have run, :func:`eddl.getOutput` refuses them, and the
+        model no longer trains. ``plan_memory(None)`` gives every layer its own buffer again.
+
+        Parameters
+        ----------
+        keep : list of (str or Layer), or None
+            Inner layers whose outputs stay readable; None removes the plan.
+
+        Returns
+        -------
+        MemoryPlan or None
+        """
+        from .memory_plan import MemoryPlan
+        self._require_built("plan_memory")
+        if self.memory_plan is not None:
+            self.memory_plan.release()
+            self.memory_plan = None
+        if keep is not None:
+            if self._din:
+                raise ValueError(f"plan_memory: model {self.name!r} has decoder inputs; its "
+                                 "generation loops read inner outputs between steps")
+            kept = [self.get_layer(k) if isinstance(k, str) else k for k in keep]
+            for k in kept:
+                if k not in self._by_name.values():
+                    raise ValueError(f"plan_memory: {k!r} is not a layer of model {self.name!r}")
+            self.memory_plan = MemoryPlan(self._work, list(self.lout) + kept)
+        for l in self.layers:
+            l._capacity = 0
+        self._capacity = 0
+        self.batch_size = 0
+        return self.memory_plan
 
     def set_mode(self, mode):
         """1 (``TRMODE``) for training behaviour of Dropout/noise layers, 0 for inference."""

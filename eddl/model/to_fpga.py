@@ -15,12 +15,9 @@ from ..layers.hlsinf import HLSinf
 from .fpga_inference import plan
 from .fusion import _token, chain_of, partition
 from .model import Model
+from .rewrite import copy_layer, host_arrays
 
 __all__ = ["toFPGA", "to_fpga"]
-
-
-def _host(layer, arrays):
-    return [np.array(layer.be.to_host(a) if layer.be is not None else a) for a in arrays]
 
 
 def _fused_layer(group, chain, parents, config, fracs):
@@ -38,24 +35,12 @@ def _fused_layer(group, chain, parents, config, fracs):
     if chain.bias is not None:
         weights.append(np.asarray(chain.bias, np.float32))
     if bn is not None:
-        mean, var = _host(bn, bn.states)
-        gamma, beta = (_host(bn, bn.params) if bn.affine
+        mean, var = host_arrays(bn, bn.states)
+        gamma, beta = (host_arrays(bn, bn.params) if bn.affine
                        else (np.ones_like(mean), np.zeros_like(mean)))
         weights.append(np.stack([beta, gamma, mean, var], axis=1).astype(np.float32))
     layer.preset_weights(weights)
     return layer
-
-
-def _copy(layer, parents):
-    """Return a copy of ``layer`` (same class, configuration and weights) on new ``parents``."""
-    try:
-        new = type(layer).from_config(layer.get_config(), parents)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"toFPGA: cannot copy {type(layer).__name__} layer {layer.name!r} to the "
-                         f"new model: {exc}") from exc
-    if layer.params or layer.states:
-        new.preset_weights(_host(layer, layer.params), _host(layer, layer.states))
-    return new
 
 
 def toFPGA(net, version=1, subversion=0, cs=None, calibration=None, bs=100, headroom=1.0):
@@ -139,7 +124,7 @@ def toFPGA(net, version=1, subversion=0, cs=None, calibration=None, bs=100, head
             new[l] = _fused_layer(g, chain_of(g), parents, part.config, f)
             names.append(new[l].name)
         else:
-            new[l] = _copy(l, [new[p] for p in l.parents])
+            new[l] = copy_layer(l, [new[p] for p in l.parents], "toFPGA")
     out = Model([new[l] for l in net.lin], [new[l] for l in net.lout], name=f"{net.name}_fpga")
     out.fpga_partition = part
     out.fpga_layers = names

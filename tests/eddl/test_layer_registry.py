@@ -107,6 +107,9 @@ CASES = {
     "LearnedPositionalEncoding": ([[3, 4]], lambda x: eddl.LearnedPositionalEncoding(x)),
     "HLSinf": ([[3, 8, 8], [4, 4, 4]], lambda x, r: eddl.layers.HLSinf(
         [x, r], 4, [3, 3], [1, 1], [[1, 1], [1, 1]], ["relu", "maxpool", "add"])),
+    "FusedConv": ([[3, 8, 7], [4, 4, 4]], lambda x, r: eddl.layers.FusedConv(
+        [x, r], 4, [3, 2], [2, 2], [1, 1, 0, 1], residual=True, activation="leaky_relu",
+        alpha=0.2)),
 }
 
 # layers that run only on a computing service other than the CPU

@@ -285,6 +285,80 @@ def channel_bias(real[:, :, ::1] y, real[::1] bias, int nt):
                 p[t * L + l] += v
 
 
+def channel_epilogue(real[:, :, ::1] x, real[:, :, ::1] y, scale, shift, residual, int act,
+                     double alpha, int nt):
+    """``y[n, c, :] = act(x[n, c, :] * scale[c] + shift[c] + residual[n, c, :])`` in one pass.
+
+    ``scale``, ``shift`` and ``residual`` may be None; ``act`` is 0 (identity), 1 (ReLU) or 2
+    (leaky ReLU of slope ``alpha``). ``y`` may be ``x`` (in place); ``residual`` may be ``y``
+    too, not a partial overlap (the caller checks). A fused convolution's epilogue: batch
+    normalization folded or not, its residual sum and its activation cost one sweep over the
+    output instead of three or four.
+    """
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], L = x.shape[2]
+    if y.shape[0] != N or y.shape[1] != C or y.shape[2] != L:
+        raise ValueError(f"epilogue: output {tuple(y.shape)[:3]} differs from input {tuple(x.shape)[:3]}")
+    if act < 0 or act > 2:
+        raise ValueError(f"epilogue: unknown activation code {act}")
+    cdef real[::1] sc, sh
+    cdef real[:, :, ::1] r
+    cdef real* ps = NULL
+    cdef real* pb = NULL
+    cdef real* pr = NULL
+    if scale is not None:
+        sc = scale
+        if sc.shape[0] != C:
+            raise ValueError(f"epilogue: {sc.shape[0]} scales for {C} channels")
+        ps = &sc[0] if C else NULL
+    if shift is not None:
+        sh = shift
+        if sh.shape[0] != C:
+            raise ValueError(f"epilogue: {sh.shape[0]} shifts for {C} channels")
+        pb = &sh[0] if C else NULL
+    if residual is not None:
+        r = residual
+        if r.shape[0] != N or r.shape[1] != C or r.shape[2] != L:
+            raise ValueError(f"epilogue: residual {tuple(r.shape)[:3]} differs from output "
+                             f"{(N, C, L)}")
+    if N * C * L == 0:
+        return
+    if residual is not None:
+        pr = &r[0, 0, 0]
+    cdef real* px = &x[0, 0, 0]
+    cdef real* py = &y[0, 0, 0]
+    cdef real a = <real>alpha
+    cdef Py_ssize_t t
+    with nogil:
+        for t in prange(N * C, num_threads=nt, schedule='static'):
+            _epilogue_row(px + t * L, py + t * L, NULL if pr == NULL else pr + t * L,
+                          <real>1 if ps == NULL else ps[t % C], <real>0 if pb == NULL else pb[t % C],
+                          ps != NULL, act, a, L)
+
+
+cdef inline void _epilogue_row(real* x, real* y, real* r, real s, real b, bint scaled, int act,
+                               real a, Py_ssize_t L) noexcept nogil:
+    # each case is its own simple loop, so the compiler vectorises it
+    cdef Py_ssize_t l
+    cdef real v
+    if scaled:
+        for l in range(L):
+            y[l] = x[l] * s + b
+    elif b != 0 or x != y:
+        for l in range(L):
+            y[l] = x[l] + b
+    if r != NULL:
+        for l in range(L):
+            y[l] = y[l] + r[l]
+    if act == 1:
+        for l in range(L):
+            v = y[l]
+            y[l] = 0 if v <= 0 else v  # NaN passes, -0 gives +0 (as the ReLU layer)
+    elif act == 2:
+        for l in range(L):
+            v = y[l]
+            y[l] = v if v > 0 else v * a
+
+
 cdef inline double _row_sum(real* p, Py_ssize_t L) noexcept nogil:
     # Eight independent lanes the compiler can vectorise (one double accumulator cannot be,
     # without reassociation), flushed to double every 1024 values so float rounding cannot

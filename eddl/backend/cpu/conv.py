@@ -27,7 +27,8 @@ from . import _conv, _convtile, _winograd
 from .blas_policy import blas_thread_hooks
 
 __all__ = ["conv_forward", "conv_backward_data", "conv_backward_weights", "bias_add",
-           "bias_grad", "out_size", "WORKSPACE_ELEMENTS"]
+           "bias_grad", "channel_epilogue", "EPILOGUE_ACTIVATIONS", "out_size",
+           "WORKSPACE_ELEMENTS"]
 
 #: Whether 3x3 stride-1 convolutions may run as Winograd's F(2x2, 3x3) (:mod:`._winograd`);
 #: False keeps every convolution on the direct GEMMs (bits as in earlier versions).
@@ -391,4 +392,57 @@ def bias_grad(dy, out, accumulate=False):
     if out.dtype != dy.dtype:
         raise TypeError(f"bias_grad: out {out.dtype} and dy {dy.dtype} differ")
     _conv.channel_sum(_as3(dy, "dy"), out, bool(accumulate), get_num_threads())
+    return out
+
+
+#: activations a fused epilogue applies, by the code of :func:`._conv.channel_epilogue`
+EPILOGUE_ACTIVATIONS = {"none": 0, "relu": 1, "leaky_relu": 2}
+
+
+def _same_memory(a, b):
+    return (a.ctypes.data == b.ctypes.data and a.shape == b.shape and a.strides == b.strides)
+
+
+def channel_epilogue(x, out, scale=None, shift=None, residual=None, activation="none", alpha=0.0):
+    """``out = act(x * scale[c] + shift[c] + residual)`` over channel axis 1, in one pass.
+
+    Parameters
+    ----------
+    x, out : numpy.ndarray
+        ``N x C x ...``, C-contiguous, same shape and dtype; ``out`` may be ``x``.
+    scale, shift : numpy.ndarray, optional
+        ``C`` values each (none: 1 and 0).
+    residual : numpy.ndarray, optional
+        Shaped like ``out``; it may be ``out`` itself but not overlap it partly.
+    activation : {"none", "relu", "leaky_relu"}
+    alpha : float
+        Slope of ``leaky_relu`` below zero.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``out``.
+    """
+    code = EPILOGUE_ACTIVATIONS.get(activation)
+    if code is None:
+        raise ValueError(f"channel_epilogue: activation must be one of "
+                         f"{sorted(EPILOGUE_ACTIVATIONS)}, got {activation!r}")
+    if out.shape != x.shape or out.dtype != x.dtype:
+        raise ValueError(f"channel_epilogue: out {out.shape} {out.dtype} does not match x "
+                         f"{x.shape} {x.dtype}")
+    arrays = [(a, n) for a, n in ((scale, "scale"), (shift, "shift"), (residual, "residual"))
+              if a is not None]
+    for a, n in arrays:
+        if not isinstance(a, np.ndarray) or a.dtype != x.dtype or not a.flags.c_contiguous:
+            raise TypeError(f"channel_epilogue: {n} must be a C-contiguous {x.dtype} array")
+    if residual is not None:
+        if residual.shape != out.shape:
+            raise ValueError(f"channel_epilogue: residual {residual.shape} differs from out {out.shape}")
+        if not _same_memory(residual, out) and np.shares_memory(residual, out):
+            raise ValueError("channel_epilogue: residual overlaps out partly")
+        residual = _as3(residual, "residual")
+    if not _same_memory(x, out) and np.shares_memory(x, out):
+        raise ValueError("channel_epilogue: x overlaps out partly")
+    _conv.channel_epilogue(_as3(x, "x"), _as3(out, "out"), scale, shift, residual, code,
+                           float(alpha), get_num_threads())
     return out

@@ -13,12 +13,13 @@ from .emulator import conv2d
 from .kernels import kernel_config
 
 __all__ = ["out_size", "conv_forward", "conv_backward_data", "conv_backward_weights",
-           "bias_add", "bias_grad"]
+           "bias_add", "bias_grad", "channel_epilogue"]
 
 out_size = _ref.out_size
 conv_backward_data = _ref.conv_backward_data
 conv_backward_weights = _ref.conv_backward_weights
 bias_add = _ref.bias_add
+channel_epilogue = _ref.channel_epilogue
 bias_grad = _ref.bias_grad
 
 #: input channels the FP32 build accumulates per step

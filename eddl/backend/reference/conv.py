@@ -10,7 +10,7 @@ import numpy as np
 from .core import store as _store
 
 __all__ = ["out_size", "conv_forward", "conv_backward_data", "conv_backward_weights",
-           "bias_add", "bias_grad"]
+           "bias_add", "bias_grad", "channel_epilogue"]
 
 
 def out_size(n, k, s, p_before, p_after, d):
@@ -129,3 +129,21 @@ def bias_grad(dy, out, accumulate=False):
         raise ValueError(f"bias_grad: out {out.shape} {out.dtype} does not fit dy {dy.shape} {dy.dtype}")
     axes = (0,) + tuple(range(2, dy.ndim))
     return _store(out, dy.sum(axis=axes, dtype=np.float64), accumulate)
+
+
+def channel_epilogue(x, out, scale=None, shift=None, residual=None, activation="none", alpha=0.0):
+    """``out = act(x * scale[c] + shift[c] + residual)`` over channel axis 1."""
+    if activation not in ("none", "relu", "leaky_relu"):
+        raise ValueError(f"channel_epilogue: unknown activation {activation!r}")
+    bshape = (1, -1) + (1,) * (x.ndim - 2)
+    y = x * scale.reshape(bshape) if scale is not None else x.copy()
+    if shift is not None:
+        y += shift.reshape(bshape)
+    if residual is not None:
+        y += residual
+    if activation == "relu":
+        y = np.where(y <= 0, 0, y)
+    elif activation == "leaky_relu":
+        y = np.where(y > 0, y, y * alpha)
+    out[...] = y
+    return out

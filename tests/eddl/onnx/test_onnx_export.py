@@ -63,6 +63,11 @@ case("ConvT2D", "groups-dilation-output-padding", [[4, 3, 3]],
      lambda x: _conv.ConvT2D(x, 4, [3, 2], [2, 3], [1, 0, 0, 1], True, 2, [1, 2],
                              output_padding=[1, 2]),
      ref="onnx.reference ConvTranspose mixes up groups of several channels")
+case("FusedConv", "residual-leaky", [[3, 7, 6], [4, 4, 3]],
+     lambda x, r: eddl.layers.FusedConv([x, r], 4, [3, 2], [2, 2], [1, 1, 0, 1],
+                                         residual=True, activation="leaky_relu", alpha=0.2))
+case("FusedConv", "relu-groups", [[4, 6, 5]],
+     lambda x: eddl.layers.FusedConv([x], 6, [3, 3], [1, 1], [1, 1, 1, 1], 2, activation="relu"))
 case("ConvT3D", "stride", [[2, 3, 3, 2]], lambda x: eddl.ConvT3D(x, 2, [2, 2, 2], [2, 1, 2], "valid"))
 
 # -- activations: every kind -------------------------------------------------------------
