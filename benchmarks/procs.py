@@ -136,6 +136,30 @@ def is_ours(framework):
     return framework.split("-", 1)[0] in OURS
 
 
+def live_rss_mib():
+    """Resident memory of what this process still uses, in MiB; None off Linux.
+
+    Garbage is collected and the C heap's free memory handed back to the system first (glibc's
+    ``malloc_trim``), so that what a model keeps once it runs is not hidden by what its set-up
+    freed (two copies of the weights while a net is rewritten, for one): freed heap memory
+    otherwise stays resident. :func:`peak_rss_mib` is the high-water mark, set-up included.
+    """
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: freed heap memory may stay counted
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
 def is_child(argv=None):
     """Whether this process was started by :func:`run_child` (``--child`` first argument)."""
     argv = sys.argv[1:] if argv is None else argv
