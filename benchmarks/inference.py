@@ -23,8 +23,10 @@ Each variant runs in its own process under the environment from before the toolk
 alternate one fresh process per variant. A process loads the model, runs ``--warmup`` passes,
 then times ``--reps`` passes of one batch and returns the median milliseconds per batch.
 Reported: the median over the rounds with its spread (min-max), the ratios to onnxruntime,
-and each process's peak resident memory. The first outputs of every variant are compared, so
-that a table never compares different networks.
+and each process's peak resident memory; the JSON lines add the memory still resident after the
+timed passes (``resident_mib``, :func:`procs.live_rss_mib`: without the moment
+``optimize_for_inference`` holds two copies of the weights). The first outputs of every variant are compared, so that a table never compares
+different networks.
 
 Run: ``python benchmarks/inference.py [--workloads resnet18 resnet50 torch-resnet18]
 [--batch 1 8] [--threads 1 2] [--rounds 5] [--reps 10] [--warmup 2]
@@ -121,7 +123,7 @@ def run_eddl(model_path, batch, threads, warmup, reps, optimize=False):
     def infer(x):
         return eddl.predict(net, [x], bs=batch)[0].numpy()
     ms, out = _time_passes(infer, _input(batch), warmup, reps)
-    return {"ms": ms, "setup_s": setup_s, "head": _head(out),
+    return {"ms": ms, "setup_s": setup_s, "resident_mib": procs.live_rss_mib(), "head": _head(out),
             "version": eddl.__version__}
 
 
@@ -144,7 +146,8 @@ def run_ort(model_path, batch, threads, warmup, reps):
     setup_s = time.perf_counter() - t
     name = sess.get_inputs()[0].name
     ms, out = _time_passes(lambda x: sess.run(None, {name: x})[0], _input(batch), warmup, reps)
-    return {"ms": ms, "setup_s": setup_s, "head": _head(out), "version": ort.__version__}
+    return {"ms": ms, "setup_s": setup_s, "resident_mib": procs.live_rss_mib(), "head": _head(out),
+            "version": ort.__version__}
 
 
 RUNNERS = {"eddl": run_eddl, "eddl-opt": run_eddl_opt, "onnxruntime": run_ort,
@@ -194,10 +197,12 @@ def measure(workload, path, batch, threads, args, frameworks):
         print(f"warning: {label}: the variants' outputs differ: {heads}", file=sys.stderr)
 
     def spread(key, digits):
-        return {fw: {k: round(v, digits) for k, v in r[key].items()} for fw, r in res.items()}
+        return {fw: None if r[key] is None else {k: round(v, digits) for k, v in r[key].items()}
+                for fw, r in res.items()}
     return {"benchmark": "inference", "workload": workload, "batch": batch, "threads": threads,
             "rounds": args.rounds, "reps": args.reps, "warmup": args.warmup,
             "ms": spread("ms", 3), "rss_mib": spread("rss_mib", 1),
+            "resident_mib": spread("resident_mib", 1),
             "setup_s": {fw: round(r["setup_s"]["median"], 3) for fw, r in res.items()},
             "eddl/ort": _ratio(res, "eddl", "onnxruntime", "ms"),
             "eddl-opt/ort": _ratio(res, "eddl-opt", "onnxruntime", "ms"),

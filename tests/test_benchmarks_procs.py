@@ -305,6 +305,20 @@ def test_cpu_info_reads_model_and_simd_flags():
     assert procs.cpu_info()["cpu"]
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads /proc/self/statm")
+def test_live_memory_follows_what_is_kept():
+    import numpy as np
+
+    procs = _load_procs()
+    before = procs.live_rss_mib()
+    kept = np.ones(64 * 2 ** 20 // 8)  # 64 MiB, touched
+    with_it = procs.live_rss_mib()
+    del kept
+    after = procs.live_rss_mib()
+    assert 60 < with_it - before < 70 and abs(after - before) < 4
+    assert with_it <= procs.peak_rss_mib() + 1
+
+
 def test_variants_of_the_toolkit_may_import_it():
     procs = _load_procs()
     assert all(procs.is_ours(fw) for fw in ("eddl", "eddl-opt", "ecvl", "bridge-x"))
@@ -359,6 +373,7 @@ def test_inference_smallest_settings(workload):
     for fw in timed:
         s = row["ms"][fw]
         assert 0 < s["min"] <= s["median"] <= s["max"] and row["rss_mib"][fw]["median"] > 0
+        assert 0 < row["resident_mib"][fw]["median"] <= row["rss_mib"][fw]["median"] + 1
     assert math.isclose(row["eddl/ort"], row["ms"]["eddl"]["median"] / row["ms"]["onnxruntime"]["median"],
                         rel_tol=0.01)
     assert (row["eddl-opt/ort"] is None) == (not has_opt)
