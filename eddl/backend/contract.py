@@ -114,7 +114,8 @@ class Pool(Protocol):
     reads.
     """
 
-    def max_pool_forward(self, x, out, indices, size, stride, pad): """Window maxima."""
+    def max_pool_forward(self, x, out, indices, size, stride, pad):
+        """Window maxima; their positions into ``indices`` unless it is None (inference)."""
     def max_pool_backward(self, dy, indices, dx, accumulate=False): """Route ``dy`` to maxima."""
     def avg_pool_forward(self, x, out, size, stride, pad): """Window means."""
     def avg_pool_backward(self, dy, dx, size, stride, pad, accumulate=False):

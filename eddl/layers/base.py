@@ -134,6 +134,10 @@ class Layer(LayerAttributes):
         self._arena = None
 
     # --- graph-time hooks -----------------------------------------------------------------
+    def _parent_list(self, parent):
+        """Return the parents of a layer whose constructor takes one (fused layers take a list)."""
+        return [parent]
+
     def compute_shape(self, *shapes):
         """Check the parents' shapes and return this layer's output shape (no batch dim)."""
         raise NotImplementedError

@@ -96,9 +96,6 @@ class _ConvBase(Layer):
         self.groups = groups
         super().__init__(self._parent_list(parent), name)
 
-    def _parent_list(self, parent):
-        return [parent]
-
     def compute_shape(self, s):
         if len(s) != self.nsp + 1:
             raise self.rank_error(s, f"a {self.nsp + 1}-D input (channels x {self.nsp} "

@@ -91,7 +91,7 @@ class Dense(Layer):
             raise ValueError(f"Dense: ndim (units) must be a positive int, got {ndim!r}")
         self.units = ndim
         self.use_bias = bool(use_bias)
-        super().__init__([parent], name)
+        super().__init__(self._parent_list(parent), name)
 
     def compute_shape(self, s):
         if len(s) < 1:

@@ -1,20 +1,62 @@
-"""Fused inference layers: a convolution with its batch normalization, residual sum and activation.
+"""Fused inference layers: a convolution or Dense layer with its normalization, residual sum and activation.
 
 :func:`eddl.optimize_for_inference` makes them from the chains it finds (``Conv [-> BN]
-[-> Add] [-> ReLU / LeakyReLU]``); they compute in one convolution and one pass over its
+[-> Add] [-> ReLU / LeakyReLU]``, the same after a Dense layer on 1-D samples); they compute in one convolution and one pass over its
 output (:func:`eddl.backend.contract.Conv.channel_epilogue`) what the chain computed in three
 to five passes, with the normalization folded into the filters and the bias. They run
 inference only.
 """
 
 from .conv import Conv
+from .core import Dense
 from .registry import register_layer
 
-__all__ = ["FusedConv"]
+__all__ = ["FusedConv", "FusedDense"]
+
+
+class _Fused:
+    """What a fused layer adds to its base layer: the residual input and the activation."""
+
+    def _fused_options(self, layers, residual, activation, alpha):
+        kind = type(self).__name__
+        if activation not in ("none", "relu", "leaky_relu"):
+            raise ValueError(f"{kind}: activation must be 'none', 'relu' or 'leaky_relu', "
+                             f"got {activation!r}")
+        layers = list(layers)
+        self.residual = bool(residual)
+        if len(layers) != 1 + self.residual:
+            raise ValueError(f"{kind}: takes {1 + self.residual} input layer(s) with "
+                             f"residual={self.residual}, got {len(layers)}")
+        self.activation, self.alpha = activation, float(alpha)
+        return layers
+
+    def _parent_list(self, parent):
+        return parent
+
+    def _check_residual(self, out, residual):
+        if residual and tuple(residual[0]) != out:
+            raise self.shape_error(f"the residual must be {list(out)}, got {list(residual[0])}")
+        return out
+
+    def _epilogue(self, shift):
+        """``output = act(output + shift + residual)`` in one pass (``shift`` may be None)."""
+        res = self.parents[1].output if self.residual else None
+        if shift is None and res is None and self.activation == "none":
+            return
+        if res is not None and not res.flags.c_contiguous:
+            res = self.buffer("res", res.shape)
+            res[...] = self.parents[1].output
+        y = self.output
+        self.be.conv.channel_epilogue(y, y, None, shift, res, self.activation, self.alpha)
+
+    def backward(self):
+        raise RuntimeError(f"{type(self).__name__} layer {self.name!r}: fused layers run "
+                           "inference only; train the original model and call "
+                           "eddl.optimize_for_inference again")
 
 
 @register_layer()
-class FusedConv(Conv):
+class FusedConv(_Fused, Conv):
     """A convolution whose output goes through ``act(y + bias + residual)`` in one pass.
 
     Parameters
@@ -48,40 +90,61 @@ class FusedConv(Conv):
     def __init__(self, layers, filters, kernel_size, strides=(1, 1), padding=(0, 0, 0, 0),
                  groups=1, dilation_rate=(1, 1), residual=False, activation="none", alpha=0.0,
                  name=""):
-        if activation not in ("none", "relu", "leaky_relu"):
-            raise ValueError(f"FusedConv: activation must be 'none', 'relu' or 'leaky_relu', "
-                             f"got {activation!r}")
-        layers = list(layers)
-        self.residual = bool(residual)
-        if len(layers) != 1 + self.residual:
-            raise ValueError(f"FusedConv: takes {1 + self.residual} input layer(s) with "
-                             f"residual={self.residual}, got {len(layers)}")
+        layers = self._fused_options(layers, residual, activation, alpha)
         if isinstance(kernel_size, int) or not 1 <= len(kernel_size) <= 3:
             raise ValueError(f"FusedConv: kernel_size must list 1 to 3 sizes, got {kernel_size!r}")
         self.nsp = len(kernel_size)
-        self.activation, self.alpha = activation, float(alpha)
         super().__init__(layers, filters, list(kernel_size), strides, list(padding), True,
                          groups, dilation_rate, name)
         self.trainable = False
 
-    def _parent_list(self, parent):
-        return parent
-
     def compute_shape(self, s, *residual):
-        out = super().compute_shape(s)
-        if residual and tuple(residual[0]) != out:
-            raise self.shape_error(f"the residual must be {list(out)}, got {list(residual[0])}")
-        return out
+        return self._check_residual(super().compute_shape(s), residual)
 
     def forward(self):
-        conv, y = self.be.conv, self.output
-        conv.conv_forward(self._input(), self.params[0], y, *self._geo())
-        res = self.parents[1].output if self.residual else None
-        if res is not None and not res.flags.c_contiguous:
-            res = self.buffer("res", res.shape)
-            res[...] = self.parents[1].output
-        conv.channel_epilogue(y, y, None, self.params[1], res, self.activation, self.alpha)
+        self.be.conv.conv_forward(self._input(), self.params[0], self.output, *self._geo())
+        self._epilogue(self.params[1])
 
-    def backward(self):
-        raise RuntimeError(f"FusedConv layer {self.name!r}: fused layers run inference only; "
-                           "train the original model and call eddl.optimize_for_inference again")
+
+@register_layer()
+class FusedDense(_Fused, Dense):
+    """A Dense layer on 1-D samples whose output goes through ``act(y + residual)``.
+
+    The bias is added by the GEMM; the residual sum and the activation take one pass.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        The input (1-D samples), and with ``residual`` the layer added before the activation.
+    ndim : int
+        Units.
+    use_bias : bool
+    residual : bool
+    activation : {"none", "relu", "leaky_relu"}
+    alpha : float
+    name : str
+
+    Examples
+    --------
+    >>> import eddl
+    >>> from eddl.layers.fused import FusedDense
+    >>> FusedDense([eddl.Input([5])], 3, activation="relu").shape
+    (3,)
+    """
+
+    prefix = "fuseddense"
+
+    def __init__(self, layers, ndim, use_bias=True, residual=False, activation="none",
+                 alpha=0.0, name=""):
+        layers = self._fused_options(layers, residual, activation, alpha)
+        super().__init__(layers, ndim, use_bias, name)
+        self.trainable = False
+
+    def compute_shape(self, s, *residual):
+        if len(s) != 1:
+            raise self.shape_error(f"takes 1-D samples, got {list(s)}")
+        return self._check_residual(super().compute_shape(s), residual)
+
+    def forward(self):
+        super().forward()
+        self._epilogue(None)

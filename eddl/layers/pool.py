@@ -5,7 +5,7 @@ Windows are clipped to the input: padding never wins a max and is not counted in
 as it starts inside the input or its left padding (PyTorch's rule).
 """
 
-from .base import Layer
+from .base import TSMODE, Layer
 from .conv import int_tuple, resolve_padding
 from .registry import register_factory, register_layer
 
@@ -63,6 +63,14 @@ class Pool(Layer):
     def _args(self):
         return self.pool_size, self.strides, tuple(p[0] for p in self.pads)
 
+    def _positions(self):
+        """Return the positions of the last forward pass's maxima, found now if it skipped them."""
+        if not getattr(self, "_have_indices", True):
+            scratch = self.buffer("max_values", self.output.shape)
+            self.be.pool.max_pool_forward(self._input(), scratch, self._indices(), *self._args())
+            self._have_indices = True
+        return self._indices()
+
     def _indices(self):
         shape = self.output.shape
         idx = getattr(self, "_idx", None)
@@ -73,7 +81,10 @@ class Pool(Layer):
     def forward(self):
         pool = self.be.pool
         if self.kind == "max":
-            pool.max_pool_forward(self._input(), self.output, self._indices(), *self._args())
+            # inference needs no positions; a backward pass after it finds them (_positions)
+            self._have_indices = self.mode != TSMODE
+            pool.max_pool_forward(self._input(), self.output,
+                                  self._indices() if self._have_indices else None, *self._args())
         else:
             pool.avg_pool_forward(self._input(), self.output, *self._args())
 
@@ -83,7 +94,7 @@ class Pool(Layer):
         if out is None:
             return
         if self.kind == "max":
-            pool.max_pool_backward(self.delta, self._indices(), out, accumulate=acc)
+            pool.max_pool_backward(self.delta, self._positions(), out, accumulate=acc)
         else:
             pool.avg_pool_backward(self.delta, out, *self._args(), accumulate=acc)
 

@@ -2,7 +2,8 @@
 
 The pass walks the layers in execution order and makes a new model:
 
-- each chain ``Conv [-> BatchNormalization] [-> Add] [-> ReLU / LeakyReLU]`` whose inner
+- each chain ``Conv [-> BatchNormalization] [-> Add] [-> ReLU / LeakyReLU]`` (or the same
+  after a Dense layer on 1-D samples, :class:`eddl.layers.fused.FusedDense`) whose inner
   outputs nothing else reads becomes one :class:`eddl.layers.fused.FusedConv`, named after
   the chain's last layer (so outputs and kept layers keep their names): the
   normalization (its running statistics, as in inference) is folded into the filters and the
@@ -23,8 +24,8 @@ from ..compserv import CS_CPU
 from ..layers.activations import Activation
 from ..layers.base import TSMODE
 from ..layers.conv import Conv
-from ..layers.core import Dropout
-from ..layers.fused import FusedConv
+from ..layers.core import Dense, Dropout
+from ..layers.fused import FusedConv, FusedDense
 from ..layers.merge import Add
 from ..layers.noise import GaussianNoise
 from ..layers.normalization import BatchNormalization
@@ -39,7 +40,7 @@ _FUSED_ACTIVATIONS = ("relu", "leaky_relu")
 
 
 class _Chain:
-    """A convolution and the layers after it that one :class:`FusedConv` computes."""
+    """A convolution or Dense layer and the layers after it that one fused layer computes."""
 
     def __init__(self, conv):
         self.conv, self.bn, self.add, self.residual, self.act = conv, None, None, None, None
@@ -79,6 +80,16 @@ def _protected(net, keep):
     return {l for l in net.layers if l.name in names} | set(net.lout)
 
 
+def _head(layer):
+    """Whether a fused chain can start at ``layer``."""
+    if isinstance(layer, (FusedConv, FusedDense)):
+        return False
+    if isinstance(layer, Dense):
+        # the epilogue's channels are axis 1: Dense layers on 1-D samples only
+        return type(layer) is Dense and len(layer.parents[0].shape) == 1
+    return isinstance(layer, Conv) and not layer.transposed
+
+
 def _chains(net, protected):
     members = set(net.layers)
     claimed = set()
@@ -91,7 +102,7 @@ def _chains(net, protected):
 
     chains = []
     for l in net.layers:
-        if type(l).__name__ == "FusedConv" or not isinstance(l, Conv) or l in claimed:
+        if not _head(l) or l in claimed:
             continue
         ch = _Chain(l)
         nxt = sole_child(l)
@@ -116,11 +127,13 @@ def _chains(net, protected):
 
 
 def _folded(chain, dtype):
-    """Return the chain's filters and bias with its batch normalization folded in (float64 maths)."""
+    """Return the chain's weights and bias with its batch normalization folded in (float64 maths)."""
     conv = chain.conv
+    dense = isinstance(conv, Dense)
     w = np.asarray(host_arrays(conv, conv.params[:1])[0], np.float64)
+    units = w.shape[1] if dense else w.shape[0]
     b = (np.asarray(host_arrays(conv, conv.params[1:2])[0], np.float64) if conv.use_bias
-         else np.zeros(w.shape[0]))
+         else np.zeros(units))
     bn = chain.bn
     if bn is not None:
         mean, var = (np.asarray(a, np.float64) for a in host_arrays(bn, bn.states))
@@ -129,7 +142,7 @@ def _folded(chain, dtype):
         if bn.affine:
             gamma, beta = (np.asarray(a, np.float64) for a in host_arrays(bn, bn.params))
             scale, shift = scale * gamma, shift * gamma + beta
-        w = w * scale.reshape((-1,) + (1,) * (w.ndim - 1))
+        w = w * (scale if dense else scale.reshape((-1,) + (1,) * (w.ndim - 1)))
         b = b * scale + shift
     return w.astype(dtype), b.astype(dtype)
 
@@ -138,9 +151,14 @@ def _fused_layer(chain, parents, dtype):
     conv = chain.conv
     act = chain.act.activation if chain.act is not None else "none"
     alpha = chain.act.p.get("alpha", 0.0) if chain.act is not None else 0.0
+    residual = chain.residual is not None
+    if isinstance(conv, Dense):
+        layer = FusedDense(parents, conv.units, True, residual, act, alpha, name=chain.last.name)
+        layer.preset_weights(list(_folded(chain, dtype)))
+        return layer
     layer = FusedConv(parents, conv.filters, list(conv.kernel_size), list(conv.strides),
                       [v for p in conv.pads for v in p], conv.groups, list(conv.dilation_rate),
-                      residual=chain.residual is not None, activation=act, alpha=alpha,
+                      residual=residual, activation=act, alpha=alpha,
                       name=chain.last.name)
     layer.preset_weights(list(_folded(chain, dtype)))
     return layer
@@ -149,8 +167,8 @@ def _fused_layer(chain, parents, dtype):
 def optimize_for_inference(net, keep=(), cs=None, memory_plan=True):
     """Return a copy of ``net`` rewritten for inference: fused, folded and lean in memory.
 
-    Convolutions absorb the batch normalization, residual sum and ReLU/LeakyReLU after them
-    (:class:`eddl.layers.fused.FusedConv`), dropout and noise layers are dropped, and the
+    Convolutions and Dense layers absorb the batch normalization, residual sum and
+    ReLU/LeakyReLU after them (:mod:`eddl.layers.fused`), dropout and noise layers are dropped, and the
     activation buffers are shared between layers (:meth:`eddl.model.Model.plan_memory`).
     Weights are copied when the call is made: retrain or change ``net`` and call it again. The
     new model predicts the same outputs within float32 rounding; it does not train.

@@ -159,3 +159,55 @@ def test_conv_throttles_scipys_blas_not_numpys():
     with conv._BlasThreads(1):
         assert scipys[0].get_num_threads() == 1
     assert scipys[0].get_num_threads() == prev
+
+
+def _values_only(x, k, s, p, extra=(0, 0)):
+    oh = out_size(x.shape[2], k[0], s[0], p[0], p[0] + extra[0], 1)
+    ow = out_size(x.shape[3], k[1], s[1], p[1], p[1] + extra[1], 1)
+    y = np.full(x.shape[:2] + (oh, ow), 7, x.dtype)
+    return pool.max_pool_forward(x, y, None, k, s, p)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("hw,ksp", _CASES)
+def test_max_pool_values_without_positions_match_the_indexed_kernel(dtype, hw, ksp):
+    k, s, p = ksp
+    rng = np.random.default_rng(hash((hw, k, s, p, 1)) % 2**32)
+    x = rng.standard_normal((3, 5) + hw).astype(dtype)
+    x[0, 0].flat[rng.integers(0, x[0, 0].size)] = np.nan
+    x[1, 1].flat[rng.integers(0, x[1, 1].size)] = -np.inf
+    x[2, 2].flat[rng.integers(0, x[2, 2].size)] = np.inf
+    for extra in [(0, 0), (1, 1)]:  # ceil mode: the last windows are clipped after the input
+        if not _valid((hw[0] + extra[0], hw[1] + extra[1]), k, s, p):
+            continue
+        (want, _), _ = _pool_both(x, k, s, p, extra)
+        np.testing.assert_array_equal(_values_only(x, k, s, p, extra), want)
+
+
+@pytest.mark.parametrize("ksp", [((3, 3), (2, 2), (1, 1)), ((5, 3), (1, 3), (2, 1)),
+                                 ((1, 4), (1, 4), (0, 2)), ((2, 2), (2, 2), (0, 0))])
+def test_max_pool_values_on_wide_rows_with_infinities_and_threads(ksp):
+    from _deephealth.runtime import get_num_threads, set_num_threads
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 3, 13, 301)).astype(np.float32)
+    x[0, 0, 4, 10:20] = np.inf
+    x[1, 2, 6, 100] = np.inf
+    x[1, 2, 6, 101] = -np.inf
+    x[1, 0, 7, 200] = np.nan
+    (want, _), _ = _pool_both(x, *ksp)
+    before = get_num_threads()
+    try:
+        for nt in (1, 2, 3):
+            set_num_threads(nt)
+            np.testing.assert_array_equal(_values_only(x, *ksp), want)
+    finally:
+        set_num_threads(before)
+
+
+def test_max_pool_values_of_3d_pools_fall_back_to_the_indexed_kernel():
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 3, 5, 6, 7)).astype(np.float32)
+    want, got = np.empty((2, 3, 2, 3, 3), np.float32), np.empty((2, 3, 2, 3, 3), np.float32)
+    pool.max_pool_forward(x, want, np.empty(want.shape, np.int32), (2, 2, 2), (2, 2, 2), (0, 0, 0))
+    pool.max_pool_forward(x, got, None, (2, 2, 2), (2, 2, 2), (0, 0, 0))
+    np.testing.assert_array_equal(got, want)

@@ -186,3 +186,31 @@ def test_kernels_reject_small_workspaces():
 ])
 def test_tiled_gradients_by_finite_differences(tiled, make, shape):
     check_gradients(make, [shape], batch=2)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("case", [
+    (1, 40, 100, (7, 7), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),   # rows split, 49 columns
+    (1, 24, 70, (5, 6), (1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1), 2),   # grouped, odd row count
+    (2, 80, 72, (3, 4), (3, 3), (2, 1), ((1, 1), (1, 1)), (1, 1), 1)])  # strided, two samples
+def test_batch_wide_gemms_split_rows_when_the_image_is_small(threads, case):
+    # deep layers at batch 1 have too few output columns to split; their GEMMs split the
+    # filters (rows) over the threads instead, in whole blocks of 8
+    rng = np.random.default_rng(threads)
+    x, w, dy = _arrays(case, np.float32, rng)
+    stride, pads = case[5], case[6]
+    assert not conv._tiled(dy.shape[2:], w)
+    y_ref, dx_ref, dw_ref = reference(x, w, dy, stride, pads, case[7], case[8])
+    prev = eddl.get_num_threads()
+    eddl.set_num_threads(threads)
+    try:
+        before = [p[0] for p in pads]
+        y = conv.conv_forward(x, w, np.empty(dy.shape, np.float32), stride, before, case[7], case[8])
+        dx = conv.conv_backward_data(dy, w, np.empty(x.shape, np.float32), stride, before,
+                                     case[7], case[8])
+        dw = conv.conv_backward_weights(x, dy, np.empty(w.shape, np.float32), stride, before,
+                                        case[7], case[8])
+    finally:
+        eddl.set_num_threads(prev)
+    for got, ref in ((y, y_ref), (dx, dx_ref), (dw, dw_ref)):
+        np.testing.assert_allclose(got, ref, rtol=3e-5, atol=3e-4 * np.abs(ref).max())

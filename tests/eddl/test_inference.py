@@ -129,6 +129,30 @@ def test_chain_patterns(rng, act, affine, bias):
     _close(_predict(fast, x), _predict(net, x), 1e-5)
 
 
+@pytest.mark.parametrize("bn,add,act", [(True, True, "relu"), (True, False, "leaky_relu"),
+                                        (False, True, "none"), (False, False, "relu")])
+def test_dense_chains(rng, bn, add, act):
+    x = eddl.Input([6])
+    h = eddl.Dense(x, 5, use_bias=not bn)
+    y = eddl.BatchNormalization(h) if bn else h
+    if add:
+        y = eddl.Add([y, eddl.Dense(x, 5)])
+    y = {"relu": eddl.ReLu, "leaky_relu": lambda t: eddl.LeakyReLu(t, 0.2),
+         "none": lambda t: t}[act](y)
+    net = _built(eddl.Model([x], [eddl.Dense(y, 2)]))
+    fast = eddl.optimize_for_inference(net)
+    fused = [l for l in fast.layers if type(l).__name__ == "FusedDense"]
+    assert len(fused) == 1 and fused[0].activation == act and fused[0].residual == add
+    xs = rng.standard_normal((4, 6)).astype(np.float32)
+    _close(_predict(fast, xs), _predict(net, xs), 1e-5)
+
+
+def test_dense_layers_on_sequences_are_not_fused(rng):
+    x = eddl.Input([3, 6])
+    net = _built(eddl.Model([x], [eddl.ReLu(eddl.Dense(x, 4))]))
+    assert fusion_chains(net) == []
+
+
 def test_chains_stop_where_an_inner_output_is_read_elsewhere(rng):
     x = eddl.Input([3, 8, 8])
     c = eddl.Conv2D(x, 4, [3, 3])
@@ -359,3 +383,21 @@ def test_optimized_models_export_to_onnx(rng, tmp_path, act):
     back = eddl.import_net_from_onnx_file(path)
     eddl.build(back, cs=eddl.CS_CPU(), init_weights=False)
     _close(_predict(back, x), ref, 1e-5)
+
+
+def test_max_pool_skips_positions_at_inference_and_finds_them_for_a_backward_pass(rng):
+    x = eddl.Input([3, 9, 8])
+    p = eddl.MaxPool2D(x, [3, 3], [2, 2], "same")
+    net = eddl.Model([x], [eddl.Dense(eddl.Flatten(p), 2)])
+    eddl.build(net, eddl.sgd(), ["mse"], ["mse"], eddl.CS_CPU())
+    xs = rng.standard_normal((4, 3, 9, 8)).astype(np.float32)
+    net.set_mode(eddl.TRMODE)
+    net.set_inputs([xs])
+    net.forward()
+    want_out, want_idx = p.output.copy(), p._indices().copy()
+    p._idx[...] = -5
+    net.set_mode(eddl.TSMODE)
+    net.forward()
+    assert not p._have_indices and (p._idx == -5).all()
+    np.testing.assert_array_equal(p.output, want_out)
+    np.testing.assert_array_equal(p._positions(), want_idx)

@@ -28,19 +28,30 @@ include "_conv_geom.pxi"
 
 cdef void _pgemm(char ta, char tb, int m, int n, int k, real* A, int lda, real* B, int ldb,
                  real beta, real* C, int ldc, int nt) noexcept nogil:
-    """``C = op(A) op(B) + beta C`` with the columns of C split over ``nt`` threads.
+    """``C = op(A) op(B) + beta C`` with the columns, or else the rows, of C split over ``nt`` threads.
 
-    The caller keeps BLAS single-threaded meanwhile, so one thread pool owns the cores.
+    Columns when there are enough of them; rows otherwise (a deep layer's small image at batch
+    1: 49 columns, 512 rows). The caller keeps BLAS single-threaded meanwhile, so one thread
+    pool owns the cores.
     """
-    cdef int parts = nt if nt > 1 and n >= 64 * nt else 1
+    cdef bint by_cols = n >= 64 * nt
+    cdef int parts = nt if nt > 1 and (by_cols or m >= 32 * nt) else 1
     cdef int t, j0, j1
     cdef real* b
     for t in prange(parts, num_threads=parts, schedule='static'):
-        j0 = <int>((<long long>n * t) // parts)
-        j1 = <int>((<long long>n * (t + 1)) // parts)
-        if j1 > j0:
-            b = B + (j0 * ldb if tb == c'T' else j0)
-            _gemm(ta, tb, m, j1 - j0, k, <real>1.0, A, lda, b, ldb, beta, C + j0, ldc)
+        if by_cols or parts == 1:
+            j0 = <int>((<long long>n * t) // parts)
+            j1 = <int>((<long long>n * (t + 1)) // parts)
+            if j1 > j0:
+                b = B + (j0 * ldb if tb == c'T' else j0)
+                _gemm(ta, tb, m, j1 - j0, k, <real>1.0, A, lda, b, ldb, beta, C + j0, ldc)
+        else:
+            # whole rows of 8, so every thread's block keeps the kernels' vector width
+            j0 = <int>(((<long long>m * t) // parts) // 8 * 8)
+            j1 = m if t == parts - 1 else <int>(((<long long>m * (t + 1)) // parts) // 8 * 8)
+            if j1 > j0:
+                _gemm(ta, tb, j1 - j0, n, k, <real>1.0,
+                      A + (j0 if ta == c'T' else j0 * lda), lda, B, ldb, beta, C + j0 * ldc, ldc)
 
 
 cdef void _im2col(real* x, real* col, Py_ssize_t nc, const Geo* g, int nt) noexcept nogil:

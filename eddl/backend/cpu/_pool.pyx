@@ -6,7 +6,7 @@ spread over the threads and backward passes need no atomics. Windows are clipped
 padding never wins a max and is not counted by the average (ONNX's ``count_include_pad=0``).
 """
 
-from cython.parallel cimport prange
+from cython.parallel cimport prange, threadid
 from libc.string cimport memset
 
 ctypedef fused real:
@@ -271,6 +271,82 @@ def max_forward(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] y, int[:, :, :, :
                         py[q] = best
                         pi[q] = <int>best_i
                         q = q + 1
+
+
+cdef inline real _vmax(real v, real m) noexcept nogil:
+    # the value _beats keeps: NaN wins and stays (branch-free select, see _beats)
+    return v if (v > m) | ((v != v) & (m == m)) else m
+
+
+cdef void _max_values_plane(real* src, real* dst, real* tmp, const PGeo* g) noexcept nogil:
+    # Separable: the column maxima of the window rows into `tmp` (contiguous, vectorised),
+    # then the maxima along `tmp` for the outputs of the row, vectorised across outputs whose
+    # window lies inside the row; the clipped ones at either end one by one.
+    cdef Py_ssize_t b, e, j, l, h0, h1, w0, w1, W = g.W, OW = g.OW, lo, hi, w
+    cdef real* row
+    cdef real* o
+    cdef real m
+    lo = (g.pw + g.sw - 1) // g.sw
+    hi = (W + g.pw - g.kw) // g.sw + 1 if W + g.pw >= g.kw else 0
+    if hi > OW:
+        hi = OW
+    if lo > hi:
+        lo = hi
+    for b in range(g.OH):
+        h0 = _wlo(b, g.sh, g.ph)
+        h1 = _whi(b, g.sh, g.ph, g.kh, g.H)
+        o = dst + b * OW
+        if h0 >= h1:
+            for e in range(OW):
+                o[e] = 0
+            continue
+        row = src + h0 * W
+        for w in range(W):
+            tmp[w] = row[w]
+        for j in range(h0 + 1, h1):
+            row = src + j * W
+            for w in range(W):
+                tmp[w] = _vmax(row[w], tmp[w])
+        for e in range(lo, hi):
+            o[e] = tmp[e * g.sw - g.pw]
+        for l in range(1, g.kw):
+            for e in range(lo, hi):
+                o[e] = _vmax(tmp[e * g.sw - g.pw + l], o[e])
+        for e in range(OW):
+            if lo <= e < hi:
+                continue
+            w0 = _wlo(e, g.sw, g.pw)
+            w1 = _whi(e, g.sw, g.pw, g.kw, W)
+            m = tmp[w0] if w0 < w1 else 0
+            for l in range(w0 + 1, w1):
+                m = _vmax(tmp[l], m)
+            o[e] = m
+
+
+def max_values(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] y, tuple k, tuple s, tuple p,
+               real[::1] work, int nt):
+    """``y`` = window maxima of ``x`` for 1-D and 2-D pools, without their positions.
+
+    The values equal :func:`max_forward`'s (up to the sign of a zero tied with another);
+    inference needs no positions. ``work`` holds ``nt`` rows of the input. Returns False,
+    computing nothing, for 3-D pools.
+    """
+    cdef PGeo g = _pgeo(_shp(x), _shp(y), k, s, p)
+    if not (g.D == 1 and g.OD == 1 and g.kd == 1 and g.pd == 0):
+        return False
+    if nt < 1 or work.shape[0] < nt * g.W:
+        raise ValueError(f"pool: work holds {work.shape[0]} values, {nt} rows of {g.W} needed")
+    cdef Py_ssize_t T = x.shape[0] * x.shape[1], t
+    cdef Py_ssize_t plane = g.H * g.W, oplane = g.OH * g.OW
+    if T == 0 or oplane == 0:
+        return True
+    cdef real* px = &x[0, 0, 0, 0, 0]
+    cdef real* py = &y[0, 0, 0, 0, 0]
+    cdef real* pw = &work[0]
+    with nogil:
+        for t in prange(T, num_threads=nt, schedule='static'):
+            _max_values_plane(px + t * plane, py + t * oplane, pw + threadid() * g.W, &g)
+    return True
 
 
 def max_backward(real[:, :, :, :, ::1] dy, int[:, :, :, :, ::1] idx, real[:, :, :, :, ::1] dx,

@@ -5,6 +5,8 @@ wins a max and is not counted in an average. The output size decides how far the
 reaches (this is how ceil mode and asymmetric padding are expressed).
 """
 
+import threading
+
 import numpy as np
 
 from _deephealth.runtime import get_num_threads
@@ -44,7 +46,8 @@ def max_pool_forward(x, out, indices, size, stride, pad, _fast=True):
     """Write the window maxima of ``x`` into ``out``.
 
     ``indices`` (int32, shaped like ``out``) records where each maximum was, for
-    :func:`max_pool_backward`.
+    :func:`max_pool_backward`; None skips them (inference), which for 1-D and 2-D pools takes a
+    separable kernel several times faster.
 
     In-bounds 2x2 windows at stride 2 take a branch-free loop; ``_fast=False`` forces the
     generic loop (used to test it).
@@ -55,9 +58,29 @@ def max_pool_forward(x, out, indices, size, stride, pad, _fast=True):
         ``out``.
     """
     k, s, p = _args(x, out, size, stride, pad)
+    if indices is None:
+        nt = max(1, int(get_num_threads()))
+        work = _row_workspace(nt * x.shape[-1], x.dtype)
+        if _fast and _pool.max_values(_as5(x, "x"), _as5(out, "out", x.dtype), k, s, p, work, nt):
+            return out
+        indices = _row_workspace(out.size, np.int32, "indices").reshape(out.shape)
     _pool.max_forward(_as5(x, "x"), _as5(out, "out", x.dtype), _as5(indices, "indices", np.int32),
                       k, s, p, get_num_threads(), bool(_fast))
     return out
+
+
+_local = threading.local()
+
+
+def _row_workspace(size, dtype, key="rows"):
+    ws = getattr(_local, "ws", None)
+    if ws is None:
+        ws = _local.ws = {}
+    k = (key, np.dtype(dtype).str)
+    buf = ws.get(k)
+    if buf is None or buf.size < size:
+        buf = ws[k] = np.empty(max(size, 1), dtype)
+    return buf[:size]
 
 
 def max_pool_backward(dy, indices, dx, accumulate=False):

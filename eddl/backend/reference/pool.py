@@ -43,9 +43,9 @@ def _planes(a):
 
 
 def max_pool_forward(x, out, indices, size, stride, pad):
-    """``out`` = window maxima of ``x``; ``indices`` records where each maximum was."""
+    """``out`` = window maxima of ``x``; ``indices`` (or None) records where each maximum was."""
     k, s, p = _check(x, out, size, stride, pad)
-    if indices.shape != out.shape:
+    if indices is not None and indices.shape != out.shape:
         raise ValueError(f"pool: indices {indices.shape} must be shaped like out {out.shape}")
     xf = _planes(x)
     best = np.full((xf.shape[0], out[0, 0].size), -np.inf)
@@ -57,7 +57,8 @@ def max_pool_forward(x, out, indices, size, stride, pad):
         best = np.where(better, vals, best)
         where = np.where(better, flat, where)
     out[...] = best.reshape(out.shape)
-    indices[...] = where.reshape(out.shape)
+    if indices is not None:
+        indices[...] = where.reshape(out.shape)
     return out
 
 

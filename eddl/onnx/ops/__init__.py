@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     conv,
     core,
     elementwise,
+    fused,
     generator,
     norm,
     pool,

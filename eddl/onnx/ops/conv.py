@@ -15,7 +15,7 @@ def export_conv(layer, g):
     ins = [g.inputs(layer)[0], g.param(layer, "K")]
     if layer.use_bias:
         ins.append(g.param(layer, "bias"))
-    attrs = _conv_attributes(layer)
+    attrs = conv_attributes(layer)
     if layer.transposed:
         if any(layer.output_padding):
             attrs["output_padding"] = list(layer.output_padding)
@@ -31,26 +31,11 @@ def export_conv(layer, g):
         g.node("Conv", ins, g.output(layer), **attrs)
 
 
-def _conv_attributes(layer):
+def conv_attributes(layer):
+    """The ``Conv`` attributes of a convolution layer."""
     return dict(kernel_shape=list(layer.kernel_size), strides=list(layer.strides),
                 dilations=list(layer.dilation_rate), group=layer.groups,
                 pads=[p[0] for p in layer.pads] + [p[1] for p in layer.pads])
-
-
-@exporter("FusedConv")
-def export_fused_conv(layer, g):
-    """``Conv``, then ``Add`` of the residual and ``Relu`` / ``LeakyRelu``, as fused"""
-    steps = [op for op, on in (("Add", layer.residual),
-                               ({"relu": "Relu", "leaky_relu": "LeakyRelu"}.get(layer.activation),
-                                layer.activation != "none")) if on]
-    y = g.node("Conv", [g.inputs(layer)[0], g.param(layer, "K"), g.param(layer, "bias")],
-               None if steps else g.output(layer), **_conv_attributes(layer))
-    for k, op in enumerate(steps):
-        out = g.output(layer) if k == len(steps) - 1 else None
-        if op == "Add":
-            y = g.node("Add", [y, g.inputs(layer)[1]], out)
-        else:
-            y = g.node(op, [y], out, alpha=layer.alpha if op == "LeakyRelu" else None)
 
 
 def _pads(ctx, spatial, kernel, strides, dilations, transposed=False):

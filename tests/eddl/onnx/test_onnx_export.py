@@ -68,6 +68,10 @@ case("FusedConv", "residual-leaky", [[3, 7, 6], [4, 4, 3]],
                                          residual=True, activation="leaky_relu", alpha=0.2))
 case("FusedConv", "relu-groups", [[4, 6, 5]],
      lambda x: eddl.layers.FusedConv([x], 6, [3, 3], [1, 1], [1, 1, 1, 1], 2, activation="relu"))
+case("FusedDense", "residual-relu", [[5], [3]],
+     lambda x, r: eddl.layers.FusedDense([x, r], 3, residual=True, activation="relu"))
+case("FusedDense", "nobias-leaky", [[5]],
+     lambda x: eddl.layers.FusedDense([x], 4, False, activation="leaky_relu", alpha=0.3))
 case("ConvT3D", "stride", [[2, 3, 3, 2]], lambda x: eddl.ConvT3D(x, 2, [2, 2, 2], [2, 1, 2], "valid"))
 
 # -- activations: every kind -------------------------------------------------------------
