@@ -17,31 +17,18 @@ and a JSON line.
 
 import argparse
 import json
-import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 
+import onnx_fixtures
 import procs  # before any toolkit import: it keeps the environment from before it
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "tests", "eddl", "onnx")
 
 
 def write_models(folder):
-    sys.path.insert(0, FIXTURES)
-    import fixtures
-
-    paths = {}
-    for name in ("resnet18", "resnet50"):
-        model = fixtures.load_fixture(f"{name}_dynamo_eval")
-        path = os.path.join(folder, f"{name}.onnx")
-        with open(path, "wb") as f:
-            f.write(model.SerializeToString())
-        paths[name] = path
-    return paths
+    return {name: onnx_fixtures.write_fixture(f"{name}_dynamo_eval", folder)
+            for name in ("resnet18", "resnet50")}
 
 
 def measure(paths, load, reps):

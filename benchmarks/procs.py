@@ -24,12 +24,14 @@ numbers (and strings such as versions), and starts ``main`` with::
 import json
 import math
 import os
+import platform
 import resource
 import statistics
 import subprocess
 import sys
 
-# Frameworks whose processes may import the toolkit; every other one must not.
+# Frameworks whose processes may import the toolkit, and their variants ("eddl-<variant>");
+# every other one must not.
 OURS = ("eddl", "ecvl", "bridge")
 _MARK = "PROCS-RESULT "
 _TOOLKIT = "_deephealth"   # the runtime package that ``eddl`` and ``ecvl`` import first
@@ -83,6 +85,81 @@ def peak_rss_mib():
     return peak / 2 ** 20 if sys.platform == "darwin" else peak / 1024
 
 
+# SIMD extensions that decide which kernels NumPy, OpenBLAS, onnxruntime and the toolkit run
+SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512dq", "avx512bw", "avx512vl",
+              "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile", "asimd", "sve")
+
+
+def cpu_info(cpuinfo=None):
+    """The CPU model and its SIMD flags, to print beside every table of timings.
+
+    Parameters
+    ----------
+    cpuinfo : str, optional
+        Text in the format of Linux's ``/proc/cpuinfo``; read from there by default (other
+        systems give ``platform.processor()`` and no flags).
+
+    Returns
+    -------
+    dict
+        ``{"cpu": model name, "simd": [flags of SIMD_FLAGS the CPU has, in that order]}``.
+    """
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo") as f:
+                cpuinfo = f.read()
+        except OSError:
+            cpuinfo = ""
+    fields = {}
+    for line in cpuinfo.splitlines():
+        key, sep, value = line.partition(":")
+        # the first processor's entry stands for all: they are the same model
+        if sep and key.strip() not in fields:
+            fields[key.strip()] = value.strip()
+    cpu = fields.get("model name") or platform.processor() or platform.machine()
+    # x86 calls them "flags", ARM "Features"
+    have = set((fields.get("flags") or fields.get("Features") or "").split())
+    return {"cpu": cpu, "simd": [f for f in SIMD_FLAGS if f in have]}
+
+
+def is_ours(framework):
+    """Whether ``framework`` is the toolkit's: one of :data:`OURS` or a variant ``"eddl-opt"``.
+
+    Parameters
+    ----------
+    framework : str
+
+    Returns
+    -------
+    bool
+    """
+    return framework.split("-", 1)[0] in OURS
+
+
+def live_rss_mib():
+    """Resident memory of what this process still uses, in MiB; None off Linux.
+
+    Garbage is collected and the C heap's free memory handed back to the system first (glibc's
+    ``malloc_trim``), so that what a model keeps once it runs is not hidden by what its set-up
+    freed (two copies of the weights while a net is rewritten, for one): freed heap memory
+    otherwise stays resident. :func:`peak_rss_mib` is the high-water mark, set-up included.
+    """
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: freed heap memory may stay counted
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
 def is_child(argv=None):
     """Whether this process was started by :func:`run_child` (``--child`` first argument)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -114,7 +191,7 @@ def serve(runners, argv=None):
     if framework not in runners:
         raise ValueError(f"unknown framework {framework!r}; this script knows {sorted(runners)}")
     result = runners[framework](**kwargs)
-    if framework not in OURS and _TOOLKIT in sys.modules:
+    if not is_ours(framework) and _TOOLKIT in sys.modules:
         raise RuntimeError(f"the {framework} child imported eddl/ecvl: its timings would not be "
                            f"under {framework}'s own settings")
     print(_MARK + json.dumps({"result": result, "rss_mib": peak_rss_mib()}), flush=True)

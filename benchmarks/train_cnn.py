@@ -32,16 +32,13 @@ JSON line.
 
 import argparse
 import json
-import os
 import platform
-import sys
 import tempfile
 import time
 
+import onnx_fixtures
 import procs  # before any toolkit import: it keeps the environment from before it
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "tests", "eddl", "onnx")
 FRAMEWORKS = ("eddl", "torch", "onnxruntime")
 # which frameworks run each workload
 WORK_FRAMEWORKS = {"a": ("eddl", "torch"), "b": ("eddl", "torch"), "c": ("eddl", "torch"),
@@ -239,19 +236,8 @@ def run_torch(work, threads, batch, batches):
 
 
 def ort_model_file(work, folder):
-    """Write the ONNX model onnxruntime runs for ``work`` into ``folder`` (once); its path.
-
-    Written by the parent, so that the child's peak memory is the session's, not that of the
-    fixture's protobuf.
-    """
-    path = os.path.join(folder, f"{ORT_MODELS[work]}.onnx")
-    if not os.path.exists(path):
-        sys.path.insert(0, FIXTURES)
-        import fixtures
-
-        with open(path, "wb") as f:
-            f.write(fixtures.load_fixture(ORT_MODELS[work]).SerializeToString())
-    return path
+    """Write the ONNX model onnxruntime runs for ``work`` into ``folder`` (once); its path."""
+    return onnx_fixtures.write_fixture(ORT_MODELS[work], folder)
 
 
 def run_ort(work, threads, batch, batches, model_path):

@@ -281,3 +281,102 @@ def test_image_arith_smallest_settings_peers():
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = _last_json(proc)
     assert all(r["ecvl/opencv"] > 0 and r["ecvl/numpy"] > 0 for r in report["rows"])
+
+
+X86_CPUINFO = """processor\t: 0
+vendor_id\t: AuthenticAMD
+model name\t: AMD EPYC 9R14
+flags\t\t: fpu sse4_2 avx2 fma avx512f avx512bw avx512_vnni
+processor\t: 1
+model name\t: Other
+flags\t\t: fpu
+"""
+ARM_CPUINFO = "processor\t: 0\nFeatures\t: fp asimd sve\nCPU part\t: 0xd40\n"
+
+
+def test_cpu_info_reads_model_and_simd_flags():
+    procs = _load_procs()
+    assert procs.cpu_info(X86_CPUINFO) == {"cpu": "AMD EPYC 9R14",
+                                           "simd": ["sse4_2", "avx2", "fma", "avx512f", "avx512bw",
+                                                    "avx512_vnni"]}
+    arm = procs.cpu_info(ARM_CPUINFO)
+    assert arm["simd"] == ["asimd", "sve"] and arm["cpu"]
+    assert procs.cpu_info("")["simd"] == []
+    assert procs.cpu_info()["cpu"]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads /proc/self/statm")
+def test_live_memory_follows_what_is_kept():
+    import numpy as np
+
+    procs = _load_procs()
+    before = procs.live_rss_mib()
+    kept = np.ones(64 * 2 ** 20 // 8)  # 64 MiB, touched
+    with_it = procs.live_rss_mib()
+    del kept
+    after = procs.live_rss_mib()
+    assert 60 < with_it - before < 70 and abs(after - before) < 4
+    assert with_it <= procs.peak_rss_mib() + 1
+
+
+def test_variants_of_the_toolkit_may_import_it():
+    procs = _load_procs()
+    assert all(procs.is_ours(fw) for fw in ("eddl", "eddl-opt", "ecvl", "bridge-x"))
+    assert not any(procs.is_ours(fw) for fw in ("onnxruntime", "torch", "eddlx", "opencv-eddl"))
+
+
+def _load_inference():
+    sys.path.insert(0, BENCH)
+    try:
+        spec = importlib.util.spec_from_file_location("_bench_inference",
+                                                      os.path.join(BENCH, "inference.py"))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(BENCH)
+    return mod
+
+
+def test_inference_arguments_and_output_check():
+    inf = _load_inference()
+    args = inf.parse_args([])
+    assert (args.batch, args.threads, args.workloads) == ([1, 8], [1, 2], inf.DEFAULT_WORKLOADS)
+    for bad in (["--batch", "0"], ["--threads", "-1"], ["--warmup", "-1"], ["--workloads", "vgg"],
+                ["--frameworks", "torch"]):
+        with pytest.raises(SystemExit):
+            inf.parse_args(bad)
+    head = [0.5, -2.0, 1.0]
+    assert inf.outputs_agree({"eddl": {"head": head}, "onnxruntime": {"head": [0.5, -2.001, 1.0]}})
+    assert not inf.outputs_agree({"eddl": {"head": head}, "onnxruntime": {"head": [0.5, -2.0, 1.01]}})
+    assert not inf.outputs_agree({"eddl": {"head": head}, "onnxruntime": {"head": head[:2]}})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workload", ["resnet18", "torch-resnet18"])
+def test_inference_smallest_settings(workload):
+    pytest.importorskip("onnxruntime")
+    import eddl
+
+    proc = _run([sys.executable, os.path.join(BENCH, "inference.py"), "--workloads", workload,
+                 "--batch", "1", "--threads", "1", "--rounds", "1", "--reps", "1", "--warmup", "0"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.strip().splitlines()
+    row = json.loads(lines[-1])
+    assert row["benchmark"] == "inference" and row["workload"] == workload
+    assert (row["batch"], row["threads"]) == (1, 1)
+    # the same network on both sides: the check compares the variants' outputs
+    assert row["outputs_agree"] is True
+    has_opt = hasattr(eddl, "optimize_for_inference")
+    timed = {"eddl", "onnxruntime"} | ({"eddl-opt"} if has_opt else set())
+    assert set(row["ms"]) == set(row["rss_mib"]) == timed
+    assert row["unavailable"] == ([] if has_opt else ["eddl-opt"])
+    for fw in timed:
+        s = row["ms"][fw]
+        assert 0 < s["min"] <= s["median"] <= s["max"] and row["rss_mib"][fw]["median"] > 0
+        assert 0 < row["resident_mib"][fw]["median"] <= row["rss_mib"][fw]["median"] + 1
+    assert math.isclose(row["eddl/ort"], row["ms"]["eddl"]["median"] / row["ms"]["onnxruntime"]["median"],
+                        rel_tol=0.01)
+    assert (row["eddl-opt/ort"] is None) == (not has_opt)
+    table = [ln for ln in lines if ln.startswith(f"| {workload} |")]
+    assert len(table) == 1 and ("unavailable" in table[0]) == (not has_opt)
+    assert row["machine"]["eddl"] == eddl.__version__ and row["machine"]["cpu"]
