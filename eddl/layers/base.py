@@ -260,6 +260,17 @@ class Layer(LayerAttributes):
             self._buffers[key] = buf
         return buf
 
+    def shared_buffer(self, key, shape, dtype=None):
+        """Return a scratch buffer of ``shape`` that every layer of the model shares under ``key``.
+
+        Valid only within one forward or backward step of this layer (another layer's step
+        overwrites it); a layer outside a built model gets its own.
+        """
+        dtype = self.dtype if dtype is None else dtype
+        if self.net is None:
+            return self.buffer(("shared", key), shape, dtype)
+        return self.net.shared_buffer(key, shape, dtype)
+
     def batch_buffer(self, key, shape, dtype=None):
         """Return a contiguous ``shape`` view of a flat scratch buffer sized for the capacity.
 

@@ -117,7 +117,9 @@ class BatchNormalization(_Normalizer):
             shift = self._vec("shift")
             xp.multiply(bm, inv, out=shift)
             xp.negative(shift, out=shift)
-            xhat = self._x3(self.buffer("xhat", x.shape))
+            # the normalized input is recomputed by the backward pass: one buffer for every
+            # normalization layer of the model instead of one each
+            xhat = self._x3(self.shared_buffer("bn_xhat", x.shape))
             norm.affine(x3, xhat, inv, shift)
             if self.affine:
                 norm.affine(xhat, y3, self.params[0], self.params[1])
@@ -165,7 +167,8 @@ class BatchNormalization(_Normalizer):
             return
         gamma = self.params[0] if self.affine else self._ones()
         s1, s2 = self._vec("s1"), self._vec("s2")
-        xhat = self._x3(self._buffers["xhat"][: self.delta.shape[0]])
+        xhat = self._x3(self.shared_buffer("bn_xhat", self.delta.shape))
+        norm.affine(self._x3(self._input("xc")), xhat, self._buffers["inv"], self._buffers["shift"])
         norm.backward(xhat, dy, gamma, self._buffers["inv"], dx, s1, s2, accumulate=acc)
         if self.affine and self.trainable:
             self.gradients[0][...] = s2

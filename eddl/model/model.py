@@ -88,6 +88,7 @@ class Model(NetAttributes):
         #: the layers' shared gradient buffers (:meth:`set_delta_sharing`)
         self.delta_plan = None
         self._share_deltas = True
+        self._shared = {}
 
     # --- building --------------------------------------------------------------------------
     def build(self, optimizer=None, losses=None, metrics=None, cs=None, init_weights=True,
@@ -341,6 +342,19 @@ class Model(NetAttributes):
         else:
             for g in l.gradients:
                 g[...] = 0
+
+    def shared_buffer(self, key, shape, dtype):
+        """Return a scratch buffer of ``shape`` shared by the layers under ``key``.
+
+        A layer uses it within one of its steps only (:meth:`eddl.layers.base.Layer.shared_buffer`);
+        it grows to the largest request and is then reused.
+        """
+        n = math.prod(shape)
+        k = (key, str(dtype))
+        buf = self._shared.get(k)
+        if buf is None or buf.size < n:
+            buf = self._shared[k] = self.be.empty((max(n, 1),), dtype)
+        return buf[:n].reshape(shape)
 
     def set_delta_sharing(self, on):
         """Share the layers' gradient buffers during backward passes (the default), or not.
