@@ -138,8 +138,8 @@ class DeltaPlan(_Slots):
 
     A layer's delta is written by the first of its children that the backward pass runs (by
     the loss, before the pass, for an output layer) and read by the layer's own backward step;
-    nothing reads it after that. Inputs (whose gradients a caller may want) and recurrent
-    layers keep their own buffers.
+    nothing reads it after that. Inputs and outputs (whose gradients a caller may want) and
+    recurrent layers keep their own buffers.
 
     Parameters
     ----------
@@ -160,8 +160,9 @@ class DeltaPlan(_Slots):
             first[l] = -1
         self.starts = {}
         items = []
+        outputs = set(outputs)
         for k, l in enumerate(back):
-            if l.is_input or not getattr(l, "shares_output", True):
+            if l.is_input or l in outputs or not getattr(l, "shares_output", True):
                 continue
             start = min(first.get(l, k), k)
             self.starts[l] = start

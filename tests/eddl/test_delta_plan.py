@@ -73,9 +73,10 @@ def test_no_two_live_deltas_share_a_slot():
         for b in list(plan.slot_of)[i + 1:]:
             if plan.slot_of[a] == plan.slot_of[b]:
                 assert end[a] < plan.starts[b] or end[b] < plan.starts[a], (a.name, b.name)
-    for l in plan.slot_of:  # a delta starts at its first child's step (or before, at a loss)
+    for l in plan.slot_of:  # a delta starts at its first child's step
         kids = [end[c] for c in l.children if c in end]
-        assert plan.starts[l] == (-1 if l in net.lout else min(kids + [end[l]]))
+        assert plan.starts[l] == min(kids + [end[l]])
+    assert not set(plan.slot_of) & set(net.lout)
 
 
 def test_assign_slots_on_random_intervals():
@@ -100,6 +101,7 @@ def test_inner_deltas_are_refused_and_sharing_can_be_turned_off(rng):
         eddl.getDelta(inner)
     with pytest.raises(RuntimeError, match="set_delta_sharing"):
         eddl.copyDelta(inner, inner)
+    assert np.isfinite(eddl.getDelta(net.lout[0]).numpy()).all()  # outputs keep theirs
     net.set_delta_sharing(False)
     net.train_batch([x], [y])
     assert np.isfinite(eddl.getDelta(inner).numpy()).all()
