@@ -18,8 +18,9 @@ def summary(net):
     """Return (and print) a table of layers: output shapes, parameters and output memory.
 
     The activation column is the size of one sample's output in the net's dtype (float32 until
-    :func:`eddl.build` says otherwise); a training step keeps every output and a gradient of
-    the same size, so a batch of ``B`` holds about ``2 * B`` times the total. A model made by
+    :func:`eddl.build` says otherwise). A built model's layers share gradient buffers in
+    training, and a model made by :func:`eddl.optimize_for_inference` shares its output
+    buffers; the summary then says how much the shared buffers take. A model made by
     :func:`eddl.toFPGA` adds its partition: the layers each fused HLSinf layer replaces, why
     every other layer stays on the CPU, and the host<->device copies in bytes.
     """
@@ -43,8 +44,13 @@ def summary(net):
             lines.append("=" * len(sep))
     lines += [sep, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
               f"Non-trainable params: {total - trainable:,}",
-              f"Activations per sample: {act / 2**20:,.2f} MiB (layer outputs; training keeps "
-              f"a gradient of each too)"]
+              f"Activations per sample: {act / 2**20:,.2f} MiB (layer outputs)"]
+    for plan, what in ((getattr(net, "memory_plan", None), "outputs"),
+                       (getattr(net, "delta_plan", None), "gradients in training")):
+        if plan is not None:
+            lines.append(f"Shared {what}: {plan.bytes_per_sample(itemsize) / 2**20:,.2f} MiB per "
+                         f"sample in {len(plan.slot_elements)} buffers for {len(plan.slot_of)} "
+                         f"layers")
     part = getattr(net, "fpga_partition", None)
     if part is not None:
         lines += [sep, part.summary(getattr(net, "fpga_layers", None))]

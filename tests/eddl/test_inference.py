@@ -401,3 +401,13 @@ def test_max_pool_skips_positions_at_inference_and_finds_them_for_a_backward_pas
     assert not p._have_indices and (p._idx == -5).all()
     np.testing.assert_array_equal(p.output, want_out)
     np.testing.assert_array_equal(p._positions(), want_idx)
+
+
+def test_summary_reports_the_shared_buffers(capsys):
+    net = _built(_residual_net())
+    assert "Shared gradients in training" in eddl.summary(net)
+    fast = eddl.optimize_for_inference(net)
+    text = eddl.summary(fast)
+    plan = fast.memory_plan
+    assert (f"Shared outputs: {plan.bytes_per_sample(4) / 2**20:,.2f} MiB per sample in "
+            f"{len(plan.slot_elements)} buffers for {len(plan.slot_of)} layers") in text
