@@ -1,5 +1,8 @@
 """Inference of a trained run: a folder of images, a DICOM series, NIfTI volumes or a slide.
 
+The run's model is rewritten by :func:`eddl.optimize_for_inference` first (its normalization
+folded and its activation buffers shared), which predicts the same within float32 rounding.
+
 Writes ``predictions.csv`` and pictures: overlays for segmentation (one per image or slice),
 a contact sheet of slices for volume classification, for NIfTI inputs the predicted mask as a
 NIfTI volume with the source's affine, and for a whole-slide image a heat map and a label TIFF.
@@ -30,6 +33,12 @@ _KINDS = ("auto", "images", "dicom", "nifti", "slide")
 _SLIDE_EXT = (".svs", ".ndpi", ".mrxs", ".scn", ".vms", ".vmu", ".bif", ".svslide")
 _NO_WINDOWS = {"roi_size": None, "overlap": 0.25, "blend": "constant", "tta": "none"}
 _FLAGS = ("--window", "--tta")  # how errors name the settings: the command's options
+
+
+def _inference_model(run_dir):
+    """Return the run's best model rewritten for inference (fused layers, shared buffers)."""
+    cfg, net, loader = load_run_model(run_dir)
+    return cfg, eddl.optimize_for_inference(net), loader
 
 
 def _files(images):
@@ -100,7 +109,7 @@ def predict_folder(run_dir, images, out=None, batch_size=16, windows=None):
         Path of the CSV: classification rows ``file, class, p_<name>...``; segmentation rows
         ``file, lesion_fraction`` plus one overlay PNG per image.
     """
-    cfg, net, loader = load_run_model(run_dir)
+    cfg, net, loader = _inference_model(run_dir)
     files = _files(images)
     w = dict(_NO_WINDOWS, **(windows or {}))
     roi = check_windows(loader.tensors_shape_[0][1:], net.lout[0].shape, w["roi_size"], w["tta"],
@@ -352,7 +361,7 @@ def predict_path(run_dir, path, out=None, batch_size=16, kind="auto", window=Non
     k = _kind_of(path, kind)
     if k == "images":
         return predict_folder(run_dir, path, out, batch_size, windows)
-    cfg, net, loader = load_run_model(run_dir)
+    cfg, net, loader = _inference_model(run_dir)
     out = out or os.path.join(run_dir, "predictions")
     os.makedirs(out, exist_ok=True)
     classes = list(loader.classes_) or None
