@@ -187,17 +187,28 @@ cdef void _max_row_run(real* src, real* o, int* oi, Py_ssize_t W, Py_ssize_t h0,
             oi[e] = <int>bi[e]
 
 
+cdef struct Span:
+    Py_ssize_t lo, hi
+
+
+cdef inline Span _inner(const PGeo* g) noexcept nogil:
+    # the outputs [lo, hi) of a row whose windows lie inside the row horizontally
+    cdef Span s
+    s.lo = (g.pw + g.sw - 1) // g.sw
+    s.hi = (g.W + g.pw - g.kw) // g.sw + 1 if g.W + g.pw >= g.kw else 0
+    if s.hi > g.OW:
+        s.hi = g.OW
+    if s.lo > s.hi:
+        s.lo = s.hi
+    return s
+
+
 cdef void _max_2d_plane(real* src, real* dst, int* di, const PGeo* g) noexcept nogil:
     # Any 2-D window: outputs whose window is clipped on the left or right one by one, the
     # others in runs (see _max_row_run).
-    cdef Py_ssize_t b, e, h0, h1, n, W = g.W, OW = g.OW, lo, hi
-    # outputs [lo, hi) have windows inside the row horizontally
-    lo = (g.pw + g.sw - 1) // g.sw
-    hi = (W + g.pw - g.kw) // g.sw + 1 if W + g.pw >= g.kw else 0
-    if hi > OW:
-        hi = OW
-    if lo > hi:
-        lo = hi
+    cdef Py_ssize_t b, e, h0, h1, n, W = g.W, OW = g.OW
+    cdef Span inner = _inner(g)
+    cdef Py_ssize_t lo = inner.lo, hi = inner.hi
     for b in range(g.OH):
         h0 = _wlo(b, g.sh, g.ph)
         h1 = _whi(b, g.sh, g.ph, g.kh, g.H)
@@ -282,16 +293,12 @@ cdef void _max_values_plane(real* src, real* dst, real* tmp, const PGeo* g) noex
     # Separable: the column maxima of the window rows into `tmp` (contiguous, vectorised),
     # then the maxima along `tmp` for the outputs of the row, vectorised across outputs whose
     # window lies inside the row; the clipped ones at either end one by one.
-    cdef Py_ssize_t b, e, j, l, h0, h1, w0, w1, W = g.W, OW = g.OW, lo, hi, w
+    cdef Py_ssize_t b, e, j, l, h0, h1, w0, w1, W = g.W, OW = g.OW, w
     cdef real* row
     cdef real* o
     cdef real m
-    lo = (g.pw + g.sw - 1) // g.sw
-    hi = (W + g.pw - g.kw) // g.sw + 1 if W + g.pw >= g.kw else 0
-    if hi > OW:
-        hi = OW
-    if lo > hi:
-        lo = hi
+    cdef Span inner = _inner(g)
+    cdef Py_ssize_t lo = inner.lo, hi = inner.hi
     for b in range(g.OH):
         h0 = _wlo(b, g.sh, g.ph)
         h1 = _whi(b, g.sh, g.ph, g.kh, g.H)

@@ -17,14 +17,13 @@ then reused, so a training step allocates nothing once they are large enough.
 output size (so asymmetric "same" padding needs no extra copy).
 """
 
-import threading
-
 import numpy as np
 
 from _deephealth.runtime import get_num_threads
 
 from . import _conv, _convtile, _winograd
 from .blas_policy import blas_thread_hooks
+from .workspace import workspace
 
 __all__ = ["conv_forward", "conv_backward_data", "conv_backward_weights", "bias_add",
            "bias_grad", "channel_epilogue", "EPILOGUE_ACTIVATIONS", "out_size",
@@ -59,7 +58,6 @@ WINOGRAD_FORWARD_CHUNK_ELEMENTS = 1 << 17
 #: larger are processed in chunks of samples.
 WORKSPACE_ELEMENTS = 1 << 24
 
-_local = threading.local()
 #: How the GEMMs of a convolution use several threads: False splits their columns over the
 #: kernel's OpenMP threads with BLAS kept single-threaded (one thread pool owns the cores);
 #: True leaves one GEMM call to BLAS's own threads. Measured in benchmarks/train_cnn.py.
@@ -106,18 +104,6 @@ class _BlasThreads:
 def out_size(n, k, s, p_before, p_after, d):
     """Output length of a convolution or pooling along one axis (may be <= 0 when invalid)."""
     return (n + p_before + p_after - d * (k - 1) - 1) // s + 1
-
-
-def _workspace(name, size, dtype):
-    ws = getattr(_local, "ws", None)
-    if ws is None:
-        ws = _local.ws = {}
-    key = (name, np.dtype(dtype).str)
-    buf = ws.get(key)
-    if buf is None or buf.size < size:
-        buf = np.empty(max(size, 1), dtype=dtype)
-        ws[key] = buf
-    return buf
 
 
 def _as5(a, nsp, what):
@@ -175,8 +161,8 @@ def _run(fn, x, w, y, stride, pad, dil, groups, acc, wrt):
     x5, w5, y5 = _as5(x, nsp, "x"), _as5(w, nsp, "w"), _as5(y, nsp, "y")
     s3, p3, d3 = _geometry(nsp, stride, pad, dil)
     ncol, nbg = _sizes(x5, y5, w5)
-    col = _workspace("col", ncol, x.dtype)
-    bg = _workspace("bg", nbg, x.dtype)
+    col = workspace("col", ncol, x.dtype)
+    bg = workspace("bg", nbg, x.dtype)
     nt = get_num_threads()
     gnt = 1 if BLAS_THREADED_GEMM else nt
     with _BlasThreads(nt if BLAS_THREADED_GEMM else 1):
@@ -244,10 +230,10 @@ def _run_tiled(x, w, y, stride, pad, dil, groups, acc, wgrad):
     ck = (x.shape[1] // max(int(groups), 1)) * int(np.prod(w.shape[2:]))
     tw = _tile_width(x.shape[0], y.shape[2:], ck, nt, MIN_TILE_WGRAD if wgrad else MIN_TILE)
     fg = y.shape[1] // max(int(groups), 1)
-    col = _workspace("tile", nt * _convtile.scratch_size(ck, tw, fg), x.dtype)
+    col = workspace("tile", nt * _convtile.scratch_size(ck, tw, fg), x.dtype)
     with _BlasThreads(1):
         if wgrad:
-            part = _workspace("wpart", nt * w.size, x.dtype)
+            part = workspace("wpart", nt * w.size, x.dtype)
             _convtile.weight_grad_tiled(x5, y5, w5, s3, p3, d3, int(groups), col, part, tw,
                                         bool(acc), nt)
         else:
@@ -279,8 +265,8 @@ def _run_winograd(x, w, y, pad, blocks, acc, wgrad=False):
     chunk = -(-blocks // (per_thread * nt))
     chunk = max(16, -(-chunk // 16) * 16)
     size = _winograd.transformed_size(f, c)
-    U = _workspace("wino_u", nt * size if wgrad else size, x.dtype)
-    work = _workspace("wino_work", nt * _winograd.work_size(f, c, chunk, y.shape[3]), x.dtype)
+    U = workspace("wino_u", nt * size if wgrad else size, x.dtype)
+    work = workspace("wino_work", nt * _winograd.work_size(f, c, chunk, y.shape[3]), x.dtype)
     fn = _winograd.weight_grad3x3 if wgrad else _winograd.conv3x3
     with _BlasThreads(1):
         fn(_as5(x, 2, "x"), _as5(y, 2, "y") if wgrad else _as5(w, 2, "w"),
@@ -344,7 +330,7 @@ def conv_backward_data(dy, w, dx, stride, pad, dilation, groups=1, accumulate=Fa
     if flipped is None:
         _run(_conv.gemm_col2im, dx, w, dy, stride, pad, dilation, groups, accumulate, "x")
         return dx
-    wf = _workspace("wflip", w.size, w.dtype)[:w.size].reshape(
+    wf = workspace("wflip", w.size, w.dtype)[:w.size].reshape(
         (dx.shape[1], w.shape[0] // groups) + w.shape[2:])
     _convtile.flip_weights(_as5(w, nsp, "w"), _as5(wf, nsp, "w"), int(groups))
     _conv_any(dy, wf, dx, (1,) * nsp, flipped, dilation, groups, accumulate)

@@ -5,13 +5,12 @@ wins a max and is not counted in an average. The output size decides how far the
 reaches (this is how ceil mode and asymmetric padding are expressed).
 """
 
-import threading
-
 import numpy as np
 
 from _deephealth.runtime import get_num_threads
 
 from . import _pool
+from .workspace import workspace
 
 __all__ = ["max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_pool_backward"]
 
@@ -60,27 +59,13 @@ def max_pool_forward(x, out, indices, size, stride, pad, _fast=True):
     k, s, p = _args(x, out, size, stride, pad)
     if indices is None:
         nt = max(1, int(get_num_threads()))
-        work = _row_workspace(nt * x.shape[-1], x.dtype)
+        work = workspace("pool_rows", nt * x.shape[-1], x.dtype)[:nt * x.shape[-1]]
         if _fast and _pool.max_values(_as5(x, "x"), _as5(out, "out", x.dtype), k, s, p, work, nt):
             return out
-        indices = _row_workspace(out.size, np.int32, "indices").reshape(out.shape)
+        indices = workspace("pool_indices", out.size, np.int32)[:out.size].reshape(out.shape)
     _pool.max_forward(_as5(x, "x"), _as5(out, "out", x.dtype), _as5(indices, "indices", np.int32),
                       k, s, p, get_num_threads(), bool(_fast))
     return out
-
-
-_local = threading.local()
-
-
-def _row_workspace(size, dtype, key="rows"):
-    ws = getattr(_local, "ws", None)
-    if ws is None:
-        ws = _local.ws = {}
-    k = (key, np.dtype(dtype).str)
-    buf = ws.get(k)
-    if buf is None or buf.size < size:
-        buf = ws[k] = np.empty(max(size, 1), dtype)
-    return buf[:size]
 
 
 def max_pool_backward(dy, indices, dx, accumulate=False):
