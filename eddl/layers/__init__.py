@@ -104,6 +104,6 @@ from .hlsinf import HLSinf  # noqa: E402
 __all__ += ["HLSinf"]
 
 # inference: a convolution fused with its normalization, residual sum and activation
-from .fused import FusedConv, FusedDense  # noqa: E402
+from .fused import FusedAffine, FusedConv, FusedDense  # noqa: E402
 
-__all__ += ["FusedConv", "FusedDense"]
+__all__ += ["FusedAffine", "FusedConv", "FusedDense"]

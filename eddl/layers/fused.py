@@ -7,11 +7,12 @@ to five passes, with the normalization folded into the filters and the bias. The
 inference only.
 """
 
+from .base import Layer
 from .conv import Conv
 from .core import Dense
 from .registry import register_layer
 
-__all__ = ["FusedConv", "FusedDense"]
+__all__ = ["FusedAffine", "FusedConv", "FusedDense"]
 
 
 class _Fused:
@@ -38,16 +39,20 @@ class _Fused:
             raise self.shape_error(f"the residual must be {list(out)}, got {list(residual[0])}")
         return out
 
-    def _epilogue(self, shift):
-        """``output = act(output + shift + residual)`` in one pass (``shift`` may be None)."""
+    def _epilogue(self, shift, x=None, scale=None):
+        """Compute ``output = act(x * scale + shift + residual)`` in one pass.
+
+        ``x`` is the output itself by default; ``scale`` and ``shift`` may be None.
+        """
         res = self.parents[1].output if self.residual else None
-        if shift is None and res is None and self.activation == "none":
+        y = self.output
+        if x is None and shift is None and res is None and self.activation == "none":
             return
         if res is not None and not res.flags.c_contiguous:
             res = self.buffer("res", res.shape)
             res[...] = self.parents[1].output
-        y = self.output
-        self.be.conv.channel_epilogue(y, y, None, shift, res, self.activation, self.alpha)
+        self.be.conv.channel_epilogue(y if x is None else x, y, scale, shift, res,
+                                      self.activation, self.alpha)
 
     def backward(self):
         raise RuntimeError(f"{type(self).__name__} layer {self.name!r}: fused layers run "
@@ -148,3 +153,48 @@ class FusedDense(_Fused, Dense):
     def forward(self):
         super().forward()
         self._epilogue(None)
+
+
+@register_layer()
+class FusedAffine(_Fused, Layer):
+    """``act(x * scale[c] + shift[c] + residual)`` over channel axis 0 of the samples, in one pass.
+
+    A batch normalization at inference (its statistics folded into ``scale`` and ``shift``),
+    with the residual sum and activation after it: pre-activation blocks (BN -> ReLU -> Conv)
+    and normalizations no convolution precedes.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        The input, and with ``residual`` the layer added before the activation.
+    residual : bool
+    activation : {"none", "relu", "leaky_relu"}
+    alpha : float
+    name : str
+
+    Examples
+    --------
+    >>> import eddl
+    >>> from eddl.layers.fused import FusedAffine
+    >>> FusedAffine([eddl.Input([4, 5, 5])], activation="relu").shape
+    (4, 5, 5)
+    """
+
+    prefix = "fusedaffine"
+
+    def __init__(self, layers, residual=False, activation="none", alpha=0.0, name=""):
+        layers = self._fused_options(layers, residual, activation, alpha)
+        super().__init__(layers, name)
+        self.trainable = False
+
+    def compute_shape(self, s, *residual):
+        if len(s) < 1:
+            raise self.shape_error("needs samples of at least one axis (the channels)")
+        return self._check_residual(tuple(s), residual)
+
+    def param_specs(self):
+        c = self.shape[0]
+        return [("scale", (c,), "ones"), ("shift", (c,), "zeros")]
+
+    def forward(self):
+        self._epilogue(self.params[1], x=self._input(), scale=self.params[0])

@@ -3,7 +3,8 @@
 The pass walks the layers in execution order and makes a new model:
 
 - each chain ``Conv [-> BatchNormalization] [-> Add] [-> ReLU / LeakyReLU]`` (or the same
-  after a Dense layer on 1-D samples, :class:`eddl.layers.fused.FusedDense`) whose inner
+  after a Dense layer on 1-D samples, :class:`eddl.layers.fused.FusedDense`, or starting at a
+  BatchNormalization that follows no such layer, :class:`eddl.layers.fused.FusedAffine`) whose inner
   outputs nothing else reads becomes one :class:`eddl.layers.fused.FusedConv`, named after
   the chain's last layer (so outputs and kept layers keep their names): the
   normalization (its running statistics, as in inference) is folded into the filters and the
@@ -25,7 +26,7 @@ from ..layers.activations import Activation
 from ..layers.base import TSMODE
 from ..layers.conv import Conv
 from ..layers.core import Dense, Dropout
-from ..layers.fused import FusedConv, FusedDense
+from ..layers.fused import FusedAffine, FusedConv, FusedDense
 from ..layers.merge import Add
 from ..layers.noise import GaussianNoise
 from ..layers.normalization import BatchNormalization
@@ -40,11 +41,11 @@ _FUSED_ACTIVATIONS = ("relu", "leaky_relu")
 
 
 class _Chain:
-    """A convolution or Dense layer and the layers after it that one fused layer computes."""
+    """A convolution, Dense or normalization layer and the layers after it that one fused layer computes."""
 
-    def __init__(self, conv):
-        self.conv, self.bn, self.add, self.residual, self.act = conv, None, None, None, None
-        self.layers = [conv]
+    def __init__(self, head):
+        self.conv, self.bn, self.add, self.residual, self.act = head, None, None, None, None
+        self.layers = [head]
 
     @property
     def last(self):
@@ -82,8 +83,11 @@ def _protected(net, keep):
 
 def _head(layer):
     """Whether a fused chain can start at ``layer``."""
-    if isinstance(layer, (FusedConv, FusedDense)):
+    if isinstance(layer, (FusedConv, FusedDense, FusedAffine)):
         return False
+    if isinstance(layer, BatchNormalization):
+        # one not after a fusable layer (pre-activation blocks: BN -> ReLU -> Conv)
+        return bool(layer.states)
     if isinstance(layer, Dense):
         # the epilogue's channels are axis 1: Dense layers on 1-D samples only
         return type(layer) is Dense and len(layer.parents[0].shape) == 1
@@ -106,7 +110,7 @@ def _chains(net, protected):
             continue
         ch = _Chain(l)
         nxt = sole_child(l)
-        if isinstance(nxt, BatchNormalization) and nxt.states:
+        if isinstance(nxt, BatchNormalization) and nxt.states and not isinstance(l, BatchNormalization):
             ch.bn = nxt
             ch.layers.append(nxt)
             nxt = sole_child(nxt)
@@ -126,6 +130,17 @@ def _chains(net, protected):
     return chains
 
 
+def _bn_affine(bn):
+    """Return the per-channel ``scale`` and ``shift`` of ``bn`` at inference (float64)."""
+    mean, var = (np.asarray(a, np.float64) for a in host_arrays(bn, bn.states))
+    scale = 1.0 / np.sqrt(var + bn.epsilon)
+    shift = -mean * scale
+    if bn.affine:
+        gamma, beta = (np.asarray(a, np.float64) for a in host_arrays(bn, bn.params))
+        scale, shift = scale * gamma, shift * gamma + beta
+    return scale, shift
+
+
 def _folded(chain, dtype):
     """Return the chain's weights and bias with its batch normalization folded in (float64 maths)."""
     conv = chain.conv
@@ -136,12 +151,7 @@ def _folded(chain, dtype):
          else np.zeros(units))
     bn = chain.bn
     if bn is not None:
-        mean, var = (np.asarray(a, np.float64) for a in host_arrays(bn, bn.states))
-        scale = 1.0 / np.sqrt(var + bn.epsilon)
-        shift = -mean * scale
-        if bn.affine:
-            gamma, beta = (np.asarray(a, np.float64) for a in host_arrays(bn, bn.params))
-            scale, shift = scale * gamma, shift * gamma + beta
+        scale, shift = _bn_affine(bn)
         w = w * (scale if dense else scale.reshape((-1,) + (1,) * (w.ndim - 1)))
         b = b * scale + shift
     return w.astype(dtype), b.astype(dtype)
@@ -152,6 +162,10 @@ def _fused_layer(chain, parents, dtype):
     act = chain.act.activation if chain.act is not None else "none"
     alpha = chain.act.p.get("alpha", 0.0) if chain.act is not None else 0.0
     residual = chain.residual is not None
+    if isinstance(conv, BatchNormalization):
+        layer = FusedAffine(parents, residual, act, alpha, name=chain.last.name)
+        layer.preset_weights([a.astype(dtype) for a in _bn_affine(conv)])
+        return layer
     if isinstance(conv, Dense):
         layer = FusedDense(parents, conv.units, True, residual, act, alpha, name=chain.last.name)
         layer.preset_weights(list(_folded(chain, dtype)))

@@ -57,7 +57,16 @@ ZOO = [
     ("vgg16_bn", lambda: eddl.zoo.vgg16_bn([3, 32, 32], 10, dense_units=16), 13),
     ("unet", lambda: eddl.zoo.unet([3, 32, 32], 2, depth=2, base_filters=8), 10),
     ("mobilenet", lambda: eddl.zoo.mobilenet([3, 32, 32], 10, width=0.25), None),
+    ("preactivation", lambda: _preactivation(), 2),
 ]
+
+
+def _preactivation():
+    x = eddl.Input([3, 32, 32])
+    h = eddl.Conv2D(x, 8, [3, 3])
+    for _ in range(2):  # BN -> ReLU -> Conv, summed with the block's input
+        h = eddl.Add([eddl.Conv2D(eddl.ReLu(eddl.BatchNormalization(h)), 8, [3, 3]), h])
+    return eddl.Model([x], [eddl.Softmax(eddl.Dense(eddl.Flatten(h), 10))])
 
 
 @pytest.mark.parametrize("name,make,fused", ZOO, ids=[z[0] for z in ZOO])
@@ -66,6 +75,8 @@ def test_zoo_models_predict_the_same_after_optimization(rng, name, make, fused):
     fast = eddl.optimize_for_inference(net)
     n = _types(fast).count("FusedConv")
     assert n == fused if fused is not None else n > 0
+    if name == "preactivation":
+        assert _types(fast).count("FusedAffine") == 2
     assert "BatchNormalization" not in _types(fast)
     assert len(fast.layers) < len(net.layers)
     x = rng.standard_normal((3, 3, 32, 32)).astype(np.float32)
@@ -144,6 +155,21 @@ def test_dense_chains(rng, bn, add, act):
     fused = [l for l in fast.layers if type(l).__name__ == "FusedDense"]
     assert len(fused) == 1 and fused[0].activation == act and fused[0].residual == add
     xs = rng.standard_normal((4, 6)).astype(np.float32)
+    _close(_predict(fast, xs), _predict(net, xs), 1e-5)
+
+
+@pytest.mark.parametrize("shape", [[4, 5, 6], [4, 7], [4]])
+def test_normalizations_after_no_fusable_layer_fuse_with_what_follows(rng, shape):
+    # pre-activation blocks: BN -> ReLU -> Conv, and a normalization of the input itself
+    x = eddl.Input(shape)
+    a = eddl.ReLu(eddl.Add([eddl.BatchNormalization(x), x]))
+    b = eddl.LeakyReLu(eddl.BatchNormalization(eddl.Abs(x)), 0.1)
+    net = _built(eddl.Model([x], [eddl.Add([a, b])]))
+    chains = fusion_chains(net)
+    assert sorted(len(c) for c in chains) == [2, 3]
+    fast = eddl.optimize_for_inference(net)
+    assert _types(fast).count("FusedAffine") == 2 and "BatchNormalization" not in _types(fast)
+    xs = rng.standard_normal([3] + shape).astype(np.float32)
     _close(_predict(fast, xs), _predict(net, xs), 1e-5)
 
 

@@ -110,6 +110,8 @@ CASES = {
     "FusedConv": ([[3, 8, 7], [4, 4, 4]], lambda x, r: eddl.layers.FusedConv(
         [x, r], 4, [3, 2], [2, 2], [1, 1, 0, 1], residual=True, activation="leaky_relu",
         alpha=0.2)),
+    "FusedAffine": ([[3, 4, 5], [3, 4, 5]], lambda x, r: eddl.layers.FusedAffine(
+        [x, r], residual=True, activation="leaky_relu", alpha=0.3)),
     "FusedDense": ([[5], [3]], lambda x, r: eddl.layers.FusedDense(
         [x, r], 3, False, residual=True, activation="relu")),
 }

@@ -37,3 +37,14 @@ def export_fused_dense(layer, g):
     ins = [g.inputs(layer)[0], g.param(layer, "W")] + (
         [g.param(layer, "bias")] if layer.use_bias else [])
     _epilogue(layer, g, lambda out: g.node("Gemm", ins, out))
+
+
+@exporter("FusedAffine")
+def export_fused_affine(layer, g):
+    """``Mul`` by the scale, ``Add`` of the shift, then the residual ``Add`` and activation"""
+    bshape = (-1,) + (1,) * (len(layer.shape) - 1)
+
+    def affine(out):
+        y = g.node("Mul", [g.inputs(layer)[0], g.param(layer, "scale", lambda a: a.reshape(bshape))])
+        return g.node("Add", [y, g.param(layer, "shift", lambda a: a.reshape(bshape))], out)
+    _epilogue(layer, g, affine)

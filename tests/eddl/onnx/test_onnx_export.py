@@ -68,6 +68,10 @@ case("FusedConv", "residual-leaky", [[3, 7, 6], [4, 4, 3]],
                                          residual=True, activation="leaky_relu", alpha=0.2))
 case("FusedConv", "relu-groups", [[4, 6, 5]],
      lambda x: eddl.layers.FusedConv([x], 6, [3, 3], [1, 1], [1, 1, 1, 1], 2, activation="relu"))
+case("FusedAffine", "residual-relu", [[3, 4, 5], [3, 4, 5]],
+     lambda x, r: eddl.layers.FusedAffine([x, r], residual=True, activation="relu"))
+case("FusedAffine", "features-leaky", [[6]],
+     lambda x: eddl.layers.FusedAffine([x], activation="leaky_relu", alpha=0.2))
 case("FusedDense", "residual-relu", [[5], [3]],
      lambda x, r: eddl.layers.FusedDense([x, r], 3, residual=True, activation="relu"))
 case("FusedDense", "nobias-leaky", [[5]],
