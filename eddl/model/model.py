@@ -378,8 +378,9 @@ class Model(NetAttributes):
         plan, self.delta_plan, self._share_deltas = self.delta_plan, None, False
         plan.release()
         for l in plan.slot_of:
-            l._delta_full = self.be.empty((l._capacity,) + l.shape, self.dtype)
-            l.delta = l._delta_full[:l.batch]
+            if l._capacity:  # else its next resize allocates one
+                l._delta_full = self.be.empty((l._capacity,) + l.shape, self.dtype)
+                l.delta = l._delta_full[:l.batch]
 
     def _inference_only(self, what):
         if self.memory_plan is not None:
