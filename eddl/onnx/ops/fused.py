@@ -42,9 +42,12 @@ def export_fused_dense(layer, g):
 @exporter("FusedAffine")
 def export_fused_affine(layer, g):
     """``Mul`` by the scale, ``Add`` of the shift, then the residual ``Add`` and activation"""
-    bshape = (-1,) + (1,) * (len(layer.shape) - 1)
+    bshape = g.ints((-1,) + (1,) * (len(layer.shape) - 1), "channels")
 
     def affine(out):
-        y = g.node("Mul", [g.inputs(layer)[0], g.param(layer, "scale", lambda a: a.reshape(bshape))])
-        return g.node("Add", [y, g.param(layer, "shift", lambda a: a.reshape(bshape))], out)
+        # the weights keep their names and shapes (a round trip reads them back), reshaped
+        # to broadcast over the channel axis in the graph
+        scale = g.node("Reshape", [g.param(layer, "scale"), bshape])
+        shift = g.node("Reshape", [g.param(layer, "shift"), bshape])
+        return g.node("Add", [g.node("Mul", [g.inputs(layer)[0], scale]), shift], out)
     _epilogue(layer, g, affine)
