@@ -376,7 +376,8 @@ static void su8_block(const uint8_t *src, su8_ssize rstride, uint8_t *dst, su8_s
         for (q = 0; q < W + nkx - 1; q++) {
             if (q == ax) { q = ax + W - 1; continue; }
             su8_ssize c = cmap[q];
-            if (c >= 0) memcpy(pad + q * C, s + c * C, (size_t)C);
+            if (C == 1) pad[q] = c >= 0 ? s[c] : cval; /* no library call per border byte */
+            else if (c >= 0) memcpy(pad + q * C, s + c * C, (size_t)C);
             else memset(pad + q * C, cval, (size_t)C);
         }
         su8_hpass(r, pad, kx, nkx, xsym, C, n);

@@ -155,7 +155,8 @@ static void mu8_block(const uint8_t *src, mu8_ssize rstride, uint8_t *dst, mu8_s
         for (q = 0; q < padw; q++) {
             if (q == ax) { q = ax + W - 1; continue; }
             mu8_ssize c = cmap[q];
-            if (c >= 0) memcpy(pr + q * C, s + c * C, (size_t)C);
+            if (C == 1) pr[q] = c >= 0 ? s[c] : cval; /* no library call per border byte */
+            else if (c >= 0) memcpy(pr + q * C, s + c * C, (size_t)C);
             else memset(pr + q * C, cval, (size_t)C);
         }
         for (i = 0; i < kh; i++) {
