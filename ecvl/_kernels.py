@@ -72,9 +72,22 @@ def border_choices():
     return out
 
 
+# border_name's answers for the values seen so far, keyed by (type, value) so that True never
+# passes for 1: parsing a name costs small images a microsecond on every call
+_BORDER_NAMES = {}
+
+
 def border_name(value, op):
     """Return the kernels' lower-case name of a border (``"reflect_101"``); transparent is refused."""
-    return parse_border(value, op, allow_transparent=False).name[len("BORDER_"):].lower()
+    key = (type(value), value)
+    try:
+        return _BORDER_NAMES[key]
+    except (KeyError, TypeError):  # TypeError: an unhashable value, which parse_border refuses
+        pass
+    name = parse_border(value, op, allow_transparent=False).name[len("BORDER_"):].lower()
+    if len(_BORDER_NAMES) < 256:
+        _BORDER_NAMES[key] = name
+    return name
 
 
 def threads(work=None, grain=1):

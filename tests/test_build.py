@@ -120,7 +120,8 @@ _ISA_TESTS = ["eddl/test_backend_cpu_elementwise.py", "eddl/test_backend_cpu_red
               "ecvl/test_geometric_fast.py", "ecvl/test_geometric_simd.py",
               "ecvl/test_geometric_warp.py", "ecvl/test_morphology.py",
               "ecvl/test_morphology_u8.py", "ecvl/test_u8_fastpaths.py",
-              "ecvl/test_io_raster_packed.py", "ecvl/test_kernels_common.py"]
+              "ecvl/test_io_raster_packed.py", "ecvl/test_kernels_common.py",
+              "ecvl/test_threshold.py"]
 
 
 @pytest.mark.skipif(not (sys.platform.startswith("linux") and os.uname().machine == "x86_64"),

@@ -77,21 +77,24 @@ def test_several_blocks_and_threads_match_one_call(rng, nthreads):
 
 @pytest.mark.parametrize("offset", [0, 1, 5, 16])
 @pytest.mark.parametrize("nthreads", [1, 2])
-def test_streaming_shuffle_on_unaligned_destinations(rng, offset, nthreads):
-    # outputs of 8 MiB and more take the non-temporal store path, which aligns its stores
-    # after a head of up to 31 pixels: destinations at every alignment, odd pixel count
-    n = (8 << 20) // 3 + 1001
+@pytest.mark.parametrize("stream", [1, 0])
+def test_streaming_shuffle_on_unaligned_destinations(rng, offset, nthreads, stream):
+    # the non-temporal store path aligns its stores after a head of up to 31 pixels:
+    # destinations at every alignment, odd pixel count, streamed or through the cache
+    n = (1 << 20) // 3 + 1001
     pix = rng.integers(0, 256, (n, 3), dtype=np.uint8)
     buf = np.full(3 * n + 64, 7, np.uint8)
     out = buf[offset:offset + 3 * n].reshape(n, 3)
     assert out.flags.c_contiguous
-    _color.shuffle(pix, out, [2, 1, 0], np.uint8(0), nthreads)
+    _color.shuffle(pix, out, [2, 1, 0], np.uint8(0), nthreads, stream)
     np.testing.assert_array_equal(out, pix[:, ::-1])
     assert (buf[:offset] == 7).all() and (buf[offset + 3 * n:] == 7).all()
 
 
-def test_streaming_size_through_the_public_function(rng):
-    img = rng.integers(0, 256, (1200, 2400, 3), dtype=np.uint8)  # 8.6 MB
+@pytest.mark.parametrize("shape", [(1200, 2400, 3), (1700, 3301, 3)])  # 8.6 MB, 16.8 MB
+def test_streaming_size_through_the_public_function(rng, shape):
+    # below and above the size from which the shuffle streams its output
+    img = rng.integers(0, 256, shape, dtype=np.uint8)
     out = ccs(img, "BGR", "RGB")
     np.testing.assert_array_equal(out, cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
 

@@ -102,6 +102,59 @@ def test_box_u8_large_window_falls_back_exactly(rng, two_threads):
         assert np.array_equal((s * mul + add) >> shift, (s + n // 2) // n)
 
 
+def test_box_divider16_is_exact_or_refused():
+    found = 0
+    for n in list(range(1, 257)) + [257, 300, 4096]:
+        div = blur._box_divider16(n)
+        if 255 * n + n // 2 >= 1 << 16:
+            assert div is None
+        if div is None:
+            continue
+        found += 1
+        mul, add, shift = div
+        assert mul < 1 << 16 and 255 * n + add < 1 << 16
+        s = np.arange(255 * n + 1, dtype=np.uint64)
+        got = ((s + np.uint64(add)) * np.uint64(mul)) >> np.uint64(16 + shift)
+        np.testing.assert_array_equal(got, (s + n // 2) // n)
+    assert found >= 200  # most boxes have one, the odd squares 3x3 to 15x15 all do
+    assert all(blur._box_divider16(k * k) for k in range(3, 16, 2))
+
+
+@pytest.mark.parametrize("ksize", [(3, 3), (5, 5), (4, 6), (16, 16), (7, 3)])
+@pytest.mark.parametrize("nthreads", [1, 2])
+def test_box_column_sums_in_16_bits_equal_32_bits(rng, ksize, nthreads):
+    # the two running column sums of the box, on noise and on a saturated image (every window
+    # sum at the top of its range), widths around the vector lengths
+    from ecvl.imgproc._kernutil import border_map, constant_row
+    from ecvl.imgproc.filters import _filters
+
+    nx, ny = ksize
+    div, div16 = blur._box_divider(nx * ny), blur._box_divider16(nx * ny)
+    for shape in [(40, 67, 1), (23, 31, 3), (70, 130, 1)]:
+        for img in (rng.integers(0, 256, shape, dtype=np.uint8), np.full(shape, 255, np.uint8)):
+            h, w, c = shape
+            rows = border_map(h, ny // 2, ny - 1 - ny // 2, "reflect_101")
+            cols = border_map(w, nx // 2, nx - 1 - nx // 2, "reflect_101")
+            outs = []
+            for extra in ((), div16):
+                out = np.empty_like(img)
+                _filters.sep_u8(img, out, np.ones(nx, np.uint16), np.ones(ny, np.uint32),
+                                nx % 2 == 1, ny % 2 == 1, rows, cols, nx // 2,
+                                constant_row(np.uint8, w * c, 0), *div, nthreads, *extra)
+                outs.append(out)
+            np.testing.assert_array_equal(outs[0], outs[1])
+    bad = np.zeros((4, 5, 1), np.uint8)
+    rows, cols = border_map(4, 1, 1, "replicate"), border_map(5, 1, 1, "replicate")
+    args = (bad, bad.copy(), np.ones(3, np.uint16), np.ones(3, np.uint32), True, True, rows, cols,
+            1, constant_row(np.uint8, 5, 0), *blur._box_divider(9), 1)
+    for wrong in ((1 << 16, 4, 3), (58255, 70000, 3), (58255, 4, 16)):
+        with pytest.raises(ValueError, match="16-bit divider"):
+            _filters.sep_u8(*args, *wrong)
+    with pytest.raises(ValueError, match="16-bit divider"):  # no running column sums
+        _filters.sep_u8(*args[:3], np.ones(2, np.uint32), *args[4:6], rows[:-1], *args[7:],
+                        58255, 4, 3)
+
+
 def _hsv_cases():
     """Every (max, min) pair of channel values, the middle one random, in all six orders."""
     rng = np.random.default_rng(5)

@@ -270,3 +270,27 @@ def test_warp_u8_groups_wholly_outside_take_the_constant(rng, both_paths, channe
     ref = cv2.warpAffine(a, cv2.getRotationMatrix2D((25.5, 19.5), -45, 1.0), (52, 40),
                          borderValue=tuple(value) + (0,) * (4 - channels))
     assert np.abs(simd.astype(int) - ref.reshape(simd.shape)).max() <= 1
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+@pytest.mark.parametrize("nthreads", [1, 2])
+def test_warp_u8_multichannel_groups_of_eight_over_tiles(rng, both_paths, channels, nthreads):
+    # 3- and 4-channel samples go eight at a time (AVX2) with the SSE4.1 kernel for groups
+    # that cross the image's edge: outputs spanning several 64 x 128 tiles, widths that leave
+    # a partial group, constant and replicated borders, against the scalar path and OpenCV
+    import ecvl
+
+    a = rng.integers(0, 256, (150, 269, channels), dtype=np.uint8)
+    old = ecvl.set_num_threads(nthreads)
+    try:
+        for angle, border, size in ((30, 0, (150, 269)), (-7.5, 1, (131, 259)),
+                                    (181, 0, (70, 133))):
+            h, w = size
+            m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), -angle, 1.0)
+            simd, scalar = both_paths(lambda: g.warp_affine_array(a, m, size, border=border,
+                                                                  value=9))
+            assert np.array_equal(simd, scalar), (angle, border)
+            ref = cv2.warpAffine(a, m, (w, h), borderMode=border, borderValue=(9,) * 4)
+            assert np.abs(simd.astype(int) - ref.reshape(simd.shape)).max() <= 1
+    finally:
+        ecvl.set_num_threads(old)

@@ -42,6 +42,18 @@ def test_transparent_where_it_is_not_supported():
     assert border_name(BT.BORDER_REPLICATE, "op") == "replicate"
 
 
+def test_border_names_remembered_are_the_parsed_ones():
+    # border_name remembers its answers: a second call gives the same name, and values equal
+    # to a remembered one but of another type (True == 1, 1.0 == 1) are still refused
+    for _ in range(2):
+        assert border_name(1, "op") == "replicate"
+        assert border_name("edge", "op") == "replicate"
+        assert border_name(BT.BORDER_REFLECT, "op") == "reflect"
+        for bad in (True, 1.0, [1], "transparent", 5):
+            with pytest.raises(EcvlError, match="MyOp"):
+                border_name(bad, "MyOp")
+
+
 def test_border_choices_are_what_the_parser_accepts():
     choices = border_choices()
     assert {"reflect101", "border_reflect_101", "edge", "constant"} <= set(choices)

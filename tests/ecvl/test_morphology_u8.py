@@ -99,3 +99,36 @@ def test_kernel_entry_rejects_bad_arguments():
         _morphology.morph_u8(a, out, se, rows.clip(-1, 3), cols.clip(-1, 4), 3, 0, True, 1)
     with pytest.raises(ValueError, match="one shape"):
         _morphology.morph_u8(a, np.empty((4, 6, 1), np.uint8), se, rows, cols, 1, 0, True, 1)
+
+
+@pytest.mark.parametrize("nthreads", [1, 2, 3])
+def test_elements_of_identical_rows_pair_their_outputs(nthreads):
+    # rows all alike (rectangles, or a repeated pattern of several columns) run two output
+    # rows per shared column maximum: odd and even heights, bands starting at odd rows
+    rng = np.random.default_rng(nthreads)
+    old = ecvl.get_num_threads()
+    try:
+        ecvl.set_num_threads(nthreads)
+        for se in (np.ones((3, 3), np.uint8), np.ones((5, 5), np.uint8), np.ones((4, 2), np.uint8),
+                   np.ones((7, 1), np.uint8), np.tile(np.array([[1, 0, 1, 1]], np.uint8), (6, 1))):
+            for shape in [(1, 9), (2, 5), (3, 7), (64, 33), (1037, 97), (300, 41, 3)]:
+                a = rng.integers(0, 256, shape, dtype=np.uint8)
+                for border in _CV_BORDER:
+                    kw_cv = dict(borderType=_CV_BORDER[border])
+                    np.testing.assert_array_equal(dilate_array(a, se, border=border),
+                                                  _cv(cv2.dilate, a, se, **kw_cv))
+                    np.testing.assert_array_equal(erode_array(a, se, border=border),
+                                                  _cv(cv2.erode, a, se, **kw_cv))
+    finally:
+        ecvl.set_num_threads(old)
+    # the kernel itself in bands (the public functions keep images this small on one thread)
+    from ecvl.imgproc._kernutil import border_map
+
+    a = rng.integers(0, 256, (1037, 97, 1), dtype=np.uint8)
+    se = np.ones((5, 5), np.uint8)
+    rows, cols = border_map(1037, 2, 2, "reflect_101"), border_map(97, 2, 2, "reflect_101")
+    one, banded = np.empty_like(a), np.empty_like(a)
+    _morphology.morph_u8(a, one, se, rows, cols, 2, 0, True, 1)
+    _morphology.morph_u8(a, banded, se, rows, cols, 2, 0, True, nthreads)
+    np.testing.assert_array_equal(banded, one)
+    np.testing.assert_array_equal(one[..., 0], cv2.dilate(a, se, borderType=cv2.BORDER_REFLECT_101))

@@ -55,6 +55,48 @@ def test_threshold_uint8_inverse_and_threads_equal_opencv(rng, shape):
         ecvl.set_num_threads(old)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [1, 63, 65, 32768 * 2 + 77])
+@pytest.mark.parametrize("nthreads", [1, 2])
+def test_threshold_kernel_tails_blocks_and_threads(rng, dtype, n, nthreads):
+    # lengths around the 64-byte vector and across the 32768-element blocks of the threads
+    from ecvl.imgproc.thresholding import _threshold
+
+    src = rng.integers(0, 120, n).astype(dtype)
+    dst = np.full(n + 1, 9, dtype)
+    if np.dtype(dtype).kind == "f":
+        src[::7] = np.nan  # never above the threshold
+    _threshold.threshold(src, dst[:n], dtype(60), dtype(3), dtype(1), nthreads)
+    np.testing.assert_array_equal(dst[:n], np.where(src > 60, 3, 1).astype(dtype))
+    assert dst[n] == 9
+
+
+@pytest.mark.parametrize("shape", [(1,), (64, 3), (7, 13, 5), (2, 129, 257, 3)])
+@pytest.mark.parametrize("nthreads", [1, 2])
+def test_threshold_u8_one_call_entry(rng, shape, nthreads):
+    from ecvl.imgproc.thresholding import _threshold
+
+    src = rng.integers(0, 256, shape, dtype=np.uint8)
+    out = _threshold.threshold_u8(src, 127, 200, 5, nthreads)
+    assert out.shape == src.shape and out.dtype == np.uint8
+    np.testing.assert_array_equal(out, np.where(src > 127, 200, 5).astype(np.uint8))
+    with pytest.raises(ValueError, match="C-contiguous uint8"):
+        _threshold.threshold_u8(src.astype(np.int8), 127, 200, 5, 1)
+    if src.ndim > 1 and src.shape[-1] > 1:
+        with pytest.raises(ValueError, match="C-contiguous uint8"):
+            _threshold.threshold_u8(src[..., ::2], 127, 200, 5, 1)
+
+
+def test_threshold_uint8_volume_and_strided_input_equal_opencv(rng):
+    vol = rng.integers(0, 256, (3, 33, 45, 1), dtype=np.uint8)
+    ref = np.stack([cv2.threshold(v, 99, 255, cv2.THRESH_BINARY)[1] for v in vol[..., 0]])
+    np.testing.assert_array_equal(threshold_array(vol, 99, 255)[..., 0], ref)
+    img = rng.integers(0, 256, (41, 2 * 37 + 1, 3), dtype=np.uint8)[:, ::2]
+    np.testing.assert_array_equal(threshold_array(img, 99, 255),
+                                  cv2.threshold(np.ascontiguousarray(img), 99, 255,
+                                                cv2.THRESH_BINARY)[1])
+
+
 def test_float32_threshold_exact_near_representable_values():
     img = np.array([[0.1, np.nextafter(np.float32(0.1), np.float32(1))]], np.float32)
     out = threshold_array(img, 0.1, 1.0)  # float64 0.1 lies between the two float32 values

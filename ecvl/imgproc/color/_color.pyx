@@ -53,9 +53,12 @@ def _check(src, dst, int cs, int cd):
 # the others, few enough that claiming one costs nothing. A multiple of 32, the vector width.
 DEF BLOCK = 65536
 # Outputs from this size up are written by the channel shuffle with non-temporal stores, which
-# skip the read-for-ownership of each destination line (a 12 MB RGB <-> BGR is a sixth faster);
-# smaller ones go through the cache, where the next op finds them.
-DEF STREAM_MIN_BYTES = 8 << 20
+# skip the read-for-ownership of each destination line; smaller ones go through the cache,
+# where the next op finds them. Streaming pays only where source and destination together
+# overflow the last-level cache: a 12 MB RGB <-> BGR was a sixth faster streamed on an AVX2
+# EPYC, but on a core complex with 32 MiB of L3 both stay cached, and streaming capped two
+# threads at one thread's time (0.46 ms) where the cached stores took 0.22-0.30 ms.
+DEF STREAM_MIN_BYTES = 16 << 20
 
 # Packed 3-channel uint8 kernels run by _run_packed
 DEF K_PERM = 0
@@ -106,8 +109,13 @@ cdef void _shuffle_block(const pixel_t *s, pixel_t *d, Py_ssize_t n, Py_ssize_t 
             d[i * cd + k] = s[i * cs + ix[k]] if ix[k] >= 0 else fill
 
 
-def shuffle(const pixel_t[:, ::1] src, pixel_t[:, ::1] dst, idx, pixel_t fill, int nthreads):
-    """dst[:, k] = src[:, idx[k]] (idx[k] < 0: fill)."""
+def shuffle(const pixel_t[:, ::1] src, pixel_t[:, ::1] dst, idx, pixel_t fill, int nthreads,
+            int stream=-1):
+    """dst[:, k] = src[:, idx[k]] (idx[k] < 0: fill).
+
+    ``stream`` (3-channel uint8 only): 1 writes with non-temporal stores, 0 through the cache,
+    -1 (default) streams outputs of STREAM_MIN_BYTES and more.
+    """
     cdef Py_ssize_t n = src.shape[0], cs = src.shape[1], cd = dst.shape[1], b, nb, e
     if dst.shape[0] != n or len(idx) != cd or cd > 4 or any(j >= cs for j in idx):
         raise ValueError("shuffle: bad shapes or indices")
@@ -123,7 +131,8 @@ def shuffle(const pixel_t[:, ::1] src, pixel_t[:, ::1] dst, idx, pixel_t fill, i
         if cs == 3 and cd == 3:
             with nogil:
                 _run_packed(K_PERM, &src[0, 0], &dst[0, 0], n, 3, ix[0], ix[1], ix[2],
-                            3 * n >= STREAM_MIN_BYTES, nthreads)
+                            3 * n >= STREAM_MIN_BYTES if stream < 0 else stream != 0,
+                            nthreads)
             return
     nb = (n + BLOCK - 1) // BLOCK
     with nogil:

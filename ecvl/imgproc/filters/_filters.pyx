@@ -122,13 +122,17 @@ cdef extern from "_sepu8.h" nogil:
                    const Py_ssize_t *cmap, int ax, Py_ssize_t W, Py_ssize_t C,
                    const uint8_t *cvrow, uint8_t cval, const uint16_t *kx, int nkx, int xsym,
                    const uint32_t *ky, int nky, int ysym, int vbox, uint32_t mul, uint32_t add,
-                   int shift, char *work)
+                   int shift, uint32_t mul16, uint32_t add16, int shift16, char *work)
 
 
 def sep_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, kx, ky, bint xsym, bint ysym,
            rowmap, cmap, int ax, const uint8_t[::1] cvrow, uint32_t mul, uint32_t add,
-           int shift, int nthreads):
-    """Exact integer separable filter of uint8 (H, W, C): see _sepu8.h for the arithmetic."""
+           int shift, int nthreads, uint32_t mul16=0, uint32_t add16=0, int shift16=0):
+    """Exact integer separable filter of uint8 (H, W, C): see _sepu8.h for the arithmetic.
+
+    ``mul16`` (not 0): the caller's 16-bit form of the divider for all-ones vertical taps,
+    ``((s + add16) * mul16) >> (16 + shift16)``, equal to the 32-bit one for every sum.
+    """
     cdef const uint16_t[::1] kxv = np.ascontiguousarray(kx, dtype=np.uint16)
     cdef const uint32_t[::1] kyv = np.ascontiguousarray(ky, dtype=np.uint32)
     cdef Py_ssize_t H = src.shape[0], W = src.shape[1], C = src.shape[2]
@@ -148,6 +152,10 @@ def sep_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, kx, ky, bint xs
         vbox = vbox and kyv[j] == 1
     if 255 * sx > 65535 or sy >= 2 ** 32 or int(255 * sx * sy) * int(mul) + int(add) >= 2 ** 32:
         raise ValueError("sep_u8: kernel sums overflow the integer accumulators")
+    if mul16 and not (vbox and mul16 < 65536 and 0 <= shift16 < 16
+                      and 255 * sx * sy + add16 < 65536):
+        raise ValueError("sep_u8: a 16-bit divider needs all-ones vertical taps (3 or more) "
+                         "and sums, mul16 and sum + add16 below 2^16")
     cdef const Py_ssize_t[::1] rm = np.ascontiguousarray(rowmap, dtype=np.intp)
     cdef const Py_ssize_t[::1] cm = np.ascontiguousarray(cmap, dtype=np.intp)
     check_maps(rm, cm, H, W, nky, nkx, "sep_u8")
@@ -163,7 +171,7 @@ def sep_u8(const uint8_t[:, :, ::1] src, uint8_t[:, :, ::1] dst, kx, ky, bint xs
                 su8_block(&src[0, 0, 0], W * C, &dst[0, 0, 0], W * C, H * t // bp.nband,
                           H * (t + 1) // bp.nband, &rm[0], &cm[0], ax, W, C, &cvrow[0],
                           cvrow[0], &kxv[0], nkx, xsym, &kyv[0], nky, ysym, vbox, mul, add,
-                          shift, bp.work + threadid() * bp.wb)
+                          shift, mul16, add16, shift16, bp.work + threadid() * bp.wb)
     finally:
         free(bp.raw)
 

@@ -144,8 +144,21 @@ static void su8_hpass_avx2(uint16_t *restrict r, const uint8_t *restrict p, cons
                            int nk, int sym, su8_ssize C, su8_ssize n)
 {
     su8_ssize i = 0;
-    int j, h = nk / 2;
+    int j, h = nk / 2, ones = 1;
 #define SU8_LD16(q) _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(q)))
+    for (j = 0; j < nk; j++)
+        ones = ones && k[j] == 1;
+    if (ones) /* a box: plain sums, no multiplies by one */
+        for (; i + 32 <= n; i += 32) {
+            __m256i a0 = SU8_LD16(p + i), a1 = SU8_LD16(p + i + 16);
+            for (j = 1; j < nk; j++) {
+                const uint8_t *pa = p + (su8_ssize)j * C + i;
+                a0 = _mm256_add_epi16(a0, SU8_LD16(pa));
+                a1 = _mm256_add_epi16(a1, SU8_LD16(pa + 16));
+            }
+            _mm256_storeu_si256((__m256i *)(r + i), a0);
+            _mm256_storeu_si256((__m256i *)(r + i + 16), a1);
+        }
     for (; i + 32 <= n; i += 32) {
         __m256i a0, a1;
         if (sym) {
@@ -314,14 +327,47 @@ DH_ISA_VOID(static, su8_vbox, (uint8_t *restrict d, uint32_t *restrict S,
                                uint32_t mul, uint32_t add, int shift, su8_ssize n),
             (d, S, in, leaving, mul, add, shift, n))
 
+/* su8_vbox in 16 bits, for windows whose every sum fits (255 * taps < 2^16): S += in -
+ * leaving, then d = ((S + add) * mul) >> (16 + shift), a divider the caller checked equal to
+ * the rounding of the 32-bit one for every reachable sum. Half the bytes of su8_vbox a step,
+ * twice the lanes a vector: a 512-wide 5x5 box spent a third of its time in su8_vbox. */
+DH_ISA_INLINE void su8_vbox16_impl(uint8_t *restrict d, uint16_t *restrict S,
+                                   const uint16_t *restrict in,
+                                   const uint16_t *restrict leaving, uint32_t mul, uint32_t add,
+                                   int shift, su8_ssize n)
+{
+    su8_ssize i;
+    if (leaving && d) {
+        for (i = 0; i < n; i++) {
+            uint16_t t = (uint16_t)(S[i] + in[i] - leaving[i]);
+            uint32_t v = ((uint32_t)(uint16_t)(t + add) * mul) >> 16 >> shift;
+            S[i] = t;
+            d[i] = (uint8_t)(v < 255u ? v : 255u);
+        }
+        return;
+    }
+    for (i = 0; i < n; i++) S[i] = (uint16_t)(S[i] + in[i]);
+    if (d)
+        for (i = 0; i < n; i++) {
+            uint32_t v = ((uint32_t)(uint16_t)(S[i] + add) * mul) >> 16 >> shift;
+            d[i] = (uint8_t)(v < 255u ? v : 255u);
+        }
+}
+DH_ISA_VOID(static, su8_vbox16, (uint8_t *restrict d, uint16_t *restrict S,
+                                 const uint16_t *restrict in, const uint16_t *restrict leaving,
+                                 uint32_t mul, uint32_t add, int shift, su8_ssize n),
+            (d, S, in, leaving, mul, add, shift, n))
+
 /* Output rows y0 <= y < y1 (dst points at row 0). rowmap[y + i] is the source row under kernel
  * row i (-1: the constant row cvrow, W*C long); cmap[q] the source column of padded column q
- * (-1: cval). vbox: ky is all ones, and running column sums replace the vertical taps. */
+ * (-1: cval). vbox: ky is all ones, and running column sums replace the vertical taps; with
+ * mul16 (not 0) they are kept in 16 bits and scaled by (mul16, add16, shift16) (su8_vbox16). */
 static void su8_block(const uint8_t *src, su8_ssize rstride, uint8_t *dst, su8_ssize dstride,
                       su8_ssize y0, su8_ssize y1, const su8_ssize *rowmap, const su8_ssize *cmap,
                       int ax, su8_ssize W, su8_ssize C, const uint8_t *cvrow, uint8_t cval,
                       const uint16_t *kx, int nkx, int xsym, const uint32_t *ky, int nky,
-                      int ysym, int vbox, uint32_t mul, uint32_t add, int shift, char *work)
+                      int ysym, int vbox, uint32_t mul, uint32_t add, int shift,
+                      uint32_t mul16, uint32_t add16, int shift16, char *work)
 {
     su8_ssize n = W * C, padn = (W + nkx - 1) * C, y, q;
     uint8_t *pad = (uint8_t *)work;
@@ -343,14 +389,20 @@ static void su8_block(const uint8_t *src, su8_ssize rstride, uint8_t *dst, su8_s
         for (q = 0; q < W + nkx - 1; q++) {
             if (q == ax) { q = ax + W - 1; continue; }
             su8_ssize c = cmap[q];
-            if (c >= 0) memcpy(pad + q * C, s + c * C, (size_t)C);
+            if (C == 1) pad[q] = c >= 0 ? s[c] : cval; /* no library call per border byte */
+            else if (c >= 0) memcpy(pad + q * C, s + c * C, (size_t)C);
             else memset(pad + q * C, cval, (size_t)C);
         }
         su8_hpass(r, pad, kx, nkx, xsym, C, n);
         y = p - (nky - 1);
         if (vbox) {
             const uint16_t *leaving = p - p0 >= nky ? ring + ((p - nky) % nring) * rstep : NULL;
-            su8_vbox(y >= y0 ? dst + y * dstride : NULL, colsum, r, leaving, mul, add, shift, n);
+            if (mul16)
+                su8_vbox16(y >= y0 ? dst + y * dstride : NULL, (uint16_t *)colsum, r, leaving,
+                           mul16, add16, shift16, n);
+            else
+                su8_vbox(y >= y0 ? dst + y * dstride : NULL, colsum, r, leaving, mul, add, shift,
+                         n);
         } else if (y >= y0) {
             for (int i = 0; i < nky; i++) rows[i] = ring + ((y + i) % nring) * rstep;
             su8_vpass(dst + y * dstride, rows, ky, nky, ysym, mul, add, shift, n, acc);

@@ -118,6 +118,28 @@ def _box_divider(n):
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def _box_divider16(n):
+    """Return the 16-bit divider of a box of `n` pixels, or None.
+
+    The divider is (mul, add, shift) with ((s + add) * mul) >> (16 + shift) ==
+    round_half_up(s / n) for every window sum 0 <= s <= 255 * n, where s + add and mul fit
+    16 bits (so the column sums of the kernel can too); None when no such triple exists.
+    """
+    if 255 * n + n // 2 >= 1 << 16:
+        return None
+    s = np.arange(255 * n + 1, dtype=np.uint64)
+    want = (s + n // 2) // n
+    for shift in range(15, -1, -1):
+        mul = ((1 << (16 + shift)) + n - 1) // n
+        if mul >= 1 << 16:
+            continue
+        if np.array_equal(((s + np.uint64(n // 2)) * np.uint64(mul)) >> np.uint64(16 + shift),
+                          want):
+            return mul, n // 2, shift
+    return None
+
+
 def _is_sym(k, anchor):
     return len(k) % 2 == 1 and anchor == len(k) // 2 and np.array_equal(k, k[::-1])
 
@@ -130,10 +152,11 @@ def _box_taps(nx, ny):
     return kx, ky
 
 
-def _sep_u8(a, kx, ky, ax, ay, border, border_value, mul, add, shift, sym=None):
+def _sep_u8(a, kx, ky, ax, ay, border, border_value, mul, add, shift, sym=None, div16=None):
     """Apply an integer separable filter to a contiguous (H, W, C) uint8 array (see _sepu8.h).
 
-    ``sym`` holds the (x, y) symmetry flags when the caller knows them.
+    ``sym`` holds the (x, y) symmetry flags when the caller knows them; ``div16`` the 16-bit
+    form of the divider of a box (:func:`_box_divider16`).
     """
     H, W, C = a.shape
     nkx, nky = len(kx), len(ky)
@@ -143,7 +166,7 @@ def _sep_u8(a, kx, ky, ax, ay, border, border_value, mul, add, shift, sym=None):
     xsym, ysym = (_is_sym(kx, ax), _is_sym(ky, ay)) if sym is None else sym
     _filters.sep_u8(a, out, kx, ky, xsym, ysym, rows, cols, ax,
                     constant_row(np.uint8, W * C, border_value), mul, add, shift,
-                    nthreads(a.size * (nkx + nky)))
+                    nthreads(a.size * (nkx + nky)), *(div16 or ()))
     return out
 
 
@@ -248,8 +271,10 @@ def average_blur_array(src, ksize=3, border="reflect_101", border_value=0.0):
         if div is not None:
             border = border_name(border, op)
             nx, ny = sizes[0], sizes[1]
+            # column sums in 16 bits where every sum fits (running sums from 3 rows up)
+            div16 = _box_divider16(nx * ny) if ny >= 3 else None
             out = _sep_u8(a, *_box_taps(nx, ny), nx // 2, ny // 2, border, border_value,
-                          *div, sym=(nx % 2 == 1, ny % 2 == 1))
+                          *div, sym=(nx % 2 == 1, ny % 2 == 1), div16=div16)
             return restore(out, squeeze)
     kernels = [np.full(s, 1.0 / s) for s in sizes]
     out = separable_filter_array(a, *kernels, border=border, border_value=border_value,

@@ -2,9 +2,12 @@
 # Included by _warp.pyx (same module: it uses that file's helpers and border constants).
 
 # Output tiles of the affine warps: a rotated row runs diagonally through the source, and
-# short row segments keep the source footprint in cache (and in the TLB).
+# short row segments keep the source footprint in cache (and in the TLB). A tile is swept a
+# column strip of TW at a time over its TH rows, each row reading source lines next to the
+# previous row's: 64 rows rather than 16 took a 30-degree rotation of a 2048² RGB image from
+# 15 to 11 ms (the lines stay in L1/L2 between rows instead of coming back from L3).
 cdef enum:
-    TH = 16
+    TH = 64
     TW = 128
 
 

@@ -5,8 +5,8 @@
  * would give. Samples whose neighbourhood is not wholly inside the source (or NaN, or far out)
  * are listed in `edge` for the caller's general border-aware path, except that with a constant
  * border (`cval` not NULL, one value per channel) samples wholly outside take `cval` directly.
- * Vector paths: SSE4.1 below, AVX2 (1 channel) in _warp_u8_avx2.h; affine maps make their
- * coordinates in fixed point (wpu8_affine_row, at the end).
+ * Vector paths: SSE4.1 below, AVX2 for 1 channel in _warp_u8_avx2.h and for 3 and 4 channels
+ * after it; affine maps make their coordinates in fixed point (wpu8_affine_row, at the end).
  */
 #ifndef ECVL_WARP_U8_H
 #define ECVL_WARP_U8_H
@@ -78,8 +78,9 @@ static inline ptrdiff_t wpu8_pixel(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
 /* ---- SSE4.1 blend of four interior pixels at a time (C = 1, 3, 4) -----------------------
  *
  * Same integers as WPU8_BLEND, regrouped: each row is blended horizontally with the int16
- * pair (2048 - fx, fx) by pmaddwd (at most 255 * 2048), then the two rows vertically with
- * 32-bit multiplies; (a*(2048-fy) + b*fy + 2^21) >> 22 equals the four-product sum exactly.
+ * pair (2048 - fx, fx) by pmaddwd (at most 255 * 2048), then the two rows vertically as
+ * (a*2048 + (b-a)*fy + 2^21) >> 22, one 32-bit multiply (every term within +-2^30), which
+ * equals (a*(2048-fy) + b*fy + 2^21) >> 22 and so the four-product sum exactly.
  * A group takes this path only when all four neighbourhoods and the 8-byte (C = 3, 4) or
  * 2-byte (C = 1) loads lie inside the image.
  */
@@ -119,8 +120,9 @@ static void wpu8_quantise_sse(const double *X, const double *Y, ptrdiff_t n, int
         __m128i t = _mm_madd_epi16(_mm_shuffle_epi8(v, ctl_t), wxj);                  \
         __m128i b = _mm_madd_epi16(_mm_shuffle_epi8(v, ctl_b), wxj);                  \
         r[J] = _mm_srai_epi32(                                                         \
-            _mm_add_epi32(_mm_add_epi32(_mm_mullo_epi32(t, _mm_shuffle_epi32(ay0, (J) * 0x55)), \
-                                        _mm_mullo_epi32(b, _mm_shuffle_epi32(ay1, (J) * 0x55))), \
+            _mm_add_epi32(_mm_add_epi32(_mm_slli_epi32(t, 11),                         \
+                                        _mm_mullo_epi32(_mm_sub_epi32(b, t),           \
+                                                        _mm_shuffle_epi32(fy, (J) * 0x55))), \
                           half),                                                       \
             22);                                                                       \
     }
@@ -145,6 +147,10 @@ static ptrdiff_t wpu8_bilinear_sse(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
                                                             8, 0, 8, 0));
     const __m128i pack3 = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
     ptrdiff_t x, ne = 0, j;
+    uint8_t cpat[16]; /* four pixels of the constant border */
+    if (cval)
+        for (j = 0; j < 4; j++)
+            memcpy(cpat + j * C, cval, (size_t)C);
     for (x = 0; x + 4 <= n; x += 4) {
         __m128i qx = _mm_loadu_si128((const __m128i *)(q + x));
         __m128i qy = _mm_loadu_si128((const __m128i *)(q + n + x));
@@ -160,8 +166,7 @@ static ptrdiff_t wpu8_bilinear_sse(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
                 _mm_or_si128(_mm_cmpgt_epi32(vm1, ix), _mm_cmpgt_epi32(vm1, iy)),
                 _mm_or_si128(_mm_cmpgt_epi32(ix, vwm1), _mm_cmpgt_epi32(iy, vylim)));
             if (cval && _mm_movemask_ps(_mm_castsi128_ps(away)) == 15) {
-                for (j = 0; j < 4 * C; j++)
-                    out[x * C + j] = cval[j % C];
+                memcpy(out + x * C, cpat, (size_t)(4 * C));
                 continue;
             }
             for (j = 0; j < 4; j++)
@@ -170,11 +175,9 @@ static ptrdiff_t wpu8_bilinear_sse(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
         }
         __m128i fx = _mm_and_si128(qx, m2047), fy = _mm_and_si128(qy, m2047);
         __m128i ax = _mm_or_si128(_mm_sub_epi32(k2048, fx), _mm_slli_epi32(fx, 16));
-        __m128i ay0 = _mm_sub_epi32(k2048, fy), ay1 = fy;
         if (C == 1) {
-            /* One multiply fewer on each side: the offset needs no channel factor, and
-             * (t*(2048-fy) + b*fy) is computed as t*2048 + (b-t)*fy (same integers; every
-             * term stays within +-2^30). */
+            /* the offset needs no channel factor, and the two rows of four pixels fit one
+             * 16-byte load */
             __m128i off = _mm_add_epi32(_mm_mullo_epi32(iy, vrs), ix);
             int32_t o4[4];
             uint16_t a[8];
@@ -222,6 +225,132 @@ static ptrdiff_t wpu8_bilinear_sse(const uint8_t *src, ptrdiff_t sh, ptrdiff_t s
 #endif
 
 #include "_warp_u8_avx2.h"
+#include "_warp_u8_avx2.h"
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+/* ---- AVX2: eight 3- or 4-channel samples at a time ------------------------------------------
+ *
+ * wpu8_bilinear_sse's integers with the pixels paired across the two 128-bit lanes (lane 0
+ * pixel J, lane 1 pixel J + 4), so each shuffle, pmaddwd and multiply serves two pixels.
+ * Groups that are not wholly inside (nor wholly outside with a constant border) go to the
+ * SSE4.1 kernel, which treats them pixel by pixel: per-pixel results do not depend on the
+ * grouping.
+ */
+#define WPU8_ROWS2(J)                                                                  \
+    {                                                                                  \
+        const uint8_t *p = src + offs[J], *p4 = src + offs[(J) + 4];                   \
+        __m256i v = _mm256_set_m128i(                                                  \
+            _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)p4),                   \
+                               _mm_loadl_epi64((const __m128i *)(p4 + rs))),           \
+            _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)p),                    \
+                               _mm_loadl_epi64((const __m128i *)(p + rs))));           \
+        __m256i wxj = _mm256_shuffle_epi32(ax, (J) * 0x55);                            \
+        __m256i t = _mm256_madd_epi16(_mm256_shuffle_epi8(v, ctl_t), wxj);             \
+        __m256i b = _mm256_madd_epi16(_mm256_shuffle_epi8(v, ctl_b), wxj);             \
+        r[J] = _mm256_srai_epi32(                                                      \
+            _mm256_add_epi32(                                                          \
+                _mm256_add_epi32(_mm256_slli_epi32(t, 11),                             \
+                                 _mm256_mullo_epi32(_mm256_sub_epi32(b, t),            \
+                                                    _mm256_shuffle_epi32(fy, (J) * 0x55))), \
+                half),                                                                 \
+            22);                                                                       \
+    }
+
+/* n samples as wpu8_bilinear_sse, for C = 3 or 4 (sw >= 3, sh >= 2). */
+__attribute__((target("avx2")))
+static ptrdiff_t wpu8_bilinear_c34_avx2(const uint8_t *src, ptrdiff_t sh, ptrdiff_t sw,
+                                        ptrdiff_t C, uint8_t *out, const int32_t *q, ptrdiff_t n,
+                                        ptrdiff_t *edge, const uint8_t *cval)
+{
+    const ptrdiff_t rs = sw * C;
+    const int32_t xlim = (int32_t)((rs - 8) / C + 1);
+    const __m256i m2047 = _mm256_set1_epi32(2047), k2048 = _mm256_set1_epi32(2048);
+    const __m256i half = _mm256_set1_epi32(1 << 21), zero = _mm256_setzero_si256();
+    const __m256i one = _mm256_set1_epi32(1);
+    const __m256i vxlim = _mm256_set1_epi32(xlim < (int32_t)sw - 1 ? xlim : (int32_t)sw - 1);
+    const __m256i vylim = _mm256_set1_epi32((int32_t)sh - 1);
+    const __m256i vrs = _mm256_set1_epi32((int32_t)rs), vC = _mm256_set1_epi32((int32_t)C);
+    const __m256i vm1 = _mm256_set1_epi32(-1), vwm1 = _mm256_set1_epi32((int32_t)sw - 1);
+    const char c1 = (char)C;
+    const __m256i ctl_t = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+        0, -1, c1, -1, 1, -1, c1 + 1, -1, 2, -1, c1 + 2, -1, 3, -1, c1 + 3, -1));
+    const __m256i ctl_b = _mm256_add_epi8(ctl_t, _mm256_set1_epi16(8));
+    const __m256i pack3 = _mm256_broadcastsi128_si256(
+        _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1));
+    ptrdiff_t x = 0, ne = 0, j, k, e;
+    int32_t q8[16];
+    ptrdiff_t e8[8];
+    uint8_t cpat[32]; /* eight pixels of the constant border */
+    if (cval)
+        for (j = 0; j < 8; j++)
+            memcpy(cpat + j * C, cval, (size_t)C);
+    for (;; x += 8) {
+        ptrdiff_t m = n - x < 8 ? n - x : 8;
+        int slow = m < 8;
+        __m256i qx = zero, qy = zero, ix = zero, iy = zero;
+        if (!slow) {
+            qx = _mm256_loadu_si256((const __m256i *)(q + x));
+            qy = _mm256_loadu_si256((const __m256i *)(q + n + x));
+            ix = _mm256_srai_epi32(qx, 11);
+            iy = _mm256_srai_epi32(qy, 11);
+            __m256i bad = _mm256_or_si256(
+                _mm256_or_si256(_mm256_cmpgt_epi32(zero, ix), _mm256_cmpgt_epi32(zero, iy)),
+                _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_add_epi32(ix, one), vxlim),
+                                _mm256_cmpgt_epi32(_mm256_add_epi32(iy, one), vylim)));
+            if (!_mm256_testz_si256(bad, bad)) {
+                __m256i away = _mm256_or_si256(
+                    _mm256_or_si256(_mm256_cmpgt_epi32(vm1, ix), _mm256_cmpgt_epi32(vm1, iy)),
+                    _mm256_or_si256(_mm256_cmpgt_epi32(ix, vwm1), _mm256_cmpgt_epi32(iy, vylim)));
+                if (cval && _mm256_movemask_ps(_mm256_castsi256_ps(away)) == 255) {
+                    memcpy(out + x * C, cpat, (size_t)(8 * C));
+                    continue;
+                }
+                slow = 1;
+            }
+        }
+        if (slow) {
+            if (m <= 0)
+                break;
+            for (j = 0; j < m; j++) {
+                q8[j] = q[x + j];
+                q8[m + j] = q[n + x + j];
+            }
+            e = wpu8_bilinear_sse(src, sh, sw, C, out + x * C, q8, m, e8, cval);
+            for (k = 0; k < e; k++)
+                edge[ne++] = x + e8[k];
+            if (m < 8)
+                break;
+            continue;
+        }
+        __m256i fx = _mm256_and_si256(qx, m2047), fy = _mm256_and_si256(qy, m2047);
+        __m256i ax = _mm256_or_si256(_mm256_sub_epi32(k2048, fx), _mm256_slli_epi32(fx, 16));
+        __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(iy, vrs), _mm256_mullo_epi32(ix, vC));
+        int32_t offs[8];
+        __m256i r[4];
+        _mm256_storeu_si256((__m256i *)offs, off);
+        WPU8_ROWS2(0)
+        WPU8_ROWS2(1)
+        WPU8_ROWS2(2)
+        WPU8_ROWS2(3)
+        /* lane 0: pixels 0-3, lane 1: pixels 4-7, four bytes each */
+        __m256i pk = _mm256_packus_epi16(_mm256_packs_epi32(r[0], r[1]),
+                                         _mm256_packs_epi32(r[2], r[3]));
+        if (C == 4) {
+            _mm256_storeu_si256((__m256i *)(out + 4 * x), pk);
+        } else {
+            pk = _mm256_shuffle_epi8(pk, pack3);
+            __m128i lo = _mm256_castsi256_si128(pk), hi = _mm256_extracti128_si256(pk, 1);
+            uint8_t *o = out + 3 * x;
+            _mm_storeu_si128((__m128i *)o, lo); /* bytes 12-15 are rewritten just below */
+            _mm_storel_epi64((__m128i *)(o + 12), hi);
+            int32_t w4 = _mm_extract_epi32(hi, 2);
+            memcpy(o + 20, &w4, 4);
+        }
+    }
+    return ne;
+}
+#undef WPU8_ROWS2
+#endif
 
 #if !((defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__))
 static int wpu8_cpu_sse41(void) { return 0; }
@@ -251,6 +380,8 @@ static ptrdiff_t wpu8_bilinear_q(const uint8_t *src, ptrdiff_t sh, ptrdiff_t sw,
         if (simd >= 2 && C == 1)
             return wpu8_bilinear_c1_avx2(src, sh, sw, out, q, n, edge, cval, NULL, NULL, 0, 0,
                                          0);
+        if (simd >= 2 && (C == 3 || C == 4) && sw >= 3 && sh >= 2)
+            return wpu8_bilinear_c34_avx2(src, sh, sw, C, out, q, n, edge, cval);
         if ((C == 1 || C == 3 || C == 4) && sw >= 3 && sh >= 2)
             return wpu8_bilinear_sse(src, sh, sw, C, out, q, n, edge, cval);
     }

@@ -5,7 +5,8 @@
  * than one set column gets its own ring of horizontal min/max results (a rectangle has one
  * pattern, OpenCV's 5x5 ellipse two, one of them a single column, which needs no pass: it is a
  * shifted pointer into the padded row). An output row is then the min/max over the kh rows'
- * pattern results. Both reductions keep the running value in registers over all sources (SSE2
+ * pattern results (for elements of identical rows, two output rows at a time from their
+ * shared kh - 1 rows). Both reductions keep the running value in registers over all sources (SSE2
  * baseline, AVX2 picked at run time), so each element is loaded once per source and stored once.
  */
 #ifndef ECVL_MORPHU8_H
@@ -106,7 +107,7 @@ static mu8_ssize mu8_work_bytes(mu8_ssize W, mu8_ssize C, int kh, int kw)
 {
     mu8_ssize padn = ((W + kw - 1) * C + 63) & ~(mu8_ssize)63;
     mu8_ssize n = (W * C + 63) & ~(mu8_ssize)63;
-    return (mu8_ssize)kh * padn + (mu8_ssize)kh * kh * n + 64;
+    return (mu8_ssize)kh * padn + (mu8_ssize)kh * kh * n + n + 64;
 }
 
 /* Output rows y0 <= y < y1 of the erosion (is_max 0) or dilation of src (H rows of W*C bytes,
@@ -122,6 +123,7 @@ static void mu8_block(const uint8_t *src, mu8_ssize rstride, uint8_t *dst, mu8_s
     mu8_ssize padn = (padw * C + 63) & ~(mu8_ssize)63, nstep = (n + 63) & ~(mu8_ssize)63;
     uint8_t *pad = (uint8_t *)work;
     uint8_t *hres = pad + (mu8_ssize)kh * padn;
+    uint8_t *pair = hres + (mu8_ssize)kh * kh * nstep; /* shared rows of two outputs */
     int grp[MU8_MAXK], single[MU8_MAXK], slot[MU8_MAXK];
     int nslot = 0;
     const uint8_t *srcs[MU8_MAXK];
@@ -146,6 +148,12 @@ static void mu8_block(const uint8_t *src, mu8_ssize rstride, uint8_t *dst, mu8_s
         if (cnt == 1) single[i] = last;
         else if (grp[i] == i) slot[i] = nslot++;
     }
+    /* Every row the same pattern of several columns (a rectangle): outputs y and y + 1 share
+     * the maximum of rows y + 1 .. y + kh - 1, formed once for both (OpenCV's column trick):
+     * kh loads for two rows instead of 2 kh. */
+    int paired = kh >= 3 && slot[0] == 0 && nslot == 1;
+    for (i = 1; i < kh && paired; i++)
+        paired = grp[i] == 0;
     for (p = y0; p < y1 + kh - 1; p++) {
         mu8_ssize sr = rowmap[p];
         const uint8_t *s = sr >= 0 ? src + sr * rstride : cvrow;
@@ -155,7 +163,8 @@ static void mu8_block(const uint8_t *src, mu8_ssize rstride, uint8_t *dst, mu8_s
         for (q = 0; q < padw; q++) {
             if (q == ax) { q = ax + W - 1; continue; }
             mu8_ssize c = cmap[q];
-            if (c >= 0) memcpy(pr + q * C, s + c * C, (size_t)C);
+            if (C == 1) pr[q] = c >= 0 ? s[c] : cval; /* no library call per border byte */
+            else if (c >= 0) memcpy(pr + q * C, s + c * C, (size_t)C);
             else memset(pr + q * C, cval, (size_t)C);
         }
         for (i = 0; i < kh; i++) {
@@ -167,6 +176,21 @@ static void mu8_block(const uint8_t *src, mu8_ssize rstride, uint8_t *dst, mu8_s
         }
         mu8_ssize y = p - (kh - 1);
         if (y < y0) continue;
+        if (paired) {
+            const uint8_t *two[2];
+            if ((y - y0) % 2 == 0) {
+                int m = 0;
+                for (i = 1; i < kh; i++)
+                    srcs[m++] = hres + ((y + i) % kh) * nstep;
+                mu8_reduce(pair, srcs, m, is_max, n);
+                two[0] = hres + (y % kh) * nstep; /* the row leaving after this output */
+            } else {
+                two[0] = hres + ((y + kh - 1) % kh) * nstep; /* the row just added */
+            }
+            two[1] = pair;
+            mu8_reduce(dst + y * dstride, two, 2, is_max, n);
+            continue;
+        }
         int m = 0;
         for (i = 0; i < kh; i++) {
             int g = grp[i];

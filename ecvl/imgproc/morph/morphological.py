@@ -145,15 +145,15 @@ def _one_pass(a, se, is_max, anchor, border, border_value):
     if not (0 <= ax < kw and 0 <= ay < kh):
         raise EcvlValueError(f"Morphology: anchor {anchor!r} outside the {kw}x{kh} element")
     H, W, C = a.shape
-    value = _neutral(a.dtype, is_max) if border_value is None else border_value
     rows = border_map(H, ay, kh - 1 - ay, border)
     cols = border_map(W, ax, kw - 1 - ax, border)
     out = np.empty_like(a)
-    if a.dtype == np.uint8 and kh <= _morphology.MAX_U8_KERNEL and kw <= _morphology.MAX_U8_KERNEL:
-        cval = (0 if is_max else 255) if border_value is None else _u8_value(value)
+    if a.dtype == np.uint8 and kh <= _MAX_U8_KERNEL and kw <= _MAX_U8_KERNEL:
+        cval = (0 if is_max else 255) if border_value is None else _u8_value(border_value)
         _morphology.morph_u8(a, out, se, rows, cols, ax, cval, is_max,
                              nthreads(a.size * _U8_COST))
         return out
+    value = _neutral(a.dtype, is_max) if border_value is None else border_value
     _morphology.erode_dilate(a, out, se, bool(se.all()), is_max, rows, cols, ax,
                              constant_row(a.dtype, W * C, value), typecode(a, "Morphology"),
                              nthreads(a.size * (kh + kw)))
@@ -163,6 +163,8 @@ def _one_pass(a, se, is_max, anchor, border, border_value):
 # element-operations charged per uint8 pixel when sizing the thread team: below about 1M
 # pixels the vector kernel finishes before a second thread pays for waking it
 _U8_COST = 8
+# the largest element (rows and columns) of the uint8 kernel
+_MAX_U8_KERNEL = _morphology.MAX_U8_KERNEL
 
 
 def _u8_value(value):

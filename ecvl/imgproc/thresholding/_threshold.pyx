@@ -1,10 +1,14 @@
 # cython: language_level=3
 """Threshold, look-up table and histogram kernels; Otsu searches on histograms."""
 import numpy as np
+
+cimport numpy as cnp
 from cython.parallel cimport prange, threadid
-from libc.stdint cimport uint8_t, uint16_t, int64_t, uint32_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free
 from ecvl._pixel cimport pixel_t
+
+cnp.import_array()
 
 ctypedef fused U:
     uint8_t
@@ -13,28 +17,78 @@ ctypedef fused U:
 DEF BLOCK = 32768
 
 
-cdef void _thr_block(const pixel_t *s, pixel_t *d, Py_ssize_t n, pixel_t th, pixel_t hi,
-                     pixel_t lo) noexcept nogil:
-    # plain pointers and locals so the compiler sees a simple, vectorisable loop
-    cdef Py_ssize_t i
-    for i in range(n):
-        d[i] = hi if s[i] > th else lo
+cdef extern from "_threshold_c.h" nogil:
+    void thr_u8(const uint8_t *s, uint8_t *d, Py_ssize_t n, uint8_t th, uint8_t hi, uint8_t lo)
+    void thr_i8(const int8_t *s, int8_t *d, Py_ssize_t n, int8_t th, int8_t hi, int8_t lo)
+    void thr_u16(const uint16_t *s, uint16_t *d, Py_ssize_t n, uint16_t th, uint16_t hi,
+                 uint16_t lo)
+    void thr_i16(const int16_t *s, int16_t *d, Py_ssize_t n, int16_t th, int16_t hi, int16_t lo)
+    void thr_i32(const int32_t *s, int32_t *d, Py_ssize_t n, int32_t th, int32_t hi, int32_t lo)
+    void thr_i64(const int64_t *s, int64_t *d, Py_ssize_t n, int64_t th, int64_t hi, int64_t lo)
+    void thr_f32(const float *s, float *d, Py_ssize_t n, float th, float hi, float lo)
+    void thr_f64(const double *s, double *d, Py_ssize_t n, double th, double hi, double lo)
+
+
+cdef inline void _thr_block(const pixel_t *s, pixel_t *d, Py_ssize_t n, pixel_t th, pixel_t hi,
+                            pixel_t lo) noexcept nogil:
+    if pixel_t is uint8_t:
+        thr_u8(s, d, n, th, hi, lo)
+    elif pixel_t is int8_t:
+        thr_i8(s, d, n, th, hi, lo)
+    elif pixel_t is uint16_t:
+        thr_u16(s, d, n, th, hi, lo)
+    elif pixel_t is int16_t:
+        thr_i16(s, d, n, th, hi, lo)
+    elif pixel_t is int32_t:
+        thr_i32(s, d, n, th, hi, lo)
+    elif pixel_t is int64_t:
+        thr_i64(s, d, n, th, hi, lo)
+    elif pixel_t is float:
+        thr_f32(s, d, n, th, hi, lo)
+    else:
+        thr_f64(s, d, n, th, hi, lo)
+
+
+cdef void _thr_run(const pixel_t *sp, pixel_t *dp, Py_ssize_t n, pixel_t th, pixel_t hi,
+                   pixel_t lo, int nthreads) noexcept nogil:
+    cdef Py_ssize_t nb = (n + BLOCK - 1) // BLOCK, b
+    if nthreads <= 1 or nb == 1:
+        # no parallel region: waking the team costs more than a small image takes
+        _thr_block(sp, dp, n, th, hi, lo)
+        return
+    for b in prange(nb, num_threads=nthreads, schedule='dynamic'):
+        _thr_block(sp + b * BLOCK, dp + b * BLOCK, min(n, (b + 1) * BLOCK) - b * BLOCK, th, hi,
+                   lo)
 
 
 def threshold(const pixel_t[::1] src, pixel_t[::1] dst, pixel_t th, pixel_t hi, pixel_t lo, int nthreads):
     """dst[i] = hi if src[i] > th else lo."""
-    cdef Py_ssize_t n = src.shape[0], nb, b
+    cdef Py_ssize_t n = src.shape[0]
     if dst.shape[0] != n:
         raise ValueError("threshold: src/dst sizes differ")
     if n == 0:
         return
-    cdef const pixel_t *sp = &src[0]
-    cdef pixel_t *dp = &dst[0]
-    nb = (n + BLOCK - 1) // BLOCK
     with nogil:
-        for b in prange(nb, num_threads=max(1, nthreads), schedule='dynamic'):
-            _thr_block(sp + b * BLOCK, dp + b * BLOCK, min(n, (b + 1) * BLOCK) - b * BLOCK,
-                       th, hi, lo)
+        _thr_run(&src[0], &dst[0], n, th, hi, lo, nthreads)
+
+
+def threshold_u8(cnp.ndarray src, uint8_t th, uint8_t hi, uint8_t lo, int nthreads):
+    """A new array of src's shape: hi where src > th, else lo, for a C-contiguous uint8 src.
+
+    One call from the ndarray to the result: on small images the buffer views, the
+    fused-type dispatch and the separate allocation of ``threshold`` cost as much as the loop.
+    """
+    if cnp.PyArray_TYPE(src) != cnp.NPY_UINT8 or not cnp.PyArray_IS_C_CONTIGUOUS(src):
+        raise ValueError("threshold_u8: src must be a C-contiguous uint8 array")
+    cdef cnp.ndarray out = cnp.PyArray_EMPTY(cnp.PyArray_NDIM(src), cnp.PyArray_DIMS(src),
+                                             cnp.NPY_UINT8, 0)
+    cdef const uint8_t *sp = <const uint8_t *>cnp.PyArray_DATA(src)
+    cdef uint8_t *dp = <uint8_t *>cnp.PyArray_DATA(out)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(src)
+    if n:
+        with nogil:
+            _thr_run(sp, dp, n, th, hi, lo, nthreads)
+    return out
 
 
 cdef void _lut_block(const uint8_t *s, uint8_t *d, Py_ssize_t n,

@@ -88,10 +88,8 @@ def threshold_array(src, thresh, maxval, thresh_type=ThresholdingType.BINARY):
     if a.dtype == np.uint8 and 0 <= thresh < 255:
         # the common case without the general path's scalar conversions
         hi, lo = _u8_levels(float(maxval), ttype is ThresholdingType.BINARY_INV)
-        out = np.empty_like(a)
-        _threshold.threshold(a.reshape(-1), out.reshape(-1), np.uint8(math.floor(thresh)), hi,
-                             lo, nthreads(a.size * _U8_COST))
-        return restore(out, squeeze)
+        return restore(_threshold.threshold_u8(a, math.floor(thresh), hi, lo,
+                                               nthreads(a.size * _U8_COST)), squeeze)
     hi = saturate_cast(np.float64(maxval), a.dtype)
     lo = a.dtype.type(0)
     if ttype is ThresholdingType.BINARY_INV:
