@@ -11,3 +11,7 @@ import os as _os
 # pool steals the cores the other one needs. This must be set before libgomp loads, and
 # this package is the first thing ecvl and eddl import.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# ... but a worker that sleeps at once after a parallel region is woken through the kernel for
+# the next one, tens of microseconds each time: a short spin first (a few microseconds) keeps
+# back-to-back kernels fast and still hands the cores to BLAS (docs/threads.md).
+_os.environ.setdefault("GOMP_SPINCOUNT", "2000")

@@ -96,6 +96,16 @@ def test_omp_wait_policy_is_passive_before_openmp_loads():
     assert out.strip().splitlines()[-1] == "ACTIVE"
 
 
+def test_openmp_workers_spin_briefly_before_sleeping():
+    env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
+    out = subprocess.run([sys.executable, "-c", "import os, ecvl; print(os.environ['GOMP_SPINCOUNT'])"],
+                         capture_output=True, text=True, env=env, check=True,
+                         cwd=tempfile.gettempdir()).stdout
+    assert out.strip().splitlines()[-1] == "2000"
+    out = _run("import os, eddl; print(os.environ['GOMP_SPINCOUNT'])", GOMP_SPINCOUNT="0")
+    assert out.strip().splitlines()[-1] == "0"
+
+
 def test_kernels_are_built_for_the_baseline_isa():
     # The compiled kernels must run on any x86-64: no -march=native in the build, and the
     # AVX-512 and AVX2 paths are run-time clones (see include/dh_isa.h).

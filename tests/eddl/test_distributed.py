@@ -309,9 +309,17 @@ def test_a_raising_rank_aborts_the_job_naming_it(tmp_path):
 @needs_mpi
 @pytest.mark.parametrize("how", ["die", "kill"])
 def test_a_dead_rank_ends_the_job_naming_it(tmp_path, how):
-    # os._exit and SIGKILL run no Python code of the rank: its watcher names it
-    proc, secs = run_mpi("fail", tmp_path, how)
-    assert proc.returncode != 0
-    assert "rank 1 of 2" in proc.stderr and "ended without a Python exception" in proc.stderr
-    assert "rank 0 of 2" not in proc.stderr
-    assert secs < 60
+    # os._exit and SIGKILL run no Python code of the rank: its watcher names it. The watcher
+    # races the launcher, which stops forwarding output once it has ended the job: on a
+    # loaded machine the message can come too late, so the job is tried up to three times;
+    # every try must end the job and never name the rank that was ended by the launcher.
+    named = False
+    for _ in range(3):
+        proc, secs = run_mpi("fail", tmp_path, how)
+        assert proc.returncode != 0
+        assert "rank 0 of 2" not in proc.stderr
+        assert secs < 60
+        named = "rank 1 of 2" in proc.stderr and "ended without a Python exception" in proc.stderr
+        if named:
+            break
+    assert named, proc.stderr
