@@ -1,10 +1,12 @@
-"""Fused inference layers: a convolution or Dense layer with its normalization, residual sum and activation.
+"""Fused inference layers: a convolution, Dense or normalization layer with what follows it.
 
-:func:`eddl.optimize_for_inference` makes them from the chains it finds (``Conv [-> BN]
-[-> Add] [-> ReLU / LeakyReLU]``, the same after a Dense layer on 1-D samples); they compute in one convolution and one pass over its
-output (:func:`eddl.backend.contract.Conv.channel_epilogue`) what the chain computed in three
-to five passes, with the normalization folded into the filters and the bias. They run
-inference only.
+:func:`eddl.optimize_for_inference` makes them from the chains it finds: ``Conv [-> BN]
+[-> Add] [-> ReLU / LeakyReLU]`` (:class:`FusedConv`), the same after a Dense layer on 1-D
+samples (:class:`FusedDense`), and ``BN [-> Add] [-> ReLU / LeakyReLU]`` where no such layer
+precedes the normalization (:class:`FusedAffine`). Each computes in its main operation and
+one pass over the output (:func:`eddl.backend.contract.Conv.channel_epilogue`) what the chain
+computed in three to five passes, with the normalization folded into the weights and the
+bias. They run inference only.
 """
 
 from .base import Layer

@@ -32,9 +32,10 @@ def _plannable(layer):
 def assign_slots(items):
     """Share buffers among ``items``, each live over an inclusive range of steps.
 
-    ``items`` holds ``(key, start, end, elements)`` in ascending ``start``. Each item takes the smallest free slot that fits, else the largest free one (grown), else
-    a new one; a slot is free again after the step its item ends. Two items whose steps
-    overlap never share a slot.
+    ``items`` holds ``(key, start, end, elements)`` in ascending ``start``. Each item takes
+    the smallest free slot that fits, else the largest free one (grown), else a new one; a
+    slot is free again after the step its item ends. Two items whose steps overlap never
+    share a slot.
 
     Returns
     -------
