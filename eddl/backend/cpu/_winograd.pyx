@@ -263,6 +263,26 @@ cdef void _filter_grad(real* dU, real* dg, Py_ssize_t FC, bint acc) noexcept nog
             dg[3 * i + 2] = c
 
 
+cdef Geo _checked(tuple xs, tuple ys, tuple ws, tuple pad, Py_ssize_t chunk, int nt,
+                  Py_ssize_t work_have) except *:
+    """The geometry of a 2-D 3x3 stride-1 convolution, its chunking and workspace checked.
+
+    Any output size is safe: every input read is bounds-checked (zeros outside), and the
+    padding after each axis is what the output size implies.
+    """
+    cdef Geo g = _geo(xs, ys, ws, (1, 1, 1), pad, (1, 1, 1), 1)
+    if g.D != 1 or g.OD != 1 or g.kd != 1 or g.kh != 3 or g.kw != 3 or g.pd != 0:
+        raise ValueError("winograd: needs 2-D arrays and 3x3 weights")
+    if g.C < 1:
+        raise ValueError("winograd: needs at least one input channel")
+    if chunk < 1 or nt < 1:
+        raise ValueError(f"winograd: chunk {chunk} and threads {nt} must be positive")
+    cdef Py_ssize_t per = work_size(g.F, g.C, chunk, g.OW)
+    if work_have < nt * per:
+        raise ValueError(f"winograd: workspace of {work_have} elements, {nt * per} needed")
+    return g
+
+
 def weight_grad3x3(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] dy, real[:, :, :, :, ::1] dw,
                    tuple pad, real[::1] dU, real[::1] work, Py_ssize_t chunk, bint acc, int nt):
     """``dw (=|+=)`` the weight gradient of the 3x3, stride-1 convolution ``dy = conv(x, w)``.
@@ -271,20 +291,11 @@ def weight_grad3x3(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] dy, real[:, :,
     transformed domain); ``work`` as for :func:`conv3x3`. Chunks go to threads statically and
     the threads' sums are added in thread order, so the result does not depend on timing.
     """
-    cdef Geo g = _geo(_shp(x), _shp(dy), _shp(dw), (1, 1, 1), pad, (1, 1, 1), 1)
-    if g.D != 1 or g.OD != 1 or g.kd != 1 or g.kh != 3 or g.kw != 3 or g.pd != 0:
-        raise ValueError("winograd: needs 2-D arrays and 3x3 weights")
-    if g.C < 1:
-        raise ValueError("winograd: needs at least one input channel")
-    if chunk < 1 or nt < 1:
-        raise ValueError(f"winograd: chunk {chunk} and threads {nt} must be positive")
-    cdef Py_ssize_t FC = g.F * g.C, size = 16 * FC
+    cdef Geo g = _checked(_shp(x), _shp(dy), _shp(dw), pad, chunk, nt, work.shape[0])
+    cdef Py_ssize_t FC = g.F * g.C, size = 16 * FC, per = work_size(g.F, g.C, chunk, g.OW)
     if dU.shape[0] < nt * size:
         raise ValueError(f"winograd: {dU.shape[0]} elements for the transformed gradients, "
                          f"{nt * size} needed")
-    cdef Py_ssize_t per = work_size(g.F, g.C, chunk, g.OW)
-    if work.shape[0] < nt * per:
-        raise ValueError(f"winograd: workspace of {work.shape[0]} elements, {nt * per} needed")
     cdef Py_ssize_t TH = (g.OH + 1) // 2, TW = (g.OW + 1) // 2
     cdef Py_ssize_t P = x.shape[0] * TH * TW, nchunk = (P + chunk - 1) // chunk, q, t, t0, T
     if g.F == 0:
@@ -319,21 +330,11 @@ def conv3x3(real[:, :, :, :, ::1] x, real[:, :, :, :, ::1] w, real[:, :, :, :, :
     ``pad`` holds the 3 paddings before each axis (the one of depth 0); ``U`` receives the
     transformed weights; ``work`` holds :func:`work_size` elements for each of ``nt`` threads.
     """
-    cdef Geo g = _geo(_shp(x), _shp(y), _shp(w), (1, 1, 1), pad, (1, 1, 1), 1)
-    if g.D != 1 or g.OD != 1 or g.kd != 1 or g.kh != 3 or g.kw != 3 or g.pd != 0:
-        raise ValueError("winograd: needs 2-D arrays and 3x3 weights")
-    if g.C < 1:
-        raise ValueError("winograd: needs at least one input channel")
-    # any output size is safe: every input read is bounds-checked (zeros outside), and the
-    # padding after each axis is what the output size implies
-    if chunk < 1 or nt < 1:
-        raise ValueError(f"winograd: chunk {chunk} and threads {nt} must be positive")
+    cdef Geo g = _checked(_shp(x), _shp(y), _shp(w), pad, chunk, nt, work.shape[0])
+    cdef Py_ssize_t per = work_size(g.F, g.C, chunk, g.OW)
     if U.shape[0] < 16 * g.F * g.C:
         raise ValueError(f"winograd: {U.shape[0]} elements for the transformed weights, "
                          f"{16 * g.F * g.C} needed")
-    cdef Py_ssize_t per = work_size(g.F, g.C, chunk, g.OW)
-    if work.shape[0] < nt * per:
-        raise ValueError(f"winograd: workspace of {work.shape[0]} elements, {nt * per} needed")
     cdef Py_ssize_t TH = (g.OH + 1) // 2, TW = (g.OW + 1) // 2
     cdef Py_ssize_t P = x.shape[0] * TH * TW, nchunk = (P + chunk - 1) // chunk, q, t0, T
     if P == 0 or g.F == 0:
