@@ -32,7 +32,8 @@ def test_openmp_flag_matches_the_runtime():
 
 
 def _run(code, **env):
-    full_env = dict(os.environ, **env)
+    """Run ``code`` in a fresh interpreter with ``env`` added (a None value removes the variable)."""
+    full_env = {k: v for k, v in dict(os.environ, **env).items() if v is not None}
     # Run outside the checkout: from its root, "import eddl" would find the source folders.
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=tempfile.gettempdir(),
@@ -85,25 +86,15 @@ def test_default_threads_honour_omp_num_threads():
     assert out.split() == ["1", "1"]
 
 
-def test_omp_wait_policy_is_passive_before_openmp_loads():
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
-    out = subprocess.run([sys.executable, "-c", "import os, eddl; print(os.environ['OMP_WAIT_POLICY'])"],
-                         capture_output=True, text=True, env=env, check=True,
-                         cwd=tempfile.gettempdir()).stdout
-    assert out.strip().splitlines()[-1] == "PASSIVE"
+@pytest.mark.parametrize("package, variable, default, chosen", [
+    ("eddl", "OMP_WAIT_POLICY", "PASSIVE", "ACTIVE"),  # idle workers sleep ...
+    ("ecvl", "GOMP_SPINCOUNT", "2000", "0"),           # ... after a short spin
+])
+def test_openmp_settings_are_made_before_openmp_loads(package, variable, default, chosen):
+    code = f"import os, {package}; print(os.environ['{variable}'])"
+    assert _run(code, **{variable: None}).strip().splitlines()[-1] == default
     # A user's explicit choice wins.
-    out = _run("import os, eddl; print(os.environ['OMP_WAIT_POLICY'])", OMP_WAIT_POLICY="ACTIVE")
-    assert out.strip().splitlines()[-1] == "ACTIVE"
-
-
-def test_openmp_workers_spin_briefly_before_sleeping():
-    env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
-    out = subprocess.run([sys.executable, "-c", "import os, ecvl; print(os.environ['GOMP_SPINCOUNT'])"],
-                         capture_output=True, text=True, env=env, check=True,
-                         cwd=tempfile.gettempdir()).stdout
-    assert out.strip().splitlines()[-1] == "2000"
-    out = _run("import os, eddl; print(os.environ['GOMP_SPINCOUNT'])", GOMP_SPINCOUNT="0")
-    assert out.strip().splitlines()[-1] == "0"
+    assert _run(code, **{variable: chosen}).strip().splitlines()[-1] == chosen
 
 
 def test_kernels_are_built_for_the_baseline_isa():
