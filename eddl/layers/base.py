@@ -282,12 +282,12 @@ class Layer(LayerAttributes):
         cap = n // max(self.batch, 1) * self._capacity
         return self.buffer(key, (max(cap, n),), dtype)[:n].reshape(shape)
 
-    def _input(self, key="x"):
-        """Return the first parent's output, C-contiguous (the compiled kernels' layout).
+    def _input(self, key="x", parent=0):
+        """Return a parent's output (the first by default), C-contiguous (the kernels' layout).
 
         A strided output is copied into the scratch buffer ``key``, reused across batches.
         """
-        x = self.parents[0].output
+        x = self.parents[parent].output
         if not x.flags.c_contiguous:
             buf = self.buffer(key, x.shape)
             buf[...] = x

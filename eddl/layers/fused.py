@@ -46,13 +46,10 @@ class _Fused:
 
         ``x`` is the output itself by default; ``scale`` and ``shift`` may be None.
         """
-        res = self.parents[1].output if self.residual else None
+        res = self._input("res", 1) if self.residual else None
         y = self.output
         if x is None and shift is None and res is None and self.activation == "none":
             return
-        if res is not None and not res.flags.c_contiguous:
-            res = self.buffer("res", res.shape)
-            res[...] = self.parents[1].output
         self.be.conv.channel_epilogue(y if x is None else x, y, scale, shift, res,
                                       self.activation, self.alpha)
 
